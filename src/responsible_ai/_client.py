@@ -1,0 +1,312 @@
+"""Sending a prepared call to its provider: timeouts, bounded retries, streams.
+
+`_SenderBase` holds everything except the I/O (request building, status decisions,
+retry strategy); `SyncSender` and `AsyncSender` only send, read and sleep.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+import tenacity
+
+from ._errors import ProviderError, ProviderHTTPError, ProviderUnavailable
+from ._pipeline import Call
+from ._policy import RetrySettings
+from ._providers import Parsed, StreamFolder, WireFormat, wire_for
+from ._providers._base import bad_format
+from ._sse import ServerSentEvent, SSEDecoder
+
+__all__ = ["AsyncSender", "SyncSender"]
+
+SleepFn = Callable[[float], None]
+AsyncSleepFn = Callable[[float], Awaitable[None]]
+
+
+class _Retryable(Exception):
+    """One failed attempt worth retrying; never leaves this module."""
+
+    def __init__(
+        self,
+        *,
+        status_code: int | None = None,
+        error_type: str | None = None,
+        retry_after: float | None = None,
+        cause: BaseException | None = None,
+    ) -> None:
+        super().__init__(status_code or type(cause).__name__)
+        self.status_code = status_code
+        self.error_type = error_type
+        self.retry_after = retry_after
+        self.cause = cause
+
+    def to_error(self, provider: str, attempts: int) -> ProviderError:
+        if self.status_code is not None:
+            return ProviderHTTPError(
+                provider=provider,
+                status_code=self.status_code,
+                error_type=self.error_type,
+                attempts=attempts,
+            )
+        kind = type(self.cause).__name__ if self.cause else "error"
+        return ProviderUnavailable(
+            f"provider {provider!r} unreachable ({kind}) after {attempts} attempt"
+            f"{'s' * (attempts != 1)}",
+            provider=provider,
+            attempts=attempts,
+        )
+
+
+class _WaitRetryAfter(tenacity.wait.wait_base):
+    """Honour `Retry-After` / `retry-after-ms` when the provider sends one, else back off."""
+
+    def __init__(self, settings: RetrySettings) -> None:
+        self.respect = settings.respect_retry_after
+        self.fallback = tenacity.wait_exponential_jitter(
+            initial=settings.backoff_initial_s, max=settings.backoff_max_s
+        )
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        if self.respect and isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return exc.retry_after
+        return float(self.fallback(retry_state))
+
+
+def retry_after(headers: Any) -> float | None:
+    """Seconds from `retry-after-ms`, or `Retry-After` as seconds or an HTTP date."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class _SenderBase:
+    def __init__(self, http: ModuleType, client: Any, retry: RetrySettings) -> None:
+        self.http = http
+        self.client = client
+        self.retry = retry
+        self._retry_status = frozenset(retry.retry_on_status)
+        self._wait = _WaitRetryAfter(retry)
+        self._stop = tenacity.stop_after_attempt(retry.max_attempts) | tenacity.stop_before_delay(
+            retry.max_total_s
+        )
+        self._retry_on = tenacity.retry_if_exception_type(_Retryable)
+
+    def request(self, call: Call) -> tuple[Any, WireFormat]:
+        provider = call.provider
+        assert provider is not None
+        wire = wire_for(provider.kind)
+        key = provider.api_key()
+        body = wire.body(call.model, call.messages, call.params, call.stream)
+        request = self.client.build_request(
+            "POST",
+            provider.base_url.rstrip("/") + wire.path,
+            headers=wire.headers(key.get_secret_value() if key else None, provider.headers),
+            content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            timeout=self.http.Timeout(provider.timeout_s, connect=provider.connect_timeout_s),
+        )
+        return request, wire
+
+    def check_status(self, response: Any, body: bytes, wire: WireFormat, provider: str) -> None:
+        """Raise for a non-2xx status: `_Retryable` when the policy retries it."""
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        try:
+            data = json.loads(body) if body else None
+        except ValueError:
+            data = None
+        kind = wire.error_type(data)
+        if status in self._retry_status:
+            raise _Retryable(status_code=status, error_type=kind, retry_after=retry_after(response.headers))
+        raise ProviderHTTPError(provider=provider, status_code=status, error_type=kind)
+
+    def parse(self, body: bytes, wire: WireFormat, provider: str) -> Parsed:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise bad_format(provider, "a body that is not JSON") from None
+        return wire.parse(data, provider)
+
+    def strategy(self) -> dict[str, Any]:
+        return {"stop": self._stop, "wait": self._wait, "retry": self._retry_on, "reraise": True}
+
+
+class SyncSender(_SenderBase):
+    """Sends with a sync httpx2/httpx client."""
+
+    def __init__(
+        self, http: ModuleType, client: Any, retry: RetrySettings, sleep: SleepFn = time.sleep
+    ) -> None:
+        super().__init__(http, client, retry)
+        self.sleep = sleep
+
+    def _with_retries(self, call: Call, attempt: Callable[[], Any]) -> Any:
+        attempts = 0
+
+        def once() -> Any:
+            nonlocal attempts
+            attempts += 1
+            return attempt()
+
+        try:
+            return tenacity.Retrying(sleep=self.sleep, **self.strategy())(once)
+        except _Retryable as exc:
+            assert call.provider is not None
+            raise exc.to_error(call.provider.name, attempts) from exc.cause
+
+    def send(self, call: Call) -> Parsed:
+        request, wire = self.request(call)
+        name = call.provider.name if call.provider else ""
+
+        def attempt() -> bytes:
+            try:
+                response = self.client.send(request)
+            except self.http.TransportError as exc:
+                raise _Retryable(cause=exc) from exc
+            body: bytes = response.content
+            self.check_status(response, body, wire, name)
+            return body
+
+        return self.parse(self._with_retries(call, attempt), wire, name)
+
+    def open_stream(self, call: Call) -> tuple[Any, StreamFolder]:
+        """Open the SSE response (retrying until the first byte); the caller iterates it."""
+        request, wire = self.request(call)
+        name = call.provider.name if call.provider else ""
+
+        def attempt() -> Any:
+            try:
+                response = self.client.send(request, stream=True)
+            except self.http.TransportError as exc:
+                raise _Retryable(cause=exc) from exc
+            if not 200 <= response.status_code < 300:
+                try:
+                    body = response.read()
+                finally:
+                    response.close()
+                self.check_status(response, body, wire, name)
+            return response
+
+        return self._with_retries(call, attempt), wire.folder(name)
+
+    def events(self, call: Call, response: Any) -> Iterator[ServerSentEvent]:
+        decoder = SSEDecoder()
+        try:
+            for chunk in response.iter_bytes():
+                yield from decoder.feed(chunk)
+            yield from decoder.flush()
+        except self.http.TransportError as exc:
+            assert call.provider is not None
+            raise ProviderUnavailable(
+                f"provider {call.provider.name!r} broke off the stream ({type(exc).__name__})",
+                provider=call.provider.name,
+            ) from exc
+        finally:
+            response.close()
+
+
+class AsyncSender(_SenderBase):
+    """Sends with an async httpx2/httpx client."""
+
+    def __init__(
+        self,
+        http: ModuleType,
+        client: Any,
+        retry: RetrySettings,
+        sleep: AsyncSleepFn | None = None,
+    ) -> None:
+        super().__init__(http, client, retry)
+        self.sleep = sleep
+
+    async def _with_retries(self, call: Call, attempt: Callable[[], Awaitable[Any]]) -> Any:
+        attempts = 0
+
+        async def once() -> Any:
+            nonlocal attempts
+            attempts += 1
+            return await attempt()
+
+        kwargs = self.strategy()
+        if self.sleep is not None:
+            kwargs["sleep"] = self.sleep
+        try:
+            return await tenacity.AsyncRetrying(**kwargs)(once)
+        except _Retryable as exc:
+            assert call.provider is not None
+            raise exc.to_error(call.provider.name, attempts) from exc.cause
+
+    async def send(self, call: Call) -> Parsed:
+        request, wire = self.request(call)
+        name = call.provider.name if call.provider else ""
+
+        async def attempt() -> bytes:
+            try:
+                response = await self.client.send(request)
+            except self.http.TransportError as exc:
+                raise _Retryable(cause=exc) from exc
+            body: bytes = response.content
+            self.check_status(response, body, wire, name)
+            return body
+
+        return self.parse(await self._with_retries(call, attempt), wire, name)
+
+    async def open_stream(self, call: Call) -> tuple[Any, StreamFolder]:
+        request, wire = self.request(call)
+        name = call.provider.name if call.provider else ""
+
+        async def attempt() -> Any:
+            try:
+                response = await self.client.send(request, stream=True)
+            except self.http.TransportError as exc:
+                raise _Retryable(cause=exc) from exc
+            if not 200 <= response.status_code < 300:
+                try:
+                    body = await response.aread()
+                finally:
+                    await response.aclose()
+                self.check_status(response, body, wire, name)
+            return response
+
+        return await self._with_retries(call, attempt), wire.folder(name)
+
+    async def events(self, call: Call, response: Any) -> AsyncIterator[ServerSentEvent]:
+        decoder = SSEDecoder()
+        try:
+            async for chunk in response.aiter_bytes():
+                for event in decoder.feed(chunk):
+                    yield event
+            for event in decoder.flush():
+                yield event
+        except self.http.TransportError as exc:
+            assert call.provider is not None
+            raise ProviderUnavailable(
+                f"provider {call.provider.name!r} broke off the stream ({type(exc).__name__})",
+                provider=call.provider.name,
+            ) from exc
+        finally:
+            await response.aclose()

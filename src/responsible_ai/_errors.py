@@ -1,0 +1,213 @@
+"""The one error tree of responsible-ai.
+
+```
+ResponsibleAIError
+├── PolicyError                 the policy file is unreadable or invalid
+│   └── PolicyHashMismatch      the file is not the pinned one
+├── PolicyViolation             a call breaks the policy; nothing was sent
+│   ├── ProviderNotApproved
+│   ├── ModelNotApproved
+│   ├── UseCaseBlocked
+│   ├── ConsentRequired
+│   └── DataClassExceeded
+├── ProviderError               the approved provider failed (after retries)
+│   ├── ProviderUnavailable     connection errors and time-outs
+│   ├── ProviderHTTPError       a non-success HTTP status
+│   └── ProviderResponseError   a body that is not the provider's wire format
+└── ConfigurationError          the library is used wrongly (no API key, no bound client, ...)
+```
+
+Messages never contain prompt text, answers or secrets: a violation names the rule,
+the policy id and version; a provider error names the provider, the status and the
+error type the provider reported, never its body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ConfigurationError",
+    "ConsentRequired",
+    "DataClassExceeded",
+    "ModelNotApproved",
+    "PolicyError",
+    "PolicyHashMismatch",
+    "PolicyIssue",
+    "PolicyViolation",
+    "ProviderError",
+    "ProviderHTTPError",
+    "ProviderNotApproved",
+    "ProviderResponseError",
+    "ProviderUnavailable",
+    "ResponsibleAIError",
+    "UseCaseBlocked",
+]
+
+
+class ResponsibleAIError(Exception):
+    """Root of every error this library raises."""
+
+
+class PolicyIssue:
+    """One problem found in a policy file: where (key path) and what was expected."""
+
+    __slots__ = ("message", "path")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def __repr__(self) -> str:
+        return f"PolicyIssue(path={self.path!r}, message={self.message!r})"
+
+
+class PolicyError(ResponsibleAIError):
+    """The policy file cannot be used. `source` names the file, `issues` each bad key."""
+
+    def __init__(self, source: str, issues: list[PolicyIssue]) -> None:
+        self.source = source
+        self.issues = issues
+        lines = [f"{source}: invalid policy ({len(issues)} problem{'s' * (len(issues) != 1)})"]
+        lines += [f"  {source}: {issue}" for issue in issues]
+        super().__init__("\n".join(lines))
+
+
+class PolicyHashMismatch(PolicyError):
+    """The policy's canonical SHA-256 differs from the pinned one."""
+
+    def __init__(self, source: str, expected: str, actual: str) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            source,
+            [
+                PolicyIssue(
+                    "",
+                    f"sha256 is {actual}, but the pinned hash (RAI_POLICY_SHA256 or "
+                    f"sha256=) is {expected}; refusing to load an unpinned policy",
+                )
+            ],
+        )
+
+
+class PolicyViolation(ResponsibleAIError):
+    """A governed call breaks the policy. It was refused before any network I/O.
+
+    Attributes name what decided: `rule` (a key path in the policy, e.g.
+    ``use_cases.blocked[hr]``), `policy_id`, `policy_version`, and where known the
+    `use_case`, `provider` and `model` of the call. Never prompt text.
+    """
+
+    reason = "policy violation"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        rule: str,
+        policy_id: str,
+        policy_version: str,
+        use_case: str | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        self.detail = detail
+        self.rule = rule
+        self.policy_id = policy_id
+        self.policy_version = policy_version
+        self.use_case = use_case
+        self.provider = provider
+        self.model = model
+        super().__init__(
+            f"{self.reason}: {detail} (rule {rule}; policy {policy_id} v{policy_version})"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The violation as plain data, for audit events and API error bodies."""
+        return {
+            "error": type(self).__name__,
+            "detail": self.detail,
+            "rule": self.rule,
+            "policy_id": self.policy_id,
+            "policy_version": self.policy_version,
+            "use_case": self.use_case,
+            "provider": self.provider,
+            "model": self.model,
+        }
+
+
+class ProviderNotApproved(PolicyViolation):
+    """The provider is not in the registry, or a policy switch excludes it."""
+
+    reason = "provider not approved"
+
+
+class ModelNotApproved(PolicyViolation):
+    """The model is not on the provider's allow-list."""
+
+    reason = "model not approved"
+
+
+class UseCaseBlocked(PolicyViolation):
+    """The declared use case (or one of its parents) must not use AI, or is undeclared."""
+
+    reason = "use case blocked"
+
+
+class ConsentRequired(PolicyViolation):
+    """The use case requires a consent record covering it, and the call carries none."""
+
+    reason = "consent required"
+
+
+class DataClassExceeded(PolicyViolation):
+    """The call's data class is above what the use case or the provider may receive."""
+
+    reason = "data class exceeded"
+
+
+class ProviderError(ResponsibleAIError):
+    """The approved provider could not give an answer."""
+
+    def __init__(self, message: str, *, provider: str, attempts: int = 1) -> None:
+        self.provider = provider
+        self.attempts = attempts
+        super().__init__(message)
+
+
+class ProviderUnavailable(ProviderError):
+    """Connection errors or time-outs persisted through every retry."""
+
+
+class ProviderHTTPError(ProviderError):
+    """The provider answered with a non-success status."""
+
+    def __init__(
+        self,
+        *,
+        provider: str,
+        status_code: int,
+        error_type: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        self.status_code = status_code
+        self.error_type = error_type
+        kind = f" ({error_type})" if error_type else ""
+        super().__init__(
+            f"provider {provider!r} answered HTTP {status_code}{kind} after {attempts} attempt"
+            f"{'s' * (attempts != 1)}",
+            provider=provider,
+            attempts=attempts,
+        )
+
+
+class ProviderResponseError(ProviderError):
+    """The provider's body is not the wire format its kind promises."""
+
+
+class ConfigurationError(ResponsibleAIError):
+    """The library is set up or used wrongly (a missing API key variable, no bound client...)."""

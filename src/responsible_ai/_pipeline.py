@@ -1,0 +1,275 @@
+"""The governed-call pipeline: small steps over one `Call`, no I/O.
+
+```
+1. policy     CheckProvider   provider + model in the registry, policy switches
+2. use case   CheckUseCase    tag rules, data class, consent      -> Decision
+3. redact     (the PII stage plugs in here)
+4. call       the driver (Guard: sync or async) sends; no step does I/O
+5. restore    (re-identification plugs in here)
+6. stamp      (provenance plugs in here)
+7. observe    audit sink now; spans and metrics plug in around 1-6
+```
+
+A step is any object with ``prepare(call)`` (before I/O; raise a `PolicyViolation` to
+refuse) and ``finish(call, response) -> response`` (after I/O). `Pipeline` runs them in
+order; `Guard` and `governed` are thin drivers over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from ._errors import (
+    ConsentRequired,
+    DataClassExceeded,
+    ModelNotApproved,
+    PolicyViolation,
+    ProviderNotApproved,
+    UseCaseBlocked,
+)
+from ._policy import DataClass, Policy, Provider
+from ._providers import Parsed
+from ._types import ChatMessage, ChatResponse, Decision
+from ._usecases import Consent, EffectiveRule, UseCaseRules
+
+__all__ = ["AuditSink", "Call", "CheckProvider", "CheckUseCase", "Pipeline", "Step"]
+
+AuditSink = Callable[[Decision], None]
+
+
+@dataclass(slots=True)
+class Call:
+    """Everything known about one governed call as it flows through the steps."""
+
+    use_case: str
+    provider_name: str
+    model: str
+    messages: list[ChatMessage]
+    params: dict[str, Any] = field(default_factory=dict)
+    data_class: DataClass | None = None
+    consent: Consent | None = None
+    stream: bool = False
+    provider: Provider | None = None
+    rule: EffectiveRule | None = None
+    decision: Decision | None = None
+    fallback_from: str | None = None
+
+
+class Step(Protocol):
+    def prepare(self, call: Call) -> None: ...
+    def finish(self, call: Call, response: ChatResponse) -> ChatResponse: ...
+
+
+class _Checks:
+    """Shared by the policy steps: building violations that name the rule and the policy."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def violation(
+        self, cls: type[PolicyViolation], call: Call, detail: str, rule: str
+    ) -> PolicyViolation:
+        return cls(
+            detail,
+            rule=rule,
+            policy_id=self.policy.id,
+            policy_version=self.policy.version,
+            use_case=call.use_case,
+            provider=call.provider_name,
+            model=call.model,
+        )
+
+    def finish(self, call: Call, response: ChatResponse) -> ChatResponse:
+        return response
+
+
+class CheckProvider(_Checks):
+    """Step 1: the provider is in the registry, the model on its allow-list, switches hold."""
+
+    def prepare(self, call: Call) -> None:
+        provider = self.policy.provider(call.provider_name)
+        if provider is None:
+            raise self.violation(
+                ProviderNotApproved, call, f"{call.provider_name!r} is not in the registry", "providers"
+            )
+        meta = self.policy.policy
+        if provider.tier == "free" and not meta.allow_free_tiers:
+            raise self.violation(
+                ProviderNotApproved, call, f"{provider.name!r} is a free tier", "policy.allow_free_tiers"
+            )
+        if meta.require_zero_data_retention and not provider.zero_data_retention:
+            raise self.violation(
+                ProviderNotApproved,
+                call,
+                f"{provider.name!r} does not have zero data retention",
+                "policy.require_zero_data_retention",
+            )
+        if meta.allowed_regions is not None and provider.region not in meta.allowed_regions:
+            raise self.violation(
+                ProviderNotApproved,
+                call,
+                f"{provider.name!r} is in region {provider.region!r}",
+                "policy.allowed_regions",
+            )
+        if not provider.allows_model(call.model):
+            raise self.violation(
+                ModelNotApproved,
+                call,
+                f"{call.model!r} is not on the allow-list of {provider.name!r}",
+                f"providers[{self.policy.providers.index(provider)}].models",
+            )
+        call.provider = provider
+
+
+class CheckUseCase(_Checks):
+    """Step 2: the use case may use AI here, with this data class and consent."""
+
+    def __init__(self, policy: Policy) -> None:
+        super().__init__(policy)
+        self.rules = UseCaseRules(policy)
+        self.default_data_class = DataClass.parse(policy.policy.default_data_class)
+
+    def prepare(self, call: Call) -> None:
+        assert call.provider is not None, "CheckProvider runs first"
+        rule = self.rules.resolve(call.use_case)
+        call.rule = rule
+        if rule.blocked_by is not None:
+            raise self.violation(
+                UseCaseBlocked, call, f"{call.use_case!r} must not use AI", rule.blocked_by
+            )
+        if not rule.declared and self.policy.use_cases.default == "deny":
+            raise self.violation(
+                UseCaseBlocked,
+                call,
+                f"{call.use_case!r} is not declared and undeclared use cases are denied",
+                "use_cases.default",
+            )
+        if rule.allowed_providers is not None and call.provider.name not in rule.allowed_providers:
+            raise self.violation(
+                ProviderNotApproved,
+                call,
+                f"{call.provider.name!r} is not allowed for {call.use_case!r}",
+                rule.allowed_providers_rule or "use_cases",
+            )
+        data_class = call.data_class if call.data_class is not None else self.default_data_class
+        call.data_class = data_class
+        if rule.max_data_class is not None and data_class > rule.max_data_class:
+            raise self.violation(
+                DataClassExceeded,
+                call,
+                f"{data_class.label} data exceeds {rule.max_data_class.label} for {call.use_case!r}",
+                rule.max_data_class_rule or "use_cases",
+            )
+        if data_class > call.provider.data_class:
+            index = self.policy.providers.index(call.provider)
+            raise self.violation(
+                DataClassExceeded,
+                call,
+                f"{data_class.label} data exceeds {call.provider.max_data_class} "
+                f"for {call.provider.name!r}",
+                f"providers[{index}].max_data_class",
+            )
+        if rule.consent_rule is not None and (
+            call.consent is None or not call.consent.covers(call.use_case)
+        ):
+            detail = (
+                "no consent record was given"
+                if call.consent is None
+                else f"the consent record covers {call.consent.scope!r}, not {call.use_case!r}"
+            )
+            raise self.violation(ConsentRequired, call, detail, rule.consent_rule)
+        call.decision = Decision(
+            outcome="allowed",
+            rule=_most_specific(rule),
+            use_case=call.use_case,
+            provider=call.provider.name,
+            model=call.model,
+            data_class=data_class.label,
+            policy_id=self.policy.id,
+            policy_version=self.policy.version,
+            policy_sha256=self.policy.sha256,
+            requires_review=rule.requires_review,
+            consent=call.consent if rule.consent_rule is not None else None,
+            fallback_from=call.fallback_from,
+        )
+
+
+def _most_specific(rule: EffectiveRule) -> str:
+    if not rule.declared:
+        return "use_cases.default"
+    return f'use_cases.rules["{rule.tag}"]'
+
+
+class Pipeline:
+    """Runs the steps in order. `steps` after the two policy checks are the caller's."""
+
+    def __init__(
+        self, policy: Policy, steps: Sequence[Step] = (), audit: AuditSink | None = None
+    ) -> None:
+        self.policy = policy
+        self.steps: list[Step] = [CheckProvider(policy), CheckUseCase(policy), *steps]
+        self.audit = audit
+
+    def prepare(self, call: Call, *, audit_allowed: bool = True) -> Decision:
+        try:
+            for step in self.steps:
+                step.prepare(call)
+        except PolicyViolation as violation:
+            if self.audit is not None:
+                self.audit(self.blocked(call, violation))
+            raise
+        assert call.decision is not None
+        if audit_allowed and self.audit is not None:
+            self.audit(call.decision)
+        return call.decision
+
+    def blocked(self, call: Call, violation: PolicyViolation) -> Decision:
+        return Decision(
+            outcome="blocked",
+            rule=violation.rule,
+            use_case=call.use_case,
+            provider=call.provider_name,
+            model=call.model,
+            data_class=(call.data_class or DataClass.parse(self.policy.policy.default_data_class)).label,
+            policy_id=self.policy.id,
+            policy_version=self.policy.version,
+            policy_sha256=self.policy.sha256,
+            requires_review=bool(call.rule and call.rule.requires_review),
+            consent=call.consent,
+            fallback_from=call.fallback_from,
+        )
+
+    def finish(self, call: Call, parsed: Parsed) -> ChatResponse:
+        assert call.decision is not None and call.provider is not None
+        response = ChatResponse(
+            text=parsed.text,
+            model=parsed.model or call.model,
+            requested_model=call.model,
+            provider=call.provider.name,
+            usage=parsed.usage,
+            decision=call.decision,
+            finish_reason=parsed.finish_reason,
+            id=parsed.id,
+            tool_calls=parsed.tool_calls,
+        )
+        for step in self.steps:
+            response = step.finish(call, response)
+        return response
+
+    def fallback_call(self, call: Call) -> Call | None:
+        """The call to try next when `call`'s provider stays unavailable, if the policy names one."""
+        assert call.provider is not None
+        fb = call.provider.fallback
+        if fb is None or call.fallback_from is not None:
+            return None
+        return replace(
+            call,
+            provider_name=fb.provider,
+            model=fb.model or call.model,
+            provider=None,
+            rule=None,
+            decision=None,
+            fallback_from=call.provider.name,
+        )

@@ -1,0 +1,153 @@
+"""Anthropic messages wire format."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .._sse import ServerSentEvent
+from .._types import ChatMessage, ToolCall, Usage
+from ._base import RESERVED_PARAMS, Parsed, as_int, bad_format, error_type
+
+ANTHROPIC_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 1024
+
+
+class AnthropicWire:
+    path = "/messages"
+
+    def headers(self, api_key: str | None, extra: dict[str, str]) -> dict[str, str]:
+        headers = {
+            "content-type": "application/json",
+            "accept": "application/json",
+            "anthropic-version": ANTHROPIC_VERSION,
+            **extra,
+        }
+        if api_key is not None:
+            headers["x-api-key"] = api_key
+        return headers
+
+    def body(
+        self, model: str, messages: list[ChatMessage], params: dict[str, Any], stream: bool
+    ) -> dict[str, Any]:
+        system: list[str] = []
+        turns: list[dict[str, Any]] = []
+        for m in messages:
+            if m["role"] in ("system", "developer"):
+                content = m.get("content", "")
+                system.append(content if isinstance(content, str) else _text_of(content))
+            else:
+                turns.append({"role": m["role"], "content": m.get("content", "")})
+        body: dict[str, Any] = {"model": model, "messages": turns}
+        if system:
+            body["system"] = "\n\n".join(system)
+        for key, value in params.items():
+            if key in RESERVED_PARAMS:
+                continue
+            body["stop_sequences" if key == "stop" else key] = value
+        body.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
+        if stream:
+            body["stream"] = True
+        return body
+
+    def parse(self, data: Any, provider: str) -> Parsed:
+        try:
+            blocks = data["content"]
+            text = "".join(b["text"] for b in blocks if b.get("type") == "text")
+            calls = tuple(
+                ToolCall(b["id"], b["name"], json.dumps(b.get("input", {}), separators=(",", ":")))
+                for b in blocks
+                if b.get("type") == "tool_use"
+            )
+        except (KeyError, TypeError, AttributeError):
+            raise bad_format(provider, "expected content[] blocks") from None
+        usage = data.get("usage") or {}
+        return Parsed(
+            text=text,
+            model=data.get("model"),
+            id=data.get("id"),
+            usage=Usage(as_int(usage.get("input_tokens")), as_int(usage.get("output_tokens"))),
+            finish_reason=data.get("stop_reason"),
+            tool_calls=calls,
+        )
+
+    def folder(self, provider: str) -> AnthropicStreamFolder:
+        return AnthropicStreamFolder(provider)
+
+    def error_type(self, data: Any) -> str | None:
+        return error_type(data)
+
+
+def _text_of(parts: Any) -> str:
+    if isinstance(parts, list):
+        return "".join(p.get("text", "") for p in parts if isinstance(p, dict))
+    return str(parts)
+
+
+class AnthropicStreamFolder:
+    """Folds message_start / content_block_* / message_delta / message_stop events."""
+
+    __slots__ = ("_blocks", "_done", "_finish", "_id", "_in", "_model", "_out", "_parts", "_provider")
+
+    def __init__(self, provider: str) -> None:
+        self._provider = provider
+        self._parts: list[str] = []
+        self._blocks: dict[int, dict[str, str]] = {}
+        self._model: str | None = None
+        self._id: str | None = None
+        self._finish: str | None = None
+        self._in: int | None = None
+        self._out: int | None = None
+        self._done = False
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    def feed(self, event: ServerSentEvent) -> str | None:
+        try:
+            data = json.loads(event.data)
+        except ValueError:
+            raise bad_format(self._provider, "a stream event that is not JSON") from None
+        if not isinstance(data, dict):
+            raise bad_format(self._provider, "a stream event that is not an object")
+        kind = data.get("type", event.event)
+        if kind == "content_block_delta":
+            delta = data.get("delta") or {}
+            if delta.get("type") == "text_delta":
+                text = delta.get("text") or ""
+                self._parts.append(text)
+                return text or None
+            if delta.get("type") == "input_json_delta":
+                block = self._blocks.get(data.get("index", 0))
+                if block is not None:
+                    block["args"] += delta.get("partial_json") or ""
+        elif kind == "content_block_start":
+            block = data.get("content_block") or {}
+            if block.get("type") == "tool_use":
+                self._blocks[data.get("index", 0)] = {
+                    "id": block.get("id", ""),
+                    "name": block.get("name", ""),
+                    "args": "",
+                }
+        elif kind == "message_start":
+            message = data.get("message") or {}
+            self._model = message.get("model")
+            self._id = message.get("id")
+            self._in = as_int((message.get("usage") or {}).get("input_tokens"))
+        elif kind == "message_delta":
+            self._finish = (data.get("delta") or {}).get("stop_reason") or self._finish
+            self._out = as_int((data.get("usage") or {}).get("output_tokens")) or self._out
+        elif kind == "message_stop":
+            self._done = True
+        elif kind == "error":
+            raise bad_format(self._provider, f"an error event ({error_type(data) or 'unknown'})")
+        return None
+
+    def result(self) -> Parsed:
+        calls = tuple(
+            ToolCall(b["id"], b["name"], b["args"] or "{}") for _, b in sorted(self._blocks.items())
+        )
+        return Parsed(
+            "".join(self._parts), self._model, self._id, Usage(self._in, self._out), self._finish, calls
+        )

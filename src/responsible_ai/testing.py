@@ -1,0 +1,358 @@
+"""Test helpers for your own suites: a real model server on 127.0.0.1.
+
+`FakeModelServer` speaks the OpenAI chat-completions and the Anthropic messages wire
+formats (SSE streaming included) over real HTTP, records every request it receives,
+and answers with a deterministic stand-in model, so tests exercise sockets, timeouts,
+retries and streams without network access or keys::
+
+    from responsible_ai.testing import FakeModelServer
+
+    with FakeModelServer() as server:
+        policy = rai.Policy.from_dict({... "base_url": server.base_url ...})
+        ...
+        assert server.requests == []      # a refused call sent nothing
+
+Faults are scripted: ``server.fail_next(503, times=2, retry_after=0)`` answers the next
+two requests with 503; ``server.fail_next(None, delay=2.0)`` answers late; ``drop=True`` closes
+the connection without an answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+
+__all__ = ["Fault", "FakeModelServer", "RecordedRequest", "stand_in_answer"]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request as the server received it (headers lower-cased)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def text(self) -> str:
+        """Every string the request carried, joined: what a provider would have seen."""
+        return json.dumps(self.body, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """What the server does instead of answering one request."""
+
+    status: int | None = 503
+    retry_after: float | None = None
+    delay: float = 0.0
+    drop: bool = False
+    error_type: str = "server_error"
+
+
+def stand_in_answer(prompt: str) -> str:
+    """The deterministic stand-in model: a short reply that quotes the prompt back.
+
+    Quoting makes the effect of the pipeline visible (what the provider received is what
+    it can repeat) and gives streams several chunks.
+    """
+    quoted = " ".join(prompt.split())
+    if len(quoted) > 240:
+        quoted = quoted[:237] + "..."
+    return f"Here is a draft based on your request: \u201c{quoted}\u201d. Please review it before use."
+
+
+def _last_user_text(messages: Any) -> str:
+    if not isinstance(messages, list):
+        return ""
+    for m in reversed(messages):
+        if isinstance(m, dict) and m.get("role") == "user":
+            content = m.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return " ".join(
+                    str(p.get("text", "")) for p in content if isinstance(p, dict) and "text" in p
+                )
+    return ""
+
+
+def _chunks(text: str) -> list[str]:
+    return re.findall(r"\S+\s*|\s+", text) or [""]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        owner = self.server.owner
+        owner._record(
+            RecordedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        )
+        fault = owner._next_fault()
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.drop:
+                self.close_connection = True
+                self.connection.close()
+                return
+            if fault.status is not None:
+                headers = {}
+                if fault.retry_after is not None:
+                    headers["retry-after"] = f"{fault.retry_after:g}"
+                error = {"error": {"type": fault.error_type, "message": "scripted fault"}}
+                self._json(fault.status, error, headers)
+                return
+        prefix = owner.prefix
+        if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+            self._json(400, {"error": {"type": "invalid_request_error", "message": "bad body"}})
+        elif self.path == f"{prefix}/chat/completions":
+            self._openai(body)
+        elif self.path == f"{prefix}/messages":
+            self._anthropic(body)
+        else:
+            self._json(404, {"error": {"type": "not_found", "message": "unknown path"}})
+
+    # -------------------------------------------------------------- formats
+
+    def _openai(self, body: dict[str, Any]) -> None:
+        owner = self.server.owner
+        model = owner.served_model(body["model"])
+        prompt = _last_user_text(body.get("messages"))
+        answer = stand_in_answer(prompt)
+        rid = owner._id("chatcmpl")
+        usage = {
+            "prompt_tokens": len(prompt.split()),
+            "completion_tokens": len(answer.split()),
+            "total_tokens": len(prompt.split()) + len(answer.split()),
+        }
+        tools = body.get("tools")
+        if tools and not any(m.get("role") == "tool" for m in body.get("messages", [])):
+            name = tools[0].get("function", {}).get("name", "tool")
+            call = {
+                "id": owner._id("call"),
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps({"query": prompt})},
+            }
+            message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [call]}
+            finish = "tool_calls"
+        else:
+            message, finish = {"role": "assistant", "content": answer}, "stop"
+        if not body.get("stream"):
+            self._json(
+                200,
+                {
+                    "id": rid,
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": model,
+                    "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                    "usage": usage,
+                },
+            )
+            return
+        base = {"id": rid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
+        events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
+        if finish == "tool_calls":
+            events.append({**base, "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, **message["tool_calls"][0]}]}}]})
+        else:
+            events += [
+                {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                for piece in _chunks(answer)
+            ]
+        events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+        if (body.get("stream_options") or {}).get("include_usage"):
+            events.append({**base, "choices": [], "usage": usage})
+        self._sse([(None, e) for e in events] + [(None, "[DONE]")])
+
+    def _anthropic(self, body: dict[str, Any]) -> None:
+        owner = self.server.owner
+        model = owner.served_model(body["model"])
+        prompt = _last_user_text(body.get("messages"))
+        answer = stand_in_answer(prompt)
+        rid = owner._id("msg")
+        usage = {"input_tokens": len(prompt.split()), "output_tokens": len(answer.split())}
+        if not body.get("stream"):
+            self._json(
+                200,
+                {
+                    "id": rid,
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [{"type": "text", "text": answer}],
+                    "stop_reason": "end_turn",
+                    "stop_sequence": None,
+                    "usage": usage,
+                },
+            )
+            return
+        start = {
+            "type": "message_start",
+            "message": {
+                "id": rid, "type": "message", "role": "assistant", "model": model, "content": [],
+                "stop_reason": None, "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 1},
+            },
+        }  # fmt: skip
+        events: list[tuple[str | None, Any]] = [
+            ("message_start", start),
+            ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+            ("ping", {"type": "ping"}),
+        ]
+        events += [
+            ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}})
+            for piece in _chunks(answer)
+        ]
+        events += [
+            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": usage["output_tokens"]}}),
+            ("message_stop", {"type": "message_stop"}),
+        ]
+        self._sse(events)
+
+    # -------------------------------------------------------------- writing
+
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _sse(self, events: list[tuple[str | None, Any]]) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        delay = self.server.owner.chunk_delay
+        for name, data in events:
+            payload = data if isinstance(data, str) else json.dumps(data)
+            frame = (f"event: {name}\n" if name else "") + f"data: {payload}\n\n"
+            blob = frame.encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(blob), blob))
+            self.wfile.flush()
+            if delay:
+                time.sleep(delay)
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    owner: FakeModelServer
+
+
+@dataclass
+class FakeModelServer:
+    """An OpenAI- and Anthropic-compatible model server on 127.0.0.1 and a free port.
+
+    Use as a context manager (or `start()` / `stop()`). `base_url` ends in ``/v1``:
+    OpenAI-kind providers post to ``{base_url}/chat/completions``, Anthropic-kind ones to
+    ``{base_url}/messages``. `requests` lists what was received, in order.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    prefix: str = "/v1"
+    chunk_delay: float = 0.0
+    model_aliases: dict[str, str] = field(default_factory=dict)
+    requests: list[RecordedRequest] = field(default_factory=list, init=False)
+    _faults: deque[Fault] = field(default_factory=deque, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _server: _Server | None = field(default=None, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _counter: int = field(default=0, init=False, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("FakeModelServer is not running: use it as a context manager")
+        return f"http://{self.host}:{self._server.server_address[1]}{self.prefix}"
+
+    def start(self) -> Self:
+        server = _Server((self.host, self.port), _Handler)
+        server.owner = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+            name="rai-fake-model-server",
+        )  # fmt: skip
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def fail_next(
+        self,
+        status: int | None = 503,
+        *,
+        times: int = 1,
+        retry_after: float | None = None,
+        delay: float = 0.0,
+        drop: bool = False,
+        error_type: str = "server_error",
+    ) -> None:
+        """Script the next `times` requests to fail (or be late, or be dropped)."""
+        with self._lock:
+            for _ in range(times):
+                self._faults.append(Fault(status, retry_after, delay, drop, error_type))
+
+    def served_model(self, requested: str) -> str:
+        return self.model_aliases.get(requested, requested)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._faults.clear()
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _next_fault(self) -> Fault | None:
+        with self._lock:
+            return self._faults.popleft() if self._faults else None
+
+    def _id(self, prefix: str) -> str:
+        with self._lock:
+            self._counter += 1
+            return f"{prefix}-{self._counter:06d}"
