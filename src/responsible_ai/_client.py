@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -68,16 +69,17 @@ class _WaitRetryAfter(tenacity.wait.wait_base):
 
     def __init__(self, settings: RetrySettings) -> None:
         self.respect = settings.respect_retry_after
-        self.fallback = tenacity.wait_exponential_jitter(
-            initial=settings.backoff_initial_s, max=settings.backoff_max_s
-        )
+        self.initial = settings.backoff_initial_s
+        self.max = settings.backoff_max_s
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         outcome = retry_state.outcome
         exc = outcome.exception() if outcome is not None else None
         if self.respect and isinstance(exc, _Retryable) and exc.retry_after is not None:
             return exc.retry_after
-        return float(self.fallback(retry_state))
+        # exponential back-off with "equal jitter": half fixed, half random
+        ceiling = min(self.max, self.initial * 2 ** (retry_state.attempt_number - 1))
+        return ceiling * random.uniform(0.5, 1.0)
 
 
 def retry_after(headers: Any) -> float | None:
@@ -160,10 +162,10 @@ class SyncSender(_SenderBase):
     """Sends with a sync httpx2/httpx client."""
 
     def __init__(
-        self, http: ModuleType, client: Any, retry: RetrySettings, sleep: SleepFn = time.sleep
+        self, http: ModuleType, client: Any, retry: RetrySettings, sleep: SleepFn | None = None
     ) -> None:
         super().__init__(http, client, retry)
-        self.sleep = sleep
+        self.sleep: SleepFn = time.sleep if sleep is None else sleep
 
     def _with_retries(self, call: Call, attempt: Callable[[], Any]) -> Any:
         attempts = 0

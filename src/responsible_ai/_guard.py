@@ -9,7 +9,13 @@ from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from ._client import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
-from ._errors import ConfigurationError, ProviderError, ProviderHTTPError, ProviderUnavailable
+from ._errors import (
+    ConfigurationError,
+    PolicyViolation,
+    ProviderError,
+    ProviderHTTPError,
+    ProviderUnavailable,
+)
 from ._http import backend, backend_of
 from ._pipeline import AuditSink, Call, Pipeline, Step
 from ._policy import DataClass, Policy
@@ -137,8 +143,12 @@ class Guard:
         if not retryable:
             return None
         nxt = self.pipeline.fallback_call(call)
-        if nxt is not None:
-            self.pipeline.prepare(nxt)
+        if nxt is None:
+            return None
+        try:
+            self.pipeline.prepare(nxt)  # the fallback must pass every rule too (and is audited)
+        except PolicyViolation:
+            return None  # the caller sees the original provider error
         return nxt
 
     def _http(self, client: Any | None) -> ModuleType:
@@ -151,7 +161,7 @@ class Guard:
                     http = self._http(self._http_client)
                     client = self._http_client or http.Client()
                     self._sync = SyncSender(
-                        http, client, self.policy.retry, **({"sleep": self._sleep} if self._sleep else {})
+                        http, client, self.policy.retry, self._sleep
                     )
         return self._sync
 

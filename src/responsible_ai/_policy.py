@@ -342,16 +342,50 @@ def _check_references(policy: Policy) -> list[PolicyIssue]:
                     f"expected the name of a provider in this policy, got {fb.provider!r}",
                 )
             )
-    for tag, rule in policy.use_cases.rules.items():
+    rules = policy.use_cases.rules
+    for tag, rule in rules.items():
+        key = f'use_cases.rules["{tag}"]'
+        for parent in _ancestors(tag):
+            above = rules.get(parent)
+            if above is None:
+                continue
+            pkey = f'use_cases.rules["{parent}"]'
+            if (
+                rule.max_data_class is not None
+                and above.max_data_class is not None
+                and DataClass.parse(rule.max_data_class) > DataClass.parse(above.max_data_class)
+            ):
+                issues.append(
+                    PolicyIssue(
+                        f"{key}.max_data_class",
+                        f"expected at most {above.max_data_class!r} (set by {pkey}); "
+                        "a tag cannot loosen the rules of the tags above it",
+                    )
+                )
+            if rule.allowed_providers is not None and above.allowed_providers is not None:
+                extra = sorted(set(rule.allowed_providers) - set(above.allowed_providers))
+                if extra:
+                    issues.append(
+                        PolicyIssue(
+                            f"{key}.allowed_providers",
+                            f"expected a subset of {pkey}.allowed_providers; {extra} are not "
+                            "in it, and a tag cannot loosen the rules of the tags above it",
+                        )
+                    )
         for j, name in enumerate(rule.allowed_providers or []):
             if name not in seen:
                 issues.append(
                     PolicyIssue(
-                        f'use_cases.rules["{tag}"].allowed_providers[{j}]',
+                        f"{key}.allowed_providers[{j}]",
                         f"expected the name of a provider in this policy, got {name!r}",
                     )
                 )
     return issues
+
+
+def _ancestors(tag: str) -> list[str]:
+    parts = tag.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)]
 
 
 # ---------------------------------------------------------------- error formatting
@@ -368,24 +402,33 @@ def _issue(err: Any) -> PolicyIssue:
         hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
         return PolicyIssue(path, f"unknown key{hint}")
     message = err["msg"]
-    if kind == "string_pattern_mismatch" and "[key]" in loc:
-        message = "use-case tags are lowercase dotted names such as 'marketing.copy'"
+    if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == TAG_PATTERN:
+        message = "Input should be a use-case tag (a lowercase dotted name such as 'marketing.copy')"
     if "input" in err and kind not in ("missing",):
         message += f", got {_short(err['input'])}"
+    if message.startswith("Input should be "):
+        return PolicyIssue(path, "expected " + message.removeprefix("Input should be "))
     return PolicyIssue(path, f"expected: {message[0].lower()}{message[1:]}")
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
+    """``('use_cases', 'rules', 'hr', 'blocked')`` -> ``use_cases.rules["hr"].blocked``."""
     out = ""
+    tp: Any = Policy
     for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part == "[key]":
+        tp = _unwrap(tp)
+        if part == "[key]":
             out += " (key)"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+        elif isinstance(part, int):
+            out += f"[{part}]"
+            tp = _item_type(tp)
+        elif isinstance(tp, type) and issubclass(tp, BaseModel):
             out += f".{part}" if out else part
-        else:
+            field = tp.model_fields.get(part)
+            tp = field.annotation if field is not None else None
+        else:  # a key of a dict, such as a use-case tag
             out += f'["{part}"]'
+            tp = _item_type(tp)
     return out
 
 
@@ -405,14 +448,17 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
                 return []
             tp = field.annotation
         else:
-            args = [a for a in typing.get_args(_unwrap(tp)) if a is not type(None)]
-            if not args:
-                return []
-            tp = args[-1]  # list[X] -> X, dict[K, V] -> V
+            tp = _item_type(tp)
     tp = _unwrap(tp)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return list(tp.model_fields)
     return []
+
+
+def _item_type(tp: Any) -> Any:
+    """list[X] -> X, dict[K, V] -> V (None when unknown)."""
+    args = [a for a in typing.get_args(_unwrap(tp)) if a is not type(None)]
+    return args[-1] if args else None
 
 
 def _unwrap(tp: Any) -> Any:

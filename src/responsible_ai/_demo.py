@@ -1,0 +1,87 @@
+"""`rai demo`: governed calls end to end on the embedded default, no network, no keys."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from importlib.resources import files
+from typing import Any, TextIO
+
+from ._errors import PolicyViolation
+from ._guard import Guard
+from ._policy import Policy
+from ._types import Decision
+from .testing import FakeModelServer
+
+DEFAULT_PROMPT = "Write a two-line tagline for our new savings account for young families."
+
+
+def demo_policy(base_url: str) -> Policy:
+    """The embedded demo policy with its providers pointed at `base_url`."""
+    data: dict[str, Any] = tomllib.loads(
+        files("responsible_ai").joinpath("_data/demo_policy.toml").read_text("utf-8")
+    )
+    for provider in data["providers"]:
+        provider["base_url"] = base_url
+    return Policy.from_dict(data, source="<embedded demo policy>")
+
+
+def _decision(d: Decision) -> str:
+    notes = [f"rule {d.rule}", f"data class {d.data_class}"]
+    if d.requires_review:
+        notes.append("human review required before publishing")
+    return f"{d.outcome} ({'; '.join(notes)})"
+
+
+def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
+    prompt = prompt or DEFAULT_PROMPT
+    audit: list[Decision] = []
+    with FakeModelServer() as server:
+        policy = demo_policy(server.base_url)
+        with Guard(policy, audit=audit.append) as guard:
+            w = lambda *a: print(*a, file=out)  # noqa: E731
+            w(f"responsible-ai demo: policy {policy.id} v{policy.version}")
+            w(f"  policy sha256  {policy.sha256}")
+            w(f"  stand-in model {server.base_url} (OpenAI wire format, on 127.0.0.1)")
+            w("")
+            w("1. An allowed call: use_case=marketing.copy provider=openai-prod model=gpt-4o-mini")
+            resp = guard.chat(
+                [{"role": "system", "content": "You write warm, plain marketing copy."},
+                 {"role": "user", "content": prompt}],
+                use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini",
+                temperature=0.7,
+            )  # fmt: skip
+            sent = server.requests[-1]
+            w(f"   prompt as sent  POST {sent.path}")
+            for m in sent.body["messages"]:
+                w(f"                   {m['role']}: {json.dumps(m['content'], ensure_ascii=False)}")
+            w(f"   answer          {resp.text}")
+            w(f"   served by       {resp.provider} / {resp.model}; usage {resp.usage.input_tokens} in, "
+              f"{resp.usage.output_tokens} out; finish {resp.finish_reason}")  # fmt: skip
+            w(f"   decision        {_decision(resp.decision)}")
+            w("")
+            w("2. The same call, streamed:")
+            stream = guard.stream(prompt, use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini")
+            pieces = [chunk.text for chunk in stream]
+            w(f"   {len(pieces)} chunks     {'|'.join(pieces)}")
+            w(f"   decision        {_decision(stream.response.decision)}")
+            w("")
+            w("3. A refused call: use_case=hr.performance_review (blocked by the policy)")
+            before = len(server.requests)
+            try:
+                guard.chat("Rate this employee's year.", use_case="hr.performance_review",
+                           provider="openai-prod", model="gpt-4o-mini")  # fmt: skip
+            except PolicyViolation as exc:
+                w(f"   refused         {type(exc).__name__}: {exc}")
+            w(f"   requests sent   {len(server.requests) - before} (refused before any network I/O)")
+            w("")
+            w("4. A refused call: provider=chat-free (a free tier; the policy allows none)")
+            try:
+                guard.chat(prompt, use_case="marketing.copy", provider="chat-free", model="gpt-4o-mini")
+            except PolicyViolation as exc:
+                w(f"   refused         {type(exc).__name__}: {exc}")
+            w("")
+            w(f"Audit trail: {len(audit)} decisions")
+            for d in audit:
+                w(f"   {d.outcome:<8} {d.use_case:<22} {d.provider:<12} {d.rule}")
+    return 0
