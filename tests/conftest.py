@@ -61,7 +61,12 @@ def base_policy(base_url: str = "http://127.0.0.1:9/v1") -> dict[str, Any]:
                 "engineering": {},
             },
         },
-        "retry": {"max_attempts": 3, "max_total_s": 10, "backoff_initial_s": 0.01, "backoff_max_s": 0.05},
+        "retry": {
+            "max_attempts": 3,
+            "max_total_s": 10,
+            "backoff_initial_s": 0.01,
+            "backoff_max_s": 0.05,
+        },
     }
 
 

@@ -15,7 +15,11 @@ Make = Callable[..., rai.Policy]
 
 
 def check(policy: rai.Policy, **kw: object) -> rai.Decision:
-    args: dict[str, object] = {"use_case": "marketing.copy", "provider": "openai-prod", "model": "gpt-4o-mini"}
+    args: dict[str, object] = {
+        "use_case": "marketing.copy",
+        "provider": "openai-prod",
+        "model": "gpt-4o-mini",
+    }
     args.update(kw)
     return rai.Guard(policy).check(**args)  # type: ignore[arg-type]
 
@@ -148,7 +152,7 @@ class TestConsent:
 
     def test_wrong_scope(self, make_policy: Make) -> None:
         consent = rai.Consent(subject="client-42", scope="marketing")
-        with pytest.raises(rai.ConsentRequired, match="covers 'marketing', not 'client.support'"):
+        with pytest.raises(rai.ConsentRequired, match=r"covers 'marketing', not 'client\.support'"):
             check(make_policy(), use_case="client.support", consent=consent)
 
     def test_context_manager(self, make_policy: Make) -> None:
@@ -178,7 +182,11 @@ class TestMessages:
             {"data_class": "restricted"},
         ]
         for case in cases:
-            kw: dict[str, object] = {"use_case": "marketing.copy", "provider": "openai-prod", "model": "gpt-4o-mini"}
+            kw: dict[str, object] = {
+                "use_case": "marketing.copy",
+                "provider": "openai-prod",
+                "model": "gpt-4o-mini",
+            }
             kw.update(case)
             with pytest.raises(rai.PolicyViolation) as info:
                 guard.chat(f"Please evaluate {CANARY}", **kw)  # type: ignore[arg-type]
@@ -191,7 +199,9 @@ class TestMessages:
         guard = rai.Guard(make_policy(), audit=audit.append)
         with pytest.raises(rai.UseCaseBlocked):
             guard.chat("x", use_case="surveillance", provider="openai-prod", model="gpt-4o-mini")
-        assert [(d.outcome, d.rule) for d in audit] == [("blocked", "use_cases.blocked[surveillance]")]
+        assert [(d.outcome, d.rule) for d in audit] == [
+            ("blocked", "use_cases.blocked[surveillance]")
+        ]
         assert audit[0].policy_sha256 == guard.policy.sha256
 
     def test_bad_messages(self, make_policy: Make) -> None:

@@ -74,7 +74,11 @@ class TestSyncChat:
             temperature=0.2, max_tokens=50, **MK,
         )  # fmt: skip
         assert resp.text == stand_in_answer(PROMPT)
-        assert (resp.provider, resp.model, resp.requested_model) == ("openai-prod", "gpt-4o-mini", "gpt-4o-mini")
+        assert (resp.provider, resp.model, resp.requested_model) == (
+            "openai-prod",
+            "gpt-4o-mini",
+            "gpt-4o-mini",
+        )
         assert resp.usage.input_tokens == len(PROMPT.split())
         assert resp.usage.total_tokens == resp.usage.input_tokens + resp.usage.output_tokens  # type: ignore[operator]
         assert resp.finish_reason == "stop" and resp.id
@@ -100,7 +104,10 @@ class TestSyncChat:
         assert server.requests == []
 
     def test_api_key_sent_never_shown(
-        self, make_policy: Callable[..., rai.Policy], server: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+        self,
+        make_policy: Callable[..., rai.Policy],
+        server: FakeModelServer,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         """The key from api_key_env goes in the header and nowhere else."""
         monkeypatch.setenv("RAI_TEST_OPENAI_KEY", "sk-" + CANARY)
@@ -125,26 +132,35 @@ class TestSyncChat:
         assert resp.text == stand_in_answer(PROMPT) and resp.finish_reason == "end_turn"
         [req] = server.requests
         assert req.path == "/v1/messages"
-        assert req.headers["x-api-key"] == "ak-test" and req.headers["anthropic-version"] == "2023-06-01"
+        assert (
+            req.headers["x-api-key"] == "ak-test"
+            and req.headers["anthropic-version"] == "2023-06-01"
+        )
         assert req.body["system"] == "Be brief."
         assert req.body["messages"] == [{"role": "user", "content": PROMPT}]
         assert req.body["stop_sequences"] == ["END"] and req.body["max_tokens"] == 1024
 
     def test_tool_calls(self, guard: rai.Guard) -> None:
-        tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
+        tools = [
+            {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+        ]
         resp = guard.chat(PROMPT, tools=tools, **MK)
         assert resp.finish_reason == "tool_calls"
         assert resp.tool_calls[0].name == "lookup" and PROMPT in resp.tool_calls[0].arguments
 
 
 class TestSyncRetries:
-    def test_retries_5xx_then_succeeds(self, guard: rai.Guard, server: FakeModelServer, sleeps: Sleeps) -> None:
+    def test_retries_5xx_then_succeeds(
+        self, guard: rai.Guard, server: FakeModelServer, sleeps: Sleeps
+    ) -> None:
         server.fail_next(503, times=2)
         assert guard.chat(PROMPT, **MK).text == stand_in_answer(PROMPT)
         assert len(server.requests) == 3 and len(sleeps) == 2
         assert all(0 < s <= 0.05 + 1e-9 for s in sleeps)  # the policy's bounded back-off
 
-    def test_honours_retry_after(self, guard: rai.Guard, server: FakeModelServer, sleeps: Sleeps) -> None:
+    def test_honours_retry_after(
+        self, guard: rai.Guard, server: FakeModelServer, sleeps: Sleeps
+    ) -> None:
         """429 with Retry-After waits that long before the next attempt."""
         server.fail_next(429, retry_after=1.5, error_type="rate_limit_error")
         guard.chat(PROMPT, **MK)
@@ -157,7 +173,9 @@ class TestSyncRetries:
         assert (info.value.status_code, info.value.attempts) == (503, 3)
         assert len(server.requests) == 3
 
-    def test_bounded_total_time(self, guard: rai.Guard, server: FakeModelServer, sleeps: Sleeps) -> None:
+    def test_bounded_total_time(
+        self, guard: rai.Guard, server: FakeModelServer, sleeps: Sleeps
+    ) -> None:
         """A Retry-After beyond the policy's total time budget is not waited for."""
         server.fail_next(503, times=3, retry_after=60)
         with pytest.raises(rai.ProviderHTTPError):
@@ -168,7 +186,11 @@ class TestSyncRetries:
         server.fail_next(400, error_type="invalid_request_error")
         with pytest.raises(rai.ProviderHTTPError) as info:
             guard.chat(PROMPT, **MK)
-        assert (info.value.status_code, info.value.error_type, info.value.attempts) == (400, "invalid_request_error", 1)
+        assert (info.value.status_code, info.value.error_type, info.value.attempts) == (
+            400,
+            "invalid_request_error",
+            1,
+        )
         assert len(server.requests) == 1
 
     def test_dropped_connection_retried(self, guard: rai.Guard, server: FakeModelServer) -> None:
@@ -176,11 +198,16 @@ class TestSyncRetries:
         assert guard.chat(PROMPT, **MK).text
         assert len(server.requests) == 2
 
-    def test_timeout(self, make_policy: Callable[..., rai.Policy], server: FakeModelServer, sleeps: Sleeps) -> None:
+    def test_timeout(
+        self, make_policy: Callable[..., rai.Policy], server: FakeModelServer, sleeps: Sleeps
+    ) -> None:
         """The provider's timeout_s applies; persistent time-outs become ProviderUnavailable."""
         policy = make_policy(server.base_url, providers__0__timeout_s=0.2, retry__max_attempts=2)
         server.fail_next(None, delay=1.0, times=2)
-        with rai.Guard(policy, sleep=sleeps) as guard, pytest.raises(rai.ProviderUnavailable) as info:
+        with (
+            rai.Guard(policy, sleep=sleeps) as guard,
+            pytest.raises(rai.ProviderUnavailable) as info,
+        ):
             guard.chat(PROMPT, **MK)
         assert info.value.attempts == 2 and "ReadTimeout" in str(info.value)
         assert type(info.value.__cause__).__name__ == "ReadTimeout"
@@ -193,11 +220,16 @@ class TestSyncRetries:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         policy = make_policy(f"http://127.0.0.1:{port}/v1")
-        with rai.Guard(policy, sleep=sleeps) as guard, pytest.raises(rai.ProviderUnavailable, match="ConnectError"):
+        with (
+            rai.Guard(policy, sleep=sleeps) as guard,
+            pytest.raises(rai.ProviderUnavailable, match="ConnectError"),
+        ):
             guard.chat(PROMPT, **MK)
         assert len(sleeps) == 2
 
-    def test_fallback(self, server: FakeModelServer, backup: FakeModelServer, sleeps: Sleeps) -> None:
+    def test_fallback(
+        self, server: FakeModelServer, backup: FakeModelServer, sleeps: Sleeps
+    ) -> None:
         """When the provider stays unavailable, the policy's fallback provider answers."""
         audit: list[rai.Decision] = []
         server.fail_next(503, times=3)
@@ -205,9 +237,14 @@ class TestSyncRetries:
             resp = guard.chat(PROMPT, **MK)
         assert resp.provider == "backup-eu" and resp.decision.fallback_from == "openai-prod"
         assert len(server.requests) == 3 and len(backup.requests) == 1
-        assert [(d.provider, d.fallback_from) for d in audit] == [("openai-prod", None), ("backup-eu", "openai-prod")]
+        assert [(d.provider, d.fallback_from) for d in audit] == [
+            ("openai-prod", None),
+            ("backup-eu", "openai-prod"),
+        ]
 
-    def test_fallback_must_pass_policy(self, server: FakeModelServer, backup: FakeModelServer, sleeps: Sleeps) -> None:
+    def test_fallback_must_pass_policy(
+        self, server: FakeModelServer, backup: FakeModelServer, sleeps: Sleeps
+    ) -> None:
         """A fallback the rules refuse (here: a free tier) is not used; the provider error stands."""
         server.fail_next(503, times=3)
         policy = with_fallback(server, backup, tier="free")
@@ -215,9 +252,14 @@ class TestSyncRetries:
             guard.chat(PROMPT, **MK)
         assert backup.requests == []
 
-    def test_no_fallback_on_client_error(self, server: FakeModelServer, backup: FakeModelServer) -> None:
+    def test_no_fallback_on_client_error(
+        self, server: FakeModelServer, backup: FakeModelServer
+    ) -> None:
         server.fail_next(400)
-        with rai.Guard(with_fallback(server, backup)) as guard, pytest.raises(rai.ProviderHTTPError):
+        with (
+            rai.Guard(with_fallback(server, backup)) as guard,
+            pytest.raises(rai.ProviderHTTPError),
+        ):
             guard.chat(PROMPT, **MK)
         assert backup.requests == []
 
@@ -248,12 +290,16 @@ class TestSyncStream:
             _ = stream.response
         stream.close()
 
-    def test_stream_retried_before_first_byte(self, guard: rai.Guard, server: FakeModelServer) -> None:
+    def test_stream_retried_before_first_byte(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
         server.fail_next(503)
         assert guard.stream(PROMPT, **MK).text() == stand_in_answer(PROMPT)
         assert len(server.requests) == 2
 
-    def test_stream_fallback(self, server: FakeModelServer, backup: FakeModelServer, sleeps: Sleeps) -> None:
+    def test_stream_fallback(
+        self, server: FakeModelServer, backup: FakeModelServer, sleeps: Sleeps
+    ) -> None:
         server.fail_next(503, times=3)
         with rai.Guard(with_fallback(server, backup), sleep=sleeps) as guard:
             stream = guard.stream(PROMPT, **MK)
@@ -267,7 +313,9 @@ class TestSyncStream:
             iter(stream)
 
     def test_tool_call_stream(self, guard: rai.Guard) -> None:
-        tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
+        tools = [
+            {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+        ]
         stream = guard.stream(PROMPT, tools=tools, **MK)
         stream.text()
         assert stream.response.tool_calls[0].name == "lookup"
@@ -288,7 +336,9 @@ class TestAsync:
             aguard.astream(PROMPT, **{**MK, "use_case": "surveillance"})
         assert server.requests == []
 
-    async def test_retries(self, aguard: rai.Guard, server: FakeModelServer, async_sleeps: AsyncSleeps) -> None:
+    async def test_retries(
+        self, aguard: rai.Guard, server: FakeModelServer, async_sleeps: AsyncSleeps
+    ) -> None:
         server.fail_next(429, retry_after=2)
         server.fail_next(503)
         await aguard.achat(PROMPT, **MK)

@@ -62,7 +62,9 @@ class TestLoading:
     def test_formatting_does_not_change_hash(self, tmp_path: Path) -> None:
         """Comments, whitespace and key order do not change the hash; a value does."""
         a = rai.load_policy(write_toml(tmp_path / "a.toml", MINIMAL))
-        b = rai.load_policy(write_toml(tmp_path / "b.toml", "# a comment\n" + MINIMAL.replace(" = ", "=")))
+        b = rai.load_policy(
+            write_toml(tmp_path / "b.toml", "# a comment\n" + MINIMAL.replace(" = ", "="))
+        )
         c = rai.load_policy(write_toml(tmp_path / "c.toml", MINIMAL.replace('"m-1"', '"m-3"')))
         assert a.sha256 == b.sha256
         assert a.sha256 != c.sha256
@@ -98,7 +100,7 @@ class TestLoading:
         """Only .toml, .json, .yaml and .yml are policy formats."""
         f = tmp_path / "p.ini"
         f.write_text("x")
-        with pytest.raises(rai.PolicyError, match="expected .toml, .json or .yaml"):
+        with pytest.raises(rai.PolicyError, match=r"expected \.toml, \.json or \.yaml"):
             rai.load_policy(f)
 
     def test_syntax_error_names_line(self, tmp_path: Path) -> None:
@@ -144,7 +146,10 @@ class TestValidationErrors:
         data["providers"][0]["api_key"] = "sk-should-not-be-here"
         data["use_cases"]["rules"]["hr"]["blocked_for"] = ["x"]
         issues = self.errors(data)
-        assert any(i.startswith("providers[0].api_key: unknown key (expected one of: name, kind") for i in issues)
+        assert any(
+            i.startswith("providers[0].api_key: unknown key (expected one of: name, kind")
+            for i in issues
+        )
         assert any(i.startswith('use_cases.rules["hr"].blocked_for: unknown key') for i in issues)
         assert not any("sk-should-not-be-here" in i for i in issues)
 
@@ -164,15 +169,23 @@ class TestValidationErrors:
         data["use_cases"]["rules"]["Marketing"] = {}
         issues = self.errors(data)
         assert any(i.startswith("use_cases.blocked[3]: expected") for i in issues)
-        assert any('use_cases.rules["Marketing"] (key)' in i and "lowercase dotted" in i for i in issues)
+        assert any(
+            'use_cases.rules["Marketing"] (key)' in i and "lowercase dotted" in i for i in issues
+        )
 
     def test_data_class_and_tier_values(self) -> None:
         data = base_policy()
         data["providers"][0]["max_data_class"] = "secret"
         data["providers"][0]["tier"] = "pro"
         issues = self.errors(data)
-        assert any(i.startswith("providers[0].max_data_class: expected 'public', 'internal'") for i in issues)
-        assert any(i.startswith("providers[0].tier: expected 'free', 'subscription' or 'enterprise'") for i in issues)
+        assert any(
+            i.startswith("providers[0].max_data_class: expected 'public', 'internal'")
+            for i in issues
+        )
+        assert any(
+            i.startswith("providers[0].tier: expected 'free', 'subscription' or 'enterprise'")
+            for i in issues
+        )
 
     def test_references(self) -> None:
         """Names used in fallbacks and allowed_providers must be providers of the policy."""
@@ -181,9 +194,17 @@ class TestValidationErrors:
         data["providers"][1]["name"] = "openai-prod"
         data["use_cases"]["rules"]["client.support"]["allowed_providers"] = ["ghost"]
         issues = self.errors(data)
-        assert "providers[1].name: duplicate provider name 'openai-prod' (first at providers[0])" in issues
-        assert "providers[0].fallback.provider: expected the name of a provider in this policy, got 'nope'" in issues
-        assert any(i.startswith('use_cases.rules["client.support"].allowed_providers[0]') for i in issues)
+        assert (
+            "providers[1].name: duplicate provider name 'openai-prod' (first at providers[0])"
+            in issues
+        )
+        assert (
+            "providers[0].fallback.provider: expected the name of a provider in this policy, got 'nope'"
+            in issues
+        )
+        assert any(
+            i.startswith('use_cases.rules["client.support"].allowed_providers[0]') for i in issues
+        )
 
     def test_child_cannot_loosen_parent(self) -> None:
         """A tag's rules cannot loosen its parent's (data class, providers)."""
@@ -191,8 +212,16 @@ class TestValidationErrors:
         data["use_cases"]["rules"]["hr.onboarding"] = {"max_data_class": "confidential"}
         data["use_cases"]["rules"]["client.support.vip"] = {"allowed_providers": ["anthropic-prod"]}
         issues = self.errors(data)
-        assert any(i.startswith('use_cases.rules["hr.onboarding"].max_data_class: expected at most') for i in issues)
-        assert any(i.startswith('use_cases.rules["client.support.vip"].allowed_providers: expected a subset') for i in issues)
+        assert any(
+            i.startswith('use_cases.rules["hr.onboarding"].max_data_class: expected at most')
+            for i in issues
+        )
+        assert any(
+            i.startswith(
+                'use_cases.rules["client.support.vip"].allowed_providers: expected a subset'
+            )
+            for i in issues
+        )
 
     def test_no_providers(self) -> None:
         data = base_policy()

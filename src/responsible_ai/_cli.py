@@ -22,7 +22,9 @@ EXIT_OK, EXIT_POLICY, EXIT_USAGE = 0, 1, 2
 def _table(rows: list[list[str]], out: TextIO) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out
+        )
         if n == 0:
             print("  ".join("-" * w for w in widths), file=out)
 
@@ -82,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
         p = psub.add_parser(name, help=text, description=text)
         p.add_argument("file", help="policy file (.toml, .json, .yaml)")
         p.add_argument("--sha256", help="refuse the file unless its canonical hash is this one")
-    demo = sub.add_parser("demo", help="run a governed call end to end against a local stand-in model")
+    demo = sub.add_parser(
+        "demo", help="run a governed call end to end against a local stand-in model"
+    )
     demo.add_argument("--prompt", default=None, help="the prompt of the allowed call")
     return parser
 
@@ -93,7 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     out, err = sys.stdout, sys.stderr
     if args.command is None or (args.command == "policy" and args.action is None):
         parser.print_usage(err)
-        print("rai: error: a command is required (try: rai demo, rai policy validate FILE)", file=err)
+        print(
+            "rai: error: a command is required (try: rai demo, rai policy validate FILE)", file=err
+        )
         return EXIT_USAGE
     try:
         if args.command == "demo":
@@ -102,7 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(out, prompt=args.prompt)
         policy = load_policy(args.file, sha256=args.sha256)
         if args.action == "validate":
-            print(f"ok: {args.file}: policy {policy.id} v{policy.version}, sha256 {policy.sha256}", file=out)
+            print(
+                f"ok: {args.file}: policy {policy.id} v{policy.version}, sha256 {policy.sha256}",
+                file=out,
+            )
         elif args.action == "hash":
             print(policy.sha256, file=out)
         else:

@@ -76,9 +76,9 @@ class _WaitRetryAfter(tenacity.wait.wait_base):
         outcome = retry_state.outcome
         exc = outcome.exception() if outcome is not None else None
         if self.respect and isinstance(exc, _Retryable) and exc.retry_after is not None:
-            return exc.retry_after
+            return float(exc.retry_after)
         # exponential back-off with "equal jitter": half fixed, half random
-        ceiling = min(self.max, self.initial * 2 ** (retry_state.attempt_number - 1))
+        ceiling = min(self.max, self.initial * 2.0 ** (retry_state.attempt_number - 1))
         return ceiling * random.uniform(0.5, 1.0)
 
 
@@ -144,7 +144,9 @@ class _SenderBase:
             data = None
         kind = wire.error_type(data)
         if status in self._retry_status:
-            raise _Retryable(status_code=status, error_type=kind, retry_after=retry_after(response.headers))
+            raise _Retryable(
+                status_code=status, error_type=kind, retry_after=retry_after(response.headers)
+            )
         raise ProviderHTTPError(provider=provider, status_code=status, error_type=kind)
 
     def parse(self, body: bytes, wire: WireFormat, provider: str) -> Parsed:

@@ -39,7 +39,10 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
     with FakeModelServer() as server:
         policy = demo_policy(server.base_url)
         with Guard(policy, audit=audit.append) as guard:
-            w = lambda *a: print(*a, file=out)  # noqa: E731
+
+            def w(*parts: object) -> None:
+                print(*parts, file=out)
+
             w(f"responsible-ai demo: policy {policy.id} v{policy.version}")
             w(f"  policy sha256  {policy.sha256}")
             w(f"  stand-in model {server.base_url} (OpenAI wire format, on 127.0.0.1)")
@@ -56,12 +59,15 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
             for m in sent.body["messages"]:
                 w(f"                   {m['role']}: {json.dumps(m['content'], ensure_ascii=False)}")
             w(f"   answer          {resp.text}")
-            w(f"   served by       {resp.provider} / {resp.model}; usage {resp.usage.input_tokens} in, "
+            u = resp.usage
+            w(f"   served by       {resp.provider} / {resp.model}; usage {u.input_tokens} in, "
               f"{resp.usage.output_tokens} out; finish {resp.finish_reason}")  # fmt: skip
             w(f"   decision        {_decision(resp.decision)}")
             w("")
             w("2. The same call, streamed:")
-            stream = guard.stream(prompt, use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini")
+            stream = guard.stream(
+                prompt, use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini"
+            )
             pieces = [chunk.text for chunk in stream]
             w(f"   {len(pieces)} chunks     {'|'.join(pieces)}")
             w(f"   decision        {_decision(stream.response.decision)}")
@@ -73,11 +79,16 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
                            provider="openai-prod", model="gpt-4o-mini")  # fmt: skip
             except PolicyViolation as exc:
                 w(f"   refused         {type(exc).__name__}: {exc}")
-            w(f"   requests sent   {len(server.requests) - before} (refused before any network I/O)")
+            w(
+                f"   requests sent   {len(server.requests) - before} "
+                "(refused before any network I/O)"
+            )
             w("")
             w("4. A refused call: provider=chat-free (a free tier; the policy allows none)")
             try:
-                guard.chat(prompt, use_case="marketing.copy", provider="chat-free", model="gpt-4o-mini")
+                guard.chat(
+                    prompt, use_case="marketing.copy", provider="chat-free", model="gpt-4o-mini"
+                )
             except PolicyViolation as exc:
                 w(f"   refused         {type(exc).__name__}: {exc}")
             w("")

@@ -140,7 +140,11 @@ def governed(
     def bind() -> tuple[BoundClient, Guard]:
         g = guard or default_guard()
         decision = g.check(
-            use_case=use_case, provider=provider, model=model, data_class=data_class, consent=consent
+            use_case=use_case,
+            provider=provider,
+            model=model,
+            data_class=data_class,
+            consent=consent,
         )
         return BoundClient(g, decision, data_class=data_class, consent=consent, params=params), g
 
@@ -150,7 +154,7 @@ def governed(
             @functools.wraps(fn)
             def agen_wrapper(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Any]:
                 bound, _ = bind()  # refused here, at call time, not at first iteration
-                return _drive_async(bound, cast(AsyncGenerator[Any, Any], fn(*args, **kwargs)))
+                return _drive_async(bound, fn(*args, **kwargs))
 
             return cast(Callable[P, R], agen_wrapper)
 
@@ -172,7 +176,7 @@ def governed(
             @functools.wraps(fn)
             def gen_wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[Any]:
                 bound, _ = bind()  # refused here, at call time, not at first iteration
-                return _drive(bound, cast(Generator[Any, Any, Any], fn(*args, **kwargs)))
+                return _drive(bound, fn(*args, **kwargs))
 
             return cast(Callable[P, R], gen_wrapper)
 
@@ -216,7 +220,9 @@ def _drive(bound: BoundClient, gen: Generator[Any, Any, Any]) -> Generator[Any, 
             thrown = exc
 
 
-async def _drive_async(bound: BoundClient, agen: AsyncGenerator[Any, Any]) -> AsyncGenerator[Any, Any]:
+async def _drive_async(
+    bound: BoundClient, agen: AsyncGenerator[Any, Any]
+) -> AsyncGenerator[Any, Any]:
     """`_drive` for async generators."""
     sent: Any = None
     thrown: BaseException | None = None

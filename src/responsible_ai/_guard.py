@@ -160,9 +160,7 @@ class Guard:
                 if self._sync is None:
                     http = self._http(self._http_client)
                     client = self._http_client or http.Client()
-                    self._sync = SyncSender(
-                        http, client, self.policy.retry, self._sleep
-                    )
+                    self._sync = SyncSender(http, client, self.policy.retry, self._sleep)
         return self._sync
 
     def async_sender(self) -> AsyncSender:

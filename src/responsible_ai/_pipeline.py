@@ -92,12 +92,18 @@ class CheckProvider(_Checks):
         provider = self.policy.provider(call.provider_name)
         if provider is None:
             raise self.violation(
-                ProviderNotApproved, call, f"{call.provider_name!r} is not in the registry", "providers"
+                ProviderNotApproved,
+                call,
+                f"{call.provider_name!r} is not in the registry",
+                "providers",
             )
         meta = self.policy.policy
         if provider.tier == "free" and not meta.allow_free_tiers:
             raise self.violation(
-                ProviderNotApproved, call, f"{provider.name!r} is a free tier", "policy.allow_free_tiers"
+                ProviderNotApproved,
+                call,
+                f"{provider.name!r} is a free tier",
+                "policy.allow_free_tiers",
             )
         if meta.require_zero_data_retention and not provider.zero_data_retention:
             raise self.violation(
@@ -159,7 +165,8 @@ class CheckUseCase(_Checks):
             raise self.violation(
                 DataClassExceeded,
                 call,
-                f"{data_class.label} data exceeds {rule.max_data_class.label} for {call.use_case!r}",
+                f"{data_class.label} data exceeds {rule.max_data_class.label} "
+                f"for {call.use_case!r}",
                 rule.max_data_class_rule or "use_cases",
             )
         if data_class > call.provider.data_class:
@@ -232,7 +239,9 @@ class Pipeline:
             use_case=call.use_case,
             provider=call.provider_name,
             model=call.model,
-            data_class=(call.data_class or DataClass.parse(self.policy.policy.default_data_class)).label,
+            data_class=(
+                call.data_class or DataClass.parse(self.policy.policy.default_data_class)
+            ).label,
             policy_id=self.policy.id,
             policy_version=self.policy.version,
             policy_sha256=self.policy.sha256,
@@ -242,7 +251,8 @@ class Pipeline:
         )
 
     def finish(self, call: Call, parsed: Parsed) -> ChatResponse:
-        assert call.decision is not None and call.provider is not None
+        assert call.decision is not None
+        assert call.provider is not None
         response = ChatResponse(
             text=parsed.text,
             model=parsed.model or call.model,
@@ -259,7 +269,7 @@ class Pipeline:
         return response
 
     def fallback_call(self, call: Call) -> Call | None:
-        """The call to try next when `call`'s provider stays unavailable, if the policy names one."""
+        """The call to try when `call`'s provider stays unavailable, if the policy names one."""
         assert call.provider is not None
         fb = call.provider.fallback
         if fb is None or call.fallback_from is not None:

@@ -64,7 +64,9 @@ class DataClass(enum.IntEnum):
             return cls[value.upper()]
         except KeyError:
             names = ", ".join(m.name.lower() for m in cls)
-            raise ConfigurationError(f"unknown data class {value!r}; expected one of {names}") from None
+            raise ConfigurationError(
+                f"unknown data class {value!r}; expected one of {names}"
+            ) from None
 
     @property
     def label(self) -> str:
@@ -107,7 +109,9 @@ class Provider(_Model):
     kind: Literal["openai", "anthropic"]
     base_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+.*$")]
     models: Annotated[list[Annotated[str, StringConstraints(min_length=1)]], Field(min_length=1)]
-    api_key_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    api_key_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = (
+        None
+    )
     tier: Tier
     max_data_class: DataClassName = "internal"
     region: str | None = None
@@ -305,7 +309,9 @@ def _parse(raw: bytes, suffix: str, source: str) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             raise fail(f"YAML syntax error: {exc}") from None
     else:
-        raise fail(f"unknown policy format {suffix or '(no suffix)'!r}; expected .toml, .json or .yaml")
+        raise fail(
+            f"unknown policy format {suffix or '(no suffix)'!r}; expected .toml, .json or .yaml"
+        )
     if not isinstance(data, dict):
         raise fail(f"expected a table/object at the top level, got {type(data).__name__}")
     return data
@@ -325,7 +331,8 @@ def _check_references(policy: Policy) -> list[PolicyIssue]:
             issues.append(
                 PolicyIssue(
                     f"providers[{i}].name",
-                    f"duplicate provider name {provider.name!r} (first at providers[{seen[provider.name]}])",
+                    f"duplicate provider name {provider.name!r} "
+                    f"(first at providers[{seen[provider.name]}])",
                 )
             )
         seen.setdefault(provider.name, i)
@@ -334,7 +341,11 @@ def _check_references(policy: Policy) -> list[PolicyIssue]:
         if fb is None:
             continue
         if fb.provider == provider.name:
-            issues.append(PolicyIssue(f"providers[{i}].fallback.provider", "a provider cannot fall back to itself"))
+            issues.append(
+                PolicyIssue(
+                    f"providers[{i}].fallback.provider", "a provider cannot fall back to itself"
+                )
+            )
         elif fb.provider not in seen:
             issues.append(
                 PolicyIssue(
@@ -403,7 +414,9 @@ def _issue(err: Any) -> PolicyIssue:
         return PolicyIssue(path, f"unknown key{hint}")
     message = err["msg"]
     if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == TAG_PATTERN:
-        message = "Input should be a use-case tag (a lowercase dotted name such as 'marketing.copy')"
+        message = (
+            "Input should be a use-case tag (a lowercase dotted name such as 'marketing.copy')"
+        )
     if "input" in err and kind not in ("missing",):
         message += f", got {_short(err['input'])}"
     if message.startswith("Input should be "):

@@ -46,15 +46,11 @@ class SSEDecoder:
                 yield event
 
     def flush(self) -> Iterator[ServerSentEvent]:
-        """The stream ended: a trailing line without a newline still counts."""
-        if self._buf:
-            event = self._line(self._buf.decode("utf-8"))
-            self._buf = b""
-            if event is not None:
-                yield event
-        event = self._line("")
-        if event is not None:
-            yield event
+        """The stream ended. Per the standard, an event not closed by a blank line is
+        incomplete and is discarded (a cut stream never yields a half event)."""
+        self._buf = b""
+        self._data, self._event = [], ""
+        return iter(())
 
     def _line(self, line: str) -> ServerSentEvent | None:
         if not line:

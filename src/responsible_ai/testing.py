@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
-__all__ = ["Fault", "FakeModelServer", "RecordedRequest", "stand_in_answer"]
+__all__ = ["FakeModelServer", "Fault", "RecordedRequest", "stand_in_answer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,9 @@ def stand_in_answer(prompt: str) -> str:
     quoted = " ".join(prompt.split())
     if len(quoted) > 240:
         quoted = quoted[:237] + "..."
-    return f"Here is a draft based on your request: \u201c{quoted}\u201d. Please review it before use."
+    return (
+        f"Here is a draft based on your request: \u201c{quoted}\u201d. Please review it before use."
+    )
 
 
 def _last_user_text(messages: Any) -> str:
@@ -105,7 +107,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = raw.decode("utf-8", "replace")
         owner = self.server.owner
         owner._record(
-            RecordedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            RecordedRequest(
+                "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
+            )
         )
         fault = owner._next_fault()
         if fault is not None:
@@ -170,13 +174,33 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
             return
-        base = {"id": rid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
-        events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
+        base = {
+            "id": rid,
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": model,
+        }
+        events = [
+            {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}
+        ]
         if finish == "tool_calls":
-            events.append({**base, "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, **message["tool_calls"][0]}]}}]})
+            events.append(
+                {
+                    **base,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "delta": {"tool_calls": [{"index": 0, **message["tool_calls"][0]}]},
+                        }
+                    ],
+                }
+            )
         else:
             events += [
-                {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                {
+                    **base,
+                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                }
                 for piece in _chunks(answer)
             ]
         events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
@@ -210,21 +234,43 @@ class _Handler(BaseHTTPRequestHandler):
             "type": "message_start",
             "message": {
                 "id": rid, "type": "message", "role": "assistant", "model": model, "content": [],
-                "stop_reason": None, "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 1},
+                "stop_reason": None,
+                "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 1},
             },
         }  # fmt: skip
         events: list[tuple[str | None, Any]] = [
             ("message_start", start),
-            ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+            (
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "text", "text": ""},
+                },
+            ),
             ("ping", {"type": "ping"}),
         ]
         events += [
-            ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}})
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": piece},
+                },
+            )
             for piece in _chunks(answer)
         ]
         events += [
             ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-            ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": usage["output_tokens"]}}),
+            (
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "usage": {"output_tokens": usage["output_tokens"]},
+                },
+            ),
             ("message_stop", {"type": "message_stop"}),
         ]
         self._sse(events)

@@ -10,8 +10,8 @@ from typing import Any, Protocol
 
 from .._sse import ServerSentEvent
 from .._types import ChatMessage
-from ._base import Parsed
 from ._anthropic import AnthropicWire
+from ._base import Parsed
 from ._openai import OpenAIWire
 
 __all__ = ["AnthropicWire", "OpenAIWire", "Parsed", "StreamFolder", "WireFormat", "wire_for"]

@@ -87,7 +87,17 @@ def _text_of(parts: Any) -> str:
 class AnthropicStreamFolder:
     """Folds message_start / content_block_* / message_delta / message_stop events."""
 
-    __slots__ = ("_blocks", "_done", "_finish", "_id", "_in", "_model", "_out", "_parts", "_provider")
+    __slots__ = (
+        "_blocks",
+        "_done",
+        "_finish",
+        "_id",
+        "_in",
+        "_model",
+        "_out",
+        "_parts",
+        "_provider",
+    )
 
     def __init__(self, provider: str) -> None:
         self._provider = provider
@@ -149,5 +159,10 @@ class AnthropicStreamFolder:
             ToolCall(b["id"], b["name"], b["args"] or "{}") for _, b in sorted(self._blocks.items())
         )
         return Parsed(
-            "".join(self._parts), self._model, self._id, Usage(self._in, self._out), self._finish, calls
+            "".join(self._parts),
+            self._model,
+            self._id,
+            Usage(self._in, self._out),
+            self._finish,
+            calls,
         )

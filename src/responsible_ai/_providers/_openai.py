@@ -109,7 +109,9 @@ class OpenAIStreamFolder:
                 self._parts.append(content)
                 delta_text = content
             for call in delta.get("tool_calls") or ():
-                slot = self._calls.setdefault(call.get("index", 0), {"id": "", "name": "", "args": ""})
+                slot = self._calls.setdefault(
+                    call.get("index", 0), {"id": "", "name": "", "args": ""}
+                )
                 fn = call.get("function") or {}
                 slot["id"] = call.get("id") or slot["id"]
                 slot["name"] = fn.get("name") or slot["name"]
@@ -119,5 +121,7 @@ class OpenAIStreamFolder:
         return delta_text
 
     def result(self) -> Parsed:
-        calls = tuple(ToolCall(c["id"], c["name"], c["args"]) for _, c in sorted(self._calls.items()))
+        calls = tuple(
+            ToolCall(c["id"], c["name"], c["args"]) for _, c in sorted(self._calls.items())
+        )
         return Parsed("".join(self._parts), self._model, self._id, self._usage, self._finish, calls)

@@ -1,0 +1,233 @@
+"""`@governed` and `rai.client()`: sync, async, generators, isolation between calls."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+import responsible_ai as rai
+from responsible_ai.testing import FakeModelServer, stand_in_answer
+
+pytestmark = pytest.mark.http
+
+MK = {"use_case": "marketing.copy", "provider": "openai-prod", "model": "gpt-4o-mini"}
+
+
+class TestSync:
+    def test_function(self, guard: rai.Guard, server: FakeModelServer) -> None:
+        """Inside the function, rai.client() is the approved client for that call."""
+
+        @rai.governed(guard=guard, temperature=0.1, **MK)
+        def draft(topic: str) -> str:
+            c = rai.client()
+            assert (c.provider, c.model, c.use_case) == (
+                "openai-prod",
+                "gpt-4o-mini",
+                "marketing.copy",
+            )
+            return c.complete(f"Tagline about {topic}")
+
+        assert draft("savings") == stand_in_answer("Tagline about savings")
+        assert server.requests[0].body["temperature"] == 0.1
+        assert draft.__name__ == "draft"
+
+    def test_refused_before_body(self, guard: rai.Guard, server: FakeModelServer) -> None:
+        """A governed function whose use case is blocked never runs its body."""
+        ran = []
+
+        @rai.governed(guard=guard, **{**MK, "use_case": "hr.performance_review"})
+        def review(name: str) -> str:
+            ran.append(name)
+            return ""
+
+        with pytest.raises(rai.UseCaseBlocked):
+            review("x")
+        assert ran == [] and server.requests == []
+
+    def test_client_outside(self) -> None:
+        with pytest.raises(rai.ConfigurationError, match="only available inside a @governed"):
+            rai.client()
+
+    def test_client_unbound_after_return(self, guard: rai.Guard) -> None:
+        @rai.governed(guard=guard, **MK)
+        def noop() -> None:
+            rai.client()
+
+        noop()
+        with pytest.raises(rai.ConfigurationError):
+            rai.client()
+
+    def test_generator(self, guard: rai.Guard) -> None:
+        """Generator functions stream; the check happens when the function is called."""
+
+        @rai.governed(guard=guard, **MK)
+        def chunks(prompt: str) -> Iterator[str]:
+            for chunk in rai.client().stream(prompt):
+                yield chunk.text
+
+        assert "".join(chunks("hello")) == stand_in_answer("hello")
+
+        @rai.governed(guard=guard, **{**MK, "use_case": "surveillance"})
+        def watch() -> Iterator[str]:
+            yield "never"
+
+        with pytest.raises(rai.UseCaseBlocked):
+            watch()
+
+    def test_interleaved_generators(self, guard: rai.Guard, make_policy: object) -> None:
+        """Two governed generators consumed in turn each see their own client."""
+
+        @rai.governed(guard=guard, **MK)
+        def a() -> Iterator[str]:
+            for _ in range(3):
+                yield rai.client().model
+
+        @rai.governed(guard=guard, **{**MK, "model": "gpt-4.1-mini", "use_case": "engineering"})
+        def b() -> Iterator[str]:
+            for _ in range(3):
+                yield rai.client().model
+
+        seen = [x for pair in zip(a(), b(), strict=True) for x in pair]
+        assert seen == ["gpt-4o-mini", "gpt-4.1-mini"] * 3
+        with pytest.raises(rai.ConfigurationError):
+            rai.client()
+
+    def test_generator_send_and_close(self, guard: rai.Guard) -> None:
+        closed = []
+
+        @rai.governed(guard=guard, **MK)
+        def echo() -> Iterator[str]:
+            try:
+                got = yield rai.client().model
+                yield f"got {got}"
+                yield "more"
+            finally:
+                closed.append(True)
+
+        gen = echo()
+        assert next(gen) == "gpt-4o-mini"
+        assert gen.send("x") == "got x"  # type: ignore[attr-defined]
+        gen.close()  # type: ignore[attr-defined]
+        assert closed == [True]
+
+    def test_threads_do_not_bleed(self, guard: rai.Guard) -> None:
+        """Concurrent governed calls in threads each see their own bound client."""
+        results: dict[str, str] = {}
+        barrier = threading.Barrier(2)
+
+        def make(model: str, use_case: str):  # type: ignore[no-untyped-def]
+            @rai.governed(guard=guard, use_case=use_case, provider="openai-prod", model=model)
+            def work() -> None:
+                barrier.wait()
+                results[model] = rai.client().model
+
+            return work
+
+        threads = [
+            threading.Thread(target=make("gpt-4o-mini", "marketing.copy")),
+            threading.Thread(target=make("gpt-4.1", "engineering")),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results == {"gpt-4o-mini": "gpt-4o-mini", "gpt-4.1": "gpt-4.1"}
+
+    def test_default_guard_from_configure(self, policy: rai.Policy) -> None:
+        @rai.governed(**MK)
+        def draft() -> str:
+            return rai.client().complete("hi")
+
+        guard = rai.configure(policy)
+        try:
+            assert draft() == stand_in_answer("hi")
+        finally:
+            guard.close()
+            rai._governed._default = None
+
+    def test_default_guard_from_env(
+        self, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With nothing configured, the policy in RAI_POLICY is used."""
+        monkeypatch.setattr(rai._governed, "_default", None)
+        monkeypatch.delenv("RAI_POLICY", raising=False)
+
+        @rai.governed(**MK)
+        def draft() -> str:
+            return "unreachable"
+
+        with pytest.raises(rai.PolicyError, match="RAI_POLICY"):
+            draft()
+
+    def test_consent_on_decorator(self, guard: rai.Guard) -> None:
+        consent = rai.Consent(subject="client-7", scope="client.support")
+
+        @rai.governed(guard=guard, use_case="client.support", provider="openai-prod", model="gpt-4o-mini",
+                      consent=consent, data_class="confidential")  # fmt: skip
+        def answer() -> rai.ChatResponse:
+            return rai.client().chat("Where is my card?")
+
+        resp = answer()
+        assert resp.decision.consent == consent and resp.decision.data_class == "confidential"
+
+
+class TestAsync:
+    async def test_coroutine(self, policy: rai.Policy, server: FakeModelServer) -> None:
+        async with rai.Guard(policy) as guard:
+
+            @rai.governed(guard=guard, **MK)
+            async def draft(topic: str) -> str:
+                return await rai.client().acomplete(topic)
+
+            assert await draft("bonds") == stand_in_answer("bonds")
+
+    async def test_refused(self, policy: rai.Policy) -> None:
+        ran = []
+
+        @rai.governed(guard=rai.Guard(policy), **{**MK, "model": "gpt-5"})
+        async def draft() -> None:
+            ran.append(1)
+
+        with pytest.raises(rai.ModelNotApproved):
+            await draft()
+        assert ran == []
+
+    async def test_async_generator(self, policy: rai.Policy) -> None:
+        async with rai.Guard(policy) as guard:
+
+            @rai.governed(guard=guard, **MK)
+            async def chunks(prompt: str) -> AsyncIterator[str]:
+                async for chunk in rai.client().astream(prompt):
+                    yield chunk.text
+
+            assert "".join([c async for c in chunks("hey")]) == stand_in_answer("hey")
+
+            @rai.governed(guard=guard, **{**MK, "use_case": "legal.contract"})
+            async def never() -> AsyncIterator[str]:
+                yield "x"
+
+            with pytest.raises(rai.UseCaseBlocked):
+                never()
+
+    async def test_tasks_do_not_bleed(self, policy: rai.Policy) -> None:
+        """Concurrent tasks each see their own bound client across awaits."""
+        guard = rai.Guard(policy)
+
+        def make(model: str, use_case: str):  # type: ignore[no-untyped-def]
+            @rai.governed(guard=guard, use_case=use_case, provider="openai-prod", model=model)
+            async def work() -> list[str]:
+                seen = []
+                for _ in range(5):
+                    await asyncio.sleep(0)
+                    seen.append(rai.client().model)
+                return seen
+
+            return work
+
+        a, b = await asyncio.gather(
+            make("gpt-4o-mini", "marketing.copy")(), make("gpt-4.1", "engineering")()
+        )
+        assert a == ["gpt-4o-mini"] * 5 and b == ["gpt-4.1"] * 5
