@@ -19,7 +19,7 @@ import tenacity
 
 from ._errors import ProviderError, ProviderHTTPError, ProviderUnavailable
 from ._pipeline import Call
-from ._policy import RetrySettings
+from ._policy import Provider, RetrySettings
 from ._providers import Parsed, StreamFolder, WireFormat, wire_for
 from ._providers._base import bad_format
 from ._sse import ServerSentEvent, SSEDecoder
@@ -117,21 +117,32 @@ class _SenderBase:
             retry.max_total_s
         )
         self._retry_on = tenacity.retry_if_exception_type(_Retryable)
+        self._routes: dict[str, tuple[Provider, WireFormat, str, Any]] = {}
 
     def request(self, call: Call) -> tuple[Any, WireFormat]:
         provider = call.provider
         assert provider is not None
-        wire = wire_for(provider.kind)
-        key = provider.api_key()
+        route = self._routes.get(provider.name)
+        if route is None or route[0] is not provider:
+            wire = wire_for(provider.kind)
+            timeout = self.http.Timeout(provider.timeout_s, connect=provider.connect_timeout_s)
+            route = (provider, wire, provider.base_url.rstrip("/") + wire.path, timeout)
+            self._routes[provider.name] = route
+        _, wire, url, timeout = route
+        key = provider.api_key()  # read each call, so that a rotated key is picked up
         body = wire.body(call.model, call.messages, call.params, call.stream)
         request = self.client.build_request(
             "POST",
-            provider.base_url.rstrip("/") + wire.path,
+            url,
             headers=wire.headers(key.get_secret_value() if key else None, provider.headers),
             content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-            timeout=self.http.Timeout(provider.timeout_s, connect=provider.connect_timeout_s),
+            timeout=timeout,
         )
         return request, wire
+
+    def give_up(self, call: Call, exc: _Retryable, attempts: int) -> ProviderError:
+        assert call.provider is not None
+        return exc.to_error(call.provider.name, attempts)
 
     def check_status(self, response: Any, body: bytes, wire: WireFormat, provider: str) -> None:
         """Raise for a non-2xx status: `_Retryable` when the policy retries it."""
@@ -170,18 +181,24 @@ class SyncSender(_SenderBase):
         self.sleep: SleepFn = time.sleep if sleep is None else sleep
 
     def _with_retries(self, call: Call, attempt: Callable[[], Any]) -> Any:
-        attempts = 0
+        try:
+            return attempt()  # the happy path pays nothing for the retry machinery
+        except _Retryable as exc:
+            first: _Retryable | None = exc
+        attempts = 1
 
         def once() -> Any:
-            nonlocal attempts
+            nonlocal attempts, first
+            if first is not None:  # replay the first attempt's outcome to tenacity
+                exc, first = first, None
+                raise exc
             attempts += 1
             return attempt()
 
         try:
             return tenacity.Retrying(sleep=self.sleep, **self.strategy())(once)
         except _Retryable as exc:
-            assert call.provider is not None
-            raise exc.to_error(call.provider.name, attempts) from exc.cause
+            raise self.give_up(call, exc, attempts) from exc.cause
 
     def send(self, call: Call) -> Parsed:
         request, wire = self.request(call)
@@ -248,10 +265,17 @@ class AsyncSender(_SenderBase):
         self.sleep = sleep
 
     async def _with_retries(self, call: Call, attempt: Callable[[], Awaitable[Any]]) -> Any:
-        attempts = 0
+        try:
+            return await attempt()  # the happy path pays nothing for the retry machinery
+        except _Retryable as exc:
+            first: _Retryable | None = exc
+        attempts = 1
 
         async def once() -> Any:
-            nonlocal attempts
+            nonlocal attempts, first
+            if first is not None:  # replay the first attempt's outcome to tenacity
+                exc, first = first, None
+                raise exc
             attempts += 1
             return await attempt()
 
@@ -261,8 +285,7 @@ class AsyncSender(_SenderBase):
         try:
             return await tenacity.AsyncRetrying(**kwargs)(once)
         except _Retryable as exc:
-            assert call.provider is not None
-            raise exc.to_error(call.provider.name, attempts) from exc.cause
+            raise self.give_up(call, exc, attempts) from exc.cause
 
     async def send(self, call: Call) -> Parsed:
         request, wire = self.request(call)

@@ -1,0 +1,126 @@
+"""What governance adds to one call: a governed `Guard.chat` vs the bare httpx call.
+
+Both go through the same in-process `MockTransport` (no sockets), with a 1 KB prompt,
+so the difference is the library's own cost: policy and use-case checks, request
+building, retries wrapper, response parsing. Runs are interleaved in rounds so that
+machine noise hits both sides alike.
+
+    python benchmarks/overhead.py [--calls 20000] [--backend httpx2|httpx|both]
+
+Goal for the spine (issue 3): <= 50 us median added per call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import responsible_ai as rai
+
+BASE = "https://api.example.test/v1"
+PROMPT = ("Draft a friendly reminder to customers that the branch closes early on Friday. " * 13)[
+    :1024
+]
+RESPONSE = json.dumps({
+    "id": "chatcmpl-bench", "object": "chat.completion", "created": 1741569952,
+    "model": "gpt-4o-mini-2024-07-18",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Sure! " * 40},
+                 "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 230, "completion_tokens": 80, "total_tokens": 310},
+}).encode()  # fmt: skip
+
+
+def policy() -> rai.Policy:
+    return rai.Policy.from_dict({
+        "policy": {"id": "bench", "version": "1"},
+        "providers": [{"name": "openai-prod", "kind": "openai", "base_url": BASE,
+                       "models": ["gpt-4o-mini", "gpt-4.1*"], "tier": "enterprise",
+                       "api_key_env": "RAI_BENCH_KEY", "max_data_class": "confidential"}],
+        "use_cases": {"blocked": ["hr.performance_review"],
+                      "rules": {"marketing.copy": {"requires_review": True, "max_data_class": "internal"}}},
+    })  # fmt: skip
+
+
+def measure(fn: Callable[[], Any], n: int) -> list[float]:
+    out = []
+    clock = time.perf_counter_ns
+    for _ in range(n):
+        t0 = clock()
+        fn()
+        out.append((clock() - t0) / 1000)
+    return out
+
+
+def p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if q < 100 else max(values)
+
+
+def run(backend: str, calls: int, rounds: int = 10) -> dict[str, float]:
+    http = importlib.import_module(backend)
+
+    def handler(request: Any) -> Any:
+        return http.Response(200, content=RESPONSE, headers={"content-type": "application/json"})
+
+    client = http.Client(transport=http.MockTransport(handler))
+    guard = rai.Guard(policy(), http_client=client)
+    messages = [{"role": "user", "content": PROMPT}]
+    headers = {"authorization": "Bearer sk-bench"}
+    url = f"{BASE}/chat/completions"
+    body = {"model": "gpt-4o-mini", "messages": messages}
+
+    def bare() -> str:
+        r = client.post(url, json=body, headers=headers)
+        r.raise_for_status()
+        return str(r.json()["choices"][0]["message"]["content"])
+
+    def governed() -> str:
+        return guard.chat(
+            messages, use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini"
+        ).text
+
+    assert bare() == governed()
+    for fn in (bare, governed):  # warm up
+        measure(fn, 500)
+    a: list[float] = []
+    b: list[float] = []
+    per = max(1, calls // rounds)
+    for _ in range(rounds):
+        a += measure(bare, per)
+        b += measure(governed, per)
+    client.close()
+    return {
+        "bare_median": statistics.median(a), "bare_p99": p(a, 99),
+        "gov_median": statistics.median(b), "gov_p99": p(b, 99),
+    }  # fmt: skip
+
+
+def main() -> None:
+    import os
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=20000)
+    parser.add_argument("--backend", choices=["httpx2", "httpx", "both"], default="both")
+    args = parser.parse_args()
+    os.environ.setdefault("RAI_BENCH_KEY", "sk-bench")
+    backends = ["httpx2", "httpx"] if args.backend == "both" else [args.backend]
+    print(f"1 KB prompt, {args.calls} calls per side, in-process MockTransport\n")
+    print(f"{'backend':<8} {'side':<9} {'median us':>10} {'p99 us':>9}")
+    for backend in backends:
+        r = run(backend, args.calls)
+        print(f"{backend:<8} {'bare':<9} {r['bare_median']:>10.1f} {r['bare_p99']:>9.1f}")
+        print(f"{backend:<8} {'governed':<9} {r['gov_median']:>10.1f} {r['gov_p99']:>9.1f}")
+        added = r["gov_median"] - r["bare_median"]
+        ratio = r["gov_median"] / r["bare_median"]
+        verdict = "meets" if added <= 50 else "MISSES"
+        print(
+            f"{backend:<8} added: {added:.1f} us median ({ratio:.2f}x bare); {verdict} the <= 50 us goal\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
