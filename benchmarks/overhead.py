@@ -42,7 +42,8 @@ def policy() -> rai.Policy:
                        "models": ["gpt-4o-mini", "gpt-4.1*"], "tier": "enterprise",
                        "api_key_env": "RAI_BENCH_KEY", "max_data_class": "confidential"}],
         "use_cases": {"blocked": ["hr.performance_review"],
-                      "rules": {"marketing.copy": {"requires_review": True, "max_data_class": "internal"}}},
+                      "rules": {"marketing.copy": {"requires_review": True,
+                                                   "max_data_class": "internal"}}},
     })  # fmt: skip
 
 
