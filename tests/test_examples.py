@@ -1,0 +1,23 @@
+"""The examples run as written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.mark.http
+def test_quickstart_example() -> None:
+    """examples/quickstart.py runs offline end to end."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "quickstart.py")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "refused: use case blocked" in result.stdout
+    assert "consent kept in the decision: Consent(subject='client-1042'" in result.stdout
