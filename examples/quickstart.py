@@ -35,7 +35,9 @@ def main() -> None:
             provider="openai-prod",
             model="gpt-4o-mini",
         )
-        print(resp.text, "|", resp.decision.rule, "| review required:", resp.decision.requires_review)
+        print(
+            resp.text, "|", resp.decision.rule, "| review required:", resp.decision.requires_review
+        )
 
         # 2. Refused before anything leaves the process.
         try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from ._client import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
 from ._errors import (
@@ -32,13 +32,13 @@ current_consent: contextvars.ContextVar[Consent | None] = contextvars.ContextVar
     "responsible_ai_consent", default=None
 )
 
-Messages = str | Sequence[ChatMessage]
+Messages = str | Sequence[ChatMessage] | Sequence[Mapping[str, Any]]
 
 
 def _messages(messages: Messages) -> list[ChatMessage]:
     if isinstance(messages, str):
         return [{"role": "user", "content": messages}]
-    out = list(messages)
+    out = cast(list[ChatMessage], list(messages))
     if not out:
         raise ConfigurationError("messages is empty; a call needs at least one message")
     for i, m in enumerate(out):
