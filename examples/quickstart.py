@@ -41,33 +41,52 @@ def main() -> None:
 
         # 2. Refused before anything leaves the process.
         try:
-            guard.chat("Rate Jane's year.", use_case="hr.performance_review",
-                       provider="openai-prod", model="gpt-4o-mini")  # fmt: skip
+            guard.chat(
+                "Rate Jane's year.",
+                use_case="hr.performance_review",
+                provider="openai-prod",
+                model="gpt-4o-mini",
+            )
         except rai.UseCaseBlocked as exc:
             print("refused:", exc)
 
         # 3. A use case that needs the client's consent, and confidential data.
         consent = rai.Consent(subject="client-1042", scope="client.support", reference="crm:c-77")
-        resp = guard.chat("Where is my replacement card?", use_case="client.support",
-                          provider="openai-prod", model="gpt-4o-mini",
-                          data_class="confidential", consent=consent)  # fmt: skip
+        resp = guard.chat(
+            "Where is my replacement card?",
+            use_case="client.support",
+            provider="openai-prod",
+            model="gpt-4o-mini",
+            data_class="confidential",
+            consent=consent,
+        )
         print("consent kept in the decision:", resp.decision.consent)
 
         # 4. Streaming.
-        with guard.stream("Write a short welcome note.", use_case="marketing.copy",
-                          provider="openai-prod", model="gpt-4o-mini") as stream:  # fmt: skip
+        with guard.stream(
+            "Write a short welcome note.",
+            use_case="marketing.copy",
+            provider="openai-prod",
+            model="gpt-4o-mini",
+        ) as stream:
             for chunk in stream:
                 print(chunk.text, end="", flush=True)
         print("\nusage:", stream.response.usage)
 
         # 5. The decorator: the policy is checked before the body runs.
-        @rai.governed(guard=guard, use_case="marketing.copy", provider="openai-prod",
-                      model="gpt-4o-mini", temperature=0.7)  # fmt: skip
+        @rai.governed(
+            guard=guard,
+            use_case="marketing.copy",
+            provider="openai-prod",
+            model="gpt-4o-mini",
+            temperature=0.7,
+        )
         def tagline(product: str) -> str:
             return rai.client().complete(f"One tagline for {product}.")
 
-        @rai.governed(guard=guard, use_case="marketing.copy", provider="openai-prod",
-                      model="gpt-4o-mini")  # fmt: skip
+        @rai.governed(
+            guard=guard, use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini"
+        )
         def tagline_stream(product: str) -> Iterator[str]:
             for chunk in rai.client().stream(f"One tagline for {product}."):
                 yield chunk.text
@@ -79,14 +98,21 @@ def main() -> None:
     async def run_async() -> None:
         with FakeModelServer() as server:
             async with rai.Guard(local_policy(server.base_url)) as guard:
-                answers = await asyncio.gather(*(
-                    guard.achat(f"Tagline {i}", use_case="marketing.copy",
-                                provider="openai-prod", model="gpt-4o-mini")
-                    for i in range(3)
-                ))  # fmt: skip
+                answers = await asyncio.gather(
+                    *(
+                        guard.achat(
+                            f"Tagline {i}",
+                            use_case="marketing.copy",
+                            provider="openai-prod",
+                            model="gpt-4o-mini",
+                        )
+                        for i in range(3)
+                    )
+                )
                 print([a.text[:40] for a in answers])
-                async for chunk in guard.astream("Hello", use_case="marketing.copy",
-                                                 provider="openai-prod", model="gpt-4o-mini"):  # fmt: skip
+                async for chunk in guard.astream(
+                    "Hello", use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini"
+                ):
                     print(chunk.text, end="")
                 print()
 
