@@ -1,0 +1,471 @@
+"""Built-in detectors of structured identifiers and secrets.
+
+Each rule is a regex plus a validator (checksum, range rules) and context words that
+raise or lower its score, as Presidio's pattern recognizers do. Speed comes from gates:
+a rule only runs when the text contains what every match of it must contain (an ``@``,
+a digit, a ``://``, a key prefix), checked with C-speed substring tests, so a 1 KB text
+with no PII costs a handful of scans.
+"""
+
+from __future__ import annotations
+
+import re
+
+import re2
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from ._findings import Finding
+from ._validators import IBAN_LENGTHS, iban_valid, ipv6_valid, jwt_valid, luhn_valid, ssn_valid
+
+__all__ = ["BUILTIN_ENTITIES", "BuiltinDetector", "PatternRule", "context_score"]
+
+CONTEXT_BOOST = 0.35
+NEGATIVE_PENALTY = 0.45
+WINDOW_BEFORE = 48
+WINDOW_AFTER = 24
+
+Check = Callable[[str], float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class PatternRule:
+    """A regex rule: `check(value)` returns the base score, or None to reject the match."""
+
+    entity_type: str
+    pattern: re.Pattern[str]
+    score: float
+    gate: tuple[str, ...] = ()  # substrings, one of which every match contains ("" = digit)
+    check: Check | None = None
+    group: int = 0
+    context: Context | None = None
+
+
+class Context:
+    """Context words of one entity type, compiled once: one regex search per window."""
+
+    __slots__ = ("negative", "positive")
+
+    def __init__(self, positive: Sequence[str] = (), negative: Sequence[str] = ()) -> None:
+        self.positive = _words(positive)
+        self.negative = _words(negative)
+
+    def score(self, low: str, start: int, end: int, score: float) -> float:
+        """Raise the score when a context word is near the match, lower it for a negative
+        one. `low` is the lower-cased text (same length as the text)."""
+        if self.positive is None and self.negative is None:
+            return score
+        a, b = max(0, start - WINDOW_BEFORE), min(len(low), end + WINDOW_AFTER)
+        if self.negative is not None and (
+            self.negative.search(low, a, start) or self.negative.search(low, end, b)
+        ):
+            score -= NEGATIVE_PENALTY
+        elif self.positive is not None and (
+            self.positive.search(low, a, start) or self.positive.search(low, end, b)
+        ):
+            score += CONTEXT_BOOST
+        return max(0.0, min(1.0, score))
+
+
+def _words(words: Sequence[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W\d_])(?:{alternatives})")  # a word starts there
+
+
+def lowered(text: str) -> str:
+    """`text.lower()` when that keeps every position; else a per-character fold that does."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+# --------------------------------------------------------------------------- checks
+
+_COUNTRY_CODES = frozenset(
+    "1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 "
+    "62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98 211 212 213 216 218 220 221 222 223 224 "
+    "225 226 227 228 229 230 231 232 233 234 235 236 237 238 239 240 241 242 243 244 245 246 "
+    "248 249 250 251 252 253 254 255 256 257 258 260 261 262 263 264 265 266 267 268 269 290 "
+    "291 297 298 299 350 351 352 353 354 355 356 357 358 359 370 371 372 373 374 375 376 377 "
+    "378 380 381 382 383 385 386 387 389 420 421 423 500 501 502 503 504 505 506 507 508 509 "
+    "590 591 592 593 594 595 596 597 598 599 670 672 673 674 675 676 677 678 679 680 681 682 "
+    "683 685 686 687 688 689 690 691 692 850 852 853 855 856 880 886 960 961 962 963 964 965 "
+    "966 967 968 970 971 972 973 974 975 976 977 992 993 994 995 996 998".split()
+)
+_DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
+
+
+def _phone(value: str) -> float | None:
+    digits = sum(c.isdigit() for c in value.split("x")[0].split("ext")[0])
+    if _DATE_LIKE.match(value.strip()):
+        return None
+    if value.startswith("+"):
+        d = "".join(c for c in value[1:4] if c.isdigit())
+        if not any(d[:n] in _COUNTRY_CODES for n in (1, 2, 3)):
+            return None
+        return 0.75 if 8 <= digits <= 15 else None
+    if value.startswith("00") and 10 <= digits <= 15:
+        return 0.6
+    if not 7 <= digits <= 12:
+        return None
+    formatted = any(c in value for c in " -.()")
+    if "." in value and "(" not in value and value.count(".") != 2:
+        return None  # 1.2.3.4 style: versions, IPs
+    if formatted:
+        return 0.6 if value.lstrip("(").startswith("0") or "(" in value or digits == 10 else 0.45
+    return 0.3 if value.startswith("0") else 0.15  # bare digits: only with phone context
+
+
+def _card(value: str) -> float | None:
+    digits = "".join(c for c in value if c.isdigit())
+    if not 12 <= len(digits) <= 19 or not luhn_valid(digits):
+        return None
+    if len(set(digits)) == 1:
+        return None  # 0000 0000 0000 0000
+    known_iin = digits[0] in "3456" or digits[:2] in ("22", "23", "24", "25", "26", "27")
+    if not known_iin:
+        return 0.3
+    return 0.85 if len(digits) >= 15 else 0.45
+
+
+def _ssn(value: str) -> float | None:
+    if not ssn_valid(value):
+        return None
+    return 0.85 if ("-" in value or " " in value) else 0.3
+
+
+def _valid(check: Callable[[str], bool], score: float) -> Check:
+    return lambda value: score if check(value) else None
+
+
+_PHONE_CONTEXT = (
+    "phone",
+    "tel",
+    "mobile",
+    "cell",
+    "call",
+    "reach",
+    "fax",
+    "whatsapp",
+    "contact",
+    "ring",
+    "dial",
+    "telefon",
+    "téléphone",
+    "teléfono",
+    "telefono",
+    "handy",
+    "numéro",
+    "sms",
+)
+_ID_NEGATIVE = (
+    "order",
+    "invoice",
+    "tracking",
+    "ref",
+    "version",
+    "isbn",
+    "serial",
+    "ticket",
+    "sku",
+    "po number",
+    "case",
+    "build",
+    "release",
+)
+CONTEXT = {
+    "PHONE_NUMBER": Context(_PHONE_CONTEXT, (*_ID_NEGATIVE, "account", "iban", "card", "ssn")),
+    "CREDIT_CARD": Context(
+        ("card", "credit", "debit", "visa", "mastercard", "amex", "cc", "payment", "karte",
+         "carte", "tarjeta", "carta"),
+        _ID_NEGATIVE,
+    ),
+    "US_SSN": Context(("ssn", "social security", "social-security", "taxpayer", "ss#"), (*_ID_NEGATIVE, "phone", "tel")),
+    "IP_ADDRESS": Context(("ip", "address", "host", "server", "client"), ("version", "v.", "release", "build")),
+    "DATE_OF_BIRTH": Context(
+        ("born", "birth", "dob", "d.o.b", "geboren", "né le", "née le", "nacido", "nacida",
+         "nata", "nato", "geburtsdatum", "naissance", "nacimiento", "age"),
+    ),
+}  # fmt: skip
+_NO_CONTEXT = Context()
+_DOB_STEMS = ("born", "birth", "dob", "d.o.b", "geboren", "geburt", "naissance", "né", "nacid",
+              "nacimiento", "nat", "age")  # fmt: skip
+
+_IPV6_GATE = ("::", ":")
+
+# Literal-gated rules: each runs only when the text contains one of its gates.
+RULES: tuple[PatternRule, ...] = (
+    PatternRule(
+        "EMAIL_ADDRESS",
+        re.compile(
+            r"(?<![\w.%+-])[\w][\w.%+-]{0,63}@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,24}(?![\w-])"
+        ),
+        1.0,
+        gate=("@",),
+    ),
+    PatternRule(
+        "URL",
+        re.compile(r"(?i)\b(?:https?://|ftp://|www\.)[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]"),
+        0.6,
+        gate=("://", "www.", "WWW."),
+    ),
+    PatternRule(
+        "IP_ADDRESS",
+        re.compile(r"[0-9A-Fa-f:][0-9A-Fa-f]{0,3}:[0-9A-Fa-f:]{2,37}"),
+        0.8,
+        gate=_IPV6_GATE,
+        check=_valid(ipv6_valid, 0.8),
+    ),
+    PatternRule(
+        "API_KEY",
+        re.compile(
+            r"\b(?:sk-(?:ant-(?:api|admin)\d{2}-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"
+            r"|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"
+            r"|(?:AKIA|ASIA)[0-9A-Z]{16}"
+            r"|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}"
+            r"|xox[baprs]-[A-Za-z0-9-]{10,}"
+            r"|AIza[0-9A-Za-z_-]{35}"
+            r"|glpat-[A-Za-z0-9_-]{20,}"
+            r"|hf_[A-Za-z0-9]{30,})"
+        ),
+        1.0,
+        gate=(
+            "sk-",
+            "sk_",
+            "rk_",
+            "AKIA",
+            "ASIA",
+            "ghp_",
+            "gho_",
+            "ghu_",
+            "ghs_",
+            "ghr_",
+            "github_pat_",
+            "xox",
+            "AIza",
+            "glpat-",
+            "hf_",
+        ),
+    ),  # fmt: skip
+    PatternRule(
+        "JWT",
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"),
+        1.0,
+        gate=("eyJ",),
+        check=_valid(jwt_valid, 1.0),
+    ),
+    PatternRule(
+        "PRIVATE_KEY",
+        re.compile(
+            r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[A-Za-z0-9+/=\s:,.-]{0,16384}?-----END (?:[A-Z]+ )?PRIVATE KEY-----"
+        ),
+        1.0,
+        gate=("-----BEGIN",),
+    ),
+    PatternRule(
+        "BEARER_TOKEN",
+        re.compile(r"(?i:\bbearer)\s+([A-Za-z0-9._~+/-]*[A-Za-z0-9_~+/-]=*)"),
+        1.0,
+        gate=("earer", "EARER"),
+        group=1,
+        check=lambda v: 1.0 if len(v) >= 16 else None,
+    ),
+    PatternRule(
+        "PASSWORD",
+        re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@]{1,128}:([^\s@/]{1,256})@"),
+        1.0,
+        gate=("://",),
+        group=1,
+    ),
+    PatternRule(
+        "PASSWORD",
+        re.compile(r"(?i)\b(?:password|passwd|pwd)\s*[=:]\s*([^\s;'\",]{4,128})"),
+        1.0,
+        gate=("assw", "ASSW", "pwd", "PWD", "Pwd"),
+        group=1,
+    ),
+)
+
+# Numbers: one scan finds every run of 4+ digits (with separators); each run is then
+# classified (IP, date, SSN, card, phone, IBAN) by small anchored checks.
+DIGIT_ENTITIES = (
+    "IBAN_CODE",
+    "CREDIT_CARD",
+    "US_SSN",
+    "IP_ADDRESS",
+    "PHONE_NUMBER",
+    "DATE_OF_BIRTH",
+)
+_DROP_SEPARATORS = str.maketrans("", "", " ().:/-")
+_RUN = re.compile(r"\d(?:[ ().:/-]?\d){3,}")
+_IPV4 = re.compile(
+    r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})|\d{4}/\d{2}/\d{2}")
+_SSN = re.compile(r"\d{3}([- ]?)\d{2}\1\d{4}")
+_CARD = re.compile(r"\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -]?)\d{6}\2\d{4,5}|\d{12,19}")
+_EXT = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}\b", re.IGNORECASE)
+_IBAN_BACK = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){0,30}[ ]?$")
+_IBAN = re.compile(r"[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){8,30}")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zé]*\.?"
+_MONTH_BEFORE_YEAR = re.compile(
+    rf"(?i)(?:\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s{_MONTH}|\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?,?)\s$"
+)
+
+
+def _classify(text: str, start: int, end: int) -> Iterator[tuple[str, int, int, float]]:
+    """What a run of digits text[start:end] may be: (entity, start, end, base score)."""
+    value = text[start:end]
+    digits = sum(c.isdigit() for c in value)
+    if _IPV4.fullmatch(value):
+        yield "IP_ADDRESS", start, end, 0.75
+        return
+    if _DATE.fullmatch(value):
+        yield "DATE_OF_BIRTH", start, end, 0.3
+        return
+    if digits == 4 and value.isdigit():
+        m = _MONTH_BEFORE_YEAR.search(text, max(0, start - 24), start)
+        if m is not None:
+            yield "DATE_OF_BIRTH", m.start(), end, 0.3
+        return
+    if _SSN.fullmatch(value):
+        score = _ssn(value)
+        if score is not None:
+            yield "US_SSN", start, end, score
+    if digits >= 12 and _CARD.fullmatch(value):
+        score = _card(value)
+        if score is not None:
+            yield "CREDIT_CARD", start, end, score
+    # phones: a leading + or ( and a trailing extension belong to the number
+    p_start, p_end = start, end
+    if p_start > 0 and text[p_start - 1] in "+(":
+        p_start -= 1
+        if text[p_start] == "(" and p_start > 0 and text[p_start - 1] == "+":
+            p_start -= 1
+    ext = _EXT.match(text, p_end)
+    if ext is not None:
+        p_end = ext.end()
+    score = _phone(text[p_start:p_end])
+    if score is not None:
+        yield "PHONE_NUMBER", p_start, p_end, score
+
+
+def _iban_at(text: str, start: int) -> tuple[int, int] | None:
+    back = _IBAN_BACK.search(text, max(0, start - 34), start)
+    begin = back.start() if back is not None else start - 2
+    if begin < 0 or not text[begin : begin + 2].isupper():
+        return None
+    m = _IBAN.match(text, begin)
+    if m is None:
+        return None
+    length = _trim_iban(m.group())
+    return (begin, begin + length) if length is not None else None
+
+
+BUILTIN_ENTITIES: tuple[str, ...] = (
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS", "URL",
+    "DATE_OF_BIRTH", "API_KEY", "JWT", "PRIVATE_KEY", "BEARER_TOKEN", "PASSWORD",
+)  # fmt: skip
+
+
+class BuiltinDetector:
+    """Runs the built-in rules (or a subset of entity types) over a text."""
+
+    name = "builtin"
+
+    def __init__(self, entities: Sequence[str] | None = None) -> None:
+        wanted = set(BUILTIN_ENTITIES if entities is None else entities)
+        self.rules = tuple(r for r in RULES if r.entity_type in wanted)
+        self.digits = frozenset(e for e in DIGIT_ENTITIES if e in wanted)
+        self.entities = tuple(e for e in BUILTIN_ENTITIES if e in wanted)
+        gates = sorted({g for r in self.rules for g in r.gate if g != ":"})
+        # One linear-time RE2 scan says whether any literal gate is present at all; only
+        # then are the gates tested one by one. Most texts stop here.
+        self._any_gate = re2.compile("|".join(re.escape(g) for g in gates)) if gates else None
+
+    def detect(self, text: str) -> Iterator[Finding]:
+        has_digit = any(d in text for d in "0123456789")
+        low: str | None = None
+        if self._any_gate is not None and self._any_gate.search(text) is not None:
+            for rule in self.rules:
+                if rule.gate == _IPV6_GATE:
+                    if not (has_digit and ":" in text):
+                        continue
+                elif not any(g in text for g in rule.gate):
+                    continue
+                for m in rule.pattern.finditer(text):
+                    start, end = m.span(rule.group)
+                    score = rule.check(m.group(rule.group)) if rule.check else rule.score
+                    if score is None:
+                        continue
+                    if rule.context is not None:
+                        if low is None:
+                            low = lowered(text)
+                        score = rule.context.score(low, start, end, score)
+                    yield Finding(rule.entity_type, start, end, score, "builtin")
+        elif "IP_ADDRESS" in self.entities and has_digit and ":" in text:
+            yield from self._ipv6(text)
+        if self.digits and has_digit:
+            yield from self._numbers(text, low)
+
+    def _ipv6(self, text: str) -> Iterator[Finding]:
+        for rule in self.rules:
+            if rule.gate == _IPV6_GATE:
+                for m in rule.pattern.finditer(text):
+                    if rule.check is not None and rule.check(m.group()) is not None:
+                        yield Finding(rule.entity_type, m.start(), m.end(), rule.score, "builtin")
+
+    def _numbers(self, text: str, low: str | None) -> Iterator[Finding]:
+        wanted = self.digits
+        iban = "IBAN_CODE" in wanted
+        dob = "DATE_OF_BIRTH" in wanted
+        dob_words = CONTEXT["DATE_OF_BIRTH"].positive
+        last_iban_end = -1
+        dob_in_text: bool | None = None
+        for m in _RUN.finditer(text):
+            start, end = m.span()
+            if start < last_iban_end:
+                continue
+            value = text[start:end]
+            digits = len(value.translate(_DROP_SEPARATORS))
+            if digits < 7 and value.isdigit():
+                # a short bare number ("2026", "12345"): only the year of a birth date, and
+                # only near a birth-date word, can make it PII
+                if not dob or digits != 4 or dob_words is None:
+                    continue
+                if low is None:
+                    low = lowered(text)
+                if dob_in_text is None:  # substring tests: far cheaper than a regex scan
+                    dob_in_text = any(w in low for w in _DOB_STEMS)
+                if not dob_in_text:
+                    continue
+                if dob_words.search(low, max(0, start - WINDOW_BEFORE - 24), start) is None:
+                    continue
+            elif digits < 7 and not ("." in value or "/" in value or "-" in value):
+                continue  # "3 2026", "12 34": too short for any identifier or date
+            if iban and start >= 2:
+                span = _iban_at(text, start)
+                if span is not None:
+                    last_iban_end = span[1]
+                    yield Finding("IBAN_CODE", span[0], span[1], 1.0, "builtin")
+                    continue
+            for entity, s, e, score in _classify(text, start, end):
+                if entity not in wanted:
+                    continue
+                if low is None:
+                    low = lowered(text)
+                score = CONTEXT.get(entity, _NO_CONTEXT).score(low, s, e, score)
+                yield Finding(entity, s, e, score, "builtin")
+
+
+def _trim_iban(value: str) -> int | None:
+    """The IBAN at the start of `value` (which may run on into the next word): its length."""
+    compact = [i for i, c in enumerate(value) if c != " "]
+    want = IBAN_LENGTHS.get(value[:2])
+    if want is None or len(compact) < want:
+        return None
+    last = compact[want - 1]
+    return last + 1 if iban_valid(value[: last + 1]) else None
