@@ -9,7 +9,9 @@ ResponsibleAIError
 │   ├── ModelNotApproved
 │   ├── UseCaseBlocked
 │   ├── ConsentRequired
-│   └── DataClassExceeded
+│   ├── DataClassExceeded
+│   └── PIIBlocked              the prompt holds PII whose operator is `block`
+├── RedactionFailed             a detector or operator failed: nothing was sent
 ├── ProviderError               the approved provider failed (after retries)
 │   ├── ProviderUnavailable     connection errors and time-outs
 │   ├── ProviderHTTPError       a non-success HTTP status
@@ -31,6 +33,7 @@ __all__ = [
     "ConsentRequired",
     "DataClassExceeded",
     "ModelNotApproved",
+    "PIIBlocked",
     "PolicyError",
     "PolicyHashMismatch",
     "PolicyIssue",
@@ -40,6 +43,7 @@ __all__ = [
     "ProviderNotApproved",
     "ProviderResponseError",
     "ProviderUnavailable",
+    "RedactionFailed",
     "ResponsibleAIError",
     "UseCaseBlocked",
 ]
@@ -168,6 +172,46 @@ class DataClassExceeded(PolicyViolation):
     """The call's data class is above what the use case or the provider may receive."""
 
     reason = "data class exceeded"
+
+
+class PIIBlocked(PolicyViolation):
+    """The text holds PII the policy blocks. `counts` has entity types and counts only."""
+
+    reason = "PII blocked"
+
+    def __init__(
+        self,
+        counts: dict[str, int],
+        *,
+        rule: str,
+        policy_id: str,
+        policy_version: str,
+        where: str = "prompt",
+        use_case: str | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        self.counts = dict(sorted(counts.items()))
+        found = ", ".join(f"{kind} x{n}" for kind, n in self.counts.items())
+        super().__init__(
+            f"the {where} contains {found}",
+            rule=rule,
+            policy_id=policy_id,
+            policy_version=policy_version,
+            use_case=use_case,
+            provider=provider,
+            model=model,
+        )
+
+
+class RedactionFailed(ResponsibleAIError):
+    """A detector or operator failed, or content could not be inspected: the call was
+    refused (fail closed). Names the detector and error type, never the text."""
+
+    def __init__(self, message: str, *, detector: str | None = None, error_type: str | None = None):
+        self.detector = detector
+        self.error_type = error_type
+        super().__init__(message)
 
 
 class ProviderError(ResponsibleAIError):

@@ -12,6 +12,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from ._errors import ConfigurationError
 from ._guard import AsyncStream, Guard, Messages, Stream, current_consent
+from ._pii import ClientRecord, KnownValues, PIISession
 from ._policy import DataClass, Policy, load_policy
 from ._types import ChatResponse, Decision
 from ._usecases import Consent
@@ -58,15 +59,21 @@ class BoundClient:
         data_class: DataClass | str | None,
         consent: Consent | None,
         params: dict[str, Any],
+        subject: ClientRecord | KnownValues | None = None,
+        restore: bool | None = None,
     ) -> None:
         self.guard = guard
         self.decision = decision
+        self.session = PIISession()  # one conversation: placeholders stable across its calls
         self._kw: dict[str, Any] = {
             "use_case": decision.use_case,
             "provider": decision.provider,
             "model": decision.model,
             "data_class": data_class,
             "consent": consent,
+            "subject": subject,
+            "session": self.session,
+            "restore": restore,
         }
         self._params = params
 
@@ -127,6 +134,8 @@ def governed(
     model: str,
     data_class: DataClass | str | None = None,
     consent: Consent | None = None,
+    subject: ClientRecord | KnownValues | None = None,
+    restore: bool | None = None,
     guard: Guard | None = None,
     **params: Any,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -134,7 +143,9 @@ def governed(
     `rai.client()` is the approved client for this use case, provider and model.
 
     Works on sync and async functions and on (async) generator functions. `params`
-    (temperature, max_tokens, ...) are defaults for the bound client's calls.
+    (temperature, max_tokens, ...) are defaults for the bound client's calls. `subject`
+    is the client whose known values are redacted; all calls of one invocation share
+    one `PIISession`, so placeholders stay stable across them.
     """
 
     def bind() -> tuple[BoundClient, Guard]:
@@ -146,7 +157,11 @@ def governed(
             data_class=data_class,
             consent=consent,
         )
-        return BoundClient(g, decision, data_class=data_class, consent=consent, params=params), g
+        bound = BoundClient(
+            g, decision, data_class=data_class, consent=consent, params=params,
+            subject=subject, restore=restore,
+        )  # fmt: skip
+        return bound, g
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         if inspect.isasyncgenfunction(fn):

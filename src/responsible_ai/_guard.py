@@ -17,6 +17,8 @@ from ._errors import (
     ProviderUnavailable,
 )
 from ._http import backend, backend_of
+from ._pii import ClientRecord, Detector, KnownValues, PIISession, Redactor
+from ._pii._step import RedactStep
 from ._pipeline import AuditSink, Call, Pipeline, Step
 from ._policy import DataClass, Policy
 from ._providers import StreamFolder
@@ -67,6 +69,9 @@ class Guard:
         http_backend: str | None = None,
         steps: Sequence[Step] = (),
         audit: AuditSink | None = None,
+        redactor: Redactor | None = None,
+        detectors: Sequence[Detector] = (),
+        known: KnownValues | None = None,
         sleep: SleepFn | None = None,
         async_sleep: AsyncSleepFn | None = None,
     ) -> None:
@@ -75,7 +80,19 @@ class Guard:
                 f"Guard needs a Policy (from rai.load_policy), got {type(policy).__name__}"
             )
         self.policy = policy
-        self.pipeline = Pipeline(policy, steps, audit)
+        stages: list[Step] = []
+        if policy.pii.enabled:
+            self.redactor = redactor or Redactor(
+                policy.pii,
+                detectors=detectors,
+                known=known,
+                policy_id=policy.id,
+                policy_version=policy.version,
+            )
+            stages.append(RedactStep(policy, self.redactor))
+        elif redactor is not None or detectors or known is not None:
+            raise ConfigurationError("PII redaction is disabled by the policy (pii.enabled = false)")
+        self.pipeline = Pipeline(policy, [*stages, *steps], audit)
         self._backend_name = http_backend
         self._http_client = http_client
         self._async_http_client = async_http_client
@@ -100,6 +117,9 @@ class Guard:
         consent: Consent | None = None,
         stream: bool = False,
         params: dict[str, Any] | None = None,
+        subject: ClientRecord | KnownValues | None = None,
+        session: PIISession | None = None,
+        restore: bool | None = None,
     ) -> Call:
         """Build a `Call` and run the policy steps on it; raises `PolicyViolation`."""
         call = Call(
@@ -111,6 +131,9 @@ class Guard:
             data_class=DataClass.parse(data_class) if data_class is not None else None,
             consent=consent if consent is not None else current_consent.get(),
             stream=stream,
+            subject=subject,
+            session=session,
+            restore=restore,
         )
         self.pipeline.prepare(call)
         return call
@@ -183,6 +206,9 @@ class Guard:
         model: str,
         data_class: DataClass | str | None = None,
         consent: Consent | None = None,
+        subject: ClientRecord | KnownValues | None = None,
+        session: PIISession | None = None,
+        restore: bool | None = None,
         **params: Any,
     ) -> ChatResponse:
         """One governed chat completion. Extra keyword arguments (temperature, max_tokens,
@@ -190,6 +216,7 @@ class Guard:
         call = self.call(
             messages, use_case=use_case, provider=provider, model=model,
             data_class=data_class, consent=consent, params=params,
+            subject=subject, session=session, restore=restore,
         )  # fmt: skip
         sender = self.sync_sender()
         while True:
@@ -210,6 +237,9 @@ class Guard:
         model: str,
         data_class: DataClass | str | None = None,
         consent: Consent | None = None,
+        subject: ClientRecord | KnownValues | None = None,
+        session: PIISession | None = None,
+        restore: bool | None = None,
         **params: Any,
     ) -> Stream:
         """A governed streamed completion. The policy is checked now (violations raise
@@ -217,6 +247,7 @@ class Guard:
         call = self.call(
             messages, use_case=use_case, provider=provider, model=model,
             data_class=data_class, consent=consent, stream=True, params=params,
+            subject=subject, session=session, restore=restore,
         )  # fmt: skip
         return Stream(self, call)
 
@@ -244,12 +275,16 @@ class Guard:
         model: str,
         data_class: DataClass | str | None = None,
         consent: Consent | None = None,
+        subject: ClientRecord | KnownValues | None = None,
+        session: PIISession | None = None,
+        restore: bool | None = None,
         **params: Any,
     ) -> ChatResponse:
         """`chat`, awaitable."""
         call = self.call(
             messages, use_case=use_case, provider=provider, model=model,
             data_class=data_class, consent=consent, params=params,
+            subject=subject, session=session, restore=restore,
         )  # fmt: skip
         sender = self.async_sender()
         while True:
@@ -270,6 +305,9 @@ class Guard:
         model: str,
         data_class: DataClass | str | None = None,
         consent: Consent | None = None,
+        subject: ClientRecord | KnownValues | None = None,
+        session: PIISession | None = None,
+        restore: bool | None = None,
         **params: Any,
     ) -> AsyncStream:
         """`stream` for ``async for``. The policy is checked now; the request is sent when
@@ -277,6 +315,7 @@ class Guard:
         call = self.call(
             messages, use_case=use_case, provider=provider, model=model,
             data_class=data_class, consent=consent, stream=True, params=params,
+            subject=subject, session=session, restore=restore,
         )  # fmt: skip
         return AsyncStream(self, call)
 
@@ -316,8 +355,10 @@ class _StreamBase:
             )
         return self._response
 
-    def _complete(self, folder: StreamFolder) -> ChatResponse:
+    def _complete(self, folder: StreamFolder, text: str | None) -> ChatResponse:
         parsed = folder.result()
+        if text is not None:
+            parsed.text = text  # the answer as the chunk filters emitted it
         if not folder.done and parsed.finish_reason is None:
             name = self._call.provider.name if self._call.provider else self._call.provider_name
             raise ProviderUnavailable(
@@ -353,11 +394,21 @@ class Stream(_StreamBase):
                 if nxt is None:
                     raise
                 self._call = nxt
+        flt = self._guard.pipeline.chunk_filter(self._call)
+        emitted: list[str] | None = [] if flt is not None else None
         for event in sender.events(self._call, response):
             delta = folder.feed(event)
+            if delta and flt is not None:
+                delta = flt.feed(delta)
+                emitted.append(delta)  # type: ignore[union-attr]
             if delta:
                 yield ChatChunk(delta)
-        self._complete(folder)
+        if flt is not None:
+            tail = flt.flush()
+            emitted.append(tail)  # type: ignore[union-attr]
+            if tail:
+                yield ChatChunk(tail)
+        self._complete(folder, "".join(emitted) if emitted is not None else None)
 
     def text(self) -> str:
         """Read the stream to its end and return the whole text."""
@@ -399,11 +450,21 @@ class AsyncStream(_StreamBase):
                 if nxt is None:
                     raise
                 self._call = nxt
+        flt = self._guard.pipeline.chunk_filter(self._call)
+        emitted: list[str] | None = [] if flt is not None else None
         async for event in sender.events(self._call, response):
             delta = folder.feed(event)
+            if delta and flt is not None:
+                delta = flt.feed(delta)
+                emitted.append(delta)  # type: ignore[union-attr]
             if delta:
                 yield ChatChunk(delta)
-        self._complete(folder)
+        if flt is not None:
+            tail = flt.flush()
+            emitted.append(tail)  # type: ignore[union-attr]
+            if tail:
+                yield ChatChunk(tail)
+        self._complete(folder, "".join(emitted) if emitted is not None else None)
 
     async def text(self) -> str:
         """Read the stream to its end and return the whole text."""

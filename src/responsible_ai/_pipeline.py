@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ._errors import (
+    RedactionFailed,
     ConsentRequired,
     DataClassExceeded,
     ModelNotApproved,
@@ -34,7 +35,7 @@ from ._providers import Parsed
 from ._types import ChatMessage, ChatResponse, Decision
 from ._usecases import Consent, EffectiveRule, UseCaseRules
 
-__all__ = ["AuditSink", "Call", "CheckProvider", "CheckUseCase", "Pipeline", "Step"]
+__all__ = ["AuditSink", "Call", "CheckProvider", "CheckUseCase", "ChunkFilter", "Pipeline", "Step"]
 
 AuditSink = Callable[[Decision], None]
 
@@ -55,6 +56,12 @@ class Call:
     rule: EffectiveRule | None = None
     decision: Decision | None = None
     fallback_from: str | None = None
+    subject: Any = None  # a ClientRecord (or KnownValues) whose values are redacted
+    session: Any = None  # the PIISession of the conversation
+    restore: bool | None = None  # re-identify the answer (None: the policy decides)
+    redactions: dict[str, int] = field(default_factory=dict)
+    pii_plan: Any = None
+    output_filter: Any = None  # set by streams: the chunk filter that processed the answer
 
 
 class Step(Protocol):
@@ -224,18 +231,26 @@ class Pipeline:
             for step in self.steps:
                 step.prepare(call)
         except PolicyViolation as violation:
+            if violation.use_case is None:
+                violation.use_case = call.use_case
+                violation.provider = call.provider_name
+                violation.model = call.model
             if self.audit is not None:
-                self.audit(self.blocked(call, violation))
+                self.audit(self.blocked(call, violation.rule))
+            raise
+        except RedactionFailed:
+            if self.audit is not None:
+                self.audit(self.blocked(call, "pii.fail_closed"))
             raise
         assert call.decision is not None
         if audit_allowed and self.audit is not None:
             self.audit(call.decision)
         return call.decision
 
-    def blocked(self, call: Call, violation: PolicyViolation) -> Decision:
+    def blocked(self, call: Call, rule: str) -> Decision:
         return Decision(
             outcome="blocked",
-            rule=violation.rule,
+            rule=rule,
             use_case=call.use_case,
             provider=call.provider_name,
             model=call.model,
@@ -263,10 +278,22 @@ class Pipeline:
             finish_reason=parsed.finish_reason,
             id=parsed.id,
             tool_calls=parsed.tool_calls,
+            redactions=dict(call.redactions),
         )
         for step in self.steps:
             response = step.finish(call, response)
         return response
+
+    def chunk_filter(self, call: Call) -> ChunkFilter | None:
+        """The filters the steps put on a streamed answer, chained (or None)."""
+        filters = [f for s in self.steps if (f := getattr(s, "chunk_filter", None)) is not None]
+        chain = [c for f in filters if (c := f(call)) is not None]
+        if not chain:
+            return None
+        if len(chain) == 1:
+            return chain[0]
+        return _Chain(chain)
+
 
     def fallback_call(self, call: Call) -> Call | None:
         """The call to try when `call`'s provider stays unavailable, if the policy names one."""
@@ -283,3 +310,26 @@ class Pipeline:
             decision=None,
             fallback_from=call.provider.name,
         )
+
+
+class ChunkFilter(Protocol):
+    """Transforms a streamed answer piece by piece; `flush` returns what it held back."""
+
+    def feed(self, piece: str) -> str: ...
+    def flush(self) -> str: ...
+
+
+class _Chain:
+    def __init__(self, filters: list[ChunkFilter]) -> None:
+        self.filters = filters
+
+    def feed(self, piece: str) -> str:
+        for f in self.filters:
+            piece = f.feed(piece)
+        return piece
+
+    def flush(self) -> str:
+        carry = ""
+        for f in self.filters:
+            carry = (f.feed(carry) if carry else "") + f.flush()
+        return carry

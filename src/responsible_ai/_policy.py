@@ -23,13 +23,17 @@ from pydantic import (
     SecretStr,
     StringConstraints,
     ValidationError,
+    field_validator,
 )
 
 from ._errors import ConfigurationError, PolicyError, PolicyHashMismatch, PolicyIssue
 
 __all__ = [
+    "CustomDetector",
     "DataClass",
     "Fallback",
+    "PiiRule",
+    "PiiSettings",
     "Policy",
     "PolicyMeta",
     "Provider",
@@ -153,6 +157,64 @@ class Provider(_Model):
         return SecretStr(value)
 
 
+Operator = Literal["replace", "mask", "hash", "encrypt", "redact", "block", "keep"]
+EntityName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=64)]
+
+
+class CustomDetector(_Model):
+    """A detector from the policy file: a regex (run by RE2, in linear time), an optional
+    checksum, context words that raise its score."""
+
+    name: EntityName
+    regex: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    validator: Literal["luhn", "mod97", "iban", "ssn"] | None = None
+    context: list[str] = Field(default_factory=list)
+    score: Annotated[float, Field(ge=0, le=1)] = 0.8
+
+    @field_validator("regex")
+    @classmethod
+    def _linear(cls, value: str) -> str:
+        from ._pii._custom import compile_linear
+
+        compile_linear(value)  # raises ValueError saying why
+        return value
+
+
+class MaskSettings(_Model):
+    """How the `mask` operator masks: every character by default."""
+
+    masking_char: Annotated[str, StringConstraints(min_length=1, max_length=1)] = "*"
+    chars_to_mask: Annotated[int, Field(ge=1)] | None = None
+    from_end: bool = False
+
+
+class PiiSettings(_Model):
+    """The `[pii]` table: what is redacted before a prompt leaves, and how."""
+
+    enabled: bool = True
+    threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
+    entities: list[EntityName] | None = None
+    default_operator: Operator = "replace"
+    operators: dict[EntityName, Operator] = Field(default_factory=dict)
+    reversible: bool = True
+    restore: bool = False
+    output: Literal["report", "mask", "block"] = "report"
+    non_text: Literal["refuse", "pass"] = "refuse"
+    mask: MaskSettings = Field(default_factory=MaskSettings)
+    hash_salt_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    encrypt_key_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    detectors: list[CustomDetector] = Field(default_factory=list)
+
+
+class PiiRule(_Model):
+    """Per-use-case PII settings; each key set here overrides `[pii]` for that tag."""
+
+    default_operator: Operator | None = None
+    operators: dict[EntityName, Operator] = Field(default_factory=dict)
+    restore: bool | None = None
+    output: Literal["report", "mask", "block"] | None = None
+
+
 class UseCaseRule(_Model):
     """Rules for one use-case tag; they apply to the tag and every tag below it."""
 
@@ -162,6 +224,7 @@ class UseCaseRule(_Model):
     requires_consent: bool = False
     max_data_class: DataClassName | None = None
     allowed_providers: list[Name] | None = None
+    pii: PiiRule | None = None
 
 
 class UseCases(_Model):
@@ -192,6 +255,7 @@ class Policy(_Model):
     providers: Annotated[list[Provider], Field(min_length=1)]
     use_cases: UseCases = Field(default_factory=UseCases)
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    pii: PiiSettings = Field(default_factory=PiiSettings)
 
     _sha256: str = PrivateAttr(default="")
     _source: str = PrivateAttr(default="<dict>")
@@ -353,6 +417,19 @@ def _check_references(policy: Policy) -> list[PolicyIssue]:
                     f"expected the name of a provider in this policy, got {fb.provider!r}",
                 )
             )
+    pii = policy.pii
+    used = {pii.default_operator, *pii.operators.values()}
+    for rule in policy.use_cases.rules.values():
+        if rule.pii is not None:
+            used |= {rule.pii.default_operator, *rule.pii.operators.values()} - {None}
+    if "encrypt" in used and pii.encrypt_key_env is None:
+        issues.append(
+            PolicyIssue(
+                "pii.encrypt_key_env",
+                "expected the name of an environment variable holding the AES key, since "
+                "the encrypt operator is used",
+            )
+        )
     rules = policy.use_cases.rules
     for tag, rule in rules.items():
         key = f'use_cases.rules["{tag}"]'
@@ -419,6 +496,9 @@ def _issue(err: Any) -> PolicyIssue:
         )
     if "input" in err and kind not in ("missing",):
         message += f", got {_short(err['input'])}"
+    if kind == "value_error":
+        message = str(err.get("ctx", {}).get("error", message))
+        return PolicyIssue(path, f"expected {message}")
     if message.startswith("Input should be "):
         return PolicyIssue(path, "expected " + message.removeprefix("Input should be "))
     return PolicyIssue(path, f"expected: {message[0].lower()}{message[1:]}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
+from ._pii._findings import Finding
+
 if TYPE_CHECKING:
     from ._usecases import Consent
 
@@ -88,6 +90,9 @@ class ChatResponse:
 
     `model` is the model that served the call (as the provider reported it),
     `requested_model` the one the call asked for; `decision` is the policy decision.
+    `redactions` counts what was redacted from the prompt, by entity type;
+    `output_findings` is PII the model produced on its own (positions in `text` before
+    any restore); `restored` says whether placeholders were re-identified.
     """
 
     text: str
@@ -99,6 +104,9 @@ class ChatResponse:
     finish_reason: str | None = None
     id: str | None = None
     tool_calls: tuple[ToolCall, ...] = field(default_factory=tuple)
+    redactions: dict[str, int] = field(default_factory=dict)
+    output_findings: tuple[Finding, ...] = field(default_factory=tuple)
+    restored: bool = False
 
     def __str__(self) -> str:
         return self.text

@@ -22,10 +22,16 @@ class Finding:
     end: int
     score: float
     detector: str
+    ref: int = -1  # for known values: which one (an index, never the value)
 
     def shifted(self, offset: int) -> Finding:
         return Finding(
-            self.entity_type, self.start + offset, self.end + offset, self.score, self.detector
+            self.entity_type,
+            self.start + offset,
+            self.end + offset,
+            self.score,
+            self.detector,
+            self.ref,
         )
 
 

@@ -1,0 +1,78 @@
+"""The placeholder map: reversible, numbered, stable within a session, in memory only."""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import NoReturn
+
+from ._known import normalize
+
+__all__ = ["PLACEHOLDER", "PIISession"]
+
+PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9_]*?)_(\d{1,6})>")
+
+
+class PIISession:
+    """Numbered placeholders for one conversation.
+
+    ``<PERSON_1>`` stands for the same person in every message and every call that
+    shares the session, so a model can follow who is who, and `restore` puts the
+    values back locally. The map lives only in this object: it is never logged,
+    pickled or copied, its repr shows counts only, and `drop()` forgets every value.
+    """
+
+    __slots__ = ("_by_key", "_by_placeholder", "_counters", "_lock", "__weakref__")
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str], str] = {}
+        self._by_placeholder: dict[str, str] = {}
+        self._counters: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def placeholder(self, entity_type: str, value: str, canonical: str | None = None) -> str:
+        """The placeholder for `value` (the same one each time it, or its canonical
+        form, is seen in this session)."""
+        key = (entity_type, normalize(canonical if canonical is not None else value))
+        with self._lock:
+            found = self._by_key.get(key)
+            if found is None:
+                n = self._counters.get(entity_type, 0) + 1
+                self._counters[entity_type] = n
+                found = f"<{entity_type}_{n}>"
+                self._by_key[key] = found
+                self._by_placeholder[found] = value
+            return found
+
+    def restore(self, text: str) -> str:
+        """Put the values back for every placeholder of this session found in `text`."""
+        if "<" not in text or not self._by_placeholder:
+            return text
+        table = self._by_placeholder
+        return PLACEHOLDER.sub(lambda m: table.get(m.group(0), m.group(0)), text)
+
+    def knows(self, placeholder: str) -> bool:
+        return placeholder in self._by_placeholder
+
+    def drop(self) -> None:
+        """Forget every value. Placeholders already sent stay meaningless to anyone."""
+        with self._lock:
+            self._by_key.clear()
+            self._by_placeholder.clear()
+            self._counters.clear()
+
+    def __len__(self) -> int:
+        return len(self._by_placeholder)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(self._counters.items()))
+        return f"PIISession({counts or 'empty'})"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a PIISession holds client values and cannot be pickled or copied")
+
+    def __copy__(self) -> NoReturn:
+        raise TypeError("a PIISession holds client values and cannot be copied")
+
+    def __deepcopy__(self, memo: object) -> NoReturn:
+        raise TypeError("a PIISession holds client values and cannot be copied")

@@ -1,0 +1,114 @@
+"""Streamed answers: scan with bounded look-behind, then restore split placeholders.
+
+Neither stage buffers the whole answer. `OutputScanner` holds back at most `window`
+characters (so PII the model produces can be masked or refused before it is emitted)
+and keeps `context` characters of emitted text for context words. `StreamRestorer`
+holds back only a possible half placeholder (``<PERS``) at the end of a chunk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from ._findings import Finding
+from ._session import PIISession
+
+if TYPE_CHECKING:
+    from ._known import KnownValues
+    from ._redactor import OperatorPlan, Redactor
+
+__all__ = ["OutputScanner", "StreamRestorer"]
+
+_PARTIAL = re.compile(r"<[A-Z][A-Z0-9_]{0,40}$|<$")
+
+
+class StreamRestorer:
+    """Restores placeholders in a stream of text pieces, even split across pieces."""
+
+    __slots__ = ("_held", "_session")
+
+    def __init__(self, session: PIISession) -> None:
+        self._session = session
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        text = self._held + piece
+        self._held = ""
+        tail = text.rfind("<")
+        if tail != -1 and ">" not in text[tail:]:
+            m = _PARTIAL.match(text, tail)
+            if m is not None and m.end() == len(text):
+                self._held = text[tail:]
+                text = text[:tail]
+        return self._session.restore(text)
+
+    def flush(self) -> str:
+        text, self._held = self._held, ""
+        return self._session.restore(text)
+
+
+class OutputScanner:
+    """Finds PII a model produces on its own in a stream; reports, masks or refuses it."""
+
+    def __init__(
+        self,
+        redactor: Redactor,
+        plan: OperatorPlan,
+        known: KnownValues | None = None,
+        *,
+        window: int = 256,
+        context: int = 64,
+    ) -> None:
+        self._r = redactor
+        self._plan = plan
+        self._known = known
+        self._window = window
+        self._context_size = context
+        self._pending = ""
+        self._context = ""  # raw text already emitted, for context words
+        self._offset = 0  # position in the whole output where _pending starts
+        self.findings: list[Finding] = []
+
+    def feed(self, piece: str) -> str:
+        """Text ready to emit. With output "report" nothing is held back (findings are
+        recorded as they settle); with "mask" or "block" the last `window` characters are."""
+        self._pending += piece
+        if self._plan.output == "report":
+            if len(self._pending) > 2 * self._window:
+                self._emit(len(self._pending) - self._window)
+            return piece
+        if len(self._pending) <= self._window:
+            return ""
+        return self._emit(len(self._pending) - self._window)
+
+    def flush(self) -> str:
+        out = self._emit(len(self._pending), final=True)
+        return "" if self._plan.output == "report" else out
+
+    def _emit(self, cut: int, final: bool = False) -> str:
+        ctx = self._context
+        scan = ctx + self._pending
+        found = [f.shifted(-len(ctx)) for f in self._r.scan(scan, subject=self._known)]
+        found = [f for f in found if f.start >= 0]
+        if not final:
+            for f in found:
+                if f.start < cut < f.end:
+                    cut = f.start  # never split a finding: hold it back whole
+        ready = [f for f in found if f.end <= cut]
+        head = self._pending[:cut]
+        if ready:
+            self.findings.extend(f.shifted(self._offset) for f in ready)
+            if self._plan.output == "block":
+                self._r._raise_blocked(Counter(f.entity_type for f in ready), self._plan, "answer")
+            if self._plan.output == "mask":
+                head_out = self._r.mask_output(head, ready)
+            else:
+                head_out = head
+        else:
+            head_out = head
+        self._context = (ctx + head)[-self._context_size :]
+        self._pending = self._pending[cut:]
+        self._offset += cut
+        return head_out
