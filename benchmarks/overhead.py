@@ -35,8 +35,9 @@ RESPONSE = json.dumps({
 }).encode()  # fmt: skip
 
 
-def policy() -> rai.Policy:
+def policy(pii: bool = True) -> rai.Policy:
     return rai.Policy.from_dict({
+        "pii": {"enabled": pii},
         "policy": {"id": "bench", "version": "1"},
         "providers": [{"name": "openai-prod", "kind": "openai", "base_url": BASE,
                        "models": ["gpt-4o-mini", "gpt-4.1*"], "tier": "enterprise",
@@ -61,7 +62,10 @@ def p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if q < 100 else max(values)
 
 
-def run(backend: str, calls: int, rounds: int = 10) -> dict[str, float]:
+CALL = {"use_case": "marketing.copy", "provider": "openai-prod", "model": "gpt-4o-mini"}
+
+
+def run(backend: str, calls: int, rounds: int = 10) -> dict[str, tuple[float, float]]:
     http = importlib.import_module(backend)
 
     def handler(request: Any) -> Any:
@@ -69,6 +73,7 @@ def run(backend: str, calls: int, rounds: int = 10) -> dict[str, float]:
 
     client = http.Client(transport=http.MockTransport(handler))
     guard = rai.Guard(policy(), http_client=client)
+    spine = rai.Guard(policy(pii=False), http_client=client)
     messages = [{"role": "user", "content": PROMPT}]
     headers = {"authorization": "Bearer sk-bench"}
     url = f"{BASE}/chat/completions"
@@ -80,24 +85,22 @@ def run(backend: str, calls: int, rounds: int = 10) -> dict[str, float]:
         return str(r.json()["choices"][0]["message"]["content"])
 
     def governed() -> str:
-        return guard.chat(
-            messages, use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini"
-        ).text
+        return guard.chat(messages, **CALL).text
 
-    assert bare() == governed()
-    for fn in (bare, governed):  # warm up
+    def governed_spine() -> str:
+        return spine.chat(messages, **CALL).text
+
+    assert bare() == governed() == governed_spine()
+    sides = {"bare": bare, "spine": governed_spine, "governed": governed}
+    for fn in sides.values():  # warm up
         measure(fn, 500)
-    a: list[float] = []
-    b: list[float] = []
+    times: dict[str, list[float]] = {name: [] for name in sides}
     per = max(1, calls // rounds)
     for _ in range(rounds):
-        a += measure(bare, per)
-        b += measure(governed, per)
+        for name, fn in sides.items():
+            times[name] += measure(fn, per)
     client.close()
-    return {
-        "bare_median": statistics.median(a), "bare_p99": p(a, 99),
-        "gov_median": statistics.median(b), "gov_p99": p(b, 99),
-    }  # fmt: skip
+    return {name: (statistics.median(t), p(t, 99)) for name, t in times.items()}
 
 
 def main() -> None:
@@ -110,16 +113,21 @@ def main() -> None:
     os.environ.setdefault("RAI_BENCH_KEY", "sk-bench")
     backends = ["httpx2", "httpx"] if args.backend == "both" else [args.backend]
     print(f"1 KB prompt, {args.calls} calls per side, in-process MockTransport\n")
-    print(f"{'backend':<8} {'side':<9} {'median us':>10} {'p99 us':>9}")
+    print("sides: bare = httpx call + json; spine = Guard.chat with PII off (policy,")
+    print("use case, request, retries wrapper, parsing); governed = Guard.chat with the")
+    print("PII stage on (prompt redaction + answer scan)\n")
+    print(f"{'backend':<8} {'side':<9} {'median us':>10} {'p99 us':>9} {'added us':>9} {'ratio':>6}")
     for backend in backends:
         r = run(backend, args.calls)
-        print(f"{backend:<8} {'bare':<9} {r['bare_median']:>10.1f} {r['bare_p99']:>9.1f}")
-        print(f"{backend:<8} {'governed':<9} {r['gov_median']:>10.1f} {r['gov_p99']:>9.1f}")
-        added = r["gov_median"] - r["bare_median"]
-        ratio = r["gov_median"] / r["bare_median"]
+        base = r["bare"][0]
+        for name, (median, p99) in r.items():
+            print(
+                f"{backend:<8} {name:<9} {median:>10.1f} {p99:>9.1f} "
+                f"{median - base:>9.1f} {median / base:>5.2f}x"
+            )
+        added = r["spine"][0] - base
         verdict = "meets" if added <= 50 else "MISSES"
-        summary = f"added: {added:.1f} us median ({ratio:.2f}x bare)"
-        print(f"{backend:<8} {summary}; {verdict} the <= 50 us goal\n")
+        print(f"{backend:<8} spine adds {added:.1f} us median: {verdict} the <= 50 us goal\n")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ CONTEXT_BOOST = 0.35
 NEGATIVE_PENALTY = 0.45
 WINDOW_BEFORE = 48
 WINDOW_AFTER = 24
+NEGATIVE_BEFORE = 24
 
 Check = Callable[[str], float | None]
 
@@ -39,6 +40,7 @@ class PatternRule:
     check: Check | None = None
     group: int = 0
     context: Context | None = None
+    reject: Callable[[str, int], bool] | None = None  # (text, start) -> not this entity
 
 
 class Context:
@@ -51,14 +53,13 @@ class Context:
         self.negative = _words(negative)
 
     def score(self, low: str, start: int, end: int, score: float) -> float:
-        """Raise the score when a context word is near the match, lower it for a negative
-        one. `low` is the lower-cased text (same length as the text)."""
+        """Raise the score when a context word is near the match; lower it when a
+        negative word comes just before it ("order 4821 5531 ..."). `low` is the
+        lower-cased text (same length as the text)."""
         if self.positive is None and self.negative is None:
             return score
         a, b = max(0, start - WINDOW_BEFORE), min(len(low), end + WINDOW_AFTER)
-        if self.negative is not None and (
-            self.negative.search(low, a, start) or self.negative.search(low, end, b)
-        ):
+        if self.negative is not None and self.negative.search(low, max(0, start - NEGATIVE_BEFORE), start):
             score -= NEGATIVE_PENALTY
         elif self.positive is not None and (
             self.positive.search(low, a, start) or self.positive.search(low, end, b)
@@ -99,6 +100,8 @@ _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-
 
 
 def _phone(value: str) -> float | None:
+    if ":" in value or "/" in value:
+        return None  # times, dates, fractions
     digits = sum(c.isdigit() for c in value.split("x")[0].split("ext")[0])
     if _DATE_LIKE.match(value.strip()):
         return None
@@ -116,7 +119,9 @@ def _phone(value: str) -> float | None:
         return None  # 1.2.3.4 style: versions, IPs
     if formatted:
         return 0.6 if value.lstrip("(").startswith("0") or "(" in value or digits == 10 else 0.45
-    return 0.3 if value.startswith("0") else 0.15  # bare digits: only with phone context
+    if value.startswith("0") and digits >= 9:
+        return 0.5  # a national number with its trunk prefix
+    return 0.15  # other bare digits: a phone only with phone context
 
 
 def _card(value: str) -> float | None:
@@ -162,19 +167,9 @@ _PHONE_CONTEXT = (
     "sms",
 )
 _ID_NEGATIVE = (
-    "order",
-    "invoice",
-    "tracking",
-    "ref",
-    "version",
-    "isbn",
-    "serial",
-    "ticket",
-    "sku",
-    "po number",
-    "case",
-    "build",
-    "release",
+    "order", "invoice", "tracking", "ref ", "ref.", "ref:", "ref#", "reference", "version",
+    "isbn", "serial", "ticket", "sku", "po number", "case", "build", "release", "id ", "id:",
+    "id#", "id no", "customer no", "customer number", "member no",
 )
 CONTEXT = {
     "PHONE_NUMBER": Context(_PHONE_CONTEXT, (*_ID_NEGATIVE, "account", "iban", "card", "ssn")),
@@ -205,6 +200,7 @@ RULES: tuple[PatternRule, ...] = (
         ),
         1.0,
         gate=("@",),
+        reject=lambda text, start: "://" in text[max(0, text.rfind(" ", 0, start)) : start],
     ),
     PatternRule(
         "URL",
@@ -300,7 +296,7 @@ DIGIT_ENTITIES = (
     "DATE_OF_BIRTH",
 )
 _DROP_SEPARATORS = str.maketrans("", "", " ().:/-")
-_RUN = re.compile(r"\d(?:[ ().:/-]?\d){3,}")
+_RUN = re.compile(r"\d(?:[ ().:/-]{0,2}\d){3,}")
 _IPV4 = re.compile(
     r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 )
@@ -314,6 +310,20 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zé]*\.?"
 _MONTH_BEFORE_YEAR = re.compile(
     rf"(?i)(?:\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s{_MONTH}|\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?,?)\s$"
 )
+
+
+def _balanced(value: str) -> int:
+    """Length of `value` up to an opening parenthesis that is never closed in it:
+    "0161 496 0000 (24/7" -> "0161 496 0000"."""
+    depth_at: list[int] = []
+    for i, c in enumerate(value):
+        if c == "(":
+            depth_at.append(i)
+        elif c == ")" and depth_at:
+            depth_at.pop()
+    if not depth_at:
+        return len(value)
+    return len(value[: depth_at[0]].rstrip(" .-/:"))
 
 
 def _classify(text: str, start: int, end: int) -> Iterator[tuple[str, int, int, float]]:
@@ -399,7 +409,7 @@ class BuiltinDetector:
                 for m in rule.pattern.finditer(text):
                     start, end = m.span(rule.group)
                     score = rule.check(m.group(rule.group)) if rule.check else rule.score
-                    if score is None:
+                    if score is None or (rule.reject is not None and rule.reject(text, start)):
                         continue
                     if rule.context is not None:
                         if low is None:
@@ -430,6 +440,9 @@ class BuiltinDetector:
             if start < last_iban_end:
                 continue
             value = text[start:end]
+            if "(" in value:
+                end = start + _balanced(value)
+                value = text[start:end]
             digits = len(value.translate(_DROP_SEPARATORS))
             if digits < 7 and value.isdigit():
                 # a short bare number ("2026", "12345"): only the year of a birth date, and
@@ -452,6 +465,9 @@ class BuiltinDetector:
                     last_iban_end = span[1]
                     yield Finding("IBAN_CODE", span[0], span[1], 1.0, "builtin")
                     continue
+            if (start > 0 and text[start - 1].isalpha()) or (end < len(text) and text[end].isalpha()):
+                if not (end < len(text) and text[end] in "xXe"):  # an extension may follow
+                    continue  # digits inside a word: a hash, a code, not an identifier
             for entity, s, e, score in _classify(text, start, end):
                 if entity not in wanted:
                     continue

@@ -102,6 +102,8 @@ class RedactedMessages:
 
     @property
     def counts(self) -> dict[str, int]:
+        if not self.findings:
+            return {}
         return dict(Counter(r.finding.entity_type for r in self.findings))
 
     def __repr__(self) -> str:

@@ -75,6 +75,8 @@ class RedactStep:
             if restore:
                 text = session.restore(text)
         calls = response.tool_calls
+        if not findings and not restore and text is response.text:
+            return response  # nothing found, nothing to restore: the common case costs nothing
         if restore and calls:
             calls = tuple(ToolCall(c.id, c.name, session.restore(c.arguments)) for c in calls)
         return replace(response, text=text, tool_calls=calls, output_findings=findings, restored=restore)
