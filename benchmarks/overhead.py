@@ -116,7 +116,9 @@ def main() -> None:
     print("sides: bare = httpx call + json; spine = Guard.chat with PII off (policy,")
     print("use case, request, retries wrapper, parsing); governed = Guard.chat with the")
     print("PII stage on (prompt redaction + answer scan)\n")
-    print(f"{'backend':<8} {'side':<9} {'median us':>10} {'p99 us':>9} {'added us':>9} {'ratio':>6}")
+    print(
+        f"{'backend':<8} {'side':<9} {'median us':>10} {'p99 us':>9} {'added us':>9} {'ratio':>6}"
+    )
     for backend in backends:
         r = run(backend, args.calls)
         base = r["bare"][0]

@@ -46,7 +46,7 @@ def evaluate(redactor: rai.Redactor) -> tuple[dict[str, dict[str, float]], list[
             )  # fmt: skip
             if hit is None:
                 fp[f.entity_type] += 1
-                misses.append(f"FP {f.entity_type}: {text!r} -> {text[f.start:f.end]!r}")
+                misses.append(f"FP {f.entity_type}: {text!r} -> {text[f.start : f.end]!r}")
             else:
                 matched.add(hit)
                 tp[f.entity_type] += 1
@@ -76,7 +76,9 @@ def test_set_is_large_and_varied() -> None:
 
 
 @pytest.mark.parametrize("entity", STRUCTURED)
-def test_recall_and_precision(entity: str, results: tuple[dict[str, dict[str, float]], list[str]]) -> None:
+def test_recall_and_precision(
+    entity: str, results: tuple[dict[str, dict[str, float]], list[str]]
+) -> None:
     """Each structured type: recall >= 0.98, precision >= 0.95."""
     metrics, misses = results
     m = metrics[entity]

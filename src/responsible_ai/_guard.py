@@ -91,7 +91,9 @@ class Guard:
             )
             stages.append(RedactStep(policy, self.redactor))
         elif redactor is not None or detectors or known is not None:
-            raise ConfigurationError("PII redaction is disabled by the policy (pii.enabled = false)")
+            raise ConfigurationError(
+                "PII redaction is disabled by the policy (pii.enabled = false)"
+            )
         self.pipeline = Pipeline(policy, [*stages, *steps], audit)
         self._backend_name = http_backend
         self._http_client = http_client

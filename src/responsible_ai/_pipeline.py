@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ._errors import (
-    RedactionFailed,
     ConsentRequired,
     DataClassExceeded,
     ModelNotApproved,
     PolicyViolation,
     ProviderNotApproved,
+    RedactionFailed,
     UseCaseBlocked,
 )
 from ._policy import DataClass, Policy, Provider
@@ -287,13 +287,12 @@ class Pipeline:
     def chunk_filter(self, call: Call) -> ChunkFilter | None:
         """The filters the steps put on a streamed answer, chained (or None)."""
         filters = [f for s in self.steps if (f := getattr(s, "chunk_filter", None)) is not None]
-        chain = [c for f in filters if (c := f(call)) is not None]
+        chain: list[ChunkFilter] = [c for f in filters if (c := f(call)) is not None]
         if not chain:
             return None
         if len(chain) == 1:
             return chain[0]
         return _Chain(chain)
-
 
     def fallback_call(self, call: Call) -> Call | None:
         """The call to try when `call`'s provider stays unavailable, if the policy names one."""

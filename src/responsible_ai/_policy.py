@@ -201,8 +201,12 @@ class PiiSettings(_Model):
     output: Literal["report", "mask", "block"] = "report"
     non_text: Literal["refuse", "pass"] = "refuse"
     mask: MaskSettings = Field(default_factory=MaskSettings)
-    hash_salt_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
-    encrypt_key_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    hash_salt_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = (
+        None
+    )
+    encrypt_key_env: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None
+    ) = None
     detectors: list[CustomDetector] = Field(default_factory=list)
 
 
@@ -421,7 +425,9 @@ def _check_references(policy: Policy) -> list[PolicyIssue]:
     used = {pii.default_operator, *pii.operators.values()}
     for rule in policy.use_cases.rules.values():
         if rule.pii is not None:
-            used |= {rule.pii.default_operator, *rule.pii.operators.values()} - {None}
+            if rule.pii.default_operator is not None:
+                used.add(rule.pii.default_operator)
+            used.update(rule.pii.operators.values())
     if "encrypt" in used and pii.encrypt_key_env is None:
         issues.append(
             PolicyIssue(

@@ -52,9 +52,11 @@ class PresidioAnalyzerDetector:
             from presidio_analyzer.nlp_engine import SpacyNlpEngine
         except ImportError:
             raise ConfigurationError(
-                "the presidio adapter needs presidio-analyzer: pip install 'responsible-ai[presidio]'"
+                "the presidio adapter needs presidio-analyzer: "
+                "pip install 'responsible-ai[presidio]'"
             ) from None
-        engine = SpacyNlpEngine(models=[{"lang_code": language, "model_name": nlp.meta.get("name", "custom")}])
+        model = {"lang_code": language, "model_name": str(nlp.meta.get("name", "custom"))}
+        engine: Any = SpacyNlpEngine(models=[model])
         engine.nlp = {language: nlp}  # use the given pipeline; skip presidio's loader
         analyzer = AnalyzerEngine(nlp_engine=engine, supported_languages=[language])
         return cls(analyzer, language=language, entities=entities)

@@ -142,7 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         model = owner.served_model(body["model"])
         prompt = _last_user_text(body.get("messages"))
-        answer = stand_in_answer(prompt)
+        answer = owner.answer(prompt)
         rid = owner._id("chatcmpl")
         usage = {
             "prompt_tokens": len(prompt.split()),
@@ -201,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
                     **base,
                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
                 }
-                for piece in _chunks(answer)
+                for piece in owner.chunks(answer)
             ]
         events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         if (body.get("stream_options") or {}).get("include_usage"):
@@ -212,7 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         model = owner.served_model(body["model"])
         prompt = _last_user_text(body.get("messages"))
-        answer = stand_in_answer(prompt)
+        answer = owner.answer(prompt)
         rid = owner._id("msg")
         usage = {"input_tokens": len(prompt.split()), "output_tokens": len(answer.split())}
         if not body.get("stream"):
@@ -259,7 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "delta": {"type": "text_delta", "text": piece},
                 },
             )
-            for piece in _chunks(answer)
+            for piece in owner.chunks(answer)
         ]
         events += [
             ("content_block_stop", {"type": "content_block_stop", "index": 0}),
@@ -332,9 +332,11 @@ class FakeModelServer:
     port: int = 0
     prefix: str = "/v1"
     chunk_delay: float = 0.0
+    chunk_size: int | None = None
     model_aliases: dict[str, str] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list, init=False)
     _faults: deque[Fault] = field(default_factory=deque, init=False, repr=False)
+    _replies: deque[str] = field(default_factory=deque, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _server: _Server | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
@@ -389,6 +391,23 @@ class FakeModelServer:
             for _ in range(times):
                 self._faults.append(Fault(status, retry_after, delay, drop, error_type))
 
+    def reply_next(self, text: str, *, times: int = 1) -> None:
+        """Answer the next `times` requests with `text` instead of the stand-in's reply
+        (to test what a model says on its own)."""
+        with self._lock:
+            self._replies.extend([text] * times)
+
+    def answer(self, prompt: str) -> str:
+        with self._lock:
+            if self._replies:
+                return self._replies.popleft()
+        return stand_in_answer(prompt)
+
+    def chunks(self, text: str) -> list[str]:
+        if self.chunk_size:
+            return [text[i : i + self.chunk_size] for i in range(0, len(text), self.chunk_size)]
+        return _chunks(text)
+
     def served_model(self, requested: str) -> str:
         return self.model_aliases.get(requested, requested)
 
@@ -396,6 +415,7 @@ class FakeModelServer:
         with self._lock:
             self.requests.clear()
             self._faults.clear()
+            self._replies.clear()
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:

@@ -95,7 +95,9 @@ def url(f: Faker) -> str:
 
 def dob(f: Faker) -> str:
     d = f.date_of_birth(minimum_age=18, maximum_age=90)
-    fmt = pick(["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d %B %Y", "%B %d, %Y", "%d-%m-%Y"])
+    fmt = pick(
+        ["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d %B %Y", "%B %d, %Y", "%d-%m-%Y"]
+    )
     return d.strftime(fmt)
 
 
@@ -120,7 +122,9 @@ def api_key(f: Faker) -> str:
     if kind == 4:
         return "sk_live_" + _rand(ALNUM, 24)
     if kind == 5:
-        return "xoxb-" + "-".join(_rand(string.digits, 12) for _ in range(2)) + "-" + _rand(ALNUM, 24)
+        return (
+            "xoxb-" + "-".join(_rand(string.digits, 12) for _ in range(2)) + "-" + _rand(ALNUM, 24)
+        )
     if kind == 6:
         return "AIza" + _rand(B64URL, 35)
     return "sk-" + _rand(ALNUM, 48)
@@ -132,7 +136,11 @@ def _b64(data: bytes) -> str:
 
 def jwt(f: Faker) -> str:
     header = _b64(json.dumps({"alg": pick(["HS256", "RS256", "ES256"]), "typ": "JWT"}).encode())
-    payload = _b64(json.dumps({"sub": str(rng.randint(1, 10**9)), "name": f.name(), "iat": rng.randint(1.6e9, 1.8e9)}).encode())
+    payload = _b64(
+        json.dumps(
+            {"sub": str(rng.randint(1, 10**9)), "name": f.name(), "iat": rng.randint(1.6e9, 1.8e9)}
+        ).encode()
+    )
     return f"{header}.{payload}.{_rand(B64URL, 43)}"
 
 

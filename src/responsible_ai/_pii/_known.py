@@ -22,8 +22,44 @@ __all__ = ["ClientRecord", "KnownValues", "normalize"]
 
 _WS = re.compile(r"\s+")
 _TITLES = frozenset(
-    "mr mrs ms miss mx dr prof sir dame herr frau mme mlle m sr sra srta sig dott van von de der "
-    "den del della di da du la le el al bin ibn st".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "herr",
+        "frau",
+        "mme",
+        "mlle",
+        "m",
+        "sr",
+        "sra",
+        "srta",
+        "sig",
+        "dott",
+        "van",
+        "von",
+        "de",
+        "der",
+        "den",
+        "del",
+        "della",
+        "di",
+        "da",
+        "du",
+        "la",
+        "le",
+        "el",
+        "al",
+        "bin",
+        "ibn",
+        "st",
+    ]
 )
 
 
@@ -69,7 +105,9 @@ class ClientRecord:
         if self.name:
             full = " ".join(self.name.split())
             yield "PERSON", full, full, 1.0
-            parts = [p for p in full.replace(",", " ").split() if p.strip(".").casefold() not in _TITLES]
+            parts = [
+                p for p in full.replace(",", " ").split() if p.strip(".").casefold() not in _TITLES
+            ]
             if len(parts) >= 2:
                 first, last = parts[0], parts[-1]
                 yield "PERSON", f"{last}, {first}", full, 1.0

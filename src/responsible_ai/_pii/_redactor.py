@@ -128,7 +128,11 @@ class Redactor:
         policy_version: str = "-",
     ) -> None:
         self.settings = settings = settings or PiiSettings()
-        builtin = None if settings.entities is None else [e for e in settings.entities if e in BUILTIN_ENTITIES]
+        builtin = (
+            None
+            if settings.entities is None
+            else [e for e in settings.entities if e in BUILTIN_ENTITIES]
+        )
         self._detectors: list[Detector] = [BuiltinDetector(builtin)]
         self._detectors += [
             RegexDetector(d.name, d.regex, score=d.score, validator=d.validator, context=d.context)
@@ -154,20 +158,25 @@ class Redactor:
 
     # ------------------------------------------------------------------ finding
 
-    def scan(self, text: str, *, subject: ClientRecord | KnownValues | None = None) -> list[Finding]:
+    def scan(
+        self, text: str, *, subject: ClientRecord | KnownValues | None = None
+    ) -> list[Finding]:
         """Findings at or above the threshold, overlaps resolved, in text order."""
         threshold = self.threshold
         found: list[Finding] = []
         for det in self._sources(subject):
+            failed: str | None = None
             try:
                 found.extend(f for f in det.detect(text) if f.score >= threshold)
             except Exception as exc:  # fail closed: any detector error refuses the call
-                name = getattr(det, "name", type(det).__name__)
+                failed = type(exc).__name__
+            if failed is not None:  # raised outside the handler: the original error (which
+                name = getattr(det, "name", type(det).__name__)  # may quote the text) is dropped
                 raise RedactionFailed(
-                    f"PII detector {name!r} failed ({type(exc).__name__}); the text was not sent",
+                    f"PII detector {name!r} failed ({failed}); the text was not sent",
                     detector=name,
-                    error_type=type(exc).__name__,
-                ) from None
+                    error_type=failed,
+                )
         if len(found) < 2:
             return found
         return resolve_overlaps(found)
@@ -319,12 +328,12 @@ class _Operators:
                 return ""
             if op == "mask":
                 m = self.settings.mask
-                params = {
+                mask_params = {
                     "masking_char": m.masking_char,
                     "chars_to_mask": m.chars_to_mask or len(value),
                     "from_end": m.from_end,
                 }
-                return str(self._mask.operate(value, params))
+                return str(self._mask.operate(value, mask_params))
             if op == "hash":
                 params: dict[str, Any] = {"hash_type": "sha256"}
                 if self._salt is not None:
@@ -339,13 +348,14 @@ class _Operators:
         except ConfigurationError:
             raise
         except Exception as exc:  # fail closed
-            raise RedactionFailed(
-                f"PII operator {op!r} failed on {entity_type} ({type(exc).__name__}); "
-                "the text was not sent",
-                detector=f"operator:{op}",
-                error_type=type(exc).__name__,
-            ) from None
-        raise RedactionFailed(f"unknown PII operator {op!r}", detector=f"operator:{op}")
+            failed = type(exc).__name__
+        else:
+            failed = "unknown operator"
+        raise RedactionFailed(  # outside the handler: the original error may quote the value
+            f"PII operator {op!r} failed on {entity_type} ({failed}); the text was not sent",
+            detector=f"operator:{op}",
+            error_type=failed,
+        )
 
 
 class _Walker:
@@ -430,7 +440,7 @@ class _Walker:
 
     def message(self, message: Mapping[str, Any], path: str) -> dict[str, Any]:
         if not isinstance(message, Mapping):
-            return self.refuse(path, type(message).__name__)  # type: ignore[no-any-return]
+            return self.refuse(path, type(message).__name__)
         out = dict(message)
         if "content" in message:
             out["content"] = self.content(message["content"], f"{path}.content")
@@ -443,7 +453,9 @@ class _Walker:
                 if isinstance(fn, Mapping) and isinstance(fn.get("arguments"), str):
                     call["function"] = {
                         **fn,
-                        "arguments": self.json_text(fn["arguments"], f"{path}.tool_calls[{j}].function.arguments"),
+                        "arguments": self.json_text(
+                            fn["arguments"], f"{path}.tool_calls[{j}].function.arguments"
+                        ),
                     }
                 new_calls.append(call)
             out["tool_calls"] = new_calls

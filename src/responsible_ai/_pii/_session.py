@@ -22,7 +22,7 @@ class PIISession:
     pickled or copied, its repr shows counts only, and `drop()` forgets every value.
     """
 
-    __slots__ = ("_by_key", "_by_placeholder", "_counters", "_lock", "__weakref__")
+    __slots__ = ("__weakref__", "_by_key", "_by_placeholder", "_counters", "_lock")
 
     def __init__(self) -> None:
         self._by_key: dict[tuple[str, str], str] = {}

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from .._policy import Policy
 from .._types import ChatResponse, ToolCall
 from .._usecases import parents
-
 from ._redactor import OperatorPlan, Redactor, _known_of
 from ._session import PIISession
 from ._stream import OutputScanner, StreamRestorer
@@ -79,7 +78,9 @@ class RedactStep:
             return response  # nothing found, nothing to restore: the common case costs nothing
         if restore and calls:
             calls = tuple(ToolCall(c.id, c.name, session.restore(c.arguments)) for c in calls)
-        return replace(response, text=text, tool_calls=calls, output_findings=findings, restored=restore)
+        return replace(
+            response, text=text, tool_calls=calls, output_findings=findings, restored=restore
+        )
 
     def chunk_filter(self, call: Call) -> ChunkFilter | None:
         scanner = OutputScanner(self.redactor, call.pii_plan, call.subject)
@@ -109,5 +110,3 @@ class _StreamFilter:
         if self.restorer is not None:
             out = (self.restorer.feed(out) if out else "") + self.restorer.flush()
         return out
-
-

@@ -97,17 +97,13 @@ class OutputScanner:
                 if f.start < cut < f.end:
                     cut = f.start  # never split a finding: hold it back whole
         ready = [f for f in found if f.end <= cut]
-        head = self._pending[:cut]
+        head = head_out = self._pending[:cut]
         if ready:
             self.findings.extend(f.shifted(self._offset) for f in ready)
             if self._plan.output == "block":
                 self._r._raise_blocked(Counter(f.entity_type for f in ready), self._plan, "answer")
             if self._plan.output == "mask":
                 head_out = self._r.mask_output(head, ready)
-            else:
-                head_out = head
-        else:
-            head_out = head
         self._context = (ctx + head)[-self._context_size :]
         self._pending = self._pending[cut:]
         self._offset += cut
