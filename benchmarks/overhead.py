@@ -62,7 +62,11 @@ def p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if q < 100 else max(values)
 
 
-CALL = {"use_case": "marketing.copy", "provider": "openai-prod", "model": "gpt-4o-mini"}
+CALL: dict[str, Any] = {
+    "use_case": "marketing.copy",
+    "provider": "openai-prod",
+    "model": "gpt-4o-mini",
+}
 
 
 def run(backend: str, calls: int, rounds: int = 10) -> dict[str, tuple[float, float]]:

@@ -417,12 +417,10 @@ _IPV6_GATE = ("::", ":")
 RULES: tuple[PatternRule, ...] = (
     PatternRule(
         "EMAIL_ADDRESS",
-        re.compile(
-            r"(?<![\w.%+-])[\w][\w.%+-]{0,63}@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,24}(?![\w-])"
-        ),
+        re.compile(r"@"),  # see _emails: found from each "@", not scanned for
         1.0,
         gate=("@",),
-        reject=lambda text, start: "://" in text[max(0, text.rfind(" ", 0, start)) : start],
+        finder=lambda text: _emails(text),
     ),
     PatternRule(
         "URL",
@@ -533,6 +531,34 @@ _MONTH_BEFORE_YEAR = re.compile(
 )
 
 
+_LOCAL_PART = re.compile(r"[\w.%+-]{1,64}$")
+_DOMAIN = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,24}(?![\w-])")
+
+
+def _emails(text: str) -> Iterator[tuple[int, int]]:
+    """Email addresses, found from each "@" (a C-speed find) with two small anchored
+    matches, instead of a scan that tries every position of the text."""
+    at = text.find("@")
+    while at != -1:
+        local = _LOCAL_PART.search(text, max(0, at - 64), at)
+        domain = _DOMAIN.match(text, at + 1)
+        if local is not None and domain is not None:
+            start = local.start()
+            while start < at and not text[start].isalnum() and text[start] != "_":
+                start += 1  # an address starts with a letter, digit or underscore
+            before = text[max(0, start - 1) : start]
+            authority = "://" in text[max(0, text.rfind(" ", 0, start)) : start]
+            if (
+                start < at
+                and not (before and (before.isalnum() or before in "._%+-"))
+                and not authority
+            ):
+                yield start, domain.end()
+        at = text.find("@", (domain.end() if domain is not None else at + 1))
+
+
+_IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
+
 _PEM_HEAD = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
 _PEM_FOOT = re.compile(r"-----END (?:[A-Z]+ )?PRIVATE KEY-----")
 _PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s:,.-]*")
@@ -619,6 +645,8 @@ def _classify(text: str, start: int, end: int) -> Iterator[tuple[str, int, int, 
 
 
 def _iban_at(text: str, start: int) -> tuple[int, int] | None:
+    if _IBAN_HINT.search(text, max(0, start - 34), start + 2) is None:
+        return None  # no "CCdd" country code and check digits nearby: not an IBAN
     back = _IBAN_BACK.search(text, max(0, start - 34), start)
     begin = back.start() if back is not None else start - 2
     if begin < 0 or not text[begin : begin + 2].isupper():
