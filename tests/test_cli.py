@@ -91,4 +91,5 @@ class TestDemo:
             [str(rai), "demo"], capture_output=True, text=True, timeout=60, check=False
         )
         assert result.returncode == 0, result.stderr
-        assert "Audit trail: 4 decisions" in result.stdout
+        assert "Audit trail: 5 decisions" in result.stdout
+        assert "prompt as sent  Draft a reply to <PERSON_1> (<EMAIL_ADDRESS_1>" in result.stdout

@@ -10,10 +10,17 @@ from typing import Any, TextIO
 from ._errors import PolicyViolation
 from ._guard import Guard
 from ._policy import Policy
+from ._pii import ClientRecord
 from ._types import Decision
+from ._usecases import Consent
 from .testing import FakeModelServer
 
 DEFAULT_PROMPT = "Write a two-line tagline for our new savings account for young families."
+CLIENT = ClientRecord(name="Jane Roe", emails=["jane.roe@mail.example"], id="client-1042")
+SUPPORT_PROMPT = (
+    "Draft a reply to Jane Roe (jane.roe@mail.example, +44 20 7946 0958): her replacement "
+    "card arrives Friday; the refund goes to IBAN GB82 WEST 1234 5698 7654 32."
+)
 
 
 def demo_policy(base_url: str) -> Policy:
@@ -72,7 +79,20 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
             w(f"   {len(pieces)} chunks     {'|'.join(pieces)}")
             w(f"   decision        {_decision(stream.response.decision)}")
             w("")
-            w("3. A refused call: use_case=hr.performance_review (blocked by the policy)")
+            w("3. Client data: use_case=client.support (consent given), the client's record known")
+            consent = Consent(subject=CLIENT.id or "client", scope="client.support")
+            resp = guard.chat(SUPPORT_PROMPT, use_case="client.support", provider="openai-prod",
+                              model="gpt-4o-mini", subject=CLIENT, consent=consent,
+                              data_class="confidential", restore=True)  # fmt: skip
+            sent = server.requests[-1].body["messages"][-1]["content"]
+            w(f"   prompt          {SUPPORT_PROMPT}")
+            w(f"   prompt as sent  {sent}")
+            w(f"   redacted        {', '.join(f'{k} x{v}' for k, v in resp.redactions.items())}")
+            w(f"   answer restored {resp.text}")
+            who = resp.decision.consent.subject if resp.decision.consent else "-"
+            w(f"   decision        {_decision(resp.decision)}; consent of {who}")
+            w("")
+            w("4. A refused call: use_case=hr.performance_review (blocked by the policy)")
             before = len(server.requests)
             try:
                 guard.chat("Rate this employee's year.", use_case="hr.performance_review",
@@ -84,7 +104,7 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
                 "(refused before any network I/O)"
             )
             w("")
-            w("4. A refused call: provider=chat-free (a free tier; the policy allows none)")
+            w("5. A refused call: provider=chat-free (a free tier; the policy allows none)")
             try:
                 guard.chat(
                     prompt, use_case="marketing.copy", provider="chat-free", model="gpt-4o-mini"
