@@ -9,8 +9,8 @@ from typing import Any, TextIO
 
 from ._errors import PolicyViolation
 from ._guard import Guard
-from ._policy import Policy
 from ._pii import ClientRecord
+from ._policy import Policy
 from ._types import Decision
 from ._usecases import Consent
 from .testing import FakeModelServer
