@@ -19,6 +19,7 @@ from ._errors import (
     PolicyHashMismatch,
     PolicyIssue,
     PolicyViolation,
+    ProvenanceInvalid,
     ProviderError,
     ProviderHTTPError,
     ProviderNotApproved,
@@ -26,6 +27,7 @@ from ._errors import (
     ProviderUnavailable,
     RedactionFailed,
     ResponsibleAIError,
+    UnreviewedContent,
     UseCaseBlocked,
 )
 from ._governed import BoundClient, client, configure, default_guard, governed, with_consent
@@ -44,12 +46,34 @@ from ._pii import (
 )
 from ._pipeline import Call, Step
 from ._policy import DataClass, Policy, Provider, load_policy
+from ._provenance import (
+    AIDict,
+    AIText,
+    Ed25519Signer,
+    Ed25519Verifier,
+    HmacSigner,
+    Keyring,
+    Provenance,
+    ReviewInfo,
+    SignatureInfo,
+    Signer,
+    Verification,
+    keyring_from_env,
+    provenance_of,
+    require_reviewed,
+    review,
+    signer_from_env,
+    verify,
+    verify_chain,
+)
 from ._types import ChatChunk, ChatMessage, ChatResponse, Decision, ToolCall, Usage
 from ._usecases import Consent
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AIDict",
+    "AIText",
     "AsyncStream",
     "BoundClient",
     "Call",
@@ -64,8 +88,12 @@ __all__ = [
     "DataClassExceeded",
     "Decision",
     "Detector",
+    "Ed25519Signer",
+    "Ed25519Verifier",
     "Finding",
     "Guard",
+    "HmacSigner",
+    "Keyring",
     "KnownValues",
     "ModelNotApproved",
     "PIIBlocked",
@@ -75,6 +103,8 @@ __all__ = [
     "PolicyHashMismatch",
     "PolicyIssue",
     "PolicyViolation",
+    "Provenance",
+    "ProvenanceInvalid",
     "Provider",
     "ProviderError",
     "ProviderHTTPError",
@@ -88,16 +118,28 @@ __all__ = [
     "Redactor",
     "RegexDetector",
     "ResponsibleAIError",
+    "ReviewInfo",
+    "SignatureInfo",
+    "Signer",
     "Step",
     "Stream",
     "ToolCall",
+    "UnreviewedContent",
     "Usage",
     "UseCaseBlocked",
+    "Verification",
     "__version__",
     "client",
     "configure",
     "default_guard",
     "governed",
+    "keyring_from_env",
     "load_policy",
+    "provenance_of",
+    "require_reviewed",
+    "review",
+    "signer_from_env",
+    "verify",
+    "verify_chain",
     "with_consent",
 ]

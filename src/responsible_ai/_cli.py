@@ -6,12 +6,15 @@ Exit codes: 0 success, 1 a policy violation or an invalid policy file, 2 usage e
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
-from ._errors import PolicyError, PolicyViolation, ResponsibleAIError
+from ._errors import PolicyError, PolicyViolation, ProvenanceInvalid, ResponsibleAIError
 from ._policy import Policy, load_policy
+from ._provenance import Provenance, keyring_from_env, verify
 from ._usecases import UseCaseRules
 
 __all__ = ["main"]
@@ -69,6 +72,46 @@ def _show(policy: Policy, out: TextIO) -> None:
     _table(rows, out)
 
 
+def _read_stamped(path: str) -> tuple[str, Provenance]:
+    try:
+        doc = json.loads(Path(path).read_text("utf-8"))
+    except OSError as exc:
+        raise ProvenanceInvalid("schema", f"{path}: cannot read file: {exc.strerror}") from None
+    except ValueError:
+        raise ProvenanceInvalid("schema", f"{path}: not JSON") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
+        raise ProvenanceInvalid("schema", f"{path}: expected an object with a 'text' string")
+    if "provenance" in doc:
+        return doc["text"], Provenance.from_json(doc["provenance"])
+    if isinstance(doc.get("header"), str):
+        return doc["text"], Provenance.from_header(doc["header"])
+    raise ProvenanceInvalid(
+        "schema", f"{path}: expected a 'provenance' object or a 'header' string"
+    )
+
+
+def _provenance_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        text, stamp = _read_stamped(args.file)
+        if args.command == "provenance":
+            data = stamp.model_dump(mode="json")
+            for key in sorted(data):
+                print(f"{key:<20} {json.dumps(data[key], ensure_ascii=False)}", file=out)
+            print(f"\n{stamp.footer()}", file=out)
+            return EXIT_OK
+        result = verify(text, stamp, keyring=keyring_from_env(), allow_unsigned=args.allow_unsigned)
+    except ProvenanceInvalid as exc:
+        print(f"rai: invalid: {exc.check}: {exc.detail}", file=err)
+        return EXIT_POLICY
+    signed = f"signed {result.alg} by key {result.kid}" if result.signed else "unsigned"
+    print(
+        f"valid: provenance {result.provenance_id} ({signed}; checks: {', '.join(result.checks)}; "
+        f"review: {result.review_status})",
+        file=out,
+    )
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rai", description="responsible-ai: your AI-usage policy, as code."
@@ -84,6 +127,20 @@ def _parser() -> argparse.ArgumentParser:
         p = psub.add_parser(name, help=text, description=text)
         p.add_argument("file", help="policy file (.toml, .json, .yaml)")
         p.add_argument("--sha256", help="refuse the file unless its canonical hash is this one")
+    ver = sub.add_parser(
+        "verify",
+        help="verify a provenance stamp against its text",
+        description='FILE is JSON: {"text": ..., "provenance": {...}} or '
+        '{"text": ..., "header": "<AI-Provenance header>"}. Keys come from '
+        "RAI_VERIFY_KEYS (and RAI_SIGNING_KEY). Exit 0 valid, 1 invalid (the failing check "
+        "is named).",
+    )
+    ver.add_argument("file")
+    ver.add_argument("--allow-unsigned", action="store_true", help="accept unsigned stamps")
+    prov = sub.add_parser("provenance", help="show a provenance stamp")
+    prov_sub = prov.add_subparsers(dest="action", metavar="ACTION")
+    show = prov_sub.add_parser("show", help="print a stamp's fields and its disclosure footer")
+    show.add_argument("file")
     demo = sub.add_parser(
         "demo", help="run a governed call end to end against a local stand-in model"
     )
@@ -95,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
-    if args.command is None or (args.command == "policy" and args.action is None):
+    if args.command is None or (args.command in ("policy", "provenance") and args.action is None):
         parser.print_usage(err)
         print(
             "rai: error: a command is required (try: rai demo, rai policy validate FILE)", file=err
@@ -106,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._demo import run_demo
 
             return run_demo(out, prompt=args.prompt)
+        if args.command in ("verify", "provenance"):
+            return _provenance_command(args, out, err)
         policy = load_policy(args.file, sha256=args.sha256)
         if args.action == "validate":
             print(

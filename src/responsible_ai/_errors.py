@@ -12,6 +12,8 @@ ResponsibleAIError
 │   ├── DataClassExceeded
 │   └── PIIBlocked              the prompt holds PII whose operator is `block`
 ├── RedactionFailed             a detector or operator failed: nothing was sent
+├── ProvenanceInvalid           a stamp failed verification (.check names which check)
+├── UnreviewedContent           AI output needing review was about to be published
 ├── ProviderError               the approved provider failed (after retries)
 │   ├── ProviderUnavailable     connection errors and time-outs
 │   ├── ProviderHTTPError       a non-success HTTP status
@@ -38,6 +40,7 @@ __all__ = [
     "PolicyHashMismatch",
     "PolicyIssue",
     "PolicyViolation",
+    "ProvenanceInvalid",
     "ProviderError",
     "ProviderHTTPError",
     "ProviderNotApproved",
@@ -45,6 +48,7 @@ __all__ = [
     "ProviderUnavailable",
     "RedactionFailed",
     "ResponsibleAIError",
+    "UnreviewedContent",
     "UseCaseBlocked",
 ]
 
@@ -212,6 +216,25 @@ class RedactionFailed(ResponsibleAIError):
         self.detector = detector
         self.error_type = error_type
         super().__init__(message)
+
+
+class ProvenanceInvalid(ResponsibleAIError):
+    """A stamp failed verification. `check` names the check that failed:
+    ``schema``, ``unsigned``, ``unknown_kid``, ``signature``, ``output_hash``, ``chain``."""
+
+    def __init__(self, check: str, detail: str) -> None:
+        self.check = check
+        self.detail = detail
+        super().__init__(f"provenance invalid ({check}): {detail}")
+
+
+class UnreviewedContent(ResponsibleAIError):
+    """AI output that needs a person's approval was about to be published without it."""
+
+    def __init__(self, detail: str, *, provenance_id: str | None, status: str) -> None:
+        self.provenance_id = provenance_id
+        self.status = status
+        super().__init__(detail)
 
 
 class ProviderError(ResponsibleAIError):

@@ -6,14 +6,28 @@ import contextvars
 import functools
 import inspect
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar, cast
+
+from pydantic import BaseModel
 
 from ._errors import ConfigurationError
 from ._guard import AsyncStream, Guard, Messages, Stream, current_consent
 from ._pii import ClientRecord, KnownValues, PIISession
 from ._policy import DataClass, Policy, load_policy
+from ._provenance import (
+    AIDict,
+    AIText,
+    Provenance,
+    attach,
+    now_rfc3339,
+    output_text,
+    provenance_of,
+    sha256_text,
+    sign_stamp,
+    uuid7,
+)
 from ._types import ChatResponse, Decision
 from ._usecases import Consent
 
@@ -61,9 +75,12 @@ class BoundClient:
         params: dict[str, Any],
         subject: ClientRecord | KnownValues | None = None,
         restore: bool | None = None,
+        signer: Any | None = None,
     ) -> None:
         self.guard = guard
         self.decision = decision
+        self.signer = signer if signer is not None else guard.signer
+        self._last: Any = None
         self.session = PIISession()  # one conversation: placeholders stable across its calls
         self._kw: dict[str, Any] = {
             "use_case": decision.use_case,
@@ -90,16 +107,57 @@ class BoundClient:
         return self.decision.use_case
 
     def chat(self, messages: Messages, **params: Any) -> ChatResponse:
-        return self.guard.chat(messages, **self._kw, **{**self._params, **params})
+        resp = self.guard.chat(messages, **self._kw, **{**self._params, **params})
+        self._last = resp
+        return resp
 
     async def achat(self, messages: Messages, **params: Any) -> ChatResponse:
-        return await self.guard.achat(messages, **self._kw, **{**self._params, **params})
+        resp = await self.guard.achat(messages, **self._kw, **{**self._params, **params})
+        self._last = resp
+        return resp
 
     def stream(self, messages: Messages, **params: Any) -> Stream:
-        return self.guard.stream(messages, **self._kw, **{**self._params, **params})
+        stream = self.guard.stream(messages, **self._kw, **{**self._params, **params})
+        self._last = stream
+        return stream
 
     def astream(self, messages: Messages, **params: Any) -> AsyncStream:
-        return self.guard.astream(messages, **self._kw, **{**self._params, **params})
+        stream = self.guard.astream(messages, **self._kw, **{**self._params, **params})
+        self._last = stream
+        return stream
+
+    def last_provenance(self) -> Provenance | None:
+        """The stamp of the most recent completed call made through this client."""
+        return provenance_of(self._last) if self._last is not None else None
+
+    def stamp(self, result: Any) -> Any:
+        """Stamp a governed function's result, derived from its last AI call (chained to
+        that call's stamp). A result no AI call produced is returned as it is."""
+        source = self.last_provenance()
+        if source is None or isinstance(result, ChatResponse):
+            return result
+        if isinstance(result, BaseModel):
+            attach(result, self._derive(source, output_text(result)))
+            return result
+        if isinstance(result, dict):
+            out = AIDict(result)
+            out.provenance = self._derive(source, output_text(out))
+            return out
+        if isinstance(result, str):
+            return AIText(result, self._derive(source, result))
+        return result
+
+    def _derive(self, source: Provenance, text: str) -> Provenance:
+        fields = source.model_dump(mode="json")
+        if sha256_text(text) == source.output_sha256:
+            return source
+        fields.update(
+            id=uuid7(),
+            created_at=now_rfc3339(),
+            output_sha256=sha256_text(text),
+            previous_sha256=source.digest(),
+        )
+        return sign_stamp(fields, self.signer)
 
     def complete(self, prompt: str, **params: Any) -> str:
         """One user message in, the answer's text out."""
@@ -136,6 +194,7 @@ def governed(
     consent: Consent | None = None,
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
+    signer: Any | None = None,
     guard: Guard | None = None,
     **params: Any,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -159,7 +218,7 @@ def governed(
         )
         bound = BoundClient(
             g, decision, data_class=data_class, consent=consent, params=params,
-            subject=subject, restore=restore,
+            subject=subject, restore=restore, signer=signer,
         )  # fmt: skip
         return bound, g
 
@@ -169,7 +228,7 @@ def governed(
             @functools.wraps(fn)
             def agen_wrapper(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Any]:
                 bound, _ = bind()  # refused here, at call time, not at first iteration
-                return _drive_async(bound, fn(*args, **kwargs))
+                return GovernedAsyncGenerator(bound, fn(*args, **kwargs))
 
             return cast(Callable[P, R], agen_wrapper)
 
@@ -180,9 +239,10 @@ def governed(
                 bound, _ = bind()
                 token = _current.set(bound)
                 try:
-                    return await fn(*args, **kwargs)
+                    result = await fn(*args, **kwargs)
                 finally:
                     _current.reset(token)
+                return bound.stamp(result)
 
             return cast(Callable[P, R], async_wrapper)
 
@@ -191,7 +251,7 @@ def governed(
             @functools.wraps(fn)
             def gen_wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[Any]:
                 bound, _ = bind()  # refused here, at call time, not at first iteration
-                return _drive(bound, fn(*args, **kwargs))
+                return GovernedGenerator(bound, fn(*args, **kwargs))
 
             return cast(Callable[P, R], gen_wrapper)
 
@@ -200,64 +260,103 @@ def governed(
             bound, _ = bind()
             token = _current.set(bound)
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
             finally:
                 _current.reset(token)
+            return cast(R, bound.stamp(result))
 
         return wrapper
 
     return decorate
 
 
-def _drive(bound: BoundClient, gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
-    """Run `gen` one step at a time with `bound` as the current client during each step."""
-    sent: Any = None
-    thrown: BaseException | None = None
-    while True:
-        token = _current.set(bound)
+class GovernedGenerator:
+    """What a governed generator function returns: it runs the generator one step at a
+    time with its bound client current, and carries `provenance` once exhausted (the
+    stamp of the text items it yielded, joined)."""
+
+    def __init__(self, bound: BoundClient, gen: Generator[Any, Any, Any]) -> None:
+        self._bound = bound
+        self._gen = gen
+        self._texts: list[str] = []
+        self.provenance: Provenance | None = None
+
+    def __iter__(self) -> GovernedGenerator:
+        return self
+
+    def __next__(self) -> Any:
+        return self.send(None)
+
+    def _step(self, action: Callable[[], Any]) -> Any:
+        token = _current.set(self._bound)
         try:
-            item = gen.throw(thrown) if thrown is not None else gen.send(sent)
-        except StopIteration as stop:
-            return stop.value
+            item = action()
+        except StopIteration:
+            self._finish()
+            raise
         finally:
             _current.reset(token)
-        sent, thrown = None, None
+        if isinstance(item, str):
+            self._texts.append(item)
+        return item
+
+    def send(self, value: Any) -> Any:
+        return self._step(lambda: self._gen.send(value))
+
+    def throw(self, exc: BaseException) -> Any:
+        return self._step(lambda: self._gen.throw(exc))
+
+    def close(self) -> None:
+        token = _current.set(self._bound)
         try:
-            sent = yield item
-        except GeneratorExit:
-            token = _current.set(bound)
-            try:
-                gen.close()
-            finally:
-                _current.reset(token)
-            raise
-        except BaseException as exc:
-            thrown = exc
+            self._gen.close()
+        finally:
+            _current.reset(token)
+
+    def _finish(self) -> None:
+        if self.provenance is None and self._texts:
+            stamped = self._bound.stamp("".join(self._texts))
+            self.provenance = provenance_of(stamped)
 
 
-async def _drive_async(
-    bound: BoundClient, agen: AsyncGenerator[Any, Any]
-) -> AsyncGenerator[Any, Any]:
-    """`_drive` for async generators."""
-    sent: Any = None
-    thrown: BaseException | None = None
-    while True:
-        token = _current.set(bound)
+class GovernedAsyncGenerator:
+    """`GovernedGenerator` for async generator functions."""
+
+    def __init__(self, bound: BoundClient, agen: AsyncGenerator[Any, Any]) -> None:
+        self._bound = bound
+        self._agen = agen
+        self._texts: list[str] = []
+        self.provenance: Provenance | None = None
+
+    def __aiter__(self) -> GovernedAsyncGenerator:
+        return self
+
+    async def __anext__(self) -> Any:
+        return await self.asend(None)
+
+    async def _step(self, action: Callable[[], Awaitable[Any]]) -> Any:
+        token = _current.set(self._bound)
         try:
-            item = await (agen.athrow(thrown) if thrown is not None else agen.asend(sent))
+            item = await action()
         except StopAsyncIteration:
-            return
+            if self.provenance is None and self._texts:
+                self.provenance = provenance_of(self._bound.stamp("".join(self._texts)))
+            raise
         finally:
             _current.reset(token)
-        sent, thrown = None, None
+        if isinstance(item, str):
+            self._texts.append(item)
+        return item
+
+    async def asend(self, value: Any) -> Any:
+        return await self._step(lambda: self._agen.asend(value))
+
+    async def athrow(self, exc: BaseException) -> Any:
+        return await self._step(lambda: self._agen.athrow(exc))
+
+    async def aclose(self) -> None:
+        token = _current.set(self._bound)
         try:
-            sent = yield item
-        except GeneratorExit:
-            token = _current.set(bound)
-            try:
-                await agen.aclose()
-            finally:
-                _current.reset(token)
-            raise
-        except BaseException as exc:
-            thrown = exc
+            await self._agen.aclose()
+        finally:
+            _current.reset(token)

@@ -21,6 +21,7 @@ from ._pii import ClientRecord, Detector, KnownValues, PIISession, Redactor
 from ._pii._step import RedactStep
 from ._pipeline import AuditSink, Call, Pipeline, Step
 from ._policy import DataClass, Policy
+from ._provenance import Provenance, Signer, StampStep, signer_from_env
 from ._providers import StreamFolder
 from ._types import ChatChunk, ChatMessage, ChatResponse, Decision
 from ._usecases import Consent
@@ -72,6 +73,8 @@ class Guard:
         redactor: Redactor | None = None,
         detectors: Sequence[Detector] = (),
         known: KnownValues | None = None,
+        signer: Signer | None = None,
+        service: str | None = None,
         sleep: SleepFn | None = None,
         async_sleep: AsyncSleepFn | None = None,
     ) -> None:
@@ -94,6 +97,8 @@ class Guard:
             raise ConfigurationError(
                 "PII redaction is disabled by the policy (pii.enabled = false)"
             )
+        self.signer = signer if signer is not None else signer_from_env()
+        stages.append(StampStep(policy, self.signer, service))
         self.pipeline = Pipeline(policy, [*stages, *steps], audit)
         self._backend_name = http_backend
         self._http_client = http_client
@@ -347,6 +352,11 @@ class _StreamBase:
     def decision(self) -> Decision:
         assert self._call.decision is not None
         return self._call.decision
+
+    @property
+    def provenance(self) -> Provenance | None:
+        """The stamp of the whole answer: set only when the stream completed."""
+        return self._response.provenance if self._response is not None else None
 
     @property
     def response(self) -> ChatResponse:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 from ._pii._findings import Finding
 
 if TYPE_CHECKING:
+    from ._provenance import Provenance
     from ._usecases import Consent
 
 __all__ = ["ChatChunk", "ChatMessage", "ChatResponse", "Decision", "ToolCall", "Usage"]
@@ -92,7 +93,8 @@ class ChatResponse:
     `requested_model` the one the call asked for; `decision` is the policy decision.
     `redactions` counts what was redacted from the prompt, by entity type;
     `output_findings` is PII the model produced on its own (positions in `text` before
-    any restore); `restored` says whether placeholders were re-identified.
+    any restore); `restored` says whether placeholders were re-identified;
+    `provenance` is the signed stamp of `text`.
     """
 
     text: str
@@ -107,6 +109,7 @@ class ChatResponse:
     redactions: dict[str, int] = field(default_factory=dict)
     output_findings: tuple[Finding, ...] = field(default_factory=tuple)
     restored: bool = False
+    provenance: Provenance | None = None
 
     def __str__(self) -> str:
         return self.text

@@ -1,0 +1,721 @@
+"""Provenance: a signed stamp on every AI output, and the human review that releases it.
+
+The stamp says: this is AI output (IPTC digital source type), made by which approved
+provider and model, for what use case, under which policy (id, version, sha256), when,
+from which prompt as sent (its hash, after redaction), with what redacted (counts by
+type, never values), linked to which trace, and whether a person has reviewed it.
+
+It is signed over a canonical JSON form (sorted keys, no insignificant whitespace,
+UTF-8, the `signature` member left out), so any language can verify it: HMAC-SHA256
+with a shared key, or Ed25519 with a public key. Keys are found by `kid` in a
+`Keyring`, so they rotate.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import itertools
+import json
+import logging
+import os
+import secrets
+import time
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._errors import ConfigurationError, ProvenanceInvalid, UnreviewedContent
+
+__all__ = [
+    "AIDict",
+    "AIText",
+    "Ed25519Signer",
+    "Ed25519Verifier",
+    "HmacSigner",
+    "Keyring",
+    "Provenance",
+    "ProvenanceInvalid",
+    "ReviewInfo",
+    "SignatureInfo",
+    "Signer",
+    "UnreviewedContent",
+    "Verification",
+    "canonical_json",
+    "keyring_from_env",
+    "provenance_of",
+    "require_reviewed",
+    "review",
+    "signer_from_env",
+    "verify",
+    "verify_chain",
+]
+
+SCHEMA_VERSION = "rai.provenance/1"
+IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+TRAINED = IPTC + "trainedAlgorithmicMedia"
+COMPOSITE = IPTC + "compositeWithTrainedAlgorithmicMedia"
+HEADER = "AI-Provenance"
+SIGNING_KEY_ENV = "RAI_SIGNING_KEY"
+VERIFY_KEYS_ENV = "RAI_VERIFY_KEYS"
+
+audit_log = logging.getLogger("responsible_ai.audit")
+
+
+# ----------------------------------------------------------------------------- model
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PolicyRef(_Frozen):
+    id: str
+    version: str
+    sha256: str
+
+
+class ReviewInfo(_Frozen):
+    """Who reviewed the output, when, and what they decided."""
+
+    status: Literal["unreviewed", "approved", "rejected", "edited"] = "unreviewed"
+    reviewer: str | None = None
+    at: str | None = None
+    note: str | None = None
+
+
+class SignatureInfo(_Frozen):
+    alg: Literal["HMAC-SHA256", "Ed25519", "none"] = "none"
+    kid: str | None = None
+    value: str | None = None  # base64url, no padding
+
+
+class Provenance(_Frozen):
+    """The stamp. Build it with the library (it signs); parse one with `from_json` or
+    `from_header`; check one with `rai.verify`."""
+
+    schema_version: str = SCHEMA_VERSION
+    id: str
+    ai_generated: Literal[True] = True
+    digital_source_type: str = TRAINED
+    provider: str
+    requested_model: str
+    served_model: str
+    use_case: str
+    policy: PolicyRef
+    created_at: str
+    prompt_sha256: str
+    output_sha256: str
+    redactions: dict[str, int] = Field(default_factory=dict)
+    trace_id: str | None = None
+    span_id: str | None = None
+    service: str | None = None
+    disclosure: str | None = None
+    requires_review: bool = False
+    review: ReviewInfo = Field(default_factory=ReviewInfo)
+    previous_sha256: str | None = None
+    signature: SignatureInfo = Field(default_factory=SignatureInfo)
+
+    # -- forms
+
+    def signing_input(self) -> bytes:
+        """The canonical bytes the signature covers (everything but `signature`)."""
+        data = self.model_dump(mode="json")
+        del data["signature"]
+        return canonical_json(data)
+
+    def to_json(self) -> str:
+        return canonical_json(self.model_dump(mode="json")).decode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: str | bytes | Mapping[str, Any]) -> Provenance:
+        try:
+            raw = json.loads(data) if isinstance(data, (str, bytes)) else data
+            return cls.model_validate(raw)
+        except (ValueError, ValidationError) as exc:
+            raise ProvenanceInvalid(
+                "schema", f"not a provenance stamp ({type(exc).__name__})"
+            ) from None
+
+    def to_header(self) -> str:
+        """The `AI-Provenance` header value: base64url of the canonical JSON."""
+        return base64.urlsafe_b64encode(self.to_json().encode("utf-8")).rstrip(b"=").decode()
+
+    @classmethod
+    def from_header(cls, value: str) -> Provenance:
+        try:
+            raw = base64.urlsafe_b64decode(value.strip() + "=" * (-len(value.strip()) % 4))
+        except (binascii.Error, ValueError):
+            raise ProvenanceInvalid("schema", "the header is not base64url") from None
+        return cls.from_json(raw)
+
+    def digest(self) -> str:
+        """SHA-256 of the whole stamp (signature included): what a later stamp chains to."""
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+
+    @property
+    def signed(self) -> bool:
+        return self.signature.alg != "none"
+
+    def footer(self) -> str:
+        """A human-readable disclosure line to put under the text."""
+        text = self.disclosure or "This text was generated with AI."
+        reviewed = {
+            "approved": f"reviewed and approved by {self.review.reviewer}",
+            "edited": f"edited and approved by {self.review.reviewer}",
+            "rejected": f"rejected by {self.review.reviewer}",
+        }.get(self.review.status, "not yet reviewed by a person")
+        day = (self.review.at or self.created_at)[:10]
+        return (
+            f"— {text} (AI-generated with {self.served_model} via {self.provider}; {reviewed}; "
+            f"{day}; provenance {self.id})"
+        )
+
+
+def canonical_json(data: Any) -> bytes:
+    """Sorted keys, no insignificant whitespace, UTF-8: the same bytes in any language."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_json(data: Any) -> str:
+    return hashlib.sha256(canonical_json(data)).hexdigest()
+
+
+class StampStep:
+    """Pipeline stage 6: stamp every answer with signed provenance."""
+
+    def __init__(self, policy: Any, signer: Any | None, service: str | None) -> None:
+        self.policy = policy
+        self.signer = signer
+        self.service = service_name(service)
+
+    def prepare(self, call: Any) -> None:
+        pass
+
+    def finish(self, call: Any, response: Any) -> Any:
+        from dataclasses import replace
+
+        decision = call.decision
+        fields = stamp_fields(
+            provider=response.provider,
+            requested_model=response.requested_model,
+            served_model=response.model,
+            use_case=decision.use_case,
+            policy_id=decision.policy_id,
+            policy_version=decision.policy_version,
+            policy_sha256=decision.policy_sha256,
+            prompt_sha256=sha256_json(call.messages),
+            output_sha256=sha256_text(response.text),
+            redactions=response.redactions,
+            requires_review=decision.requires_review,
+            disclosure=self.policy.policy.disclosure,
+            service=self.service,
+        )
+        return replace(response, provenance=sign_stamp(fields, self.signer))
+
+
+def uuid7() -> str:
+    """A time-ordered UUIDv7 (RFC 9562): 48-bit Unix ms, version, random."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(secrets.token_bytes(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64 | 0b10 << 62
+    value |= rand & ((1 << 62) - 1)
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+@runtime_checkable
+class Signer(Protocol):
+    alg: str
+    kid: str
+
+    def sign(self, data: bytes) -> bytes: ...
+    def verify(self, data: bytes, signature: bytes) -> bool: ...
+
+
+class HmacSigner:
+    """HMAC-SHA256 with a shared key (at least 32 bytes): signs and verifies."""
+
+    alg = "HMAC-SHA256"
+
+    def __init__(self, key: bytes | str, kid: str) -> None:
+        raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+        if len(raw) < 32:
+            raise ConfigurationError("an HMAC key must be at least 32 bytes")
+        if not kid:
+            raise ConfigurationError("a signing key needs a kid (key id) so that keys can rotate")
+        self._key = raw
+        self.kid = kid
+
+    def sign(self, data: bytes) -> bytes:
+        return hmac.new(self._key, data, hashlib.sha256).digest()
+
+    def verify(self, data: bytes, signature: bytes) -> bool:
+        return hmac.compare_digest(self.sign(data), signature)
+
+    def __repr__(self) -> str:
+        return f"HmacSigner(kid={self.kid!r})"
+
+
+class Ed25519Verifier:
+    """An Ed25519 public key: verifies only (give it to whoever checks stamps)."""
+
+    alg = "Ed25519"
+
+    def __init__(self, public_key: Any, kid: str) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        if isinstance(public_key, (bytes, str)):
+            raw = _unb64(public_key) if isinstance(public_key, str) else public_key
+            public_key = Ed25519PublicKey.from_public_bytes(raw)
+        self._public = public_key
+        self.kid = kid
+
+    def verify(self, data: bytes, signature: bytes) -> bool:
+        from cryptography.exceptions import InvalidSignature
+
+        try:
+            self._public.verify(signature, data)
+        except InvalidSignature:
+            return False
+        return True
+
+    def public_bytes(self) -> bytes:
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        return bytes(self._public.public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+    def __repr__(self) -> str:
+        return f"Ed25519Verifier(kid={self.kid!r})"
+
+
+class Ed25519Signer(Ed25519Verifier):
+    """Ed25519 via `cryptography`: `private_key` is an `Ed25519PrivateKey`, 32 raw bytes,
+    base64url of them, or a PEM string."""
+
+    def __init__(self, private_key: Any, kid: str) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        if isinstance(private_key, str) and "PRIVATE KEY" in private_key:
+            private_key = load_pem_private_key(private_key.encode(), password=None)
+        elif isinstance(private_key, (bytes, str)):
+            raw = _unb64(private_key) if isinstance(private_key, str) else private_key
+            private_key = Ed25519PrivateKey.from_private_bytes(raw)
+        if not isinstance(private_key, Ed25519PrivateKey):
+            raise ConfigurationError("Ed25519Signer needs an Ed25519 private key")
+        if not kid:
+            raise ConfigurationError("a signing key needs a kid (key id) so that keys can rotate")
+        self._private = private_key
+        super().__init__(private_key.public_key(), kid)
+
+    @classmethod
+    def generate(cls, kid: str) -> Ed25519Signer:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        return cls(Ed25519PrivateKey.generate(), kid)
+
+    def sign(self, data: bytes) -> bytes:
+        return bytes(self._private.sign(data))
+
+    def verifier(self) -> Ed25519Verifier:
+        """The public half, to hand to verifiers."""
+        return Ed25519Verifier(self._public, self.kid)
+
+    def __repr__(self) -> str:
+        return f"Ed25519Signer(kid={self.kid!r})"
+
+
+class Keyring:
+    """Keys for verification, by kid: old keys stay while new ones sign."""
+
+    def __init__(self, keys: Iterable[Any] = ()) -> None:
+        self._keys: dict[str, Any] = {}
+        for key in keys:
+            self.add(key)
+
+    def add(self, key: Any) -> None:
+        if not hasattr(key, "verify") or not getattr(key, "kid", None):
+            raise ConfigurationError("a keyring holds signers or verifiers with a kid")
+        self._keys[key.kid] = key
+
+    def get(self, kid: str | None) -> Any | None:
+        return self._keys.get(kid) if kid else None
+
+    def __contains__(self, kid: object) -> bool:
+        return kid in self._keys
+
+    def __repr__(self) -> str:
+        return f"Keyring({sorted(self._keys)})"
+
+
+def _key_from_spec(spec: str, *, private: bool) -> Any:
+    """``hmac:KID:BASE64URL`` or ``ed25519:KID:BASE64URL`` (32 raw bytes: the private key
+    for signing, the public key for verifying)."""
+    try:
+        kind, kid, material = spec.strip().split(":", 2)
+    except ValueError:
+        raise ConfigurationError(
+            "a key spec is 'hmac:KID:BASE64URL' or 'ed25519:KID:BASE64URL'"
+        ) from None
+    try:
+        raw = _unb64(material)
+    except (binascii.Error, ValueError):
+        raise ConfigurationError(f"key {kid!r}: the key material is not base64url") from None
+    kind = kind.lower()
+    if kind == "hmac":
+        return HmacSigner(raw, kid)
+    if kind == "ed25519":
+        return Ed25519Signer(raw, kid) if private else Ed25519Verifier(raw, kid)
+    raise ConfigurationError(f"key {kid!r}: unknown key kind {kind!r}; expected hmac or ed25519")
+
+
+def signer_from_env(env: Mapping[str, str] | None = None) -> Any | None:
+    """The signer in ``RAI_SIGNING_KEY`` (``hmac:KID:B64`` or ``ed25519:KID:B64``), if set."""
+    spec = (env if env is not None else os.environ).get(SIGNING_KEY_ENV)
+    return _key_from_spec(spec, private=True) if spec else None
+
+
+def keyring_from_env(env: Mapping[str, str] | None = None) -> Keyring:
+    """Verification keys from ``RAI_VERIFY_KEYS`` (comma-separated specs; Ed25519 entries
+    are public keys), plus the signer of ``RAI_SIGNING_KEY`` if set."""
+    source = env if env is not None else os.environ
+    ring = Keyring()
+    for spec in filter(None, (s.strip() for s in source.get(VERIFY_KEYS_ENV, "").split(","))):
+        ring.add(_key_from_spec(spec, private=False))
+    signer = signer_from_env(source)
+    if signer is not None and signer.kid not in ring:
+        ring.add(signer)
+    return ring
+
+
+# ----------------------------------------------------------------------------- stamping
+
+
+def sign_stamp(fields: dict[str, Any], signer: Any | None) -> Provenance:
+    """Sign the stamp fields (a dict as the model dumps it) and build the Provenance."""
+    fields["signature"] = {"alg": "none", "kid": None, "value": None}
+    if signer is not None:
+        unsigned = dict(fields)
+        del unsigned["signature"]
+        value = signer.sign(canonical_json(unsigned))
+        fields["signature"] = {"alg": signer.alg, "kid": signer.kid, "value": _b64(value)}
+    return Provenance.model_validate(fields)
+
+
+def stamp_fields(
+    *,
+    provider: str,
+    requested_model: str,
+    served_model: str,
+    use_case: str,
+    policy_id: str,
+    policy_version: str,
+    policy_sha256: str,
+    prompt_sha256: str,
+    output_sha256: str,
+    redactions: Mapping[str, int],
+    requires_review: bool,
+    disclosure: str | None,
+    service: str | None,
+) -> dict[str, Any]:
+    trace_id, span_id = _current_trace()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": uuid7(),
+        "ai_generated": True,
+        "digital_source_type": TRAINED,
+        "provider": provider,
+        "requested_model": requested_model,
+        "served_model": served_model,
+        "use_case": use_case,
+        "policy": {"id": policy_id, "version": policy_version, "sha256": policy_sha256},
+        "created_at": now_rfc3339(),
+        "prompt_sha256": prompt_sha256,
+        "output_sha256": output_sha256,
+        "redactions": dict(redactions),
+        "trace_id": trace_id,
+        "span_id": span_id,
+        "service": service,
+        "disclosure": disclosure,
+        "requires_review": requires_review,
+        "review": {"status": "unreviewed", "reviewer": None, "at": None, "note": None},
+        "previous_sha256": None,
+    }
+
+
+def _current_trace() -> tuple[str | None, str | None]:
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return None, None
+    ctx = trace.get_current_span().get_span_context()
+    if not ctx.is_valid:
+        return None, None
+    return f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}"
+
+
+def service_name(explicit: str | None = None) -> str | None:
+    return explicit or os.environ.get("RAI_SERVICE_NAME") or os.environ.get("OTEL_SERVICE_NAME")
+
+
+# ----------------------------------------------------------------------------- carriers
+
+
+class AIText(str):
+    """A `str` that carries its provenance: what a `@governed` function returning text
+    returns. It is a real `str` (so callers, templates and JSON encoders keep working);
+    every string operation returns a plain `str`, because changed text is no longer what
+    was stamped."""
+
+    provenance: Provenance
+
+    def __new__(cls, text: str, provenance: Provenance) -> AIText:
+        obj = super().__new__(cls, text)
+        obj.provenance = provenance
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (AIText, (str(self), self.provenance))
+
+
+class AIDict(dict[str, Any]):
+    """A `dict` that carries its provenance (a `@governed` function's dict result)."""
+
+    provenance: Provenance
+
+
+_carried: dict[int, tuple[weakref.ref[Any], Provenance]] = {}
+
+
+def attach(obj: Any, provenance: Provenance) -> None:
+    """Remember the stamp of an object that cannot carry an attribute (pydantic models)."""
+    key = id(obj)
+    _carried[key] = (weakref.ref(obj, lambda _: _carried.pop(key, None)), provenance)
+
+
+def provenance_of(obj: Any) -> Provenance | None:
+    """The stamp carried by a governed output (`ChatResponse`, stream, `AIText`, `AIDict`,
+    a governed pydantic result), or None."""
+    if isinstance(obj, Provenance):
+        return obj
+    stamp = getattr(obj, "provenance", None)
+    if isinstance(stamp, Provenance):
+        return stamp
+    entry = _carried.get(id(obj))
+    if entry is not None and entry[0]() is obj:
+        return entry[1]
+    return None
+
+
+def output_text(obj: Any) -> str:
+    """The text a stamp's output hash covers, for a carried output."""
+    if isinstance(obj, str):
+        return str(obj)
+    text = getattr(obj, "text", None)
+    if isinstance(text, str):
+        return text
+    if isinstance(obj, BaseModel):
+        return canonical_json(obj.model_dump(mode="json")).decode("utf-8")
+    if isinstance(obj, dict):
+        return canonical_json(obj).decode("utf-8")
+    raise ConfigurationError(f"cannot tell the text of a {type(obj).__name__}")
+
+
+# ----------------------------------------------------------------------------- verify
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What `verify` established."""
+
+    provenance_id: str
+    signed: bool
+    alg: str
+    kid: str | None
+    review_status: str
+    checks: tuple[str, ...]
+
+    @property
+    def valid(self) -> bool:
+        return True
+
+
+def verify(
+    text: Any,
+    provenance: Provenance | None = None,
+    *,
+    keyring: Keyring | None = None,
+    allow_unsigned: bool = False,
+    chain: Sequence[Provenance] = (),
+) -> Verification:
+    """Check a stamp against the text it claims to describe.
+
+    `text` is the text (or a carried output: then `provenance` may be omitted). Checks,
+    in order: the stamp parses (``schema``), it is signed (``unsigned``, unless
+    `allow_unsigned`), its kid is in the keyring (``unknown_kid``), the signature holds
+    (``signature``), the output hash matches the text (``output_hash``) and, given the
+    earlier stamps, the review chain links up (``chain``). Raises `ProvenanceInvalid`
+    naming the first check that failed.
+    """
+    stamp = provenance if provenance is not None else provenance_of(text)
+    if stamp is None:
+        raise ProvenanceInvalid("schema", "no provenance stamp was given or carried")
+    if isinstance(stamp, (str, bytes, Mapping)):
+        stamp = Provenance.from_json(stamp)
+    body = output_text(text)
+    checks = ["schema"]
+    sig = stamp.signature
+    if sig.alg == "none":
+        if not allow_unsigned:
+            raise ProvenanceInvalid(
+                "unsigned", "the stamp is not signed (no signer was configured)"
+            )
+    else:
+        ring = keyring if keyring is not None else keyring_from_env()
+        key = ring.get(sig.kid)
+        if key is None:
+            raise ProvenanceInvalid("unknown_kid", f"no key {sig.kid!r} in the keyring")
+        if getattr(key, "alg", None) != sig.alg:
+            raise ProvenanceInvalid("signature", f"key {sig.kid!r} is not an {sig.alg} key")
+        try:
+            value = _unb64(sig.value or "")
+        except (binascii.Error, ValueError):
+            raise ProvenanceInvalid("signature", "the signature is not base64url") from None
+        if not key.verify(stamp.signing_input(), value):
+            raise ProvenanceInvalid("signature", "the signature does not match the stamp")
+        checks.append("signature")
+    if sha256_text(body) != stamp.output_sha256:
+        raise ProvenanceInvalid("output_hash", "the text is not the text this stamp was made for")
+    checks.append("output_hash")
+    if chain:
+        verify_chain([*chain, stamp])
+        checks.append("chain")
+    return Verification(
+        stamp.id, stamp.signed, sig.alg, sig.kid, stamp.review.status, tuple(checks)
+    )
+
+
+def verify_chain(stamps: Sequence[Provenance]) -> None:
+    """Each stamp after the first must name the previous one's digest."""
+    for before, after in itertools.pairwise(stamps):
+        if after.previous_sha256 != before.digest():
+            raise ProvenanceInvalid(
+                "chain", f"stamp {after.id} does not follow {before.id} (broken review chain)"
+            )
+
+
+# ----------------------------------------------------------------------------- review
+
+
+def review(
+    output: Any,
+    *,
+    reviewer: str,
+    decision: Literal["approved", "rejected", "edited"],
+    edited_text: str | None = None,
+    note: str | None = None,
+    signer: Any | None = None,
+    audit: Callable[[dict[str, Any]], None] | None = None,
+) -> Provenance:
+    """A person's decision on an AI output: a new stamp, signed, chained to the previous.
+
+    ``edited`` needs `edited_text`: the new stamp covers that text and its source type
+    becomes ``compositeWithTrainedAlgorithmicMedia``. `reviewer` is an identifier of the
+    person (an employee id or login), kept on the stamp. One audit event per decision.
+    """
+    previous = provenance_of(output)
+    if previous is None:
+        raise ConfigurationError("review() needs a governed output or its Provenance")
+    if decision not in ("approved", "rejected", "edited"):
+        raise ConfigurationError("decision must be 'approved', 'rejected' or 'edited'")
+    if not reviewer:
+        raise ConfigurationError("review() needs the reviewer's identifier")
+    if decision == "edited" and edited_text is None:
+        raise ConfigurationError("an 'edited' review needs the edited_text")
+    if decision != "edited" and edited_text is not None:
+        raise ConfigurationError("edited_text goes with decision='edited'")
+    fields = previous.model_dump(mode="json")
+    fields.update(
+        id=uuid7(),
+        created_at=now_rfc3339(),
+        review={"status": decision, "reviewer": reviewer, "at": now_rfc3339(), "note": note},
+        previous_sha256=previous.digest(),
+    )
+    if edited_text is not None:
+        fields["output_sha256"] = sha256_text(edited_text)
+        fields["digital_source_type"] = COMPOSITE
+    signer = signer if signer is not None else signer_from_env()
+    stamp = sign_stamp(fields, signer)
+    event = {
+        "event": "review",
+        "decision": decision,
+        "reviewer": reviewer,
+        "provenance_id": stamp.id,
+        "previous_id": previous.id,
+        "use_case": stamp.use_case,
+        "policy_id": stamp.policy.id,
+        "policy_version": stamp.policy.version,
+        "signed": stamp.signed,
+    }
+    (audit or _log_audit)(event)
+    return stamp
+
+
+def _log_audit(event: dict[str, Any]) -> None:
+    audit_log.info("review %s", event["decision"], extra={"rai_event": event})
+
+
+def require_reviewed(output: Any, *, keyring: Keyring | None = None) -> Provenance:
+    """Use at publish points: raises `UnreviewedContent` when the output's use case
+    requires review and no person approved it (or a person rejected it). With a
+    `keyring`, the stamp is verified too."""
+    stamp = provenance_of(output)
+    if stamp is None:
+        raise UnreviewedContent(
+            "this output carries no provenance stamp; it cannot be published as reviewed",
+            provenance_id=None,
+            status="unknown",
+        )
+    if keyring is not None and not isinstance(output, Provenance):
+        verify(output, stamp, keyring=keyring)
+    status = stamp.review.status
+    if status == "rejected":
+        raise UnreviewedContent(
+            f"output {stamp.id} was rejected by its reviewer", provenance_id=stamp.id, status=status
+        )
+    if stamp.requires_review and status not in ("approved", "edited"):
+        raise UnreviewedContent(
+            f"output {stamp.id} for use case {stamp.use_case!r} requires human review "
+            f"(policy {stamp.policy.id} v{stamp.policy.version}); it is {status}",
+            provenance_id=stamp.id,
+            status=status,
+        )
+    return stamp

@@ -1,0 +1,446 @@
+"""Signed provenance on every output: the stamp, signing, verification, tampering, review."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+import responsible_ai as rai
+from responsible_ai._cli import main as cli
+from responsible_ai._provenance import canonical_json
+from responsible_ai.testing import FakeModelServer, stand_in_answer
+
+from .conftest import base_policy
+
+pytestmark = pytest.mark.http
+
+MK = {"use_case": "marketing.copy", "provider": "openai-prod", "model": "gpt-4o-mini"}
+HMAC = rai.HmacSigner(b"k" * 32, kid="hmac-2026-11")
+ED = rai.Ed25519Signer.generate(kid="ed-2026-11")
+RING = rai.Keyring([HMAC, ED.verifier()])
+
+
+@pytest.fixture
+def signed_guard(server: FakeModelServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[rai.Guard]:
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "billing-letters")
+    data = base_policy(server.base_url)
+    data["policy"]["disclosure"] = "Drafted with AI assistance and reviewed by our team."
+    with rai.Guard(rai.Policy.from_dict(data), signer=HMAC) as g:
+        yield g
+
+
+def tamper(stamp: rai.Provenance, **changes: Any) -> rai.Provenance:
+    data = stamp.model_dump(mode="json")
+    for key, value in changes.items():
+        node = data
+        *head, last = key.split("__")
+        for k in head:
+            node = node[k]
+        node[last] = value
+    return rai.Provenance.model_validate(data)
+
+
+class TestStamp:
+    def test_fields(self, signed_guard: rai.Guard, server: FakeModelServer) -> None:
+        """Every field of the stamp, as the issue lists them."""
+        resp = signed_guard.chat("Write to jane@roe.example about her card", **MK)
+        p = resp.provenance
+        assert p is not None
+        assert p.schema_version == "rai.provenance/1" and p.ai_generated is True
+        assert (
+            p.digital_source_type
+            == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+        )
+        assert (p.provider, p.requested_model, p.served_model, p.use_case) == (
+            "openai-prod",
+            "gpt-4o-mini",
+            "gpt-4o-mini",
+            "marketing.copy",
+        )
+        assert (p.policy.id, p.policy.version, p.policy.sha256) == (
+            "test-policy",
+            "1.2.3",
+            signed_guard.policy.sha256,
+        )
+        assert p.created_at.endswith("Z") and len(p.created_at) == 27
+        assert p.id[14] == "7"  # UUIDv7
+        sent = server.requests[0].body["messages"]
+        assert p.prompt_sha256 == hashlib.sha256(canonical_json(sent)).hexdigest()
+        assert p.output_sha256 == hashlib.sha256(resp.text.encode()).hexdigest()
+        assert p.redactions == {"EMAIL_ADDRESS": 1}
+        assert p.service == "billing-letters"
+        assert p.disclosure == "Drafted with AI assistance and reviewed by our team."
+        assert p.requires_review and p.review.status == "unreviewed"
+        assert (p.signature.alg, p.signature.kid) == ("HMAC-SHA256", "hmac-2026-11")
+        assert rai.verify(resp, keyring=RING).checks == ("schema", "signature", "output_hash")
+
+    def test_ids_time_ordered(self, signed_guard: rai.Guard) -> None:
+        ids = [signed_guard.chat("x", **MK).provenance.id for _ in range(5)]  # type: ignore[union-attr]
+        assert ids == sorted(ids) and len(set(ids)) == 5
+
+    def test_no_pii_in_stamp(self, signed_guard: rai.Guard) -> None:
+        """Counts and hashes only: no prompt, answer or PII value in the stamp."""
+        resp = signed_guard.chat("Client Zyx Canary, zyx@canary.example, card 4012 8888 8888 1881",
+                                 subject=rai.ClientRecord(name="Zyx Canary"), restore=True, **MK)  # fmt: skip
+        blob = resp.provenance.to_json() + resp.provenance.to_header()  # type: ignore[union-attr]
+        for canary in ("Zyx", "Canary", "canary.example", "4012", "8888"):
+            assert canary not in blob
+        assert "Canary" in resp.text  # restored locally
+
+    def test_unsigned_without_signer(
+        self, policy: rai.Policy, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With no signer, stamps are still made, marked unsigned, and verify says so."""
+        monkeypatch.delenv("RAI_SIGNING_KEY", raising=False)
+        with rai.Guard(policy) as guard:
+            resp = guard.chat("hi", **MK)
+        assert resp.provenance is not None and not resp.provenance.signed
+        with pytest.raises(rai.ProvenanceInvalid) as info:
+            rai.verify(resp, keyring=RING)
+        assert info.value.check == "unsigned"
+        assert rai.verify(resp, allow_unsigned=True).signed is False
+
+    def test_stream_stamped_when_complete(self, signed_guard: rai.Guard) -> None:
+        stream = signed_guard.stream("hello", **MK)
+        assert stream.provenance is None
+        text = stream.text()
+        assert rai.verify(text, stream.provenance, keyring=RING).valid
+        assert rai.provenance_of(stream) is stream.provenance
+
+    def test_interrupted_stream_never_stamped(self, signed_guard: rai.Guard) -> None:
+        stream = signed_guard.stream("hello there", **MK)
+        it = iter(stream)
+        next(it)
+        stream.close()
+        assert stream.provenance is None and rai.provenance_of(stream) is None
+
+    async def test_async(self, server: FakeModelServer) -> None:
+        async with rai.Guard(
+            rai.Policy.from_dict(base_policy(server.base_url)), signer=ED
+        ) as guard:
+            resp = await guard.achat("hi", **MK)
+            stream = guard.astream("hi", **MK)
+            text = await stream.text()
+        assert rai.verify(resp, keyring=RING).alg == "Ed25519"
+        assert rai.verify(text, stream.provenance, keyring=RING).valid
+
+
+class TestForms:
+    def test_json_round_trip(self, signed_guard: rai.Guard) -> None:
+        p = signed_guard.chat("hi", **MK).provenance
+        assert p is not None
+        again = rai.Provenance.from_json(p.to_json())
+        assert again == p and again.to_json() == p.to_json()
+        assert json.loads(p.to_json()) == json.loads(
+            json.dumps(json.loads(p.to_json()), sort_keys=True)
+        )
+
+    def test_canonical_json(self, signed_guard: rai.Guard) -> None:
+        """Sorted keys, no whitespace, UTF-8: what any language can rebuild and check."""
+        p = signed_guard.chat("hi", **MK).provenance
+        assert p is not None
+        text = p.to_json()
+        assert " " not in text.replace(p.served_model, "").split('"disclosure"')[0]
+        data = json.loads(text)
+        assert list(data) == sorted(data)
+        unsigned = {k: v for k, v in data.items() if k != "signature"}
+        blob = json.dumps(
+            unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+        import hmac
+
+        expected = (
+            base64.urlsafe_b64encode(hmac.new(b"k" * 32, blob, hashlib.sha256).digest())
+            .rstrip(b"=")
+            .decode()
+        )
+        assert p.signature.value == expected
+
+    def test_header_round_trip(self, signed_guard: rai.Guard) -> None:
+        resp = signed_guard.chat("hi", **MK)
+        header = resp.provenance.to_header()  # type: ignore[union-attr]
+        assert "=" not in header and "+" not in header and "/" not in header
+        assert rai.verify(resp.text, rai.Provenance.from_header(header), keyring=RING).valid
+        with pytest.raises(rai.ProvenanceInvalid) as info:
+            rai.Provenance.from_header("not*base64")
+        assert info.value.check == "schema"
+
+    def test_footer(self, signed_guard: rai.Guard) -> None:
+        p = signed_guard.chat("hi", **MK).provenance
+        assert p is not None
+        assert p.footer().startswith(
+            "— Drafted with AI assistance and reviewed by our team. (AI-generated with gpt-4o-mini via openai-prod; not yet reviewed"
+        )
+        approved = rai.review(p, reviewer="alice", decision="approved", signer=HMAC)
+        assert "reviewed and approved by alice" in approved.footer()
+
+
+class TestTamper:
+    @pytest.fixture
+    def stamped(self, signed_guard: rai.Guard) -> rai.ChatResponse:
+        return signed_guard.chat("Write a tagline", **MK)
+
+    def test_one_changed_character(self, stamped: rai.ChatResponse) -> None:
+        text = stamped.text
+        changed = text[:10] + ("X" if text[10] != "X" else "Y") + text[11:]
+        with pytest.raises(rai.ProvenanceInvalid) as info:
+            rai.verify(changed, stamped.provenance, keyring=RING)
+        assert info.value.check == "output_hash"
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"provider": "other"}, {"served_model": "gpt-5"}, {"use_case": "legal.contract"},
+            {"policy__version": "9.9"}, {"policy__sha256": "0" * 64}, {"created_at": "2020-01-01T00:00:00.000000Z"},
+            {"redactions": {"PERSON": 1}}, {"review__status": "approved"}, {"requires_review": False},
+            {"disclosure": "nothing to see"}, {"output_sha256": "0" * 64}, {"prompt_sha256": "0" * 64},
+            {"trace_id": "f" * 32}, {"digital_source_type": "http://example/human"},
+        ],
+        ids=lambda c: next(iter(c)),
+    )  # fmt: skip
+    def test_any_changed_field(self, stamped: rai.ChatResponse, change: dict[str, Any]) -> None:
+        forged = tamper(stamped.provenance, **change)  # type: ignore[arg-type]
+        with pytest.raises(rai.ProvenanceInvalid) as info:
+            rai.verify(stamped.text, forged, keyring=RING)
+        assert info.value.check in ("signature", "output_hash")
+
+    def test_swapped_signature(self, signed_guard: rai.Guard, stamped: rai.ChatResponse) -> None:
+        other = signed_guard.chat("another prompt", **MK).provenance
+        forged = tamper(stamped.provenance, signature__value=other.signature.value)  # type: ignore[arg-type, union-attr]
+        with pytest.raises(rai.ProvenanceInvalid, match="signature"):
+            rai.verify(stamped.text, forged, keyring=RING)
+
+    def test_unknown_kid(self, stamped: rai.ChatResponse) -> None:
+        with pytest.raises(rai.ProvenanceInvalid) as info:
+            rai.verify(stamped, keyring=rai.Keyring([ED.verifier()]))
+        assert info.value.check == "unknown_kid"
+
+    def test_other_key_same_kid(self, stamped: rai.ChatResponse) -> None:
+        impostor = rai.HmacSigner(b"i" * 32, kid="hmac-2026-11")
+        with pytest.raises(rai.ProvenanceInvalid) as info:
+            rai.verify(stamped, keyring=rai.Keyring([impostor]))
+        assert info.value.check == "signature"
+
+    def test_replayed_on_other_text(
+        self, signed_guard: rai.Guard, stamped: rai.ChatResponse
+    ) -> None:
+        other = signed_guard.chat("something else entirely", **MK)
+        with pytest.raises(rai.ProvenanceInvalid) as info:
+            rai.verify(other.text, stamped.provenance, keyring=RING)
+        assert info.value.check == "output_hash"
+
+    def test_alg_confusion(self, stamped: rai.ChatResponse) -> None:
+        forged = tamper(stamped.provenance, signature__alg="Ed25519")  # type: ignore[arg-type]
+        with pytest.raises(rai.ProvenanceInvalid, match="signature"):
+            rai.verify(
+                stamped.text,
+                forged,
+                keyring=rai.Keyring([rai.Ed25519Verifier(ED.public_bytes(), "hmac-2026-11")]),
+            )
+
+    def test_broken_review_chain(self, stamped: rai.ChatResponse) -> None:
+        first = rai.review(
+            stamped, reviewer="alice", decision="edited", edited_text="A better line.", signer=HMAC
+        )
+        second = rai.review(first, reviewer="bob", decision="approved", signer=HMAC)
+        rai.verify("A better line.", second, keyring=RING, chain=[stamped.provenance, first])  # type: ignore[list-item]
+        with pytest.raises(rai.ProvenanceInvalid) as info:
+            rai.verify("A better line.", second, keyring=RING, chain=[stamped.provenance])  # type: ignore[list-item]
+        assert info.value.check == "chain"
+        forged = tamper(second, previous_sha256="0" * 64)
+        with pytest.raises(rai.ProvenanceInvalid):
+            rai.verify("A better line.", forged, keyring=RING)
+
+    def test_not_a_stamp(self) -> None:
+        with pytest.raises(rai.ProvenanceInvalid) as info:
+            rai.Provenance.from_json('{"id": 1}')
+        assert info.value.check == "schema"
+
+
+class TestKeys:
+    def test_rotation(self, policy: rai.Policy) -> None:
+        """Old stamps verify with the old key while a new one signs; dropping the key fails them."""
+        old, new = rai.HmacSigner(b"o" * 32, "k-2025"), rai.HmacSigner(b"n" * 32, "k-2026")
+        with rai.Guard(policy, signer=old) as g1, rai.Guard(policy, signer=new) as g2:
+            a, b = g1.chat("a", **MK), g2.chat("b", **MK)
+        both = rai.Keyring([old, new])
+        assert (
+            rai.verify(a, keyring=both).kid == "k-2025"
+            and rai.verify(b, keyring=both).kid == "k-2026"
+        )
+        with pytest.raises(rai.ProvenanceInvalid, match="unknown_kid"):
+            rai.verify(a, keyring=rai.Keyring([new]))
+
+    def test_from_env(self, policy: rai.Policy, monkeypatch: pytest.MonkeyPatch) -> None:
+        """RAI_SIGNING_KEY signs; RAI_VERIFY_KEYS (public Ed25519 keys too) verifies."""
+        raw = base64.urlsafe_b64encode(b"s" * 32).rstrip(b"=").decode()
+        monkeypatch.setenv("RAI_SIGNING_KEY", f"hmac:env-1:{raw}")
+        with rai.Guard(policy) as guard:
+            resp = guard.chat("hi", **MK)
+        assert resp.provenance.signature.kid == "env-1"  # type: ignore[union-attr]
+        pub = base64.urlsafe_b64encode(ED.public_bytes()).rstrip(b"=").decode()
+        monkeypatch.setenv("RAI_VERIFY_KEYS", f"ed25519:ed-2026-11:{pub}")
+        ring = rai.keyring_from_env()
+        assert "env-1" in ring and "ed-2026-11" in ring
+        assert rai.verify(resp).kid == "env-1"  # keyring from the environment by default
+
+    def test_bad_specs(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("RAI_SIGNING_KEY", "rsa:x:AAAA")
+        with pytest.raises(rai.ConfigurationError, match="unknown key kind"):
+            rai.signer_from_env()
+        with pytest.raises(rai.ConfigurationError, match="at least 32 bytes"):
+            rai.HmacSigner(b"short", "k")
+        assert "k" * 32 not in repr(HMAC)
+
+
+class TestReview:
+    def test_approve_chain_and_audit(
+        self, signed_guard: rai.Guard, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.INFO, logger="responsible_ai.audit")
+        resp = signed_guard.chat("Draft", **MK)
+        with pytest.raises(rai.UnreviewedContent) as info:
+            rai.require_reviewed(resp)
+        assert info.value.status == "unreviewed" and "requires human review" in str(info.value)
+        approved = rai.review(
+            resp, reviewer="alice@acme", decision="approved", note="ok", signer=HMAC
+        )
+        assert approved.previous_sha256 == resp.provenance.digest()  # type: ignore[union-attr]
+        assert approved.review.status == "approved" and approved.review.reviewer == "alice@acme"
+        assert rai.verify(resp.text, approved, keyring=RING, chain=[resp.provenance]).valid  # type: ignore[list-item]
+        assert rai.require_reviewed(approved) is approved
+        assert rai.require_reviewed(rai.AIText(resp.text, approved), keyring=RING) is approved
+        events = [r.rai_event for r in caplog.records if hasattr(r, "rai_event")]  # type: ignore[attr-defined]
+        assert (
+            events
+            and events[-1]["decision"] == "approved"
+            and events[-1]["provenance_id"] == approved.id
+        )
+
+    def test_edit(self, signed_guard: rai.Guard) -> None:
+        resp = signed_guard.chat("Draft", **MK)
+        edited = rai.review(
+            resp, reviewer="bob", decision="edited", edited_text="Our words now.", signer=ED
+        )
+        assert edited.digital_source_type.endswith("compositeWithTrainedAlgorithmicMedia")
+        assert rai.verify("Our words now.", edited, keyring=RING).alg == "Ed25519"
+        with pytest.raises(rai.ProvenanceInvalid):
+            rai.verify(resp.text, edited, keyring=RING)
+        rai.require_reviewed(edited)
+
+    def test_reject(self, signed_guard: rai.Guard) -> None:
+        resp = signed_guard.chat(
+            "Draft", use_case="engineering", provider="openai-prod", model="gpt-4o-mini"
+        )
+        assert not resp.provenance.requires_review  # type: ignore[union-attr]
+        rai.require_reviewed(resp)  # no review needed for this use case
+        rejected = rai.review(resp, reviewer="carol", decision="rejected", signer=HMAC)
+        with pytest.raises(rai.UnreviewedContent, match="rejected"):
+            rai.require_reviewed(rejected)
+
+    def test_bad_review_calls(self, signed_guard: rai.Guard) -> None:
+        resp = signed_guard.chat("Draft", **MK)
+        with pytest.raises(rai.ConfigurationError):
+            rai.review(resp, reviewer="x", decision="edited")
+        with pytest.raises(rai.ConfigurationError):
+            rai.review(resp, reviewer="", decision="approved")
+        with pytest.raises(rai.ConfigurationError):
+            rai.review("plain text", reviewer="x", decision="approved")
+        with pytest.raises(rai.UnreviewedContent):
+            rai.require_reviewed("plain text")
+
+
+class Draft(BaseModel):
+    title: str
+    body: str
+
+
+class TestGovernedResults:
+    def test_str_dict_model_generator(self, signed_guard: rai.Guard) -> None:
+        """str -> AIText, dict -> AIDict, pydantic -> provenance_of, generator -> .provenance."""
+
+        @rai.governed(guard=signed_guard, **MK)
+        def text() -> str:
+            return rai.client().complete("a tagline").upper()
+
+        @rai.governed(guard=signed_guard, **MK)
+        def as_dict() -> dict[str, str]:
+            return {"tagline": rai.client().complete("a tagline")}
+
+        @rai.governed(guard=signed_guard, **MK)
+        def as_model() -> Draft:
+            return Draft(title="T", body=rai.client().complete("a tagline"))
+
+        @rai.governed(guard=signed_guard, **MK)
+        def chunks() -> Iterator[str]:
+            for c in rai.client().stream("a tagline"):
+                yield c.text
+
+        @rai.governed(guard=signed_guard, **MK)
+        def no_ai() -> str:
+            return "written by hand"
+
+        t = text()
+        assert isinstance(t, rai.AIText) and t == stand_in_answer("a tagline").upper()
+        assert rai.verify(t, keyring=RING).valid and t.provenance.previous_sha256 is not None
+        d = as_dict()
+        assert isinstance(d, rai.AIDict) and rai.verify(d, keyring=RING).valid
+        m = as_model()
+        assert rai.verify(m, rai.provenance_of(m), keyring=RING).valid
+        gen = chunks()
+        joined = "".join(gen)
+        assert rai.verify(joined, rai.provenance_of(gen), keyring=RING).valid
+        plain = no_ai()
+        assert type(plain) is str and rai.provenance_of(plain) is None
+        assert type(t + "!") is str  # changed text is no longer the stamped text
+
+
+class TestCLI:
+    def write(self, tmp_path: Path, doc: dict[str, Any]) -> str:
+        f = tmp_path / "out.json"
+        f.write_text(json.dumps(doc))
+        return str(f)
+
+    def test_verify_valid_and_invalid(
+        self,
+        signed_guard: rai.Guard,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        raw = base64.urlsafe_b64encode(b"k" * 32).rstrip(b"=").decode()
+        monkeypatch.setenv("RAI_VERIFY_KEYS", f"hmac:hmac-2026-11:{raw}")
+        resp = signed_guard.chat("hi", **MK)
+        stamp = json.loads(resp.provenance.to_json())  # type: ignore[union-attr]
+        assert cli(["verify", self.write(tmp_path, {"text": resp.text, "provenance": stamp})]) == 0
+        assert "valid: provenance" in capsys.readouterr().out
+        header = resp.provenance.to_header()  # type: ignore[union-attr]
+        assert cli(["verify", self.write(tmp_path, {"text": resp.text, "header": header})]) == 0
+        capsys.readouterr()
+        assert (
+            cli(["verify", self.write(tmp_path, {"text": resp.text + "!", "provenance": stamp})])
+            == 1
+        )
+        assert "invalid: output_hash" in capsys.readouterr().err
+        stamp["use_case"] = "hr"
+        assert cli(["verify", self.write(tmp_path, {"text": resp.text, "provenance": stamp})]) == 1
+        assert "invalid: signature" in capsys.readouterr().err
+        assert cli(["verify", self.write(tmp_path, {"nope": 1})]) == 1
+        assert "invalid: schema" in capsys.readouterr().err
+
+    def test_show(
+        self, signed_guard: rai.Guard, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        resp = signed_guard.chat("hi", **MK)
+        doc = {"text": resp.text, "provenance": json.loads(resp.provenance.to_json())}  # type: ignore[union-attr]
+        assert cli(["provenance", "show", self.write(tmp_path, doc)]) == 0
+        out = capsys.readouterr().out
+        assert "use_case" in out and "— Drafted with AI assistance" in out
