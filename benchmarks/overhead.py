@@ -118,8 +118,8 @@ def main() -> None:
     backends = ["httpx2", "httpx"] if args.backend == "both" else [args.backend]
     print(f"1 KB prompt, {args.calls} calls per side, in-process MockTransport\n")
     print("sides: bare = httpx call + json; spine = Guard.chat with PII off (policy,")
-    print("use case, request, retries wrapper, parsing); governed = Guard.chat with the")
-    print("PII stage on (prompt redaction + answer scan)\n")
+    print("use case, request, retries wrapper, parsing, provenance stamp); governed =")
+    print("Guard.chat with the PII stage on too (prompt redaction + answer scan)\n")
     print(
         f"{'backend':<8} {'side':<9} {'median us':>10} {'p99 us':>9} {'added us':>9} {'ratio':>6}"
     )

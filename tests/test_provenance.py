@@ -72,8 +72,7 @@ class TestStamp:
         )
         assert p.created_at.endswith("Z") and len(p.created_at) == 27
         assert p.id[14] == "7"  # UUIDv7
-        sent = server.requests[0].body["messages"]
-        assert p.prompt_sha256 == hashlib.sha256(canonical_json(sent)).hexdigest()
+        assert p.prompt_sha256 == hashlib.sha256(server.requests[0].raw).hexdigest()  # as sent
         assert p.output_sha256 == hashlib.sha256(resp.text.encode()).hexdigest()
         assert p.redactions == {"EMAIL_ADDRESS": 1}
         assert p.service == "billing-letters"
@@ -444,3 +443,10 @@ class TestCLI:
         assert cli(["provenance", "show", self.write(tmp_path, doc)]) == 0
         out = capsys.readouterr().out
         assert "use_case" in out and "— Drafted with AI assistance" in out
+
+
+def test_canonical_json_matches_the_standard_library() -> None:
+    """canonical_json (orjson) writes the bytes json.dumps(sort_keys, compact, UTF-8) writes."""
+    data = {"b": [1, True, None, 'é — ✓ \n " \\ \u2028'], "a": {"z": 0, "y": -5}, "ü": "x"}
+    expected = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert canonical_json(data) == expected

@@ -62,6 +62,7 @@ class Call:
     redactions: dict[str, int] = field(default_factory=dict)
     pii_plan: Any = None
     output_filter: Any = None  # set by streams: the chunk filter that processed the answer
+    sent_body: bytes = b""  # the request body as it went to the provider (after redaction)
 
 
 class Step(Protocol):

@@ -40,6 +40,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: Any
+    raw: bytes = b""
 
     @property
     def text(self) -> str:
@@ -108,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         owner._record(
             RecordedRequest(
-                "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body, raw
             )
         )
         fault = owner._next_fault()
