@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import secrets
 import tomllib
 from importlib.resources import files
 from typing import Any, TextIO
 
-from ._errors import PolicyViolation
+from ._errors import PolicyViolation, UnreviewedContent
 from ._guard import Guard
 from ._pii import ClientRecord
 from ._policy import Policy
+from ._provenance import AIText, HmacSigner, Keyring, require_reviewed, review, verify
 from ._types import Decision
 from ._usecases import Consent
 from .testing import FakeModelServer
@@ -43,9 +45,11 @@ def _decision(d: Decision) -> str:
 def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
     prompt = prompt or DEFAULT_PROMPT
     audit: list[Decision] = []
+    signer = HmacSigner(secrets.token_bytes(32), kid="demo-key")  # an ephemeral demo key
+    keyring = Keyring([signer])
     with FakeModelServer() as server:
         policy = demo_policy(server.base_url)
-        with Guard(policy, audit=audit.append) as guard:
+        with Guard(policy, audit=audit.append, signer=signer, service="rai-demo") as guard:
 
             def w(*parts: object) -> None:
                 print(*parts, file=out)
@@ -70,6 +74,25 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
             w(f"   served by       {resp.provider} / {resp.model}; usage {u.input_tokens} in, "
               f"{resp.usage.output_tokens} out; finish {resp.finish_reason}")  # fmt: skip
             w(f"   decision        {_decision(resp.decision)}")
+            stamp = resp.provenance
+            assert stamp is not None
+            w(f"   provenance      id {stamp.id}, {stamp.signature.alg} signed by key "
+              f"{stamp.signature.kid}")  # fmt: skip
+            source = stamp.digital_source_type.rsplit("/", 1)[-1]
+            w(f"                   source {source}; policy {stamp.policy.id} "
+              f"v{stamp.policy.version}; review {stamp.review.status}")  # fmt: skip
+            w(f"                   output sha256 {stamp.output_sha256[:16]}...; verify: "
+              f"{', '.join(verify(resp, keyring=keyring).checks)} ok")  # fmt: skip
+            try:
+                require_reviewed(resp)
+            except UnreviewedContent as exc:
+                w(f"   publish?        refused: {exc}")
+            approved = review(resp, reviewer="alice@acme.example", decision="approved",
+                              signer=signer, audit=lambda event: None)  # fmt: skip
+            require_reviewed(AIText(resp.text, approved), keyring=keyring)
+            w(f"   after review    approved by alice@acme.example (stamp {approved.id[:13]}..., "
+              "chained to the first); publish allowed")  # fmt: skip
+            w(f"   footer          {approved.footer()}")
             w("")
             w("2. The same call, streamed:")
             stream = guard.stream(
@@ -78,6 +101,8 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
             pieces = [chunk.text for chunk in stream]
             w(f"   {len(pieces)} chunks     {'|'.join(pieces)}")
             w(f"   decision        {_decision(stream.response.decision)}")
+            done = stream.provenance.id if stream.provenance else "-"
+            w(f"   provenance      stamped when the stream completed: {done}")
             w("")
             w("3. Client data: use_case=client.support (consent given), the client's record known")
             consent = Consent(subject=CLIENT.id or "client", scope="client.support")
