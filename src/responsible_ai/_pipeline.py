@@ -96,7 +96,15 @@ class _Checks:
 class CheckProvider(_Checks):
     """Step 1: the provider is in the registry, the model on its allow-list, switches hold."""
 
+    def __init__(self, policy: Policy) -> None:
+        super().__init__(policy)
+        self._approved: dict[tuple[str, str], Provider] = {}  # policies are immutable
+
     def prepare(self, call: Call) -> None:
+        approved = self._approved.get((call.provider_name, call.model))
+        if approved is not None:
+            call.provider = approved
+            return
         provider = self.policy.provider(call.provider_name)
         if provider is None:
             raise self.violation(
@@ -135,6 +143,8 @@ class CheckProvider(_Checks):
                 f"providers[{self.policy.providers.index(provider)}].models",
             )
         call.provider = provider
+        if len(self._approved) < 4096:
+            self._approved[(call.provider_name, call.model)] = provider
 
 
 class CheckUseCase(_Checks):
