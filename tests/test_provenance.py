@@ -450,3 +450,15 @@ def test_canonical_json_matches_the_standard_library() -> None:
     data = {"b": [1, True, None, 'é — ✓ \n " \\ \u2028'], "a": {"z": 0, "y": -5}, "ü": "x"}
     expected = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert canonical_json(data) == expected
+
+
+def test_stamp_links_the_active_trace(signed_guard: rai.Guard) -> None:
+    """The stamp carries the trace and span ids of the active OpenTelemetry span."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    tracer = TracerProvider().get_tracer("test")
+    with tracer.start_as_current_span("handler") as span:
+        resp = signed_guard.chat("hi", **MK)
+    ctx = span.get_span_context()
+    assert resp.provenance.trace_id == f"{ctx.trace_id:032x}"  # type: ignore[union-attr]
+    assert resp.provenance.span_id == f"{ctx.span_id:016x}"  # type: ignore[union-attr]
