@@ -127,5 +127,5 @@ def audit() -> list[rai.Decision]:
 def guard(
     policy: rai.Policy, sleeps: Sleeps, async_sleeps: AsyncSleeps, audit: list[rai.Decision]
 ) -> Iterator[rai.Guard]:
-    with rai.Guard(policy, sleep=sleeps, async_sleep=async_sleeps, audit=audit.append) as g:
+    with rai.Guard(policy, sleep=sleeps, async_sleep=async_sleeps, on_decision=audit.append) as g:
         yield g

@@ -196,7 +196,7 @@ class TestMessages:
 
     def test_audit_records_blocked_and_allowed(self, make_policy: Make) -> None:
         audit: list[rai.Decision] = []
-        guard = rai.Guard(make_policy(), audit=audit.append)
+        guard = rai.Guard(make_policy(), on_decision=audit.append)
         with pytest.raises(rai.UseCaseBlocked):
             guard.chat("x", use_case="surveillance", provider="openai-prod", model="gpt-4o-mini")
         assert [(d.outcome, d.rule) for d in audit] == [

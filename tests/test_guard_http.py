@@ -24,7 +24,7 @@ PROMPT = "Write a tagline for our savings account."
 async def aguard(
     policy: rai.Policy, async_sleeps: AsyncSleeps, audit: list[rai.Decision]
 ) -> AsyncIterator[rai.Guard]:
-    async with rai.Guard(policy, async_sleep=async_sleeps, audit=audit.append) as g:
+    async with rai.Guard(policy, async_sleep=async_sleeps, on_decision=audit.append) as g:
         yield g
 
 
@@ -233,7 +233,9 @@ class TestSyncRetries:
         """When the provider stays unavailable, the policy's fallback provider answers."""
         audit: list[rai.Decision] = []
         server.fail_next(503, times=3)
-        with rai.Guard(with_fallback(server, backup), sleep=sleeps, audit=audit.append) as guard:
+        with rai.Guard(
+            with_fallback(server, backup), sleep=sleeps, on_decision=audit.append
+        ) as guard:
             resp = guard.chat(PROMPT, **MK)
         assert resp.provider == "backup-eu" and resp.decision.fallback_from == "openai-prod"
         assert len(server.requests) == 3 and len(backup.requests) == 1

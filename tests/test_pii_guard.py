@@ -81,7 +81,7 @@ class TestPrompt:
         data["use_cases"]["rules"]["marketing.copy"]["pii"] = {"operators": {"CREDIT_CARD": "mask"}}
         data["use_cases"]["rules"]["client.support"]["pii"] = {"operators": {"US_SSN": "block"}}
         audit: list[rai.Decision] = []
-        with rai.Guard(rai.Policy.from_dict(data), audit=audit.append) as guard:
+        with rai.Guard(rai.Policy.from_dict(data), on_decision=audit.append) as guard:
             guard.chat("card 4111 1111 1111 1111", **MK)
             assert "*******************" in server.requests[0].text
             consent = rai.Consent(subject="c-1", scope="client.support")
@@ -128,7 +128,7 @@ class TestPrompt:
                 raise MemoryError
 
         audit: list[rai.Decision] = []
-        with rai.Guard(make(server), detectors=[Broken()], audit=audit.append) as guard:
+        with rai.Guard(make(server), detectors=[Broken()], on_decision=audit.append) as guard:
             with pytest.raises(rai.RedactionFailed):
                 guard.chat("hello Jane", **MK)
             with pytest.raises(rai.RedactionFailed):
@@ -283,7 +283,7 @@ class TestCanary:
         data = base_policy(server.base_url)
         data["use_cases"]["rules"]["client.support"]["pii"] = {"operators": {"US_SSN": "block"}}
         with rai.Guard(
-            rai.Policy.from_dict(data), audit=audit.append, sleep=lambda s: None
+            rai.Policy.from_dict(data), on_decision=audit.append, sleep=lambda s: None
         ) as guard:
             prompt = (f"Client {canaries['name']} ({canaries['email']}), card {canaries['card']}, "
                       f"SSN {canaries['ssn']}, account {canaries['account']}, key {canaries['key']}")  # fmt: skip

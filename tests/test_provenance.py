@@ -317,12 +317,11 @@ class TestReview:
         assert rai.verify(resp.text, approved, keyring=RING, chain=[resp.provenance]).valid  # type: ignore[list-item]
         assert rai.require_reviewed(approved) is approved
         assert rai.require_reviewed(rai.AIText(resp.text, approved), keyring=RING) is approved
-        events = [r.rai_event for r in caplog.records if hasattr(r, "rai_event")]  # type: ignore[attr-defined]
-        assert (
-            events
-            and events[-1]["decision"] == "approved"
-            and events[-1]["provenance_id"] == approved.id
-        )
+        events = [
+            json.loads(r.getMessage()) for r in caplog.records if r.name == "responsible_ai.audit"
+        ]
+        assert events[-1]["event"] == "review" and events[-1]["decision"] == "approved"
+        assert events[-1]["provenance_id"] == approved.id
 
     def test_edit(self, signed_guard: rai.Guard) -> None:
         resp = signed_guard.chat("Draft", **MK)

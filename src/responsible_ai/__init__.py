@@ -9,6 +9,7 @@ resp = guard.chat(messages, use_case="marketing.copy", provider="openai-prod", m
 ```
 """
 
+from ._audit import AuditTrail
 from ._errors import (
     ConfigurationError,
     ConsentRequired,
@@ -66,6 +67,7 @@ from ._provenance import (
     verify,
     verify_chain,
 )
+from ._telemetry import Telemetry, setup_otlp
 from ._types import ChatChunk, ChatMessage, ChatResponse, Decision, ToolCall, Usage
 from ._usecases import Consent
 
@@ -75,6 +77,7 @@ __all__ = [
     "AIDict",
     "AIText",
     "AsyncStream",
+    "AuditTrail",
     "BoundClient",
     "Call",
     "ChatChunk",
@@ -123,6 +126,7 @@ __all__ = [
     "Signer",
     "Step",
     "Stream",
+    "Telemetry",
     "ToolCall",
     "UnreviewedContent",
     "Usage",
@@ -138,6 +142,7 @@ __all__ = [
     "provenance_of",
     "require_reviewed",
     "review",
+    "setup_otlp",
     "signer_from_env",
     "verify",
     "verify_chain",

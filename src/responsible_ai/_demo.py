@@ -49,7 +49,7 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
     keyring = Keyring([signer])
     with FakeModelServer() as server:
         policy = demo_policy(server.base_url)
-        with Guard(policy, audit=audit.append, signer=signer, service="rai-demo") as guard:
+        with Guard(policy, on_decision=audit.append, signer=signer, service="rai-demo") as guard:
 
             def w(*parts: object) -> None:
                 print(*parts, file=out)

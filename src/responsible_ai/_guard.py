@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Self, cast
 
+from ._audit import AuditTrail
 from ._client import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
 from ._errors import (
     ConfigurationError,
@@ -15,6 +16,7 @@ from ._errors import (
     ProviderError,
     ProviderHTTPError,
     ProviderUnavailable,
+    RedactionFailed,
 )
 from ._http import backend, backend_of
 from ._pii import ClientRecord, Detector, KnownValues, PIISession, Redactor
@@ -23,6 +25,7 @@ from ._pipeline import AuditSink, Call, Pipeline, Step
 from ._policy import DataClass, Policy
 from ._provenance import Provenance, Signer, StampStep, signer_from_env
 from ._providers import StreamFolder
+from ._telemetry import Observation, Telemetry
 from ._types import ChatChunk, ChatMessage, ChatResponse, Decision
 from ._usecases import Consent
 
@@ -69,7 +72,9 @@ class Guard:
         async_http_client: httpx.AsyncClient | Any | None = None,
         http_backend: str | None = None,
         steps: Sequence[Step] = (),
-        audit: AuditSink | None = None,
+        on_decision: AuditSink | None = None,
+        audit: AuditTrail | None = None,
+        telemetry: Telemetry | None = None,
         redactor: Redactor | None = None,
         detectors: Sequence[Detector] = (),
         known: KnownValues | None = None,
@@ -99,7 +104,8 @@ class Guard:
             )
         self.signer = signer if signer is not None else signer_from_env()
         stages.append(StampStep(policy, self.signer, service))
-        self.pipeline = Pipeline(policy, [*stages, *steps], audit)
+        self.pipeline = Pipeline(policy, [*stages, *steps], on_decision, audit)
+        self.telemetry = telemetry if telemetry is not None else Telemetry()
         self._backend_name = http_backend
         self._http_client = http_client
         self._async_http_client = async_http_client
@@ -165,6 +171,24 @@ class Guard:
         )
         return self.pipeline.prepare(call, audit_allowed=False)
 
+    def _start(self, messages: Messages, *, stream: bool, **kw: Any) -> tuple[Call, Observation]:
+        """Open the call's span and run the policy steps inside it (refusals end it)."""
+        obs = self.telemetry.observe(
+            model=kw["model"], provider=kw["provider"], use_case=kw["use_case"],
+            params=kw.get("params") or {}, stream=stream,
+        )  # fmt: skip
+        with obs.active():
+            try:
+                call = self.call(messages, stream=stream, **kw)
+            except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
+                rule = getattr(exc, "rule", None) or (
+                    "pii.fail_closed" if isinstance(exc, RedactionFailed) else "configuration"
+                )
+                obs.refused(exc, use_case=kw["use_case"], rule=rule)
+                raise
+        obs.decided(call)
+        return call, obs
+
     def _fallback(self, call: Call, error: ProviderError) -> Call | None:
         retryable = isinstance(error, ProviderUnavailable) or (
             isinstance(error, ProviderHTTPError)
@@ -220,20 +244,29 @@ class Guard:
     ) -> ChatResponse:
         """One governed chat completion. Extra keyword arguments (temperature, max_tokens,
         tools, ...) go to the provider in its wire format."""
-        call = self.call(
-            messages, use_case=use_case, provider=provider, model=model,
+        call, obs = self._start(
+            messages, stream=False, use_case=use_case, provider=provider, model=model,
             data_class=data_class, consent=consent, params=params,
             subject=subject, session=session, restore=restore,
         )  # fmt: skip
         sender = self.sync_sender()
-        while True:
+        with obs.active():
             try:
-                return self.pipeline.finish(call, sender.send(call))
-            except ProviderError as error:
-                nxt = self._fallback(call, error)
-                if nxt is None:
-                    raise
-                call = nxt
+                while True:
+                    try:
+                        response = self.pipeline.finish(call, sender.send(call))
+                        break
+                    except ProviderError as error:
+                        nxt = self._fallback(call, error)
+                        if nxt is None:
+                            raise
+                        call = nxt
+                        obs.decided(call)
+            except BaseException as exc:
+                obs.failed(exc)
+                raise
+        obs.succeeded(response, call.answer_redacted)
+        return response
 
     def stream(
         self,
@@ -251,12 +284,12 @@ class Guard:
     ) -> Stream:
         """A governed streamed completion. The policy is checked now (violations raise
         here); the request is sent when iteration starts."""
-        call = self.call(
-            messages, use_case=use_case, provider=provider, model=model,
-            data_class=data_class, consent=consent, stream=True, params=params,
+        call, obs = self._start(
+            messages, stream=True, use_case=use_case, provider=provider, model=model,
+            data_class=data_class, consent=consent, params=params,
             subject=subject, session=session, restore=restore,
         )  # fmt: skip
-        return Stream(self, call)
+        return Stream(self, call, obs)
 
     def close(self) -> None:
         if self._sync is not None and self._owns_sync:
@@ -288,20 +321,29 @@ class Guard:
         **params: Any,
     ) -> ChatResponse:
         """`chat`, awaitable."""
-        call = self.call(
-            messages, use_case=use_case, provider=provider, model=model,
+        call, obs = self._start(
+            messages, stream=False, use_case=use_case, provider=provider, model=model,
             data_class=data_class, consent=consent, params=params,
             subject=subject, session=session, restore=restore,
         )  # fmt: skip
         sender = self.async_sender()
-        while True:
+        with obs.active():
             try:
-                return self.pipeline.finish(call, await sender.send(call))
-            except ProviderError as error:
-                nxt = self._fallback(call, error)
-                if nxt is None:
-                    raise
-                call = nxt
+                while True:
+                    try:
+                        response = self.pipeline.finish(call, await sender.send(call))
+                        break
+                    except ProviderError as error:
+                        nxt = self._fallback(call, error)
+                        if nxt is None:
+                            raise
+                        call = nxt
+                        obs.decided(call)
+            except BaseException as exc:
+                obs.failed(exc)
+                raise
+        obs.succeeded(response, call.answer_redacted)
+        return response
 
     def astream(
         self,
@@ -319,12 +361,12 @@ class Guard:
     ) -> AsyncStream:
         """`stream` for ``async for``. The policy is checked now; the request is sent when
         iteration starts."""
-        call = self.call(
-            messages, use_case=use_case, provider=provider, model=model,
-            data_class=data_class, consent=consent, stream=True, params=params,
+        call, obs = self._start(
+            messages, stream=True, use_case=use_case, provider=provider, model=model,
+            data_class=data_class, consent=consent, params=params,
             subject=subject, session=session, restore=restore,
         )  # fmt: skip
-        return AsyncStream(self, call)
+        return AsyncStream(self, call, obs)
 
     async def aclose(self) -> None:
         self.close()
@@ -341,10 +383,15 @@ class Guard:
         await self.aclose()
 
 
+class StreamClosed(Exception):
+    """Recorded on a stream's span when the caller stops reading before the end."""
+
+
 class _StreamBase:
-    def __init__(self, guard: Guard, call: Call) -> None:
+    def __init__(self, guard: Guard, call: Call, obs: Observation) -> None:
         self._guard = guard
         self._call = call
+        self._obs = obs
         self._response: ChatResponse | None = None
         self._started = False
 
@@ -376,8 +423,14 @@ class _StreamBase:
             raise ProviderUnavailable(
                 f"provider {name!r} ended the stream before its final event", provider=name
             )
-        self._response = self._guard.pipeline.finish(self._call, parsed)
-        return self._response
+        with self._obs.active():
+            response = self._guard.pipeline.finish(self._call, parsed)
+        self._obs.succeeded(response, self._call.answer_redacted)
+        self._response = response
+        return response
+
+    def _open_failed(self, exc: BaseException) -> None:
+        self._obs.failed(exc)
 
     def _begin(self) -> None:
         if self._started:
@@ -396,20 +449,34 @@ class Stream(_StreamBase):
         return self._iter
 
     def _chunks(self) -> Iterator[ChatChunk]:
+        try:
+            yield from self._run()
+        except GeneratorExit:
+            self._obs.failed(StreamClosed())
+            raise
+        except BaseException as exc:
+            self._obs.failed(exc)
+            raise
+
+    def _run(self) -> Iterator[ChatChunk]:
         sender = self._guard.sync_sender()
-        while True:
-            try:
-                response, folder = sender.open_stream(self._call)
-                break
-            except ProviderError as error:
-                nxt = self._guard._fallback(self._call, error)
-                if nxt is None:
-                    raise
-                self._call = nxt
+        with self._obs.active():
+            while True:
+                try:
+                    response, folder = sender.open_stream(self._call)
+                    break
+                except ProviderError as error:
+                    nxt = self._guard._fallback(self._call, error)
+                    if nxt is None:
+                        raise
+                    self._call = nxt
+                    self._obs.decided(nxt)
         flt = self._guard.pipeline.chunk_filter(self._call)
         emitted: list[str] | None = [] if flt is not None else None
         for event in sender.events(self._call, response):
             delta = folder.feed(event)
+            if delta:
+                self._obs.first_chunk()
             if delta and flt is not None:
                 delta = flt.feed(delta)
                 emitted.append(delta)  # type: ignore[union-attr]
@@ -452,20 +519,35 @@ class AsyncStream(_StreamBase):
         return self._iter
 
     async def _chunks(self) -> AsyncIterator[ChatChunk]:
+        try:
+            async for chunk in self._run():
+                yield chunk
+        except GeneratorExit:
+            self._obs.failed(StreamClosed())
+            raise
+        except BaseException as exc:
+            self._obs.failed(exc)
+            raise
+
+    async def _run(self) -> AsyncIterator[ChatChunk]:
         sender = self._guard.async_sender()
-        while True:
-            try:
-                response, folder = await sender.open_stream(self._call)
-                break
-            except ProviderError as error:
-                nxt = self._guard._fallback(self._call, error)
-                if nxt is None:
-                    raise
-                self._call = nxt
+        with self._obs.active():
+            while True:
+                try:
+                    response, folder = await sender.open_stream(self._call)
+                    break
+                except ProviderError as error:
+                    nxt = self._guard._fallback(self._call, error)
+                    if nxt is None:
+                        raise
+                    self._call = nxt
+                    self._obs.decided(nxt)
         flt = self._guard.pipeline.chunk_filter(self._call)
         emitted: list[str] | None = [] if flt is not None else None
         async for event in sender.events(self._call, response):
             delta = folder.feed(event)
+            if delta:
+                self._obs.first_chunk()
             if delta and flt is not None:
                 delta = flt.feed(delta)
                 emitted.append(delta)  # type: ignore[union-attr]

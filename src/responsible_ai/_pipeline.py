@@ -7,7 +7,7 @@
 4. call       the driver (Guard: sync or async) sends; no step does I/O
 5. restore    (re-identification plugs in here)
 6. stamp      (provenance plugs in here)
-7. observe    audit sink now; spans and metrics plug in around 1-6
+7. observe    the driver's span around 1-6, metrics, one audit event per decision
 ```
 
 A step is any object with ``prepare(call)`` (before I/O; raise a `PolicyViolation` to
@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from ._audit import AuditTrail, default_trail
 from ._errors import (
     ConsentRequired,
     DataClassExceeded,
@@ -63,6 +64,7 @@ class Call:
     pii_plan: Any = None
     output_filter: Any = None  # set by streams: the chunk filter that processed the answer
     sent_body: bytes = b""  # the request body as it went to the provider (after redaction)
+    answer_redacted: str | None = None  # the answer before restore, model-made PII replaced
 
 
 class Step(Protocol):
@@ -221,6 +223,16 @@ class CheckUseCase(_Checks):
         )
 
 
+def _decision_fields(d: Decision) -> dict[str, Any]:
+    return {
+        "use_case": d.use_case, "provider": d.provider, "model": d.model, "rule": d.rule,
+        "policy_id": d.policy_id, "policy_version": d.policy_version,
+        "policy_sha256": d.policy_sha256, "data_class": d.data_class,
+        "requires_review": d.requires_review, "fallback_from": d.fallback_from,
+        "consent": d.consent.as_dict() if d.consent else None,
+    }  # fmt: skip
+
+
 def _most_specific(rule: EffectiveRule) -> str:
     if not rule.declared:
         return "use_cases.default"
@@ -231,11 +243,16 @@ class Pipeline:
     """Runs the steps in order. `steps` after the two policy checks are the caller's."""
 
     def __init__(
-        self, policy: Policy, steps: Sequence[Step] = (), audit: AuditSink | None = None
+        self,
+        policy: Policy,
+        steps: Sequence[Step] = (),
+        on_decision: AuditSink | None = None,
+        trail: AuditTrail | None = None,
     ) -> None:
         self.policy = policy
         self.steps: list[Step] = [CheckProvider(policy), CheckUseCase(policy), *steps]
-        self.audit = audit
+        self.on_decision = on_decision
+        self.trail = trail if trail is not None else default_trail
 
     def prepare(self, call: Call, *, audit_allowed: bool = True) -> Decision:
         try:
@@ -246,17 +263,27 @@ class Pipeline:
                 violation.use_case = call.use_case
                 violation.provider = call.provider_name
                 violation.model = call.model
-            if self.audit is not None:
-                self.audit(self.blocked(call, violation.rule))
+            self._record(self.blocked(call, violation.rule), type(violation).__name__)
             raise
-        except RedactionFailed:
-            if self.audit is not None:
-                self.audit(self.blocked(call, "pii.fail_closed"))
+        except RedactionFailed as failure:
+            self._record(self.blocked(call, "pii.fail_closed"), type(failure).__name__)
             raise
         assert call.decision is not None
-        if audit_allowed and self.audit is not None:
-            self.audit(call.decision)
+        if audit_allowed:
+            self._record(call.decision, None)
+            if call.redactions:
+                self.trail.emit(
+                    "decision", outcome="redacted", redactions=dict(call.redactions),
+                    **_decision_fields(call.decision),
+                )  # fmt: skip
         return call.decision
+
+    def _record(self, decision: Decision, error: str | None) -> None:
+        if self.on_decision is not None:
+            self.on_decision(decision)
+        self.trail.emit(
+            "decision", outcome=decision.outcome, error=error, **_decision_fields(decision)
+        )
 
     def blocked(self, call: Call, rule: str) -> Decision:
         return Decision(

@@ -19,12 +19,11 @@ import hashlib
 import hmac
 import itertools
 import json
-import logging
 import os
 import secrets
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
@@ -64,9 +63,6 @@ COMPOSITE = IPTC + "compositeWithTrainedAlgorithmicMedia"
 HEADER = "AI-Provenance"
 SIGNING_KEY_ENV = "RAI_SIGNING_KEY"
 VERIFY_KEYS_ENV = "RAI_VERIFY_KEYS"
-
-audit_log = logging.getLogger("responsible_ai.audit")
-
 
 # ----------------------------------------------------------------------------- model
 
@@ -703,13 +699,15 @@ def review(
     edited_text: str | None = None,
     note: str | None = None,
     signer: Any | None = None,
-    audit: Callable[[dict[str, Any]], None] | None = None,
+    audit: Any | None = None,
 ) -> Provenance:
     """A person's decision on an AI output: a new stamp, signed, chained to the previous.
 
     ``edited`` needs `edited_text`: the new stamp covers that text and its source type
     becomes ``compositeWithTrainedAlgorithmicMedia``. `reviewer` is an identifier of the
-    person (an employee id or login), kept on the stamp. One audit event per decision.
+    person (an employee id or login), kept on the stamp. One audit event per decision,
+    to `audit` (an `AuditTrail` or a callable taking the event dict; by default the
+    ``responsible_ai.audit`` logger).
     """
     previous = provenance_of(output)
     if previous is None:
@@ -735,7 +733,6 @@ def review(
     signer = signer if signer is not None else signer_from_env()
     stamp = sign_stamp(fields, signer)
     event = {
-        "event": "review",
         "decision": decision,
         "reviewer": reviewer,
         "provenance_id": stamp.id,
@@ -745,12 +742,13 @@ def review(
         "policy_version": stamp.policy.version,
         "signed": stamp.signed,
     }
-    (audit or _log_audit)(event)
+    from ._audit import AuditTrail, default_trail
+
+    if audit is None or isinstance(audit, AuditTrail):
+        (audit or default_trail).emit("review", **event)
+    else:
+        audit({"event": "review", **event})
     return stamp
-
-
-def _log_audit(event: dict[str, Any]) -> None:
-    audit_log.info("review %s", event["decision"], extra={"rai_event": event})
 
 
 def require_reviewed(output: Any, *, keyring: Keyring | None = None) -> Provenance:

@@ -272,6 +272,21 @@ class Redactor:
                 where=where,
             )
 
+    def replace_output(self, text: str, findings: Sequence[Finding]) -> str:
+        """`text` with each finding replaced by ``<ENTITY_TYPE>`` (for telemetry capture)."""
+        if not findings:
+            return text
+        pieces: list[str] = []
+        pos = 0
+        for f in findings:
+            if f.start < pos or f.end > len(text):
+                continue
+            pieces.append(text[pos : f.start])
+            pieces.append(f"<{f.entity_type}>")
+            pos = f.end
+        pieces.append(text[pos:])
+        return "".join(pieces)
+
     def mask_output(self, text: str, findings: Sequence[Finding]) -> str:
         """Mask PII a model produced on its own (not reversible)."""
         pieces: list[str] = []

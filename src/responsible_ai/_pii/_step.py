@@ -63,8 +63,11 @@ class RedactStep:
         text = response.text
         if call.output_filter is not None:  # a stream: its filter already did the text
             findings = tuple(call.output_filter.findings)
+            before = call.output_filter.before_restore()
+            call.answer_redacted = self.redactor.replace_output(before, findings)
         else:
             findings = tuple(self.redactor.scan(text, subject=call.subject))
+            call.answer_redacted = self.redactor.replace_output(text, findings)
             if findings and plan.output == "block":
                 self.redactor._raise_blocked(
                     Counter(f.entity_type for f in findings), plan, "answer"
@@ -94,6 +97,10 @@ class _StreamFilter:
     def __init__(self, scanner: OutputScanner, restorer: StreamRestorer | None) -> None:
         self.scanner = scanner
         self.restorer = restorer
+        self._raw: list[str] = []  # what the scanner let through, before restore
+
+    def before_restore(self) -> str:
+        return "".join(self._raw)
 
     @property
     def findings(self) -> list[Any]:
@@ -101,12 +108,14 @@ class _StreamFilter:
 
     def feed(self, piece: str) -> str:
         out = self.scanner.feed(piece)
+        self._raw.append(out)
         if self.restorer is not None and out:
             out = self.restorer.feed(out)
         return out
 
     def flush(self) -> str:
         out = self.scanner.flush()
+        self._raw.append(out)
         if self.restorer is not None:
             out = (self.restorer.feed(out) if out else "") + self.restorer.flush()
         return out

@@ -1,0 +1,98 @@
+"""Audit events: one structured event per decision (allowed, blocked, redacted, reviewed).
+
+Events go through a structlog processor chain of their own (the library never touches
+the application's structlog or logging configuration): a UTC timestamp, the trace and
+span ids of the active span, an allow-list that drops any field not meant for an audit
+record (so a value can never ride along by mistake), then JSON. The rendered line goes
+to a sink: by default the standard logger ``responsible_ai.audit`` at INFO, so the
+application's logging decides where it lands; or any callable taking the line, or the
+event dict (``AuditTrail(sink=..., render=False)``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+import structlog
+
+__all__ = ["AUDIT_FIELDS", "AuditTrail"]
+
+AUDIT_FIELDS = frozenset(
+    {
+        "event", "outcome", "timestamp", "trace_id", "span_id", "use_case", "provider",
+        "model", "rule", "error", "policy_id", "policy_version", "policy_sha256",
+        "data_class", "consent", "redactions", "requires_review", "fallback_from",
+        "provenance_id", "previous_id", "reviewer", "decision", "signed", "service",
+    }
+)  # fmt: skip
+
+_log = logging.getLogger("responsible_ai.audit")
+
+EventDict = MutableMapping[str, Any]
+
+
+def _trace_ids(logger: Any, method: str, event: EventDict) -> EventDict:
+    from ._provenance import _current_trace
+
+    trace_id, span_id = _current_trace()
+    if trace_id is not None:
+        event.setdefault("trace_id", trace_id)
+        event.setdefault("span_id", span_id)
+    return event
+
+
+def _allow_list(logger: Any, method: str, event: EventDict) -> EventDict:
+    for key in [k for k in event if k not in AUDIT_FIELDS]:
+        del event[key]
+    return event
+
+
+class _Sink:
+    """The structlog 'logger' at the end of the chain: hands the result to the sink."""
+
+    def __init__(self, sink: Callable[[Any], None]) -> None:
+        self._sink = sink
+
+    def msg(self, message: Any) -> None:
+        self._sink(message)
+
+    info = msg
+
+
+def _default_sink(line: Any) -> None:
+    if _log.isEnabledFor(logging.INFO):
+        _log.info(line)
+
+
+class AuditTrail:
+    """Where audit events go. ``AuditTrail()`` writes JSON lines to the
+    ``responsible_ai.audit`` logger; ``AuditTrail(sink=list.append, render=False)`` keeps
+    the event dicts (handy in tests); ``AuditTrail(sink=print)`` prints JSON."""
+
+    def __init__(self, sink: Callable[[Any], None] | None = None, *, render: bool = True) -> None:
+        processors: list[Any] = [
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _trace_ids,
+            _allow_list,
+        ]
+        if render:
+            processors.append(structlog.processors.JSONRenderer(sort_keys=True))
+        else:
+            processors.append(lambda logger, method, event: ((dict(event),), {}))
+        self._logger = structlog.wrap_logger(
+            _Sink(sink or _default_sink),
+            processors=processors,
+            wrapper_class=structlog.BoundLogger,
+            cache_logger_on_first_use=True,
+        )
+        self.enabled = sink is not None or _log.isEnabledFor(logging.INFO)
+
+    def emit(self, event: str, **fields: Any) -> None:
+        """One audit event; fields outside `AUDIT_FIELDS` are dropped."""
+        if self.enabled or _log.isEnabledFor(logging.INFO):
+            self._logger.info(event, **fields)
+
+
+default_trail = AuditTrail()

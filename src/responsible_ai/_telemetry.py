@@ -1,0 +1,373 @@
+"""OpenTelemetry: one CLIENT span per governed call, GenAI metrics, policy attributes.
+
+Span and attribute names come from the `opentelemetry-semantic-conventions` package
+(GenAI conventions), never typed by hand; policy attributes live under ``rai.``. The
+global TracerProvider and MeterProvider are used (resolved lazily, so a provider set
+after import still counts); nothing is installed silently, and with the API alone
+every call is a no-op. `setup_otlp()` is the one-line helper for those who want export.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from opentelemetry import metrics, trace
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.semconv._incubating.metrics import gen_ai_metrics
+from opentelemetry.semconv.attributes import error_attributes, server_attributes
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+__all__ = ["CAPTURE_CONTENT_ENV", "Observation", "Telemetry", "setup_otlp"]
+
+CAPTURE_CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+
+# Bucket boundaries from the GenAI semantic conventions (metrics spec, "advice").
+TOKEN_BUCKETS = [
+    1,
+    4,
+    16,
+    64,
+    256,
+    1024,
+    4096,
+    16384,
+    65536,
+    262144,
+    1048576,
+    4194304,
+    16777216,
+    67108864,
+]
+DURATION_BUCKETS = [
+    0.01,
+    0.02,
+    0.04,
+    0.08,
+    0.16,
+    0.32,
+    0.64,
+    1.28,
+    2.56,
+    5.12,
+    10.24,
+    20.48,
+    40.96,
+    81.92,
+]
+
+PROVIDER_NAMES = {
+    "openai": gen_ai.GenAiProviderNameValues.OPENAI.value,
+    "anthropic": gen_ai.GenAiProviderNameValues.ANTHROPIC.value,
+}
+REQUEST_PARAMS = {
+    "temperature": gen_ai.GEN_AI_REQUEST_TEMPERATURE,
+    "max_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_completion_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
+    "top_p": gen_ai.GEN_AI_REQUEST_TOP_P,
+    "top_k": gen_ai.GEN_AI_REQUEST_TOP_K,
+    "frequency_penalty": gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY,
+    "presence_penalty": gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY,
+    "seed": gen_ai.GEN_AI_REQUEST_SEED,
+    "n": gen_ai.GEN_AI_REQUEST_CHOICE_COUNT,
+}
+
+RAI_USE_CASE = "rai.use_case"
+RAI_DECISION = "rai.decision"
+RAI_RULE = "rai.rule"
+RAI_POLICY_ID = "rai.policy.id"
+RAI_POLICY_VERSION = "rai.policy.version"
+RAI_POLICY_SHA256 = "rai.policy.sha256"
+RAI_DATA_CLASS = "rai.data_class"
+RAI_REDACTIONS = "rai.redactions"  # rai.redactions.<ENTITY_TYPE> = count, .total
+RAI_PROVENANCE_ID = "rai.provenance.id"
+RAI_REVIEW_REQUIRED = "rai.review.required"
+RAI_FALLBACK_FROM = "rai.fallback_from"
+RAI_OUTPUT_PII = "rai.output_pii"
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class Telemetry:
+    """Spans and metrics for governed calls. ``Telemetry()`` uses the global providers;
+    pass providers to keep them apart (tests, multi-tenant apps)."""
+
+    def __init__(
+        self,
+        tracer_provider: Any | None = None,
+        meter_provider: Any | None = None,
+        *,
+        capture_content: bool | None = None,
+    ) -> None:
+        from . import __version__
+
+        self.tracer = trace.get_tracer(
+            "responsible_ai", __version__, tracer_provider=tracer_provider
+        )
+        meter = metrics.get_meter("responsible_ai", __version__, meter_provider=meter_provider)
+        self.capture_content = (
+            _env_flag(CAPTURE_CONTENT_ENV) if capture_content is None else capture_content
+        )
+        self.duration = meter.create_histogram(
+            gen_ai_metrics.GEN_AI_CLIENT_OPERATION_DURATION,
+            unit="s",
+            description="GenAI operation duration.",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        )
+        self.tokens = meter.create_histogram(
+            gen_ai_metrics.GEN_AI_CLIENT_TOKEN_USAGE,
+            unit="{token}",
+            description="Number of input and output tokens used.",
+            explicit_bucket_boundaries_advisory=TOKEN_BUCKETS,
+        )
+        self.first_chunk = meter.create_histogram(
+            gen_ai_metrics.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, unit="s",
+            description="Time to receive the first chunk of a streamed answer.",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        )  # fmt: skip
+        self.decisions = meter.create_counter(
+            "rai.policy.decisions",
+            unit="{decision}",
+            description="Policy decisions on governed calls.",
+        )
+        self.redactions = meter.create_counter(
+            "rai.pii.redactions",
+            unit="{finding}",
+            description="PII findings redacted from prompts.",
+        )
+
+    def observe(
+        self, *, model: str, provider: str, use_case: str, params: Mapping[str, Any], stream: bool
+    ) -> Observation:
+        return Observation(
+            self, model=model, provider=provider, use_case=use_case, params=params, stream=stream
+        )
+
+
+class Observation:
+    """The span and measurements of one governed call, from decision to answer."""
+
+    __slots__ = ("_attrs", "_decided", "_ended", "_first", "_start", "span", "t")
+
+    def __init__(
+        self,
+        t: Telemetry,
+        *,
+        model: str,
+        provider: str,
+        use_case: str,
+        params: Mapping[str, Any],
+        stream: bool,
+    ) -> None:
+        self.t = t
+        attrs: dict[str, Any] = {
+            gen_ai.GEN_AI_OPERATION_NAME: gen_ai.GenAiOperationNameValues.CHAT.value,
+            gen_ai.GEN_AI_REQUEST_MODEL: model,
+            RAI_USE_CASE: use_case,
+        }
+        if stream:
+            attrs[gen_ai.GEN_AI_REQUEST_STREAM] = True
+        for key, value in params.items():
+            name = REQUEST_PARAMS.get(key)
+            if name is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+                attrs[name] = value
+        stop = params.get("stop")
+        if isinstance(stop, str):
+            attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
+        elif isinstance(stop, list) and all(isinstance(x, str) for x in stop):
+            attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = stop
+        self._attrs = {gen_ai.GEN_AI_OPERATION_NAME: attrs[gen_ai.GEN_AI_OPERATION_NAME],
+                       gen_ai.GEN_AI_REQUEST_MODEL: model}  # fmt: skip
+        self.span = t.tracer.start_span(f"chat {model}", kind=SpanKind.CLIENT, attributes=attrs)
+        self._start = time.perf_counter()
+        self._first: float | None = None
+        self._decided = False
+        self._ended = False
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Make the span current (for the stamp's trace ids and nested spans); does not end it."""
+        with trace.use_span(
+            self.span, end_on_exit=False, record_exception=False, set_status_on_exception=False
+        ):
+            yield
+
+    def decided(self, call: Any) -> None:
+        """The policy allowed the call (or its fallback)."""
+        d = call.decision
+        provider = call.provider
+        span = self.span
+        system = PROVIDER_NAMES.get(provider.kind, provider.kind)
+        self._attrs[gen_ai.GEN_AI_PROVIDER_NAME] = system
+        url = urlsplit(provider.base_url)
+        attrs: dict[str, Any] = {
+            gen_ai.GEN_AI_PROVIDER_NAME: system,
+            server_attributes.SERVER_ADDRESS: url.hostname or "",
+            server_attributes.SERVER_PORT: url.port or (443 if url.scheme == "https" else 80),
+            RAI_DECISION: d.outcome,
+            RAI_RULE: d.rule,
+            RAI_POLICY_ID: d.policy_id,
+            RAI_POLICY_VERSION: d.policy_version,
+            RAI_POLICY_SHA256: d.policy_sha256,
+            RAI_DATA_CLASS: d.data_class,
+            RAI_REVIEW_REQUIRED: d.requires_review,
+            "rai.provider": d.provider,
+        }
+        if d.fallback_from:
+            attrs[RAI_FALLBACK_FROM] = d.fallback_from
+        total = 0
+        for entity, count in call.redactions.items():
+            attrs[f"{RAI_REDACTIONS}.{entity}"] = count
+            total += count
+            self.t.redactions.add(count, {"rai.entity_type": entity, RAI_USE_CASE: d.use_case})
+        attrs[f"{RAI_REDACTIONS}.total"] = total
+        if self.t.capture_content:
+            attrs[gen_ai.GEN_AI_INPUT_MESSAGES] = json.dumps(call.messages, ensure_ascii=False)
+        span.set_attributes(attrs)
+        if not self._decided:
+            self._decided = True
+            self.t.decisions.add(
+                1, {RAI_DECISION: "allowed", RAI_USE_CASE: d.use_case, RAI_RULE: d.rule}
+            )
+
+    def refused(self, error: BaseException, *, use_case: str, rule: str) -> None:
+        """The policy (or the fail-closed PII stage) refused the call: no I/O happened."""
+        kind = type(error).__name__
+        self.span.set_attributes(
+            {RAI_DECISION: "blocked", RAI_RULE: rule, error_attributes.ERROR_TYPE: kind}
+        )
+        policy_id = getattr(error, "policy_id", None)
+        if policy_id:
+            self.span.set_attributes(
+                {RAI_POLICY_ID: policy_id, RAI_POLICY_VERSION: getattr(error, "policy_version", "")}
+            )
+        self.span.set_status(Status(StatusCode.ERROR, kind))
+        self.t.decisions.add(1, {RAI_DECISION: "blocked", RAI_USE_CASE: use_case, RAI_RULE: rule})
+        self._end(error_type=kind)
+
+    def first_chunk(self) -> None:
+        if self._first is None:
+            self._first = time.perf_counter() - self._start
+            self.span.set_attribute(gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, self._first)
+            self.t.first_chunk.record(self._first, self._attrs)
+
+    def succeeded(self, response: Any, captured_output: str | None = None) -> None:
+        attrs: dict[str, Any] = {
+            gen_ai.GEN_AI_RESPONSE_MODEL: response.model,
+        }
+        if response.id:
+            attrs[gen_ai.GEN_AI_RESPONSE_ID] = response.id
+        if response.finish_reason:
+            attrs[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = [response.finish_reason]
+        usage = response.usage
+        if usage.input_tokens is not None:
+            attrs[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
+        if usage.output_tokens is not None:
+            attrs[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
+        if response.provenance is not None:
+            attrs[RAI_PROVENANCE_ID] = response.provenance.id
+        if response.output_findings:
+            attrs[RAI_OUTPUT_PII] = len(response.output_findings)
+        if self.t.capture_content and captured_output is not None:
+            attrs[gen_ai.GEN_AI_OUTPUT_MESSAGES] = json.dumps(
+                [{"role": "assistant", "content": captured_output}], ensure_ascii=False
+            )
+        self.span.set_attributes(attrs)
+        metric_attrs = {**self._attrs, gen_ai.GEN_AI_RESPONSE_MODEL: response.model}
+        if usage.input_tokens is not None:
+            self.t.tokens.record(
+                usage.input_tokens, {**metric_attrs, gen_ai.GEN_AI_TOKEN_TYPE: "input"}
+            )
+        if usage.output_tokens is not None:
+            self.t.tokens.record(
+                usage.output_tokens, {**metric_attrs, gen_ai.GEN_AI_TOKEN_TYPE: "output"}
+            )
+        self._end(metric_attrs=metric_attrs)
+
+    def failed(self, error: BaseException) -> None:
+        """The call failed after it was allowed (provider error, PII in the answer...)."""
+        if self._ended:
+            return
+        kind = type(error).__name__
+        self.span.set_attribute(error_attributes.ERROR_TYPE, kind)
+        self.span.set_status(Status(StatusCode.ERROR, kind))
+        self._end(error_type=kind)
+
+    def _end(
+        self, *, error_type: str | None = None, metric_attrs: dict[str, Any] | None = None
+    ) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        attrs = dict(metric_attrs or self._attrs)
+        if error_type is not None:
+            attrs[error_attributes.ERROR_TYPE] = error_type
+        self.t.duration.record(time.perf_counter() - self._start, attrs)
+        self.span.end()
+
+
+def setup_otlp(
+    endpoint: str = "http://127.0.0.1:4318",
+    *,
+    service_name: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    metrics_export_interval_s: float = 10.0,
+) -> Any:
+    """Export spans and metrics over OTLP/HTTP in one line (needs the ``otlp`` extra).
+
+    Installs an SDK TracerProvider and MeterProvider as the global ones, exporting to
+    ``{endpoint}/v1/traces`` and ``{endpoint}/v1/metrics``. Returns an object with
+    ``shutdown()`` (and ``force_flush()``). Call it once, at start-up.
+    """
+    try:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+        from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    except ImportError:
+        from ._errors import ConfigurationError
+
+        raise ConfigurationError(
+            "setup_otlp needs the OTLP exporter: pip install 'responsible-ai[otlp]'"
+        ) from None
+    base = endpoint.rstrip("/")
+    name = service_name or os.environ.get("OTEL_SERVICE_NAME") or "responsible-ai"
+    resource = Resource.create({SERVICE_NAME: name})
+    tracer_provider = TracerProvider(resource=resource)
+    tracer_provider.add_span_processor(
+        BatchSpanProcessor(
+            OTLPSpanExporter(endpoint=f"{base}/v1/traces", headers=dict(headers or {}))
+        )
+    )
+    reader = PeriodicExportingMetricReader(
+        OTLPMetricExporter(endpoint=f"{base}/v1/metrics", headers=dict(headers or {})),
+        export_interval_millis=metrics_export_interval_s * 1000,
+    )
+    meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
+    trace.set_tracer_provider(tracer_provider)
+    metrics.set_meter_provider(meter_provider)
+    return _Providers(tracer_provider, meter_provider)
+
+
+class _Providers:
+    def __init__(self, tracer_provider: Any, meter_provider: Any) -> None:
+        self.tracer_provider = tracer_provider
+        self.meter_provider = meter_provider
+
+    def force_flush(self) -> None:
+        self.tracer_provider.force_flush()
+        self.meter_provider.force_flush()
+
+    def shutdown(self) -> None:
+        self.tracer_provider.shutdown()
+        self.meter_provider.shutdown()
