@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from opentelemetry import metrics, trace
+from opentelemetry import metrics as otel_metrics
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics
 from opentelemetry.semconv.attributes import error_attributes, server_attributes
@@ -318,12 +319,14 @@ def setup_otlp(
     *,
     service_name: str | None = None,
     headers: Mapping[str, str] | None = None,
+    metrics: bool = True,
     metrics_export_interval_s: float = 10.0,
 ) -> Any:
     """Export spans and metrics over OTLP/HTTP in one line (needs the ``otlp`` extra).
 
     Installs an SDK TracerProvider and MeterProvider as the global ones, exporting to
-    ``{endpoint}/v1/traces`` and ``{endpoint}/v1/metrics``. Returns an object with
+    ``{endpoint}/v1/traces`` and ``{endpoint}/v1/metrics`` (``metrics=False`` for a
+    backend that takes traces only, such as Phoenix). Returns an object with
     ``shutdown()`` (and ``force_flush()``). Call it once, at start-up.
     """
     try:
@@ -349,13 +352,17 @@ def setup_otlp(
             OTLPSpanExporter(endpoint=f"{base}/v1/traces", headers=dict(headers or {}))
         )
     )
-    reader = PeriodicExportingMetricReader(
-        OTLPMetricExporter(endpoint=f"{base}/v1/metrics", headers=dict(headers or {})),
-        export_interval_millis=metrics_export_interval_s * 1000,
-    )
-    meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
+    readers = []
+    if metrics:
+        readers.append(
+            PeriodicExportingMetricReader(
+                OTLPMetricExporter(endpoint=f"{base}/v1/metrics", headers=dict(headers or {})),
+                export_interval_millis=metrics_export_interval_s * 1000,
+            )
+        )
+    meter_provider = MeterProvider(resource=resource, metric_readers=readers)
     trace.set_tracer_provider(tracer_provider)
-    metrics.set_meter_provider(meter_provider)
+    otel_metrics.set_meter_provider(meter_provider)
     return _Providers(tracer_provider, meter_provider)
 
 
