@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
+import orjson
 import structlog
 
 __all__ = ["AUDIT_FIELDS", "AuditTrail"]
@@ -34,13 +35,26 @@ EventDict = MutableMapping[str, Any]
 
 
 def _trace_ids(logger: Any, method: str, event: EventDict) -> EventDict:
-    from ._provenance import _current_trace
+    if "trace_id" not in event:
+        from ._provenance import _current_trace
 
-    trace_id, span_id = _current_trace()
-    if trace_id is not None:
-        event.setdefault("trace_id", trace_id)
-        event.setdefault("span_id", span_id)
+        trace_id, span_id = _current_trace()
+        if trace_id is not None:
+            event["trace_id"] = trace_id
+            event["span_id"] = span_id
     return event
+
+
+def _timestamp(logger: Any, method: str, event: EventDict) -> EventDict:
+    from ._provenance import now_rfc3339
+
+    event["timestamp"] = now_rfc3339()
+    return event
+
+
+def _json(logger: Any, method: str, event: EventDict) -> str:
+    """Sorted-key JSON, written by orjson (the same text json.dumps would give)."""
+    return orjson.dumps(event, option=orjson.OPT_SORT_KEYS, default=str).decode("utf-8")
 
 
 def _allow_list(logger: Any, method: str, event: EventDict) -> EventDict:
@@ -72,13 +86,9 @@ class AuditTrail:
     the event dicts (handy in tests); ``AuditTrail(sink=print)`` prints JSON."""
 
     def __init__(self, sink: Callable[[Any], None] | None = None, *, render: bool = True) -> None:
-        processors: list[Any] = [
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _trace_ids,
-            _allow_list,
-        ]
+        processors: list[Any] = [_timestamp, _trace_ids, _allow_list]
         if render:
-            processors.append(structlog.processors.JSONRenderer(sort_keys=True))
+            processors.append(_json)
         else:
             processors.append(lambda logger, method, event: ((dict(event),), {}))
         self._logger = structlog.wrap_logger(

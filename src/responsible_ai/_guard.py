@@ -171,22 +171,29 @@ class Guard:
         )
         return self.pipeline.prepare(call, audit_allowed=False)
 
-    def _start(self, messages: Messages, *, stream: bool, **kw: Any) -> tuple[Call, Observation]:
-        """Open the call's span and run the policy steps inside it (refusals end it)."""
-        obs = self.telemetry.observe(
+    def _observe(self, stream: bool, **kw: Any) -> Observation:
+        return self.telemetry.observe(
             model=kw["model"], provider=kw["provider"], use_case=kw["use_case"],
             params=kw.get("params") or {}, stream=stream,
         )  # fmt: skip
-        with obs.active():
-            try:
-                call = self.call(messages, stream=stream, **kw)
-            except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
-                rule = getattr(exc, "rule", None) or (
-                    "pii.fail_closed" if isinstance(exc, RedactionFailed) else "configuration"
-                )
-                obs.refused(exc, use_case=kw["use_case"], rule=rule)
-                raise
+
+    def _decide(self, obs: Observation, messages: Messages, *, stream: bool, **kw: Any) -> Call:
+        """Run the policy steps inside the call's (active) span; refusals end the span."""
+        try:
+            call = self.call(messages, stream=stream, **kw)
+        except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
+            rule = getattr(exc, "rule", None) or (
+                "pii.fail_closed" if isinstance(exc, RedactionFailed) else "configuration"
+            )
+            obs.refused(exc, use_case=kw["use_case"], rule=rule)
+            raise
         obs.decided(call)
+        return call
+
+    def _start(self, messages: Messages, *, stream: bool, **kw: Any) -> tuple[Call, Observation]:
+        obs = self._observe(stream, **kw)
+        with obs.active():
+            call = self._decide(obs, messages, stream=stream, **kw)
         return call, obs
 
     def _fallback(self, call: Call, error: ProviderError) -> Call | None:
@@ -244,13 +251,14 @@ class Guard:
     ) -> ChatResponse:
         """One governed chat completion. Extra keyword arguments (temperature, max_tokens,
         tools, ...) go to the provider in its wire format."""
-        call, obs = self._start(
-            messages, stream=False, use_case=use_case, provider=provider, model=model,
-            data_class=data_class, consent=consent, params=params,
-            subject=subject, session=session, restore=restore,
+        kw: dict[str, Any] = dict(
+            use_case=use_case, provider=provider, model=model, data_class=data_class,
+            consent=consent, params=params, subject=subject, session=session, restore=restore,
         )  # fmt: skip
+        obs = self._observe(False, **kw)
         sender = self.sync_sender()
         with obs.active():
+            call = self._decide(obs, messages, stream=False, **kw)
             try:
                 while True:
                     try:
@@ -321,13 +329,14 @@ class Guard:
         **params: Any,
     ) -> ChatResponse:
         """`chat`, awaitable."""
-        call, obs = self._start(
-            messages, stream=False, use_case=use_case, provider=provider, model=model,
-            data_class=data_class, consent=consent, params=params,
-            subject=subject, session=session, restore=restore,
+        kw: dict[str, Any] = dict(
+            use_case=use_case, provider=provider, model=model, data_class=data_class,
+            consent=consent, params=params, subject=subject, session=session, restore=restore,
         )  # fmt: skip
+        obs = self._observe(False, **kw)
         sender = self.async_sender()
         with obs.active():
+            call = self._decide(obs, messages, stream=False, **kw)
             try:
                 while True:
                     try:

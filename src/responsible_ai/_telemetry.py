@@ -143,6 +143,21 @@ class Telemetry:
             unit="{finding}",
             description="PII findings redacted from prompts.",
         )
+        self._provider_attrs: dict[str, dict[str, Any]] = {}
+
+    def provider_attrs(self, provider: Any) -> dict[str, Any]:
+        """The attributes that only depend on the provider (computed once per provider)."""
+        attrs = self._provider_attrs.get(provider.name)
+        if attrs is None:
+            url = urlsplit(provider.base_url)
+            attrs = {
+                gen_ai.GEN_AI_PROVIDER_NAME: PROVIDER_NAMES.get(provider.kind, provider.kind),
+                server_attributes.SERVER_ADDRESS: url.hostname or "",
+                server_attributes.SERVER_PORT: url.port or (443 if url.scheme == "https" else 80),
+                "rai.provider": provider.name,
+            }
+            self._provider_attrs[provider.name] = attrs
+        return attrs
 
     def observe(
         self, *, model: str, provider: str, use_case: str, params: Mapping[str, Any], stream: bool
@@ -155,7 +170,7 @@ class Telemetry:
 class Observation:
     """The span and measurements of one governed call, from decision to answer."""
 
-    __slots__ = ("_attrs", "_decided", "_ended", "_first", "_start", "span", "t")
+    __slots__ = ("_attrs", "_decided", "_ended", "_first", "_pending", "_start", "span", "t")
 
     def __init__(
         self,
@@ -191,6 +206,7 @@ class Observation:
         self._first: float | None = None
         self._decided = False
         self._ended = False
+        self._pending: dict[str, Any] = {}  # set on the span in one call, when it ends
 
     @contextmanager
     def active(self) -> Iterator[None]:
@@ -203,15 +219,10 @@ class Observation:
     def decided(self, call: Any) -> None:
         """The policy allowed the call (or its fallback)."""
         d = call.decision
-        provider = call.provider
-        span = self.span
-        system = PROVIDER_NAMES.get(provider.kind, provider.kind)
-        self._attrs[gen_ai.GEN_AI_PROVIDER_NAME] = system
-        url = urlsplit(provider.base_url)
+        static = self.t.provider_attrs(call.provider)
+        self._attrs[gen_ai.GEN_AI_PROVIDER_NAME] = static[gen_ai.GEN_AI_PROVIDER_NAME]
         attrs: dict[str, Any] = {
-            gen_ai.GEN_AI_PROVIDER_NAME: system,
-            server_attributes.SERVER_ADDRESS: url.hostname or "",
-            server_attributes.SERVER_PORT: url.port or (443 if url.scheme == "https" else 80),
+            **static,
             RAI_DECISION: d.outcome,
             RAI_RULE: d.rule,
             RAI_POLICY_ID: d.policy_id,
@@ -219,7 +230,6 @@ class Observation:
             RAI_POLICY_SHA256: d.policy_sha256,
             RAI_DATA_CLASS: d.data_class,
             RAI_REVIEW_REQUIRED: d.requires_review,
-            "rai.provider": d.provider,
         }
         if d.fallback_from:
             attrs[RAI_FALLBACK_FROM] = d.fallback_from
@@ -231,7 +241,7 @@ class Observation:
         attrs[f"{RAI_REDACTIONS}.total"] = total
         if self.t.capture_content:
             attrs[gen_ai.GEN_AI_INPUT_MESSAGES] = json.dumps(call.messages, ensure_ascii=False)
-        span.set_attributes(attrs)
+        self._pending.update(attrs)
         if not self._decided:
             self._decided = True
             self.t.decisions.add(
@@ -241,14 +251,11 @@ class Observation:
     def refused(self, error: BaseException, *, use_case: str, rule: str) -> None:
         """The policy (or the fail-closed PII stage) refused the call: no I/O happened."""
         kind = type(error).__name__
-        self.span.set_attributes(
-            {RAI_DECISION: "blocked", RAI_RULE: rule, error_attributes.ERROR_TYPE: kind}
-        )
+        self._pending.update({RAI_DECISION: "blocked", RAI_RULE: rule})
         policy_id = getattr(error, "policy_id", None)
         if policy_id:
-            self.span.set_attributes(
-                {RAI_POLICY_ID: policy_id, RAI_POLICY_VERSION: getattr(error, "policy_version", "")}
-            )
+            self._pending[RAI_POLICY_ID] = policy_id
+            self._pending[RAI_POLICY_VERSION] = getattr(error, "policy_version", "")
         self.span.set_status(Status(StatusCode.ERROR, kind))
         self.t.decisions.add(1, {RAI_DECISION: "blocked", RAI_USE_CASE: use_case, RAI_RULE: rule})
         self._end(error_type=kind)
@@ -280,7 +287,7 @@ class Observation:
             attrs[gen_ai.GEN_AI_OUTPUT_MESSAGES] = json.dumps(
                 [{"role": "assistant", "content": captured_output}], ensure_ascii=False
             )
-        self.span.set_attributes(attrs)
+        self._pending.update(attrs)
         metric_attrs = {**self._attrs, gen_ai.GEN_AI_RESPONSE_MODEL: response.model}
         if usage.input_tokens is not None:
             self.t.tokens.record(
@@ -297,7 +304,6 @@ class Observation:
         if self._ended:
             return
         kind = type(error).__name__
-        self.span.set_attribute(error_attributes.ERROR_TYPE, kind)
         self.span.set_status(Status(StatusCode.ERROR, kind))
         self._end(error_type=kind)
 
@@ -310,7 +316,9 @@ class Observation:
         attrs = dict(metric_attrs or self._attrs)
         if error_type is not None:
             attrs[error_attributes.ERROR_TYPE] = error_type
+            self._pending[error_attributes.ERROR_TYPE] = error_type
         self.t.duration.record(time.perf_counter() - self._start, attrs)
+        self.span.set_attributes(self._pending)
         self.span.end()
 
 

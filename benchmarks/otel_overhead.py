@@ -1,0 +1,134 @@
+"""The whole governance pipeline vs OpenTelemetry's own openai instrumentation, one run.
+
+    python3 -m venv .venv-bench && .venv-bench/bin/pip install -r benchmarks/requirements-otel.txt
+    .venv-bench/bin/python benchmarks/otel_overhead.py [--calls 5000]
+
+Same 1 KB prompt, same in-process MockTransport (httpx2), same SDK TracerProvider and
+MeterProvider with in-memory exporters. Four sides, interleaved in rounds:
+
+- bare        httpx2 post + json, no telemetry
+- governed    rai.Guard.chat: policy, PII redaction and answer scan, signed (HMAC)
+              provenance, span + metrics + JSON audit event
+- sdk         the official openai SDK, `client.chat.completions.create`, uninstrumented
+- sdk+otel    the same, instrumented by opentelemetry-instrumentation-openai-v2
+
+Governance cost = governed - bare; instrumentation cost = (sdk+otel) - sdk.
+Goal (issue 6): governance costs less per call than that instrumentation alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx2
+import openai
+from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import responsible_ai as rai
+
+BASE = "https://api.example.test/v1"
+PROMPT = ("Draft a friendly reminder to customers that the branch closes early on Friday. " * 13)[
+    :1024
+]
+RESPONSE = json.dumps({
+    "id": "chatcmpl-bench", "object": "chat.completion", "created": 1741569952,
+    "model": "gpt-4o-mini-2024-07-18",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Sure! " * 40},
+                 "finish_reason": "stop", "logprobs": None}],
+    "usage": {"prompt_tokens": 230, "completion_tokens": 80, "total_tokens": 310},
+}).encode()  # fmt: skip
+
+
+def measure(fn: Callable[[], Any], n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter_ns()
+        fn()
+        out.append((time.perf_counter_ns() - t0) / 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, content=RESPONSE, headers={"content-type": "application/json"})
+
+    http = httpx2.Client(transport=httpx2.MockTransport(handler))
+    policy = rai.Policy.from_dict({
+        "policy": {"id": "bench", "version": "1"},
+        "providers": [{"name": "openai-prod", "kind": "openai", "base_url": BASE, "models": ["gpt-4o-mini"],
+                       "tier": "enterprise", "max_data_class": "confidential"}],
+        "use_cases": {"rules": {"marketing.copy": {"requires_review": True, "max_data_class": "internal"}}},
+    })  # fmt: skip
+    guard = rai.Guard(
+        policy, http_client=http, telemetry=rai.Telemetry(tracer_provider, meter_provider),
+        audit=rai.AuditTrail(sink=lambda line: None), signer=rai.HmacSigner(b"k" * 32, "bench"),
+    )  # fmt: skip
+    sdk = openai.OpenAI(base_url=BASE, api_key="sk-bench", http_client=http, max_retries=0)
+    messages = [{"role": "user", "content": PROMPT}]
+    body = {"model": "gpt-4o-mini", "messages": messages}
+    instrumentor = OpenAIInstrumentor()
+
+    def bare() -> Any:
+        return http.post(f"{BASE}/chat/completions", json=body).json()
+
+    def governed() -> Any:
+        return guard.chat(
+            messages, use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini"
+        )
+
+    def sdk_call() -> Any:
+        return sdk.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+
+    for fn in (bare, governed, sdk_call):
+        measure(fn, 300)
+    times: dict[str, list[float]] = {"bare": [], "governed": [], "sdk": [], "sdk+otel": []}
+    per = max(1, args.calls // args.rounds)
+    for _ in range(args.rounds):
+        times["bare"] += measure(bare, per)
+        times["governed"] += measure(governed, per)
+        times["sdk"] += measure(sdk_call, per)
+        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+        measure(sdk_call, 50)  # warm the instrumented path
+        times["sdk+otel"] += measure(sdk_call, per)
+        instrumentor.uninstrument()
+        spans.clear()
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(
+        f"1 KB prompt, {per * args.rounds} calls per side, MockTransport (httpx2), SDK exporters in memory\n"
+    )
+    print(f"{'side':<10} {'median us':>10} {'p99 us':>9}")
+    for k, v in times.items():
+        print(f"{k:<10} {med[k]:>10.1f} {statistics.quantiles(v, n=100)[98]:>9.1f}")
+    governance = med["governed"] - med["bare"]
+    instrumentation = med["sdk+otel"] - med["sdk"]
+    print(f"\ngovernance (governed - bare):              {governance:7.1f} us per call")
+    print(f"openai-v2 instrumentation (sdk+otel - sdk): {instrumentation:7.1f} us per call")
+    verdict = "meets" if governance < instrumentation else "MISSES"
+    print(f"ratio: governance costs {governance / instrumentation:.2f}x the instrumentation alone; "
+          f"{verdict} the goal (< 1.0x)")  # fmt: skip
+    print(f"whole calls: governed {med['governed']:.1f} us vs instrumented SDK {med['sdk+otel']:.1f} us "
+          f"({med['governed'] / med['sdk+otel']:.2f}x)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
