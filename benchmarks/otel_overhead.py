@@ -73,12 +73,16 @@ def main() -> None:
         return httpx2.Response(200, content=RESPONSE, headers={"content-type": "application/json"})
 
     http = httpx2.Client(transport=httpx2.MockTransport(handler))
-    policy = rai.Policy.from_dict({
-        "policy": {"id": "bench", "version": "1"},
-        "providers": [{"name": "openai-prod", "kind": "openai", "base_url": BASE, "models": ["gpt-4o-mini"],
-                       "tier": "enterprise", "max_data_class": "confidential"}],
-        "use_cases": {"rules": {"marketing.copy": {"requires_review": True, "max_data_class": "internal"}}},
-    })  # fmt: skip
+    provider = {"name": "openai-prod", "kind": "openai", "base_url": BASE, "tier": "enterprise",
+                "models": ["gpt-4o-mini"], "max_data_class": "confidential"}  # fmt: skip
+    rules = {"marketing.copy": {"requires_review": True, "max_data_class": "internal"}}
+    policy = rai.Policy.from_dict(
+        {
+            "policy": {"id": "bench", "version": "1"},
+            "providers": [provider],
+            "use_cases": {"rules": rules},
+        }
+    )
     guard = rai.Guard(
         policy, http_client=http, telemetry=rai.Telemetry(tracer_provider, meter_provider),
         audit=rai.AuditTrail(sink=lambda line: None), signer=rai.HmacSigner(b"k" * 32, "bench"),
@@ -97,7 +101,7 @@ def main() -> None:
         )
 
     def sdk_call() -> Any:
-        return sdk.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+        return sdk.chat.completions.create(model="gpt-4o-mini", messages=messages)
 
     for fn in (bare, governed, sdk_call):
         measure(fn, 300)
@@ -113,9 +117,8 @@ def main() -> None:
         instrumentor.uninstrument()
         spans.clear()
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(
-        f"1 KB prompt, {per * args.rounds} calls per side, MockTransport (httpx2), SDK exporters in memory\n"
-    )
+    n = per * args.rounds
+    print(f"1 KB prompt, {n} calls per side, MockTransport (httpx2), SDK exporters in memory\n")
     print(f"{'side':<10} {'median us':>10} {'p99 us':>9}")
     for k, v in times.items():
         print(f"{k:<10} {med[k]:>10.1f} {statistics.quantiles(v, n=100)[98]:>9.1f}")
@@ -126,8 +129,9 @@ def main() -> None:
     verdict = "meets" if governance < instrumentation else "MISSES"
     print(f"ratio: governance costs {governance / instrumentation:.2f}x the instrumentation alone; "
           f"{verdict} the goal (< 1.0x)")  # fmt: skip
-    print(f"whole calls: governed {med['governed']:.1f} us vs instrumented SDK {med['sdk+otel']:.1f} us "
-          f"({med['governed'] / med['sdk+otel']:.2f}x)")  # fmt: skip
+    whole = med["governed"] / med["sdk+otel"]
+    print(f"whole calls: governed {med['governed']:.1f} us vs instrumented SDK "
+          f"{med['sdk+otel']:.1f} us ({whole:.2f}x)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -251,10 +251,11 @@ class Guard:
     ) -> ChatResponse:
         """One governed chat completion. Extra keyword arguments (temperature, max_tokens,
         tools, ...) go to the provider in its wire format."""
-        kw: dict[str, Any] = dict(
-            use_case=use_case, provider=provider, model=model, data_class=data_class,
-            consent=consent, params=params, subject=subject, session=session, restore=restore,
-        )  # fmt: skip
+        kw: dict[str, Any] = {
+            "use_case": use_case, "provider": provider, "model": model, "data_class": data_class,
+            "consent": consent, "params": params, "subject": subject, "session": session,
+            "restore": restore,
+        }  # fmt: skip
         obs = self._observe(False, **kw)
         sender = self.sync_sender()
         with obs.active():
@@ -329,10 +330,11 @@ class Guard:
         **params: Any,
     ) -> ChatResponse:
         """`chat`, awaitable."""
-        kw: dict[str, Any] = dict(
-            use_case=use_case, provider=provider, model=model, data_class=data_class,
-            consent=consent, params=params, subject=subject, session=session, restore=restore,
-        )  # fmt: skip
+        kw: dict[str, Any] = {
+            "use_case": use_case, "provider": provider, "model": model, "data_class": data_class,
+            "consent": consent, "params": params, "subject": subject, "session": session,
+            "restore": restore,
+        }  # fmt: skip
         obs = self._observe(False, **kw)
         sender = self.async_sender()
         with obs.active():
