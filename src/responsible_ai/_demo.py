@@ -8,6 +8,7 @@ import tomllib
 from importlib.resources import files
 from typing import Any, TextIO
 
+from ._audit import AuditTrail
 from ._errors import PolicyViolation, UnreviewedContent
 from ._guard import Guard
 from ._pii import ClientRecord
@@ -47,9 +48,19 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
     audit: list[Decision] = []
     signer = HmacSigner(secrets.token_bytes(32), kid="demo-key")  # an ephemeral demo key
     keyring = Keyring([signer])
+    try:
+        from .testing import CapturedTelemetry
+
+        otel: Any = CapturedTelemetry()
+        telemetry = otel.telemetry
+    except ImportError:  # the SDK is not installed: spans are no-ops
+        otel, telemetry = None, None
     with FakeModelServer() as server:
         policy = demo_policy(server.base_url)
-        with Guard(policy, on_decision=audit.append, signer=signer, service="rai-demo") as guard:
+        with Guard(
+            policy, on_decision=audit.append, signer=signer, service="rai-demo",
+            telemetry=telemetry, audit=AuditTrail(sink=lambda line: None),
+        ) as guard:  # fmt: skip
 
             def w(*parts: object) -> None:
                 print(*parts, file=out)
@@ -93,6 +104,16 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
             w(f"   after review    approved by alice@acme.example (stamp {approved.id[:13]}..., "
               "chained to the first); publish allowed")  # fmt: skip
             w(f"   footer          {approved.footer()}")
+            if otel is not None:
+                span = otel.spans()[-1]
+                a = span.attributes
+                tokens = f"{a['gen_ai.usage.input_tokens']}/{a['gen_ai.usage.output_tokens']}"
+                w(f"   span            {span.name!r} ({span.kind.name}); "
+                  f"gen_ai.provider.name={a['gen_ai.provider.name']}, tokens {tokens}")  # fmt: skip
+                w(f"                   rai.decision={a['rai.decision']}, rai.rule={a['rai.rule']}, "
+                  f"trace {span.context.trace_id:032x}")  # fmt: skip
+            else:
+                w("   span            (install opentelemetry-sdk to see it)")
             w("")
             w("2. The same call, streamed:")
             stream = guard.stream(
@@ -136,6 +157,11 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
                 )
             except PolicyViolation as exc:
                 w(f"   refused         {type(exc).__name__}: {exc}")
+            if otel is not None:
+                spans = otel.spans()
+                refused = sum(1 for x in spans if x.attributes.get("rai.decision") == "blocked")
+                w("")
+                w(f"Spans: {len(spans)} CLIENT spans, {refused} of them refusals (status ERROR)")
             w("")
             w(f"Audit trail: {len(audit)} decisions")
             for d in audit:
