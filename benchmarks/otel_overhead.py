@@ -7,6 +7,7 @@ Same 1 KB prompt, same in-process MockTransport (httpx2), same SDK TracerProvide
 MeterProvider with in-memory exporters. Four sides, interleaved in rounds:
 
 - bare        httpx2 post + json, no telemetry
+- quiet       rai.Guard.chat with no-op telemetry and no audit sink (the pipeline alone)
 - governed    rai.Guard.chat: policy, PII redaction and answer scan, signed (HMAC)
               provenance, span + metrics + JSON audit event
 - sdk         the official openai SDK, `client.chat.completions.create`, uninstrumented
@@ -28,11 +29,13 @@ from typing import Any
 import httpx2
 import openai
 from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
+from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import NoOpTracerProvider
 
 import responsible_ai as rai
 
@@ -87,6 +90,11 @@ def main() -> None:
         policy, http_client=http, telemetry=rai.Telemetry(tracer_provider, meter_provider),
         audit=rai.AuditTrail(sink=lambda line: None), signer=rai.HmacSigner(b"k" * 32, "bench"),
     )  # fmt: skip
+    silent = rai.Telemetry(NoOpTracerProvider(), NoOpMeterProvider())
+    quiet = rai.Guard(
+        policy, http_client=http, telemetry=silent,
+        audit=rai.AuditTrail(sink=None), signer=rai.HmacSigner(b"k" * 32, "bench"),
+    )  # fmt: skip
     sdk = openai.OpenAI(base_url=BASE, api_key="sk-bench", http_client=http, max_retries=0)
     messages = [{"role": "user", "content": PROMPT}]
     body = {"model": "gpt-4o-mini", "messages": messages}
@@ -100,15 +108,27 @@ def main() -> None:
             messages, use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini"
         )
 
+    def governed_quiet() -> Any:
+        return quiet.chat(
+            messages, use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini"
+        )
+
     def sdk_call() -> Any:
         return sdk.chat.completions.create(model="gpt-4o-mini", messages=messages)
 
     for fn in (bare, governed, sdk_call):
         measure(fn, 300)
-    times: dict[str, list[float]] = {"bare": [], "governed": [], "sdk": [], "sdk+otel": []}
+    times: dict[str, list[float]] = {
+        "bare": [],
+        "quiet": [],
+        "governed": [],
+        "sdk": [],
+        "sdk+otel": [],
+    }
     per = max(1, args.calls // args.rounds)
     for _ in range(args.rounds):
         times["bare"] += measure(bare, per)
+        times["quiet"] += measure(governed_quiet, per)
         times["governed"] += measure(governed, per)
         times["sdk"] += measure(sdk_call, per)
         instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
@@ -123,6 +143,8 @@ def main() -> None:
     for k, v in times.items():
         print(f"{k:<10} {med[k]:>10.1f} {statistics.quantiles(v, n=100)[98]:>9.1f}")
     governance = med["governed"] - med["bare"]
+    print(f"\n(of which telemetry + audit: {med['governed'] - med['quiet']:.1f} us; the rest of "
+          f"the pipeline: {med['quiet'] - med['bare']:.1f} us)")  # fmt: skip
     instrumentation = med["sdk+otel"] - med["sdk"]
     print(f"\ngovernance (governed - bare):              {governance:7.1f} us per call")
     print(f"openai-v2 instrumentation (sdk+otel - sdk): {instrumentation:7.1f} us per call")
