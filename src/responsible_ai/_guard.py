@@ -21,7 +21,7 @@ from ._errors import (
 from ._http import backend, backend_of
 from ._pii import ClientRecord, Detector, KnownValues, PIISession, Redactor
 from ._pii._step import RedactStep
-from ._pipeline import AuditSink, Call, Pipeline, Step
+from ._pipeline import AuditSink, Call, ChunkFilter, Pipeline, Step
 from ._policy import DataClass, Policy
 from ._provenance import Provenance, Signer, StampStep, signer_from_env
 from ._providers import StreamFolder
@@ -403,6 +403,8 @@ class _StreamBase:
         self._guard = guard
         self._call = call
         self._obs = obs
+        self._filter: ChunkFilter | None = None
+        self._emitted: list[str] = []
         self._response: ChatResponse | None = None
         self._started = False
 
@@ -440,8 +442,25 @@ class _StreamBase:
         self._response = response
         return response
 
-    def _open_failed(self, exc: BaseException) -> None:
-        self._obs.failed(exc)
+    # what both stream kinds do with each event and at the end (they differ only in I/O)
+
+    def _on_event(self, folder: StreamFolder, event: Any) -> ChatChunk | None:
+        delta = folder.feed(event)
+        if not delta:
+            return None
+        self._obs.first_chunk()
+        if self._filter is not None:
+            delta = self._filter.feed(delta)
+            self._emitted.append(delta)
+        return ChatChunk(delta) if delta else None
+
+    def _on_end(self, folder: StreamFolder) -> ChatChunk | None:
+        tail = ""
+        if self._filter is not None:
+            tail = self._filter.flush()
+            self._emitted.append(tail)
+        self._complete(folder, "".join(self._emitted) if self._filter is not None else None)
+        return ChatChunk(tail) if tail else None
 
     def _begin(self) -> None:
         if self._started:
@@ -482,23 +501,14 @@ class Stream(_StreamBase):
                         raise
                     self._call = nxt
                     self._obs.decided(nxt)
-        flt = self._guard.pipeline.chunk_filter(self._call)
-        emitted: list[str] | None = [] if flt is not None else None
+        self._filter = self._guard.pipeline.chunk_filter(self._call)
         for event in sender.events(self._call, response):
-            delta = folder.feed(event)
-            if delta:
-                self._obs.first_chunk()
-            if delta and flt is not None:
-                delta = flt.feed(delta)
-                emitted.append(delta)  # type: ignore[union-attr]
-            if delta:
-                yield ChatChunk(delta)
-        if flt is not None:
-            tail = flt.flush()
-            emitted.append(tail)  # type: ignore[union-attr]
-            if tail:
-                yield ChatChunk(tail)
-        self._complete(folder, "".join(emitted) if emitted is not None else None)
+            chunk = self._on_event(folder, event)
+            if chunk is not None:
+                yield chunk
+        tail = self._on_end(folder)
+        if tail is not None:
+            yield tail
 
     def text(self) -> str:
         """Read the stream to its end and return the whole text."""
@@ -553,23 +563,14 @@ class AsyncStream(_StreamBase):
                         raise
                     self._call = nxt
                     self._obs.decided(nxt)
-        flt = self._guard.pipeline.chunk_filter(self._call)
-        emitted: list[str] | None = [] if flt is not None else None
+        self._filter = self._guard.pipeline.chunk_filter(self._call)
         async for event in sender.events(self._call, response):
-            delta = folder.feed(event)
-            if delta:
-                self._obs.first_chunk()
-            if delta and flt is not None:
-                delta = flt.feed(delta)
-                emitted.append(delta)  # type: ignore[union-attr]
-            if delta:
-                yield ChatChunk(delta)
-        if flt is not None:
-            tail = flt.flush()
-            emitted.append(tail)  # type: ignore[union-attr]
-            if tail:
-                yield ChatChunk(tail)
-        self._complete(folder, "".join(emitted) if emitted is not None else None)
+            chunk = self._on_event(folder, event)
+            if chunk is not None:
+                yield chunk
+        tail = self._on_end(folder)
+        if tail is not None:
+            yield tail
 
     async def text(self) -> str:
         """Read the stream to its end and return the whole text."""
