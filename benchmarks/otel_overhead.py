@@ -20,7 +20,6 @@ Goal (issue 6): governance costs less per call than that instrumentation alone.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from typing import Any
 
 import httpx2
 import openai
+from _workload import BASE, PROMPT, RESPONSE
 from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
@@ -38,18 +38,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import NoOpTracerProvider
 
 import responsible_ai as rai
-
-BASE = "https://api.example.test/v1"
-PROMPT = ("Draft a friendly reminder to customers that the branch closes early on Friday. " * 13)[
-    :1024
-]
-RESPONSE = json.dumps({
-    "id": "chatcmpl-bench", "object": "chat.completion", "created": 1741569952,
-    "model": "gpt-4o-mini-2024-07-18",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Sure! " * 40},
-                 "finish_reason": "stop", "logprobs": None}],
-    "usage": {"prompt_tokens": 230, "completion_tokens": 80, "total_tokens": 310},
-}).encode()  # fmt: skip
 
 
 def measure(fn: Callable[[], Any], n: int) -> list[float]:

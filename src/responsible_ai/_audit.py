@@ -99,6 +99,11 @@ class AuditTrail:
         )
         self.enabled = sink is not None or _log.isEnabledFor(logging.INFO)
 
+    @property
+    def active(self) -> bool:
+        """Whether an event would go anywhere (callers skip building fields otherwise)."""
+        return self.enabled or _log.isEnabledFor(logging.INFO)
+
     def emit(self, event: str, **fields: Any) -> None:
         """One audit event; fields outside `AUDIT_FIELDS` are dropped."""
         if self.enabled or _log.isEnabledFor(logging.INFO):

@@ -182,10 +182,7 @@ class Guard:
         try:
             call = self.call(messages, stream=stream, **kw)
         except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
-            rule = getattr(exc, "rule", None) or (
-                "pii.fail_closed" if isinstance(exc, RedactionFailed) else "configuration"
-            )
-            obs.refused(exc, use_case=kw["use_case"], rule=rule)
+            _refused(obs, exc, kw["use_case"])
             raise
         obs.decided(call)
         return call
@@ -251,15 +248,21 @@ class Guard:
     ) -> ChatResponse:
         """One governed chat completion. Extra keyword arguments (temperature, max_tokens,
         tools, ...) go to the provider in its wire format."""
-        kw: dict[str, Any] = {
-            "use_case": use_case, "provider": provider, "model": model, "data_class": data_class,
-            "consent": consent, "params": params, "subject": subject, "session": session,
-            "restore": restore,
-        }  # fmt: skip
-        obs = self._observe(False, **kw)
+        obs = self.telemetry.observe(
+            model=model, provider=provider, use_case=use_case, params=params, stream=False
+        )
         sender = self.sync_sender()
         with obs.active():
-            call = self._decide(obs, messages, stream=False, **kw)
+            try:
+                call = self.call(
+                    messages, use_case=use_case, provider=provider, model=model,
+                    data_class=data_class, consent=consent, params=params,
+                    subject=subject, session=session, restore=restore,
+                )  # fmt: skip
+            except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
+                _refused(obs, exc, use_case)
+                raise
+            obs.decided(call)
             try:
                 while True:
                     try:
@@ -330,15 +333,21 @@ class Guard:
         **params: Any,
     ) -> ChatResponse:
         """`chat`, awaitable."""
-        kw: dict[str, Any] = {
-            "use_case": use_case, "provider": provider, "model": model, "data_class": data_class,
-            "consent": consent, "params": params, "subject": subject, "session": session,
-            "restore": restore,
-        }  # fmt: skip
-        obs = self._observe(False, **kw)
+        obs = self.telemetry.observe(
+            model=model, provider=provider, use_case=use_case, params=params, stream=False
+        )
         sender = self.async_sender()
         with obs.active():
-            call = self._decide(obs, messages, stream=False, **kw)
+            try:
+                call = self.call(
+                    messages, use_case=use_case, provider=provider, model=model,
+                    data_class=data_class, consent=consent, params=params,
+                    subject=subject, session=session, restore=restore,
+                )  # fmt: skip
+            except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
+                _refused(obs, exc, use_case)
+                raise
+            obs.decided(call)
             try:
                 while True:
                     try:
@@ -392,6 +401,13 @@ class Guard:
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+def _refused(obs: Observation, exc: BaseException, use_case: str) -> None:
+    rule = getattr(exc, "rule", None) or (
+        "pii.fail_closed" if isinstance(exc, RedactionFailed) else "configuration"
+    )
+    obs.refused(exc, use_case=use_case, rule=rule)
 
 
 class StreamClosed(Exception):

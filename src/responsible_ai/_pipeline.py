@@ -156,6 +156,7 @@ class CheckUseCase(_Checks):
         super().__init__(policy)
         self.rules = UseCaseRules(policy)
         self.default_data_class = DataClass.parse(policy.policy.default_data_class)
+        self._allowed: dict[tuple[Any, ...], Decision] = {}
 
     def prepare(self, call: Call) -> None:
         assert call.provider is not None, "CheckProvider runs first"
@@ -207,20 +208,27 @@ class CheckUseCase(_Checks):
                 else f"the consent record covers {call.consent.scope!r}, not {call.use_case!r}"
             )
             raise self.violation(ConsentRequired, call, detail, rule.consent_rule)
-        call.decision = Decision(
-            outcome="allowed",
-            rule=_most_specific(rule),
-            use_case=call.use_case,
-            provider=call.provider.name,
-            model=call.model,
-            data_class=data_class.label,
-            policy_id=self.policy.id,
-            policy_version=self.policy.version,
-            policy_sha256=self.policy.sha256,
-            requires_review=rule.requires_review,
-            consent=call.consent if rule.consent_rule is not None else None,
-            fallback_from=call.fallback_from,
-        )
+        consent = call.consent if rule.consent_rule is not None else None
+        key = (call.use_case, call.provider.name, call.model, data_class, call.fallback_from)
+        decision = self._allowed.get(key) if consent is None else None
+        if decision is None:
+            decision = Decision(
+                outcome="allowed",
+                rule=_most_specific(rule),
+                use_case=call.use_case,
+                provider=call.provider.name,
+                model=call.model,
+                data_class=data_class.label,
+                policy_id=self.policy.id,
+                policy_version=self.policy.version,
+                policy_sha256=self.policy.sha256,
+                requires_review=rule.requires_review,
+                consent=consent,
+                fallback_from=call.fallback_from,
+            )
+            if consent is None and len(self._allowed) < 4096:
+                self._allowed[key] = decision  # decisions are immutable: share them
+        call.decision = decision
 
 
 def _decision_fields(d: Decision) -> dict[str, Any]:
@@ -271,7 +279,7 @@ class Pipeline:
         assert call.decision is not None
         if audit_allowed:
             self._record(call.decision, None)
-            if call.redactions:
+            if call.redactions and self.trail.active:
                 self.trail.emit(
                     "decision", outcome="redacted", redactions=dict(call.redactions),
                     **_decision_fields(call.decision),

@@ -12,17 +12,25 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from urllib.parse import urlsplit
 
 from opentelemetry import metrics, trace
 from opentelemetry import metrics as otel_metrics
+from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics
 from opentelemetry.semconv.attributes import error_attributes, server_attributes
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import (
+    NoOpTracerProvider,
+    ProxyTracerProvider,
+    SpanKind,
+    Status,
+    StatusCode,
+)
 
 __all__ = ["CAPTURE_CONTENT_ENV", "Observation", "Telemetry", "setup_otlp"]
 
@@ -92,6 +100,11 @@ RAI_FALLBACK_FROM = "rai.fallback_from"
 RAI_OUTPUT_PII = "rai.output_pii"
 
 
+_SILENT_METER_PROVIDERS = (NoOpMeterProvider, _ProxyMeterProvider)
+_SILENT_TRACER_PROVIDERS = (NoOpTracerProvider, ProxyTracerProvider)
+_NOTHING = nullcontext()
+
+
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -113,6 +126,8 @@ class Telemetry:
             "responsible_ai", __version__, tracer_provider=tracer_provider
         )
         meter = metrics.get_meter("responsible_ai", __version__, meter_provider=meter_provider)
+        self._meter_provider = meter_provider
+        self._tracer_provider = tracer_provider
         self.capture_content = (
             _env_flag(CAPTURE_CONTENT_ENV) if capture_content is None else capture_content
         )
@@ -145,6 +160,26 @@ class Telemetry:
         )
         self._provider_attrs: dict[str, dict[str, Any]] = {}
 
+    def tracing_on(self) -> bool:
+        """False while the tracer provider is the API's no-op or the global proxy before
+        an SDK provider is set."""
+        provider = (
+            self._tracer_provider
+            if self._tracer_provider is not None
+            else trace.get_tracer_provider()
+        )
+        return not isinstance(provider, _SILENT_TRACER_PROVIDERS)
+
+    def metrics_on(self) -> bool:
+        """False while the meter provider is the API's no-op (or the global proxy before an
+        SDK provider is set): then no measurement is even built."""
+        provider = (
+            self._meter_provider
+            if self._meter_provider is not None
+            else otel_metrics.get_meter_provider()
+        )
+        return not isinstance(provider, _SILENT_METER_PROVIDERS)
+
     def provider_attrs(self, provider: Any) -> dict[str, Any]:
         """The attributes that only depend on the provider (computed once per provider)."""
         attrs = self._provider_attrs.get(provider.name)
@@ -162,6 +197,10 @@ class Telemetry:
     def observe(
         self, *, model: str, provider: str, use_case: str, params: Mapping[str, Any], stream: bool
     ) -> Observation:
+        if not (self._tracer_provider is not None or self._meter_provider is not None) and not (
+            self.tracing_on() or self.metrics_on()
+        ):
+            return _SILENT  # nothing can record: one shared do-nothing observation
         return Observation(
             self, model=model, provider=provider, use_case=use_case, params=params, stream=stream
         )
@@ -170,7 +209,10 @@ class Telemetry:
 class Observation:
     """The span and measurements of one governed call, from decision to answer."""
 
-    __slots__ = ("_attrs", "_decided", "_ended", "_first", "_pending", "_start", "span", "t")
+    __slots__ = (
+        "_attrs", "_decided", "_ended", "_first", "_measure", "_pending", "_recording", "_start",
+        "span", "t",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -183,6 +225,18 @@ class Observation:
         stream: bool,
     ) -> None:
         self.t = t
+        self._start = time.perf_counter()
+        self._first: float | None = None
+        self._decided = False
+        self._ended = False
+        self._pending: dict[str, Any] = {}  # set on the span in one call, when it ends
+        self._measure = t.metrics_on()
+        if not (self._measure or t.tracing_on()):
+            # nothing is listening (the API alone): a no-op span, and no attribute is built
+            self.span: trace.Span = trace.INVALID_SPAN
+            self._recording = False
+            self._attrs = {}
+            return
         attrs: dict[str, Any] = {
             gen_ai.GEN_AI_OPERATION_NAME: gen_ai.GenAiOperationNameValues.CHAT.value,
             gen_ai.GEN_AI_REQUEST_MODEL: model,
@@ -202,22 +256,20 @@ class Observation:
         self._attrs = {gen_ai.GEN_AI_OPERATION_NAME: attrs[gen_ai.GEN_AI_OPERATION_NAME],
                        gen_ai.GEN_AI_REQUEST_MODEL: model}  # fmt: skip
         self.span = t.tracer.start_span(f"chat {model}", kind=SpanKind.CLIENT, attributes=attrs)
-        self._start = time.perf_counter()
-        self._first: float | None = None
-        self._decided = False
-        self._ended = False
-        self._pending: dict[str, Any] = {}  # set on the span in one call, when it ends
+        self._recording = self.span.is_recording()
 
-    @contextmanager
-    def active(self) -> Iterator[None]:
+    def active(self) -> AbstractContextManager[Any]:
         """Make the span current (for the stamp's trace ids and nested spans); does not end it."""
-        with trace.use_span(
+        if self.span is trace.INVALID_SPAN:
+            return _NOTHING
+        return trace.use_span(
             self.span, end_on_exit=False, record_exception=False, set_status_on_exception=False
-        ):
-            yield
+        )
 
     def decided(self, call: Any) -> None:
         """The policy allowed the call (or its fallback)."""
+        if not (self._recording or self._measure):
+            return  # nothing listens: build nothing
         d = call.decision
         static = self.t.provider_attrs(call.provider)
         self._attrs[gen_ai.GEN_AI_PROVIDER_NAME] = static[gen_ai.GEN_AI_PROVIDER_NAME]
@@ -237,12 +289,13 @@ class Observation:
         for entity, count in call.redactions.items():
             attrs[f"{RAI_REDACTIONS}.{entity}"] = count
             total += count
-            self.t.redactions.add(count, {"rai.entity_type": entity, RAI_USE_CASE: d.use_case})
+            if self._measure:
+                self.t.redactions.add(count, {"rai.entity_type": entity, RAI_USE_CASE: d.use_case})
         attrs[f"{RAI_REDACTIONS}.total"] = total
         if self.t.capture_content:
             attrs[gen_ai.GEN_AI_INPUT_MESSAGES] = json.dumps(call.messages, ensure_ascii=False)
         self._pending.update(attrs)
-        if not self._decided:
+        if not self._decided and self._measure:
             self._decided = True
             self.t.decisions.add(
                 1, {RAI_DECISION: "allowed", RAI_USE_CASE: d.use_case, RAI_RULE: d.rule}
@@ -257,16 +310,24 @@ class Observation:
             self._pending[RAI_POLICY_ID] = policy_id
             self._pending[RAI_POLICY_VERSION] = getattr(error, "policy_version", "")
         self.span.set_status(Status(StatusCode.ERROR, kind))
-        self.t.decisions.add(1, {RAI_DECISION: "blocked", RAI_USE_CASE: use_case, RAI_RULE: rule})
+        if self._measure:
+            self.t.decisions.add(
+                1, {RAI_DECISION: "blocked", RAI_USE_CASE: use_case, RAI_RULE: rule}
+            )
         self._end(error_type=kind)
 
     def first_chunk(self) -> None:
         if self._first is None:
             self._first = time.perf_counter() - self._start
-            self.span.set_attribute(gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, self._first)
-            self.t.first_chunk.record(self._first, self._attrs)
+            self._pending[gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first
+            if self._measure:
+                self.t.first_chunk.record(self._first, self._attrs)
 
     def succeeded(self, response: Any, captured_output: str | None = None) -> None:
+        if not (self._recording or self._measure):
+            self._ended = True
+            self.span.end()
+            return
         attrs: dict[str, Any] = {
             gen_ai.GEN_AI_RESPONSE_MODEL: response.model,
         }
@@ -317,8 +378,10 @@ class Observation:
         if error_type is not None:
             attrs[error_attributes.ERROR_TYPE] = error_type
             self._pending[error_attributes.ERROR_TYPE] = error_type
-        self.t.duration.record(time.perf_counter() - self._start, attrs)
-        self.span.set_attributes(self._pending)
+        if self._measure:
+            self.t.duration.record(time.perf_counter() - self._start, attrs)
+        if self._recording:
+            self.span.set_attributes(self._pending)
         self.span.end()
 
 
@@ -386,3 +449,31 @@ class _Providers:
     def shutdown(self) -> None:
         self.tracer_provider.shutdown()
         self.meter_provider.shutdown()
+
+
+class _SilentObservation(Observation):
+    """The observation of a call when no SDK provider is installed: every method is free."""
+
+    def __init__(self) -> None:  # no span, no clock, no state
+        self.span = trace.INVALID_SPAN
+
+    def active(self) -> AbstractContextManager[Any]:
+        return _NOTHING
+
+    def decided(self, call: Any) -> None:
+        pass
+
+    def refused(self, error: BaseException, *, use_case: str, rule: str) -> None:
+        pass
+
+    def first_chunk(self) -> None:
+        pass
+
+    def succeeded(self, response: Any, captured_output: str | None = None) -> None:
+        pass
+
+    def failed(self, error: BaseException) -> None:
+        pass
+
+
+_SILENT = _SilentObservation()
