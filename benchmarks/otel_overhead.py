@@ -20,6 +20,7 @@ Goal (issue 6): governance costs less per call than that instrumentation alone.
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -41,11 +42,18 @@ import responsible_ai as rai
 
 
 def measure(fn: Callable[[], Any], n: int) -> list[float]:
+    """Per-call times with the cyclic GC paused, as `timeit` does: a collection landing in
+    one side's batch would otherwise bill it for the other side's garbage."""
     out = []
-    for _ in range(n):
-        t0 = time.perf_counter_ns()
-        fn()
-        out.append((time.perf_counter_ns() - t0) / 1000)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter_ns()
+            fn()
+            out.append((time.perf_counter_ns() - t0) / 1000)
+    finally:
+        gc.enable()
     return out
 
 

@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from urllib.parse import urlsplit
 
+from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 from opentelemetry import metrics as otel_metrics
 from opentelemetry.metrics import NoOpMeterProvider
@@ -262,9 +263,7 @@ class Observation:
         """Make the span current (for the stamp's trace ids and nested spans); does not end it."""
         if self.span is trace.INVALID_SPAN:
             return _NOTHING
-        return trace.use_span(
-            self.span, end_on_exit=False, record_exception=False, set_status_on_exception=False
-        )
+        return _Current(self.span)
 
     def decided(self, call: Any) -> None:
         """The policy allowed the call (or its fallback)."""
@@ -449,6 +448,23 @@ class _Providers:
     def shutdown(self) -> None:
         self.tracer_provider.shutdown()
         self.meter_provider.shutdown()
+
+
+class _Current:
+    """`trace.use_span(span, end_on_exit=False)` without its generator and exception
+    bookkeeping (the driver records errors itself): attach on enter, detach on exit."""
+
+    __slots__ = ("_span", "_token")
+
+    def __init__(self, span: trace.Span) -> None:
+        self._span = span
+
+    def __enter__(self) -> trace.Span:
+        self._token = otel_context.attach(trace.set_span_in_context(self._span))
+        return self._span
+
+    def __exit__(self, *exc: object) -> None:
+        otel_context.detach(self._token)
 
 
 class _SilentObservation(Observation):
