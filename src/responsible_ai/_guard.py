@@ -177,12 +177,31 @@ class Guard:
             params=kw.get("params") or {}, stream=stream,
         )  # fmt: skip
 
-    def _decide(self, obs: Observation, messages: Messages, *, stream: bool, **kw: Any) -> Call:
+    def _decide(
+        self,
+        obs: Observation,
+        messages: Messages,
+        *,
+        stream: bool,
+        use_case: str,
+        provider: str,
+        model: str,
+        data_class: DataClass | str | None,
+        consent: Consent | None,
+        params: dict[str, Any],
+        subject: ClientRecord | KnownValues | None,
+        session: PIISession | None,
+        restore: bool | None,
+    ) -> Call:
         """Run the policy steps inside the call's (active) span; refusals end the span."""
         try:
-            call = self.call(messages, stream=stream, **kw)
+            call = self.call(
+                messages, use_case=use_case, provider=provider, model=model,
+                data_class=data_class, consent=consent, stream=stream, params=params,
+                subject=subject, session=session, restore=restore,
+            )  # fmt: skip
         except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
-            _refused(obs, exc, kw["use_case"])
+            _refused(obs, exc, use_case)
             raise
         obs.decided(call)
         return call
@@ -253,16 +272,11 @@ class Guard:
         )
         sender = self.sync_sender()
         with obs.active():
-            try:
-                call = self.call(
-                    messages, use_case=use_case, provider=provider, model=model,
-                    data_class=data_class, consent=consent, params=params,
-                    subject=subject, session=session, restore=restore,
-                )  # fmt: skip
-            except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
-                _refused(obs, exc, use_case)
-                raise
-            obs.decided(call)
+            call = self._decide(
+                obs, messages, stream=False, use_case=use_case, provider=provider, model=model,
+                data_class=data_class, consent=consent, params=params,
+                subject=subject, session=session, restore=restore,
+            )  # fmt: skip
             try:
                 while True:
                     try:
@@ -338,16 +352,11 @@ class Guard:
         )
         sender = self.async_sender()
         with obs.active():
-            try:
-                call = self.call(
-                    messages, use_case=use_case, provider=provider, model=model,
-                    data_class=data_class, consent=consent, params=params,
-                    subject=subject, session=session, restore=restore,
-                )  # fmt: skip
-            except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
-                _refused(obs, exc, use_case)
-                raise
-            obs.decided(call)
+            call = self._decide(
+                obs, messages, stream=False, use_case=use_case, provider=provider, model=model,
+                data_class=data_class, consent=consent, params=params,
+                subject=subject, session=session, restore=restore,
+            )  # fmt: skip
             try:
                 while True:
                     try:
