@@ -31,16 +31,15 @@ Check = Callable[[str], float | None]
 
 @dataclass(frozen=True, slots=True)
 class PatternRule:
-    """A regex rule: `check(value)` returns the base score, or None to reject the match."""
+    """A rule gated by literal substrings: a regex whose `check(value)` returns the base
+    score (None rejects the match), or a `finder` that yields spans itself."""
 
     entity_type: str
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | None
     score: float
-    gate: tuple[str, ...] = ()  # substrings, one of which every match contains ("" = digit)
+    gate: tuple[str, ...] = ()  # substrings, one of which every match contains
     check: Check | None = None
     group: int = 0
-    context: Context | None = None
-    reject: Callable[[str, int], bool] | None = None  # (text, start) -> not this entity
     finder: Callable[[str], Iterator[tuple[int, int]]] | None = None  # instead of `pattern`
 
 
@@ -417,7 +416,7 @@ _IPV6_GATE = ("::", ":")
 RULES: tuple[PatternRule, ...] = (
     PatternRule(
         "EMAIL_ADDRESS",
-        re.compile(r"@"),  # see _emails: found from each "@", not scanned for
+        None,  # see _emails: found from each "@", not scanned for
         1.0,
         gate=("@",),
         finder=lambda text: _emails(text),
@@ -475,7 +474,7 @@ RULES: tuple[PatternRule, ...] = (
     ),
     PatternRule(
         "PRIVATE_KEY",
-        re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----"),  # the header; see _pem_blocks
+        None,  # see _pem_blocks
         1.0,
         gate=("-----BEGIN",),
         finder=lambda text: _pem_blocks(text),
@@ -681,39 +680,27 @@ class BuiltinDetector:
 
     def detect(self, text: str) -> Iterator[Finding]:
         has_digit = any(d in text for d in "0123456789")
-        low: str | None = None
-        if self._any_gate is not None and self._any_gate.search(text) is not None:
-            for rule in self.rules:
-                if rule.gate == _IPV6_GATE:
-                    if not (has_digit and ":" in text):
-                        continue
-                elif not any(g in text for g in rule.gate):
-                    continue
-                if rule.finder is not None:
-                    for start, end in rule.finder(text):
-                        yield Finding(rule.entity_type, start, end, rule.score, "builtin")
-                    continue
-                for m in rule.pattern.finditer(text):
-                    start, end = m.span(rule.group)
-                    score = rule.check(m.group(rule.group)) if rule.check else rule.score
-                    if score is None or (rule.reject is not None and rule.reject(text, start)):
-                        continue
-                    if rule.context is not None:
-                        if low is None:
-                            low = lowered(text)
-                        score = rule.context.score(low, start, end, score)
-                    yield Finding(rule.entity_type, start, end, score, "builtin")
-        elif "IP_ADDRESS" in self.entities and has_digit and ":" in text:
-            yield from self._ipv6(text)
-        if self.digits and has_digit:
-            yield from self._numbers(text, low)
-
-    def _ipv6(self, text: str) -> Iterator[Finding]:
+        # one linear RE2 scan says whether any literal gate is present; only then are the
+        # gates tested one by one (IPv6's gate, a colon near digits, is checked apart)
+        gated = self._any_gate is not None and self._any_gate.search(text) is not None
         for rule in self.rules:
             if rule.gate == _IPV6_GATE:
-                for m in rule.pattern.finditer(text):
-                    if rule.check is not None and rule.check(m.group()) is not None:
-                        yield Finding(rule.entity_type, m.start(), m.end(), rule.score, "builtin")
+                if not (has_digit and ":" in text):
+                    continue
+            elif not gated or not any(g in text for g in rule.gate):
+                continue
+            if rule.finder is not None:
+                for start, end in rule.finder(text):
+                    yield Finding(rule.entity_type, start, end, rule.score, "builtin")
+                continue
+            assert rule.pattern is not None
+            for m in rule.pattern.finditer(text):
+                start, end = m.span(rule.group)
+                score = rule.check(m.group(rule.group)) if rule.check else rule.score
+                if score is not None:
+                    yield Finding(rule.entity_type, start, end, score, "builtin")
+        if self.digits and has_digit:
+            yield from self._numbers(text, None)
 
     def _numbers(self, text: str, low: str | None) -> Iterator[Finding]:
         wanted = self.digits
