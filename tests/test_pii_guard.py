@@ -268,8 +268,13 @@ class TestCanary:
         self, server: FakeModelServer, caplog: pytest.LogCaptureFixture
     ) -> None:
         """Canary PII in prompts, tool arguments and known records appears nowhere but the
-        local restore: not in what the server received, errors, logs or audit events."""
+        local restore: not in what the server received, errors, logs, spans (content
+        capture on), metrics, audit events or provenance stamps."""
+        from responsible_ai.testing import CapturedTelemetry
+
         caplog.set_level(logging.DEBUG)
+        otel = CapturedTelemetry(capture_content=True)
+        trail: list[str] = []
         canaries = {
             "name": "Zyxwvut Canarius", "email": "zyx.canary@canary-domain.example",
             "card": "4012 8888 8888 1881", "ssn": "536-22-9876", "account": "CANARY-ACCT-77",
@@ -283,8 +288,10 @@ class TestCanary:
         data = base_policy(server.base_url)
         data["use_cases"]["rules"]["client.support"]["pii"] = {"operators": {"US_SSN": "block"}}
         with rai.Guard(
-            rai.Policy.from_dict(data), on_decision=audit.append, sleep=lambda s: None
-        ) as guard:
+            rai.Policy.from_dict(data), on_decision=audit.append, sleep=lambda s: None,
+            telemetry=otel.telemetry, audit=rai.AuditTrail(trail.append),
+            signer=rai.HmacSigner(b"c" * 32, "canary"),
+        ) as guard:  # fmt: skip
             prompt = (f"Client {canaries['name']} ({canaries['email']}), card {canaries['card']}, "
                       f"SSN {canaries['ssn']}, account {canaries['account']}, key {canaries['key']}")  # fmt: skip
             tools = [
@@ -313,10 +320,16 @@ class TestCanary:
             except rai.ResponsibleAIError as exc:
                 errors.append(f"{exc!s} {exc!r}")
         assert len(errors) == 4
+        assert len(otel.spans()) == 7 and len(trail) >= 7  # every call observed and audited
+        assert any("gen_ai.input.messages" in (sp.attributes or {}) for sp in otel.spans())
         outside = "\n".join([
             *(r.text + json.dumps(r.headers) for r in server.requests),
             *errors, caplog.text, *(repr(d) + json.dumps(d.as_dict()) for d in audit),
             repr(restored.output_findings), repr(restored.redactions), repr(restored.decision),
+            restored.provenance.to_json() if restored.provenance else "",
+            stream.provenance.to_json() if stream.provenance else "",
+            *trail, *(json.dumps(dict(sp.attributes or {})) + sp.name for sp in otel.spans()),
+            repr(otel.metrics()),
             repr(stream.response.output_findings), repr(record),
         ])  # fmt: skip
         for label, canary in canaries.items():
