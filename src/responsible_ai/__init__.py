@@ -68,6 +68,7 @@ from ._provenance import (
     verify_chain,
 )
 from ._telemetry import Telemetry, setup_otlp
+from ._transport import async_http_client, http_client, use_case
 from ._types import ChatChunk, ChatMessage, ChatResponse, Decision, ToolCall, Usage
 from ._usecases import Consent
 
@@ -133,10 +134,12 @@ __all__ = [
     "UseCaseBlocked",
     "Verification",
     "__version__",
+    "async_http_client",
     "client",
     "configure",
     "default_guard",
     "governed",
+    "http_client",
     "keyring_from_env",
     "load_policy",
     "provenance_of",
@@ -144,6 +147,7 @@ __all__ = [
     "review",
     "setup_otlp",
     "signer_from_env",
+    "use_case",
     "verify",
     "verify_chain",
     "with_consent",

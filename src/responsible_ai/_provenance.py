@@ -579,7 +579,8 @@ def attach(obj: Any, provenance: Provenance) -> None:
 
 def provenance_of(obj: Any) -> Provenance | None:
     """The stamp carried by a governed output (`ChatResponse`, stream, `AIText`, `AIDict`,
-    a governed pydantic result), or None."""
+    a governed pydantic result, or an official SDK's response that went through
+    `rai.http_client`), or None."""
     if isinstance(obj, Provenance):
         return obj
     stamp = getattr(obj, "provenance", None)
@@ -588,6 +589,11 @@ def provenance_of(obj: Any) -> Provenance | None:
     entry = _carried.get(id(obj))
     if entry is not None and entry[0]() is obj:
         return entry[1]
+    response_id = getattr(obj, "id", None)  # an SDK response object the transport saw
+    if isinstance(response_id, str):
+        from ._transport import provenance_for_id
+
+        return provenance_for_id(response_id)
     return None
 
 

@@ -1,0 +1,566 @@
+"""Govern the official SDKs at the transport: `rai.http_client()` / `rai.async_http_client()`.
+
+Hand the SDK an httpx2 (or httpx) client from the library and keep your code::
+
+    http = rai.http_client(policy, use_case="client.support")
+    client = openai.OpenAI(base_url=..., http_client=http)
+
+The transport is a second thin driver over the same pipeline as `Guard`: it maps the
+request's URL to an approved provider, reads the JSON body of OpenAI chat completions,
+OpenAI Responses or Anthropic messages, runs the policy and PII steps, sends the redacted
+body, then restores, scans and stamps the answer (non-streamed bodies are rewritten; SSE
+streams are rewritten event by event). Anything it cannot read is refused, never passed
+raw.
+
+Refusals are raised from the transport as the library's own error class, made to also
+be an instance of the SDKs' base errors (`openai.OpenAIError`, `anthropic.AnthropicError`,
+when installed): both SDKs propagate their own errors as they are, so a refusal is never
+retried, never waits for back-off, and `except rai.UseCaseBlocked` catches it directly.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import importlib
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+
+from ._errors import ProviderNotApproved, RedactionFailed, ResponsibleAIError
+from ._guard import Guard
+from ._http import backend as http_backend
+from ._pii import ClientRecord, KnownValues, PIISession
+from ._pii._stream import StreamRestorer
+from ._pipeline import Call
+from ._policy import Policy, Provider
+from ._provenance import HEADER, Provenance
+from ._providers import wire_for
+from ._sse import SSEDecoder
+
+__all__ = ["USE_CASE_HEADER", "async_http_client", "http_client", "provenance_for_id", "use_case"]
+
+USE_CASE_HEADER = "x-rai-use-case"
+
+_use_case: contextvars.ContextVar[str | None] = contextvars.ContextVar("rai_use_case", default=None)
+_stamps: dict[str, Provenance] = {}  # response id -> stamp, bounded (see _remember)
+
+
+@contextmanager
+def use_case(tag: str) -> Iterator[str]:
+    """SDK calls made through a governed http client inside this block declare `tag`."""
+    token = _use_case.set(tag)
+    try:
+        yield tag
+    finally:
+        _use_case.reset(token)
+
+
+def provenance_for_id(response_id: str | None) -> Provenance | None:
+    """The stamp of a response the transport saw, by the provider's response id."""
+    return _stamps.get(response_id) if response_id else None
+
+
+def _remember(response_id: str | None, stamp: Provenance | None) -> None:
+    if response_id and stamp is not None:
+        if len(_stamps) >= 10_000:
+            _stamps.pop(next(iter(_stamps)))
+        _stamps[response_id] = stamp
+
+
+_sdk_errors: dict[type[BaseException], type[BaseException]] = {}
+
+
+def _as_sdk_error(exc: ResponsibleAIError) -> ResponsibleAIError:
+    """`exc` re-made as an instance of its own class *and* of the SDKs' base errors."""
+    cls = type(exc)
+    combined = _sdk_errors.get(cls)
+    if combined is None:
+        bases: list[type[BaseException]] = [cls]
+        for module, name in (("openai", "OpenAIError"), ("anthropic", "AnthropicError")):
+            try:
+                base = getattr(importlib.import_module(module), name)
+            except (ImportError, AttributeError):
+                continue
+            if not issubclass(cls, base):
+                bases.append(base)
+        combined = type(cls.__name__, tuple(bases), {"__module__": cls.__module__})
+        _sdk_errors[cls] = combined
+    clone = combined.__new__(combined)
+    clone.__dict__.update(exc.__dict__)
+    clone.args = exc.args
+    return clone  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------------ bodies
+
+ENDPOINTS = {"/chat/completions": "chat", "/messages": "messages", "/responses": "responses"}
+
+
+def _prompt_messages(kind: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Everything in the body a provider would read, as a message list to redact."""
+    if kind == "chat":
+        messages = body.get("messages")
+        if not isinstance(messages, list):
+            raise _unreadable("chat completions body without a messages list")
+        return list(messages)
+    if kind == "messages":
+        messages = body.get("messages")
+        if not isinstance(messages, list):
+            raise _unreadable("messages body without a messages list")
+        system = body.get("system")
+        head = [] if system is None else [{"role": "system", "content": system}]
+        return [*head, *messages]
+    raw = body.get("input")
+    items: list[dict[str, Any]] = []
+    if body.get("instructions") is not None:
+        items.append({"role": "system", "content": body["instructions"]})
+    if isinstance(raw, str):
+        items.append({"role": "user", "content": raw})
+    elif isinstance(raw, list):
+        for item in raw:
+            if not isinstance(item, dict):
+                raise _unreadable("a Responses input item that is not an object")
+            if "role" in item:
+                items.append(item)
+            elif item.get("type") == "function_call_output":
+                items.append({"role": "tool", "content": item.get("output", "")})
+            elif item.get("type") == "function_call":
+                items.append({"role": "assistant", "content": None, "tool_calls": [
+                    {"id": item.get("call_id", ""), "type": "function",
+                     "function": {"name": item.get("name", ""), "arguments": item.get("arguments", "")}}]})  # fmt: skip
+            else:
+                raise _unreadable(f"a Responses input item of type {item.get('type')!r}")
+    else:
+        raise _unreadable("a Responses body without input")
+    return items
+
+
+def _put_back(kind: str, body: dict[str, Any], redacted: list[Any]) -> dict[str, Any]:
+    out = dict(body)
+    if kind == "chat":
+        out["messages"] = redacted
+    elif kind == "messages":
+        if body.get("system") is not None:
+            out["system"] = redacted[0]["content"]
+            redacted = redacted[1:]
+        out["messages"] = redacted
+    else:
+        if body.get("instructions") is not None:
+            out["instructions"] = redacted[0]["content"]
+            redacted = redacted[1:]
+        if isinstance(body.get("input"), str):
+            out["input"] = redacted[0]["content"]
+        else:
+            items = []
+            for original, red in zip(body["input"], redacted, strict=True):
+                if "role" in original:
+                    items.append(red)
+                elif original.get("type") == "function_call_output":
+                    items.append({**original, "output": red["content"]})
+                else:
+                    args = red["tool_calls"][0]["function"]["arguments"]
+                    items.append({**original, "arguments": args})
+            out["input"] = items
+    return out
+
+
+def _unreadable(what: str) -> RedactionFailed:
+    return RedactionFailed(
+        f"the governed transport cannot read {what}; the request was not sent",
+        detector="transport",
+        error_type="unreadable",
+    )
+
+
+class _Governor:
+    """Shared by the sync and async transports: everything but the I/O."""
+
+    def __init__(
+        self,
+        guard: Guard,
+        *,
+        use_case: str | None,
+        subject: ClientRecord | KnownValues | None,
+        restore: bool | None,
+    ) -> None:
+        self.guard = guard
+        self.default_use_case = use_case
+        self.subject = subject
+        self.restore = restore
+        self.routes: list[tuple[str, str, int | None, str, Provider]] = []
+        for p in guard.policy.providers:
+            url = urlsplit(p.base_url)
+            self.routes.append((url.scheme, url.hostname or "", url.port, url.path.rstrip("/"), p))
+
+    def route(self, request: Any, model: str) -> tuple[Provider, str]:
+        """The approved provider this request goes to: its base URL, its wire format, and
+        (when several providers share an address) the one whose allow-list has the model."""
+        url = request.url
+        host, port, path = url.host, url.port, url.path
+        unreadable = None
+        candidates: list[tuple[Provider, str]] = []
+        for scheme, r_host, r_port, prefix, provider in self.routes:
+            if not (
+                scheme == url.scheme
+                and r_host == host
+                and r_port == port
+                and path.startswith(prefix + "/")
+            ):
+                continue
+            kind = ENDPOINTS.get(path[len(prefix) :])
+            if kind is None:
+                unreadable = f"a request to {path[len(prefix) :]!r} (not an inference endpoint)"
+            elif (kind == "messages") == (provider.kind == "anthropic"):
+                candidates.append((provider, kind))
+            else:
+                unreadable = f"a {kind} request to a {provider.kind} provider"
+        if candidates:
+            return next((c for c in candidates if c[0].allows_model(model)), candidates[0])
+        if unreadable is not None:
+            raise _unreadable(unreadable)
+        policy = self.guard.policy
+        raise ProviderNotApproved(
+            f"{host!r} is not the address of any approved provider", rule="providers",
+            policy_id=policy.id, policy_version=policy.version,
+        )  # fmt: skip
+
+    def begin(self, request: Any) -> _Exchange:
+        """Decide, redact and rebuild the request (raises the SDK-compatible refusal)."""
+        try:
+            return self._begin(request)
+        except ResponsibleAIError as exc:
+            raise _as_sdk_error(exc) from None
+
+    def _begin(self, request: Any) -> _Exchange:
+        try:
+            body = orjson.loads(request.content)
+        except (ValueError, TypeError):
+            body = None
+        model = body.get("model") if isinstance(body, dict) else None
+        provider, kind = self.route(request, model if isinstance(model, str) else "")
+        if not isinstance(body, dict):
+            raise _unreadable("a body that is not a JSON object")
+        if not isinstance(model, str):
+            raise _unreadable("a body without a model")
+        tag = request.headers.get(USE_CASE_HEADER) or _use_case.get() or self.default_use_case
+        use_case = tag or "undeclared"
+        stream = bool(body.get("stream"))
+        params = {
+            k: v
+            for k, v in body.items()
+            if k not in ("model", "messages", "input", "system", "instructions")
+        }
+        guard = self.guard
+        obs = guard.telemetry.observe(model=body["model"], provider=provider.name, use_case=use_case,
+                                      params=params, stream=stream)  # fmt: skip
+        with obs.active():
+            call = guard._decide(
+                obs, _prompt_messages(kind, body), stream=stream, use_case=use_case,
+                provider=provider.name, model=body["model"], data_class=None, consent=None,
+                params=params, subject=self.subject, session=None, restore=self.restore,
+            )  # fmt: skip
+        new_body = orjson.dumps(_put_back(kind, body, call.messages))
+        call.sent_body = new_body
+        headers = [(k, v) for k, v in request.headers.raw if k.lower() != USE_CASE_HEADER.encode()]
+        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(new_body)).encode()))
+        http = type(request).__module__.split(".", 1)[0]
+        module = importlib.import_module(http)
+        new_request = module.Request(
+            request.method,
+            request.url,
+            headers=headers,
+            content=new_body,
+            extensions=request.extensions,
+        )
+        return _Exchange(self, call, obs, kind, provider, new_request)
+
+
+class _Exchange:
+    """One request/response through the transport."""
+
+    def __init__(
+        self, gov: _Governor, call: Call, obs: Any, kind: str, provider: Provider, request: Any
+    ) -> None:
+        self.gov = gov
+        self.call = call
+        self.obs = obs
+        self.kind = kind
+        self.provider = provider
+        self.request = request
+
+    def finish_json(self, content: bytes) -> tuple[bytes, Provenance | None]:
+        """Restore, scan and stamp a complete JSON answer; returns the rewritten body."""
+        data = orjson.loads(content)
+        wire = wire_for("anthropic" if self.kind == "messages" else "openai")
+        if self.kind == "responses":
+            text = "".join(
+                part.get("text", "")
+                for item in data.get("output", []) if isinstance(item, dict) and item.get("type") == "message"
+                for part in item.get("content", []) if isinstance(part, dict) and part.get("type") == "output_text"
+            )  # fmt: skip
+            from ._providers import Parsed
+            from ._types import Usage
+
+            u = data.get("usage") or {}
+            parsed = Parsed(text, data.get("model"), data.get("id"),
+                            Usage(u.get("input_tokens"), u.get("output_tokens")), data.get("status"))  # fmt: skip
+        else:
+            parsed = wire.parse(data, self.provider.name)
+        with self.obs.active():
+            response = self.gov.guard.pipeline.finish(self.call, parsed)
+        self.obs.succeeded(response, self.call.answer_redacted)
+        session = self.call.session
+        if response.restored and session is not None:
+            data = _restore_json(data, session)
+        _remember(response.id, response.provenance)
+        return orjson.dumps(data), response.provenance
+
+    def failed(self, exc: BaseException) -> None:
+        self.obs.failed(exc)
+
+
+def _restore_json(data: Any, session: PIISession) -> Any:
+    """Every string of a provider's answer with this session's placeholders restored."""
+    if isinstance(data, str):
+        return session.restore(data)
+    if isinstance(data, list):
+        return [_restore_json(x, session) for x in data]
+    if isinstance(data, dict):
+        return {k: _restore_json(v, session) for k, v in data.items()}
+    return data
+
+
+class _SSERewriter:
+    """Rewrites an SSE answer as it streams: placeholders restored in text deltas (split
+    placeholders held back), the answer folded for the stamp at the end."""
+
+    def __init__(self, ex: _Exchange) -> None:
+        self.ex = ex
+        self.decoder = SSEDecoder()
+        self.folder = wire_for("anthropic" if ex.kind == "messages" else "openai").folder(
+            ex.provider.name
+        )
+        session = ex.call.session
+        restore = bool(ex.call.pii_plan.restore if ex.call.restore is None else ex.call.restore)
+        self.restorer = StreamRestorer(session) if (restore and session is not None) else None
+        self.raw: list[str] = []  # the deltas as the provider sent them (before restore)
+        self.finished = False
+
+    def feed(self, chunk: bytes) -> bytes:
+        out: list[bytes] = []
+        for event in self.decoder.feed(chunk):
+            out.append(self._event(event))
+        return b"".join(out)
+
+    def _event(self, event: Any) -> bytes:
+        data = event.data
+        if data != "[DONE]" and self.ex.kind != "responses":
+            delta = self.folder.feed(event)
+            if delta:
+                self.ex.obs.first_chunk()
+                self.raw.append(delta)
+                restored = self.restorer.feed(delta) if self.restorer else delta
+                if restored != delta:
+                    data = _replace_delta(self.ex.kind, data, restored)
+        elif data == "[DONE]":
+            self.folder.feed(event)
+        head = f"event: {event.event}\n" if event.event and event.event != "message" else ""
+        return f"{head}data: {data}\n\n".encode()
+
+    def close(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        parsed = self.folder.result()
+        if not self.folder.done and parsed.finish_reason is None:
+            self.ex.failed(RuntimeError("stream ended early"))
+            return
+        parsed.text = "".join(self.raw)
+        self.ex.call.stream = False  # the whole answer: scanned, restored and stamped at once
+        with self.ex.obs.active():
+            response = self.ex.gov.guard.pipeline.finish(self.ex.call, parsed)
+        self.ex.obs.succeeded(response, self.ex.call.answer_redacted)
+        _remember(response.id, response.provenance)
+
+
+def _replace_delta(kind: str, data: str, text: str) -> str:
+    event = json.loads(data)
+    if kind == "chat":
+        for choice in event.get("choices") or ():
+            if (choice.get("delta") or {}).get("content") is not None:
+                choice["delta"]["content"] = text
+    else:
+        if (event.get("delta") or {}).get("type") == "text_delta":
+            event["delta"]["text"] = text
+    return json.dumps(event, ensure_ascii=False)
+
+
+# ------------------------------------------------------------------------------ transports
+
+
+def _is_json(response: Any) -> bool:
+    return "json" in response.headers.get("content-type", "")
+
+
+class _SyncStream:
+    def __init__(self, inner: Any, rewriter: _SSERewriter) -> None:
+        self.inner = inner
+        self.rewriter = rewriter
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.inner:
+            out = self.rewriter.feed(chunk)
+            if out:
+                yield out
+        self.rewriter.close()
+
+    def close(self) -> None:
+        if hasattr(self.inner, "close"):
+            self.inner.close()
+
+
+class _AsyncStream:
+    def __init__(self, inner: Any, rewriter: _SSERewriter) -> None:
+        self.inner = inner
+        self.rewriter = rewriter
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self.inner:
+            out = self.rewriter.feed(chunk)
+            if out:
+                yield out
+        self.rewriter.close()
+
+    async def aclose(self) -> None:
+        if hasattr(self.inner, "aclose"):
+            await self.inner.aclose()
+
+
+def _build(http: Any, sync: bool) -> tuple[type, type]:
+    base = http.BaseTransport if sync else http.AsyncBaseTransport
+    stream_base = http.SyncByteStream if sync else http.AsyncByteStream
+
+    class Stream(_SyncStream if sync else _AsyncStream, stream_base):  # type: ignore[misc, valid-type]
+        pass
+
+    if sync:
+
+        class Transport(base):  # type: ignore[misc, valid-type]
+            def __init__(self, gov: _Governor, inner: Any) -> None:
+                self.gov, self.inner = gov, inner
+
+            def handle_request(self, request: Any) -> Any:
+                ex = self.gov.begin(request)
+                try:
+                    response = self.inner.handle_request(ex.request)
+                except BaseException as exc:
+                    ex.failed(exc)
+                    raise
+                if response.status_code >= 400:
+                    ex.failed(RuntimeError(f"HTTP {response.status_code}"))
+                    return response
+                if _is_json(response):
+                    content = response.read()
+                    body, stamp = ex.finish_json(content)
+                    headers = [
+                        (k, v) for k, v in response.headers.raw if k.lower() != b"content-length"
+                    ]
+                    if stamp is not None:
+                        headers.append((HEADER.encode(), stamp.to_header().encode()))
+                    return http.Response(response.status_code, headers=headers, content=body,
+                                         extensions=response.extensions)  # fmt: skip
+                return http.Response(response.status_code, headers=response.headers,
+                                     stream=Stream(response.stream, _SSERewriter(ex)),
+                                     extensions=response.extensions)  # fmt: skip
+
+            def close(self) -> None:
+                self.inner.close()
+
+    else:
+
+        class Transport(base):  # type: ignore[misc, valid-type, no-redef]
+            def __init__(self, gov: _Governor, inner: Any) -> None:
+                self.gov, self.inner = gov, inner
+
+            async def handle_async_request(self, request: Any) -> Any:
+                ex = self.gov.begin(request)
+                try:
+                    response = await self.inner.handle_async_request(ex.request)
+                except BaseException as exc:
+                    ex.failed(exc)
+                    raise
+                if response.status_code >= 400:
+                    ex.failed(RuntimeError(f"HTTP {response.status_code}"))
+                    return response
+                if _is_json(response):
+                    content = await response.aread()
+                    body, stamp = ex.finish_json(content)
+                    headers = [
+                        (k, v) for k, v in response.headers.raw if k.lower() != b"content-length"
+                    ]
+                    if stamp is not None:
+                        headers.append((HEADER.encode(), stamp.to_header().encode()))
+                    return http.Response(response.status_code, headers=headers, content=body,
+                                         extensions=response.extensions)  # fmt: skip
+                return http.Response(response.status_code, headers=response.headers,
+                                     stream=Stream(response.stream, _SSERewriter(ex)),
+                                     extensions=response.extensions)  # fmt: skip
+
+            async def aclose(self) -> None:
+                await self.inner.aclose()
+
+    return Transport, Stream
+
+
+def _governor(
+    policy: Policy | Guard,
+    use_case: str | None,
+    subject: Any,
+    restore: bool | None,
+    **guard_kw: Any,
+) -> _Governor:
+    guard = policy if isinstance(policy, Guard) else Guard(policy, **guard_kw)
+    return _Governor(guard, use_case=use_case, subject=subject, restore=restore)
+
+
+def http_client(
+    policy: Policy | Guard,
+    *,
+    use_case: str | None = None,
+    subject: ClientRecord | KnownValues | None = None,
+    restore: bool | None = None,
+    backend: str | None = None,
+    inner: Any | None = None,
+    **client_kw: Any,
+) -> Any:
+    """A `Client` whose transport governs every request an official SDK sends through it:
+    httpx2 by default (what openai >= 3 and anthropic >= 2 take), httpx with
+    ``backend="httpx"`` (for their previous majors)."""
+    http = http_backend(backend or "auto")
+    Transport, _ = _build(http, sync=True)
+    gov = _governor(policy, use_case, subject, restore)
+    return http.Client(transport=Transport(gov, inner or http.HTTPTransport()), **client_kw)
+
+
+def async_http_client(
+    policy: Policy | Guard,
+    *,
+    use_case: str | None = None,
+    subject: ClientRecord | KnownValues | None = None,
+    restore: bool | None = None,
+    backend: str | None = None,
+    inner: Any | None = None,
+    **client_kw: Any,
+) -> Any:
+    """`http_client` for async SDK clients (`openai.AsyncOpenAI`, `anthropic.AsyncAnthropic`)."""
+    http = http_backend(backend or "auto")
+    Transport, _ = _build(http, sync=False)
+    gov = _governor(policy, use_case, subject, restore)
+    return http.AsyncClient(
+        transport=Transport(gov, inner or http.AsyncHTTPTransport()), **client_kw
+    )

@@ -1,0 +1,211 @@
+"""The official openai and anthropic SDKs governed through `rai.http_client()`, talking to
+real HTTP servers on 127.0.0.1 (current majors: openai >= 3, anthropic >= 2, on httpx2)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import anthropic
+import openai
+import pytest
+
+import responsible_ai as rai
+from responsible_ai.testing import FakeModelServer, stand_in_answer
+
+from .conftest import base_policy
+
+pytestmark = pytest.mark.http
+
+JANE = rai.ClientRecord(name="Jane Roe", emails=["jane@roe.example"])
+CANARY = "Zyx Canarius"
+
+
+@pytest.fixture
+def policy(server: FakeModelServer) -> rai.Policy:
+    return rai.Policy.from_dict(base_policy(server.base_url))
+
+
+@pytest.fixture
+def oai(policy: rai.Policy, server: FakeModelServer) -> Iterator[openai.OpenAI]:
+    http = rai.http_client(policy, use_case="marketing.copy", subject=JANE, restore=True)
+    with openai.OpenAI(
+        base_url=server.base_url, api_key="sk-test", http_client=http, max_retries=2
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def ant(policy: rai.Policy, server: FakeModelServer) -> Iterator[anthropic.Anthropic]:
+    http = rai.http_client(policy, use_case="marketing.copy", subject=JANE, restore=True)
+    base = server.base_url.removesuffix("/v1")
+    with anthropic.Anthropic(
+        base_url=base, api_key="ak-test", http_client=http, max_retries=2
+    ) as c:
+        yield c
+
+
+def ask(text: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": text}]
+
+
+class TestOpenAI:
+    def test_allowed_redacted_restored_stamped(
+        self, oai: openai.OpenAI, server: FakeModelServer
+    ) -> None:
+        prompt = "Write to Jane Roe at jane@roe.example"
+        completion = oai.chat.completions.create(model="gpt-4o-mini", messages=ask(prompt))  # type: ignore[arg-type]
+        assert completion.choices[0].message.content == stand_in_answer(prompt)
+        sent = server.requests[0]
+        assert sent.body["messages"][0]["content"] == "Write to <PERSON_1> at <EMAIL_ADDRESS_1>"
+        stamp = rai.provenance_of(completion)
+        assert stamp is not None and stamp.redactions == {"PERSON": 1, "EMAIL_ADDRESS": 1}
+        assert rai.verify(completion.choices[0].message.content, stamp, allow_unsigned=True).valid
+
+    def test_refusal_not_retried(self, oai: openai.OpenAI, server: FakeModelServer) -> None:
+        """A refusal raises the library's own error, directly, at once, with no retry."""
+        t0 = time.perf_counter()
+        with pytest.raises(rai.UseCaseBlocked) as info:
+            oai.chat.completions.create(model="gpt-4o-mini", messages=ask("x"),  # type: ignore[arg-type]
+                                        extra_headers={"X-RAI-Use-Case": "surveillance"})  # fmt: skip
+        assert time.perf_counter() - t0 < 0.5  # no back-off
+        assert isinstance(info.value, openai.OpenAIError)  # and the SDK's base error
+        assert server.requests == []
+        with pytest.raises(rai.PolicyViolation):  # (in this policy, gpt-5 routes to a free tier)
+            oai.chat.completions.create(model="gpt-5", messages=ask("x"))  # type: ignore[arg-type]
+        assert server.requests == []
+
+    def test_use_case_context_and_header_stripped(
+        self, policy: rai.Policy, server: FakeModelServer
+    ) -> None:
+        with openai.OpenAI(
+            base_url=server.base_url, api_key="sk", http_client=rai.http_client(policy)
+        ) as c:
+            with pytest.raises(rai.UseCaseBlocked):  # no use case: the policy's default (deny)
+                c.chat.completions.create(model="gpt-4o-mini", messages=ask("x"))  # type: ignore[arg-type]
+            with rai.use_case("engineering"):
+                c.chat.completions.create(model="gpt-4o-mini", messages=ask("x"))  # type: ignore[arg-type]
+            c.chat.completions.create(model="gpt-4o-mini", messages=ask("x"),  # type: ignore[arg-type]
+                                      extra_headers={"X-RAI-Use-Case": "marketing.copy"})  # fmt: skip
+        assert len(server.requests) == 2
+        assert all("x-rai-use-case" not in r.headers for r in server.requests)
+
+    def test_stream_with_split_placeholders(
+        self, oai: openai.OpenAI, server: FakeModelServer
+    ) -> None:
+        server.chunk_size = 3
+        prompt = "Stream to Jane Roe at jane@roe.example"
+        stream = oai.chat.completions.create(model="gpt-4o-mini", messages=ask(prompt), stream=True)  # type: ignore[arg-type]
+        pieces = [c.choices[0].delta.content or "" for c in stream if c.choices]
+        assert "".join(pieces) == stand_in_answer(prompt)
+        assert "Jane" not in server.requests[0].text
+
+    def test_tool_call_arguments_restored(
+        self, oai: openai.OpenAI, server: FakeModelServer
+    ) -> None:
+        tools = [
+            {"type": "function", "function": {"name": "crm", "parameters": {"type": "object"}}}
+        ]
+        c = oai.chat.completions.create(
+            model="gpt-4o-mini", messages=ask("Find jane@roe.example"), tools=tools
+        )  # type: ignore[arg-type]
+        args = json.loads(c.choices[0].message.tool_calls[0].function.arguments)  # type: ignore[index, union-attr]
+        assert args == {"query": "Find jane@roe.example"}
+        assert "jane@roe" not in server.requests[0].text
+
+    def test_raw_and_streaming_response(self, oai: openai.OpenAI) -> None:
+        raw = oai.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=ask("hi"))  # type: ignore[arg-type]
+        stamp = rai.Provenance.from_header(raw.headers["ai-provenance"])
+        assert stamp.use_case == "marketing.copy"
+        with oai.chat.completions.with_streaming_response.create(
+            model="gpt-4o-mini", messages=ask("hi")
+        ) as r:  # type: ignore[arg-type]
+            assert json.loads(r.read())["choices"][0]["message"]["content"] == stand_in_answer("hi")
+
+    def test_sdk_retries_still_work(self, oai: openai.OpenAI, server: FakeModelServer) -> None:
+        server.fail_next(503, retry_after=0)
+        c = oai.chat.completions.create(model="gpt-4o-mini", messages=ask("hi"))  # type: ignore[arg-type]
+        assert c.choices[0].message.content == stand_in_answer("hi")
+        assert len(server.requests) == 2
+
+    def test_non_inference_endpoint_refused(
+        self, oai: openai.OpenAI, server: FakeModelServer
+    ) -> None:
+        with pytest.raises(rai.RedactionFailed, match="not an inference endpoint"):
+            oai.models.list()
+        assert server.requests == []
+
+    def test_responses_api(self, oai: openai.OpenAI, server: FakeModelServer) -> None:
+        """Responses bodies are read and redacted too (the stand-in server answers chat only)."""
+        with pytest.raises(openai.NotFoundError):
+            oai.responses.create(
+                model="gpt-4o-mini", input=f"Summarise for {JANE.name}", instructions="Be brief"
+            )
+        assert server.requests[0].body["input"] == "Summarise for <PERSON_1>"
+
+    async def test_async(self, policy: rai.Policy, server: FakeModelServer) -> None:
+        http = rai.async_http_client(policy, use_case="marketing.copy", subject=JANE, restore=True)
+        async with openai.AsyncOpenAI(
+            base_url=server.base_url, api_key="sk", http_client=http
+        ) as c:
+            done = await c.chat.completions.create(model="gpt-4o-mini", messages=ask("to Jane Roe"))  # type: ignore[arg-type]
+            stream = await c.chat.completions.create(
+                model="gpt-4o-mini", messages=ask("to Jane Roe"), stream=True
+            )  # type: ignore[arg-type]
+            text = "".join([ch.choices[0].delta.content or "" async for ch in stream if ch.choices])
+            with pytest.raises(rai.UseCaseBlocked):
+                await c.chat.completions.create(model="gpt-4o-mini", messages=ask("x"),  # type: ignore[arg-type]
+                                                extra_headers={"X-RAI-Use-Case": "legal.contract"})  # fmt: skip
+        assert done.choices[0].message.content == text == stand_in_answer("to Jane Roe")
+        assert len(server.requests) == 2 and "Jane" not in server.requests[1].text
+
+
+class TestAnthropic:
+    def test_allowed_redacted_restored(
+        self, ant: anthropic.Anthropic, server: FakeModelServer
+    ) -> None:
+        msg = ant.messages.create(model="claude-haiku-4-5", max_tokens=64, system=f"You help {JANE.name}.",
+                                  messages=[{"role": "user", "content": "mail jane@roe.example"}])  # fmt: skip
+        assert msg.content[0].text == stand_in_answer("mail jane@roe.example")  # type: ignore[union-attr]
+        sent = server.requests[0]
+        assert sent.path == "/v1/messages" and sent.body["system"] == "You help <PERSON_1>."
+        assert sent.body["messages"][0]["content"] == "mail <EMAIL_ADDRESS_1>"
+        assert rai.provenance_of(msg) is not None
+
+    def test_refusal_not_retried(self, ant: anthropic.Anthropic, server: FakeModelServer) -> None:
+        t0 = time.perf_counter()
+        with pytest.raises(rai.UseCaseBlocked) as info:
+            ant.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "x"}],
+                                extra_headers={"X-RAI-Use-Case": "surveillance"})  # fmt: skip
+        assert time.perf_counter() - t0 < 0.5 and isinstance(info.value, anthropic.AnthropicError)
+        assert server.requests == []
+
+    def test_stream(self, ant: anthropic.Anthropic, server: FakeModelServer) -> None:
+        server.chunk_size = 4
+        prompt = f"Write to {JANE.name}"
+        with ant.messages.stream(
+            model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": prompt}]
+        ) as s:
+            text = "".join(s.text_stream)
+        assert text == stand_in_answer(prompt) and "Jane" not in server.requests[0].text
+
+    async def test_async(self, policy: rai.Policy, server: FakeModelServer) -> None:
+        http = rai.async_http_client(policy, use_case="marketing.copy", subject=JANE, restore=True)
+        base = server.base_url.removesuffix("/v1")
+        async with anthropic.AsyncAnthropic(base_url=base, api_key="ak", http_client=http) as c:
+            msg = await c.messages.create(model="claude-haiku-4-5", max_tokens=64,
+                                          messages=[{"role": "user", "content": "to Jane Roe"}])  # fmt: skip
+        assert msg.content[0].text == stand_in_answer("to Jane Roe")  # type: ignore[union-attr]
+        assert "Jane" not in server.requests[0].text
+
+
+def test_canary_never_reaches_the_server(policy: rai.Policy, server: FakeModelServer) -> None:
+    record = rai.ClientRecord(name=CANARY, emails=["zyx@canary.example"])
+    http = rai.http_client(policy, use_case="marketing.copy", subject=record)
+    with openai.OpenAI(base_url=server.base_url, api_key="sk", http_client=http) as c:
+        c.chat.completions.create(model="gpt-4o-mini", messages=[  # type: ignore[arg-type]
+            {"role": "system", "content": f"Client: {CANARY}"},
+            {"role": "user", "content": "Mail zyx@canary.example"},
+        ])  # fmt: skip
+    assert CANARY not in server.requests[0].text and "canary.example" not in server.requests[0].text
