@@ -130,6 +130,9 @@ class Provenance(_Frozen):
         return canonical_json(data)
 
     def to_json(self) -> str:
+        cached = _json_of.get(id(self))
+        if cached is not None and cached[0]() is self:
+            return cached[1]
         return canonical_json(self.model_dump(mode="json")).decode("utf-8")
 
     @classmethod
@@ -452,7 +455,7 @@ def sign_stamp(fields: dict[str, Any], signer: Any | None) -> Provenance:
         signature = {"alg": signer.alg, "kid": signer.kid, "value": _b64(value)}
     else:
         signature = {"alg": "none", "kid": None, "value": None}
-    return _built(
+    stamp = _built(
         Provenance,
         {
             **fields,
@@ -461,6 +464,14 @@ def sign_stamp(fields: dict[str, Any], signer: Any | None) -> Provenance:
             "signature": _built(SignatureInfo, signature),
         },
     )
+    # the canonical JSON costs one orjson call now, against a model dump later
+    key = id(stamp)
+    text = canonical_json({**fields, "signature": signature}).decode("utf-8")
+    _json_of[key] = (weakref.ref(stamp, lambda _: _json_of.pop(key, None)), text)
+    return stamp
+
+
+_json_of: dict[int, tuple[weakref.ref[Provenance], str]] = {}
 
 
 def _built(cls: type[_M], values: dict[str, Any]) -> _M:

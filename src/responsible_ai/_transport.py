@@ -21,6 +21,7 @@ retried, never waits for back-off, and `except rai.UseCaseBlocked` catches it di
 from __future__ import annotations
 
 import contextvars
+import copy
 import importlib
 import json
 from collections.abc import AsyncIterator, Iterator
@@ -168,6 +169,23 @@ def _put_back(kind: str, body: dict[str, Any], redacted: list[Any]) -> dict[str,
     return out
 
 
+def _byte_stream(message: Any, body: bytes) -> Any:
+    """A replayable in-memory body stream of the message's own HTTP library."""
+    module = importlib.import_module(type(message).__module__.split(".", 1)[0])
+    return module.ByteStream(body)
+
+
+def _rewrite(response: Any, body: bytes, stamp: Provenance | None) -> Any:
+    """Put the rewritten answer into the (not yet handed out) response, in place."""
+    if body is not response.content:
+        response._content = body
+        response.stream = _byte_stream(response, body)
+        response.headers["content-length"] = str(len(body))
+    if stamp is not None:
+        response.headers[HEADER] = stamp.to_header()
+    return response
+
+
 def _unreadable(what: str) -> RedactionFailed:
     return RedactionFailed(
         f"the governed transport cannot read {what}; the request was not sent",
@@ -191,6 +209,7 @@ class _Governor:
         self.default_use_case = use_case
         self.subject = subject
         self.restore = restore
+        self._routed: dict[tuple[Any, ...], tuple[Provider, str]] = {}
         self.routes: list[tuple[str, str, int | None, str, Provider]] = []
         for p in guard.policy.providers:
             url = urlsplit(p.base_url)
@@ -200,6 +219,15 @@ class _Governor:
         """The approved provider this request goes to: its base URL, its wire format, and
         (when several providers share an address) the one whose allow-list has the model."""
         url = request.url
+        key = (url.scheme, url.host, url.port, url.path, model)
+        hit = self._routed.get(key)
+        if hit is None:
+            hit = self._route(url, model)
+            if len(self._routed) < 1024:
+                self._routed[key] = hit
+        return hit
+
+    def _route(self, url: Any, model: str) -> tuple[Provider, str]:
         host, port, path = url.host, url.port, url.path
         unreadable = None
         candidates: list[tuple[Provider, str]] = []
@@ -265,18 +293,15 @@ class _Governor:
             )  # fmt: skip
         new_body = orjson.dumps(_put_back(kind, body, call.messages))
         call.sent_body = new_body
-        headers = [(k, v) for k, v in request.headers.raw if k.lower() != USE_CASE_HEADER.encode()]
-        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(new_body)).encode()))
-        http = type(request).__module__.split(".", 1)[0]
-        module = importlib.import_module(http)
-        new_request = module.Request(
-            request.method,
-            request.url,
-            headers=headers,
-            content=new_body,
-            extensions=request.extensions,
-        )
+        # a copy of the SDK's request with the redacted body: the SDK keeps its own request
+        # (and its body) for its retries, and no URL is parsed again
+        new_request = copy.copy(request)
+        headers = request.headers.copy()
+        headers.pop(USE_CASE_HEADER, None)
+        headers["content-length"] = str(len(new_body))
+        new_request.headers = headers
+        new_request.stream = _byte_stream(request, new_body)
+        new_request._content = new_body
         return _Exchange(self, call, obs, kind, provider, new_request)
 
 
@@ -315,10 +340,10 @@ class _Exchange:
             response = self.gov.guard.pipeline.finish(self.call, parsed)
         self.obs.succeeded(response, self.call.answer_redacted)
         session = self.call.session
-        if response.restored and session is not None:
-            data = _restore_json(data, session)
         _remember(response.id, response.provenance)
-        return orjson.dumps(data), response.provenance
+        if response.restored and session is not None:
+            return orjson.dumps(_restore_json(data, session)), response.provenance
+        return content, response.provenance  # nothing to restore: the provider's bytes as they are
 
     def failed(self, exc: BaseException) -> None:
         self.obs.failed(exc)
@@ -465,15 +490,8 @@ def _build(http: Any, sync: bool) -> tuple[type, type]:
                     ex.failed(RuntimeError(f"HTTP {response.status_code}"))
                     return response
                 if _is_json(response):
-                    content = response.read()
-                    body, stamp = ex.finish_json(content)
-                    headers = [
-                        (k, v) for k, v in response.headers.raw if k.lower() != b"content-length"
-                    ]
-                    if stamp is not None:
-                        headers.append((HEADER.encode(), stamp.to_header().encode()))
-                    return http.Response(response.status_code, headers=headers, content=body,
-                                         extensions=response.extensions)  # fmt: skip
+                    body, stamp = ex.finish_json(response.read())
+                    return _rewrite(response, body, stamp)
                 return http.Response(response.status_code, headers=response.headers,
                                      stream=Stream(response.stream, _SSERewriter(ex)),
                                      extensions=response.extensions)  # fmt: skip
@@ -498,15 +516,8 @@ def _build(http: Any, sync: bool) -> tuple[type, type]:
                     ex.failed(RuntimeError(f"HTTP {response.status_code}"))
                     return response
                 if _is_json(response):
-                    content = await response.aread()
-                    body, stamp = ex.finish_json(content)
-                    headers = [
-                        (k, v) for k, v in response.headers.raw if k.lower() != b"content-length"
-                    ]
-                    if stamp is not None:
-                        headers.append((HEADER.encode(), stamp.to_header().encode()))
-                    return http.Response(response.status_code, headers=headers, content=body,
-                                         extensions=response.extensions)  # fmt: skip
+                    body, stamp = ex.finish_json(await response.aread())
+                    return _rewrite(response, body, stamp)
                 return http.Response(response.status_code, headers=response.headers,
                                      stream=Stream(response.stream, _SSERewriter(ex)),
                                      extensions=response.extensions)  # fmt: skip
