@@ -51,11 +51,11 @@ def main() -> None:
         "policy": {"id": "bench", "version": "1"}, "providers": [provider],
         "use_cases": {"rules": {"marketing.copy": {"requires_review": True}}},
     })  # fmt: skip
-    plain = openai.OpenAI(base_url=BASE, api_key="sk", max_retries=0,
-                          http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))  # fmt: skip
-    governed_http = rai.http_client(
-        policy, use_case="marketing.copy", inner=httpx2.MockTransport(handler)
+    mock = httpx2.MockTransport(handler)
+    plain = openai.OpenAI(
+        base_url=BASE, api_key="sk", max_retries=0, http_client=httpx2.Client(transport=mock)
     )
+    governed_http = rai.http_client(policy, use_case="marketing.copy", inner=mock)
     governed = openai.OpenAI(base_url=BASE, api_key="sk", max_retries=0, http_client=governed_http)
     messages: Any = [{"role": "user", "content": PROMPT}]
     sides = {
