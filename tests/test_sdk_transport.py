@@ -209,3 +209,48 @@ def test_canary_never_reaches_the_server(policy: rai.Policy, server: FakeModelSe
             {"role": "user", "content": "Mail zyx@canary.example"},
         ])  # fmt: skip
     assert CANARY not in server.requests[0].text and "canary.example" not in server.requests[0].text
+
+
+class TestToolsAndUpstreamCapture:
+    def test_tool_definitions_redacted(self, oai: openai.OpenAI, server: FakeModelServer) -> None:
+        tools = [{"type": "function", "function": {
+            "name": "notify", "description": "Send the note to jane@roe.example",
+            "parameters": {"type": "object", "properties": {"to": {"type": "string", "description": "Jane Roe's address"}}}}}]  # fmt: skip
+        oai.chat.completions.create(model="gpt-4o-mini", messages=ask("go"), tools=tools)  # type: ignore[arg-type]
+        sent = server.requests[0].body["tools"][0]["function"]
+        assert sent["description"] == "Send the note to <EMAIL_ADDRESS_1>"
+        assert sent["parameters"]["properties"]["to"]["description"] == "<PERSON_1>'s address"
+        assert sent["name"] == "notify"
+
+    def test_upstream_capture_warns_or_refuses(
+        self, server: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Content capture above the transport sees unredacted prompts: warn, or refuse."""
+        monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")
+        data = base_policy(server.base_url)
+        with pytest.warns(RuntimeWarning, match="may record prompts before they are redacted"):
+            rai.http_client(rai.Policy.from_dict(data)).close()
+        data["pii"] = {"upstream_capture": "refuse"}
+        with pytest.raises(rai.ConfigurationError, match="upstream_capture is 'refuse'"):
+            rai.http_client(rai.Policy.from_dict(data))
+
+    def test_no_canary_in_any_span_when_capture_is_off(self, policy: rai.Policy, server: FakeModelServer,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+        from responsible_ai.testing import CapturedTelemetry
+
+        monkeypatch.delenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", raising=False)
+        otel = CapturedTelemetry()
+        guard = rai.Guard(policy, telemetry=otel.telemetry)
+        http = rai.http_client(
+            guard, use_case="marketing.copy", subject=rai.ClientRecord(name=CANARY)
+        )
+        tracer = otel.tracer_provider.get_tracer("sdk")
+        with (
+            openai.OpenAI(base_url=server.base_url, api_key="sk", http_client=http) as c,
+            tracer.start_as_current_span("chat gpt-4o-mini (SDK span)") as outer,
+        ):
+            c.chat.completions.create(model="gpt-4o-mini", messages=ask(f"About {CANARY}"))  # type: ignore[arg-type]
+        spans = otel.spans()
+        ours = next(s for s in spans if s.attributes.get("rai.decision"))
+        assert ours.parent.span_id == outer.get_span_context().span_id  # nests under the SDK's span
+        assert CANARY not in json.dumps([dict(s.attributes or {}) for s in spans])

@@ -200,6 +200,7 @@ class PiiSettings(_Model):
     restore: bool = False
     output: Literal["report", "mask", "block"] = "report"
     non_text: Literal["refuse", "pass"] = "refuse"
+    upstream_capture: Literal["warn", "refuse", "allow"] = "warn"
     mask: MaskSettings = Field(default_factory=MaskSettings)
     hash_salt_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = (
         None

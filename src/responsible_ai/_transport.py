@@ -24,17 +24,20 @@ import contextvars
 import copy
 import importlib
 import json
-from collections.abc import AsyncIterator, Iterator
+import os
+import warnings
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from ._errors import ProviderNotApproved, RedactionFailed, ResponsibleAIError
+from ._errors import ConfigurationError, ProviderNotApproved, RedactionFailed, ResponsibleAIError
 from ._guard import Guard
 from ._http import backend as http_backend
 from ._pii import ClientRecord, KnownValues, PIISession
+from ._pii._redactor import _Walker
 from ._pii._stream import StreamRestorer
 from ._pipeline import Call
 from ._policy import Policy, Provider
@@ -256,6 +259,31 @@ class _Governor:
             policy_id=policy.id, policy_version=policy.version,
         )  # fmt: skip
 
+    def _redact_tools(self, call: Call, tools: list[Any]) -> list[Any]:
+        """Tool definitions reach the provider too: every description in them (the tool's,
+        and its parameters' in the JSON schema) is redacted with the call's session."""
+        redactor = self.guard.redactor
+        walker = _Walker(redactor, call.subject, call.session, call.pii_plan)
+
+        def walk(node: Any, path: str) -> Any:
+            if isinstance(node, dict):
+                return {
+                    k: walker.text(v, f"{path}.{k}") if k == "description" and isinstance(v, str)
+                    else walk(v, f"{path}.{k}")
+                    for k, v in node.items()
+                }  # fmt: skip
+            if isinstance(node, list):
+                return [walk(v, f"{path}[{i}]") for i, v in enumerate(node)]
+            return node
+
+        redacted = walk(tools, "tools")
+        redactor._raise_blocked(walker.blocked, call.pii_plan)
+        for r in walker.found:
+            call.redactions[r.finding.entity_type] = (
+                call.redactions.get(r.finding.entity_type, 0) + 1
+            )
+        return redacted  # type: ignore[no-any-return]
+
     def begin(self, request: Any) -> _Exchange:
         """Decide, redact and rebuild the request (raises the SDK-compatible refusal)."""
         try:
@@ -291,7 +319,10 @@ class _Governor:
                 provider=provider.name, model=body["model"], data_class=None, consent=None,
                 params=params, subject=self.subject, session=None, restore=self.restore,
             )  # fmt: skip
-        new_body = orjson.dumps(_put_back(kind, body, call.messages))
+        out = _put_back(kind, body, call.messages)
+        if isinstance(body.get("tools"), list):
+            out["tools"] = self._redact_tools(call, body["tools"])
+        new_body = orjson.dumps(out)
         call.sent_body = new_body
         # a copy of the SDK's request with the redacted body: the SDK keeps its own request
         # (and its body) for its retries, and no URL is parsed again
@@ -528,6 +559,36 @@ def _build(http: Any, sync: bool) -> tuple[type, type]:
     return Transport, Stream
 
 
+UPSTREAM_CAPTURE_ENVS = (
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",  # opentelemetry-instrumentation-openai-v2
+)
+
+
+def upstream_capture_on(env: Mapping[str, str] | None = None) -> list[str]:
+    """The settings by which telemetry *above* the transport (an SDK's own spans, an
+    instrumentor) would record prompts before they are redacted."""
+    source = env if env is not None else os.environ
+    off = ("", "0", "false", "no", "off", "no_content")
+    return [
+        name for name in UPSTREAM_CAPTURE_ENVS if source.get(name, "").strip().lower() not in off
+    ]
+
+
+def _check_upstream(guard: Guard) -> None:
+    found = upstream_capture_on()
+    if not found:
+        return
+    mode = guard.policy.pii.upstream_capture
+    message = (
+        f"{', '.join(found)} is on: telemetry above the governed transport (the SDK's own "
+        "spans or an instrumentor) may record prompts before they are redacted"
+    )
+    if mode == "refuse":
+        raise ConfigurationError(f"{message}; the policy's pii.upstream_capture is 'refuse'")
+    if mode == "warn":
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
 def _governor(
     policy: Policy | Guard,
     use_case: str | None,
@@ -536,6 +597,7 @@ def _governor(
     **guard_kw: Any,
 ) -> _Governor:
     guard = policy if isinstance(policy, Guard) else Guard(policy, **guard_kw)
+    _check_upstream(guard)
     return _Governor(guard, use_case=use_case, subject=subject, restore=restore)
 
 
