@@ -254,3 +254,19 @@ class TestToolsAndUpstreamCapture:
         ours = next(s for s in spans if s.attributes.get("rai.decision"))
         assert ours.parent.span_id == outer.get_span_context().span_id  # nests under the SDK's span
         assert CANARY not in json.dumps([dict(s.attributes or {}) for s in spans])
+
+
+def test_stream_closed_early_ends_its_span(policy: rai.Policy, server: FakeModelServer) -> None:
+    from responsible_ai.testing import CapturedTelemetry
+
+    otel = CapturedTelemetry()
+    http = rai.http_client(rai.Guard(policy, telemetry=otel.telemetry), use_case="marketing.copy")
+    server.chunk_size = 2
+    with openai.OpenAI(base_url=server.base_url, api_key="sk", http_client=http) as c:
+        stream = c.chat.completions.create(
+            model="gpt-4o-mini", messages=ask("a long enough prompt"), stream=True
+        )  # type: ignore[arg-type]
+        next(iter(stream))
+        stream.close()
+    [span] = otel.spans()
+    assert span.attributes["error.type"] == "StreamClosed"

@@ -428,6 +428,14 @@ class _SSERewriter:
         head = f"event: {event.event}\n" if event.event and event.event != "message" else ""
         return f"{head}data: {data}\n\n".encode()
 
+    def abandon(self) -> None:
+        """The caller closed the stream before its end: the span ends, nothing is stamped."""
+        if not self.finished:
+            self.finished = True
+            from ._guard import StreamClosed
+
+            self.ex.failed(StreamClosed())
+
     def close(self) -> None:
         if self.finished:
             return
@@ -476,6 +484,7 @@ class _SyncStream:
         self.rewriter.close()
 
     def close(self) -> None:
+        self.rewriter.abandon()
         if hasattr(self.inner, "close"):
             self.inner.close()
 
@@ -493,6 +502,7 @@ class _AsyncStream:
         self.rewriter.close()
 
     async def aclose(self) -> None:
+        self.rewriter.abandon()
         if hasattr(self.inner, "aclose"):
             await self.inner.aclose()
 
