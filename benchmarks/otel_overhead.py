@@ -20,15 +20,12 @@ Goal (issue 6): governance costs less per call than that instrumentation alone.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx2
 import openai
-from _workload import BASE, PROMPT, RESPONSE
+from _workload import BASE, PROMPT, RESPONSE, measure
 from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
@@ -39,22 +36,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import NoOpTracerProvider
 
 import responsible_ai as rai
-
-
-def measure(fn: Callable[[], Any], n: int) -> list[float]:
-    """Per-call times with the cyclic GC paused, as `timeit` does: a collection landing in
-    one side's batch would otherwise bill it for the other side's garbage."""
-    out = []
-    gc.collect()
-    gc.disable()
-    try:
-        for _ in range(n):
-            t0 = time.perf_counter_ns()
-            fn()
-            out.append((time.perf_counter_ns() - t0) / 1000)
-    finally:
-        gc.enable()
-    return out
 
 
 def main() -> None:

@@ -9,31 +9,14 @@ Goal (issue 7): the governed SDK call costs <= 1.3x the bare SDK call.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx2
 import openai
-from _workload import BASE, PROMPT, RESPONSE
+from _workload import BASE, PROMPT, RESPONSE, measure
 
 import responsible_ai as rai
-
-
-def measure(fn: Callable[[], Any], n: int) -> list[float]:
-    out = []
-    gc.collect()
-    gc.disable()
-    try:
-        for _ in range(n):
-            t0 = time.perf_counter_ns()
-            fn()
-            out.append((time.perf_counter_ns() - t0) / 1000)
-    finally:
-        gc.enable()
-    return out
 
 
 def main() -> None:

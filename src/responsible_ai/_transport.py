@@ -624,10 +624,7 @@ def http_client(
     """A `Client` whose transport governs every request an official SDK sends through it:
     httpx2 by default (what openai >= 3 and anthropic >= 2 take), httpx with
     ``backend="httpx"`` (for their previous majors)."""
-    http = http_backend(backend or "auto")
-    Transport, _ = _build(http, sync=True)
-    gov = _governor(policy, use_case, subject, restore)
-    return http.Client(transport=Transport(gov, inner or http.HTTPTransport()), **client_kw)
+    return _client(True, policy, use_case, subject, restore, backend, inner, client_kw)
 
 
 def async_http_client(
@@ -641,9 +638,22 @@ def async_http_client(
     **client_kw: Any,
 ) -> Any:
     """`http_client` for async SDK clients (`openai.AsyncOpenAI`, `anthropic.AsyncAnthropic`)."""
+    return _client(False, policy, use_case, subject, restore, backend, inner, client_kw)
+
+
+def _client(
+    sync: bool,
+    policy: Policy | Guard,
+    use_case: str | None,
+    subject: ClientRecord | KnownValues | None,
+    restore: bool | None,
+    backend: str | None,
+    inner: Any | None,
+    client_kw: dict[str, Any],
+) -> Any:
     http = http_backend(backend or "auto")
-    Transport, _ = _build(http, sync=False)
+    Transport, _ = _build(http, sync=sync)
     gov = _governor(policy, use_case, subject, restore)
-    return http.AsyncClient(
-        transport=Transport(gov, inner or http.AsyncHTTPTransport()), **client_kw
-    )
+    network = inner or (http.HTTPTransport() if sync else http.AsyncHTTPTransport())
+    client_cls = http.Client if sync else http.AsyncClient
+    return client_cls(transport=Transport(gov, network), **client_kw)
