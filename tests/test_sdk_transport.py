@@ -1,9 +1,12 @@
 """The official openai and anthropic SDKs governed through `rai.http_client()`, talking to
-real HTTP servers on 127.0.0.1 (current majors: openai >= 3, anthropic >= 2, on httpx2)."""
+real HTTP servers on 127.0.0.1. The main run uses the current majors (openai >= 3,
+anthropic >= 2, on httpx2); a second run (scripts/test, RAI_SDK_BACKEND=httpx) uses the
+previous, httpx-based majors."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 
@@ -19,6 +22,7 @@ from .conftest import base_policy
 pytestmark = pytest.mark.http
 
 JANE = rai.ClientRecord(name="Jane Roe", emails=["jane@roe.example"])
+BACKEND = os.environ.get("RAI_SDK_BACKEND", "httpx2")  # what the installed SDK majors take
 CANARY = "Zyx Canarius"
 
 
@@ -29,7 +33,9 @@ def policy(server: FakeModelServer) -> rai.Policy:
 
 @pytest.fixture
 def oai(policy: rai.Policy, server: FakeModelServer) -> Iterator[openai.OpenAI]:
-    http = rai.http_client(policy, use_case="marketing.copy", subject=JANE, restore=True)
+    http = rai.http_client(
+        backend=BACKEND, policy=policy, use_case="marketing.copy", subject=JANE, restore=True
+    )
     with openai.OpenAI(
         base_url=server.base_url, api_key="sk-test", http_client=http, max_retries=2
     ) as c:
@@ -38,7 +44,9 @@ def oai(policy: rai.Policy, server: FakeModelServer) -> Iterator[openai.OpenAI]:
 
 @pytest.fixture
 def ant(policy: rai.Policy, server: FakeModelServer) -> Iterator[anthropic.Anthropic]:
-    http = rai.http_client(policy, use_case="marketing.copy", subject=JANE, restore=True)
+    http = rai.http_client(
+        backend=BACKEND, policy=policy, use_case="marketing.copy", subject=JANE, restore=True
+    )
     base = server.base_url.removesuffix("/v1")
     with anthropic.Anthropic(
         base_url=base, api_key="ak-test", http_client=http, max_retries=2
@@ -80,7 +88,9 @@ class TestOpenAI:
         self, policy: rai.Policy, server: FakeModelServer
     ) -> None:
         with openai.OpenAI(
-            base_url=server.base_url, api_key="sk", http_client=rai.http_client(policy)
+            base_url=server.base_url,
+            api_key="sk",
+            http_client=rai.http_client(backend=BACKEND, policy=policy),
         ) as c:
             with pytest.raises(rai.UseCaseBlocked):  # no use case: the policy's default (deny)
                 c.chat.completions.create(model="gpt-4o-mini", messages=ask("x"))  # type: ignore[arg-type]
@@ -145,7 +155,9 @@ class TestOpenAI:
         assert server.requests[0].body["input"] == "Summarise for <PERSON_1>"
 
     async def test_async(self, policy: rai.Policy, server: FakeModelServer) -> None:
-        http = rai.async_http_client(policy, use_case="marketing.copy", subject=JANE, restore=True)
+        http = rai.async_http_client(
+            backend=BACKEND, policy=policy, use_case="marketing.copy", subject=JANE, restore=True
+        )
         async with openai.AsyncOpenAI(
             base_url=server.base_url, api_key="sk", http_client=http
         ) as c:
@@ -191,7 +203,9 @@ class TestAnthropic:
         assert text == stand_in_answer(prompt) and "Jane" not in server.requests[0].text
 
     async def test_async(self, policy: rai.Policy, server: FakeModelServer) -> None:
-        http = rai.async_http_client(policy, use_case="marketing.copy", subject=JANE, restore=True)
+        http = rai.async_http_client(
+            backend=BACKEND, policy=policy, use_case="marketing.copy", subject=JANE, restore=True
+        )
         base = server.base_url.removesuffix("/v1")
         async with anthropic.AsyncAnthropic(base_url=base, api_key="ak", http_client=http) as c:
             msg = await c.messages.create(model="claude-haiku-4-5", max_tokens=64,
@@ -202,7 +216,9 @@ class TestAnthropic:
 
 def test_canary_never_reaches_the_server(policy: rai.Policy, server: FakeModelServer) -> None:
     record = rai.ClientRecord(name=CANARY, emails=["zyx@canary.example"])
-    http = rai.http_client(policy, use_case="marketing.copy", subject=record)
+    http = rai.http_client(
+        backend=BACKEND, policy=policy, use_case="marketing.copy", subject=record
+    )
     with openai.OpenAI(base_url=server.base_url, api_key="sk", http_client=http) as c:
         c.chat.completions.create(model="gpt-4o-mini", messages=[  # type: ignore[arg-type]
             {"role": "system", "content": f"Client: {CANARY}"},
@@ -229,10 +245,10 @@ class TestToolsAndUpstreamCapture:
         monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")
         data = base_policy(server.base_url)
         with pytest.warns(RuntimeWarning, match="may record prompts before they are redacted"):
-            rai.http_client(rai.Policy.from_dict(data)).close()
+            rai.http_client(backend=BACKEND, policy=rai.Policy.from_dict(data)).close()
         data["pii"] = {"upstream_capture": "refuse"}
         with pytest.raises(rai.ConfigurationError, match="upstream_capture is 'refuse'"):
-            rai.http_client(rai.Policy.from_dict(data))
+            rai.http_client(backend=BACKEND, policy=rai.Policy.from_dict(data))
 
     def test_no_canary_in_any_span_when_capture_is_off(self, policy: rai.Policy, server: FakeModelServer,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
@@ -242,7 +258,10 @@ class TestToolsAndUpstreamCapture:
         otel = CapturedTelemetry()
         guard = rai.Guard(policy, telemetry=otel.telemetry)
         http = rai.http_client(
-            guard, use_case="marketing.copy", subject=rai.ClientRecord(name=CANARY)
+            backend=BACKEND,
+            policy=guard,
+            use_case="marketing.copy",
+            subject=rai.ClientRecord(name=CANARY),
         )
         tracer = otel.tracer_provider.get_tracer("sdk")
         with (
@@ -260,7 +279,11 @@ def test_stream_closed_early_ends_its_span(policy: rai.Policy, server: FakeModel
     from responsible_ai.testing import CapturedTelemetry
 
     otel = CapturedTelemetry()
-    http = rai.http_client(rai.Guard(policy, telemetry=otel.telemetry), use_case="marketing.copy")
+    http = rai.http_client(
+        backend=BACKEND,
+        policy=rai.Guard(policy, telemetry=otel.telemetry),
+        use_case="marketing.copy",
+    )
     server.chunk_size = 2
     with openai.OpenAI(base_url=server.base_url, api_key="sk", http_client=http) as c:
         stream = c.chat.completions.create(
