@@ -249,6 +249,14 @@ class TestToolsAndUpstreamCapture:
         data["pii"] = {"upstream_capture": "refuse"}
         with pytest.raises(rai.ConfigurationError, match="upstream_capture is 'refuse'"):
             rai.http_client(backend=BACKEND, policy=rai.Policy.from_dict(data))
+        monkeypatch.delenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT")
+        monkeypatch.setenv("ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE", "content")
+        with pytest.raises(
+            rai.ConfigurationError, match="ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE"
+        ):
+            rai.http_client(backend=BACKEND, policy=rai.Policy.from_dict(data))
+        monkeypatch.setenv("ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE", "metadata")
+        rai.http_client(backend=BACKEND, policy=rai.Policy.from_dict(data)).close()
 
     def test_no_canary_in_any_span_when_capture_is_off(self, policy: rai.Policy, server: FakeModelServer,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip

@@ -26,7 +26,7 @@ import importlib
 import json
 import os
 import warnings
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -569,19 +569,23 @@ def _build(http: Any, sync: bool) -> tuple[type, type]:
     return Transport, Stream
 
 
-UPSTREAM_CAPTURE_ENVS = (
-    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",  # opentelemetry-instrumentation-openai-v2
-)
+_OFF = ("", "0", "false", "no", "off", "no_content")
+UPSTREAM_CAPTURE_ENVS: dict[str, Callable[[str], bool]] = {
+    # opentelemetry-instrumentation-openai-v2 (and other GenAI instrumentors)
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": lambda v: v not in _OFF,
+    # anthropic >= 2's own spans
+    "ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE": lambda v: v == "content",
+}
 
 
 def upstream_capture_on(env: Mapping[str, str] | None = None) -> list[str]:
     """The settings by which telemetry *above* the transport (an SDK's own spans, an
     instrumentor) would record prompts before they are redacted."""
     source = env if env is not None else os.environ
-    off = ("", "0", "false", "no", "off", "no_content")
     return [
-        name for name in UPSTREAM_CAPTURE_ENVS if source.get(name, "").strip().lower() not in off
-    ]
+        name for name, on in UPSTREAM_CAPTURE_ENVS.items()
+        if on(source.get(name, "").strip().lower())
+    ]  # fmt: skip
 
 
 def _check_upstream(guard: Guard) -> None:
