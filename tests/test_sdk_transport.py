@@ -301,3 +301,47 @@ def test_stream_closed_early_ends_its_span(policy: rai.Policy, server: FakeModel
         stream.close()
     [span] = otel.spans()
     assert span.attributes["error.type"] == "StreamClosed"
+
+
+class TestStreamedOutputPolicy:
+    @pytest.fixture
+    def masked_policy(self, server: FakeModelServer) -> rai.Policy:
+        data = base_policy(server.base_url)
+        data["pii"] = {"output": "mask"}
+        return rai.Policy.from_dict(data)
+
+    def test_openai_stream_masks_model_pii(
+        self, masked_policy: rai.Policy, server: FakeModelServer
+    ) -> None:
+        """PII the model writes is masked in the stream itself (bounded look-behind), and
+        the held-back tail arrives before the finish chunk."""
+        server.chunk_size = 5
+        words = "word " * 80
+        server.reply_next(f"{words}Card 4111 1111 1111 1111 here. {words}end.")
+        http = rai.http_client(backend=BACKEND, policy=masked_policy, use_case="marketing.copy")
+        with openai.OpenAI(base_url=server.base_url, api_key="sk", http_client=http) as c:
+            stream = c.chat.completions.create(model="gpt-4o-mini", messages=ask("go"), stream=True)  # type: ignore[arg-type]
+            text = "".join(ch.choices[0].delta.content or "" for ch in stream if ch.choices)
+        assert "4111" not in text and "*******************" in text
+        assert text.endswith("end.") and len(text) == len(
+            f"{words}Card 4111 1111 1111 1111 here. {words}end."
+        )
+
+    def test_anthropic_stream_blocks_model_pii(self, server: FakeModelServer) -> None:
+        data = base_policy(server.base_url)
+        data["pii"] = {"output": "block"}
+        server.chunk_size = 4
+        server.reply_next("His SSN is 536-22-1234, as you asked.")
+        http = rai.http_client(
+            backend=BACKEND, policy=rai.Policy.from_dict(data), use_case="marketing.copy"
+        )
+        base = server.base_url.removesuffix("/v1")
+        with (
+            anthropic.Anthropic(base_url=base, api_key="ak", http_client=http) as c,
+            pytest.raises(rai.PIIBlocked),c.messages.stream(
+            model="claude-haiku-4-5",
+            max_tokens=64,
+            messages=[{"role": "user", "content": "go"}],
+        ) as s
+        ):
+            "".join(s.text_stream)

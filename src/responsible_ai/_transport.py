@@ -38,7 +38,6 @@ from ._guard import Guard
 from ._http import backend as http_backend
 from ._pii import ClientRecord, KnownValues, PIISession
 from ._pii._redactor import _Walker
-from ._pii._stream import StreamRestorer
 from ._pipeline import Call
 from ._policy import Policy, Provider
 from ._provenance import HEADER, Provenance
@@ -392,8 +391,10 @@ def _restore_json(data: Any, session: PIISession) -> Any:
 
 
 class _SSERewriter:
-    """Rewrites an SSE answer as it streams: placeholders restored in text deltas (split
-    placeholders held back), the answer folded for the stamp at the end."""
+    """Rewrites an SSE answer as it streams, through the same chunk filters as a `Guard`
+    stream: PII the model writes reported, masked or refused (bounded look-behind), and
+    placeholders restored even when split across events. Held-back text is emitted in a
+    delta event inserted just before the event that closes the text."""
 
     def __init__(self, ex: _Exchange) -> None:
         self.ex = ex
@@ -401,32 +402,61 @@ class _SSERewriter:
         self.folder = wire_for("anthropic" if ex.kind == "messages" else "openai").folder(
             ex.provider.name
         )
-        session = ex.call.session
-        restore = bool(ex.call.pii_plan.restore if ex.call.restore is None else ex.call.restore)
-        self.restorer = StreamRestorer(session) if (restore and session is not None) else None
-        self.raw: list[str] = []  # the deltas as the provider sent them (before restore)
+        self.filter = ex.gov.guard.pipeline.chunk_filter(ex.call)
+        self.emitted: list[str] = []
+        self.text_index: int | None = None  # Anthropic: the content block holding the text
+        self.flushed = False
         self.finished = False
 
     def feed(self, chunk: bytes) -> bytes:
-        out: list[bytes] = []
-        for event in self.decoder.feed(chunk):
-            out.append(self._event(event))
-        return b"".join(out)
+        return b"".join(self._event(event) for event in self.decoder.feed(chunk))
 
     def _event(self, event: Any) -> bytes:
         data = event.data
-        if data != "[DONE]" and self.ex.kind != "responses":
+        prefix = b""
+        if self.ex.kind == "responses":
+            pass  # Responses events go through unchanged (their restore is not built yet)
+        elif data == "[DONE]":
+            prefix = self._flush_before(event)
+            self.folder.feed(event)
+        else:
+            parsed = json.loads(data)
+            prefix = self._flush_before(event, parsed)
             delta = self.folder.feed(event)
             if delta:
                 self.ex.obs.first_chunk()
-                self.raw.append(delta)
-                restored = self.restorer.feed(delta) if self.restorer else delta
-                if restored != delta:
-                    data = _replace_delta(self.ex.kind, data, restored)
-        elif data == "[DONE]":
-            self.folder.feed(event)
+                if self.ex.kind == "messages":
+                    self.text_index = parsed.get("index", 0)
+                out = self.filter.feed(delta) if self.filter is not None else delta
+                self.emitted.append(out)
+                if out != delta:
+                    data = _replace_delta(self.ex.kind, parsed, out)
         head = f"event: {event.event}\n" if event.event and event.event != "message" else ""
-        return f"{head}data: {data}\n\n".encode()
+        return prefix + f"{head}data: {data}\n\n".encode()
+
+    def _flush_before(self, event: Any, parsed: dict[str, Any] | None = None) -> bytes:
+        """Before the event that closes the text, emit what the filters still hold."""
+        if self.flushed or self.filter is None:
+            return b""
+        if parsed is None:  # [DONE]
+            closing = True
+        elif self.ex.kind == "chat":
+            closing = any(c.get("finish_reason") for c in parsed.get("choices") or ())
+        else:
+            closing = parsed.get("type") == "content_block_stop" and parsed.get("index") == self.text_index
+        if not closing:
+            return b""
+        self.flushed = True
+        tail = self.filter.flush()
+        self.emitted.append(tail)
+        if not tail:
+            return b""
+        if self.ex.kind == "chat":
+            base = {k: v for k, v in (parsed or {}).items() if k != "choices" and k != "usage"}
+            synthetic: dict[str, Any] = {**base, "choices": [{"index": 0, "delta": {"content": tail}, "finish_reason": None}]}
+            return f"data: {json.dumps(synthetic, ensure_ascii=False)}\n\n".encode()
+        synthetic = {"type": "content_block_delta", "index": self.text_index or 0, "delta": {"type": "text_delta", "text": tail}}
+        return f"event: content_block_delta\ndata: {json.dumps(synthetic, ensure_ascii=False)}\n\n".encode()
 
     def abandon(self) -> None:
         """The caller closed the stream before its end: the span ends, nothing is stamped."""
@@ -444,16 +474,17 @@ class _SSERewriter:
         if not self.folder.done and parsed.finish_reason is None:
             self.ex.failed(RuntimeError("stream ended early"))
             return
-        parsed.text = "".join(self.raw)
-        self.ex.call.stream = False  # the whole answer: scanned, restored and stamped at once
+        if not self.flushed and self.filter is not None:
+            self.emitted.append(self.filter.flush())
+        if self.filter is not None:
+            parsed.text = "".join(self.emitted)  # what the caller received
         with self.ex.obs.active():
             response = self.ex.gov.guard.pipeline.finish(self.ex.call, parsed)
         self.ex.obs.succeeded(response, self.ex.call.answer_redacted)
         _remember(response.id, response.provenance)
 
 
-def _replace_delta(kind: str, data: str, text: str) -> str:
-    event = json.loads(data)
+def _replace_delta(kind: str, event: dict[str, Any], text: str) -> str:
     if kind == "chat":
         for choice in event.get("choices") or ():
             if (choice.get("delta") or {}).get("content") is not None:
