@@ -147,12 +147,18 @@ class TestOpenAI:
         assert server.requests == []
 
     def test_responses_api(self, oai: openai.OpenAI, server: FakeModelServer) -> None:
-        """Responses bodies are read and redacted too (the stand-in server answers chat only)."""
-        with pytest.raises(openai.NotFoundError):
-            oai.responses.create(
-                model="gpt-4o-mini", input=f"Summarise for {JANE.name}", instructions="Be brief"
-            )
+        """Responses bodies are read, redacted and restored, streamed or not."""
+        prompt = f"Summarise for {JANE.name}"
+        r = oai.responses.create(model="gpt-4o-mini", input=prompt, instructions="Be brief")
         assert server.requests[0].body["input"] == "Summarise for <PERSON_1>"
+        assert r.output_text == stand_in_answer(prompt) and rai.provenance_of(r) is not None
+        server.chunk_size = 3
+        stream = oai.responses.create(model="gpt-4o-mini", input=prompt, stream=True)
+        events = list(stream)
+        deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+        done = next(e for e in events if e.type == "response.output_text.done")
+        assert deltas == done.text == stand_in_answer(prompt)
+        assert "Jane" not in server.requests[1].text
 
     async def test_async(self, policy: rai.Policy, server: FakeModelServer) -> None:
         http = rai.async_http_client(
@@ -338,10 +344,11 @@ class TestStreamedOutputPolicy:
         base = server.base_url.removesuffix("/v1")
         with (
             anthropic.Anthropic(base_url=base, api_key="ak", http_client=http) as c,
-            pytest.raises(rai.PIIBlocked),c.messages.stream(
-            model="claude-haiku-4-5",
-            max_tokens=64,
-            messages=[{"role": "user", "content": "go"}],
-        ) as s
+            pytest.raises(rai.PIIBlocked),
+            c.messages.stream(
+                model="claude-haiku-4-5",
+                max_tokens=64,
+                messages=[{"role": "user", "content": "go"}],
+            ) as s,
         ):
             "".join(s.text_stream)

@@ -399,8 +399,12 @@ class _SSERewriter:
     def __init__(self, ex: _Exchange) -> None:
         self.ex = ex
         self.decoder = SSEDecoder()
-        self.folder = wire_for("anthropic" if ex.kind == "messages" else "openai").folder(
-            ex.provider.name
+        self.folder: Any = (
+            _ResponsesFolder()
+            if ex.kind == "responses"
+            else wire_for("anthropic" if ex.kind == "messages" else "openai").folder(
+                ex.provider.name
+            )
         )
         self.filter = ex.gov.guard.pipeline.chunk_filter(ex.call)
         self.emitted: list[str] = []
@@ -414,9 +418,7 @@ class _SSERewriter:
     def _event(self, event: Any) -> bytes:
         data = event.data
         prefix = b""
-        if self.ex.kind == "responses":
-            pass  # Responses events go through unchanged (their restore is not built yet)
-        elif data == "[DONE]":
+        if data == "[DONE]":
             prefix = self._flush_before(event)
             self.folder.feed(event)
         else:
@@ -431,6 +433,8 @@ class _SSERewriter:
                 self.emitted.append(out)
                 if out != delta:
                     data = _replace_delta(self.ex.kind, parsed, out)
+            elif self.ex.kind == "responses" and self.filter is not None:
+                data = self._responses_final(parsed, data)
         head = f"event: {event.event}\n" if event.event and event.event != "message" else ""
         return prefix + f"{head}data: {data}\n\n".encode()
 
@@ -440,10 +444,15 @@ class _SSERewriter:
             return b""
         if parsed is None:  # [DONE]
             closing = True
+        elif self.ex.kind == "responses":
+            closing = parsed.get("type") in ("response.output_text.done", "response.completed")
         elif self.ex.kind == "chat":
             closing = any(c.get("finish_reason") for c in parsed.get("choices") or ())
         else:
-            closing = parsed.get("type") == "content_block_stop" and parsed.get("index") == self.text_index
+            closing = (
+                parsed.get("type") == "content_block_stop"
+                and parsed.get("index") == self.text_index
+            )
         if not closing:
             return b""
         self.flushed = True
@@ -453,10 +462,44 @@ class _SSERewriter:
             return b""
         if self.ex.kind == "chat":
             base = {k: v for k, v in (parsed or {}).items() if k != "choices" and k != "usage"}
-            synthetic: dict[str, Any] = {**base, "choices": [{"index": 0, "delta": {"content": tail}, "finish_reason": None}]}
+            synthetic: dict[str, Any] = {
+                **base,
+                "choices": [{"index": 0, "delta": {"content": tail}, "finish_reason": None}],
+            }
             return f"data: {json.dumps(synthetic, ensure_ascii=False)}\n\n".encode()
-        synthetic = {"type": "content_block_delta", "index": self.text_index or 0, "delta": {"type": "text_delta", "text": tail}}
+        if self.ex.kind == "responses":
+            keys = ("item_id", "output_index", "content_index", "sequence_number")
+            synthetic = {
+                "type": "response.output_text.delta",
+                **{k: parsed.get(k) for k in keys if parsed and k in parsed},
+                "delta": tail,
+            }
+            return f"event: response.output_text.delta\ndata: {json.dumps(synthetic, ensure_ascii=False)}\n\n".encode()
+        synthetic = {
+            "type": "content_block_delta",
+            "index": self.text_index or 0,
+            "delta": {"type": "text_delta", "text": tail},
+        }
         return f"event: content_block_delta\ndata: {json.dumps(synthetic, ensure_ascii=False)}\n\n".encode()
+
+    def _responses_final(self, event: dict[str, Any], data: str) -> str:
+        """The Responses events that repeat the whole text carry the text as emitted."""
+        text = "".join(self.emitted)
+        kind = event.get("type")
+        if kind == "response.output_text.done":
+            event["text"] = text
+        elif kind == "response.completed":
+            parts = [
+                part for item in (event.get("response") or {}).get("output") or ()
+                if isinstance(item, dict) and item.get("type") == "message"
+                for part in item.get("content") or () if isinstance(part, dict) and part.get("type") == "output_text"
+            ]  # fmt: skip
+            if len(parts) != 1:
+                return data
+            parts[0]["text"] = text
+        else:
+            return data
+        return json.dumps(event, ensure_ascii=False)
 
     def abandon(self) -> None:
         """The caller closed the stream before its end: the span ends, nothing is stamped."""
@@ -484,7 +527,40 @@ class _SSERewriter:
         _remember(response.id, response.provenance)
 
 
+class _ResponsesFolder:
+    """Folds OpenAI Responses stream events (output_text deltas, the completed response)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.done = False
+        self.final: dict[str, Any] = {}
+
+    def feed(self, event: Any) -> str | None:
+        data = json.loads(event.data)
+        kind = data.get("type", event.event)
+        if kind == "response.output_text.delta":
+            delta = data.get("delta") or ""
+            self.parts.append(delta)
+            return delta or None
+        if kind in ("response.completed", "response.incomplete", "response.failed"):
+            self.done = kind == "response.completed"
+            self.final = data.get("response") or {}
+        return None
+
+    def result(self) -> Any:
+        from ._providers import Parsed
+        from ._types import Usage
+
+        u = self.final.get("usage") or {}
+        status = self.final.get("status")
+        return Parsed("".join(self.parts), self.final.get("model"), self.final.get("id"),
+                      Usage(u.get("input_tokens"), u.get("output_tokens")), status if self.done else None)  # fmt: skip
+
+
 def _replace_delta(kind: str, event: dict[str, Any], text: str) -> str:
+    if kind == "responses":
+        event["delta"] = text
+        return json.dumps(event, ensure_ascii=False)
     if kind == "chat":
         for choice in event.get("choices") or ():
             if (choice.get("delta") or {}).get("content") is not None:

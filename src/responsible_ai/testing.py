@@ -134,6 +134,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._openai(body)
         elif self.path == f"{prefix}/messages":
             self._anthropic(body)
+        elif self.path == f"{prefix}/responses":
+            self._responses(body)
         else:
             self._json(404, {"error": {"type": "not_found", "message": "unknown path"}})
 
@@ -274,6 +276,43 @@ class _Handler(BaseHTTPRequestHandler):
             ),
             ("message_stop", {"type": "message_stop"}),
         ]
+        self._sse(events)
+
+    def _responses(self, body: dict[str, Any]) -> None:
+        """The OpenAI Responses API: `input` (text or items) in, one output_text out."""
+        owner = self.server.owner
+        model = owner.served_model(body["model"])
+        raw = body.get("input")
+        prompt = raw if isinstance(raw, str) else _last_user_text(raw)
+        answer = owner.answer(prompt)
+        rid, mid = owner._id("resp"), owner._id("msg")
+        usage = {"input_tokens": len(prompt.split()), "output_tokens": len(answer.split()),
+                 "total_tokens": len(prompt.split()) + len(answer.split())}  # fmt: skip
+
+        def response(status: str, text: str | None) -> dict[str, Any]:
+            output = [] if text is None else [{
+                "type": "message", "id": mid, "status": "completed", "role": "assistant",
+                "content": [{"type": "output_text", "text": text, "annotations": []}]}]  # fmt: skip
+            return {"id": rid, "object": "response", "created_at": int(time.time()), "status": status,
+                    "model": model, "output": output, "usage": usage if text is not None else None,
+                    "parallel_tool_calls": True, "tool_choice": "auto", "tools": []}  # fmt: skip
+
+        if not body.get("stream"):
+            self._json(200, response("completed", answer))
+            return
+        seq = iter(range(1_000_000))
+        part = {"item_id": mid, "output_index": 0, "content_index": 0}
+        events: list[tuple[str | None, Any]] = [
+            ("response.created", {"type": "response.created", "response": response("in_progress", None), "sequence_number": next(seq)}),
+        ]  # fmt: skip
+        events += [
+            ("response.output_text.delta", {"type": "response.output_text.delta", **part, "delta": piece, "sequence_number": next(seq)})
+            for piece in owner.chunks(answer)
+        ]  # fmt: skip
+        events += [
+            ("response.output_text.done", {"type": "response.output_text.done", **part, "text": answer, "sequence_number": next(seq)}),
+            ("response.completed", {"type": "response.completed", "response": response("completed", answer), "sequence_number": next(seq)}),
+        ]  # fmt: skip
         self._sse(events)
 
     # -------------------------------------------------------------- writing
