@@ -9,6 +9,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import anthropic
 import openai
@@ -352,3 +353,42 @@ class TestStreamedOutputPolicy:
             ) as s,
         ):
             "".join(s.text_stream)
+
+
+def test_nests_under_anthropics_own_span_and_no_canary(
+    policy: rai.Policy, server: FakeModelServer
+) -> None:
+    """anthropic >= 2 emits its own GenAI span above the transport; ours nests under it, and
+    with its content mode off no client value reaches either span."""
+    from responsible_ai.testing import CapturedTelemetry
+
+    if BACKEND != "httpx2":
+        pytest.skip("the previous anthropic major has no spans of its own")
+    otel = CapturedTelemetry()
+    http = rai.http_client(backend=BACKEND, policy=rai.Guard(policy, telemetry=otel.telemetry),
+                           use_case="marketing.copy", subject=rai.ClientRecord(name=CANARY))  # fmt: skip
+    base = server.base_url.removesuffix("/v1")
+    options: Any = {"tracer_provider": otel.tracer_provider, "traces": True}
+    with anthropic.Anthropic(
+        base_url=base, api_key="ak", http_client=http, open_telemetry=options
+    ) as c:
+        c.messages.create(
+            model="claude-haiku-4-5",
+            max_tokens=32,
+            messages=[{"role": "user", "content": f"About {CANARY}"}],
+        )
+    spans = otel.spans()
+    ours = next(s for s in spans if s.attributes.get("rai.decision"))
+    theirs = [s for s in spans if s is not ours]
+    assert theirs and ours.parent is not None
+    assert ours.parent.span_id in {s.context.span_id for s in theirs}
+    assert CANARY not in json.dumps([dict(s.attributes or {}) for s in spans])
+
+
+def test_sdk_timeouts_apply(oai: openai.OpenAI, server: FakeModelServer) -> None:
+    """The SDK's own time-out reaches the network through the governed transport."""
+    server.fail_next(None, delay=1.0)
+    with pytest.raises(openai.APITimeoutError):
+        oai.with_options(timeout=0.2, max_retries=0).chat.completions.create(
+            model="gpt-4o-mini", messages=ask("hi")
+        )  # type: ignore[arg-type]

@@ -21,7 +21,6 @@ retried, never waits for back-off, and `except rai.UseCaseBlocked` catches it di
 from __future__ import annotations
 
 import contextvars
-import copy
 import importlib
 import json
 import os
@@ -325,7 +324,9 @@ class _Governor:
         call.sent_body = new_body
         # a copy of the SDK's request with the redacted body: the SDK keeps its own request
         # (and its body) for its retries, and no URL is parsed again
-        new_request = copy.copy(request)
+        cls: Any = type(request)
+        new_request = cls.__new__(cls)
+        new_request.__dict__.update(request.__dict__)  # copy.copy drops `extensions` (time-outs)
         headers = request.headers.copy()
         headers.pop(USE_CASE_HEADER, None)
         headers["content-length"] = str(len(new_body))
