@@ -17,6 +17,7 @@ order; `Guard` and `governed` are thin drivers over it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -231,7 +232,10 @@ class CheckUseCase(_Checks):
         call.decision = decision
 
 
+@functools.lru_cache(maxsize=1024)
 def _decision_fields(d: Decision) -> dict[str, Any]:
+    """The audit fields of a decision (decisions are immutable and shared: computed once;
+    callers only read the dict)."""
     return {
         "use_case": d.use_case, "provider": d.provider, "model": d.model, "rule": d.rule,
         "policy_id": d.policy_id, "policy_version": d.policy_version,

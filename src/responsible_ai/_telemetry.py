@@ -9,6 +9,7 @@ every call is a no-op. `setup_otlp()` is the one-line helper for those who want 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -207,6 +208,25 @@ class Telemetry:
         )
 
 
+@functools.lru_cache(maxsize=1024)
+def _decision_attrs(d: Any) -> dict[str, Any]:
+    """Span attributes of an (immutable, shared) decision: computed once per decision."""
+    return {
+        RAI_DECISION: d.outcome,
+        RAI_RULE: d.rule,
+        RAI_POLICY_ID: d.policy_id,
+        RAI_POLICY_VERSION: d.policy_version,
+        RAI_POLICY_SHA256: d.policy_sha256,
+        RAI_DATA_CLASS: d.data_class,
+        RAI_REVIEW_REQUIRED: d.requires_review,
+    }
+
+
+@functools.lru_cache(maxsize=1024)
+def _decision_metric_attrs(d: Any) -> dict[str, Any]:
+    return {RAI_DECISION: "allowed", RAI_USE_CASE: d.use_case, RAI_RULE: d.rule}
+
+
 class Observation:
     """The span and measurements of one governed call, from decision to answer."""
 
@@ -272,16 +292,7 @@ class Observation:
         d = call.decision
         static = self.t.provider_attrs(call.provider)
         self._attrs[gen_ai.GEN_AI_PROVIDER_NAME] = static[gen_ai.GEN_AI_PROVIDER_NAME]
-        attrs: dict[str, Any] = {
-            **static,
-            RAI_DECISION: d.outcome,
-            RAI_RULE: d.rule,
-            RAI_POLICY_ID: d.policy_id,
-            RAI_POLICY_VERSION: d.policy_version,
-            RAI_POLICY_SHA256: d.policy_sha256,
-            RAI_DATA_CLASS: d.data_class,
-            RAI_REVIEW_REQUIRED: d.requires_review,
-        }
+        attrs: dict[str, Any] = {**static, **_decision_attrs(d)}
         if d.fallback_from:
             attrs[RAI_FALLBACK_FROM] = d.fallback_from
         total = 0
@@ -296,9 +307,7 @@ class Observation:
         self._pending.update(attrs)
         if not self._decided and self._measure:
             self._decided = True
-            self.t.decisions.add(
-                1, {RAI_DECISION: "allowed", RAI_USE_CASE: d.use_case, RAI_RULE: d.rule}
-            )
+            self.t.decisions.add(1, _decision_metric_attrs(d))
 
     def refused(self, error: BaseException, *, use_case: str, rule: str) -> None:
         """The policy (or the fail-closed PII stage) refused the call: no I/O happened."""
