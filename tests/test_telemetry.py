@@ -225,6 +225,68 @@ class TestMetrics:
             ("EMAIL_ADDRESS", 1)
         ]
 
+    def test_counters_are_shared_by_every_guard_on_a_provider(
+        self, server: FakeModelServer, otel: CapturedTelemetry
+    ) -> None:
+        """The SDK keeps only the first observable counter of a name: a second Telemetry on
+        the same provider must count into the same one, not vanish."""
+        policy = rai.Policy.from_dict(base_policy(server.base_url))
+        second = rai.Telemetry(otel.tracer_provider, otel.meter_provider)
+        with (
+            rai.Guard(policy, telemetry=otel.telemetry) as a,
+            rai.Guard(policy, telemetry=second) as b,
+        ):
+            for guard in (a, b, b):
+                with pytest.raises(rai.UseCaseBlocked):
+                    guard.chat("x", **{**MK, "use_case": "surveillance"})
+            b.chat("hi", **MK)
+        points = otel.metrics()["rai.policy.decisions"]
+        got = {
+            (p.attributes["rai.decision"], p.attributes["rai.use_case"]): p.value for p in points
+        }
+        assert got == {("blocked", "surveillance"): 3, ("allowed", "marketing.copy"): 1}
+
+    def test_counters_through_a_global_provider_set_later(self, tmp_path: Any) -> None:
+        """Guards made before the app installs its MeterProvider still count (a fresh
+        interpreter: the global provider can be set once per process)."""
+        import subprocess
+        import sys
+        import textwrap
+
+        script = textwrap.dedent(
+            """
+            import json
+            import responsible_ai as rai
+            from opentelemetry import metrics
+            from opentelemetry.sdk.metrics import MeterProvider
+            from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+            policy = rai.Policy.from_dict(json.loads(POLICY))
+            guards = [rai.Guard(policy), rai.Guard(policy)]
+            reader = InMemoryMetricReader()
+            metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+            for guard in guards:
+                try:
+                    guard.chat("x", use_case="surveillance", provider="openai-prod", model="gpt-4o-mini")
+                except rai.UseCaseBlocked:
+                    pass
+            counts = {}
+            for rm in reader.get_metrics_data().resource_metrics:
+                for sm in rm.scope_metrics:
+                    for m in sm.metrics:
+                        for p in m.data.data_points:
+                            counts[m.name] = counts.get(m.name, 0) + getattr(p, "value", getattr(p, "count", 0))
+            print(json.dumps(counts))
+            """
+        )
+        policy = json.dumps(base_policy("http://127.0.0.1:9"))
+        out = subprocess.run(
+            [sys.executable, "-c", f"POLICY = {policy!r}\n{script}"],
+            capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+        counts = json.loads(out.stdout.strip().splitlines()[-1])
+        assert counts["rai.policy.decisions"] == 2
+
     def test_api_alone_is_a_no_op(self, server: FakeModelServer) -> None:
         """With no SDK provider installed, calls work and record nothing (global no-op)."""
         with rai.Guard(rai.Policy.from_dict(base_policy(server.base_url))) as guard:

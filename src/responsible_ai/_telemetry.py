@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import json
 import os
+import threading
 import time
+import weakref
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -21,7 +23,8 @@ from urllib.parse import urlsplit
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 from opentelemetry import metrics as otel_metrics
-from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.metrics import CallbackOptions, NoOpMeterProvider
+from opentelemetry.metrics import Observation as _Point
 from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics
@@ -111,6 +114,68 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+class _Tally:
+    """A monotonic count per attribute set, read by an observable counter at collection.
+
+    Policy decisions and redactions are counted on every call; a synchronous counter
+    costs the SDK ~7 us per ``add`` (attribute validation, aggregation lookup, exemplar
+    offer), this costs a lock and a dict update. The exported metric is the same
+    cumulative monotonic Sum.
+    """
+
+    __slots__ = ("_counts", "_lock")
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[tuple[str, Any], ...], int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, amount: int, key: tuple[tuple[str, Any], ...]) -> None:
+        with self._lock:
+            self._counts[key] = self._counts.get(key, 0) + amount
+
+    def observe(self, options: CallbackOptions) -> list[_Point]:
+        with self._lock:
+            items = list(self._counts.items())
+        return [_Point(value, dict(key)) for key, value in items]
+
+
+# One pair of tallies per meter provider (None: the global one). An SDK keeps the first
+# observable instrument registered under a name and drops later ones, so every
+# Telemetry on the same provider must share the tally behind that one instrument.
+_TALLIES: weakref.WeakKeyDictionary[Any, tuple[_Tally, _Tally]] = weakref.WeakKeyDictionary()
+_GLOBAL_TALLIES: list[tuple[_Tally, _Tally]] = []
+_TALLIES_LOCK = threading.Lock()
+
+
+def _tallies(meter: Any, meter_provider: Any | None) -> tuple[_Tally, _Tally]:
+    with _TALLIES_LOCK:
+        found: tuple[_Tally, _Tally] | None
+        if meter_provider is None:
+            found = _GLOBAL_TALLIES[0] if _GLOBAL_TALLIES else None
+        else:
+            found = _TALLIES.get(meter_provider)
+        if found is not None:
+            return found
+        decisions, redactions = _Tally(), _Tally()
+        meter.create_observable_counter(
+            "rai.policy.decisions",
+            callbacks=[decisions.observe],
+            unit="{decision}",
+            description="Policy decisions on governed calls.",
+        )
+        meter.create_observable_counter(
+            "rai.pii.redactions",
+            callbacks=[redactions.observe],
+            unit="{finding}",
+            description="PII findings redacted from prompts.",
+        )
+        if meter_provider is None:
+            _GLOBAL_TALLIES.append((decisions, redactions))
+        else:
+            _TALLIES[meter_provider] = (decisions, redactions)
+        return decisions, redactions
+
+
 class Telemetry:
     """Spans and metrics for governed calls. ``Telemetry()`` uses the global providers;
     pass providers to keep them apart (tests, multi-tenant apps)."""
@@ -150,16 +215,7 @@ class Telemetry:
             description="Time to receive the first chunk of a streamed answer.",
             explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
         )  # fmt: skip
-        self.decisions = meter.create_counter(
-            "rai.policy.decisions",
-            unit="{decision}",
-            description="Policy decisions on governed calls.",
-        )
-        self.redactions = meter.create_counter(
-            "rai.pii.redactions",
-            unit="{finding}",
-            description="PII findings redacted from prompts.",
-        )
+        self.decisions, self.redactions = _tallies(meter, meter_provider)
         self._provider_attrs: dict[str, dict[str, Any]] = {}
 
     def tracing_on(self) -> bool:
@@ -223,8 +279,8 @@ def _decision_attrs(d: Any) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _decision_metric_attrs(d: Any) -> dict[str, Any]:
-    return {RAI_DECISION: "allowed", RAI_USE_CASE: d.use_case, RAI_RULE: d.rule}
+def _decision_metric_attrs(d: Any) -> tuple[tuple[str, Any], ...]:
+    return ((RAI_DECISION, "allowed"), (RAI_USE_CASE, d.use_case), (RAI_RULE, d.rule))
 
 
 class Observation:
@@ -300,7 +356,9 @@ class Observation:
             attrs[f"{RAI_REDACTIONS}.{entity}"] = count
             total += count
             if self._measure:
-                self.t.redactions.add(count, {"rai.entity_type": entity, RAI_USE_CASE: d.use_case})
+                self.t.redactions.add(
+                    count, (("rai.entity_type", entity), (RAI_USE_CASE, d.use_case))
+                )
         attrs[f"{RAI_REDACTIONS}.total"] = total
         if self.t.capture_content:
             attrs[gen_ai.GEN_AI_INPUT_MESSAGES] = json.dumps(call.messages, ensure_ascii=False)
@@ -320,7 +378,7 @@ class Observation:
         self.span.set_status(Status(StatusCode.ERROR, kind))
         if self._measure:
             self.t.decisions.add(
-                1, {RAI_DECISION: "blocked", RAI_USE_CASE: use_case, RAI_RULE: rule}
+                1, ((RAI_DECISION, "blocked"), (RAI_USE_CASE, use_case), (RAI_RULE, rule))
             )
         self._end(error_type=kind)
 
