@@ -18,6 +18,8 @@ from typing import Any
 import orjson
 import structlog
 
+from ._provenance import _current_trace, now_rfc3339
+
 __all__ = ["AUDIT_FIELDS", "AuditTrail"]
 
 AUDIT_FIELDS = frozenset(
@@ -36,8 +38,6 @@ EventDict = MutableMapping[str, Any]
 
 def _trace_ids(logger: Any, method: str, event: EventDict) -> EventDict:
     if "trace_id" not in event:
-        from ._provenance import _current_trace
-
         trace_id, span_id = _current_trace()
         if trace_id is not None:
             event["trace_id"] = trace_id
@@ -46,8 +46,6 @@ def _trace_ids(logger: Any, method: str, event: EventDict) -> EventDict:
 
 
 def _timestamp(logger: Any, method: str, event: EventDict) -> EventDict:
-    from ._provenance import now_rfc3339
-
     event["timestamp"] = now_rfc3339()
     return event
 
