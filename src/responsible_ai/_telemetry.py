@@ -143,17 +143,20 @@ class _Tally:
 # observable instrument registered under a name and drops later ones, so every
 # Telemetry on the same provider must share the tally behind that one instrument.
 _TALLIES: weakref.WeakKeyDictionary[Any, tuple[_Tally, _Tally]] = weakref.WeakKeyDictionary()
-_GLOBAL_TALLIES: list[tuple[_Tally, _Tally]] = []
 _TALLIES_LOCK = threading.Lock()
 
 
+class _GlobalProvider:
+    """The key of the tallies of Telemetry objects that use the global meter provider."""
+
+
+_GLOBAL_PROVIDER = _GlobalProvider()
+
+
 def _tallies(meter: Any, meter_provider: Any | None) -> tuple[_Tally, _Tally]:
+    key = _GLOBAL_PROVIDER if meter_provider is None else meter_provider
     with _TALLIES_LOCK:
-        found: tuple[_Tally, _Tally] | None
-        if meter_provider is None:
-            found = _GLOBAL_TALLIES[0] if _GLOBAL_TALLIES else None
-        else:
-            found = _TALLIES.get(meter_provider)
+        found = _TALLIES.get(key)
         if found is not None:
             return found
         decisions, redactions = _Tally(), _Tally()
@@ -169,10 +172,7 @@ def _tallies(meter: Any, meter_provider: Any | None) -> tuple[_Tally, _Tally]:
             unit="{finding}",
             description="PII findings redacted from prompts.",
         )
-        if meter_provider is None:
-            _GLOBAL_TALLIES.append((decisions, redactions))
-        else:
-            _TALLIES[meter_provider] = (decisions, redactions)
+        _TALLIES[key] = (decisions, redactions)
         return decisions, redactions
 
 
