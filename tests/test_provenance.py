@@ -461,3 +461,40 @@ def test_stamp_links_the_active_trace(signed_guard: rai.Guard) -> None:
     ctx = span.get_span_context()
     assert resp.provenance.trace_id == f"{ctx.trace_id:032x}"  # type: ignore[union-attr]
     assert resp.provenance.span_id == f"{ctx.span_id:016x}"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("key_length", [32, 64, 65, 200])
+def test_hmac_signer_is_rfc_2104(key_length: int) -> None:
+    """The signer's precomputed key states give the standard library's HMAC-SHA256 bytes
+    (keys shorter than, equal to and longer than the SHA-256 block)."""
+    import hmac
+
+    key = bytes(range(256))[:key_length]
+    signer = rai.HmacSigner(key, "k")
+    for data in (
+        b"",
+        b"x" * 63,
+        b"y" * 64,
+        canonical_json({"a": "é", "b": [1, None]}),
+        b"z" * 5000,
+    ):
+        assert signer.sign(data) == hmac.digest(key, data, "sha256")
+        assert signer.verify(data, hmac.digest(key, data, "sha256"))
+
+
+def test_uuid7_layout() -> None:
+    """Stamp ids are RFC 9562 UUIDv7: version 7, RFC variant, the Unix milliseconds in
+    the first 48 bits, and random below."""
+    import time
+    import uuid
+
+    from responsible_ai._provenance import uuid7
+
+    now = time.time_ns()
+    ids = [uuid7(now) for _ in range(1000)]
+    assert len(set(ids)) == 1000
+    for text in ids[:50]:
+        u = uuid.UUID(text)
+        assert str(u) == text and u.version == 7 and u.variant == uuid.RFC_4122
+        assert int.from_bytes(u.bytes[:6], "big") == now // 1_000_000
+    assert uuid7(now) < uuid7(now + 2_000_000)  # time-ordered as text

@@ -56,9 +56,20 @@ def _json(logger: Any, method: str, event: EventDict) -> str:
 
 
 def _allow_list(logger: Any, method: str, event: EventDict) -> EventDict:
+    if event.keys() <= AUDIT_FIELDS:  # one set comparison in C: the usual case
+        return event
     for key in [k for k in event if k not in AUDIT_FIELDS]:
         del event[key]
     return event
+
+
+class _AuditLogger(structlog.BoundLoggerBase):
+    """The chain's bound logger: structlog's documented extension point for a wrapper
+    class, with one method that runs the processors over a ready-made dict of fields."""
+
+    def audit(self, event: str, fields: dict[str, Any]) -> None:
+        args, kw = self._process_event("info", event, fields)
+        self._logger.msg(*args, **kw)
 
 
 class _Sink:
@@ -89,12 +100,10 @@ class AuditTrail:
             processors.append(_json)
         else:
             processors.append(lambda logger, method, event: ((dict(event),), {}))
-        self._logger = structlog.wrap_logger(
-            _Sink(sink or _default_sink),
-            processors=processors,
-            wrapper_class=structlog.BoundLogger,
-            cache_logger_on_first_use=True,
-        )
+        # a bound logger made directly (`wrap_logger` would put a lazy proxy in front,
+        # resolved on every call): this chain is the library's own, whatever the
+        # application's structlog configuration says
+        self._logger = _AuditLogger(_Sink(sink or _default_sink), processors=processors, context={})
         self.enabled = sink is not None or _log.isEnabledFor(logging.INFO)
 
     @property
@@ -105,7 +114,7 @@ class AuditTrail:
     def emit(self, event: str, **fields: Any) -> None:
         """One audit event; fields outside `AUDIT_FIELDS` are dropped."""
         if self.enabled or _log.isEnabledFor(logging.INFO):
-            self._logger.info(event, **fields)
+            self._logger.audit(event, fields)
 
 
 default_trail = AuditTrail()

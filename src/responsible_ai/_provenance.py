@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import itertools
@@ -130,9 +131,9 @@ class Provenance(_Frozen):
         return canonical_json(data)
 
     def to_json(self) -> str:
-        cached = _json_of.get(id(self))
-        if cached is not None and cached[0]() is self:
-            return cached[1]
+        made = _fields_of.get(id(self))
+        if made is not None and made[0]() is self:
+            return canonical_json(made[1]).decode("utf-8")
         return canonical_json(self.model_dump(mode="json")).decode("utf-8")
 
     @classmethod
@@ -241,10 +242,12 @@ class StampStep:
 def uuid7(now_ns: int | None = None) -> str:
     """A time-ordered UUIDv7 (RFC 9562): 48-bit Unix ms, version, random."""
     ms = (time.time_ns() if now_ns is None else now_ns) // 1_000_000
-    rand = int.from_bytes(secrets.token_bytes(10), "big")
-    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64 | 0b10 << 62
-    value |= rand & ((1 << 62) - 1)
-    h = f"{value:032x}"
+    r = secrets.token_bytes(10)  # 12 bits of rand_a, 62 of rand_b (6 spare)
+    h = (
+        (ms & 0xFFFF_FFFF_FFFF).to_bytes(6, "big")
+        + bytes((0x70 | r[0] & 0x0F, r[1], 0x80 | r[2] & 0x3F))
+        + r[3:]
+    ).hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -299,9 +302,19 @@ class HmacSigner:
             raise ConfigurationError("a signing key needs a kid (key id) so that keys can rotate")
         self._key = raw
         self.kid = kid
+        # RFC 2104 with the two padded-key states hashed once: each signature then costs
+        # two state copies and two updates, not a key set-up (the same bytes as hmac.digest)
+        block = raw if len(raw) <= 64 else hashlib.sha256(raw).digest()
+        block = block.ljust(64, b"\0")
+        self._inner = hashlib.sha256(block.translate(hmac.trans_36))
+        self._outer = hashlib.sha256(block.translate(hmac.trans_5C))
 
     def sign(self, data: bytes) -> bytes:
-        return hmac.new(self._key, data, hashlib.sha256).digest()
+        inner = self._inner.copy()
+        inner.update(data)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
 
     def verify(self, data: bytes, signature: bytes) -> bool:
         return hmac.compare_digest(self.sign(data), signature)
@@ -452,26 +465,38 @@ def sign_stamp(fields: dict[str, Any], signer: Any | None) -> Provenance:
     fields.pop("signature", None)
     if signer is not None:
         value = signer.sign(canonical_json(fields))
-        signature = {"alg": signer.alg, "kid": signer.kid, "value": _b64(value)}
+        signature: dict[str, Any] = {"alg": signer.alg, "kid": signer.kid, "value": _b64(value)}
+        signature_info = _built(SignatureInfo, signature)
     else:
-        signature = {"alg": "none", "kid": None, "value": None}
+        signature, signature_info = _UNSIGNED
+    policy = fields["policy"]
+    review = fields["review"]
     stamp = _built(
         Provenance,
         {
             **fields,
-            "policy": _built(PolicyRef, dict(fields["policy"])),
-            "review": _built(ReviewInfo, dict(fields["review"])),
-            "signature": _built(SignatureInfo, signature),
+            "policy": _policy_ref(policy["id"], policy["version"], policy["sha256"]),
+            "review": _NOT_REVIEWED[1]
+            if review == _NOT_REVIEWED[0]
+            else _built(ReviewInfo, dict(review)),
+            "signature": signature_info,
         },
     )
-    # the canonical JSON costs one orjson call now, against a model dump later
+    # `to_json` writes these fields (one orjson call) rather than dumping the model
+    fields["signature"] = signature
     key = id(stamp)
-    text = canonical_json({**fields, "signature": signature}).decode("utf-8")
-    _json_of[key] = (weakref.ref(stamp, lambda _: _json_of.pop(key, None)), text)
+    _fields_of[key] = (weakref.ref(stamp, lambda _: _fields_of.pop(key, None)), fields)
     return stamp
 
 
-_json_of: dict[int, tuple[weakref.ref[Provenance], str]] = {}
+# the stamp fields each Provenance this module built was made from, by id (while it lives)
+_fields_of: dict[int, tuple[weakref.ref[Provenance], dict[str, Any]]] = {}
+
+
+@functools.lru_cache(maxsize=64)
+def _policy_ref(id: str, version: str, sha256: str) -> PolicyRef:
+    """One (immutable) PolicyRef per policy, shared by its stamps."""
+    return _built(PolicyRef, {"id": id, "version": version, "sha256": sha256})
 
 
 def _built(cls: type[_M], values: dict[str, Any]) -> _M:
@@ -484,6 +509,13 @@ def _built(cls: type[_M], values: dict[str, Any]) -> _M:
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
     return obj
+
+
+# shared, immutable: the unreviewed state of every new stamp, and the "no signer" signature
+_NOT_REVIEWED_FIELDS = {"status": "unreviewed", "reviewer": None, "at": None, "note": None}
+_NOT_REVIEWED = (_NOT_REVIEWED_FIELDS, _built(ReviewInfo, dict(_NOT_REVIEWED_FIELDS)))
+_UNSIGNED_FIELDS: dict[str, Any] = {"alg": "none", "kid": None, "value": None}
+_UNSIGNED = (_UNSIGNED_FIELDS, _built(SignatureInfo, dict(_UNSIGNED_FIELDS)))
 
 
 def stamp_fields(
@@ -523,7 +555,7 @@ def stamp_fields(
         "service": service,
         "disclosure": disclosure,
         "requires_review": requires_review,
-        "review": {"status": "unreviewed", "reviewer": None, "at": None, "note": None},
+        "review": dict(_NOT_REVIEWED_FIELDS),
         "previous_sha256": None,
     }
 
@@ -543,10 +575,19 @@ def _current_trace() -> tuple[str | None, str | None]:
             _otel_trace = trace
     if _otel_trace is False:
         return None, None
+    global _last_trace
     ctx = _otel_trace.get_current_span().get_span_context()
+    last = _last_trace
+    if last[0] is ctx:  # the stamp and the audit events of one call share one span
+        return last[1]
     if not ctx.is_valid:
         return None, None
-    return f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}"
+    ids = (f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}")
+    _last_trace = (ctx, ids)  # one tuple, swapped whole: safe across threads
+    return ids
+
+
+_last_trace: tuple[Any, tuple[str | None, str | None]] = (None, (None, None))
 
 
 def service_name(explicit: str | None = None) -> str | None:

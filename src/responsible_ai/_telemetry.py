@@ -283,12 +283,33 @@ def _decision_metric_attrs(d: Any) -> tuple[tuple[str, Any], ...]:
     return ((RAI_DECISION, "allowed"), (RAI_USE_CASE, d.use_case), (RAI_RULE, d.rule))
 
 
+_CHAT = gen_ai.GenAiOperationNameValues.CHAT.value
+
+
+@functools.lru_cache(maxsize=1024)
+def _metric_attrs(
+    model: str, provider: str | None, response_model: str | None
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The attributes of the duration, input-token and output-token measurements of calls
+    to one model, built once and shared: read-only (the SDK copies what it keeps)."""
+    base: dict[str, Any] = {gen_ai.GEN_AI_OPERATION_NAME: _CHAT, gen_ai.GEN_AI_REQUEST_MODEL: model}
+    if provider is not None:
+        base[gen_ai.GEN_AI_PROVIDER_NAME] = provider
+    if response_model:
+        base[gen_ai.GEN_AI_RESPONSE_MODEL] = response_model
+    return (
+        base,
+        {**base, gen_ai.GEN_AI_TOKEN_TYPE: "input"},
+        {**base, gen_ai.GEN_AI_TOKEN_TYPE: "output"},
+    )
+
+
 class Observation:
     """The span and measurements of one governed call, from decision to answer."""
 
     __slots__ = (
-        "_attrs", "_decided", "_ended", "_first", "_measure", "_pending", "_recording", "_start",
-        "span", "t",
+        "_decided", "_ended", "_first", "_measure", "_model", "_pending", "_provider",
+        "_recording", "_start", "span", "t",
     )  # fmt: skip
 
     def __init__(
@@ -306,32 +327,36 @@ class Observation:
         self._first: float | None = None
         self._decided = False
         self._ended = False
+        self._model = model
+        self._provider: str | None = None  # gen_ai.provider.name, known once decided
         self._pending: dict[str, Any] = {}  # set on the span in one call, when it ends
         self._measure = t.metrics_on()
-        if not (self._measure or t.tracing_on()):
-            # nothing is listening (the API alone): a no-op span, and no attribute is built
+        if not t.tracing_on():
+            # no span to record (the API alone, or metrics only): no attribute is built
             self.span: trace.Span = trace.INVALID_SPAN
             self._recording = False
-            self._attrs = {}
             return
         attrs: dict[str, Any] = {
-            gen_ai.GEN_AI_OPERATION_NAME: gen_ai.GenAiOperationNameValues.CHAT.value,
+            gen_ai.GEN_AI_OPERATION_NAME: _CHAT,
             gen_ai.GEN_AI_REQUEST_MODEL: model,
             RAI_USE_CASE: use_case,
         }
         if stream:
             attrs[gen_ai.GEN_AI_REQUEST_STREAM] = True
-        for key, value in params.items():
-            name = REQUEST_PARAMS.get(key)
-            if name is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
-                attrs[name] = value
-        stop = params.get("stop")
-        if isinstance(stop, str):
-            attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
-        elif isinstance(stop, list) and all(isinstance(x, str) for x in stop):
-            attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = stop
-        self._attrs = {gen_ai.GEN_AI_OPERATION_NAME: attrs[gen_ai.GEN_AI_OPERATION_NAME],
-                       gen_ai.GEN_AI_REQUEST_MODEL: model}  # fmt: skip
+        if params:
+            for key, value in params.items():
+                name = REQUEST_PARAMS.get(key)
+                if (
+                    name is not None
+                    and isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                ):
+                    attrs[name] = value
+            stop = params.get("stop")
+            if isinstance(stop, str):
+                attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
+            elif isinstance(stop, list) and all(isinstance(x, str) for x in stop):
+                attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = stop
         self.span = t.tracer.start_span(f"chat {model}", kind=SpanKind.CLIENT, attributes=attrs)
         self._recording = self.span.is_recording()
 
@@ -347,25 +372,31 @@ class Observation:
             return  # nothing listens: build nothing
         d = call.decision
         static = self.t.provider_attrs(call.provider)
-        self._attrs[gen_ai.GEN_AI_PROVIDER_NAME] = static[gen_ai.GEN_AI_PROVIDER_NAME]
-        attrs: dict[str, Any] = {**static, **_decision_attrs(d)}
-        if d.fallback_from:
-            attrs[RAI_FALLBACK_FROM] = d.fallback_from
-        total = 0
-        for entity, count in call.redactions.items():
-            attrs[f"{RAI_REDACTIONS}.{entity}"] = count
-            total += count
-            if self._measure:
+        self._provider = static[gen_ai.GEN_AI_PROVIDER_NAME]
+        redactions = call.redactions
+        if self._recording:
+            pending = self._pending
+            pending.update(static)
+            pending.update(_decision_attrs(d))
+            if d.fallback_from:
+                pending[RAI_FALLBACK_FROM] = d.fallback_from
+            total = 0
+            for entity, count in redactions.items():
+                pending[f"{RAI_REDACTIONS}.{entity}"] = count
+                total += count
+            pending[f"{RAI_REDACTIONS}.total"] = total
+            if self.t.capture_content:
+                pending[gen_ai.GEN_AI_INPUT_MESSAGES] = json.dumps(
+                    call.messages, ensure_ascii=False
+                )
+        if self._measure:
+            for entity, count in redactions.items():
                 self.t.redactions.add(
                     count, (("rai.entity_type", entity), (RAI_USE_CASE, d.use_case))
                 )
-        attrs[f"{RAI_REDACTIONS}.total"] = total
-        if self.t.capture_content:
-            attrs[gen_ai.GEN_AI_INPUT_MESSAGES] = json.dumps(call.messages, ensure_ascii=False)
-        self._pending.update(attrs)
-        if not self._decided and self._measure:
-            self._decided = True
-            self.t.decisions.add(1, _decision_metric_attrs(d))
+            if not self._decided:
+                self._decided = True
+                self.t.decisions.add(1, _decision_metric_attrs(d))
 
     def refused(self, error: BaseException, *, use_case: str, rule: str) -> None:
         """The policy (or the fail-closed PII stage) refused the call: no I/O happened."""
@@ -387,44 +418,38 @@ class Observation:
             self._first = time.perf_counter() - self._start
             self._pending[gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first
             if self._measure:
-                self.t.first_chunk.record(self._first, self._attrs)
+                base = _metric_attrs(self._model, self._provider, None)[0]
+                self.t.first_chunk.record(self._first, base)
 
     def succeeded(self, response: Any, captured_output: str | None = None) -> None:
-        if not (self._recording or self._measure):
-            self._ended = True
-            self.span.end()
-            return
-        attrs: dict[str, Any] = {
-            gen_ai.GEN_AI_RESPONSE_MODEL: response.model,
-        }
-        if response.id:
-            attrs[gen_ai.GEN_AI_RESPONSE_ID] = response.id
-        if response.finish_reason:
-            attrs[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = [response.finish_reason]
         usage = response.usage
-        if usage.input_tokens is not None:
-            attrs[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
-        if usage.output_tokens is not None:
-            attrs[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
-        if response.provenance is not None:
-            attrs[RAI_PROVENANCE_ID] = response.provenance.id
-        if response.output_findings:
-            attrs[RAI_OUTPUT_PII] = len(response.output_findings)
-        if self.t.capture_content and captured_output is not None:
-            attrs[gen_ai.GEN_AI_OUTPUT_MESSAGES] = json.dumps(
-                [{"role": "assistant", "content": captured_output}], ensure_ascii=False
-            )
-        self._pending.update(attrs)
-        metric_attrs = {**self._attrs, gen_ai.GEN_AI_RESPONSE_MODEL: response.model}
-        if usage.input_tokens is not None:
-            self.t.tokens.record(
-                usage.input_tokens, {**metric_attrs, gen_ai.GEN_AI_TOKEN_TYPE: "input"}
-            )
-        if usage.output_tokens is not None:
-            self.t.tokens.record(
-                usage.output_tokens, {**metric_attrs, gen_ai.GEN_AI_TOKEN_TYPE: "output"}
-            )
-        self._end(metric_attrs=metric_attrs)
+        if self._recording:
+            pending = self._pending
+            pending[gen_ai.GEN_AI_RESPONSE_MODEL] = response.model
+            if response.id:
+                pending[gen_ai.GEN_AI_RESPONSE_ID] = response.id
+            if response.finish_reason:
+                pending[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = [response.finish_reason]
+            if usage.input_tokens is not None:
+                pending[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
+            if usage.output_tokens is not None:
+                pending[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
+            if response.provenance is not None:
+                pending[RAI_PROVENANCE_ID] = response.provenance.id
+            if response.output_findings:
+                pending[RAI_OUTPUT_PII] = len(response.output_findings)
+            if self.t.capture_content and captured_output is not None:
+                pending[gen_ai.GEN_AI_OUTPUT_MESSAGES] = json.dumps(
+                    [{"role": "assistant", "content": captured_output}], ensure_ascii=False
+                )
+        base = None
+        if self._measure:
+            base, tokens_in, tokens_out = _metric_attrs(self._model, self._provider, response.model)
+            if usage.input_tokens is not None:
+                self.t.tokens.record(usage.input_tokens, tokens_in)
+            if usage.output_tokens is not None:
+                self.t.tokens.record(usage.output_tokens, tokens_out)
+        self._end(metric_attrs=base)
 
     def failed(self, error: BaseException) -> None:
         """The call failed after it was allowed (provider error, PII in the answer...)."""
@@ -440,13 +465,14 @@ class Observation:
         if self._ended:
             return
         self._ended = True
-        attrs = dict(metric_attrs or self._attrs)
-        if error_type is not None:
-            attrs[error_attributes.ERROR_TYPE] = error_type
-            self._pending[error_attributes.ERROR_TYPE] = error_type
         if self._measure:
+            attrs = metric_attrs or _metric_attrs(self._model, self._provider, None)[0]
+            if error_type is not None:
+                attrs = {**attrs, error_attributes.ERROR_TYPE: error_type}
             self.t.duration.record(time.perf_counter() - self._start, attrs)
         if self._recording:
+            if error_type is not None:
+                self._pending[error_attributes.ERROR_TYPE] = error_type
             self.span.set_attributes(self._pending)
         self.span.end()
 
