@@ -121,6 +121,25 @@ class TestSyncChat:
         assert CANARY not in str(info.value) and info.value.error_type == "authentication_error"
         guard.close()
 
+    def test_rotated_key_is_picked_up(
+        self,
+        make_policy: Callable[..., rai.Policy],
+        server: FakeModelServer,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """The key is read on every call: a rotated key goes out on the next request."""
+        monkeypatch.setenv("RAI_TEST_OPENAI_KEY", "sk-old")
+        policy = make_policy(server.base_url, providers__0__api_key_env="RAI_TEST_OPENAI_KEY")
+        with rai.Guard(policy) as guard:
+            guard.chat(PROMPT, **MK)
+            monkeypatch.setenv("RAI_TEST_OPENAI_KEY", "sk-new")
+            guard.chat(PROMPT, **MK)
+            monkeypatch.delenv("RAI_TEST_OPENAI_KEY")
+            with pytest.raises(rai.ConfigurationError, match="RAI_TEST_OPENAI_KEY"):
+                guard.chat(PROMPT, **MK)
+        sent = [r.headers.get("authorization") for r in server.requests]
+        assert sent == ["Bearer sk-old", "Bearer sk-new"]
+
     def test_anthropic(self, make_policy: Callable[..., rai.Policy], server: FakeModelServer,
                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
         """Anthropic providers get the messages wire format: system apart, x-api-key, version."""

@@ -128,6 +128,7 @@ class _SenderBase:
         )
         self._retry_on = tenacity.retry_if_exception_type(_Retryable)
         self._routes: dict[str, tuple[Provider, WireFormat, Any, dict[str, Any]]] = {}
+        self._headers: dict[str, tuple[Provider, str | None, Any]] = {}
 
     def request(self, call: Call) -> tuple[Any, WireFormat]:
         provider = call.provider
@@ -144,14 +145,16 @@ class _SenderBase:
             self._routes[provider.name] = route
         _, wire, url, extensions = route
         key = provider.api_key()  # read each call, so that a rotated key is picked up
+        secret = key.get_secret_value() if key else None
+        made = self._headers.get(provider.name)
+        if made is None or made[0] is not provider or made[1] != secret:
+            # normalised once per provider and key (the client copies, never changes them)
+            made = (provider, secret, self.http.Headers(wire.headers(secret, provider.headers)))
+            self._headers[provider.name] = made
         body = wire.body(call.model, call.messages, call.params, call.stream)
         call.sent_body = _dumps(body)
         request = self.client.build_request(
-            "POST",
-            url,
-            headers=wire.headers(key.get_secret_value() if key else None, provider.headers),
-            content=call.sent_body,
-            extensions=dict(extensions),
+            "POST", url, headers=made[2], content=call.sent_body, extensions=dict(extensions)
         )
         return request, wire
 

@@ -217,26 +217,38 @@ class Telemetry:
         )  # fmt: skip
         self.decisions, self.redactions = _tallies(meter, meter_provider)
         self._provider_attrs: dict[str, dict[str, Any]] = {}
+        # explicit providers never change: decided now; the global ones are looked up
+        # until an SDK provider has been set (see tracing_on / metrics_on)
+        self._tracing: bool | None = (
+            None
+            if tracer_provider is None
+            else not isinstance(tracer_provider, _SILENT_TRACER_PROVIDERS)
+        )
+        self._metrics: bool | None = (
+            None
+            if meter_provider is None
+            else not isinstance(meter_provider, _SILENT_METER_PROVIDERS)
+        )
 
     def tracing_on(self) -> bool:
         """False while the tracer provider is the API's no-op or the global proxy before
         an SDK provider is set."""
-        provider = (
-            self._tracer_provider
-            if self._tracer_provider is not None
-            else trace.get_tracer_provider()
-        )
-        return not isinstance(provider, _SILENT_TRACER_PROVIDERS)
+        on = self._tracing
+        if on is None:  # the global provider: the API sets it once, so True stays True
+            if isinstance(trace.get_tracer_provider(), _SILENT_TRACER_PROVIDERS):
+                return False
+            on = self._tracing = True
+        return on
 
     def metrics_on(self) -> bool:
         """False while the meter provider is the API's no-op (or the global proxy before an
         SDK provider is set): then no measurement is even built."""
-        provider = (
-            self._meter_provider
-            if self._meter_provider is not None
-            else otel_metrics.get_meter_provider()
-        )
-        return not isinstance(provider, _SILENT_METER_PROVIDERS)
+        on = self._metrics
+        if on is None:  # the global provider, set once, as above
+            if isinstance(otel_metrics.get_meter_provider(), _SILENT_METER_PROVIDERS):
+                return False
+            on = self._metrics = True
+        return on
 
     def provider_attrs(self, provider: Any) -> dict[str, Any]:
         """The attributes that only depend on the provider (computed once per provider)."""
@@ -255,13 +267,14 @@ class Telemetry:
     def observe(
         self, *, model: str, provider: str, use_case: str, params: Mapping[str, Any], stream: bool
     ) -> Observation:
-        if not (self._tracer_provider is not None or self._meter_provider is not None) and not (
-            self.tracing_on() or self.metrics_on()
-        ):
+        tracing = self.tracing_on()
+        measure = self.metrics_on()
+        if not (tracing or measure):
             return _SILENT  # nothing can record: one shared do-nothing observation
         return Observation(
-            self, model=model, provider=provider, use_case=use_case, params=params, stream=stream
-        )
+            self, model=model, provider=provider, use_case=use_case, params=params,
+            stream=stream, tracing=tracing, measure=measure,
+        )  # fmt: skip
 
 
 @functools.lru_cache(maxsize=1024)
@@ -321,6 +334,8 @@ class Observation:
         use_case: str,
         params: Mapping[str, Any],
         stream: bool,
+        tracing: bool,
+        measure: bool,
     ) -> None:
         self.t = t
         self._start = time.perf_counter()
@@ -330,8 +345,8 @@ class Observation:
         self._model = model
         self._provider: str | None = None  # gen_ai.provider.name, known once decided
         self._pending: dict[str, Any] = {}  # set on the span in one call, when it ends
-        self._measure = t.metrics_on()
-        if not t.tracing_on():
+        self._measure = measure
+        if not tracing:
             # no span to record (the API alone, or metrics only): no attribute is built
             self.span: trace.Span = trace.INVALID_SPAN
             self._recording = False
