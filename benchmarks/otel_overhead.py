@@ -1,7 +1,8 @@
 """The whole governance pipeline vs OpenTelemetry's own openai instrumentation, one run.
 
     python3 -m venv .venv-bench && .venv-bench/bin/pip install -r benchmarks/requirements-otel.txt
-    .venv-bench/bin/python benchmarks/otel_overhead.py [--calls 5000]
+    .venv-bench/bin/python benchmarks/otel_overhead.py [--calls 10000]
+    .venv-bench/bin/python benchmarks/overhead.py --otel   (the same, after the spine figures)
 
 Same 1 KB prompt, same in-process MockTransport (httpx2), same SDK TracerProvider and
 MeterProvider with in-memory exporters. Four sides, interleaved in rounds:
@@ -40,10 +41,14 @@ import responsible_ai as rai
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", type=int, default=5000)
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--calls", type=int, default=10000)
+    parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
+    run(args.calls, args.rounds)
 
+
+def run(calls: int, rounds: int) -> float:
+    """Measure the five sides; print the table; return governance / instrumentation."""
     spans = InMemorySpanExporter()
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
@@ -102,8 +107,8 @@ def main() -> None:
         "sdk": [],
         "sdk+otel": [],
     }
-    per = max(1, args.calls // args.rounds)
-    for _ in range(args.rounds):
+    per = max(1, calls // rounds)
+    for _ in range(rounds):
         times["bare"] += measure(bare, per)
         times["quiet"] += measure(governed_quiet, per)
         times["governed"] += measure(governed, per)
@@ -114,7 +119,7 @@ def main() -> None:
         instrumentor.uninstrument()
         spans.clear()
     med = {k: statistics.median(v) for k, v in times.items()}
-    n = per * args.rounds
+    n = per * rounds
     print(f"1 KB prompt, {n} calls per side, MockTransport (httpx2), SDK exporters in memory\n")
     print(f"{'side':<10} {'median us':>10} {'p99 us':>9}")
     for k, v in times.items():
@@ -131,6 +136,7 @@ def main() -> None:
     whole = med["governed"] / med["sdk+otel"]
     print(f"whole calls: governed {med['governed']:.1f} us vs instrumented SDK "
           f"{med['sdk+otel']:.1f} us ({whole:.2f}x)")  # fmt: skip
+    return governance / instrumentation
 
 
 if __name__ == "__main__":

@@ -5,9 +5,17 @@ so the difference is the library's own cost: policy and use-case checks, request
 building, retries wrapper, response parsing. Runs are interleaved in rounds so that
 machine noise hits both sides alike.
 
-    python benchmarks/overhead.py [--calls 20000] [--backend httpx2|httpx|both]
+    python benchmarks/overhead.py [--calls 20000] [--backend httpx2|httpx|both] [--otel]
 
 Goal for the spine (issue 3): <= 50 us median added per call.
+
+``--otel`` then compares, in the same run, the whole governance pipeline with spans,
+metrics and audit on against the official openai SDK instrumented by
+opentelemetry-instrumentation-openai-v2 alone (issue 6; see otel_overhead.py). It needs
+the benchmark environment, which pins what that instrumentation can import:
+
+    python3 -m venv .venv-bench && .venv-bench/bin/pip install -r benchmarks/requirements-otel.txt
+    .venv-bench/bin/python benchmarks/overhead.py --backend httpx2 --otel
 """
 
 from __future__ import annotations
@@ -102,6 +110,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=20000)
     parser.add_argument("--backend", choices=["httpx2", "httpx", "both"], default="both")
+    parser.add_argument(
+        "--otel",
+        action="store_true",
+        help="also compare governance with opentelemetry-instrumentation-openai-v2 (issue 6)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("RAI_BENCH_KEY", "sk-bench")
     backends = ["httpx2", "httpx"] if args.backend == "both" else [args.backend]
@@ -123,6 +136,16 @@ def main() -> None:
         added = r["spine"][0] - base
         verdict = "meets" if added <= 50 else "MISSES"
         print(f"{backend:<8} spine adds {added:.1f} us median: {verdict} the <= 50 us goal\n")
+    if args.otel:
+        try:
+            import otel_overhead
+        except ImportError as exc:
+            raise SystemExit(
+                f"--otel needs the benchmark environment ({exc.name} is missing): "
+                "pip install -r benchmarks/requirements-otel.txt"
+            ) from None
+        print("governance vs opentelemetry-instrumentation-openai-v2 (issue 6)\n")
+        otel_overhead.run(max(args.calls // 2, 1000), 20)
 
 
 if __name__ == "__main__":

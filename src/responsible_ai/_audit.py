@@ -116,5 +116,11 @@ class AuditTrail:
         if self.enabled or _log.isEnabledFor(logging.INFO):
             self._logger.audit(event, fields)
 
+    def _emit(self, event: str, fields: dict[str, Any]) -> None:
+        """`emit` with the fields in a dict the trail may keep (no keyword unpacking): the
+        library's own hot path."""
+        if self.enabled or _log.isEnabledFor(logging.INFO):
+            self._logger.audit(event, fields)
+
 
 default_trail = AuditTrail()

@@ -284,18 +284,19 @@ class Pipeline:
         if audit_allowed:
             self._record(call.decision, None)
             if call.redactions and self.trail.active:
-                self.trail.emit(
-                    "decision", outcome="redacted", redactions=dict(call.redactions),
-                    **_decision_fields(call.decision),
+                self.trail._emit(
+                    "decision", {"outcome": "redacted", "redactions": dict(call.redactions),
+                                 **_decision_fields(call.decision)},
                 )  # fmt: skip
         return call.decision
 
     def _record(self, decision: Decision, error: str | None) -> None:
         if self.on_decision is not None:
             self.on_decision(decision)
-        self.trail.emit(
-            "decision", outcome=decision.outcome, error=error, **_decision_fields(decision)
-        )
+        trail = self.trail
+        if trail.active:
+            fields = {"outcome": decision.outcome, "error": error, **_decision_fields(decision)}
+            trail._emit("decision", fields)
 
     def blocked(self, call: Call, rule: str) -> Decision:
         return Decision(
