@@ -142,6 +142,18 @@ class TestForms:
             json.dumps(json.loads(p.to_json()), sort_keys=True)
         )
 
+    def test_json_of_unsigned_and_reviewed_stamps(self, policy: rai.Policy) -> None:
+        """The JSON written from the stamp's own fields is the model's JSON, whether the
+        stamp is unsigned (no signer), signed, or a review's re-signed successor."""
+        with rai.Guard(policy, signer=None) as guard:
+            unsigned = guard.chat("hi", **MK).provenance
+        assert unsigned is not None and unsigned.signature.alg == "none"
+        reviewed = rai.review(unsigned, reviewer="e-17", decision="approved", signer=HMAC)
+        for stamp in (unsigned, reviewed):
+            dumped = canonical_json(stamp.model_dump(mode="json")).decode()
+            assert stamp.to_json() == dumped
+            assert rai.Provenance.from_json(stamp.to_json()) == stamp
+
     def test_canonical_json(self, signed_guard: rai.Guard) -> None:
         """Sorted keys, no whitespace, UTF-8: what any language can rebuild and check."""
         p = signed_guard.chat("hi", **MK).provenance
