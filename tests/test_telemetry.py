@@ -287,6 +287,53 @@ class TestMetrics:
         counts = json.loads(out.stdout.strip().splitlines()[-1])
         assert counts["rai.policy.decisions"] == 2
 
+    def test_metric_attributes(self, tguard: rai.Guard, otel: CapturedTelemetry) -> None:
+        """Every measurement carries the conventions' attributes: operation, provider,
+        requested and served model (token usage: the token type; failures: error.type)."""
+        tguard.chat("hi", **MK)
+        for _ in tguard.stream("hi", **MK):
+            pass
+        m = otel.metrics()
+        served = {
+            gen_ai.GEN_AI_OPERATION_NAME: "chat",
+            gen_ai.GEN_AI_PROVIDER_NAME: "openai",
+            gen_ai.GEN_AI_REQUEST_MODEL: "gpt-4o-mini",
+            gen_ai.GEN_AI_RESPONSE_MODEL: "gpt-4o-mini",  # as the fake server answers
+        }
+        assert [(dict(p.attributes), p.count) for p in m["gen_ai.client.operation.duration"]] == [
+            (served, 2)
+        ]
+        usage = {p.attributes[gen_ai.GEN_AI_TOKEN_TYPE]: p for p in m["gen_ai.client.token.usage"]}
+        assert set(usage) == {"input", "output"}
+        for kind, point in usage.items():
+            assert dict(point.attributes) == {**served, gen_ai.GEN_AI_TOKEN_TYPE: kind}
+            assert point.count == 2
+        [first] = m["gen_ai.client.operation.time_to_first_chunk"]
+        assert dict(first.attributes) == {
+            k: v for k, v in served.items() if k != gen_ai.GEN_AI_RESPONSE_MODEL
+        }
+
+    def test_metrics_without_tracing(self, server: FakeModelServer) -> None:
+        """A meter provider and no tracer provider: measurements, no span, no trace ids."""
+        from opentelemetry.trace import NoOpTracerProvider
+
+        otel = CapturedTelemetry()
+        telemetry = rai.Telemetry(NoOpTracerProvider(), otel.meter_provider)
+        policy = rai.Policy.from_dict(base_policy(server.base_url))
+        with rai.Guard(policy, telemetry=telemetry) as guard:
+            resp = guard.chat("hi", **MK)
+            with pytest.raises(rai.UseCaseBlocked):
+                guard.chat("x", **{**MK, "use_case": "surveillance"})
+        m = otel.metrics()
+        assert {p.attributes["gen_ai.token.type"] for p in m["gen_ai.client.token.usage"]} == {
+            "input",
+            "output",
+        }
+        assert len(m["gen_ai.client.operation.duration"]) == 2  # allowed and refused
+        assert sum(p.value for p in m["rai.policy.decisions"]) == 2
+        assert otel.spans() == [] and resp.provenance is not None
+        assert resp.provenance.trace_id is None
+
     def test_api_alone_is_a_no_op(self, server: FakeModelServer) -> None:
         """With no SDK provider installed, calls work and record nothing (global no-op)."""
         with rai.Guard(rai.Policy.from_dict(base_policy(server.base_url))) as guard:
