@@ -683,6 +683,8 @@ class BuiltinDetector:
         # one linear RE2 scan says whether any literal gate is present; only then are the
         # gates tested one by one (IPv6's gate, a colon near digits, is checked apart)
         gated = self._any_gate is not None and self._any_gate.search(text) is not None
+        if not (gated or has_digit):
+            return  # no literal gate and no digit (IPv6 needs digits too): nothing can match
         for rule in self.rules:
             if rule.gate == _IPV6_GATE:
                 if not (has_digit and ":" in text):

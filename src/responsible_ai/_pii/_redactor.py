@@ -182,6 +182,8 @@ class Redactor:
         return resolve_overlaps(found)
 
     def _sources(self, subject: ClientRecord | KnownValues | None) -> list[Any]:
+        if subject is None and self.known is None:
+            return self._detectors  # the common case: read only, no copy
         sources: list[Any] = list(self._detectors)
         if self.known is not None:
             sources.append(self.known)
