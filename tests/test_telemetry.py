@@ -313,6 +313,20 @@ class TestMetrics:
             k: v for k, v in served.items() if k != gen_ai.GEN_AI_RESPONSE_MODEL
         }
 
+    def test_measurements_link_to_the_call_span(
+        self, tguard: rai.Guard, otel: CapturedTelemetry
+    ) -> None:
+        """Duration and token measurements carry the call's span as their exemplar, so a
+        dashboard can go from a histogram bucket to the trace (as the GenAI utilities do)."""
+        tguard.chat("hi", **MK)
+        ctx = only(otel).get_span_context()
+        m = otel.metrics()
+        for name in ("gen_ai.client.operation.duration", "gen_ai.client.token.usage"):
+            for point in m[name]:
+                assert [(e.trace_id, e.span_id) for e in point.exemplars] == [
+                    (ctx.trace_id, ctx.span_id)
+                ], name
+
     def test_metrics_without_tracing(self, server: FakeModelServer) -> None:
         """A meter provider and no tracer provider: measurements, no span, no trace ids."""
         from opentelemetry.trace import NoOpTracerProvider

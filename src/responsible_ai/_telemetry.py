@@ -321,8 +321,8 @@ class Observation:
     """The span and measurements of one governed call, from decision to answer."""
 
     __slots__ = (
-        "_decided", "_ended", "_first", "_measure", "_model", "_pending", "_provider",
-        "_recording", "_start", "span", "t",
+        "_context", "_decided", "_ended", "_first", "_measure", "_model", "_pending",
+        "_provider", "_recording", "_start", "span", "t",
     )  # fmt: skip
 
     def __init__(
@@ -345,6 +345,7 @@ class Observation:
         self._model = model
         self._provider: str | None = None  # gen_ai.provider.name, known once decided
         self._pending: dict[str, Any] = {}  # set on the span in one call, when it ends
+        self._context: otel_context.Context | None = None  # the span's, for exemplars
         self._measure = measure
         if not tracing:
             # no span to record (the API alone, or metrics only): no attribute is built
@@ -434,7 +435,7 @@ class Observation:
             self._pending[gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first
             if self._measure:
                 base = _metric_attrs(self._model, self._provider, None)[0]
-                self.t.first_chunk.record(self._first, base)
+                self.t.first_chunk.record(self._first, base, self._exemplar_context())
 
     def succeeded(self, response: Any, captured_output: str | None = None) -> None:
         usage = response.usage
@@ -460,11 +461,19 @@ class Observation:
         base = None
         if self._measure:
             base, tokens_in, tokens_out = _metric_attrs(self._model, self._provider, response.model)
+            context = self._exemplar_context()
             if usage.input_tokens is not None:
-                self.t.tokens.record(usage.input_tokens, tokens_in)
+                self.t.tokens.record(usage.input_tokens, tokens_in, context)
             if usage.output_tokens is not None:
-                self.t.tokens.record(usage.output_tokens, tokens_out)
+                self.t.tokens.record(usage.output_tokens, tokens_out, context)
         self._end(metric_attrs=base)
+
+    def _exemplar_context(self) -> otel_context.Context | None:
+        """A context holding this call's span, so that measurements taken after it stopped
+        being current still link to it (SDK exemplars carry its trace and span ids)."""
+        if self._context is None and self._recording:
+            self._context = trace.set_span_in_context(self.span)
+        return self._context
 
     def failed(self, error: BaseException) -> None:
         """The call failed after it was allowed (provider error, PII in the answer...)."""
@@ -484,7 +493,9 @@ class Observation:
             attrs = metric_attrs or _metric_attrs(self._model, self._provider, None)[0]
             if error_type is not None:
                 attrs = {**attrs, error_attributes.ERROR_TYPE: error_type}
-            self.t.duration.record(time.perf_counter() - self._start, attrs)
+            self.t.duration.record(
+                time.perf_counter() - self._start, attrs, self._exemplar_context()
+            )
         if self._recording:
             if error_type is not None:
                 self._pending[error_attributes.ERROR_TYPE] = error_type
