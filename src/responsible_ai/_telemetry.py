@@ -99,6 +99,7 @@ RAI_POLICY_VERSION = "rai.policy.version"
 RAI_POLICY_SHA256 = "rai.policy.sha256"
 RAI_DATA_CLASS = "rai.data_class"
 RAI_REDACTIONS = "rai.redactions"  # rai.redactions.<ENTITY_TYPE> = count, .total
+_RAI_REDACTIONS_TOTAL = f"{RAI_REDACTIONS}.total"
 RAI_PROVENANCE_ID = "rai.provenance.id"
 RAI_REVIEW_REQUIRED = "rai.review.required"
 RAI_FALLBACK_FROM = "rai.fallback_from"
@@ -380,7 +381,7 @@ class Observation:
         """Make the span current (for the stamp's trace ids and nested spans); does not end it."""
         if self.span is trace.INVALID_SPAN:
             return _NOTHING
-        return _Current(self.span)
+        return _Current(self)
 
     def decided(self, call: Any) -> None:
         """The policy allowed the call (or its fallback)."""
@@ -400,7 +401,7 @@ class Observation:
             for entity, count in redactions.items():
                 pending[f"{RAI_REDACTIONS}.{entity}"] = count
                 total += count
-            pending[f"{RAI_REDACTIONS}.total"] = total
+            pending[_RAI_REDACTIONS_TOTAL] = total
             if self.t.capture_content:
                 pending[gen_ai.GEN_AI_INPUT_MESSAGES] = json.dumps(
                     call.messages, ensure_ascii=False
@@ -573,14 +574,18 @@ class _Current:
     """`trace.use_span(span, end_on_exit=False)` without its generator and exception
     bookkeeping (the driver records errors itself): attach on enter, detach on exit."""
 
-    __slots__ = ("_span", "_token")
+    __slots__ = ("_obs", "_token")
 
-    def __init__(self, span: trace.Span) -> None:
-        self._span = span
+    def __init__(self, obs: Observation) -> None:
+        self._obs = obs
 
     def __enter__(self) -> trace.Span:
-        self._token = otel_context.attach(trace.set_span_in_context(self._span))
-        return self._span
+        obs = self._obs
+        context = trace.set_span_in_context(obs.span)
+        if obs._context is None:
+            obs._context = context  # the measurements' exemplar context, made once
+        self._token = otel_context.attach(context)
+        return obs.span
 
     def __exit__(self, *exc: object) -> None:
         otel_context.detach(self._token)
