@@ -510,3 +510,29 @@ def test_uuid7_layout() -> None:
         assert str(u) == text and u.version == 7 and u.variant == uuid.RFC_4122
         assert int.from_bytes(u.bytes[:6], "big") == now // 1_000_000
     assert uuid7(now) < uuid7(now + 2_000_000)  # time-ordered as text
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_uuid7_random_bits_differ_across_fork() -> None:
+    """Stamp ids draw from a pooled CSPRNG buffer; a forked child must not reuse the
+    parent's remaining bytes (or both would hand out the same ids in the same ms)."""
+    import os
+    import warnings
+
+    from responsible_ai._provenance import uuid7
+
+    now = 1_790_000_000_000_000_000
+    uuid7(now)  # the pool is filled in the parent
+    read, write = os.pipe()
+    with warnings.catch_warnings():  # 3.12+ warns about fork with threads alive; the
+        warnings.simplefilter("ignore", DeprecationWarning)  # child only writes and exits
+        pid = os.fork()
+    if pid == 0:  # the child: report its next id and leave at once
+        os.write(write, uuid7(now).encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    parent = uuid7(now)
+    assert child and child != parent
