@@ -252,7 +252,8 @@ class _RandomPool:
         self._lock = threading.Lock()
         self._buf = b""
         self._pos = 0
-        os.register_at_fork(after_in_child=self._forget)
+        if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+            os.register_at_fork(after_in_child=self._forget)
 
     def _forget(self) -> None:
         self._lock = threading.Lock()
