@@ -158,9 +158,19 @@ class CheckUseCase(_Checks):
         self.rules = UseCaseRules(policy)
         self.default_data_class = DataClass.parse(policy.policy.default_data_class)
         self._allowed: dict[tuple[Any, ...], Decision] = {}
+        # calls with the default data class and no consent rule: the whole outcome by key
+        self._allowed_default: dict[tuple[Any, ...], tuple[EffectiveRule, DataClass, Decision]] = {}
 
     def prepare(self, call: Call) -> None:
         assert call.provider is not None, "CheckProvider runs first"
+        if call.data_class is None:  # the common case: every check below is a function of
+            fast = self._allowed_default.get(  # the key, and was passed once already
+                (call.use_case, call.provider.name, call.model, call.fallback_from)
+            )
+            if fast is not None:
+                call.rule, call.data_class, call.decision = fast
+                return
+        default_class = call.data_class is None
         rule = self.rules.resolve(call.use_case)
         call.rule = rule
         if rule.blocked_by is not None:
@@ -230,6 +240,9 @@ class CheckUseCase(_Checks):
             if consent is None and len(self._allowed) < 4096:
                 self._allowed[key] = decision  # decisions are immutable: share them
         call.decision = decision
+        if default_class and rule.consent_rule is None and len(self._allowed_default) < 4096:
+            fast_key = (call.use_case, call.provider.name, call.model, call.fallback_from)
+            self._allowed_default[fast_key] = (rule, data_class, decision)
 
 
 @functools.lru_cache(maxsize=1024)
