@@ -65,23 +65,16 @@ def _allow_list(logger: Any, method: str, event: EventDict) -> EventDict:
 
 class _AuditLogger(structlog.BoundLoggerBase):
     """The chain's bound logger: structlog's documented extension point for a wrapper
-    class, with one method that runs the processors over a ready-made dict of fields."""
+    class, with one method that runs the processors over a dict of fields the caller
+    hands over (no copy: this logger binds no context to merge in). The last processor
+    makes what the sink receives: the JSON line, or a copy of the event dict."""
 
     def audit(self, event: str, fields: dict[str, Any]) -> None:
-        args, kw = self._process_event("info", event, fields)
-        self._logger.msg(*args, **kw)
-
-    def audit_owned(self, event: str, fields: dict[str, Any]) -> None:
-        """`audit` for a dict the caller hands over (the library's hot path): the chain runs
-        on it directly, with no copy (this logger binds no context to merge in)."""
         result: Any = fields
         result["event"] = event
         for processor in self._processors:
             result = processor(self._logger, "info", result)
-        if isinstance(result, tuple):  # the unrendered chain ends in structlog's (args, kw)
-            self._logger.msg(*result[0])
-        else:
-            self._logger.msg(result)
+        self._logger.msg(result)
 
 
 class _Sink:
@@ -111,7 +104,7 @@ class AuditTrail:
         if render:
             processors.append(_json)
         else:
-            processors.append(lambda logger, method, event: ((dict(event),), {}))
+            processors.append(lambda logger, method, event: dict(event))
         # a bound logger made directly (`wrap_logger` would put a lazy proxy in front,
         # resolved on every call): this chain is the library's own, whatever the
         # application's structlog configuration says
@@ -125,14 +118,13 @@ class AuditTrail:
 
     def emit(self, event: str, **fields: Any) -> None:
         """One audit event; fields outside `AUDIT_FIELDS` are dropped."""
-        if self.enabled or _log.isEnabledFor(logging.INFO):
-            self._logger.audit(event, fields)
+        self._emit(event, fields)  # the keyword dict is a fresh one: the trail may keep it
 
     def _emit(self, event: str, fields: dict[str, Any]) -> None:
         """`emit` with the fields in a dict the trail may keep (no keyword unpacking): the
         library's own hot path."""
-        if self.enabled or _log.isEnabledFor(logging.INFO):
-            self._logger.audit_owned(event, fields)
+        if self.active:
+            self._logger.audit(event, fields)
 
 
 default_trail = AuditTrail()
