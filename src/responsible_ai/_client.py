@@ -116,6 +116,31 @@ def _dumps(body: Any) -> bytes:
         return json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
 
 
+class _Route:
+    """What requests to one provider share, built once: the wire format, the URL as the
+    client's URL object (a string is re-parsed on every request, ~10 us), the time-out as
+    the request extension `build_request` would make of it, and the normalised headers
+    (again whenever the API key changes; the client copies them, never changes them)."""
+
+    __slots__ = ("_http", "_keyed", "extensions", "provider", "url", "wire")
+
+    def __init__(self, http: ModuleType, provider: Provider) -> None:
+        self._http = http
+        self.provider = provider
+        self.wire = wire_for(provider.kind)
+        self.url = http.URL(provider.base_url.rstrip("/") + self.wire.path)
+        timeout = http.Timeout(provider.timeout_s, connect=provider.connect_timeout_s)
+        self.extensions: dict[str, Any] = {"timeout": timeout.as_dict()}
+        self._keyed: tuple[str | None, Any] | None = None  # (API key, headers), swapped whole
+
+    def headers(self, secret: str | None) -> Any:
+        keyed = self._keyed
+        if keyed is None or keyed[0] != secret:
+            made = self.wire.headers(secret, self.provider.headers)
+            keyed = self._keyed = (secret, self._http.Headers(made))
+        return keyed[1]
+
+
 class _SenderBase:
     def __init__(self, http: ModuleType, client: Any, retry: RetrySettings) -> None:
         self.http = http
@@ -127,34 +152,25 @@ class _SenderBase:
             retry.max_total_s
         )
         self._retry_on = tenacity.retry_if_exception_type(_Retryable)
-        self._routes: dict[str, tuple[Provider, WireFormat, Any, dict[str, Any]]] = {}
-        self._headers: dict[str, tuple[Provider, str | None, Any]] = {}
+        self._routes: dict[str, _Route] = {}
 
     def request(self, call: Call) -> tuple[Any, WireFormat]:
         provider = call.provider
         assert provider is not None
         route = self._routes.get(provider.name)
-        if route is None or route[0] is not provider:
-            wire = wire_for(provider.kind)
-            timeout = self.http.Timeout(provider.timeout_s, connect=provider.connect_timeout_s)
-            # parsed once: the client takes a URL object as is (a string is re-parsed on
-            # every request, ~10 us), and the time-out goes in as the request extension
-            # `build_request` would make of it
-            url = self.http.URL(provider.base_url.rstrip("/") + wire.path)
-            route = (provider, wire, url, {"timeout": timeout.as_dict()})
-            self._routes[provider.name] = route
-        _, wire, url, extensions = route
+        if route is None or route.provider is not provider:
+            route = self._routes[provider.name] = _Route(self.http, provider)
         key = provider.api_key()  # read each call, so that a rotated key is picked up
-        secret = key.get_secret_value() if key else None
-        made = self._headers.get(provider.name)
-        if made is None or made[0] is not provider or made[1] != secret:
-            # normalised once per provider and key (the client copies, never changes them)
-            made = (provider, secret, self.http.Headers(wire.headers(secret, provider.headers)))
-            self._headers[provider.name] = made
+        headers = route.headers(key.get_secret_value() if key else None)
+        wire = route.wire
         body = wire.body(call.model, call.messages, call.params, call.stream)
         call.sent_body = _dumps(body)
         request = self.client.build_request(
-            "POST", url, headers=made[2], content=call.sent_body, extensions=dict(extensions)
+            "POST",
+            route.url,
+            headers=headers,
+            content=call.sent_body,
+            extensions=dict(route.extensions),
         )
         return request, wire
 
