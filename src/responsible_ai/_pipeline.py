@@ -157,20 +157,18 @@ class CheckUseCase(_Checks):
         super().__init__(policy)
         self.rules = UseCaseRules(policy)
         self.default_data_class = DataClass.parse(policy.policy.default_data_class)
-        self._allowed: dict[tuple[Any, ...], Decision] = {}
-        # calls with the default data class and no consent rule: the whole outcome by key
-        self._allowed_default: dict[tuple[Any, ...], tuple[EffectiveRule, DataClass, Decision]] = {}
+        # allowed outcomes (rule, data class, decision) of calls under no consent rule
+        self._allowed: dict[tuple[Any, ...], tuple[EffectiveRule, DataClass, Decision]] = {}
 
     def prepare(self, call: Call) -> None:
         assert call.provider is not None, "CheckProvider runs first"
-        if call.data_class is None:  # the common case: every check below is a function of
-            fast = self._allowed_default.get(  # the key, and was passed once already
-                (call.use_case, call.provider.name, call.model, call.fallback_from)
-            )
-            if fast is not None:
-                call.rule, call.data_class, call.decision = fast
-                return
-        default_class = call.data_class is None
+        # without a consent rule every check below is a function of this key: a key that
+        # passed once is allowed again, with the same (immutable, shared) decision
+        key = (call.use_case, call.provider.name, call.model, call.data_class, call.fallback_from)
+        known = self._allowed.get(key)
+        if known is not None:
+            call.rule, call.data_class, call.decision = known
+            return
         rule = self.rules.resolve(call.use_case)
         call.rule = rule
         if rule.blocked_by is not None:
@@ -220,29 +218,23 @@ class CheckUseCase(_Checks):
             )
             raise self.violation(ConsentRequired, call, detail, rule.consent_rule)
         consent = call.consent if rule.consent_rule is not None else None
-        key = (call.use_case, call.provider.name, call.model, data_class, call.fallback_from)
-        decision = self._allowed.get(key) if consent is None else None
-        if decision is None:
-            decision = Decision(
-                outcome="allowed",
-                rule=_most_specific(rule),
-                use_case=call.use_case,
-                provider=call.provider.name,
-                model=call.model,
-                data_class=data_class.label,
-                policy_id=self.policy.id,
-                policy_version=self.policy.version,
-                policy_sha256=self.policy.sha256,
-                requires_review=rule.requires_review,
-                consent=consent,
-                fallback_from=call.fallback_from,
-            )
-            if consent is None and len(self._allowed) < 4096:
-                self._allowed[key] = decision  # decisions are immutable: share them
+        decision = Decision(
+            outcome="allowed",
+            rule=_most_specific(rule),
+            use_case=call.use_case,
+            provider=call.provider.name,
+            model=call.model,
+            data_class=data_class.label,
+            policy_id=self.policy.id,
+            policy_version=self.policy.version,
+            policy_sha256=self.policy.sha256,
+            requires_review=rule.requires_review,
+            consent=consent,
+            fallback_from=call.fallback_from,
+        )
         call.decision = decision
-        if default_class and rule.consent_rule is None and len(self._allowed_default) < 4096:
-            fast_key = (call.use_case, call.provider.name, call.model, call.fallback_from)
-            self._allowed_default[fast_key] = (rule, data_class, decision)
+        if rule.consent_rule is None and len(self._allowed) < 4096:
+            self._allowed[key] = (rule, data_class, decision)
 
 
 @functools.lru_cache(maxsize=1024)
