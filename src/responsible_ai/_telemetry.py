@@ -111,6 +111,11 @@ _SILENT_TRACER_PROVIDERS = (NoOpTracerProvider, ProxyTracerProvider)
 _NOTHING = nullcontext()
 
 
+def _records(provider: Any | None, silent: tuple[type, ...]) -> bool | None:
+    """Whether an explicit provider records anything; None for the global one."""
+    return None if provider is None else not isinstance(provider, silent)
+
+
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -194,8 +199,6 @@ class Telemetry:
             "responsible_ai", __version__, tracer_provider=tracer_provider
         )
         meter = metrics.get_meter("responsible_ai", __version__, meter_provider=meter_provider)
-        self._meter_provider = meter_provider
-        self._tracer_provider = tracer_provider
         self.capture_content = (
             _env_flag(CAPTURE_CONTENT_ENV) if capture_content is None else capture_content
         )
@@ -220,16 +223,8 @@ class Telemetry:
         self._provider_attrs: dict[str, dict[str, Any]] = {}
         # explicit providers never change: decided now; the global ones are looked up
         # until an SDK provider has been set (see tracing_on / metrics_on)
-        self._tracing: bool | None = (
-            None
-            if tracer_provider is None
-            else not isinstance(tracer_provider, _SILENT_TRACER_PROVIDERS)
-        )
-        self._metrics: bool | None = (
-            None
-            if meter_provider is None
-            else not isinstance(meter_provider, _SILENT_METER_PROVIDERS)
-        )
+        self._tracing = _records(tracer_provider, _SILENT_TRACER_PROVIDERS)
+        self._metrics = _records(meter_provider, _SILENT_METER_PROVIDERS)
 
     def tracing_on(self) -> bool:
         """False while the tracer provider is the API's no-op or the global proxy before
