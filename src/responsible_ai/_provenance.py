@@ -334,7 +334,6 @@ class HmacSigner:
             raise ConfigurationError("an HMAC key must be at least 32 bytes")
         if not kid:
             raise ConfigurationError("a signing key needs a kid (key id) so that keys can rotate")
-        self._key = raw
         self.kid = kid
         # RFC 2104 with the two padded-key states hashed once: each signature then costs
         # two state copies and two updates, not a key set-up (the same bytes as hmac.digest)
