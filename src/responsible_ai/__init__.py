@@ -10,6 +10,7 @@ resp = guard.chat(messages, use_case="marketing.copy", provider="openai-prod", m
 """
 
 from ._audit import AuditTrail
+from ._call import Call, Prepared, Step
 from ._errors import (
     ConfigurationError,
     ConsentRequired,
@@ -45,7 +46,6 @@ from ._pii import (
     Redactor,
     RegexDetector,
 )
-from ._pipeline import Call, Step
 from ._policy import DataClass, Policy, Provider, load_policy
 from ._provenance import (
     AIDict,
@@ -71,8 +71,7 @@ from ._telemetry import Telemetry, setup_otlp
 from ._transport import async_http_client, http_client, use_case
 from ._types import ChatChunk, ChatMessage, ChatResponse, Decision, ToolCall, Usage
 from ._usecases import Consent
-
-__version__ = "0.1.0.dev0"
+from ._version import __version__
 
 __all__ = [
     "AIDict",
@@ -107,6 +106,7 @@ __all__ = [
     "PolicyHashMismatch",
     "PolicyIssue",
     "PolicyViolation",
+    "Prepared",
     "Provenance",
     "ProvenanceInvalid",
     "Provider",

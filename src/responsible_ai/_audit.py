@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import structlog
 
-from ._provenance import _current_trace, now_rfc3339
+from ._clock import clock, current_trace
 
 __all__ = ["AUDIT_FIELDS", "AuditTrail"]
 
@@ -38,7 +38,7 @@ EventDict = MutableMapping[str, Any]
 
 def _trace_ids(logger: Any, method: str, event: EventDict) -> EventDict:
     if "trace_id" not in event:
-        trace_id, span_id = _current_trace()
+        trace_id, span_id = current_trace()
         if trace_id is not None:
             event["trace_id"] = trace_id
             event["span_id"] = span_id
@@ -46,7 +46,7 @@ def _trace_ids(logger: Any, method: str, event: EventDict) -> EventDict:
 
 
 def _timestamp(logger: Any, method: str, event: EventDict) -> EventDict:
-    event["timestamp"] = now_rfc3339()
+    event["timestamp"] = clock.rfc3339()
     return event
 
 
@@ -105,24 +105,21 @@ class AuditTrail:
             processors.append(_json)
         else:
             processors.append(lambda logger, method, event: dict(event))
-        # a bound logger made directly (`wrap_logger` would put a lazy proxy in front,
-        # resolved on every call): this chain is the library's own, whatever the
-        # application's structlog configuration says
+        # the library's own chain, whatever the application's structlog configuration says
         self._logger = _AuditLogger(_Sink(sink or _default_sink), processors=processors, context={})
-        self.enabled = sink is not None or _log.isEnabledFor(logging.INFO)
+        self._own_sink = sink is not None
 
     @property
     def active(self) -> bool:
         """Whether an event would go anywhere (callers skip building fields otherwise)."""
-        return self.enabled or _log.isEnabledFor(logging.INFO)
+        return self._own_sink or _log.isEnabledFor(logging.INFO)
 
     def emit(self, event: str, **fields: Any) -> None:
         """One audit event; fields outside `AUDIT_FIELDS` are dropped."""
-        self._emit(event, fields)  # the keyword dict is a fresh one: the trail may keep it
+        self.emit_fields(event, fields)
 
-    def _emit(self, event: str, fields: dict[str, Any]) -> None:
-        """`emit` with the fields in a dict the trail may keep (no keyword unpacking): the
-        library's own hot path."""
+    def emit_fields(self, event: str, fields: dict[str, Any]) -> None:
+        """`emit` with the fields in a dict that the trail may keep and change."""
         if self.active:
             self._logger.audit(event, fields)
 

@@ -14,19 +14,18 @@ from pydantic import BaseModel
 
 from ._errors import ConfigurationError
 from ._guard import AsyncStream, Guard, Messages, Stream, current_consent
-from ._pii import ClientRecord, KnownValues, PIISession
+from ._pii import ClientRecord, KnownValues, PIISession, as_known
 from ._policy import DataClass, Policy, load_policy
 from ._provenance import (
     AIDict,
     AIText,
     Provenance,
+    Signer,
     attach,
-    now_rfc3339,
+    chained,
     output_text,
     provenance_of,
     sha256_text,
-    sign_stamp,
-    uuid7,
 )
 from ._types import ChatResponse, Decision
 from ._usecases import Consent
@@ -75,7 +74,7 @@ class BoundClient:
         params: dict[str, Any],
         subject: ClientRecord | KnownValues | None = None,
         restore: bool | None = None,
-        signer: Any | None = None,
+        signer: Signer | None = None,
     ) -> None:
         self.guard = guard
         self.decision = decision
@@ -88,7 +87,7 @@ class BoundClient:
             "model": decision.model,
             "data_class": data_class,
             "consent": consent,
-            "subject": subject,
+            "subject": as_known(subject),  # compiled once for every call of this client
             "session": self.session,
             "restore": restore,
         }
@@ -148,16 +147,10 @@ class BoundClient:
         return result
 
     def _derive(self, source: Provenance, text: str) -> Provenance:
-        fields = source.model_dump(mode="json")
-        if sha256_text(text) == source.output_sha256:
+        digest = sha256_text(text)
+        if digest == source.output_sha256:
             return source
-        fields.update(
-            id=uuid7(),
-            created_at=now_rfc3339(),
-            output_sha256=sha256_text(text),
-            previous_sha256=source.digest(),
-        )
-        return sign_stamp(fields, self.signer)
+        return chained(source, self.signer, output_sha256=digest)
 
     def complete(self, prompt: str, **params: Any) -> str:
         """One user message in, the answer's text out."""
@@ -194,7 +187,7 @@ def governed(
     consent: Consent | None = None,
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
-    signer: Any | None = None,
+    signer: Signer | None = None,
     guard: Guard | None = None,
     **params: Any,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:

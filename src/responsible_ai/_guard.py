@@ -1,4 +1,10 @@
-"""`Guard`: the pipeline's driver, sync and async, with streams."""
+"""`Guard`: the pipeline's driver, sync and async, with streams.
+
+Every entry point builds the caller's `Call`, opens its `CallRecord` (the span,
+measurements and audit events) and lets the pipeline prepare it; the only things
+`Guard` adds are the sender's I/O and the fallback loop, whose one decision is
+`CallRecord.after_failure`.
+"""
 
 from __future__ import annotations
 
@@ -9,30 +15,24 @@ from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Self, cast
 
 from ._audit import AuditTrail
-from ._client import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
-from ._errors import (
-    ConfigurationError,
-    PolicyViolation,
-    ProviderError,
-    ProviderHTTPError,
-    ProviderUnavailable,
-    RedactionFailed,
-)
+from ._call import AuditSink, Call, Prepared, Step, WireAnswer
+from ._errors import ConfigurationError, ProviderError, ProviderUnavailable
 from ._http import backend, backend_of
-from ._pii import ClientRecord, Detector, KnownValues, PIISession, Redactor
-from ._pii._step import RedactStep
-from ._pipeline import AuditSink, Call, ChunkFilter, Pipeline, Step
+from ._pii import ClientRecord, Detector, KnownValues, PIISession, Redactor, as_known
+from ._pipeline import CallRecord, Pipeline
 from ._policy import DataClass, Policy
-from ._provenance import Provenance, Signer, StampStep, signer_from_env
+from ._provenance import Provenance, Signer, signer_from_env
 from ._providers import StreamFolder
-from ._telemetry import Observation, Telemetry
+from ._send import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
+from ._steps import AnswerFilter, RedactStep, StampStep
+from ._telemetry import Telemetry
 from ._types import ChatChunk, ChatMessage, ChatResponse, Decision
 from ._usecases import Consent
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["AsyncStream", "Guard", "Stream", "current_consent"]
+__all__ = ["AsyncStream", "Guard", "Messages", "Stream", "current_consent"]
 
 current_consent: contextvars.ContextVar[Consent | None] = contextvars.ContextVar(
     "responsible_ai_consent", default=None
@@ -88,7 +88,7 @@ class Guard:
                 f"Guard needs a Policy (from rai.load_policy), got {type(policy).__name__}"
             )
         self.policy = policy
-        stages: list[Step] = []
+        self.redactor: Redactor | None = None
         if policy.pii.enabled:
             self.redactor = redactor or Redactor(
                 policy.pii,
@@ -97,14 +97,19 @@ class Guard:
                 policy_id=policy.id,
                 policy_version=policy.version,
             )
-            stages.append(RedactStep(policy, self.redactor))
         elif redactor is not None or detectors or known is not None:
             raise ConfigurationError(
                 "PII redaction is disabled by the policy (pii.enabled = false)"
             )
         self.signer = signer if signer is not None else signer_from_env()
-        stages.append(StampStep(policy, self.signer, service))
-        self.pipeline = Pipeline(policy, [*stages, *steps], on_decision, audit)
+        self.pipeline = Pipeline(
+            policy,
+            redact=RedactStep(policy, self.redactor) if self.redactor is not None else None,
+            stamp=StampStep(policy, self.signer, service),
+            steps=steps,
+            on_decision=on_decision,
+            trail=audit,
+        )
         self.telemetry = telemetry if telemetry is not None else Telemetry()
         self._backend_name = http_backend
         self._http_client = http_client
@@ -119,7 +124,7 @@ class Guard:
 
     # ------------------------------------------------------------ shared, no I/O
 
-    def call(
+    def make_call(
         self,
         messages: Messages,
         *,
@@ -129,13 +134,13 @@ class Guard:
         data_class: DataClass | str | None = None,
         consent: Consent | None = None,
         stream: bool = False,
-        params: dict[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
         subject: ClientRecord | KnownValues | None = None,
         session: PIISession | None = None,
         restore: bool | None = None,
     ) -> Call:
-        """Build a `Call` and run the policy steps on it; raises `PolicyViolation`."""
-        call = Call(
+        """The `Call` of these arguments (checked; nothing decided yet)."""
+        return Call(
             use_case=use_case,
             provider_name=provider,
             model=model,
@@ -144,12 +149,15 @@ class Guard:
             data_class=DataClass.parse(data_class) if data_class is not None else None,
             consent=consent if consent is not None else current_consent.get(),
             stream=stream,
-            subject=subject,
+            subject=as_known(subject),
             session=session,
             restore=restore,
         )
-        self.pipeline.prepare(call)
-        return call
+
+    def prepare(self, messages: Messages, **kw: Any) -> Prepared:
+        """Decide and redact a call without sending it (no record is made): the
+        `Prepared` call holds the decision and the body exactly as it would leave."""
+        return self.pipeline.prepare(self.make_call(messages, **kw))
 
     def check(
         self,
@@ -165,68 +173,17 @@ class Guard:
             use_case=use_case,
             provider_name=provider,
             model=model,
-            messages=[],
             data_class=DataClass.parse(data_class) if data_class is not None else None,
             consent=consent if consent is not None else current_consent.get(),
         )
-        return self.pipeline.prepare(call, audit_allowed=False)
+        return self.pipeline.check(call)
 
-    def _observe(self, stream: bool, **kw: Any) -> Observation:
-        return self.telemetry.observe(
-            model=kw["model"], provider=kw["provider"], use_case=kw["use_case"],
-            params=kw.get("params") or {}, stream=stream,
-        )  # fmt: skip
-
-    def _decide(
-        self,
-        obs: Observation,
-        messages: Messages,
-        *,
-        stream: bool,
-        use_case: str,
-        provider: str,
-        model: str,
-        data_class: DataClass | str | None,
-        consent: Consent | None,
-        params: dict[str, Any],
-        subject: ClientRecord | KnownValues | None,
-        session: PIISession | None,
-        restore: bool | None,
-    ) -> Call:
-        """Run the policy steps inside the call's (active) span; refusals end the span."""
-        try:
-            call = self.call(
-                messages, use_case=use_case, provider=provider, model=model,
-                data_class=data_class, consent=consent, stream=stream, params=params,
-                subject=subject, session=session, restore=restore,
-            )  # fmt: skip
-        except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
-            _refused(obs, exc, use_case)
-            raise
-        obs.decided(call)
-        return call
-
-    def _start(self, messages: Messages, *, stream: bool, **kw: Any) -> tuple[Call, Observation]:
-        obs = self._observe(stream, **kw)
-        with obs.active():
-            call = self._decide(obs, messages, stream=stream, **kw)
-        return call, obs
-
-    def _fallback(self, call: Call, error: ProviderError) -> Call | None:
-        retryable = isinstance(error, ProviderUnavailable) or (
-            isinstance(error, ProviderHTTPError)
-            and error.status_code in self.policy.retry.retry_on_status
-        )
-        if not retryable:
-            return None
-        nxt = self.pipeline.fallback_call(call)
-        if nxt is None:
-            return None
-        try:
-            self.pipeline.prepare(nxt)  # the fallback must pass every rule too (and is audited)
-        except PolicyViolation:
-            return None  # the caller sees the original provider error
-        return nxt
+    def _open(self, call: Call) -> tuple[CallRecord, Prepared]:
+        """A stream's record, and its call prepared (a refusal raises here, recorded)."""
+        record = CallRecord(self.pipeline, self.telemetry, call)
+        with record:
+            prepared = record.prepare(call)
+        return record, prepared
 
     def _http(self, client: Any | None) -> ModuleType:
         return backend_of(client) if client is not None else backend(self._backend_name)
@@ -267,32 +224,21 @@ class Guard:
     ) -> ChatResponse:
         """One governed chat completion. Extra keyword arguments (temperature, max_tokens,
         tools, ...) go to the provider in its wire format."""
-        obs = self.telemetry.observe(
-            model=model, provider=provider, use_case=use_case, params=params, stream=False
-        )
+        call = self.make_call(
+            messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
+            consent=consent, params=params, subject=subject, session=session, restore=restore,
+        )  # fmt: skip
         sender = self.sync_sender()
-        with obs.active():
-            call = self._decide(
-                obs, messages, stream=False, use_case=use_case, provider=provider, model=model,
-                data_class=data_class, consent=consent, params=params,
-                subject=subject, session=session, restore=restore,
-            )  # fmt: skip
-            try:
-                while True:
-                    try:
-                        response = self.pipeline.finish(call, sender.send(call))
-                        break
-                    except ProviderError as error:
-                        nxt = self._fallback(call, error)
-                        if nxt is None:
-                            raise
-                        call = nxt
-                        obs.decided(call)
-            except BaseException as exc:
-                obs.failed(exc)
-                raise
-        obs.succeeded(response, call.answer_redacted)
-        return response
+        record = CallRecord(self.pipeline, self.telemetry, call)
+        with record:
+            prepared = record.prepare(call)
+            while True:
+                try:
+                    answer = sender.send(prepared)
+                except ProviderError as error:
+                    prepared = _or_raise(record.after_failure(prepared, error), error)
+                    continue
+                return record.finish(prepared, answer)
 
     def stream(
         self,
@@ -310,12 +256,12 @@ class Guard:
     ) -> Stream:
         """A governed streamed completion. The policy is checked now (violations raise
         here); the request is sent when iteration starts."""
-        call, obs = self._start(
-            messages, stream=True, use_case=use_case, provider=provider, model=model,
-            data_class=data_class, consent=consent, params=params,
-            subject=subject, session=session, restore=restore,
+        call = self.make_call(
+            messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
+            consent=consent, stream=True, params=params, subject=subject, session=session,
+            restore=restore,
         )  # fmt: skip
-        return Stream(self, call, obs)
+        return Stream(self, *self._open(call))
 
     def close(self) -> None:
         if self._sync is not None and self._owns_sync:
@@ -347,32 +293,21 @@ class Guard:
         **params: Any,
     ) -> ChatResponse:
         """`chat`, awaitable."""
-        obs = self.telemetry.observe(
-            model=model, provider=provider, use_case=use_case, params=params, stream=False
-        )
+        call = self.make_call(
+            messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
+            consent=consent, params=params, subject=subject, session=session, restore=restore,
+        )  # fmt: skip
         sender = self.async_sender()
-        with obs.active():
-            call = self._decide(
-                obs, messages, stream=False, use_case=use_case, provider=provider, model=model,
-                data_class=data_class, consent=consent, params=params,
-                subject=subject, session=session, restore=restore,
-            )  # fmt: skip
-            try:
-                while True:
-                    try:
-                        response = self.pipeline.finish(call, await sender.send(call))
-                        break
-                    except ProviderError as error:
-                        nxt = self._fallback(call, error)
-                        if nxt is None:
-                            raise
-                        call = nxt
-                        obs.decided(call)
-            except BaseException as exc:
-                obs.failed(exc)
-                raise
-        obs.succeeded(response, call.answer_redacted)
-        return response
+        record = CallRecord(self.pipeline, self.telemetry, call)
+        with record:
+            prepared = record.prepare(call)
+            while True:
+                try:
+                    answer = await sender.send(prepared)
+                except ProviderError as error:
+                    prepared = _or_raise(record.after_failure(prepared, error), error)
+                    continue
+                return record.finish(prepared, answer)
 
     def astream(
         self,
@@ -390,12 +325,12 @@ class Guard:
     ) -> AsyncStream:
         """`stream` for ``async for``. The policy is checked now; the request is sent when
         iteration starts."""
-        call, obs = self._start(
-            messages, stream=True, use_case=use_case, provider=provider, model=model,
-            data_class=data_class, consent=consent, params=params,
-            subject=subject, session=session, restore=restore,
+        call = self.make_call(
+            messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
+            consent=consent, stream=True, params=params, subject=subject, session=session,
+            restore=restore,
         )  # fmt: skip
-        return AsyncStream(self, call, obs)
+        return AsyncStream(self, *self._open(call))
 
     async def aclose(self) -> None:
         self.close()
@@ -412,31 +347,25 @@ class Guard:
         await self.aclose()
 
 
-def _refused(obs: Observation, exc: BaseException, use_case: str) -> None:
-    rule = getattr(exc, "rule", None) or (
-        "pii.fail_closed" if isinstance(exc, RedactionFailed) else "configuration"
-    )
-    obs.refused(exc, use_case=use_case, rule=rule)
-
-
-class StreamClosed(Exception):
-    """Recorded on a stream's span when the caller stops reading before the end."""
+def _or_raise(prepared: Prepared | None, error: ProviderError) -> Prepared:
+    if prepared is None:
+        raise error
+    return prepared
 
 
 class _StreamBase:
-    def __init__(self, guard: Guard, call: Call, obs: Observation) -> None:
+    def __init__(self, guard: Guard, record: CallRecord, prepared: Prepared) -> None:
         self._guard = guard
-        self._call = call
-        self._obs = obs
-        self._filter: ChunkFilter | None = None
+        self._record = record
+        self._prepared = prepared
+        self._filter: AnswerFilter | None = None
         self._emitted: list[str] = []
         self._response: ChatResponse | None = None
         self._started = False
 
     @property
     def decision(self) -> Decision:
-        assert self._call.decision is not None
-        return self._call.decision
+        return self._prepared.decision
 
     @property
     def provenance(self) -> Provenance | None:
@@ -452,39 +381,32 @@ class _StreamBase:
             )
         return self._response
 
-    def _complete(self, folder: StreamFolder, text: str | None) -> ChatResponse:
-        parsed = folder.result()
-        if text is not None:
-            parsed.text = text  # the answer as the chunk filters emitted it
-        if not folder.done and parsed.finish_reason is None:
-            name = self._call.provider.name if self._call.provider else self._call.provider_name
-            raise ProviderUnavailable(
-                f"provider {name!r} ended the stream before its final event", provider=name
-            )
-        with self._obs.active():
-            response = self._guard.pipeline.finish(self._call, parsed)
-        self._obs.succeeded(response, self._call.answer_redacted)
-        self._response = response
-        return response
-
     # what both stream kinds do with each event and at the end (they differ only in I/O)
+
+    def _opened(self) -> None:
+        self._filter = self._guard.pipeline.chunk_filter(self._prepared)
+
+    def _failed_over(self, error: ProviderError) -> None:
+        self._prepared = _or_raise(self._record.after_failure(self._prepared, error), error)
 
     def _on_event(self, folder: StreamFolder, event: Any) -> ChatChunk | None:
         delta = folder.feed(event)
         if not delta:
             return None
-        self._obs.first_chunk()
+        self._record.first_chunk()
         if self._filter is not None:
             delta = self._filter.feed(delta)
-            self._emitted.append(delta)
         return ChatChunk(delta) if delta else None
 
     def _on_end(self, folder: StreamFolder) -> ChatChunk | None:
-        tail = ""
-        if self._filter is not None:
-            tail = self._filter.flush()
-            self._emitted.append(tail)
-        self._complete(folder, "".join(self._emitted) if self._filter is not None else None)
+        tail = self._filter.flush() if self._filter is not None else ""
+        answer: WireAnswer = folder.result()
+        if not folder.done and answer.finish_reason is None:
+            name = self._prepared.provider.name
+            raise ProviderUnavailable(
+                f"provider {name!r} ended the stream before its final event", provider=name
+            )
+        self._response = self._record.finish(self._prepared, answer, self._filter)
         return ChatChunk(tail) if tail else None
 
     def _begin(self) -> None:
@@ -504,36 +426,23 @@ class Stream(_StreamBase):
         return self._iter
 
     def _chunks(self) -> Iterator[ChatChunk]:
-        try:
-            yield from self._run()
-        except GeneratorExit:
-            self._obs.failed(StreamClosed())
-            raise
-        except BaseException as exc:
-            self._obs.failed(exc)
-            raise
-
-    def _run(self) -> Iterator[ChatChunk]:
-        sender = self._guard.sync_sender()
-        with self._obs.active():
+        with self._record.ending():  # an early close or an error ends the record
+            sender = self._guard.sync_sender()
             while True:
                 try:
-                    response, folder = sender.open_stream(self._call)
+                    with self._record.active():
+                        response, folder = sender.open_stream(self._prepared)
                     break
                 except ProviderError as error:
-                    nxt = self._guard._fallback(self._call, error)
-                    if nxt is None:
-                        raise
-                    self._call = nxt
-                    self._obs.decided(nxt)
-        self._filter = self._guard.pipeline.chunk_filter(self._call)
-        for event in sender.events(self._call, response):
-            chunk = self._on_event(folder, event)
-            if chunk is not None:
-                yield chunk
-        tail = self._on_end(folder)
-        if tail is not None:
-            yield tail
+                    self._failed_over(error)
+            self._opened()
+            for event in sender.events(self._prepared, response):
+                chunk = self._on_event(folder, event)
+                if chunk is not None:
+                    yield chunk
+            tail = self._on_end(folder)
+            if tail is not None:
+                yield tail
 
     def text(self) -> str:
         """Read the stream to its end and return the whole text."""
@@ -565,37 +474,23 @@ class AsyncStream(_StreamBase):
         return self._iter
 
     async def _chunks(self) -> AsyncIterator[ChatChunk]:
-        try:
-            async for chunk in self._run():
-                yield chunk
-        except GeneratorExit:
-            self._obs.failed(StreamClosed())
-            raise
-        except BaseException as exc:
-            self._obs.failed(exc)
-            raise
-
-    async def _run(self) -> AsyncIterator[ChatChunk]:
-        sender = self._guard.async_sender()
-        with self._obs.active():
+        with self._record.ending():
+            sender = self._guard.async_sender()
             while True:
                 try:
-                    response, folder = await sender.open_stream(self._call)
+                    with self._record.active():
+                        response, folder = await sender.open_stream(self._prepared)
                     break
                 except ProviderError as error:
-                    nxt = self._guard._fallback(self._call, error)
-                    if nxt is None:
-                        raise
-                    self._call = nxt
-                    self._obs.decided(nxt)
-        self._filter = self._guard.pipeline.chunk_filter(self._call)
-        async for event in sender.events(self._call, response):
-            chunk = self._on_event(folder, event)
-            if chunk is not None:
-                yield chunk
-        tail = self._on_end(folder)
-        if tail is not None:
-            yield tail
+                    self._failed_over(error)
+            self._opened()
+            async for event in sender.events(self._prepared, response):
+                chunk = self._on_event(folder, event)
+                if chunk is not None:
+                    yield chunk
+            tail = self._on_end(folder)
+            if tail is not None:
+                yield tail
 
     async def text(self) -> str:
         """Read the stream to its end and return the whole text."""

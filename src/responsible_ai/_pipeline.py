@@ -1,390 +1,342 @@
-"""The governed-call pipeline: small steps over one `Call`, no I/O.
+"""The governed-call pipeline: the steps in order, no I/O; and the record of one call.
 
 ```
-1. policy     CheckProvider   provider + model in the registry, policy switches
-2. use case   CheckUseCase    tag rules, data class, consent      -> Decision
-3. redact     (the PII stage plugs in here)
-4. call       the driver (Guard: sync or async) sends; no step does I/O
-5. restore    (re-identification plugs in here)
-6. stamp      (provenance plugs in here)
-7. observe    the driver's span around 1-6, metrics, one audit event per decision
+1. policy     PolicyChecks.provider    provider + model in the registry, policy switches
+2. use case   PolicyChecks.use_case    tag rules, data class, consent       -> Decision
+3. redact     RedactStep.prepare       the whole body along its wire shape   -> Outbound
+4. call       the driver's sender (Guard) or the SDK's transport: the only I/O
+5. screen     RedactStep.finish        PII the model wrote, restore          -> Screened
+6. stamp      StampStep.finish         signed provenance                     -> Provenance
+7. observe    CallRecord               the span, measurements and audit events of 1-6
 ```
 
-A step is any object with ``prepare(call)`` (before I/O; raise a `PolicyViolation` to
-refuse) and ``finish(call, response) -> response`` (after I/O). `Pipeline` runs them in
-order; `Guard` and `governed` are thin drivers over it.
+`Pipeline.prepare(call) -> Prepared` and `Pipeline.finish(prepared, answer)` are pure
+functions of their inputs (and the policy): a fallback prepares the caller's own `Call`
+again for another provider. `CallRecord` is the one place a call's observation starts
+and ends: every driver path (chat, stream, early close, refusal, error, fallback)
+goes through it, as a context manager that records and re-raises.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from types import TracebackType
+from typing import Any
+
+import orjson
 
 from ._audit import AuditTrail, default_trail
-from ._errors import (
-    ConsentRequired,
-    DataClassExceeded,
-    ModelNotApproved,
-    PolicyViolation,
-    ProviderNotApproved,
-    RedactionFailed,
-    UseCaseBlocked,
+from ._call import (
+    AuditSink,
+    Call,
+    Outbound,
+    Prepared,
+    Screened,
+    Step,
+    WireAnswer,
 )
-from ._policy import DataClass, Policy, Provider
-from ._providers import Parsed
-from ._types import ChatMessage, ChatResponse, Decision
-from ._usecases import Consent, EffectiveRule, UseCaseRules
+from ._errors import (
+    ConfigurationError,
+    PolicyViolation,
+    ProviderError,
+    ProviderHTTPError,
+    ProviderUnavailable,
+    RedactionFailed,
+)
+from ._policy import Policy
+from ._providers import endpoint_of, wire_for
+from ._steps import AnswerFilter, PolicyChecks, RedactStep, StampStep, audit_fields
+from ._telemetry import Observation, StreamClosed, Telemetry
+from ._types import ChatResponse, Decision
 
-__all__ = ["AuditSink", "Call", "CheckProvider", "CheckUseCase", "ChunkFilter", "Pipeline", "Step"]
+__all__ = ["CallRecord", "Pipeline", "unreadable"]
 
-AuditSink = Callable[[Decision], None]
-
-
-@dataclass(slots=True)
-class Call:
-    """Everything known about one governed call as it flows through the steps."""
-
-    use_case: str
-    provider_name: str
-    model: str
-    messages: list[ChatMessage]
-    params: dict[str, Any] = field(default_factory=dict)
-    data_class: DataClass | None = None
-    consent: Consent | None = None
-    stream: bool = False
-    provider: Provider | None = None
-    rule: EffectiveRule | None = None
-    decision: Decision | None = None
-    fallback_from: str | None = None
-    subject: Any = None  # a ClientRecord (or KnownValues) whose values are redacted
-    session: Any = None  # the PIISession of the conversation
-    restore: bool | None = None  # re-identify the answer (None: the policy decides)
-    redactions: dict[str, int] = field(default_factory=dict)
-    pii_plan: Any = None
-    output_filter: Any = None  # set by streams: the chunk filter that processed the answer
-    sent_body: bytes = b""  # the request body as it went to the provider (after redaction)
-    answer_redacted: str | None = None  # the answer before restore, model-made PII replaced
+Refusal = PolicyViolation | RedactionFailed | ConfigurationError
 
 
-class Step(Protocol):
-    def prepare(self, call: Call) -> None: ...
-    def finish(self, call: Call, response: ChatResponse) -> ChatResponse: ...
+def unreadable(what: str) -> RedactionFailed:
+    """The refusal of a request the library cannot read (nothing is sent)."""
+    return RedactionFailed(
+        f"the governed transport cannot read {what}; the request was not sent",
+        detector="transport",
+        error_type="unreadable",
+    )
 
 
-class _Checks:
-    """Shared by the policy steps: building violations that name the rule and the policy."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-
-    def violation(
-        self, cls: type[PolicyViolation], call: Call, detail: str, rule: str
-    ) -> PolicyViolation:
-        return cls(
-            detail,
-            rule=rule,
-            policy_id=self.policy.id,
-            policy_version=self.policy.version,
-            use_case=call.use_case,
-            provider=call.provider_name,
-            model=call.model,
-        )
-
-    def finish(self, call: Call, response: ChatResponse) -> ChatResponse:
-        return response
-
-
-class CheckProvider(_Checks):
-    """Step 1: the provider is in the registry, the model on its allow-list, switches hold."""
-
-    def __init__(self, policy: Policy) -> None:
-        super().__init__(policy)
-        self._approved: dict[tuple[str, str], Provider] = {}  # policies are immutable
-
-    def prepare(self, call: Call) -> None:
-        approved = self._approved.get((call.provider_name, call.model))
-        if approved is not None:
-            call.provider = approved
-            return
-        provider = self.policy.provider(call.provider_name)
-        if provider is None:
-            raise self.violation(
-                ProviderNotApproved,
-                call,
-                f"{call.provider_name!r} is not in the registry",
-                "providers",
-            )
-        meta = self.policy.policy
-        if provider.tier == "free" and not meta.allow_free_tiers:
-            raise self.violation(
-                ProviderNotApproved,
-                call,
-                f"{provider.name!r} is a free tier",
-                "policy.allow_free_tiers",
-            )
-        if meta.require_zero_data_retention and not provider.zero_data_retention:
-            raise self.violation(
-                ProviderNotApproved,
-                call,
-                f"{provider.name!r} does not have zero data retention",
-                "policy.require_zero_data_retention",
-            )
-        if meta.allowed_regions is not None and provider.region not in meta.allowed_regions:
-            raise self.violation(
-                ProviderNotApproved,
-                call,
-                f"{provider.name!r} is in region {provider.region!r}",
-                "policy.allowed_regions",
-            )
-        if not provider.allows_model(call.model):
-            raise self.violation(
-                ModelNotApproved,
-                call,
-                f"{call.model!r} is not on the allow-list of {provider.name!r}",
-                f"providers[{self.policy.providers.index(provider)}].models",
-            )
-        call.provider = provider
-        if len(self._approved) < 4096:
-            self._approved[(call.provider_name, call.model)] = provider
-
-
-class CheckUseCase(_Checks):
-    """Step 2: the use case may use AI here, with this data class and consent."""
-
-    def __init__(self, policy: Policy) -> None:
-        super().__init__(policy)
-        self.rules = UseCaseRules(policy)
-        self.default_data_class = DataClass.parse(policy.policy.default_data_class)
-        # allowed outcomes (rule, data class, decision) of calls under no consent rule
-        self._allowed: dict[tuple[Any, ...], tuple[EffectiveRule, DataClass, Decision]] = {}
-
-    def prepare(self, call: Call) -> None:
-        assert call.provider is not None, "CheckProvider runs first"
-        # without a consent rule every check below is a function of this key: a key that
-        # passed once is allowed again, with the same (immutable, shared) decision
-        key = (call.use_case, call.provider.name, call.model, call.data_class, call.fallback_from)
-        known = self._allowed.get(key)
-        if known is not None:
-            call.rule, call.data_class, call.decision = known
-            return
-        rule = self.rules.resolve(call.use_case)
-        call.rule = rule
-        if rule.blocked_by is not None:
-            raise self.violation(
-                UseCaseBlocked, call, f"{call.use_case!r} must not use AI", rule.blocked_by
-            )
-        if not rule.declared and self.policy.use_cases.default == "deny":
-            raise self.violation(
-                UseCaseBlocked,
-                call,
-                f"{call.use_case!r} is not declared and undeclared use cases are denied",
-                "use_cases.default",
-            )
-        if rule.allowed_providers is not None and call.provider.name not in rule.allowed_providers:
-            raise self.violation(
-                ProviderNotApproved,
-                call,
-                f"{call.provider.name!r} is not allowed for {call.use_case!r}",
-                rule.allowed_providers_rule or "use_cases",
-            )
-        data_class = call.data_class if call.data_class is not None else self.default_data_class
-        call.data_class = data_class
-        if rule.max_data_class is not None and data_class > rule.max_data_class:
-            raise self.violation(
-                DataClassExceeded,
-                call,
-                f"{data_class.label} data exceeds {rule.max_data_class.label} "
-                f"for {call.use_case!r}",
-                rule.max_data_class_rule or "use_cases",
-            )
-        if data_class > call.provider.data_class:
-            index = self.policy.providers.index(call.provider)
-            raise self.violation(
-                DataClassExceeded,
-                call,
-                f"{data_class.label} data exceeds {call.provider.max_data_class} "
-                f"for {call.provider.name!r}",
-                f"providers[{index}].max_data_class",
-            )
-        if rule.consent_rule is not None and (
-            call.consent is None or not call.consent.covers(call.use_case)
-        ):
-            detail = (
-                "no consent record was given"
-                if call.consent is None
-                else f"the consent record covers {call.consent.scope!r}, not {call.use_case!r}"
-            )
-            raise self.violation(ConsentRequired, call, detail, rule.consent_rule)
-        consent = call.consent if rule.consent_rule is not None else None
-        decision = Decision(
-            outcome="allowed",
-            rule=_most_specific(rule),
-            use_case=call.use_case,
-            provider=call.provider.name,
-            model=call.model,
-            data_class=data_class.label,
-            policy_id=self.policy.id,
-            policy_version=self.policy.version,
-            policy_sha256=self.policy.sha256,
-            requires_review=rule.requires_review,
-            consent=consent,
-            fallback_from=call.fallback_from,
-        )
-        call.decision = decision
-        if rule.consent_rule is None and len(self._allowed) < 4096:
-            self._allowed[key] = (rule, data_class, decision)
-
-
-@functools.lru_cache(maxsize=1024)
-def _decision_fields(d: Decision) -> dict[str, Any]:
-    """The audit fields of a decision (decisions are immutable and shared: computed once;
-    callers only read the dict)."""
-    return {
-        "use_case": d.use_case, "provider": d.provider, "model": d.model, "rule": d.rule,
-        "policy_id": d.policy_id, "policy_version": d.policy_version,
-        "policy_sha256": d.policy_sha256, "data_class": d.data_class,
-        "requires_review": d.requires_review, "fallback_from": d.fallback_from,
-        "consent": d.consent.as_dict() if d.consent else None,
-    }  # fmt: skip
-
-
-def _most_specific(rule: EffectiveRule) -> str:
-    if not rule.declared:
-        return "use_cases.default"
-    return f'use_cases.rules["{rule.tag}"]'
+def _dumps(body: Any) -> bytes:
+    """The request body: orjson (compact UTF-8); the standard library for what orjson
+    refuses (only reachable with PII redaction off: the redact step refuses anything
+    that is not JSON data)."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
 
 
 class Pipeline:
-    """Runs the steps in order. `steps` after the two policy checks are the caller's."""
+    """Runs the steps in order. `steps` are the caller's own, run after the library's."""
 
     def __init__(
         self,
         policy: Policy,
+        *,
+        redact: RedactStep | None,
+        stamp: StampStep,
         steps: Sequence[Step] = (),
         on_decision: AuditSink | None = None,
         trail: AuditTrail | None = None,
     ) -> None:
         self.policy = policy
-        self.steps: list[Step] = [CheckProvider(policy), CheckUseCase(policy), *steps]
+        self.checks = PolicyChecks(policy)
+        self.redact = redact
+        self.stamp = stamp
+        self.steps = list(steps)
         self.on_decision = on_decision
         self.trail = trail if trail is not None else default_trail
+        self._retry_status = frozenset(policy.retry.retry_on_status)
 
-    def prepare(self, call: Call, *, audit_allowed: bool = True) -> Decision:
+    # ------------------------------------------------------------------ before I/O
+
+    def prepare(self, call: Call) -> Prepared:
+        """Steps 1-3 and the caller's steps; raises the refusal (nothing recorded here)."""
+        provider = self.checks.provider(call)
         try:
-            for step in self.steps:
-                step.prepare(call)
-        except PolicyViolation as violation:
-            if violation.use_case is None:
-                violation.use_case = call.use_case
-                violation.provider = call.provider_name
-                violation.model = call.model
-            self._record(self.blocked(call, violation.rule), type(violation).__name__)
-            raise
-        except RedactionFailed as failure:
-            self._record(self.blocked(call, "pii.fail_closed"), type(failure).__name__)
-            raise
-        assert call.decision is not None
-        if audit_allowed:
-            self._record(call.decision, None)
-            if call.redactions and self.trail.active:
-                self.trail._emit(
-                    "decision", {"outcome": "redacted", "redactions": dict(call.redactions),
-                                 **_decision_fields(call.decision)},
-                )  # fmt: skip
-        return call.decision
-
-    def _record(self, decision: Decision, error: str | None) -> None:
-        if self.on_decision is not None:
-            self.on_decision(decision)
-        trail = self.trail
-        if trail.active:
-            fields = {"outcome": decision.outcome, "error": error, **_decision_fields(decision)}
-            trail._emit("decision", fields)
-
-    def blocked(self, call: Call, rule: str) -> Decision:
-        return Decision(
-            outcome="blocked",
-            rule=rule,
-            use_case=call.use_case,
-            provider=call.provider_name,
-            model=call.model,
-            data_class=(
-                call.data_class or DataClass.parse(self.policy.policy.default_data_class)
-            ).label,
-            policy_id=self.policy.id,
-            policy_version=self.policy.version,
-            policy_sha256=self.policy.sha256,
-            requires_review=bool(call.rule and call.rule.requires_review),
-            consent=call.consent,
-            fallback_from=call.fallback_from,
-        )
-
-    def finish(self, call: Call, parsed: Parsed) -> ChatResponse:
-        assert call.decision is not None
-        assert call.provider is not None
-        response = ChatResponse(
-            text=parsed.text,
-            model=parsed.model or call.model,
-            requested_model=call.model,
-            provider=call.provider.name,
-            usage=parsed.usage,
-            decision=call.decision,
-            finish_reason=parsed.finish_reason,
-            id=parsed.id,
-            tool_calls=parsed.tool_calls,
-            redactions=dict(call.redactions),
-        )
+            endpoint = endpoint_of(provider.kind, call.endpoint)
+        except ValueError as exc:
+            raise unreadable(str(exc)) from None
+        wire = wire_for(endpoint)
+        verdict = self.checks.use_case(call, provider)
+        if call.body is not None:
+            body = call.body
+        else:
+            body = wire.body(call.model, list(call.messages), call.params, call.stream)
+        if self.redact is not None:
+            outbound = self.redact.prepare(call, wire.shape, body)
+        else:
+            outbound = Outbound(body)
+        prepared = Prepared(
+            call, provider, endpoint, verdict.rule, verdict.decision, outbound,
+            _dumps(outbound.body), verdict.fields,
+        )  # fmt: skip
         for step in self.steps:
-            response = step.finish(call, response)
-        return response
+            step.prepare(prepared)
+        return prepared
 
-    def chunk_filter(self, call: Call) -> ChunkFilter | None:
-        """The filters the steps put on a streamed answer, chained (or None)."""
-        filters = [f for s in self.steps if (f := getattr(s, "chunk_filter", None)) is not None]
-        chain: list[ChunkFilter] = [c for f in filters if (c := f(call)) is not None]
-        if not chain:
-            return None
-        if len(chain) == 1:
-            return chain[0]
-        return _Chain(chain)
+    def check(self, call: Call) -> Decision:
+        """Steps 1-2 only: the decision a call would get. A refusal is recorded (audit,
+        `on_decision`) and raised; an allowed check records nothing (no call was made)."""
+        try:
+            return self.checks.use_case(call, self.checks.provider(call)).decision
+        except PolicyViolation as exc:
+            self.refused(call, exc)
+            raise
 
-    def fallback_call(self, call: Call) -> Call | None:
-        """The call to try when `call`'s provider stays unavailable, if the policy names one."""
-        assert call.provider is not None
-        fb = call.provider.fallback
-        if fb is None or call.fallback_from is not None:
+    def refused(self, call: Call, exc: PolicyViolation | RedactionFailed) -> str:
+        """Record the refusal of `call` (the audit sink failing never hides it); returns
+        the rule that refused it."""
+        if isinstance(exc, PolicyViolation) and exc.use_case is None:
+            exc.use_case, exc.provider, exc.model = call.use_case, call.provider_name, call.model
+        rule = exc.rule if isinstance(exc, PolicyViolation) and exc.rule else "pii.fail_closed"
+        decision = self.checks.blocked(call, rule)
+        try:
+            self.record(decision, audit_fields(decision), type(exc).__name__)
+        except Exception as audit_error:  # the refusal stays what the caller sees
+            exc.add_note(f"the audit sink failed too ({type(audit_error).__name__})")
+        return rule
+
+    def fallback(self, prepared: Prepared, error: ProviderError) -> Call | None:
+        """The call to try when `prepared`'s provider failed with `error`, if the policy
+        names a fallback and the error is one it retries."""
+        retryable = isinstance(error, ProviderUnavailable) or (
+            isinstance(error, ProviderHTTPError) and error.status_code in self._retry_status
+        )
+        fb = prepared.provider.fallback
+        if not retryable or fb is None or prepared.call.fallback_from is not None:
             return None
+        call = prepared.call
         return replace(
             call,
             provider_name=fb.provider,
             model=fb.model or call.model,
-            provider=None,
-            rule=None,
-            decision=None,
-            fallback_from=call.provider.name,
+            fallback_from=prepared.provider.name,
         )
 
+    # ------------------------------------------------------------------ after I/O
 
-class ChunkFilter(Protocol):
-    """Transforms a streamed answer piece by piece; `flush` returns what it held back."""
+    def chunk_filter(self, prepared: Prepared) -> AnswerFilter | None:
+        """The filter of a streamed answer's text (None: the text passes as it is)."""
+        return self.redact.chunk_filter(prepared) if self.redact is not None else None
 
-    def feed(self, piece: str) -> str: ...
-    def flush(self) -> str: ...
+    def args_restorer(self, prepared: Prepared) -> Any:
+        return self.redact.args_restorer(prepared) if self.redact is not None else None
+
+    def finish(
+        self,
+        prepared: Prepared,
+        answer: WireAnswer,
+        streamed: AnswerFilter | None = None,
+        trace_ids: tuple[str | None, str | None] = (None, None),
+    ) -> tuple[ChatResponse, Screened]:
+        """Steps 5-6 and the caller's steps: the response, and the screened answer."""
+        if self.redact is not None:
+            screened = self.redact.finish(prepared, answer, streamed)
+        else:
+            screened = Screened(answer.text, answer.tool_calls)
+        call = prepared.call
+        served = answer.model or call.model
+        response = ChatResponse(
+            text=screened.text,
+            model=served,
+            requested_model=call.model,
+            provider=prepared.provider.name,
+            usage=answer.usage,
+            decision=prepared.decision,
+            finish_reason=answer.finish_reason,
+            id=answer.id,
+            tool_calls=screened.tool_calls,
+            redactions=dict(prepared.redactions),
+            output_findings=screened.findings,
+            restored=screened.restored,
+            provenance=self.stamp.finish(prepared, screened, served, trace_ids),
+        )
+        for step in self.steps:
+            response = step.finish(prepared, response)
+        return response, screened
+
+    # ------------------------------------------------------------------ audit
+
+    def record(self, decision: Decision, fields: Any, error: str | None) -> None:
+        """One decision to the `on_decision` callback and the audit trail."""
+        if self.on_decision is not None:
+            self.on_decision(decision)
+        if self.trail.active:
+            self.trail.emit_fields(
+                "decision", {"outcome": decision.outcome, "error": error, **fields}
+            )
 
 
-class _Chain:
-    def __init__(self, filters: list[ChunkFilter]) -> None:
-        self.filters = filters
+class CallRecord:
+    """The observation of one call: its span (made current while the library works), its
+    measurements and its audit events, from the decision to the answer or the error.
 
-    def feed(self, piece: str) -> str:
-        for f in self.filters:
-            piece = f.feed(piece)
-        return piece
+    Use it as a context manager around each stretch of a driver's work: an exception
+    leaving it ends the record as failed (a refusal as refused) and is re-raised as it
+    was; `finish` ends it as a success. Ending twice is a no-op.
+    """
 
-    def flush(self) -> str:
-        carry = ""
-        for f in self.filters:
-            carry = (f.feed(carry) if carry else "") + f.flush()
-        return carry
+    __slots__ = ("_decided", "obs", "pipeline")
+
+    def __init__(self, pipeline: Pipeline, telemetry: Telemetry, call: Call) -> None:
+        self.pipeline = pipeline
+        params = call.params if call.body is None else call.body
+        self.obs: Observation = telemetry.observe(
+            model=call.model, provider=call.provider_name, use_case=call.use_case,
+            params=params, stream=call.stream,
+        )  # fmt: skip
+        self._decided = False
+
+    def __enter__(self) -> CallRecord:
+        self.obs.enter()
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.obs.exit()
+        if ev is not None:
+            self.failed(StreamClosed() if isinstance(ev, GeneratorExit) else ev)
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """The span current for a stretch of work, without ending anything."""
+        self.obs.enter()
+        try:
+            yield
+        finally:
+            self.obs.exit()
+
+    @contextmanager
+    def ending(self) -> Iterator[None]:
+        """End the record if an exception leaves this block (for generators, whose body
+        must not keep a context attached across ``yield``): a closed generator ends it
+        as `StreamClosed`."""
+        try:
+            yield
+        except GeneratorExit:
+            self.failed(StreamClosed())
+            raise
+        except BaseException as exc:
+            self.failed(exc)
+            raise
+
+    def first_chunk(self) -> None:
+        self.obs.first_chunk()
+
+    def prepare(self, call: Call) -> Prepared:
+        """Steps 1-3 for `call`, recorded: allowed (and redacted), or refused."""
+        try:
+            prepared = self.pipeline.prepare(call)
+        except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
+            self._refused(call, exc, final=not self._decided)
+            raise
+        self._allowed(prepared)
+        return prepared
+
+    def after_failure(self, prepared: Prepared, error: ProviderError) -> Prepared | None:
+        """The fallback of a failed call, prepared and recorded (None: there is none, or
+        the policy refuses it; the caller then sees the original error)."""
+        call = self.pipeline.fallback(prepared, error)
+        if call is None:
+            return None
+        try:
+            return self.prepare(call)
+        except PolicyViolation:
+            return None
+
+    def finish(
+        self, prepared: Prepared, answer: WireAnswer, streamed: AnswerFilter | None = None
+    ) -> ChatResponse:
+        """Steps 5-6, recorded as the call's success."""
+        self.obs.enter()
+        try:
+            response, screened = self.pipeline.finish(
+                prepared, answer, streamed, self.obs.trace_ids()
+            )
+        finally:
+            self.obs.exit()
+        self.obs.succeeded(response, screened.captured)
+        return response
+
+    def failed(self, error: BaseException) -> None:
+        """The call failed after it was allowed (a provider error, PII in the answer...)."""
+        self.obs.failed(error)
+
+    # ------------------------------------------------------------------
+
+    def _allowed(self, prepared: Prepared) -> None:
+        pipeline = self.pipeline
+        decision = prepared.decision
+        pipeline.record(decision, prepared.audit_fields, None)
+        redactions = prepared.redactions
+        if redactions and pipeline.trail.active:
+            pipeline.trail.emit_fields(
+                "decision",
+                {"outcome": "redacted", "redactions": dict(redactions), **prepared.audit_fields},
+            )
+        self._decided = True
+        wire = wire_for(prepared.endpoint)
+        self.obs.decided(
+            decision, prepared.provider, redactions,
+            lambda: wire.prompt(prepared.outbound.body),
+        )  # fmt: skip
+
+    def _refused(self, call: Call, exc: Refusal, *, final: bool) -> None:
+        if isinstance(exc, ConfigurationError):
+            rule = "configuration"  # not a decision: the call was malformed
+        else:
+            rule = self.pipeline.refused(call, exc)
+        if final:
+            self.obs.refused(exc, use_case=call.use_case, rule=rule)

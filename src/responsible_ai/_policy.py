@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from ._errors import ConfigurationError, PolicyError, PolicyHashMismatch, PolicyIssue
+from ._regex import compile_linear
 
 __all__ = [
     "CustomDetector",
@@ -174,8 +175,6 @@ class CustomDetector(_Model):
     @field_validator("regex")
     @classmethod
     def _linear(cls, value: str) -> str:
-        from ._pii._custom import compile_linear
-
         compile_linear(value)  # raises ValueError saying why
         return value
 

@@ -21,17 +21,19 @@ import hmac
 import itertools
 import json
 import os
-import secrets
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from ._audit import AuditTrail, default_trail
+from ._clock import clock, uuid7
 from ._errors import ConfigurationError, ProvenanceInvalid, UnreviewedContent
 
 __all__ = [
@@ -71,9 +73,6 @@ VERIFY_KEYS_ENV = "RAI_VERIFY_KEYS"
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-_M = TypeVar("_M", bound=_Frozen)
 
 
 class PolicyRef(_Frozen):
@@ -122,6 +121,13 @@ class Provenance(_Frozen):
     review: ReviewInfo = Field(default_factory=ReviewInfo)
     previous_sha256: str | None = None
     signature: SignatureInfo = Field(default_factory=SignatureInfo)
+    _canonical: dict[str, Any] | None = PrivateAttr(default=None)  # set by sign_stamp
+
+    def __eq__(self, other: object) -> bool:
+        """Two stamps are equal when their fields are (however each was built)."""
+        if not isinstance(other, Provenance):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
 
     # -- forms
 
@@ -132,9 +138,8 @@ class Provenance(_Frozen):
         return canonical_json(data)
 
     def to_json(self) -> str:
-        made = _fields_of.get(id(self))
-        if made is not None and made[0]() is self:
-            return canonical_json(made[1]).decode("utf-8")
+        if self._canonical is not None:  # the fields this stamp was built and signed from
+            return canonical_json(self._canonical).decode("utf-8")
         return canonical_json(self.model_dump(mode="json")).decode("utf-8")
 
     @classmethod
@@ -204,105 +209,6 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class StampStep:
-    """Pipeline stage 6: stamp every answer with signed provenance."""
-
-    def __init__(self, policy: Any, signer: Any | None, service: str | None) -> None:
-        self.policy = policy
-        self.signer = signer
-        self.service = service_name(service)
-
-    def prepare(self, call: Any) -> None:
-        pass
-
-    def finish(self, call: Any, response: Any) -> Any:
-        decision = call.decision
-        fields = stamp_fields(
-            provider=response.provider,
-            requested_model=response.requested_model,
-            served_model=response.model,
-            use_case=decision.use_case,
-            policy_id=decision.policy_id,
-            policy_version=decision.policy_version,
-            policy_sha256=decision.policy_sha256,
-            prompt_sha256=sha256_bytes(call.sent_body)
-            if call.sent_body
-            else sha256_json(call.messages),
-            output_sha256=sha256_text(response.text),
-            redactions=response.redactions,
-            requires_review=decision.requires_review,
-            disclosure=self.policy.policy.disclosure,
-            service=self.service,
-        )
-        # the response was built by this call's pipeline and not handed out yet: set the
-        # field in place rather than copying the frozen dataclass
-        object.__setattr__(response, "provenance", sign_stamp(fields, self.signer))
-        return response
-
-
-class _RandomPool:
-    """Bytes from the OS CSPRNG, read 4 KB at a time: one `getrandom` system call per
-    ~400 stamp ids instead of one per id (a system call is a few microseconds on a busy
-    path). Thread-safe; a forked child starts with an empty pool, so parent and child
-    never hand out the same bytes."""
-
-    SIZE = 4096
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._buf = b""
-        self._pos = 0
-        if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
-            os.register_at_fork(after_in_child=self._forget)
-
-    def _forget(self) -> None:
-        self._lock = threading.Lock()
-        self._buf = b""
-        self._pos = 0
-
-    def take(self, n: int) -> bytes:
-        with self._lock:
-            pos = self._pos
-            if pos + n > len(self._buf):
-                self._buf = secrets.token_bytes(self.SIZE)
-                pos = 0
-            self._pos = pos + n
-            return self._buf[pos : pos + n]
-
-
-_random = _RandomPool()
-
-
-def uuid7(now_ns: int | None = None) -> str:
-    """A time-ordered UUIDv7 (RFC 9562): 48-bit Unix ms, version, random."""
-    ms = (time.time_ns() if now_ns is None else now_ns) // 1_000_000
-    r = _random.take(10)  # 12 bits of rand_a, 62 of rand_b (6 spare)
-    h = (
-        (ms & 0xFFFF_FFFF_FFFF).to_bytes(6, "big")
-        + bytes((0x70 | r[0] & 0x0F, r[1], 0x80 | r[2] & 0x3F))
-        + r[3:]
-    ).hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-_second: tuple[int, str] = (-1, "")
-
-
-def now_rfc3339(now_ns: int | None = None) -> str:
-    """UTC, RFC 3339, microseconds, ``Z``: ``2026-11-23T18:04:32.123456Z``."""
-    global _second
-    secs, ns = divmod(time.time_ns() if now_ns is None else now_ns, 1_000_000_000)
-    cached_secs, prefix = _second
-    if cached_secs != secs:  # the date and time of day change once a second
-        t = time.gmtime(secs)
-        prefix = (
-            f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
-            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}."
-        )
-        _second = (secs, prefix)
-    return f"{prefix}{ns // 1000:06d}Z"
-
-
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -335,19 +241,12 @@ class HmacSigner:
         if not kid:
             raise ConfigurationError("a signing key needs a kid (key id) so that keys can rotate")
         self.kid = kid
-        # RFC 2104 with the two padded-key states hashed once: each signature then costs
-        # two state copies and two updates, not a key set-up (the same bytes as hmac.digest)
-        block = raw if len(raw) <= 64 else hashlib.sha256(raw).digest()
-        block = block.ljust(64, b"\0")
-        self._inner = hashlib.sha256(block.translate(hmac.trans_36))
-        self._outer = hashlib.sha256(block.translate(hmac.trans_5C))
+        self._keyed = hmac.new(raw, digestmod=hashlib.sha256)  # the key set up once
 
     def sign(self, data: bytes) -> bytes:
-        inner = self._inner.copy()
-        inner.update(data)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()
+        mac = self._keyed.copy()
+        mac.update(data)
+        return mac.digest()
 
     def verify(self, data: bytes, signature: bytes) -> bool:
         return hmac.compare_digest(self.sign(data), signature)
@@ -491,64 +390,44 @@ def keyring_from_env(env: Mapping[str, str] | None = None) -> Keyring:
 # ----------------------------------------------------------------------------- stamping
 
 
-def sign_stamp(fields: dict[str, Any], signer: Any | None) -> Provenance:
+def sign_stamp(fields: dict[str, Any], signer: Signer | None) -> Provenance:
     """Sign the stamp fields (a dict as the model dumps it, without `signature`) and
-    build the Provenance. The fields come from this module, so the model is constructed
-    without re-validation (the hot path of every governed call)."""
+    build the Provenance (validated, with the already-built shared parts)."""
     fields.pop("signature", None)
     if signer is not None:
         value = signer.sign(canonical_json(fields))
         signature: dict[str, Any] = {"alg": signer.alg, "kid": signer.kid, "value": _b64(value)}
-        signature_info = _built(SignatureInfo, signature)
+        signature_info = SignatureInfo.model_validate(signature)
     else:
         signature, signature_info = _UNSIGNED
     policy = fields["policy"]
     review = fields["review"]
-    stamp = _built(
-        Provenance,
+    stamp = Provenance.model_validate(
         {
             **fields,
             "policy": _policy_ref(policy["id"], policy["version"], policy["sha256"]),
             "review": _NOT_REVIEWED[1]
             if review == _NOT_REVIEWED[0]
-            else _built(ReviewInfo, dict(review)),
+            else ReviewInfo.model_validate(review),
             "signature": signature_info,
-        },
+        }
     )
-    # `to_json` writes these fields (one orjson call) rather than dumping the model
     fields["signature"] = signature
-    key = id(stamp)
-    _fields_of[key] = (weakref.ref(stamp, lambda _: _fields_of.pop(key, None)), fields)
+    stamp._canonical = fields  # what `to_json` writes (one orjson call, no model dump)
     return stamp
-
-
-# the stamp fields each Provenance this module built was made from, by id (while it lives)
-_fields_of: dict[int, tuple[weakref.ref[Provenance], dict[str, Any]]] = {}
 
 
 @functools.lru_cache(maxsize=64)
 def _policy_ref(id: str, version: str, sha256: str) -> PolicyRef:
     """One (immutable) PolicyRef per policy, shared by its stamps."""
-    return _built(PolicyRef, {"id": id, "version": version, "sha256": sha256})
-
-
-def _built(cls: type[_M], values: dict[str, Any]) -> _M:
-    """An instance from values this module made itself (every field present, right types):
-    what `model_construct` does, without its per-field bookkeeping. Parsing anything from
-    outside goes through `model_validate`."""
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
+    return PolicyRef(id=id, version=version, sha256=sha256)
 
 
 # shared, immutable: the unreviewed state of every new stamp, and the "no signer" signature
 _NOT_REVIEWED_FIELDS = {"status": "unreviewed", "reviewer": None, "at": None, "note": None}
-_NOT_REVIEWED = (_NOT_REVIEWED_FIELDS, _built(ReviewInfo, dict(_NOT_REVIEWED_FIELDS)))
+_NOT_REVIEWED = (_NOT_REVIEWED_FIELDS, ReviewInfo.model_validate(_NOT_REVIEWED_FIELDS))
 _UNSIGNED_FIELDS: dict[str, Any] = {"alg": "none", "kid": None, "value": None}
-_UNSIGNED = (_UNSIGNED_FIELDS, _built(SignatureInfo, dict(_UNSIGNED_FIELDS)))
+_UNSIGNED = (_UNSIGNED_FIELDS, SignatureInfo.model_validate(_UNSIGNED_FIELDS))
 
 
 def stamp_fields(
@@ -566,8 +445,9 @@ def stamp_fields(
     requires_review: bool,
     disclosure: str | None,
     service: str | None,
+    trace_ids: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Any]:
-    trace_id, span_id = _current_trace()
+    """The fields of a new, unreviewed stamp (a dict as the model dumps it)."""
     now = time.time_ns()
     return {
         "schema_version": SCHEMA_VERSION,
@@ -579,12 +459,12 @@ def stamp_fields(
         "served_model": served_model,
         "use_case": use_case,
         "policy": {"id": policy_id, "version": policy_version, "sha256": policy_sha256},
-        "created_at": now_rfc3339(now),
+        "created_at": clock.rfc3339(now),
         "prompt_sha256": prompt_sha256,
         "output_sha256": output_sha256,
         "redactions": dict(redactions),
-        "trace_id": trace_id,
-        "span_id": span_id,
+        "trace_id": trace_ids[0],
+        "span_id": trace_ids[1],
         "service": service,
         "disclosure": disclosure,
         "requires_review": requires_review,
@@ -593,38 +473,19 @@ def stamp_fields(
     }
 
 
-_otel_trace: Any = None
-
-
-def _current_trace() -> tuple[str | None, str | None]:
-    """The current OpenTelemetry span's ids, if the API is installed and a span is active."""
-    global _otel_trace
-    if _otel_trace is None:
-        try:
-            from opentelemetry import trace
-        except ImportError:
-            _otel_trace = False
-        else:
-            _otel_trace = trace
-    if _otel_trace is False:
-        return None, None
-    global _last_trace
-    ctx = _otel_trace.get_current_span().get_span_context()
-    last = _last_trace
-    if last[0] is ctx:  # the stamp and the audit events of one call share one span
-        return last[1]
-    if not ctx.is_valid:
-        return None, None
-    ids = (f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}")
-    _last_trace = (ctx, ids)  # one tuple, swapped whole: safe across threads
-    return ids
-
-
-_last_trace: tuple[Any, tuple[str | None, str | None]] = (None, (None, None))
-
-
-def service_name(explicit: str | None = None) -> str | None:
-    return explicit or os.environ.get("RAI_SERVICE_NAME") or os.environ.get("OTEL_SERVICE_NAME")
+def chained(
+    previous: Provenance, signer: Signer | None, *, output_sha256: str | None = None, **changes: Any
+) -> Provenance:
+    """A new stamp that follows `previous`: a fresh id and time, `previous_sha256` set to
+    its digest, the given fields changed, signed by `signer` (what a review and a derived
+    result both make)."""
+    fields = previous.model_dump(mode="json")
+    now = time.time_ns()
+    fields.update(changes, id=uuid7(now), created_at=clock.rfc3339(now),
+                  previous_sha256=previous.digest())  # fmt: skip
+    if output_sha256 is not None:
+        fields["output_sha256"] = output_sha256
+    return sign_stamp(fields, signer)
 
 
 # ----------------------------------------------------------------------------- carriers
@@ -676,10 +537,38 @@ def provenance_of(obj: Any) -> Provenance | None:
         return entry[1]
     response_id = getattr(obj, "id", None)  # an SDK response object the transport saw
     if isinstance(response_id, str):
-        from ._transport import provenance_for_id
-
-        return provenance_for_id(response_id)
+        return responses.get(response_id)
     return None
+
+
+class ResponseStamps:
+    """The stamps of answers that reached an official SDK through the governed transport,
+    by the provider's response id (an SDK's response object cannot carry an attribute).
+    Bounded (the oldest go first) and thread-safe; the transport writes, `provenance_of`
+    reads."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._stamps: OrderedDict[str, Provenance] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, response_id: str | None, stamp: Provenance | None) -> None:
+        if not response_id or stamp is None:
+            return
+        with self._lock:
+            self._stamps[response_id] = stamp
+            self._stamps.move_to_end(response_id)
+            while len(self._stamps) > self._size:
+                self._stamps.popitem(last=False)
+
+    def get(self, response_id: str | None) -> Provenance | None:
+        if not response_id:
+            return None
+        with self._lock:
+            return self._stamps.get(response_id)
+
+
+responses = ResponseStamps()
 
 
 def output_text(obj: Any) -> str:
@@ -789,8 +678,8 @@ def review(
     decision: Literal["approved", "rejected", "edited"],
     edited_text: str | None = None,
     note: str | None = None,
-    signer: Any | None = None,
-    audit: Any | None = None,
+    signer: Signer | None = None,
+    audit: AuditTrail | Callable[[dict[str, Any]], None] | None = None,
 ) -> Provenance:
     """A person's decision on an AI output: a new stamp, signed, chained to the previous.
 
@@ -811,18 +700,19 @@ def review(
         raise ConfigurationError("an 'edited' review needs the edited_text")
     if decision != "edited" and edited_text is not None:
         raise ConfigurationError("edited_text goes with decision='edited'")
-    fields = previous.model_dump(mode="json")
-    fields.update(
-        id=uuid7(),
-        created_at=now_rfc3339(),
-        review={"status": decision, "reviewer": reviewer, "at": now_rfc3339(), "note": note},
-        previous_sha256=previous.digest(),
-    )
-    if edited_text is not None:
-        fields["output_sha256"] = sha256_text(edited_text)
-        fields["digital_source_type"] = COMPOSITE
     signer = signer if signer is not None else signer_from_env()
-    stamp = sign_stamp(fields, signer)
+    at = clock.rfc3339()
+    changes: dict[str, Any] = {
+        "review": {"status": decision, "reviewer": reviewer, "at": at, "note": note}
+    }
+    if edited_text is not None:
+        changes["digital_source_type"] = COMPOSITE
+    stamp = chained(
+        previous,
+        signer,
+        output_sha256=sha256_text(edited_text) if edited_text is not None else None,
+        **changes,
+    )
     event = {
         "decision": decision,
         "reviewer": reviewer,
@@ -833,8 +723,6 @@ def review(
         "policy_version": stamp.policy.version,
         "signed": stamp.signed,
     }
-    from ._audit import AuditTrail, default_trail
-
     if audit is None or isinstance(audit, AuditTrail):
         (audit or default_trail).emit("review", **event)
     else:

@@ -9,35 +9,31 @@ every call is a no-op. `setup_otlp()` is the one-line helper for those who want 
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import threading
 import time
 import weakref
-from collections.abc import Mapping
-from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 from opentelemetry import metrics as otel_metrics
-from opentelemetry.metrics import CallbackOptions, NoOpMeterProvider
+from opentelemetry.metrics import CallbackOptions
 from opentelemetry.metrics import Observation as _Point
-from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics
 from opentelemetry.semconv.attributes import error_attributes, server_attributes
-from opentelemetry.trace import (
-    NoOpTracerProvider,
-    ProxyTracerProvider,
-    SpanKind,
-    Status,
-    StatusCode,
-)
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
-__all__ = ["CAPTURE_CONTENT_ENV", "Observation", "Telemetry", "setup_otlp"]
+from ._clock import current_trace
+from ._clock import service_name as default_service_name
+from ._policy import Provider
+from ._version import __version__
+
+__all__ = ["CAPTURE_CONTENT_ENV", "Observation", "StreamClosed", "Telemetry", "setup_otlp"]
 
 CAPTURE_CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 
@@ -106,14 +102,73 @@ RAI_FALLBACK_FROM = "rai.fallback_from"
 RAI_OUTPUT_PII = "rai.output_pii"
 
 
-_SILENT_METER_PROVIDERS = (NoOpMeterProvider, _ProxyMeterProvider)
-_SILENT_TRACER_PROVIDERS = (NoOpTracerProvider, ProxyTracerProvider)
-_NOTHING = nullcontext()
+class StreamClosed(Exception):
+    """Recorded on a stream's span when the caller stops reading before the end."""
 
 
-def _records(provider: Any | None, silent: tuple[type, ...]) -> bool | None:
+class DecisionFacts(Protocol):
+    """What a span and the decision counter record of a decision (`rai.Decision`)."""
+
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def use_case(self) -> str: ...
+    @property
+    def data_class(self) -> str: ...
+    @property
+    def policy_id(self) -> str: ...
+    @property
+    def policy_version(self) -> str: ...
+    @property
+    def policy_sha256(self) -> str: ...
+    @property
+    def requires_review(self) -> bool: ...
+    @property
+    def fallback_from(self) -> str | None: ...
+
+
+class _Tokens(Protocol):
+    @property
+    def input_tokens(self) -> int | None: ...
+    @property
+    def output_tokens(self) -> int | None: ...
+
+
+class _Stamped(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class AnswerFacts(Protocol):
+    """What a span and the measurements record of an answer (`rai.ChatResponse`)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def finish_reason(self) -> str | None: ...
+    @property
+    def usage(self) -> _Tokens: ...
+    @property
+    def provenance(self) -> _Stamped | None: ...
+    @property
+    def output_findings(self) -> tuple[Any, ...]: ...
+
+
+def _api_only(provider: Any) -> bool:
+    """True for the OpenTelemetry API's own providers (its no-op ones, and the global
+    proxy before an SDK provider is set): nothing they make records anything. The API
+    package defines them; an SDK (or any other implementation) lives elsewhere."""
+    module = type(provider).__module__
+    return module.startswith(("opentelemetry.trace", "opentelemetry.metrics"))
+
+
+def _records(provider: Any | None) -> bool | None:
     """Whether an explicit provider records anything; None for the global one."""
-    return None if provider is None else not isinstance(provider, silent)
+    return None if provider is None else not _api_only(provider)
 
 
 def _env_flag(name: str) -> bool:
@@ -193,8 +248,6 @@ class Telemetry:
         *,
         capture_content: bool | None = None,
     ) -> None:
-        from . import __version__
-
         self.tracer = trace.get_tracer(
             "responsible_ai", __version__, tracer_provider=tracer_provider
         )
@@ -221,17 +274,18 @@ class Telemetry:
         )  # fmt: skip
         self.decisions, self.redactions = _tallies(meter, meter_provider)
         self._provider_attrs: dict[str, dict[str, Any]] = {}
+        self._metric_attrs: dict[tuple[str, str | None, str | None], _MetricAttrs] = {}
         # explicit providers never change: decided now; the global ones are looked up
         # until an SDK provider has been set (see tracing_on / metrics_on)
-        self._tracing = _records(tracer_provider, _SILENT_TRACER_PROVIDERS)
-        self._metrics = _records(meter_provider, _SILENT_METER_PROVIDERS)
+        self._tracing = _records(tracer_provider)
+        self._metrics = _records(meter_provider)
 
     def tracing_on(self) -> bool:
         """False while the tracer provider is the API's no-op or the global proxy before
         an SDK provider is set."""
         on = self._tracing
         if on is None:  # the global provider: the API sets it once, so True stays True
-            if isinstance(trace.get_tracer_provider(), _SILENT_TRACER_PROVIDERS):
+            if _api_only(trace.get_tracer_provider()):
                 return False
             on = self._tracing = True
         return on
@@ -241,12 +295,37 @@ class Telemetry:
         SDK provider is set): then no measurement is even built."""
         on = self._metrics
         if on is None:  # the global provider, set once, as above
-            if isinstance(otel_metrics.get_meter_provider(), _SILENT_METER_PROVIDERS):
+            if _api_only(otel_metrics.get_meter_provider()):
                 return False
             on = self._metrics = True
         return on
 
-    def provider_attrs(self, provider: Any) -> dict[str, Any]:
+    def metric_attrs(
+        self, model: str, provider: str | None, response_model: str | None
+    ) -> _MetricAttrs:
+        """The attributes of the duration, input-token and output-token measurements of
+        calls to one model, built once and shared: read-only (the SDK copies what it keeps)."""
+        key = (model, provider, response_model)
+        attrs = self._metric_attrs.get(key)
+        if attrs is None:
+            base: dict[str, Any] = {
+                gen_ai.GEN_AI_OPERATION_NAME: _CHAT,
+                gen_ai.GEN_AI_REQUEST_MODEL: model,
+            }
+            if provider is not None:
+                base[gen_ai.GEN_AI_PROVIDER_NAME] = provider
+            if response_model:
+                base[gen_ai.GEN_AI_RESPONSE_MODEL] = response_model
+            attrs = (
+                base,
+                {**base, gen_ai.GEN_AI_TOKEN_TYPE: "input"},
+                {**base, gen_ai.GEN_AI_TOKEN_TYPE: "output"},
+            )
+            if len(self._metric_attrs) < 1024:
+                self._metric_attrs[key] = attrs
+        return attrs
+
+    def provider_attrs(self, provider: Provider) -> dict[str, Any]:
         """The attributes that only depend on the provider (computed once per provider)."""
         attrs = self._provider_attrs.get(provider.name)
         if attrs is None:
@@ -273,44 +352,8 @@ class Telemetry:
         )  # fmt: skip
 
 
-@functools.lru_cache(maxsize=1024)
-def _decision_attrs(d: Any) -> dict[str, Any]:
-    """Span attributes of an (immutable, shared) decision: computed once per decision."""
-    return {
-        RAI_DECISION: d.outcome,
-        RAI_RULE: d.rule,
-        RAI_POLICY_ID: d.policy_id,
-        RAI_POLICY_VERSION: d.policy_version,
-        RAI_POLICY_SHA256: d.policy_sha256,
-        RAI_DATA_CLASS: d.data_class,
-        RAI_REVIEW_REQUIRED: d.requires_review,
-    }
-
-
-@functools.lru_cache(maxsize=1024)
-def _decision_metric_attrs(d: Any) -> tuple[tuple[str, Any], ...]:
-    return ((RAI_DECISION, "allowed"), (RAI_USE_CASE, d.use_case), (RAI_RULE, d.rule))
-
-
 _CHAT = gen_ai.GenAiOperationNameValues.CHAT.value
-
-
-@functools.lru_cache(maxsize=1024)
-def _metric_attrs(
-    model: str, provider: str | None, response_model: str | None
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The attributes of the duration, input-token and output-token measurements of calls
-    to one model, built once and shared: read-only (the SDK copies what it keeps)."""
-    base: dict[str, Any] = {gen_ai.GEN_AI_OPERATION_NAME: _CHAT, gen_ai.GEN_AI_REQUEST_MODEL: model}
-    if provider is not None:
-        base[gen_ai.GEN_AI_PROVIDER_NAME] = provider
-    if response_model:
-        base[gen_ai.GEN_AI_RESPONSE_MODEL] = response_model
-    return (
-        base,
-        {**base, gen_ai.GEN_AI_TOKEN_TYPE: "input"},
-        {**base, gen_ai.GEN_AI_TOKEN_TYPE: "output"},
-    )
+_MetricAttrs = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
 
 
 class Observation:
@@ -318,7 +361,7 @@ class Observation:
 
     __slots__ = (
         "_context", "_decided", "_ended", "_first", "_measure", "_model", "_pending",
-        "_provider", "_recording", "_start", "span", "t",
+        "_provider", "_recording", "_start", "_tokens", "span", "t",
     )  # fmt: skip
 
     def __init__(
@@ -341,7 +384,8 @@ class Observation:
         self._model = model
         self._provider: str | None = None  # gen_ai.provider.name, known once decided
         self._pending: dict[str, Any] = {}  # set on the span in one call, when it ends
-        self._context: otel_context.Context | None = None  # the span's, for exemplars
+        self._context: otel_context.Context | None = None  # the span's, made once
+        self._tokens: list[object] = []  # context tokens of `enter`, for `exit`
         self._measure = measure
         if not tracing:
             # no span to record (the API alone, or metrics only): no attribute is built
@@ -362,34 +406,63 @@ class Observation:
                     name is not None
                     and isinstance(value, (int, float))
                     and not isinstance(value, bool)
+                    and -1e6 < value < 1e6  # larger: could be an identifier, never recorded
                 ):
                     attrs[name] = value
-            stop = params.get("stop")
-            if isinstance(stop, str):
-                attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
-            elif isinstance(stop, list) and all(isinstance(x, str) for x in stop):
-                attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = stop
         self.span = t.tracer.start_span(f"chat {model}", kind=SpanKind.CLIENT, attributes=attrs)
         self._recording = self.span.is_recording()
 
-    def active(self) -> AbstractContextManager[Any]:
-        """Make the span current (for the stamp's trace ids and nested spans); does not end it."""
-        if self.span is trace.INVALID_SPAN:
-            return _NOTHING
-        return _Current(self)
+    # ------------------------------------------------------------------ the span's context
 
-    def decided(self, call: Any) -> None:
-        """The policy allowed the call (or its fallback)."""
+    def _span_context(self) -> otel_context.Context:
+        if self._context is None:
+            self._context = trace.set_span_in_context(self.span)
+        return self._context
+
+    def enter(self) -> None:
+        """Make the span current (for the audit events' trace ids and nested spans)."""
+        if self.span is not trace.INVALID_SPAN:
+            self._tokens.append(otel_context.attach(self._span_context()))
+
+    def exit(self) -> None:
+        """Undo the latest `enter` (the span does not end)."""
+        if self._tokens:
+            otel_context.detach(self._tokens.pop())  # type: ignore[arg-type]
+
+    def trace_ids(self) -> tuple[str | None, str | None]:
+        """The span's trace and span ids (hex), for the stamp; where this call has no
+        span of its own, the caller's active span's (or None)."""
+        ctx = self.span.get_span_context()
+        if not ctx.is_valid:
+            return current_trace()
+        return f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}"
+
+    # ------------------------------------------------------------------ what happened
+
+    def decided(
+        self,
+        decision: DecisionFacts,
+        provider: Provider,
+        redactions: Mapping[str, int],
+        prompt: Callable[[], Any] | None = None,
+    ) -> None:
+        """The policy allowed the call (or its fallback). `prompt` gives the redacted
+        input, read only when content capture is on."""
         if not (self._recording or self._measure):
             return  # nothing listens: build nothing
-        d = call.decision
-        static = self.t.provider_attrs(call.provider)
+        d = decision
+        static = self.t.provider_attrs(provider)
         self._provider = static[gen_ai.GEN_AI_PROVIDER_NAME]
-        redactions = call.redactions
         if self._recording:
             pending = self._pending
             pending.update(static)
-            pending.update(_decision_attrs(d))
+            pending[RAI_DECISION] = d.outcome
+            pending[RAI_RULE] = d.rule
+            pending[RAI_POLICY_ID] = d.policy_id
+            pending[RAI_POLICY_VERSION] = d.policy_version
+            pending[RAI_POLICY_SHA256] = d.policy_sha256
+            pending[RAI_DATA_CLASS] = d.data_class
+            pending[RAI_REVIEW_REQUIRED] = d.requires_review
             if d.fallback_from:
                 pending[RAI_FALLBACK_FROM] = d.fallback_from
             total = 0
@@ -397,10 +470,8 @@ class Observation:
                 pending[f"{RAI_REDACTIONS}.{entity}"] = count
                 total += count
             pending[_RAI_REDACTIONS_TOTAL] = total
-            if self.t.capture_content:
-                pending[gen_ai.GEN_AI_INPUT_MESSAGES] = json.dumps(
-                    call.messages, ensure_ascii=False
-                )
+            if self.t.capture_content and prompt is not None:
+                pending[gen_ai.GEN_AI_INPUT_MESSAGES] = json.dumps(prompt(), ensure_ascii=False)
         if self._measure:
             for entity, count in redactions.items():
                 self.t.redactions.add(
@@ -408,10 +479,14 @@ class Observation:
                 )
             if not self._decided:
                 self._decided = True
-                self.t.decisions.add(1, _decision_metric_attrs(d))
+                self.t.decisions.add(
+                    1, ((RAI_DECISION, "allowed"), (RAI_USE_CASE, d.use_case), (RAI_RULE, d.rule))
+                )
 
     def refused(self, error: BaseException, *, use_case: str, rule: str) -> None:
         """The policy (or the fail-closed PII stage) refused the call: no I/O happened."""
+        if self._ended:
+            return
         kind = type(error).__name__
         self._pending.update({RAI_DECISION: "blocked", RAI_RULE: rule})
         policy_id = getattr(error, "policy_id", None)
@@ -430,10 +505,12 @@ class Observation:
             self._first = time.perf_counter() - self._start
             self._pending[gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first
             if self._measure:
-                base = _metric_attrs(self._model, self._provider, None)[0]
+                base = self.t.metric_attrs(self._model, self._provider, None)[0]
                 self.t.first_chunk.record(self._first, base, self._exemplar_context())
 
-    def succeeded(self, response: Any, captured_output: str | None = None) -> None:
+    def succeeded(self, response: AnswerFacts, captured_output: str | None = None) -> None:
+        if self._ended:
+            return
         usage = response.usage
         if self._recording:
             pending = self._pending
@@ -456,7 +533,8 @@ class Observation:
                 )
         base = None
         if self._measure:
-            base, tokens_in, tokens_out = _metric_attrs(self._model, self._provider, response.model)
+            attrs = self.t.metric_attrs(self._model, self._provider, response.model)
+            base, tokens_in, tokens_out = attrs
             context = self._exemplar_context()
             if usage.input_tokens is not None:
                 self.t.tokens.record(usage.input_tokens, tokens_in, context)
@@ -467,9 +545,7 @@ class Observation:
     def _exemplar_context(self) -> otel_context.Context | None:
         """A context holding this call's span, so that measurements taken after it stopped
         being current still link to it (SDK exemplars carry its trace and span ids)."""
-        if self._context is None and self._recording:
-            self._context = trace.set_span_in_context(self.span)
-        return self._context
+        return self._span_context() if self._recording else None
 
     def failed(self, error: BaseException) -> None:
         """The call failed after it was allowed (provider error, PII in the answer...)."""
@@ -486,7 +562,7 @@ class Observation:
             return
         self._ended = True
         if self._measure:
-            attrs = metric_attrs or _metric_attrs(self._model, self._provider, None)[0]
+            attrs = metric_attrs or self.t.metric_attrs(self._model, self._provider, None)[0]
             if error_type is not None:
                 attrs = {**attrs, error_attributes.ERROR_TYPE: error_type}
             self.t.duration.record(
@@ -529,7 +605,7 @@ def setup_otlp(
             "setup_otlp needs the OTLP exporter: pip install 'responsible-ai[otlp]'"
         ) from None
     base = endpoint.rstrip("/")
-    name = service_name or os.environ.get("OTEL_SERVICE_NAME") or "responsible-ai"
+    name = service_name or default_service_name() or "responsible-ai"
     resource = Resource.create({SERVICE_NAME: name})
     tracer_provider = TracerProvider(resource=resource)
     tracer_provider.add_span_processor(
@@ -565,37 +641,28 @@ class _Providers:
         self.meter_provider.shutdown()
 
 
-class _Current:
-    """`trace.use_span(span, end_on_exit=False)` without its generator and exception
-    bookkeeping (the driver records errors itself): attach on enter, detach on exit."""
-
-    __slots__ = ("_obs", "_token")
-
-    def __init__(self, obs: Observation) -> None:
-        self._obs = obs
-
-    def __enter__(self) -> trace.Span:
-        obs = self._obs
-        context = trace.set_span_in_context(obs.span)
-        if obs._context is None:
-            obs._context = context  # the measurements' exemplar context, made once
-        self._token = otel_context.attach(context)
-        return obs.span
-
-    def __exit__(self, *exc: object) -> None:
-        otel_context.detach(self._token)
-
-
 class _SilentObservation(Observation):
     """The observation of a call when no SDK provider is installed: every method is free."""
 
     def __init__(self) -> None:  # no span, no clock, no state
         self.span = trace.INVALID_SPAN
 
-    def active(self) -> AbstractContextManager[Any]:
-        return _NOTHING
+    def enter(self) -> None:
+        pass
 
-    def decided(self, call: Any) -> None:
+    def exit(self) -> None:
+        pass
+
+    def trace_ids(self) -> tuple[str | None, str | None]:
+        return current_trace()
+
+    def decided(
+        self,
+        decision: DecisionFacts,
+        provider: Provider,
+        redactions: Mapping[str, int],
+        prompt: Callable[[], Any] | None = None,
+    ) -> None:
         pass
 
     def refused(self, error: BaseException, *, use_case: str, rule: str) -> None:
@@ -604,7 +671,7 @@ class _SilentObservation(Observation):
     def first_chunk(self) -> None:
         pass
 
-    def succeeded(self, response: Any, captured_output: str | None = None) -> None:
+    def succeeded(self, response: AnswerFacts, captured_output: str | None = None) -> None:
         pass
 
     def failed(self, error: BaseException) -> None:

@@ -5,12 +5,14 @@ Hand the SDK an httpx2 (or httpx) client from the library and keep your code::
     http = rai.http_client(policy, use_case="client.support")
     client = openai.OpenAI(base_url=..., http_client=http)
 
-The transport is a second thin driver over the same pipeline as `Guard`: it maps the
-request's URL to an approved provider, reads the JSON body of OpenAI chat completions,
-OpenAI Responses or Anthropic messages, runs the policy and PII steps, sends the redacted
-body, then restores, scans and stamps the answer (non-streamed bodies are rewritten; SSE
-streams are rewritten event by event). Anything it cannot read is refused, never passed
-raw.
+The transport is the second thin driver over the same pipeline as `Guard`. It routes
+the request's URL to an approved provider and endpoint (OpenAI chat completions,
+OpenAI Responses, Anthropic messages), reads the SDK's JSON body into a `Call`, and
+sends the body the pipeline prepared (redacted along the endpoint's shape, exactly as
+`Guard` redacts). It writes the screened, stamped answer back: a JSON body whole, an SSE
+stream event by event. Anything it cannot read is refused, never passed raw; every
+request the client sends (redirects included) comes through it, so an unapproved host
+never receives a byte.
 
 Refusals are raised from the transport as the library's own error class, made to also
 be an instance of the SDKs' base errors (`openai.OpenAIError`, `anthropic.AnthropicError`,
@@ -22,33 +24,39 @@ from __future__ import annotations
 
 import contextvars
 import importlib
-import json
 import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
+from types import ModuleType, TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from ._errors import ConfigurationError, ProviderNotApproved, RedactionFailed, ResponsibleAIError
+from ._call import Call, Endpoint, Prepared, Screened
+from ._errors import (
+    ConfigurationError,
+    ProviderNotApproved,
+    ProviderUnavailable,
+    ResponsibleAIError,
+)
 from ._guard import Guard
 from ._http import backend as http_backend
-from ._pii import ClientRecord, KnownValues, PIISession
-from ._pii._redactor import _Walker
-from ._pipeline import Call
+from ._pii import ClientRecord, KnownValues, as_known
+from ._pipeline import CallRecord, unreadable
 from ._policy import Policy, Provider
-from ._provenance import HEADER, Provenance
-from ._providers import wire_for
-from ._sse import SSEDecoder
+from ._provenance import HEADER, Provenance, responses
+from ._providers import ENDPOINTS, EventWriter, StreamFolder, bad_format, wire_for
+from ._sse import ServerSentEvent, SSEDecoder
+from ._steps import AnswerFilter
+from ._telemetry import StreamClosed
 
-__all__ = ["USE_CASE_HEADER", "async_http_client", "http_client", "provenance_for_id", "use_case"]
+__all__ = ["USE_CASE_HEADER", "async_http_client", "http_client", "use_case"]
 
 USE_CASE_HEADER = "x-rai-use-case"
 
 _use_case: contextvars.ContextVar[str | None] = contextvars.ContextVar("rai_use_case", default=None)
-_stamps: dict[str, Provenance] = {}  # response id -> stamp, bounded (see _remember)
 
 
 @contextmanager
@@ -59,18 +67,6 @@ def use_case(tag: str) -> Iterator[str]:
         yield tag
     finally:
         _use_case.reset(token)
-
-
-def provenance_for_id(response_id: str | None) -> Provenance | None:
-    """The stamp of a response the transport saw, by the provider's response id."""
-    return _stamps.get(response_id) if response_id else None
-
-
-def _remember(response_id: str | None, stamp: Provenance | None) -> None:
-    if response_id and stamp is not None:
-        if len(_stamps) >= 10_000:
-            _stamps.pop(next(iter(_stamps)))
-        _stamps[response_id] = stamp
 
 
 _sdk_errors: dict[type[BaseException], type[BaseException]] = {}
@@ -97,585 +93,383 @@ def _as_sdk_error(exc: ResponsibleAIError) -> ResponsibleAIError:
     return clone  # type: ignore[return-value]
 
 
-# ------------------------------------------------------------------------------ bodies
-
-ENDPOINTS = {"/chat/completions": "chat", "/messages": "messages", "/responses": "responses"}
-
-
-def _prompt_messages(kind: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Everything in the body a provider would read, as a message list to redact."""
-    if kind == "chat":
-        messages = body.get("messages")
-        if not isinstance(messages, list):
-            raise _unreadable("chat completions body without a messages list")
-        return list(messages)
-    if kind == "messages":
-        messages = body.get("messages")
-        if not isinstance(messages, list):
-            raise _unreadable("messages body without a messages list")
-        system = body.get("system")
-        head = [] if system is None else [{"role": "system", "content": system}]
-        return [*head, *messages]
-    raw = body.get("input")
-    items: list[dict[str, Any]] = []
-    if body.get("instructions") is not None:
-        items.append({"role": "system", "content": body["instructions"]})
-    if isinstance(raw, str):
-        items.append({"role": "user", "content": raw})
-    elif isinstance(raw, list):
-        for item in raw:
-            if not isinstance(item, dict):
-                raise _unreadable("a Responses input item that is not an object")
-            if "role" in item:
-                items.append(item)
-            elif item.get("type") == "function_call_output":
-                items.append({"role": "tool", "content": item.get("output", "")})
-            elif item.get("type") == "function_call":
-                items.append({"role": "assistant", "content": None, "tool_calls": [
-                    {"id": item.get("call_id", ""), "type": "function",
-                     "function": {"name": item.get("name", ""), "arguments": item.get("arguments", "")}}]})  # fmt: skip
-            else:
-                raise _unreadable(f"a Responses input item of type {item.get('type')!r}")
-    else:
-        raise _unreadable("a Responses body without input")
-    return items
+@contextmanager
+def _sdk_errors_raised() -> Iterator[None]:
+    """The library's errors, as the SDK-compatible ones (no chained provider context)."""
+    try:
+        yield
+    except ResponsibleAIError as exc:
+        raise _as_sdk_error(exc) from None
 
 
-def _put_back(kind: str, body: dict[str, Any], redacted: list[Any]) -> dict[str, Any]:
-    out = dict(body)
-    if kind == "chat":
-        out["messages"] = redacted
-    elif kind == "messages":
-        if body.get("system") is not None:
-            out["system"] = redacted[0]["content"]
-            redacted = redacted[1:]
-        out["messages"] = redacted
-    else:
-        if body.get("instructions") is not None:
-            out["instructions"] = redacted[0]["content"]
-            redacted = redacted[1:]
-        if isinstance(body.get("input"), str):
-            out["input"] = redacted[0]["content"]
-        else:
-            items = []
-            for original, red in zip(body["input"], redacted, strict=True):
-                if "role" in original:
-                    items.append(red)
-                elif original.get("type") == "function_call_output":
-                    items.append({**original, "output": red["content"]})
-                else:
-                    args = red["tool_calls"][0]["function"]["arguments"]
-                    items.append({**original, "arguments": args})
-            out["input"] = items
-    return out
+# ------------------------------------------------------------------------------ routing
 
 
-def _byte_stream(message: Any, body: bytes) -> Any:
-    """A replayable in-memory body stream of the message's own HTTP library."""
-    module = importlib.import_module(type(message).__module__.split(".", 1)[0])
-    return module.ByteStream(body)
+class _Routes:
+    """Which approved provider and endpoint a request's URL goes to."""
 
-
-def _rewrite(response: Any, body: bytes, stamp: Provenance | None) -> Any:
-    """Put the rewritten answer into the (not yet handed out) response, in place."""
-    if body is not response.content:
-        response._content = body
-        response.stream = _byte_stream(response, body)
-        response.headers["content-length"] = str(len(body))
-    if stamp is not None:
-        response.headers[HEADER] = stamp.to_header()
-    return response
-
-
-def _unreadable(what: str) -> RedactionFailed:
-    return RedactionFailed(
-        f"the governed transport cannot read {what}; the request was not sent",
-        detector="transport",
-        error_type="unreadable",
-    )
-
-
-class _Governor:
-    """Shared by the sync and async transports: everything but the I/O."""
-
-    def __init__(
-        self,
-        guard: Guard,
-        *,
-        use_case: str | None,
-        subject: ClientRecord | KnownValues | None,
-        restore: bool | None,
-    ) -> None:
-        self.guard = guard
-        self.default_use_case = use_case
-        self.subject = subject
-        self.restore = restore
-        self._routed: dict[tuple[Any, ...], tuple[Provider, str]] = {}
-        self.routes: list[tuple[str, str, int | None, str, Provider]] = []
-        for p in guard.policy.providers:
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._routes: list[tuple[str, str, int | None, str, Provider]] = []
+        for p in policy.providers:
             url = urlsplit(p.base_url)
-            self.routes.append((url.scheme, url.hostname or "", url.port, url.path.rstrip("/"), p))
+            self._routes.append((url.scheme, url.hostname or "", url.port, url.path.rstrip("/"), p))
+        self._memo: dict[tuple[Any, ...], tuple[Provider, Endpoint]] = {}
 
-    def route(self, request: Any, model: str) -> tuple[Provider, str]:
-        """The approved provider this request goes to: its base URL, its wire format, and
-        (when several providers share an address) the one whose allow-list has the model."""
-        url = request.url
+    def route(self, url: Any, model: str) -> tuple[Provider, Endpoint]:
+        """The provider whose base URL the request is under (when several share an
+        address, the one whose allow-list has the model) and the endpoint it calls."""
         key = (url.scheme, url.host, url.port, url.path, model)
-        hit = self._routed.get(key)
+        hit = self._memo.get(key)
         if hit is None:
             hit = self._route(url, model)
-            if len(self._routed) < 1024:
-                self._routed[key] = hit
+            if len(self._memo) < 1024:
+                self._memo[key] = hit
         return hit
 
-    def _route(self, url: Any, model: str) -> tuple[Provider, str]:
-        host, port, path = url.host, url.port, url.path
-        unreadable = None
-        candidates: list[tuple[Provider, str]] = []
-        for scheme, r_host, r_port, prefix, provider in self.routes:
+    def _route(self, url: Any, model: str) -> tuple[Provider, Endpoint]:
+        problem = None
+        candidates: list[tuple[Provider, Endpoint]] = []
+        for scheme, host, port, prefix, provider in self._routes:
             if not (
                 scheme == url.scheme
-                and r_host == host
-                and r_port == port
-                and path.startswith(prefix + "/")
+                and host == url.host
+                and port == url.port
+                and url.path.startswith(prefix + "/")
             ):
                 continue
-            kind = ENDPOINTS.get(path[len(prefix) :])
-            if kind is None:
-                unreadable = f"a request to {path[len(prefix) :]!r} (not an inference endpoint)"
-            elif (kind == "messages") == (provider.kind == "anthropic"):
-                candidates.append((provider, kind))
+            endpoint = ENDPOINTS.get(url.path[len(prefix) :])
+            if endpoint is None:
+                problem = "a request to a path that is not an inference endpoint"
+            elif (endpoint == "messages") == (provider.kind == "anthropic"):
+                candidates.append((provider, endpoint))
             else:
-                unreadable = f"a {kind} request to a {provider.kind} provider"
+                problem = f"a {endpoint} request to a {provider.kind} provider"
         if candidates:
             return next((c for c in candidates if c[0].allows_model(model)), candidates[0])
-        if unreadable is not None:
-            raise _unreadable(unreadable)
-        policy = self.guard.policy
+        if problem is not None:
+            raise unreadable(problem)
         raise ProviderNotApproved(
-            f"{host!r} is not the address of any approved provider", rule="providers",
-            policy_id=policy.id, policy_version=policy.version,
+            f"{url.host!r} is not the address of any approved provider", rule="providers",
+            policy_id=self.policy.id, policy_version=self.policy.version,
         )  # fmt: skip
 
-    def _redact_tools(self, call: Call, tools: list[Any]) -> list[Any]:
-        """Tool definitions reach the provider too: every description in them (the tool's,
-        and its parameters' in the JSON schema) is redacted with the call's session."""
-        redactor = self.guard.redactor
-        walker = _Walker(redactor, call.subject, call.session, call.pii_plan)
 
-        def walk(node: Any, path: str) -> Any:
-            if isinstance(node, dict):
-                return {
-                    k: walker.text(v, f"{path}.{k}") if k == "description" and isinstance(v, str)
-                    else walk(v, f"{path}.{k}")
-                    for k, v in node.items()
-                }  # fmt: skip
-            if isinstance(node, list):
-                return [walk(v, f"{path}[{i}]") for i, v in enumerate(node)]
-            return node
-
-        redacted = walk(tools, "tools")
-        redactor._raise_blocked(walker.blocked, call.pii_plan)
-        for r in walker.found:
-            call.redactions[r.finding.entity_type] = (
-                call.redactions.get(r.finding.entity_type, 0) + 1
-            )
-        return redacted  # type: ignore[no-any-return]
-
-    def begin(self, request: Any) -> _Exchange:
-        """Decide, redact and rebuild the request (raises the SDK-compatible refusal)."""
-        try:
-            return self._begin(request)
-        except ResponsibleAIError as exc:
-            raise _as_sdk_error(exc) from None
-
-    def _begin(self, request: Any) -> _Exchange:
-        try:
-            body = orjson.loads(request.content)
-        except (ValueError, TypeError):
-            body = None
-        model = body.get("model") if isinstance(body, dict) else None
-        provider, kind = self.route(request, model if isinstance(model, str) else "")
-        if not isinstance(body, dict):
-            raise _unreadable("a body that is not a JSON object")
-        if not isinstance(model, str):
-            raise _unreadable("a body without a model")
-        tag = request.headers.get(USE_CASE_HEADER) or _use_case.get() or self.default_use_case
-        use_case = tag or "undeclared"
-        stream = bool(body.get("stream"))
-        params = {
-            k: v
-            for k, v in body.items()
-            if k not in ("model", "messages", "input", "system", "instructions")
-        }
-        guard = self.guard
-        obs = guard.telemetry.observe(model=body["model"], provider=provider.name, use_case=use_case,
-                                      params=params, stream=stream)  # fmt: skip
-        with obs.active():
-            call = guard._decide(
-                obs, _prompt_messages(kind, body), stream=stream, use_case=use_case,
-                provider=provider.name, model=body["model"], data_class=None, consent=None,
-                params=params, subject=self.subject, session=None, restore=self.restore,
-            )  # fmt: skip
-        out = _put_back(kind, body, call.messages)
-        if isinstance(body.get("tools"), list):
-            out["tools"] = self._redact_tools(call, body["tools"])
-        new_body = orjson.dumps(out)
-        call.sent_body = new_body
-        # a copy of the SDK's request with the redacted body: the SDK keeps its own request
-        # (and its body) for its retries, and no URL is parsed again
-        cls: Any = type(request)
-        new_request = cls.__new__(cls)
-        new_request.__dict__.update(request.__dict__)  # copy.copy drops `extensions` (time-outs)
-        headers = request.headers.copy()
-        headers.pop(USE_CASE_HEADER, None)
-        headers["content-length"] = str(len(new_body))
-        new_request.headers = headers
-        new_request.stream = _byte_stream(request, new_body)
-        new_request._content = new_body
-        return _Exchange(self, call, obs, kind, provider, new_request)
+# ------------------------------------------------------------------------------ one exchange
 
 
 class _Exchange:
-    """One request/response through the transport."""
+    """One request and its answer through the transport."""
 
-    def __init__(
-        self, gov: _Governor, call: Call, obs: Any, kind: str, provider: Provider, request: Any
-    ) -> None:
-        self.gov = gov
-        self.call = call
-        self.obs = obs
-        self.kind = kind
-        self.provider = provider
+    def __init__(self, record: CallRecord, prepared: Prepared, request: Any) -> None:
+        self.record = record
+        self.prepared = prepared
         self.request = request
+        self.wire = wire_for(prepared.endpoint)
 
-    def finish_json(self, content: bytes) -> tuple[bytes, Provenance | None]:
-        """Restore, scan and stamp a complete JSON answer; returns the rewritten body."""
-        data = orjson.loads(content)
-        wire = wire_for("anthropic" if self.kind == "messages" else "openai")
-        if self.kind == "responses":
-            text = "".join(
-                part.get("text", "")
-                for item in data.get("output", []) if isinstance(item, dict) and item.get("type") == "message"
-                for part in item.get("content", []) if isinstance(part, dict) and part.get("type") == "output_text"
-            )  # fmt: skip
-            from ._providers import Parsed
-            from ._types import Usage
+    def answer(self, http: ModuleType, response: Any, content: bytes) -> Any:
+        """The JSON answer screened, stamped and written back into a new response."""
+        provider = self.prepared.provider.name
+        try:
+            data = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            raise bad_format(provider, "a body that is not JSON") from None
+        answer = self.wire.parse(data, provider)
+        result = self.record.finish(self.prepared, answer)
+        responses.remember(result.id, result.provenance)
+        if result.text != answer.text or result.tool_calls != answer.tool_calls:
+            screened = Screened(result.text, result.tool_calls)
+            content = orjson.dumps(self.wire.write_answer(data, screened))
+        return _response(http, response, result.provenance, content=content)
 
-            u = data.get("usage") or {}
-            parsed = Parsed(text, data.get("model"), data.get("id"),
-                            Usage(u.get("input_tokens"), u.get("output_tokens")), data.get("status"))  # fmt: skip
-        else:
-            parsed = wire.parse(data, self.provider.name)
-        with self.obs.active():
-            response = self.gov.guard.pipeline.finish(self.call, parsed)
-        self.obs.succeeded(response, self.call.answer_redacted)
-        session = self.call.session
-        _remember(response.id, response.provenance)
-        if response.restored and session is not None:
-            return orjson.dumps(_restore_json(data, session)), response.provenance
-        return content, response.provenance  # nothing to restore: the provider's bytes as they are
-
-    def failed(self, exc: BaseException) -> None:
-        self.obs.failed(exc)
+    def stream(self) -> _SSERewriter:
+        return _SSERewriter(self)
 
 
-def _restore_json(data: Any, session: PIISession) -> Any:
-    """Every string of a provider's answer with this session's placeholders restored."""
-    if isinstance(data, str):
-        return session.restore(data)
-    if isinstance(data, list):
-        return [_restore_json(x, session) for x in data]
-    if isinstance(data, dict):
-        return {k: _restore_json(v, session) for k, v in data.items()}
-    return data
+def _response(
+    http: ModuleType,
+    response: Any,
+    stamp: Provenance | None,
+    *,
+    content: bytes | None = None,
+    stream: Any = None,
+) -> Any:
+    """A new response (the public constructor) with the provider's status and headers,
+    the answer as the library wrote it, and the stamp's header."""
+    headers = http.Headers(response.headers)
+    for name in ("content-encoding", "transfer-encoding", "content-length"):
+        headers.pop(name, None)  # the body below is decoded and re-measured
+    if stamp is not None:
+        headers[HEADER] = stamp.to_header()
+    return http.Response(
+        response.status_code,
+        headers=headers,
+        content=content,
+        stream=stream,
+        extensions=response.extensions,
+    )
 
 
 class _SSERewriter:
-    """Rewrites an SSE answer as it streams, through the same chunk filters as a `Guard`
-    stream: PII the model writes reported, masked or refused (bounded look-behind), and
-    placeholders restored even when split across events. Held-back text is emitted in a
-    delta event inserted just before the event that closes the text."""
+    """Rewrites an SSE answer as it streams: text through the same chunk filter as a
+    `Guard` stream (PII the model writes reported, masked or refused with bounded
+    look-behind; placeholders restored even when split across events), tool-call
+    arguments through a restorer each; what the filters hold is written just before
+    the event that closes it. The whole answer is stamped when the stream ends."""
 
     def __init__(self, ex: _Exchange) -> None:
         self.ex = ex
+        pipeline = ex.record.pipeline
         self.decoder = SSEDecoder()
-        self.folder: Any = (
-            _ResponsesFolder()
-            if ex.kind == "responses"
-            else wire_for("anthropic" if ex.kind == "messages" else "openai").folder(
-                ex.provider.name
-            )
-        )
-        self.filter = ex.gov.guard.pipeline.chunk_filter(ex.call)
-        self.emitted: list[str] = []
-        self.text_index: int | None = None  # Anthropic: the content block holding the text
-        self.flushed = False
-        self.finished = False
+        self.folder: StreamFolder = ex.wire.folder(ex.prepared.provider.name)
+        self.text: AnswerFilter | None = pipeline.chunk_filter(ex.prepared)
+        self.writer: EventWriter = ex.wire.events(self.text, pipeline.args_restorer(ex.prepared))
+        self.ended = False
 
     def feed(self, chunk: bytes) -> bytes:
         return b"".join(self._event(event) for event in self.decoder.feed(chunk))
 
-    def _event(self, event: Any) -> bytes:
-        data = event.data
-        prefix = b""
-        if data == "[DONE]":
-            prefix = self._flush_before(event)
-            self.folder.feed(event)
-        else:
-            parsed = json.loads(data)
-            prefix = self._flush_before(event, parsed)
-            delta = self.folder.feed(event)
-            if delta:
-                self.ex.obs.first_chunk()
-                if self.ex.kind == "messages":
-                    self.text_index = parsed.get("index", 0)
-                out = self.filter.feed(delta) if self.filter is not None else delta
-                self.emitted.append(out)
-                if out != delta:
-                    data = _replace_delta(self.ex.kind, parsed, out)
-            elif self.ex.kind == "responses" and self.filter is not None:
-                data = self._responses_final(parsed, data)
-        head = f"event: {event.event}\n" if event.event and event.event != "message" else ""
-        return prefix + f"{head}data: {data}\n\n".encode()
+    def _event(self, event: ServerSentEvent) -> bytes:
+        data: dict[str, Any] | None = None
+        if event.data != "[DONE]":
+            try:
+                parsed = orjson.loads(event.data)
+            except orjson.JSONDecodeError:
+                raise bad_format(
+                    self.ex.prepared.provider.name, "an event that is not JSON"
+                ) from None
+            if not isinstance(parsed, dict):
+                raise bad_format(self.ex.prepared.provider.name, "an event that is not an object")
+            data = parsed
+        delta = self.folder.feed(event)
+        if delta:
+            self.ex.record.first_chunk()
+        return self.writer.event(event, data, delta)
 
-    def _flush_before(self, event: Any, parsed: dict[str, Any] | None = None) -> bytes:
-        """Before the event that closes the text, emit what the filters still hold."""
-        if self.flushed or self.filter is None:
+    def end(self) -> bytes:
+        """The body ended: the rest of the events, then the stamp (an incomplete stream
+        raises `ProviderUnavailable`: it must not look complete to the SDK)."""
+        if self.ended:
             return b""
-        if parsed is None:  # [DONE]
-            closing = True
-        elif self.ex.kind == "responses":
-            closing = parsed.get("type") in ("response.output_text.done", "response.completed")
-        elif self.ex.kind == "chat":
-            closing = any(c.get("finish_reason") for c in parsed.get("choices") or ())
-        else:
-            closing = (
-                parsed.get("type") == "content_block_stop"
-                and parsed.get("index") == self.text_index
+        tail = b"".join(self._event(event) for event in self.decoder.flush())
+        self.ended = True
+        answer = self.folder.result()
+        if not self.folder.done and answer.finish_reason is None:
+            name = self.ex.prepared.provider.name
+            raise ProviderUnavailable(
+                f"provider {name!r} ended the stream before its final event", provider=name
             )
-        if not closing:
-            return b""
-        self.flushed = True
-        tail = self.filter.flush()
-        self.emitted.append(tail)
-        if not tail:
-            return b""
-        if self.ex.kind == "chat":
-            base = {k: v for k, v in (parsed or {}).items() if k != "choices" and k != "usage"}
-            synthetic: dict[str, Any] = {
-                **base,
-                "choices": [{"index": 0, "delta": {"content": tail}, "finish_reason": None}],
-            }
-            return f"data: {json.dumps(synthetic, ensure_ascii=False)}\n\n".encode()
-        if self.ex.kind == "responses":
-            keys = ("item_id", "output_index", "content_index", "sequence_number")
-            synthetic = {
-                "type": "response.output_text.delta",
-                **{k: parsed.get(k) for k in keys if parsed and k in parsed},
-                "delta": tail,
-            }
-            return f"event: response.output_text.delta\ndata: {json.dumps(synthetic, ensure_ascii=False)}\n\n".encode()
-        synthetic = {
-            "type": "content_block_delta",
-            "index": self.text_index or 0,
-            "delta": {"type": "text_delta", "text": tail},
-        }
-        return f"event: content_block_delta\ndata: {json.dumps(synthetic, ensure_ascii=False)}\n\n".encode()
+        if self.text is not None:
+            answer.text = self.writer.emitted_text()  # what the caller received
+        result = self.ex.record.finish(self.ex.prepared, answer, self.text)
+        responses.remember(result.id, result.provenance)
+        return tail
 
-    def _responses_final(self, event: dict[str, Any], data: str) -> str:
-        """The Responses events that repeat the whole text carry the text as emitted."""
-        text = "".join(self.emitted)
-        kind = event.get("type")
-        if kind == "response.output_text.done":
-            event["text"] = text
-        elif kind == "response.completed":
-            parts = [
-                part for item in (event.get("response") or {}).get("output") or ()
-                if isinstance(item, dict) and item.get("type") == "message"
-                for part in item.get("content") or () if isinstance(part, dict) and part.get("type") == "output_text"
-            ]  # fmt: skip
-            if len(parts) != 1:
-                return data
-            parts[0]["text"] = text
-        else:
-            return data
-        return json.dumps(event, ensure_ascii=False)
+    def closed(self) -> None:
+        """The caller closed the stream: complete if its final event was read (the SDKs
+        stop reading there), else the record ends as `StreamClosed`."""
+        if self.ended:
+            return
+        if self.folder.done:
+            try:
+                self.end()
+            except Exception as exc:
+                self.ex.record.failed(exc)
+            return
+        self.ended = True
+        self.ex.record.failed(StreamClosed())
 
-    def abandon(self) -> None:
-        """The caller closed the stream before its end: the span ends, nothing is stamped."""
-        if not self.finished:
-            self.finished = True
-            from ._guard import StreamClosed
 
-            self.ex.failed(StreamClosed())
+class _SyncBody:
+    """The rewritten SSE body for sync clients (made a `SyncByteStream` of the backend)."""
+
+    def __init__(self, inner: Any, rewriter: _SSERewriter) -> None:
+        self.inner = inner
+        self.rewriter = rewriter
+
+    def __iter__(self) -> Iterator[bytes]:
+        rewriter = self.rewriter
+        with rewriter.ex.record.ending(), _sdk_errors_raised():
+            for chunk in self.inner.iter_bytes():
+                out = rewriter.feed(chunk)
+                if out:
+                    yield out
+            tail = rewriter.end()
+        if tail:
+            yield tail
 
     def close(self) -> None:
-        if self.finished:
-            return
-        self.finished = True
-        parsed = self.folder.result()
-        if not self.folder.done and parsed.finish_reason is None:
-            self.ex.failed(RuntimeError("stream ended early"))
-            return
-        if not self.flushed and self.filter is not None:
-            self.emitted.append(self.filter.flush())
-        if self.filter is not None:
-            parsed.text = "".join(self.emitted)  # what the caller received
-        with self.ex.obs.active():
-            response = self.ex.gov.guard.pipeline.finish(self.ex.call, parsed)
-        self.ex.obs.succeeded(response, self.ex.call.answer_redacted)
-        _remember(response.id, response.provenance)
+        self.rewriter.closed()
+        self.inner.close()
 
 
-class _ResponsesFolder:
-    """Folds OpenAI Responses stream events (output_text deltas, the completed response)."""
+class _AsyncBody:
+    """The rewritten SSE body for async clients (made an `AsyncByteStream` of the backend)."""
 
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.done = False
-        self.final: dict[str, Any] = {}
+    def __init__(self, inner: Any, rewriter: _SSERewriter) -> None:
+        self.inner = inner
+        self.rewriter = rewriter
 
-    def feed(self, event: Any) -> str | None:
-        data = json.loads(event.data)
-        kind = data.get("type", event.event)
-        if kind == "response.output_text.delta":
-            delta = data.get("delta") or ""
-            self.parts.append(delta)
-            return delta or None
-        if kind in ("response.completed", "response.incomplete", "response.failed"):
-            self.done = kind == "response.completed"
-            self.final = data.get("response") or {}
-        return None
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        rewriter = self.rewriter
+        with rewriter.ex.record.ending(), _sdk_errors_raised():
+            async for chunk in self.inner.aiter_bytes():
+                out = rewriter.feed(chunk)
+                if out:
+                    yield out
+            tail = rewriter.end()
+        if tail:
+            yield tail
 
-    def result(self) -> Any:
-        from ._providers import Parsed
-        from ._types import Usage
-
-        u = self.final.get("usage") or {}
-        status = self.final.get("status")
-        return Parsed("".join(self.parts), self.final.get("model"), self.final.get("id"),
-                      Usage(u.get("input_tokens"), u.get("output_tokens")), status if self.done else None)  # fmt: skip
+    async def aclose(self) -> None:
+        self.rewriter.closed()
+        await self.inner.aclose()
 
 
-def _replace_delta(kind: str, event: dict[str, Any], text: str) -> str:
-    if kind == "responses":
-        event["delta"] = text
-        return json.dumps(event, ensure_ascii=False)
-    if kind == "chat":
-        for choice in event.get("choices") or ():
-            if (choice.get("delta") or {}).get("content") is not None:
-                choice["delta"]["content"] = text
-    else:
-        if (event.get("delta") or {}).get("type") == "text_delta":
-            event["delta"]["text"] = text
-    return json.dumps(event, ensure_ascii=False)
+_BODY_CLASSES: dict[ModuleType, tuple[type[_SyncBody], type[_AsyncBody]]] = {}
 
 
-# ------------------------------------------------------------------------------ transports
+def _body_classes(http: ModuleType) -> tuple[type[_SyncBody], type[_AsyncBody]]:
+    """The body classes as the backend's byte-stream types (its responses check them),
+    made once per backend."""
+    found = _BODY_CLASSES.get(http)
+    if found is None:
+        sync = type("GovernedSyncBody", (_SyncBody, http.SyncByteStream), {})
+        async_ = type("GovernedAsyncBody", (_AsyncBody, http.AsyncByteStream), {})
+        found = _BODY_CLASSES[http] = (sync, async_)
+    return found
+
+
+# ------------------------------------------------------------------------------ the transport
+
+
+class GovernedTransport:
+    """An httpx2/httpx transport (sync and async, as httpx's `MockTransport` is) that
+    governs every request before `inner` sends it."""
+
+    def __init__(
+        self,
+        guard: Guard,
+        inner: Any,
+        http: ModuleType,
+        *,
+        use_case: str | None,
+        subject: KnownValues | None,
+        restore: bool | None,
+    ) -> None:
+        self.guard = guard
+        self.inner = inner
+        self.http = http
+        self.default_use_case = use_case
+        self.subject = subject
+        self.restore = restore
+        self.routes = _Routes(guard.policy)
+
+    # -- reading the SDK's request
+
+    def _begin(self, request: Any) -> _Exchange:
+        """Route, decide and redact; the new request carries the prepared body."""
+        try:
+            body = orjson.loads(request.content)
+        except (orjson.JSONDecodeError, TypeError):
+            body = None
+        model = body.get("model") if isinstance(body, dict) else None
+        provider, endpoint = self.routes.route(request.url, model if isinstance(model, str) else "")
+        if not isinstance(body, dict):
+            raise unreadable("a body that is not a JSON object")
+        if not isinstance(model, str):
+            raise unreadable("a body without a model")
+        tag = request.headers.get(USE_CASE_HEADER) or _use_case.get() or self.default_use_case
+        call = Call(
+            use_case=tag or "undeclared",
+            provider_name=provider.name,
+            model=model,
+            body=body,
+            endpoint=endpoint,
+            stream=bool(body.get("stream")),
+            subject=self.subject,
+            restore=self.restore,
+        )
+        record = CallRecord(self.guard.pipeline, self.guard.telemetry, call)
+        with record:
+            prepared = record.prepare(call)
+        headers = request.headers.copy()
+        headers.pop(USE_CASE_HEADER, None)
+        headers.pop("content-length", None)  # the constructor measures the new body
+        new_request = self.http.Request(
+            request.method,
+            request.url,
+            headers=headers,
+            content=prepared.content,
+            extensions=request.extensions,
+        )
+        return _Exchange(record, prepared, new_request)
+
+    def _failed(self, ex: _Exchange, response: Any) -> None:
+        ex.record.failed(ProviderUnavailable(
+            f"provider {ex.prepared.provider.name!r} answered HTTP {response.status_code}",
+            provider=ex.prepared.provider.name,
+        ))  # fmt: skip
+
+    # -- the two modes
+
+    def handle_request(self, request: Any) -> Any:
+        with _sdk_errors_raised():
+            ex = self._begin(request)
+        with ex.record.ending():
+            response = self.inner.handle_request(ex.request)
+        if response.status_code >= 400:
+            self._failed(ex, response)
+            return response
+        if _is_json(response):
+            with ex.record.ending(), _sdk_errors_raised():
+                return ex.answer(self.http, response, response.read())
+        sync_body, _ = _body_classes(self.http)
+        return _response(self.http, response, None, stream=sync_body(response, ex.stream()))
+
+    async def handle_async_request(self, request: Any) -> Any:
+        with _sdk_errors_raised():
+            ex = self._begin(request)
+        with ex.record.ending():
+            response = await self.inner.handle_async_request(ex.request)
+        if response.status_code >= 400:
+            self._failed(ex, response)
+            return response
+        if _is_json(response):
+            content = await response.aread()
+            with ex.record.ending(), _sdk_errors_raised():
+                return ex.answer(self.http, response, content)
+        _, async_body = _body_classes(self.http)
+        return _response(self.http, response, None, stream=async_body(response, ex.stream()))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def __enter__(self) -> GovernedTransport:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> GovernedTransport:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
 
 
 def _is_json(response: Any) -> bool:
     return "json" in response.headers.get("content-type", "")
 
 
-class _SyncStream:
-    def __init__(self, inner: Any, rewriter: _SSERewriter) -> None:
-        self.inner = inner
-        self.rewriter = rewriter
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.inner:
-            out = self.rewriter.feed(chunk)
-            if out:
-                yield out
-        self.rewriter.close()
-
-    def close(self) -> None:
-        self.rewriter.abandon()
-        if hasattr(self.inner, "close"):
-            self.inner.close()
-
-
-class _AsyncStream:
-    def __init__(self, inner: Any, rewriter: _SSERewriter) -> None:
-        self.inner = inner
-        self.rewriter = rewriter
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self.inner:
-            out = self.rewriter.feed(chunk)
-            if out:
-                yield out
-        self.rewriter.close()
-
-    async def aclose(self) -> None:
-        self.rewriter.abandon()
-        if hasattr(self.inner, "aclose"):
-            await self.inner.aclose()
-
-
-def _build(http: Any, sync: bool) -> tuple[type, type]:
-    base = http.BaseTransport if sync else http.AsyncBaseTransport
-    stream_base = http.SyncByteStream if sync else http.AsyncByteStream
-
-    class Stream(_SyncStream if sync else _AsyncStream, stream_base):  # type: ignore[misc, valid-type]
-        pass
-
-    if sync:
-
-        class Transport(base):  # type: ignore[misc, valid-type]
-            def __init__(self, gov: _Governor, inner: Any) -> None:
-                self.gov, self.inner = gov, inner
-
-            def handle_request(self, request: Any) -> Any:
-                ex = self.gov.begin(request)
-                try:
-                    response = self.inner.handle_request(ex.request)
-                except BaseException as exc:
-                    ex.failed(exc)
-                    raise
-                if response.status_code >= 400:
-                    ex.failed(RuntimeError(f"HTTP {response.status_code}"))
-                    return response
-                if _is_json(response):
-                    body, stamp = ex.finish_json(response.read())
-                    return _rewrite(response, body, stamp)
-                return http.Response(response.status_code, headers=response.headers,
-                                     stream=Stream(response.stream, _SSERewriter(ex)),
-                                     extensions=response.extensions)  # fmt: skip
-
-            def close(self) -> None:
-                self.inner.close()
-
-    else:
-
-        class Transport(base):  # type: ignore[misc, valid-type, no-redef]
-            def __init__(self, gov: _Governor, inner: Any) -> None:
-                self.gov, self.inner = gov, inner
-
-            async def handle_async_request(self, request: Any) -> Any:
-                ex = self.gov.begin(request)
-                try:
-                    response = await self.inner.handle_async_request(ex.request)
-                except BaseException as exc:
-                    ex.failed(exc)
-                    raise
-                if response.status_code >= 400:
-                    ex.failed(RuntimeError(f"HTTP {response.status_code}"))
-                    return response
-                if _is_json(response):
-                    body, stamp = ex.finish_json(await response.aread())
-                    return _rewrite(response, body, stamp)
-                return http.Response(response.status_code, headers=response.headers,
-                                     stream=Stream(response.stream, _SSERewriter(ex)),
-                                     extensions=response.extensions)  # fmt: skip
-
-            async def aclose(self) -> None:
-                await self.inner.aclose()
-
-    return Transport, Stream
-
+# ------------------------------------------------------------------------------ factories
 
 _OFF = ("", "0", "false", "no", "off", "no_content")
 UPSTREAM_CAPTURE_ENVS: dict[str, Callable[[str], bool]] = {
@@ -708,19 +502,10 @@ def _check_upstream(guard: Guard) -> None:
     if mode == "refuse":
         raise ConfigurationError(f"{message}; the policy's pii.upstream_capture is 'refuse'")
     if mode == "warn":
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
 
 
-def _governor(
-    policy: Policy | Guard,
-    use_case: str | None,
-    subject: Any,
-    restore: bool | None,
-    **guard_kw: Any,
-) -> _Governor:
-    guard = policy if isinstance(policy, Guard) else Guard(policy, **guard_kw)
-    _check_upstream(guard)
-    return _Governor(guard, use_case=use_case, subject=subject, restore=restore)
+_BYPASSES = ("transport", "mounts", "app")
 
 
 def http_client(
@@ -735,7 +520,10 @@ def http_client(
 ) -> Any:
     """A `Client` whose transport governs every request an official SDK sends through it:
     httpx2 by default (what openai >= 3 and anthropic >= 2 take), httpx with
-    ``backend="httpx"`` (for their previous majors)."""
+    ``backend="httpx"`` (for their previous majors). ``proxy=`` is routed through the
+    governed transport (the proxy sees only what the policy let out); ``transport=`` and
+    ``mounts=``, which would step around it, are refused: pass your own network
+    transport as ``inner=``."""
     return _client(True, policy, use_case, subject, restore, backend, inner, client_kw)
 
 
@@ -763,9 +551,28 @@ def _client(
     inner: Any | None,
     client_kw: dict[str, Any],
 ) -> Any:
+    bypass = [name for name in _BYPASSES if client_kw.get(name) is not None]
+    if bypass:
+        raise ConfigurationError(
+            f"{', '.join(bypass)}= would send requests around the governed transport; "
+            "pass your own network transport as inner= instead"
+        )
     http = http_backend(backend or "auto")
-    Transport, _ = _build(http, sync=sync)
-    gov = _governor(policy, use_case, subject, restore)
-    network = inner or (http.HTTPTransport() if sync else http.AsyncHTTPTransport())
+    guard = policy if isinstance(policy, Guard) else Guard(policy)
+    _check_upstream(guard)
+    network_kw: dict[str, Any] = {}
+    for name in ("proxy", "verify", "cert", "http1", "http2", "limits"):
+        if name in client_kw:
+            network_kw[name] = client_kw.pop(name)
+    if inner is not None and network_kw:
+        raise ConfigurationError(
+            f"{', '.join(network_kw)}= configure the network transport; with inner= given, "
+            "set them on it"
+        )
+    if inner is None:
+        inner = http.HTTPTransport(**network_kw) if sync else http.AsyncHTTPTransport(**network_kw)
+    transport = GovernedTransport(
+        guard, inner, http, use_case=use_case, subject=as_known(subject), restore=restore
+    )
     client_cls = http.Client if sync else http.AsyncClient
-    return client_cls(transport=Transport(gov, network), **client_kw)
+    return client_cls(transport=transport, **client_kw)

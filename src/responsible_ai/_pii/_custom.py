@@ -9,33 +9,13 @@ refused when the policy loads, with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
 
-import re2
-
+from .._regex import compile_linear
 from ._findings import Finding
 from ._patterns import Context, lowered
 from ._validators import VALIDATORS
 
-__all__ = ["RegexDetector", "compile_linear"]
-
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False  # errors are raised, not written to stderr
-
-
-def compile_linear(pattern: str) -> Any:
-    """Compile with RE2, or raise ValueError explaining why the pattern cannot run in
-    linear time."""
-    try:
-        return re2.compile(pattern, _OPTIONS)
-    except re2.error as exc:
-        reason = exc.args[0] if exc.args else exc
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        raise ValueError(
-            "a regular expression that RE2 can run in linear time (no look-around, no "
-            f"back-references); RE2 says: {reason}"
-        ) from None
+__all__ = ["RegexDetector"]
 
 
 class RegexDetector:

@@ -8,6 +8,7 @@ in its length and independent of how many values there are.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -16,9 +17,10 @@ from typing import Any
 
 import ahocorasick
 
+from .._errors import ConfigurationError
 from ._findings import Finding
 
-__all__ = ["ClientRecord", "KnownValues", "normalize"]
+__all__ = ["ClientRecord", "KnownValues", "as_known", "normalize"]
 
 _WS = re.compile(r"\s+")
 _TITLES = frozenset(
@@ -161,10 +163,8 @@ class _Normalized:
         out.append(low[pos:])
         self.text = "".join(out)
 
-    def origin(self, index: int, end: bool = False) -> int:
+    def origin(self, index: int) -> int:
         """The position in the original text of folded position `index`."""
-        import bisect
-
         i = bisect.bisect_right(self._anchors, index) - 1
         if i < 0:
             return index
@@ -240,5 +240,11 @@ class KnownValues:
             yield Finding(entity, norm.origin(start), norm.origin(end - 1) + 1, score, "known", ref)
 
 
-def records_detector(records: Sequence[ClientRecord]) -> KnownValues:
-    return KnownValues(records)
+def as_known(subject: ClientRecord | KnownValues | None) -> KnownValues | None:
+    """A subject as matchable values: a `ClientRecord` compiled into `KnownValues` (do it
+    once per client and reuse the result), `KnownValues` and None as they are."""
+    if subject is None or isinstance(subject, KnownValues):
+        return subject
+    if isinstance(subject, ClientRecord):
+        return KnownValues([subject])
+    raise ConfigurationError(f"subject must be a rai.ClientRecord, got {type(subject).__name__}")

@@ -9,20 +9,35 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+import orjson
+
 from .._errors import ConfigurationError, PIIBlocked, RedactionFailed
 from .._policy import PiiRule, PiiSettings
 from ._custom import RegexDetector
 from ._findings import Finding, resolve_overlaps
-from ._known import ClientRecord, KnownValues
+from ._known import ClientRecord, KnownValues, as_known
 from ._patterns import BUILTIN_ENTITIES, BuiltinDetector
 from ._session import PIISession
-
-__all__ = ["Detector", "OperatorPlan", "Redacted", "RedactedMessages", "Redaction", "Redactor"]
-
-NON_TEXT_PARTS = frozenset(
-    {"image_url", "image", "input_image", "input_audio", "audio", "file", "input_file", "document"}
+from ._structure import (
+    CHAT_HISTORY,
+    Content,
+    Each,
+    Fields,
+    JsonText,
+    Parts,
+    Shape,
+    Structural,
 )
-TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
+
+__all__ = [
+    "Detector",
+    "OperatorPlan",
+    "Redacted",
+    "RedactedDocument",
+    "RedactedMessages",
+    "Redaction",
+    "Redactor",
+]
 
 
 @runtime_checkable
@@ -108,6 +123,25 @@ class RedactedMessages:
 
     def __repr__(self) -> str:
         return f"RedactedMessages({len(self.messages)} messages, {len(self.findings)} findings)"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class RedactedDocument:
+    """A redacted JSON document (a request body): `document` as it may leave, and what
+    was found where (paths such as ``messages[0].content``, ``tools[0].function.description``)."""
+
+    document: Any
+    findings: tuple[Redacted, ...]
+    session: PIISession
+
+    @property
+    def counts(self) -> dict[str, int]:
+        if not self.findings:
+            return {}
+        return dict(Counter(r.finding.entity_type for r in self.findings))
+
+    def __repr__(self) -> str:
+        return f"RedactedDocument({len(self.findings)} findings)"
 
 
 class Redactor:
@@ -204,11 +238,11 @@ class Redactor:
         """Redact one text. Raises `PIIBlocked` if it holds a blocked entity type."""
         session = session if session is not None else PIISession()
         plan = plan or self.plan
-        known = _known_of(subject)
+        known = as_known(subject)
         findings = self.scan(text, subject=known)
         blocked: Counter[str] = Counter()
         out = self._apply(text, findings, session, plan, known, blocked)
-        self._raise_blocked(blocked, plan)
+        self.refuse_blocked(blocked, plan)
         return Redaction(out, tuple(findings), session)
 
     def redact_messages(
@@ -219,16 +253,36 @@ class Redactor:
         session: PIISession | None = None,
         plan: OperatorPlan | None = None,
     ) -> RedactedMessages:
-        """Redact a chat history in OpenAI or Anthropic shape: string contents, text
-        parts, tool-call arguments (JSON, values only), tool results, tool inputs.
-        Non-text parts (images, audio, files) are refused unless the policy's
-        ``pii.non_text`` is ``pass``."""
+        """Redact a chat history in OpenAI or Anthropic shape: every string, object key and
+        number is content except roles, part types and tool names (tool-call arguments
+        are JSON: their keys and values are content). Non-text parts (images, audio,
+        files) are refused unless the policy's ``pii.non_text`` is ``pass``."""
+        red = self.redact_document(
+            list(messages), CHAT_HISTORY, root="messages", subject=subject, session=session,
+            plan=plan,
+        )  # fmt: skip
+        return RedactedMessages(red.document, red.findings, red.session)
+
+    def redact_document(
+        self,
+        document: Any,
+        shape: Shape,
+        *,
+        root: str = "body",
+        subject: ClientRecord | KnownValues | None = None,
+        session: PIISession | None = None,
+        plan: OperatorPlan | None = None,
+    ) -> RedactedDocument:
+        """Redact a JSON document along `shape`, the allow-list of what in it is structure:
+        everything else (strings, object keys, numbers) goes through the detectors.
+        Raises `PIIBlocked` for a blocked entity type, `RedactionFailed` for a value that
+        cannot be inspected (bytes, objects, non-text parts under ``non_text = refuse``)."""
         session = session if session is not None else PIISession()
         plan = plan or self.plan
-        walker = _Walker(self, _known_of(subject), session, plan)
-        out = [walker.message(m, f"messages[{i}]") for i, m in enumerate(messages)]
-        self._raise_blocked(walker.blocked, plan)
-        return RedactedMessages(out, tuple(walker.found), session)
+        walker = _DocumentWalker(self, as_known(subject), session, plan)
+        out = walker.walk(document, shape, root)
+        self.refuse_blocked(walker.blocked, plan)
+        return RedactedDocument(out, tuple(walker.found), session)
 
     def _apply(
         self,
@@ -262,9 +316,10 @@ class Redactor:
         pieces.append(text[pos:])
         return "".join(pieces)
 
-    def _raise_blocked(
-        self, blocked: Counter[str], plan: OperatorPlan, where: str = "prompt"
+    def refuse_blocked(
+        self, blocked: Mapping[str, int], plan: OperatorPlan, where: str = "prompt"
     ) -> None:
+        """Raise `PIIBlocked` when `blocked` counts any finding (never a value)."""
         if blocked:
             raise PIIBlocked(
                 dict(blocked),
@@ -299,14 +354,6 @@ class Redactor:
             pos = f.end
         pieces.append(text[pos:])
         return "".join(pieces)
-
-
-def _known_of(subject: ClientRecord | KnownValues | None) -> KnownValues | None:
-    if subject is None or isinstance(subject, KnownValues):
-        return subject
-    if isinstance(subject, ClientRecord):
-        return KnownValues([subject])
-    raise ConfigurationError(f"subject must be a rai.ClientRecord, got {type(subject).__name__}")
 
 
 class _Operators:
@@ -375,8 +422,22 @@ class _Operators:
         )
 
 
-class _Walker:
-    """Redacts every string a provider would see in OpenAI / Anthropic message shapes."""
+Path = tuple[Any, ...] | str  # (parent, key) links, made into text only for a finding
+
+
+def _path_text(path: Path) -> str:
+    keys: list[Any] = []
+    while isinstance(path, tuple):
+        path, key = path
+        keys.append(key)
+    out = [path]
+    for key in reversed(keys):
+        out.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    return "".join(out)
+
+
+class _DocumentWalker:
+    """Walks a JSON document along its `Shape`: structure passes, content is redacted."""
 
     def __init__(
         self, redactor: Redactor, known: KnownValues | None, session: PIISession, plan: OperatorPlan
@@ -385,95 +446,121 @@ class _Walker:
         self.known = known
         self.session = session
         self.plan = plan
+        self.non_text_pass = redactor.settings.non_text == "pass"
         self.blocked: Counter[str] = Counter()
         self.found: list[Redacted] = []
 
-    def text(self, value: str, path: str) -> str:
+    def walk(self, value: Any, shape: Shape, path: Path) -> Any:
+        kind = type(shape)
+        if kind is Content:
+            return self.content(value, path)
+        if kind is Fields:
+            assert isinstance(shape, Fields)
+            if not isinstance(value, Mapping):
+                return self.content(value, path)
+            fields = shape.fields
+            out: dict[Any, Any] = {}
+            for key, item in value.items():
+                sub = fields.get(key)
+                if sub is None:
+                    out[self.key(key, path)] = self.walk(item, shape.rest, (path, key))
+                else:
+                    out[key] = self.walk(item, sub, (path, key))
+            return out
+        if kind is Structural:
+            assert isinstance(shape, Structural)
+            return value if shape.check(value) else self.content(value, path)
+        if kind is Each:
+            assert isinstance(shape, Each)
+            if isinstance(value, list):
+                item = shape.item
+                return [self.walk(v, item, (path, i)) for i, v in enumerate(value)]
+            return self.walk(value, shape.single, path)
+        if kind is Parts:
+            assert isinstance(shape, Parts)
+            return self.parts(value, shape, path)
+        if kind is JsonText:
+            return self.json_text(value, path)
+        raise TypeError(f"unknown shape {kind.__name__}")  # a library bug, never data
+
+    def content(self, value: Any, path: Path) -> Any:
+        if isinstance(value, str):
+            return self.text(value, path)
+        if isinstance(value, Mapping):
+            return {self.key(k, path): self.content(v, (path, k)) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.content(v, (path, i)) for i, v in enumerate(value)]
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)):  # a number can be a phone, card or account
+            text = repr(value)
+            out = self.text(text, path)
+            return value if out is text else out
+        if isinstance(value, (bytes, bytearray)) and self.non_text_pass:
+            return value
+        return self.refuse(path, type(value).__name__)
+
+    def key(self, key: Any, path: Path) -> Any:
+        if not isinstance(key, str):
+            return self.refuse(path, f"a {type(key).__name__} object key")
+        return self.text(key, (path, "<key>"))
+
+    def text(self, value: str, path: Path) -> str:
         findings = self.r.scan(value, subject=self.known)
         if not findings:
             return value
-        self.found.extend(Redacted(path, f) for f in findings)
+        where = _path_text(path)
+        self.found.extend(Redacted(where, f) for f in findings)
         return self.r._apply(value, findings, self.session, self.plan, self.known, self.blocked)
 
-    def json_text(self, value: str, path: str) -> str:
-        """Tool-call arguments: a JSON document whose string values are redacted."""
+    def json_text(self, value: Any, path: Path) -> Any:
+        """Tool-call arguments: a JSON document whose keys and values are content."""
+        if not isinstance(value, str):
+            return self.content(value, path)
         try:
-            data = json.loads(value)
-        except ValueError:
+            data = orjson.loads(value)
+        except orjson.JSONDecodeError:
             return self.text(value, path)
-        return json.dumps(self.value(data, path), ensure_ascii=False)
+        before = len(self.found)
+        out = self.content(data, path)
+        if len(self.found) == before:
+            return value  # nothing found: the model's own bytes, as they were
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
-    def value(self, data: Any, path: str) -> Any:
-        if isinstance(data, str):
-            return self.text(data, path)
-        if isinstance(data, dict):
-            return {k: self.value(v, f"{path}.{k}") for k, v in data.items()}
-        if isinstance(data, list):
-            return [self.value(v, f"{path}[{i}]") for i, v in enumerate(data)]
-        if data is None or isinstance(data, (bool, int, float)):
-            return data
-        return self.refuse(path, type(data).__name__)
+    def parts(self, value: Any, shape: Parts, path: Path) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return self.text(value, path)
+        if not isinstance(value, list):
+            return self.content(value, path)
+        out: list[Any] = []
+        for i, part in enumerate(value):
+            where = (path, i)
+            if isinstance(part, str):
+                out.append(self.text(part, where))
+                continue
+            if not isinstance(part, Mapping):
+                out.append(self.refuse(where, type(part).__name__))
+                continue
+            kind = part.get("type")
+            if kind in shape.text or (kind is None and "text" in part):
+                out.append(self.walk(part, _TEXT_PART, where))
+            elif kind in shape.non_text:
+                out.append(part if self.non_text_pass else self.refuse(where, str(kind)))
+            elif isinstance(kind, str) and kind in shape.typed:
+                out.append(self.walk(part, shape.typed[kind], where))
+            else:
+                out.append(self.refuse(where, "a content part of an unknown part type"))
+        return out
 
-    def refuse(self, path: str, kind: str) -> Any:
+    def refuse(self, path: Path, kind: str) -> Any:
         raise RedactionFailed(
-            f"{path} holds {kind} content, which cannot be inspected for PII; the policy's "
-            "pii.non_text is 'refuse', so nothing was sent",
+            f"{_path_text(path)} holds {kind}, which cannot be inspected for PII; nothing "
+            "was sent (the policy's pii.non_text decides for images, audio and files)",
             detector="non_text",
-            error_type=kind,
+            error_type=kind if len(kind) <= 40 else "uninspectable",
         )
 
-    def content(self, content: Any, path: str) -> Any:
-        if content is None:
-            return None
-        if isinstance(content, str):
-            return self.text(content, path)
-        if isinstance(content, list):
-            return [self.part(p, f"{path}[{i}]") for i, p in enumerate(content)]
-        if isinstance(content, (bytes, bytearray)):
-            return content if self.r.settings.non_text == "pass" else self.refuse(path, "bytes")
-        return self.refuse(path, type(content).__name__)
 
-    def part(self, part: Any, path: str) -> Any:
-        if isinstance(part, str):
-            return self.text(part, path)
-        if not isinstance(part, Mapping):
-            return self.refuse(path, type(part).__name__)
-        kind = part.get("type")
-        out = dict(part)
-        if kind in TEXT_PARTS or (kind is None and "text" in part):
-            out["text"] = self.text(str(part.get("text", "")), f"{path}.text")
-        elif kind == "tool_use":  # Anthropic: the model's tool input, echoed back in history
-            out["input"] = self.value(part.get("input", {}), f"{path}.input")
-        elif kind == "tool_result":
-            out["content"] = self.content(part.get("content"), f"{path}.content")
-        elif kind in NON_TEXT_PARTS:
-            if self.r.settings.non_text != "pass":
-                return self.refuse(path, str(kind))
-        elif kind == "refusal":
-            out["refusal"] = self.text(str(part.get("refusal", "")), f"{path}.refusal")
-        else:
-            return self.refuse(path, f"unknown part type {kind!r}")
-        return out
-
-    def message(self, message: Mapping[str, Any], path: str) -> dict[str, Any]:
-        if not isinstance(message, Mapping):
-            return self.refuse(path, type(message).__name__)
-        out = dict(message)
-        if "content" in message:
-            out["content"] = self.content(message["content"], f"{path}.content")
-        calls = message.get("tool_calls")
-        if calls:
-            new_calls = []
-            for j, call in enumerate(calls):
-                call = dict(call)
-                fn = call.get("function")
-                if isinstance(fn, Mapping) and isinstance(fn.get("arguments"), str):
-                    call["function"] = {
-                        **fn,
-                        "arguments": self.json_text(
-                            fn["arguments"], f"{path}.tool_calls[{j}].function.arguments"
-                        ),
-                    }
-                new_calls.append(call)
-            out["tool_calls"] = new_calls
-        return out
+_TEXT_PART = Fields({"type": Structural(lambda v: isinstance(v, str) and v.isidentifier())})

@@ -101,7 +101,7 @@ class OutputScanner:
         if ready:
             self.findings.extend(f.shifted(self._offset) for f in ready)
             if self._plan.output == "block":
-                self._r._raise_blocked(Counter(f.entity_type for f in ready), self._plan, "answer")
+                self._r.refuse_blocked(Counter(f.entity_type for f in ready), self._plan, "answer")
             if self._plan.output == "mask":
                 head_out = self._r.mask_output(head, ready)
         self._context = (ctx + head)[-self._context_size :]

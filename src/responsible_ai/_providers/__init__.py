@@ -1,43 +1,98 @@
-"""Wire formats: one module per provider kind, each pure (no I/O).
+"""Wire formats: one module per inference endpoint, each pure (no I/O).
 
-A wire format builds the request body and headers for a call, parses a response body,
-and folds a stream of server-sent events into text deltas and a final result.
+A wire format knows one endpoint's JSON: which parts of a request body are structure
+(its `shape`, the allow-list redaction skips), how to build a body for `Guard`, how to
+read an answer and write a screened one back, how to fold a stream of server-sent
+events, and where those events carry text and tool-call arguments.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from .._call import ChunkFilter, Endpoint, Screened, WireAnswer
+from .._pii._structure import Shape
 from .._sse import ServerSentEvent
 from .._types import ChatMessage
-from ._anthropic import AnthropicWire
-from ._base import Parsed
-from ._openai import OpenAIWire
+from ._anthropic import AnthropicMessages
+from ._base import bad_format
+from ._openai import OpenAIChat
+from ._responses import OpenAIResponses
 
-__all__ = ["AnthropicWire", "OpenAIWire", "Parsed", "StreamFolder", "WireFormat", "wire_for"]
+__all__ = [
+    "ENDPOINTS",
+    "EventWriter",
+    "StreamFolder",
+    "WireFormat",
+    "bad_format",
+    "endpoint_of",
+    "wire_for",
+]
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "/chat/completions": "chat",
+    "/responses": "responses",
+    "/messages": "messages",
+}
+"""The inference paths the SDK transport reads, below a provider's base URL."""
 
 
 class StreamFolder(Protocol):
     def feed(self, event: ServerSentEvent) -> str | None: ...
     @property
     def done(self) -> bool: ...
-    def result(self) -> Parsed: ...
+    def result(self) -> WireAnswer: ...
+
+
+class EventWriter(Protocol):
+    """Rewrites a streamed answer's events for an SDK (see `_events.EventWriterBase`)."""
+
+    def event(
+        self, event: ServerSentEvent, data: dict[str, Any] | None, delta: str | None
+    ) -> bytes: ...
+    def emitted_text(self) -> str: ...
 
 
 class WireFormat(Protocol):
+    endpoint: Endpoint
     path: str
+    shape: Shape
 
     def headers(self, api_key: str | None, extra: dict[str, str]) -> dict[str, str]: ...
     def body(
-        self, model: str, messages: list[ChatMessage], params: dict[str, Any], stream: bool
+        self, model: str, messages: list[ChatMessage], params: Mapping[str, Any], stream: bool
     ) -> dict[str, Any]: ...
-    def parse(self, data: Any, provider: str) -> Parsed: ...
+    def prompt(self, body: Mapping[str, Any]) -> Any: ...
+    def parse(self, data: Any, provider: str) -> WireAnswer: ...
+    def write_answer(self, data: Any, answer: Screened) -> Any: ...
     def folder(self, provider: str) -> StreamFolder: ...
+    def events(
+        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
+    ) -> EventWriter: ...
     def error_type(self, data: Any) -> str | None: ...
 
 
-_WIRES: dict[str, WireFormat] = {"openai": OpenAIWire(), "anthropic": AnthropicWire()}
+_WIRES: dict[Endpoint, WireFormat] = {
+    "chat": OpenAIChat(),
+    "responses": OpenAIResponses(),
+    "messages": AnthropicMessages(),
+}
+_KINDS: dict[str, frozenset[Endpoint]] = {
+    "openai": frozenset({"chat", "responses"}),
+    "anthropic": frozenset({"messages"}),
+}
 
 
-def wire_for(kind: str) -> WireFormat:
-    return _WIRES[kind]
+def endpoint_of(kind: str, endpoint: Endpoint | None = None) -> Endpoint:
+    """The endpoint a call to a provider of `kind` uses (its chat endpoint by default);
+    raises ValueError when that kind of provider does not speak `endpoint`."""
+    if endpoint is None:
+        return "messages" if kind == "anthropic" else "chat"
+    if endpoint not in _KINDS.get(kind, frozenset()):
+        raise ValueError(f"a {endpoint} request to a {kind} provider")
+    return endpoint
+
+
+def wire_for(endpoint: Endpoint) -> WireFormat:
+    return _WIRES[endpoint]

@@ -3,18 +3,52 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._call import ChunkFilter, Endpoint, Screened, WireAnswer
+from .._pii._structure import (
+    PARTS,
+    ROLE,
+    Each,
+    Fields,
+    Shape,
+    boolean,
+    identifier,
+    number,
+)
 from .._sse import ServerSentEvent
 from .._types import ChatMessage, ToolCall, Usage
-from ._base import RESERVED_PARAMS, Parsed, as_int, bad_format, error_type
+from ._base import RESERVED_PARAMS, SAMPLING, as_int, bad_format, error_type, event_bytes, is_str
+from ._events import EventWriterBase
+
+__all__ = ["MESSAGES_BODY", "AnthropicEvents", "AnthropicMessages", "AnthropicStreamFolder"]
 
 ANTHROPIC_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 1024
 
 
-class AnthropicWire:
+MESSAGES_BODY: Shape = Fields(
+    {
+        **SAMPLING,
+        "model": is_str,  # checked against the provider's allow-list before anything leaves
+        "messages": Each(Fields({"role": ROLE, "content": PARTS})),
+        "system": PARTS,
+        "tools": Each(Fields({"type": identifier, "name": identifier})),
+        "tool_choice": Fields(
+            {"type": identifier, "name": identifier, "disable_parallel_tool_use": boolean}
+        ),
+        "thinking": Fields({"type": identifier, "budget_tokens": number}),
+    }
+)
+"""What in a messages body is structure; everything else (text, tool descriptions and
+input schemas, `stop_sequences`, `metadata`, any parameter not listed) is content."""
+
+
+class AnthropicMessages:
+    endpoint: Endpoint = "messages"
     path = "/messages"
+    shape = MESSAGES_BODY
 
     def headers(self, api_key: str | None, extra: dict[str, str]) -> dict[str, str]:
         headers = {
@@ -28,7 +62,7 @@ class AnthropicWire:
         return headers
 
     def body(
-        self, model: str, messages: list[ChatMessage], params: dict[str, Any], stream: bool
+        self, model: str, messages: list[ChatMessage], params: Mapping[str, Any], stream: bool
     ) -> dict[str, Any]:
         system: list[str] = []
         turns: list[dict[str, Any]] = []
@@ -50,7 +84,12 @@ class AnthropicWire:
             body["stream"] = True
         return body
 
-    def parse(self, data: Any, provider: str) -> Parsed:
+    def prompt(self, body: Mapping[str, Any]) -> Any:
+        system = body.get("system")
+        messages = list(body.get("messages") or ())
+        return messages if system is None else [{"role": "system", "content": system}, *messages]
+
+    def parse(self, data: Any, provider: str) -> WireAnswer:
         try:
             blocks = data["content"]
             text = "".join(b["text"] for b in blocks if b.get("type") == "text")
@@ -62,7 +101,7 @@ class AnthropicWire:
         except (KeyError, TypeError, AttributeError):
             raise bad_format(provider, "expected content[] blocks") from None
         usage = data.get("usage") or {}
-        return Parsed(
+        return WireAnswer(
             text=text,
             model=data.get("model"),
             id=data.get("id"),
@@ -71,8 +110,26 @@ class AnthropicWire:
             tool_calls=calls,
         )
 
+    def write_answer(self, data: Any, answer: Screened) -> Any:
+        first = True
+        calls = iter(answer.tool_calls)
+        for block in data.get("content") or ():
+            if block.get("type") == "text":
+                block["text"] = answer.text if first else ""
+                first = False
+            elif block.get("type") == "tool_use":
+                call = next(calls, None)
+                if call is not None:
+                    block["input"] = json.loads(call.arguments or "{}")
+        return data
+
     def folder(self, provider: str) -> AnthropicStreamFolder:
         return AnthropicStreamFolder(provider)
+
+    def events(
+        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
+    ) -> AnthropicEvents:
+        return AnthropicEvents(text, restorer)
 
     def error_type(self, data: Any) -> str | None:
         return error_type(data)
@@ -154,11 +211,11 @@ class AnthropicStreamFolder:
             raise bad_format(self._provider, f"an error event ({error_type(data) or 'unknown'})")
         return None
 
-    def result(self) -> Parsed:
+    def result(self) -> WireAnswer:
         calls = tuple(
             ToolCall(b["id"], b["name"], b["args"] or "{}") for _, b in sorted(self._blocks.items())
         )
-        return Parsed(
+        return WireAnswer(
             "".join(self._parts),
             self._model,
             self._id,
@@ -166,3 +223,58 @@ class AnthropicStreamFolder:
             self._finish,
             calls,
         )
+
+
+class AnthropicEvents(EventWriterBase):
+    """Messages stream events: text in ``text_delta``s of a text block, tool input in
+    ``input_json_delta``s of a tool_use block; a block's ``content_block_stop`` closes it,
+    so what the filters hold is written in a delta just before it."""
+
+    def __init__(
+        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
+    ) -> None:
+        super().__init__(text, restorer)
+        self._text_blocks: set[int] = set()
+
+    def event(
+        self, event: ServerSentEvent, data: dict[str, Any] | None, delta: str | None
+    ) -> bytes:
+        if data is None:
+            return event_bytes(event.data, event.event)
+        kind = data.get("type")
+        index = data.get("index", 0)
+        changed = False
+        prefix = b""
+        if kind == "content_block_delta":
+            inner = data.get("delta") or {}
+            if delta and inner.get("type") == "text_delta":
+                self._text_blocks.add(index)
+                out = self.feed_text(delta)
+                if out != delta:
+                    inner["text"] = out
+                    changed = True
+            elif inner.get("type") == "input_json_delta" and isinstance(
+                inner.get("partial_json"), str
+            ):
+                out = self.feed_args(index, inner["partial_json"])
+                if out != inner["partial_json"]:
+                    inner["partial_json"] = out
+                    changed = True
+        elif kind == "content_block_stop":
+            if index in self._text_blocks:
+                tail = self.flush_text()
+                if tail:
+                    prefix = event_bytes(
+                        {"type": "content_block_delta", "index": index,
+                         "delta": {"type": "text_delta", "text": tail}},
+                        "content_block_delta",
+                    )  # fmt: skip
+            rest = self.flush_args(index)
+            if rest:
+                prefix += event_bytes(
+                    {"type": "content_block_delta", "index": index,
+                     "delta": {"type": "input_json_delta", "partial_json": rest}},
+                    "content_block_delta",
+                )  # fmt: skip
+        body = json.dumps(data, ensure_ascii=False) if changed else event.data
+        return prefix + event_bytes(body, event.event)

@@ -3,15 +3,59 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._call import ChunkFilter, Endpoint, Screened, WireAnswer
+from .._pii._structure import (
+    MESSAGE,
+    Each,
+    Fields,
+    Shape,
+    boolean,
+    identifier,
+    number,
+)
 from .._sse import ServerSentEvent
 from .._types import ChatMessage, ToolCall, Usage
-from ._base import RESERVED_PARAMS, Parsed, as_int, bad_format, error_type
+from ._base import RESERVED_PARAMS, SAMPLING, as_int, bad_format, error_type, event_bytes, is_str
+from ._events import EventWriterBase
+
+__all__ = ["CHAT_BODY", "OpenAIChat", "OpenAIChatEvents", "OpenAIStreamFolder"]
+
+_TOOL = Fields({"type": identifier, "function": Fields({"name": identifier, "strict": boolean})})
+_NAMED_TOOL = Fields({"type": identifier, "function": Fields({"name": identifier})})
+
+CHAT_BODY: Shape = Fields(
+    {
+        **SAMPLING,
+        "model": is_str,  # checked against the provider's allow-list before anything leaves
+        "messages": Each(MESSAGE),
+        "stream_options": Fields({"include_usage": boolean}),
+        "max_completion_tokens": number,
+        "frequency_penalty": number,
+        "presence_penalty": number,
+        "logprobs": boolean,
+        "top_logprobs": number,
+        "tools": Each(_TOOL),
+        "tool_choice": _NAMED_TOOL,  # "auto" / "none" / "required" are scanned: nothing found
+        "response_format": Fields(
+            {"type": identifier, "json_schema": Fields({"name": identifier, "strict": boolean})}
+        ),
+        "reasoning_effort": identifier,
+        "modalities": Each(identifier),
+        "verbosity": identifier,
+    }
+)
+"""What in a chat-completions body is structure; everything else (message text and
+names, tool descriptions and schemas, `user`, `metadata`, `stop`, `prediction`, any
+parameter not listed) is content."""
 
 
-class OpenAIWire:
+class OpenAIChat:
+    endpoint: Endpoint = "chat"
     path = "/chat/completions"
+    shape = CHAT_BODY
 
     def headers(self, api_key: str | None, extra: dict[str, str]) -> dict[str, str]:
         headers = {"content-type": "application/json", "accept": "application/json", **extra}
@@ -20,7 +64,7 @@ class OpenAIWire:
         return headers
 
     def body(
-        self, model: str, messages: list[ChatMessage], params: dict[str, Any], stream: bool
+        self, model: str, messages: list[ChatMessage], params: Mapping[str, Any], stream: bool
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"model": model, "messages": messages}
         body.update((k, v) for k, v in params.items() if k not in RESERVED_PARAMS)
@@ -29,7 +73,10 @@ class OpenAIWire:
             body["stream_options"] = {"include_usage": True}
         return body
 
-    def parse(self, data: Any, provider: str) -> Parsed:
+    def prompt(self, body: Mapping[str, Any]) -> Any:
+        return body.get("messages")
+
+    def parse(self, data: Any, provider: str) -> WireAnswer:
         try:
             choice = data["choices"][0]
             message = choice["message"]
@@ -42,7 +89,7 @@ class OpenAIWire:
             )
         except (KeyError, IndexError, TypeError, AttributeError):
             raise bad_format(provider, "expected choices[0].message.content") from None
-        return Parsed(
+        return WireAnswer(
             text=text,
             model=data.get("model"),
             id=data.get("id"),
@@ -51,8 +98,21 @@ class OpenAIWire:
             tool_calls=calls,
         )
 
+    def write_answer(self, data: Any, answer: Screened) -> Any:
+        message = data["choices"][0]["message"]
+        if isinstance(message.get("content"), str):
+            message["content"] = answer.text
+        for raw, call in zip(message.get("tool_calls") or (), answer.tool_calls, strict=False):
+            raw["function"]["arguments"] = call.arguments
+        return data
+
     def folder(self, provider: str) -> OpenAIStreamFolder:
         return OpenAIStreamFolder(provider)
+
+    def events(
+        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
+    ) -> OpenAIChatEvents:
+        return OpenAIChatEvents(text, restorer)
 
     def error_type(self, data: Any) -> str | None:
         return error_type(data)
@@ -120,8 +180,70 @@ class OpenAIStreamFolder:
                 self._finish = choice["finish_reason"]
         return delta_text
 
-    def result(self) -> Parsed:
+    def result(self) -> WireAnswer:
         calls = tuple(
             ToolCall(c["id"], c["name"], c["args"]) for _, c in sorted(self._calls.items())
         )
-        return Parsed("".join(self._parts), self._model, self._id, self._usage, self._finish, calls)
+        return WireAnswer(
+            "".join(self._parts), self._model, self._id, self._usage, self._finish, calls
+        )
+
+
+class OpenAIChatEvents(EventWriterBase):
+    """Chat-completion chunks: text in ``choices[0].delta.content``, tool-call arguments
+    in ``choices[0].delta.tool_calls[i].function.arguments``; a chunk with a
+    ``finish_reason`` (or ``[DONE]``) closes both, so what the filters hold is written
+    into it, or into a chunk just before it."""
+
+    def event(
+        self, event: ServerSentEvent, data: dict[str, Any] | None, delta: str | None
+    ) -> bytes:
+        if data is None:  # [DONE]
+            return self._closing({}) + event_bytes(event.data, event.event)
+        choice = next(
+            (
+                c
+                for c in data.get("choices") or ()
+                if isinstance(c, dict) and c.get("index", 0) == 0
+            ),
+            None,
+        )
+        changed = False
+        inner = (choice.get("delta") or {}) if choice is not None else {}
+        for call in inner.get("tool_calls") or ():
+            fn = call.get("function") or {}
+            if isinstance(fn.get("arguments"), str):
+                out = self.feed_args(call.get("index", 0), fn["arguments"])
+                if out != fn["arguments"]:
+                    fn["arguments"] = out
+                    changed = True
+        if delta:
+            out = self.feed_text(delta)
+            if out != delta:
+                inner["content"] = out
+                changed = True
+        prefix = b""
+        if choice is not None and choice.get("finish_reason"):
+            prefix = self._closing(data)
+        body = json.dumps(data, ensure_ascii=False) if changed else event.data
+        return prefix + event_bytes(body, event.event)
+
+    def _closing(self, data: dict[str, Any]) -> bytes:
+        """A chunk with what the filters still hold, to go before the closing one."""
+        delta: dict[str, Any] = {}
+        tail = self.flush_text()
+        if tail:
+            delta["content"] = tail
+        calls = [
+            {"index": slot, "function": {"arguments": rest}}
+            for slot in self.open_slots()
+            if (rest := self.flush_args(slot))
+        ]
+        if calls:
+            delta["tool_calls"] = calls
+        if not delta:
+            return b""
+        base = {k: v for k, v in data.items() if k not in ("choices", "usage")}
+        return event_bytes(
+            {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+        )

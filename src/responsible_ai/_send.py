@@ -18,11 +18,10 @@ from typing import Any
 import orjson
 import tenacity
 
+from ._call import Endpoint, Prepared, WireAnswer
 from ._errors import ProviderError, ProviderHTTPError, ProviderUnavailable
-from ._pipeline import Call
 from ._policy import Provider, RetrySettings
-from ._providers import Parsed, StreamFolder, WireFormat, wire_for
-from ._providers._base import bad_format
+from ._providers import StreamFolder, WireFormat, bad_format, wire_for
 from ._sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["AsyncSender", "SyncSender"]
@@ -107,27 +106,18 @@ def retry_after(headers: Any) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _dumps(body: Any) -> bytes:
-    """The request body: orjson (compact UTF-8) for speed; the standard library for
-    anything orjson refuses (non-string keys, exotic types in user parameters)."""
-    try:
-        return orjson.dumps(body)
-    except TypeError:
-        return json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
-
-
 class _Route:
-    """What requests to one provider share, built once: the wire format, the URL as the
-    client's URL object (a string is re-parsed on every request, ~10 us), the time-out as
-    the request extension `build_request` would make of it, and the normalised headers
+    """What requests to one provider's endpoint share, built once: the wire format, the
+    URL as the client's URL object (not re-parsed per request), the time-out as the
+    request extension `build_request` would make of it, and the normalised headers
     (again whenever the API key changes; the client copies them, never changes them)."""
 
     __slots__ = ("_http", "_keyed", "extensions", "provider", "url", "wire")
 
-    def __init__(self, http: ModuleType, provider: Provider) -> None:
+    def __init__(self, http: ModuleType, provider: Provider, endpoint: Endpoint) -> None:
         self._http = http
         self.provider = provider
-        self.wire = wire_for(provider.kind)
+        self.wire = wire_for(endpoint)
         self.url = http.URL(provider.base_url.rstrip("/") + self.wire.path)
         timeout = http.Timeout(provider.timeout_s, connect=provider.connect_timeout_s)
         self.extensions: dict[str, Any] = {"timeout": timeout.as_dict()}
@@ -152,31 +142,28 @@ class _SenderBase:
             retry.max_total_s
         )
         self._retry_on = tenacity.retry_if_exception_type(_Retryable)
-        self._routes: dict[str, _Route] = {}
+        self._routes: dict[tuple[str, Endpoint], _Route] = {}
 
-    def request(self, call: Call) -> tuple[Any, WireFormat]:
-        provider = call.provider
-        assert provider is not None
-        route = self._routes.get(provider.name)
+    def request(self, prepared: Prepared) -> tuple[Any, WireFormat]:
+        """The HTTP request of a prepared call: its body exactly as the pipeline made it."""
+        provider = prepared.provider
+        key = (provider.name, prepared.endpoint)
+        route = self._routes.get(key)
         if route is None or route.provider is not provider:
-            route = self._routes[provider.name] = _Route(self.http, provider)
-        key = provider.api_key()  # read each call, so that a rotated key is picked up
-        headers = route.headers(key.get_secret_value() if key else None)
-        wire = route.wire
-        body = wire.body(call.model, call.messages, call.params, call.stream)
-        call.sent_body = _dumps(body)
+            route = self._routes[key] = _Route(self.http, provider, prepared.endpoint)
+        secret = provider.api_key()  # read each call, so that a rotated key is picked up
+        headers = route.headers(secret.get_secret_value() if secret else None)
         request = self.client.build_request(
             "POST",
             route.url,
             headers=headers,
-            content=call.sent_body,
+            content=prepared.content,
             extensions=dict(route.extensions),
         )
-        return request, wire
+        return request, route.wire
 
-    def give_up(self, call: Call, exc: _Retryable, attempts: int) -> ProviderError:
-        assert call.provider is not None
-        return exc.to_error(call.provider.name, attempts)
+    def give_up(self, prepared: Prepared, exc: _Retryable, attempts: int) -> ProviderError:
+        return exc.to_error(prepared.provider.name, attempts)
 
     def check_status(self, response: Any, body: bytes, wire: WireFormat, provider: str) -> None:
         """Raise for a non-2xx status: `_Retryable` when the policy retries it."""
@@ -194,7 +181,7 @@ class _SenderBase:
             )
         raise ProviderHTTPError(provider=provider, status_code=status, error_type=kind)
 
-    def parse(self, body: bytes, wire: WireFormat, provider: str) -> Parsed:
+    def parse(self, body: bytes, wire: WireFormat, provider: str) -> WireAnswer:
         try:
             data = orjson.loads(body)
         except ValueError:
@@ -214,7 +201,7 @@ class SyncSender(_SenderBase):
         super().__init__(http, client, retry)
         self.sleep: SleepFn = time.sleep if sleep is None else sleep
 
-    def _with_retries(self, call: Call, attempt: Callable[[], Any]) -> Any:
+    def _with_retries(self, prepared: Prepared, attempt: Callable[[], Any]) -> Any:
         try:
             return attempt()  # the happy path pays nothing for the retry machinery
         except _Retryable as exc:
@@ -232,11 +219,11 @@ class SyncSender(_SenderBase):
         try:
             return tenacity.Retrying(sleep=self.sleep, **self.strategy())(once)
         except _Retryable as exc:
-            raise self.give_up(call, exc, attempts) from exc.cause
+            raise self.give_up(prepared, exc, attempts) from exc.cause
 
-    def send(self, call: Call) -> Parsed:
-        request, wire = self.request(call)
-        name = call.provider.name if call.provider else ""
+    def send(self, prepared: Prepared) -> WireAnswer:
+        request, wire = self.request(prepared)
+        name = prepared.provider.name
 
         def attempt() -> bytes:
             try:
@@ -247,12 +234,12 @@ class SyncSender(_SenderBase):
             self.check_status(response, body, wire, name)
             return body
 
-        return self.parse(self._with_retries(call, attempt), wire, name)
+        return self.parse(self._with_retries(prepared, attempt), wire, name)
 
-    def open_stream(self, call: Call) -> tuple[Any, StreamFolder]:
+    def open_stream(self, prepared: Prepared) -> tuple[Any, StreamFolder]:
         """Open the SSE response (retrying until the first byte); the caller iterates it."""
-        request, wire = self.request(call)
-        name = call.provider.name if call.provider else ""
+        request, wire = self.request(prepared)
+        name = prepared.provider.name
 
         def attempt() -> Any:
             try:
@@ -267,19 +254,18 @@ class SyncSender(_SenderBase):
                 self.check_status(response, body, wire, name)
             return response
 
-        return self._with_retries(call, attempt), wire.folder(name)
+        return self._with_retries(prepared, attempt), wire.folder(name)
 
-    def events(self, call: Call, response: Any) -> Iterator[ServerSentEvent]:
+    def events(self, prepared: Prepared, response: Any) -> Iterator[ServerSentEvent]:
         decoder = SSEDecoder()
         try:
             for chunk in response.iter_bytes():
                 yield from decoder.feed(chunk)
             yield from decoder.flush()
         except self.http.TransportError as exc:
-            assert call.provider is not None
             raise ProviderUnavailable(
-                f"provider {call.provider.name!r} broke off the stream ({type(exc).__name__})",
-                provider=call.provider.name,
+                f"provider {prepared.provider.name!r} broke off the stream ({type(exc).__name__})",
+                provider=prepared.provider.name,
             ) from exc
         finally:
             response.close()
@@ -298,7 +284,7 @@ class AsyncSender(_SenderBase):
         super().__init__(http, client, retry)
         self.sleep = sleep
 
-    async def _with_retries(self, call: Call, attempt: Callable[[], Awaitable[Any]]) -> Any:
+    async def _with_retries(self, prepared: Prepared, attempt: Callable[[], Awaitable[Any]]) -> Any:
         try:
             return await attempt()  # the happy path pays nothing for the retry machinery
         except _Retryable as exc:
@@ -319,11 +305,11 @@ class AsyncSender(_SenderBase):
         try:
             return await tenacity.AsyncRetrying(**kwargs)(once)
         except _Retryable as exc:
-            raise self.give_up(call, exc, attempts) from exc.cause
+            raise self.give_up(prepared, exc, attempts) from exc.cause
 
-    async def send(self, call: Call) -> Parsed:
-        request, wire = self.request(call)
-        name = call.provider.name if call.provider else ""
+    async def send(self, prepared: Prepared) -> WireAnswer:
+        request, wire = self.request(prepared)
+        name = prepared.provider.name
 
         async def attempt() -> bytes:
             try:
@@ -334,11 +320,11 @@ class AsyncSender(_SenderBase):
             self.check_status(response, body, wire, name)
             return body
 
-        return self.parse(await self._with_retries(call, attempt), wire, name)
+        return self.parse(await self._with_retries(prepared, attempt), wire, name)
 
-    async def open_stream(self, call: Call) -> tuple[Any, StreamFolder]:
-        request, wire = self.request(call)
-        name = call.provider.name if call.provider else ""
+    async def open_stream(self, prepared: Prepared) -> tuple[Any, StreamFolder]:
+        request, wire = self.request(prepared)
+        name = prepared.provider.name
 
         async def attempt() -> Any:
             try:
@@ -353,9 +339,9 @@ class AsyncSender(_SenderBase):
                 self.check_status(response, body, wire, name)
             return response
 
-        return await self._with_retries(call, attempt), wire.folder(name)
+        return await self._with_retries(prepared, attempt), wire.folder(name)
 
-    async def events(self, call: Call, response: Any) -> AsyncIterator[ServerSentEvent]:
+    async def events(self, prepared: Prepared, response: Any) -> AsyncIterator[ServerSentEvent]:
         decoder = SSEDecoder()
         try:
             async for chunk in response.aiter_bytes():
@@ -364,10 +350,9 @@ class AsyncSender(_SenderBase):
             for event in decoder.flush():
                 yield event
         except self.http.TransportError as exc:
-            assert call.provider is not None
             raise ProviderUnavailable(
-                f"provider {call.provider.name!r} broke off the stream ({type(exc).__name__})",
-                provider=call.provider.name,
+                f"provider {prepared.provider.name!r} broke off the stream ({type(exc).__name__})",
+                provider=prepared.provider.name,
             ) from exc
         finally:
             await response.aclose()

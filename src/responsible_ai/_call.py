@@ -1,0 +1,152 @@
+"""The shapes every layer above the libraries shares: a call, what the steps made of it,
+and the protocols of steps, chunk filters and decision sinks.
+
+A leaf, as structlog's ``typing.py`` is: it holds data and protocols and imports only the
+types its fields are made of. The data flows one way::
+
+    Call ──prepare──▶ Prepared ──send──▶ WireAnswer ──finish──▶ Screened ──▶ ChatResponse
+
+`Call` is what the caller asked for and no step changes it, so the pipeline can run
+again on it (a fallback to another provider starts from the caller's own request).
+Each step returns what it produces; the pipeline gathers the products in a `Prepared`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from ._pii import Finding, KnownValues, OperatorPlan, PIISession
+from ._policy import DataClass, Provider
+from ._types import ChatMessage, ChatResponse, Decision, ToolCall, Usage
+from ._usecases import Consent, EffectiveRule
+
+__all__ = [
+    "AuditSink",
+    "Call",
+    "ChunkFilter",
+    "Endpoint",
+    "Outbound",
+    "PiiContext",
+    "Prepared",
+    "Screened",
+    "Step",
+    "WireAnswer",
+]
+
+Endpoint = Literal["chat", "responses", "messages"]
+"""The inference endpoint a request goes to: OpenAI chat completions, OpenAI Responses,
+Anthropic messages."""
+
+AuditSink = Callable[[Decision], None]
+"""The ``on_decision`` callback: called with every decision the pipeline records."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One governed call as the caller asked for it. No step changes it.
+
+    `Guard` gives `messages` and `params` (the wire format builds the body); the SDK
+    transport gives `body`, the SDK's own request body, and its `endpoint`.
+    """
+
+    use_case: str
+    provider_name: str
+    model: str
+    messages: Sequence[ChatMessage] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+    body: Mapping[str, Any] | None = None
+    endpoint: Endpoint | None = None  # None: the provider kind's chat endpoint
+    data_class: DataClass | None = None
+    consent: Consent | None = None
+    stream: bool = False
+    subject: KnownValues | None = None  # the client whose known values are redacted
+    session: PIISession | None = None  # the conversation's placeholders (None: a new one)
+    restore: bool | None = None  # re-identify the answer (None: the policy decides)
+    fallback_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PiiContext:
+    """What the redact step fixed for one call: the operators, the placeholders of the
+    conversation, the client values, and whether the answer is restored."""
+
+    plan: OperatorPlan
+    session: PIISession
+    subject: KnownValues | None
+    restore: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """What may leave: the request body as the redact step made it, and what it found.
+
+    `redactions` counts findings by entity type (never values); `pii` is None when the
+    policy turns PII redaction off."""
+
+    body: Mapping[str, Any]
+    redactions: Mapping[str, int] = field(default_factory=dict)
+    pii: PiiContext | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A call the policy allowed, with every product of the steps that allowed it: the
+    approved provider, the rule and decision, the body that may leave, as bytes."""
+
+    call: Call
+    provider: Provider
+    endpoint: Endpoint
+    rule: EffectiveRule
+    decision: Decision
+    outbound: Outbound
+    content: bytes  # the body exactly as it is sent (what the stamp's prompt hash covers)
+    audit_fields: Mapping[str, Any] = field(default_factory=dict)  # the decision's, made once
+
+    @property
+    def redactions(self) -> Mapping[str, int]:
+        return self.outbound.redactions
+
+
+@dataclass(slots=True)
+class WireAnswer:
+    """What a wire format reads from an answer (a body, or a folded stream)."""
+
+    text: str
+    model: str | None
+    id: str | None
+    usage: Usage
+    finish_reason: str | None
+    tool_calls: tuple[ToolCall, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """The answer after the redact step's second half: PII the model produced found
+    (and masked or refused per policy), placeholders restored where the policy allows.
+
+    `captured` is the answer with every finding and placeholder as ``<ENTITY_TYPE>``:
+    the only form of the answer that telemetry may record."""
+
+    text: str
+    tool_calls: tuple[ToolCall, ...]
+    findings: tuple[Finding, ...] = ()
+    restored: bool = False
+    captured: str | None = None
+
+
+class ChunkFilter(Protocol):
+    """Transforms a streamed answer piece by piece; `flush` returns what it held back."""
+
+    def feed(self, piece: str) -> str: ...
+    def flush(self) -> str: ...
+
+
+class Step(Protocol):
+    """A step of your own, run after the library's: ``prepare`` sees every allowed call
+    before any I/O (raise a `PolicyViolation` to refuse it); ``finish`` gets the answer
+    and returns it (or a changed copy)."""
+
+    def prepare(self, prepared: Prepared) -> None: ...
+    def finish(self, prepared: Prepared, response: ChatResponse) -> ChatResponse: ...

@@ -1,0 +1,66 @@
+"""Time, ids and the current trace: what stamps and audit events read, in one leaf.
+
+`Clock` decides once how to write a timestamp (the date and time of day change once a
+second, so their text is kept for that second), as structlog's `TimeStamper` decides
+its format once in ``__init__``. `uuid7` makes time-ordered ids from the OS CSPRNG.
+`current_trace` reads the active OpenTelemetry span's ids.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from opentelemetry import trace
+
+__all__ = ["Clock", "clock", "current_trace", "service_name", "uuid7"]
+
+
+class Clock:
+    """UTC timestamps in RFC 3339 with microseconds and ``Z``: ``2026-11-23T18:04:32.123456Z``."""
+
+    __slots__ = ("_second",)
+
+    def __init__(self) -> None:
+        self._second: tuple[int, str] = (-1, "")  # (unix second, its text), swapped whole
+
+    def rfc3339(self, now_ns: int | None = None) -> str:
+        secs, ns = divmod(time.time_ns() if now_ns is None else now_ns, 1_000_000_000)
+        cached, prefix = self._second
+        if cached != secs:
+            t = time.gmtime(secs)
+            prefix = (
+                f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
+                f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}."
+            )
+            self._second = (secs, prefix)
+        return f"{prefix}{ns // 1000:06d}Z"
+
+
+clock = Clock()
+
+
+def uuid7(now_ns: int | None = None) -> str:
+    """A time-ordered UUIDv7 (RFC 9562): 48-bit Unix ms, version, 74 random bits."""
+    ms = (time.time_ns() if now_ns is None else now_ns) // 1_000_000
+    r = os.urandom(10)  # 12 bits of rand_a, 62 of rand_b (6 spare)
+    h = (
+        (ms & 0xFFFF_FFFF_FFFF).to_bytes(6, "big")
+        + bytes((0x70 | r[0] & 0x0F, r[1], 0x80 | r[2] & 0x3F))
+        + r[3:]
+    ).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def current_trace() -> tuple[str | None, str | None]:
+    """The ids of the active OpenTelemetry span (hex), or ``(None, None)``."""
+    ctx = trace.get_current_span().get_span_context()
+    if not ctx.is_valid:
+        return None, None
+    return f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}"
+
+
+def service_name(explicit: str | None = None) -> str | None:
+    """The service a stamp and a trace name: explicit, else ``RAI_SERVICE_NAME``, else
+    ``OTEL_SERVICE_NAME`` (one rule for stamps and `setup_otlp`)."""
+    return explicit or os.environ.get("RAI_SERVICE_NAME") or os.environ.get("OTEL_SERVICE_NAME")

@@ -1,0 +1,163 @@
+"""What in a JSON document is structure: the reviewed allow-list that redaction skips.
+
+The rule is *deny by default*: every string, every object key and every number of a
+document is content and goes through the detectors, except where a `Shape` says the
+value is structure (a model name, a role, a type tag, a tool name, a temperature) and
+the value looks like the structure it claims to be. A structural field holding anything
+else (a role that is an e-mail, a "type" with a card number) is scanned like content.
+So a field nobody listed is redacted, never passed through.
+
+Shapes are plain data; the wire formats in `_providers/` declare one per request body,
+and `Redactor.redact_document` walks a body along it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "CHAT_HISTORY",
+    "CONTENT",
+    "MESSAGE",
+    "NON_TEXT_PARTS",
+    "PARTS",
+    "ROLE",
+    "TEXT_PARTS",
+    "TOOL_CALL",
+    "Content",
+    "Each",
+    "Fields",
+    "JsonText",
+    "Parts",
+    "Shape",
+    "Structural",
+    "boolean",
+    "identifier",
+    "number",
+    "one_of",
+]
+
+
+class Shape:
+    """A node of the allow-list (the base of the kinds below)."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Content(Shape):
+    """Scanned: strings, object keys and numbers, all the way down."""
+
+
+CONTENT = Content()
+
+
+@dataclass(frozen=True, slots=True)
+class Structural(Shape):
+    """Passes unscanned when `check(value)` holds; scanned as content otherwise."""
+
+    check: Callable[[Any], bool]
+    what: str = "structure"
+
+
+@dataclass(frozen=True, slots=True)
+class Fields(Shape):
+    """An object whose listed keys have their own shape; any other key is content
+    (its name scanned too). A value that is not an object is content."""
+
+    fields: Mapping[str, Shape]
+    rest: Shape = CONTENT
+
+
+@dataclass(frozen=True, slots=True)
+class Each(Shape):
+    """A list whose items all have `item`'s shape (a value that is not a list: `single`)."""
+
+    item: Shape
+    single: Shape = CONTENT
+
+
+@dataclass(frozen=True, slots=True)
+class JsonText(Shape):
+    """A string holding a JSON document (tool-call arguments): its values and keys are
+    content; re-written compactly. A string that is not JSON is scanned as text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parts(Shape):
+    """Message content: a string, or a list of typed parts. Text parts are content (their
+    `type` structural); parts that carry images, audio or files are refused unless the
+    policy's ``pii.non_text`` is ``pass``; a part of a type not listed is refused."""
+
+    text: frozenset[str]
+    non_text: frozenset[str]
+    typed: Mapping[str, Shape] = field(default_factory=dict)  # other known part types
+
+
+# ------------------------------------------------------------------ structural checks
+
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,127}")
+_DIGIT_RUN = re.compile(r"[0-9]{5}")
+
+
+def _is_number(value: Any) -> bool:
+    # a number as large as an identifier (a phone, a card, an account number) is content
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and -1e6 < value < 1e6
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_identifier(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and _IDENTIFIER.fullmatch(value) is not None
+        and _DIGIT_RUN.search(value) is None
+    )
+
+
+number = Structural(_is_number, "a number")
+boolean = Structural(_is_bool, "a boolean")
+identifier = Structural(_is_identifier, "an identifier (a letter, then letters, digits, _ . : -)")
+"""A name, tag or id: a letter first, at most 128 characters, no run of five digits (so
+neither an e-mail, nor a phone, card or account number passes as one)."""
+
+
+def one_of(*values: Any) -> Structural:
+    """Structure when the value is one of `values` (an enum-valued parameter)."""
+    allowed = frozenset(values)
+    return Structural(lambda v: isinstance(v, (str, bool, int)) and v in allowed, "an enum value")
+
+
+# ------------------------------------------------------------------ chat histories
+
+TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
+NON_TEXT_PARTS = frozenset(
+    {"image_url", "image", "input_image", "input_audio", "audio", "file", "input_file", "document"}
+)
+ROLE = one_of("system", "developer", "user", "assistant", "tool", "function")
+
+_INNER_PARTS = Parts(TEXT_PARTS, NON_TEXT_PARTS, {"refusal": Fields({"type": identifier})})
+PARTS = Parts(
+    TEXT_PARTS,
+    NON_TEXT_PARTS,
+    {
+        "refusal": Fields({"type": identifier}),
+        # Anthropic: the model's tool input echoed back, and the tool's result
+        "tool_use": Fields({"type": identifier, "name": identifier}),
+        "tool_result": Fields({"type": identifier, "content": _INNER_PARTS}),
+        "thinking": Fields({"type": identifier}),
+        "redacted_thinking": Fields({"type": identifier}),
+    },
+)
+TOOL_CALL = Fields(
+    {"type": one_of("function"), "function": Fields({"name": identifier, "arguments": JsonText()})}
+)
+MESSAGE = Fields({"role": ROLE, "content": PARTS, "tool_calls": Each(TOOL_CALL)})
+CHAT_HISTORY = Each(MESSAGE)
+"""A chat history in OpenAI or Anthropic shape: every string is content except roles,
+part types, tool names; tool-call arguments are JSON whose keys and values are content."""

@@ -1,0 +1,71 @@
+"""Rewriting a streamed answer event by event, for the SDK transport: the shared part.
+
+A wire format's `EventWriter` knows where its events carry text and tool-call arguments;
+this base holds what every format does with them: text through the call's chunk filter
+(PII the model writes, placeholders restored), arguments through one restorer per tool
+call (placeholders restored even when split across events), the text as emitted kept
+for the stamp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .._call import ChunkFilter
+
+__all__ = ["EventWriterBase"]
+
+
+class EventWriterBase:
+    """`text`: the chunk filter of the answer's text (None: text passes as it is);
+    `restorer`: makes one filter per tool call for its arguments (None: no restore)."""
+
+    def __init__(
+        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
+    ) -> None:
+        self.text = text
+        self.restorer = restorer
+        self.emitted: list[str] = []  # the text as the caller received it
+        self._args: dict[object, ChunkFilter] = {}
+        self._args_out: dict[object, list[str]] = {}
+
+    def emitted_text(self) -> str:
+        return "".join(self.emitted)
+
+    def feed_text(self, delta: str) -> str:
+        out = self.text.feed(delta) if self.text is not None else delta
+        self.emitted.append(out)
+        return out
+
+    def flush_text(self) -> str:
+        if self.text is None:
+            return ""
+        tail = self.text.flush()
+        self.emitted.append(tail)
+        return tail
+
+    def feed_args(self, slot: object, delta: str) -> str:
+        if self.restorer is None:
+            return delta
+        flt = self._args.get(slot)
+        if flt is None:
+            flt = self._args[slot] = self.restorer()
+        out = flt.feed(delta)
+        self._args_out.setdefault(slot, []).append(out)
+        return out
+
+    def flush_args(self, slot: object) -> str:
+        flt = self._args.pop(slot, None)
+        if flt is None:
+            return ""
+        tail = flt.flush()
+        self._args_out.setdefault(slot, []).append(tail)
+        return tail
+
+    def open_slots(self) -> list[object]:
+        return list(self._args)
+
+    def args_text(self, slot: object) -> str | None:
+        """The arguments of one tool call as the caller received them (None: not seen)."""
+        parts = self._args_out.get(slot)
+        return None if parts is None else "".join(parts)

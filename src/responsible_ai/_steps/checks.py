@@ -1,0 +1,222 @@
+"""Steps 1 and 2: the provider and model are approved; the use case may use AI here.
+
+`PolicyChecks` is the policy compiled once per `Guard`: everything it computes is a
+function of the (immutable) policy and the facts of a call, so an outcome that passed
+once is looked up, not recomputed (the effective rule of a tag, the approval of a
+provider and model, the allowed decision with its audit fields).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .._call import Call
+from .._errors import (
+    ConfigurationError,
+    ConsentRequired,
+    DataClassExceeded,
+    ModelNotApproved,
+    PolicyViolation,
+    ProviderNotApproved,
+    UseCaseBlocked,
+)
+from .._policy import DataClass, Policy, Provider
+from .._types import Decision
+from .._usecases import EffectiveRule, UseCaseRules
+
+__all__ = ["PolicyChecks", "Verdict", "audit_fields"]
+
+_MEMO_SIZE = 4096  # distinct (use case, provider, model, data class) keys kept
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What step 2 decided: the effective rule, the call's data class, the decision and
+    the decision's audit fields (computed once with it)."""
+
+    rule: EffectiveRule
+    data_class: DataClass
+    decision: Decision
+    fields: Mapping[str, Any]
+
+
+def audit_fields(d: Decision) -> dict[str, Any]:
+    """The audit-event fields of a decision (never a value)."""
+    return {
+        "use_case": d.use_case, "provider": d.provider, "model": d.model, "rule": d.rule,
+        "policy_id": d.policy_id, "policy_version": d.policy_version,
+        "policy_sha256": d.policy_sha256, "data_class": d.data_class,
+        "requires_review": d.requires_review, "fallback_from": d.fallback_from,
+        "consent": d.consent.as_dict() if d.consent else None,
+    }  # fmt: skip
+
+
+class PolicyChecks:
+    """The policy, compiled: steps 1 (`provider`) and 2 (`use_case`) and the decision
+    of a refusal (`blocked`)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.rules = UseCaseRules(policy)
+        self.default_data_class = DataClass.parse(policy.policy.default_data_class)
+        self._approved: dict[tuple[str, str], Provider] = {}
+        # allowed outcomes of calls under no consent rule, by the facts that decide them
+        self._allowed: dict[tuple[Any, ...], Verdict] = {}
+
+    def violation(
+        self, cls: type[PolicyViolation], call: Call, detail: str, rule: str
+    ) -> PolicyViolation:
+        return cls(
+            detail,
+            rule=rule,
+            policy_id=self.policy.id,
+            policy_version=self.policy.version,
+            use_case=call.use_case,
+            provider=call.provider_name,
+            model=call.model,
+        )
+
+    # ------------------------------------------------------------------ step 1
+
+    def provider(self, call: Call) -> Provider:
+        """The approved provider of the call; raises `ProviderNotApproved` / `ModelNotApproved`."""
+        approved = self._approved.get((call.provider_name, call.model))
+        if approved is not None:
+            return approved
+        provider = self.policy.provider(call.provider_name)
+        if provider is None:
+            raise self.violation(
+                ProviderNotApproved, call, f"{call.provider_name!r} is not in the registry",
+                "providers",
+            )  # fmt: skip
+        meta = self.policy.policy
+        if provider.tier == "free" and not meta.allow_free_tiers:
+            raise self.violation(
+                ProviderNotApproved, call, f"{provider.name!r} is a free tier",
+                "policy.allow_free_tiers",
+            )  # fmt: skip
+        if meta.require_zero_data_retention and not provider.zero_data_retention:
+            raise self.violation(
+                ProviderNotApproved, call,
+                f"{provider.name!r} does not have zero data retention",
+                "policy.require_zero_data_retention",
+            )  # fmt: skip
+        if meta.allowed_regions is not None and provider.region not in meta.allowed_regions:
+            raise self.violation(
+                ProviderNotApproved, call, f"{provider.name!r} is in region {provider.region!r}",
+                "policy.allowed_regions",
+            )  # fmt: skip
+        if not provider.allows_model(call.model):
+            raise self.violation(
+                ModelNotApproved, call,
+                f"{call.model!r} is not on the allow-list of {provider.name!r}",
+                f"providers[{self.policy.providers.index(provider)}].models",
+            )  # fmt: skip
+        if len(self._approved) < _MEMO_SIZE:
+            self._approved[(call.provider_name, call.model)] = provider
+        return provider
+
+    # ------------------------------------------------------------------ step 2
+
+    def use_case(self, call: Call, provider: Provider) -> Verdict:
+        """The verdict on the call's use case; raises the `PolicyViolation` that refuses it."""
+        key = (call.use_case, provider.name, call.model, call.data_class, call.fallback_from)
+        known = self._allowed.get(key)
+        if known is not None:
+            return known
+        rule = self.rules.resolve(call.use_case)
+        data_class = call.data_class if call.data_class is not None else self.default_data_class
+        self._check(call, provider, rule, data_class)
+        consent = call.consent if rule.consent_rule is not None else None
+        decision = Decision(
+            outcome="allowed",
+            rule=_most_specific(rule),
+            use_case=call.use_case,
+            provider=provider.name,
+            model=call.model,
+            data_class=data_class.label,
+            policy_id=self.policy.id,
+            policy_version=self.policy.version,
+            policy_sha256=self.policy.sha256,
+            requires_review=rule.requires_review,
+            consent=consent,
+            fallback_from=call.fallback_from,
+        )
+        verdict = Verdict(rule, data_class, decision, audit_fields(decision))
+        if rule.consent_rule is None and len(self._allowed) < _MEMO_SIZE:
+            self._allowed[key] = verdict  # without a consent rule, the key decides everything
+        return verdict
+
+    def _check(
+        self, call: Call, provider: Provider, rule: EffectiveRule, data_class: DataClass
+    ) -> None:
+        if rule.blocked_by is not None:
+            raise self.violation(
+                UseCaseBlocked, call, f"{call.use_case!r} must not use AI", rule.blocked_by
+            )
+        if not rule.declared and self.policy.use_cases.default == "deny":
+            raise self.violation(
+                UseCaseBlocked, call,
+                f"{call.use_case!r} is not declared and undeclared use cases are denied",
+                "use_cases.default",
+            )  # fmt: skip
+        if rule.allowed_providers is not None and provider.name not in rule.allowed_providers:
+            raise self.violation(
+                ProviderNotApproved, call,
+                f"{provider.name!r} is not allowed for {call.use_case!r}",
+                rule.allowed_providers_rule or "use_cases",
+            )  # fmt: skip
+        if rule.max_data_class is not None and data_class > rule.max_data_class:
+            raise self.violation(
+                DataClassExceeded, call,
+                f"{data_class.label} data exceeds {rule.max_data_class.label} "
+                f"for {call.use_case!r}",
+                rule.max_data_class_rule or "use_cases",
+            )  # fmt: skip
+        if data_class > provider.data_class:
+            index = self.policy.providers.index(provider)
+            raise self.violation(
+                DataClassExceeded, call,
+                f"{data_class.label} data exceeds {provider.max_data_class} for {provider.name!r}",
+                f"providers[{index}].max_data_class",
+            )  # fmt: skip
+        if rule.consent_rule is not None and (
+            call.consent is None or not call.consent.covers(call.use_case)
+        ):
+            detail = (
+                "no consent record was given"
+                if call.consent is None
+                else f"the consent record covers {call.consent.scope!r}, not {call.use_case!r}"
+            )
+            raise self.violation(ConsentRequired, call, detail, rule.consent_rule)
+
+    # ------------------------------------------------------------------ refusals
+
+    def blocked(self, call: Call, rule: str) -> Decision:
+        """The decision recorded for a refused call."""
+        try:
+            review = self.rules.resolve(call.use_case).requires_review
+        except ConfigurationError:  # not a tag at all
+            review = False
+        return Decision(
+            outcome="blocked",
+            rule=rule,
+            use_case=call.use_case,
+            provider=call.provider_name,
+            model=call.model,
+            data_class=(call.data_class or self.default_data_class).label,
+            policy_id=self.policy.id,
+            policy_version=self.policy.version,
+            policy_sha256=self.policy.sha256,
+            requires_review=review,
+            consent=call.consent,
+            fallback_from=call.fallback_from,
+        )
+
+
+def _most_specific(rule: EffectiveRule) -> str:
+    if not rule.declared:
+        return "use_cases.default"
+    return f'use_cases.rules["{rule.tag}"]'

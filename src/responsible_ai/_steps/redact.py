@@ -1,0 +1,159 @@
+"""Steps 3 and 5: redact what leaves; scan, mask or refuse, and restore what comes back.
+
+Before I/O, the whole request body is redacted along its wire format's shape (message
+text and names, tool-call arguments, tool definitions, every parameter that is not
+structure), so `Guard` and the SDK transport redact the same fields by the same rule.
+After I/O, the answer is scanned for PII the model produced on its own (reported,
+masked or refused per policy), then placeholders are restored if the policy (or the
+call) says so. Both halves return what they produce; neither changes the `Call`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .._call import Call, ChunkFilter, Outbound, PiiContext, Prepared, Screened, WireAnswer
+from .._pii import (
+    Finding,
+    OperatorPlan,
+    OutputScanner,
+    PIISession,
+    Redactor,
+    StreamRestorer,
+)
+from .._pii._structure import Shape
+from .._policy import Policy
+from .._types import ToolCall
+from .._usecases import parents
+
+__all__ = ["AnswerFilter", "RedactStep"]
+
+
+class RedactStep:
+    """The PII stage of one `Guard`: `prepare` (step 3) and `finish` (step 5)."""
+
+    def __init__(self, policy: Policy, redactor: Redactor) -> None:
+        self.policy = policy
+        self.redactor = redactor
+        self._plans: dict[str, OperatorPlan] = {}  # per use case: a function of the policy
+
+    def plan(self, use_case: str) -> OperatorPlan:
+        """The operators of a use case: ``[pii]`` with each level's ``pii`` rule on top."""
+        plan = self._plans.get(use_case)
+        if plan is None:
+            plan = self.redactor.plan
+            for level in reversed(parents(use_case)):  # general to specific
+                rule = self.policy.use_cases.rules.get(level)
+                if rule is not None and rule.pii is not None:
+                    plan = plan.merged(rule.pii, f'use_cases.rules["{level}"].pii')
+            if len(self._plans) < 4096:
+                self._plans[use_case] = plan
+        return plan
+
+    # ------------------------------------------------------------------ step 3
+
+    def prepare(self, call: Call, shape: Shape, body: Mapping[str, Any]) -> Outbound:
+        """The body as it may leave, redacted along `shape` (raises `PIIBlocked` or
+        `RedactionFailed`: nothing is sent)."""
+        plan = self.plan(call.use_case)
+        session = call.session if call.session is not None else PIISession()
+        red = self.redactor.redact_document(
+            body, shape, subject=call.subject, session=session, plan=plan
+        )
+        restore = plan.restore if call.restore is None else call.restore
+        return Outbound(red.document, red.counts, PiiContext(plan, session, call.subject, restore))
+
+    # ------------------------------------------------------------------ step 5
+
+    def finish(
+        self, prepared: Prepared, answer: WireAnswer, streamed: AnswerFilter | None = None
+    ) -> Screened:
+        """The answer screened: PII the model produced found, masked or refused; the
+        placeholders of this conversation restored where the policy allows."""
+        pii = prepared.outbound.pii
+        assert pii is not None, "the redact step prepared this call"
+        r = self.redactor
+        text = answer.text
+        if streamed is not None:  # the stream's filter already did the text
+            text = streamed.emitted_text()
+            findings = tuple(streamed.findings)
+            captured = r.replace_output(streamed.before_restore(), findings)
+        else:
+            findings = tuple(r.scan(text, subject=pii.subject))
+            captured = r.replace_output(text, findings)
+            if findings and pii.plan.output == "block":
+                r.refuse_blocked(Counter(f.entity_type for f in findings), pii.plan, "answer")
+            if findings and pii.plan.output == "mask":
+                text = r.mask_output(text, findings)
+            if pii.restore:
+                text = pii.session.restore(text)
+        calls = tuple(self._tool_call(c, pii) for c in answer.tool_calls)
+        return Screened(text, calls, findings, pii.restore, captured)
+
+    def _tool_call(self, call: ToolCall, pii: PiiContext) -> ToolCall:
+        args = call.arguments
+        if pii.plan.output != "report":
+            found = self.redactor.scan(args, subject=pii.subject)
+            if found and pii.plan.output == "block":
+                self.redactor.refuse_blocked(
+                    Counter(f.entity_type for f in found), pii.plan, "answer"
+                )
+            if found:
+                args = self.redactor.mask_output(args, found)
+        if pii.restore:
+            args = pii.session.restore(args)
+        return call if args is call.arguments else ToolCall(call.id, call.name, args)
+
+    def chunk_filter(self, prepared: Prepared) -> AnswerFilter:
+        """The filter of a streamed answer's text (bounded look-behind, split placeholders)."""
+        pii = prepared.outbound.pii
+        assert pii is not None, "the redact step prepared this call"
+        scanner = OutputScanner(self.redactor, pii.plan, pii.subject)
+        return AnswerFilter(scanner, StreamRestorer(pii.session) if pii.restore else None)
+
+    def args_restorer(self, prepared: Prepared) -> Callable[[], ChunkFilter] | None:
+        """Makes the filter of one streamed tool call's arguments (None: no restore)."""
+        pii = prepared.outbound.pii
+        if pii is None or not pii.restore:
+            return None
+        session = pii.session
+        return lambda: StreamRestorer(session)
+
+
+class AnswerFilter:
+    """A streamed answer's text: scanned (masked or refused per policy), then restored."""
+
+    def __init__(self, scanner: OutputScanner, restorer: StreamRestorer | None) -> None:
+        self.scanner = scanner
+        self.restorer = restorer
+        self._raw: list[str] = []  # what the scanner let through, before restore
+        self._out: list[str] = []  # what the filter emitted
+
+    def before_restore(self) -> str:
+        return "".join(self._raw)
+
+    def emitted_text(self) -> str:
+        """The answer's text as the filter emitted it (what the caller received)."""
+        return "".join(self._out)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.scanner.findings
+
+    def feed(self, piece: str) -> str:
+        out = self.scanner.feed(piece)
+        self._raw.append(out)
+        if self.restorer is not None and out:
+            out = self.restorer.feed(out)
+        self._out.append(out)
+        return out
+
+    def flush(self) -> str:
+        out = self.scanner.flush()
+        self._raw.append(out)
+        if self.restorer is not None:
+            out = (self.restorer.feed(out) if out else "") + self.restorer.flush()
+        self._out.append(out)
+        return out

@@ -1,0 +1,166 @@
+"""Modules import only their own layer or lower ones: no import points up, none goes round in a circle."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+import responsible_ai
+
+# Low to high: a module may import only its own layer or lower ones; a module's layer is that of
+# its top-level component under the package. docs/design.md draws the same layers: change both.
+LAYERS = {
+    **dict.fromkeys(["_errors", "_clock", "_version", "_regex", "_sse", "_http"], 0),  # foundation
+    **dict.fromkeys(["_policy", "_usecases"], 1),  # policy data
+    **dict.fromkeys(["_pii", "_provenance", "_audit", "_telemetry", "presidio"], 2),  # libraries
+    **dict.fromkeys(["_types", "_call"], 3),  # shared shapes
+    **dict.fromkeys(["_providers"], 4),  # wire formats
+    **dict.fromkeys(["_steps"], 5),  # steps
+    **dict.fromkeys(["_pipeline", "_send"], 6),  # pipeline and senders
+    **dict.fromkeys(["_guard", "_transport"], 7),  # drivers
+    **dict.fromkeys(["_governed", "_cli", "_demo", "testing", "__main__"], 8),  # adapters and CLI
+    "__init__": 9,  # the face: the package `__init__` itself
+}
+
+PKG = responsible_ai.__name__
+PKG_DIR = Path(responsible_ai.__file__).parent
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PKG_DIR).with_suffix("").parts
+    return ".".join((PKG, *parts[: -1 if parts[-1] == "__init__" else None]))
+
+
+FILES = {_module_name(p): p for p in sorted(PKG_DIR.rglob("*.py"))}
+
+
+class Edge(NamedTuple):
+    importer: str
+    imported: str
+    name: str | None  # the name taken by `from m import name`, unless it is a submodule
+
+
+def _top(module: str) -> str:
+    return module.split(".")[1] if "." in module else "__init__"
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _edges_of(module: str, source: str, is_package: bool) -> list[Edge]:
+    """Every import of the package in `source`: module-level, lazy and under `if TYPE_CHECKING:`."""
+    package = module if is_package else module.rpartition(".")[0]
+    edges: list[Edge] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            edges += [Edge(module, a.name, None) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = f"{package.rsplit('.', node.level - 1)[0]}.{base}".rstrip(".")
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                edges.append(
+                    Edge(module, sub, None) if sub in FILES else Edge(module, base, alias.name)
+                )
+    return [e for e in edges if e.imported == PKG or e.imported.startswith(PKG + ".")]
+
+
+EDGES = [
+    edge
+    for module, path in FILES.items()
+    for edge in _edges_of(module, path.read_text(encoding="utf-8"), path.name == "__init__.py")
+]
+
+
+def _arrows(edges: Iterable[Edge]) -> list[str]:
+    return sorted({f"{e.importer} -> {e.imported}" for e in edges})
+
+
+def test_walk_sees_every_kind_of_import() -> None:
+    """The walk resolves relative imports and sees lazy and TYPE_CHECKING ones (on a snippet)."""
+    source = "from .._errors import E\nif TYPE_CHECKING:\n    from .. import _pii\ndef f():\n    import os, responsible_ai\n"
+    edges = _edges_of(f"{PKG}._pii._step", source, is_package=False)
+    want = {(f"{PKG}._errors", "E"), (f"{PKG}._pii", None), (PKG, None)}
+    assert {(e.imported, e.name) for e in edges} == want
+
+
+def test_every_module_has_a_layer() -> None:
+    """Every module sits in a layer of the table: a new top-level module is placed deliberately."""
+    assert sorted(m for m in FILES if _top(m) not in LAYERS) == []
+
+
+def test_no_import_points_up() -> None:
+    """A module imports only modules of its own layer or of lower layers."""
+    # Unplaced modules are skipped here: test_every_module_has_a_layer reports them.
+    pairs = [(e, LAYERS.get(_top(e.importer), 99), LAYERS.get(_top(e.imported), -1)) for e in EDGES]
+    up = sorted({f"{e.importer} -> {e.imported} (layer {a} -> {b})" for e, a, b in pairs if b > a})
+    assert not up, "imports pointing up:\n" + "\n".join(up)
+
+
+def _find_cycle(edges: Iterable[Edge]) -> list[str] | None:
+    """One import circle, by depth-first search, or None."""
+    graph: dict[str, set[str]] = {}
+    for e in edges:
+        if e.importer != e.imported:
+            graph.setdefault(e.importer, set()).add(e.imported)
+    done: set[str] = set()
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        if node in stack:
+            return [*stack[stack.index(node) :], node]
+        if node in done:
+            return None
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if cycle := visit(target):
+                return cycle
+        stack.pop()
+        done.add(node)
+        return None
+
+    return next((c for node in sorted(graph) if (c := visit(node))), None)
+
+
+def test_no_import_circle() -> None:
+    """No module reaches itself through imports of any kind (module-level, lazy or for typing)."""
+    cycle = _find_cycle(EDGES)
+    assert cycle is None, "import circle: " + " -> ".join(cycle or [])
+
+
+def test_nothing_imports_the_face() -> None:
+    """No module inside the package imports the package `__init__` (`import responsible_ai`, `from . import x`)."""
+    bad = _arrows(e for e in EDGES if e.imported == PKG and e.importer != PKG)
+    assert not bad, bad
+
+
+def test_no_private_names_cross_modules() -> None:
+    """No module takes another module's `_private` name; private modules and dunders are fine."""
+    bad = sorted(
+        {f"{e.importer} -> {e.imported}.{e.name}" for e in EDGES if e.name and _is_private(e.name)}
+    )
+    assert not bad, bad
+
+
+def test_pii_and_provenance_are_independent() -> None:
+    """The two libraries `_pii` and `_provenance` do not import each other."""
+    pair = {"_pii", "_provenance"}
+    bad = _arrows(e for e in EDGES if {_top(e.importer), _top(e.imported)} == pair)
+    assert not bad, bad
+
+
+def test_call_imports_only_types_and_data() -> None:
+    """`_call` imports only the shapes and data it describes: `_types`, policy data, `_pii`, `_provenance`, `_errors`."""
+    if not (PKG_DIR / "_call.py").exists():
+        pytest.skip("_call.py does not exist yet")
+    allowed = {"_types", "_policy", "_usecases", "_pii", "_provenance", "_errors"}
+    bad = _arrows(
+        e for e in EDGES if _top(e.importer) == "_call" and _top(e.imported) not in allowed
+    )
+    assert not bad, bad
