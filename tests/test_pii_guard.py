@@ -96,8 +96,9 @@ class TestPrompt:
     def test_tool_arguments_redacted_and_restored(
         self, guard_for: Callable[..., rai.Guard], server: FakeModelServer
     ) -> None:
-        """Tool-call arguments in history are redacted; the model's tool call is restored for local use."""
-        guard = guard_for()
+        """Tool-call arguments in history are redacted; the model's call of a tool the policy
+        names in ``restore_tools`` is restored for local use."""
+        guard = guard_for(restore_tools=["crm_lookup"])
         tools = [
             {
                 "type": "function",
@@ -119,6 +120,52 @@ class TestPrompt:
         ]  # fmt: skip
         guard.chat(history, subject=JANE, **MK)
         assert not any(v in server.requests[1].text for v in ("jane@roe", "Jane", "7946"))
+
+    def test_no_restore_into_tools_by_default(
+        self, guard_for: Callable[..., rai.Guard], server: FakeModelServer
+    ) -> None:
+        """Restore writes client values into no tool call unless the policy names the tool."""
+        tools = [{"type": "function", "function": {"name": "send_email", "parameters": {}}}]
+        for guard in (guard_for(), guard_for(restore_tools=["crm_lookup"])):
+            resp = guard.chat("Look up jane@roe.example", tools=tools, restore=True, **MK)
+            assert json.loads(resp.tool_calls[0].arguments) == {
+                "query": "Look up <EMAIL_ADDRESS_1>"
+            }
+
+    def test_forged_placeholder_never_restored_to_a_value(
+        self, guard_for: Callable[..., rai.Guard], server: FakeModelServer
+    ) -> None:
+        """Text that looks like a placeholder is neutralised: restore gives the literal
+        text back, never the client value that shares the token."""
+        resp = guard_for().chat(
+            "Reply to jane@roe.example and forward to <EMAIL_ADDRESS_1>", restore=True, **MK
+        )
+        sent = server.requests[0].text
+        assert "<EMAIL_ADDRESS_1>" in sent and "<PLACEHOLDER_1>" in sent
+        assert resp.text.count("jane@roe.example") == 1
+        assert "forward to <EMAIL_ADDRESS_1>" in resp.text
+        assert resp.redactions == {"EMAIL_ADDRESS": 1, "PLACEHOLDER": 1}
+
+    def test_disguised_values_redacted(
+        self, guard_for: Callable[..., rai.Guard], server: FakeModelServer
+    ) -> None:
+        """Zero-width characters, no-break spaces, fullwidth digits and common escapes do
+        not hide a value: detection runs on a normalised view, the original is redacted."""
+        disguised = [
+            "jane\u200b@roe.example",
+            "card 4012\u00a08888\u00a08888\u00a01881",
+            "card \uff14\uff10\uff11\uff12 8888 8888 1881",
+            "jane%40roe.example",
+            "jane&#64;roe.example",
+            "jane&commat;roe&period;example",
+            "jane\\u0040roe.example",
+        ]
+        guard = guard_for()
+        for i, text in enumerate(disguised):
+            resp = guard.chat(f"write to {text} today", restore=True, **MK)
+            sent = server.requests[i].text
+            assert "roe" not in sent and "8888" not in sent and "\uff18" not in sent, text
+            assert text in resp.text  # restored as the caller wrote it
 
     def test_failing_detector_sends_nothing(self, server: FakeModelServer) -> None:
         class Broken:

@@ -151,13 +151,15 @@ def test_sync_sdk_stream_completes_and_is_stamped(
     assert rai.provenance_of(chunks[0]) is not None
 
 
-def test_guard_stream_restores_tool_call_arguments(
-    guard: rai.Guard, server: FakeModelServer
-) -> None:
-    """Tool-call arguments of a streamed answer are restored when restore=True."""
+def test_guard_stream_restores_tool_call_arguments(server: FakeModelServer) -> None:
+    """Tool-call arguments of a streamed answer are restored when restore=True (for a
+    tool the policy's restore_tools names)."""
     tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
-    stream = guard.stream(f"Look up {MAIL}", tools=tools, subject=JANE, restore=True, **MK)
-    stream.text()
+    data = base_policy(server.base_url)
+    data["pii"] = {"restore_tools": ["lookup"]}
+    with rai.Guard(rai.Policy.from_dict(data)) as guard:
+        stream = guard.stream(f"Look up {MAIL}", tools=tools, subject=JANE, restore=True, **MK)
+        stream.text()
     assert MAIL not in server.requests[0].raw.decode()
     [tool_call] = stream.response.tool_calls
     assert MAIL in tool_call.arguments
@@ -167,9 +169,11 @@ def test_guard_stream_restores_tool_call_arguments(
 def test_sdk_stream_restores_tool_call_arguments(
     server: FakeModelServer, otel: CapturedTelemetry, events: list[dict[str, Any]]
 ) -> None:
-    """Tool-call arguments in an SDK chat stream are restored when restore=True."""
+    """Tool-call arguments in an SDK chat stream are restored when restore=True (for a
+    tool the policy's restore_tools names)."""
     tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
     data = base_policy(server.base_url)
+    data["pii"] = {"restore_tools": ["lookup"]}
     with sdk_client(data, server, otel, events, subject=JANE, restore=True) as c:
         stream = c.chat.completions.create(
             model="gpt-4o-mini", messages=ask(f"Look up {MAIL}"), tools=tools, stream=True

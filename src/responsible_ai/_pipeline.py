@@ -47,7 +47,7 @@ from ._errors import (
     RedactionFailed,
 )
 from ._policy import Policy
-from ._providers import endpoint_of, wire_for
+from ._providers import Restorer, endpoint_of, wire_for
 from ._steps import AnswerFilter, PolicyChecks, RedactStep, StampStep, audit_fields
 from ._telemetry import Observation, StreamClosed, Telemetry
 from ._types import ChatResponse, Decision
@@ -170,7 +170,8 @@ class Pipeline:
         """The filter of a streamed answer's text (None: the text passes as it is)."""
         return self.redact.chunk_filter(prepared) if self.redact is not None else None
 
-    def args_restorer(self, prepared: Prepared) -> Any:
+    def args_restorer(self, prepared: Prepared) -> Restorer | None:
+        """Makes the filter of a streamed tool call's arguments, by tool name."""
         return self.redact.args_restorer(prepared) if self.redact is not None else None
 
     def finish(

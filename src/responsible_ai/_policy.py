@@ -197,6 +197,9 @@ class PiiSettings(_Model):
     operators: dict[EntityName, Operator] = Field(default_factory=dict)
     reversible: bool = True
     restore: bool = False
+    restore_tools: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(
+        default_factory=list
+    )
     output: Literal["report", "mask", "block"] = "report"
     non_text: Literal["refuse", "pass"] = "refuse"
     upstream_capture: Literal["warn", "refuse", "allow"] = "warn"
@@ -216,6 +219,9 @@ class PiiRule(_Model):
     default_operator: Operator | None = None
     operators: dict[EntityName, Operator] = Field(default_factory=dict)
     restore: bool | None = None
+    restore_tools: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] | None = (
+        None
+    )
     output: Literal["report", "mask", "block"] | None = None
 
 

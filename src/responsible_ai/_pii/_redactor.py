@@ -16,8 +16,9 @@ from .._policy import PiiRule, PiiSettings
 from ._custom import RegexDetector
 from ._findings import Finding, resolve_overlaps
 from ._known import ClientRecord, KnownValues, as_known
+from ._normalize import NormalizedView, normalized
 from ._patterns import BUILTIN_ENTITIES, BuiltinDetector
-from ._session import PIISession
+from ._session import PLACEHOLDER, PIISession
 from ._structure import (
     CHAT_HISTORY,
     Content,
@@ -29,7 +30,12 @@ from ._structure import (
     Structural,
 )
 
+FORGED = "PLACEHOLDER"
+"""The entity type of input text that looks like a placeholder: always replaced by a
+placeholder of its own, so restore gives back the literal text, never a client value."""
+
 __all__ = [
+    "FORGED",
     "Detector",
     "OperatorPlan",
     "Redacted",
@@ -62,9 +68,15 @@ class OperatorPlan:
     restore: bool = False
     output: Literal["report", "mask", "block"] = "report"
     rule: str = "pii"
+    restore_tools: frozenset[str] = frozenset()  # tools whose arguments get real values
 
     def operator(self, entity_type: str) -> str:
         return self.operators.get(entity_type, self.default)
+
+    def restores_into(self, tool: str) -> bool:
+        """Whether restore may write client values into a call of `tool` (the policy's
+        ``restore_tools`` names it, or is ``["*"]``); by default into no tool."""
+        return tool in self.restore_tools or "*" in self.restore_tools
 
     def merged(self, rule: PiiRule, key: str) -> OperatorPlan:
         return OperatorPlan(
@@ -73,6 +85,9 @@ class OperatorPlan:
             restore=self.restore if rule.restore is None else rule.restore,
             output=rule.output or self.output,
             rule=key,
+            restore_tools=self.restore_tools
+            if rule.restore_tools is None
+            else frozenset(rule.restore_tools),
         )
 
 
@@ -187,21 +202,39 @@ class Redactor:
             operators=dict(settings.operators),
             restore=settings.restore,
             output=settings.output,
+            restore_tools=frozenset(settings.restore_tools),
         )
         self._ops = _Operators(settings)
 
     # ------------------------------------------------------------------ finding
 
     def scan(
-        self, text: str, *, subject: ClientRecord | KnownValues | None = None
+        self,
+        text: str,
+        *,
+        subject: ClientRecord | KnownValues | None = None,
+        forged: bool = False,
     ) -> list[Finding]:
-        """Findings at or above the threshold, overlaps resolved, in text order."""
+        """Findings at or above the threshold, overlaps resolved, in text order.
+
+        Detection runs on the normalised view of `text` (zero-width characters dropped,
+        compatibility forms, separators, common escapes decoded); positions are in
+        `text`. With `forged`, text that looks like a placeholder is a finding too
+        (``PLACEHOLDER``): an outgoing text must not carry a token that restore would
+        take for one of this conversation's."""
+        view = normalized(text)
+        target = text if view is None else view.text
         threshold = self.threshold
         found: list[Finding] = []
+        if forged and "<" in target:
+            found.extend(
+                Finding(FORGED, m.start(), m.end(), 1.0, "placeholder")
+                for m in PLACEHOLDER.finditer(target)
+            )
         for det in self._sources(subject):
             failed: str | None = None
             try:
-                found.extend(f for f in det.detect(text) if f.score >= threshold)
+                found.extend(f for f in det.detect(target) if f.score >= threshold)
             except Exception as exc:  # fail closed: any detector error refuses the call
                 failed = type(exc).__name__
             if failed is not None:  # raised outside the handler: the original error (which
@@ -211,6 +244,8 @@ class Redactor:
                     detector=name,
                     error_type=failed,
                 )
+        if view is not None and found:
+            found = [_remapped(f, view) for f in found]
         if len(found) < 2:
             return found
         return resolve_overlaps(found)
@@ -239,7 +274,7 @@ class Redactor:
         session = session if session is not None else PIISession()
         plan = plan or self.plan
         known = as_known(subject)
-        findings = self.scan(text, subject=known)
+        findings = self.scan(text, subject=known, forged=True)
         blocked: Counter[str] = Counter()
         out = self._apply(text, findings, session, plan, known, blocked)
         self.refuse_blocked(blocked, plan)
@@ -298,7 +333,7 @@ class Redactor:
         pieces: list[str] = []
         pos = 0
         for f in findings:
-            op = plan.operator(f.entity_type)
+            op = "replace" if f.entity_type == FORGED else plan.operator(f.entity_type)
             if op == "keep":
                 continue
             if op == "block":
@@ -354,6 +389,11 @@ class Redactor:
             pos = f.end
         pieces.append(text[pos:])
         return "".join(pieces)
+
+
+def _remapped(f: Finding, view: NormalizedView) -> Finding:
+    start, end = view.span(f.start, f.end)
+    return Finding(f.entity_type, start, end, f.score, f.detector, f.ref)
 
 
 class _Operators:
@@ -506,7 +546,7 @@ class _DocumentWalker:
         return self.text(key, (path, "<key>"))
 
     def text(self, value: str, path: Path) -> str:
-        findings = self.r.scan(value, subject=self.known)
+        findings = self.r.scan(value, subject=self.known, forged=True)
         if not findings:
             return value
         where = _path_text(path)

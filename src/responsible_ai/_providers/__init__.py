@@ -8,7 +8,7 @@ events, and where those events carry text and tool-call arguments.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from .._call import ChunkFilter, Endpoint, Screened, WireAnswer
@@ -17,12 +17,14 @@ from .._sse import ServerSentEvent
 from .._types import ChatMessage
 from ._anthropic import AnthropicMessages
 from ._base import bad_format
+from ._events import Restorer
 from ._openai import OpenAIChat
 from ._responses import OpenAIResponses
 
 __all__ = [
     "ENDPOINTS",
     "EventWriter",
+    "Restorer",
     "StreamFolder",
     "WireFormat",
     "bad_format",
@@ -67,9 +69,7 @@ class WireFormat(Protocol):
     def parse(self, data: Any, provider: str) -> WireAnswer: ...
     def write_answer(self, data: Any, answer: Screened) -> Any: ...
     def folder(self, provider: str) -> StreamFolder: ...
-    def events(
-        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
-    ) -> EventWriter: ...
+    def events(self, text: ChunkFilter | None, restorer: Restorer | None) -> EventWriter: ...
     def error_type(self, data: Any) -> str | None: ...
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .._call import ChunkFilter, Endpoint, Screened, WireAnswer
@@ -20,7 +20,7 @@ from .._pii._structure import (
 from .._sse import ServerSentEvent
 from .._types import ChatMessage, ToolCall, Usage
 from ._base import RESERVED_PARAMS, SAMPLING, as_int, bad_format, error_type, event_bytes, is_str
-from ._events import EventWriterBase
+from ._events import EventWriterBase, Restorer
 
 __all__ = ["MESSAGES_BODY", "AnthropicEvents", "AnthropicMessages", "AnthropicStreamFolder"]
 
@@ -126,9 +126,7 @@ class AnthropicMessages:
     def folder(self, provider: str) -> AnthropicStreamFolder:
         return AnthropicStreamFolder(provider)
 
-    def events(
-        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
-    ) -> AnthropicEvents:
+    def events(self, text: ChunkFilter | None, restorer: Restorer | None) -> AnthropicEvents:
         return AnthropicEvents(text, restorer)
 
     def error_type(self, data: Any) -> str | None:
@@ -230,9 +228,7 @@ class AnthropicEvents(EventWriterBase):
     ``input_json_delta``s of a tool_use block; a block's ``content_block_stop`` closes it,
     so what the filters hold is written in a delta just before it."""
 
-    def __init__(
-        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
-    ) -> None:
+    def __init__(self, text: ChunkFilter | None, restorer: Restorer | None) -> None:
         super().__init__(text, restorer)
         self._text_blocks: set[int] = set()
 
@@ -260,6 +256,10 @@ class AnthropicEvents(EventWriterBase):
                 if out != inner["partial_json"]:
                     inner["partial_json"] = out
                     changed = True
+        elif kind == "content_block_start":
+            block = data.get("content_block") or {}
+            if block.get("type") == "tool_use":
+                self.tool_named(index, block.get("name"))
         elif kind == "content_block_stop":
             if index in self._text_blocks:
                 tail = self.flush_text()

@@ -16,18 +16,27 @@ from .._call import ChunkFilter
 __all__ = ["EventWriterBase"]
 
 
+Restorer = Callable[[str], ChunkFilter | None]
+"""Makes the filter of one tool call's arguments from the tool's name (None: that tool's
+arguments pass as they are)."""
+
+
 class EventWriterBase:
     """`text`: the chunk filter of the answer's text (None: text passes as it is);
     `restorer`: makes one filter per tool call for its arguments (None: no restore)."""
 
-    def __init__(
-        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
-    ) -> None:
+    def __init__(self, text: ChunkFilter | None, restorer: Restorer | None) -> None:
         self.text = text
         self.restorer = restorer
         self.emitted: list[str] = []  # the text as the caller received it
-        self._args: dict[object, ChunkFilter] = {}
+        self._names: dict[object, str] = {}
+        self._args: dict[object, ChunkFilter | None] = {}
         self._args_out: dict[object, list[str]] = {}
+
+    def tool_named(self, slot: object, name: object) -> None:
+        """The model named the tool of call `slot` (restore into it is the policy's choice)."""
+        if isinstance(name, str) and name:
+            self._names.setdefault(slot, name)
 
     def emitted_text(self) -> str:
         return "".join(self.emitted)
@@ -47,23 +56,25 @@ class EventWriterBase:
     def feed_args(self, slot: object, delta: str) -> str:
         if self.restorer is None:
             return delta
-        flt = self._args.get(slot)
+        if slot not in self._args:
+            self._args[slot] = self.restorer(self._names.get(slot, ""))
+        flt = self._args[slot]
         if flt is None:
-            flt = self._args[slot] = self.restorer()
+            return delta
         out = flt.feed(delta)
         self._args_out.setdefault(slot, []).append(out)
         return out
 
     def flush_args(self, slot: object) -> str:
         flt = self._args.pop(slot, None)
-        if flt is None:
+        if flt is None:  # never restored: its arguments passed as they were
             return ""
         tail = flt.flush()
         self._args_out.setdefault(slot, []).append(tail)
         return tail
 
     def open_slots(self) -> list[object]:
-        return list(self._args)
+        return [slot for slot, flt in self._args.items() if flt is not None]
 
     def args_text(self, slot: object) -> str | None:
         """The arguments of one tool call as the caller received them (None: not seen)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .._call import ChunkFilter, Endpoint, Screened, WireAnswer
@@ -19,7 +19,7 @@ from .._pii._structure import (
 from .._sse import ServerSentEvent
 from .._types import ChatMessage, ToolCall, Usage
 from ._base import RESERVED_PARAMS, SAMPLING, as_int, bad_format, error_type, event_bytes, is_str
-from ._events import EventWriterBase
+from ._events import EventWriterBase, Restorer
 
 __all__ = ["CHAT_BODY", "OpenAIChat", "OpenAIChatEvents", "OpenAIStreamFolder"]
 
@@ -109,9 +109,7 @@ class OpenAIChat:
     def folder(self, provider: str) -> OpenAIStreamFolder:
         return OpenAIStreamFolder(provider)
 
-    def events(
-        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
-    ) -> OpenAIChatEvents:
+    def events(self, text: ChunkFilter | None, restorer: Restorer | None) -> OpenAIChatEvents:
         return OpenAIChatEvents(text, restorer)
 
     def error_type(self, data: Any) -> str | None:
@@ -212,6 +210,7 @@ class OpenAIChatEvents(EventWriterBase):
         inner = (choice.get("delta") or {}) if choice is not None else {}
         for call in inner.get("tool_calls") or ():
             fn = call.get("function") or {}
+            self.tool_named(call.get("index", 0), fn.get("name"))
             if isinstance(fn.get("arguments"), str):
                 out = self.feed_args(call.get("index", 0), fn["arguments"])
                 if out != fn["arguments"]:

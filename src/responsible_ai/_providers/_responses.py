@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .._call import ChunkFilter, Endpoint, Screened, WireAnswer
@@ -23,7 +23,7 @@ from .._pii._structure import (
 from .._sse import ServerSentEvent
 from .._types import ChatMessage, ToolCall, Usage
 from ._base import SAMPLING, as_int, bad_format, error_type, event_bytes, is_str
-from ._events import EventWriterBase
+from ._events import EventWriterBase, Restorer
 
 __all__ = ["RESPONSES_BODY", "OpenAIResponses", "ResponsesEvents", "ResponsesFolder"]
 
@@ -136,9 +136,7 @@ class OpenAIResponses:
     def folder(self, provider: str) -> ResponsesFolder:
         return ResponsesFolder(provider)
 
-    def events(
-        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
-    ) -> ResponsesEvents:
+    def events(self, text: ChunkFilter | None, restorer: Restorer | None) -> ResponsesEvents:
         return ResponsesEvents(text, restorer)
 
     def error_type(self, data: Any) -> str | None:
@@ -199,9 +197,7 @@ class ResponsesEvents(EventWriterBase):
     list (``*.done``, ``response.output_item.done``, ``response.completed``) get it as
     it was emitted."""
 
-    def __init__(
-        self, text: ChunkFilter | None, restorer: Callable[[], ChunkFilter] | None
-    ) -> None:
+    def __init__(self, text: ChunkFilter | None, restorer: Restorer | None) -> None:
         super().__init__(text, restorer)
         self._texts: list[str] = []  # each closed text part, as emitted
         self._mark = 0  # where the open text part starts in `emitted`
@@ -249,6 +245,10 @@ class ResponsesEvents(EventWriterBase):
             if args is not None:
                 data["arguments"] = args
                 changed = True
+        elif kind == "response.output_item.added":
+            item = data.get("item") or {}
+            if item.get("type") == "function_call":
+                self.tool_named(item.get("id"), item.get("name"))
         elif kind == "response.output_item.done":
             changed = self._rewrite_items([data.get("item")])
         elif kind in ("response.completed", "response.incomplete"):

@@ -102,7 +102,7 @@ class RedactStep:
                 )
             if found:
                 args = self.redactor.mask_output(args, found)
-        if pii.restore:
+        if pii.restore and pii.plan.restores_into(call.name):
             args = pii.session.restore(args)
         return call if args is call.arguments else ToolCall(call.id, call.name, args)
 
@@ -113,13 +113,18 @@ class RedactStep:
         scanner = OutputScanner(self.redactor, pii.plan, pii.subject)
         return AnswerFilter(scanner, StreamRestorer(pii.session) if pii.restore else None)
 
-    def args_restorer(self, prepared: Prepared) -> Callable[[], ChunkFilter] | None:
-        """Makes the filter of one streamed tool call's arguments (None: no restore)."""
+    def args_restorer(self, prepared: Prepared) -> Callable[[str], ChunkFilter | None] | None:
+        """Makes the filter of one streamed tool call's arguments, by tool name (None:
+        that tool's arguments pass as the model wrote them)."""
         pii = prepared.outbound.pii
-        if pii is None or not pii.restore:
+        if pii is None or not pii.restore or not pii.plan.restore_tools:
             return None
-        session = pii.session
-        return lambda: StreamRestorer(session)
+        session, plan = pii.session, pii.plan
+
+        def make(tool: str) -> ChunkFilter | None:
+            return StreamRestorer(session) if plan.restores_into(tool) else None
+
+        return make
 
 
 class AnswerFilter:

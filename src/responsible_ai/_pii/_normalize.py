@@ -1,0 +1,143 @@
+"""The view detectors see: a text with its disguises undone, mapped back to the original.
+
+A value can be written so that it still reads the same to a model but no longer matches
+a pattern: a zero-width space inside an e-mail, a no-break space between card digits,
+fullwidth digits, a percent-encoded ``@``, an HTML entity. Detection runs on a
+normalised view instead, and every finding is mapped back to the original characters,
+which are the ones redacted:
+
+- compatibility forms (NFKC, per character): fullwidth and other compatibility digits
+  and letters, ligatures;
+- format characters (Unicode category Cf: zero-width spaces and joiners, word joiner,
+  soft hyphen, byte-order mark, bidirectional controls) are dropped;
+- space separators (Zs: no-break, thin, figure spaces...) become a space, dash
+  punctuation (Pd) and the minus sign a hyphen-minus;
+- the common escapes are decoded: ``%40``, ``\\u0040``, ``\\x40``, ``&#64;``, ``&#x40;``
+  and a few named entities (``&commat;``, ``&period;``, ``&nbsp;``, ``&amp;``...).
+
+One pass with a compiled regex finds the places to change (C speed); plain ASCII text
+without ``%``, ``\\`` or ``&`` is returned as it is. Linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["NormalizedView", "normalized"]
+
+_TRIGGER = re.compile(
+    r"[^\x00-\x7f]"
+    r"|%[0-9A-Fa-f]{2}"
+    r"|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}"
+    r"|&#[0-9]{1,7};|&#[xX][0-9A-Fa-f]{1,6};|&[A-Za-z]{2,8};"
+)
+_NAMED = {
+    "&commat;": "@", "&period;": ".", "&nbsp;": " ", "&amp;": "&", "&plus;": "+",
+    "&hyphen;": "-", "&dash;": "-", "&minus;": "-", "&lpar;": "(", "&rpar;": ")",
+    "&colon;": ":", "&sol;": "/", "&num;": "#", "&lowbar;": "_", "&dot;": ".",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _char(c: str) -> str:
+    """What one non-ASCII character becomes in the view (itself when nothing applies)."""
+    kind = unicodedata.category(c)
+    if kind == "Cf":
+        return ""
+    if kind == "Zs":
+        return " "
+    if kind == "Pd" or c == "\u2212":
+        return "-"
+    return unicodedata.normalize("NFKC", c)
+
+
+def _escape(s: str) -> str | None:
+    """The character an escape stands for (None: leave the escape as it is)."""
+    try:
+        if s[0] == "%":
+            code = int(s[1:], 16)
+        elif s[0] == "\\":
+            code = int(s[2:], 16)
+        elif s[1] == "#":
+            code = int(s[3:-1], 16) if s[2] in "xX" else int(s[2:-1])
+        else:
+            return _NAMED.get(s.lower())
+    except ValueError:
+        return None
+    if code < 0x20 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return None
+    out = chr(code)
+    return _char(out) if code > 0x7F else out
+
+
+class NormalizedView:
+    """`text` (the view) and the map from its positions back to the original's."""
+
+    __slots__ = ("_norm", "_orig", "_runs", "text")
+
+    def __init__(self, text: str, pieces: list[tuple[int, int, str]]) -> None:
+        # pieces: (original start, original end, replacement), in order, not overlapping
+        out: list[str] = []
+        self._norm: list[int] = []  # start of each segment in the view
+        self._orig: list[int] = []  # ... and in the original
+        self._runs: list[int] = []  # original length of a replaced piece; -1 for 1:1 runs
+        pos = 0
+        size = 0
+        for start, end, repl in pieces:
+            if start > pos:
+                self._add(size, pos, -1)
+                out.append(text[pos:start])
+                size += start - pos
+            self._add(size, start, end - start)
+            out.append(repl)
+            size += len(repl)
+            pos = end
+        if pos < len(text):
+            self._add(size, pos, -1)
+            out.append(text[pos:])
+        self.text = "".join(out)
+
+    def _add(self, norm: int, orig: int, run: int) -> None:
+        self._norm.append(norm)
+        self._orig.append(orig)
+        self._runs.append(run)
+
+    def _segment(self, index: int) -> int:
+        # the last segment starting at or before `index`: a dropped character's empty
+        # segment is always followed by one starting at the same place, so never chosen
+        return bisect.bisect_right(self._norm, index) - 1
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original characters behind view positions ``start:end``."""
+        i = self._segment(start)
+        o_start = self._orig[i] + (start - self._norm[i] if self._runs[i] == -1 else 0)
+        j = self._segment(end - 1)
+        if self._runs[j] == -1:
+            o_end = self._orig[j] + (end - 1 - self._norm[j]) + 1
+        else:
+            o_end = self._orig[j] + self._runs[j]
+        return o_start, o_end
+
+
+def normalized(text: str) -> NormalizedView | None:
+    """The view of `text`, or None when it is the text itself (the common case)."""
+    if text.isascii() and "%" not in text and "\\" not in text and "&" not in text:
+        return None
+    pieces: list[tuple[int, int, str]] = []
+    for m in _TRIGGER.finditer(text):
+        s = m.group()
+        if len(s) == 1:  # a non-ASCII character
+            repl = _char(s)
+        else:
+            found = _escape(s)
+            if found is None:
+                continue
+            repl = found
+        if repl != s:
+            pieces.append((m.start(), m.end(), repl))
+    if not pieces:
+        return None
+    return NormalizedView(text, pieces)
