@@ -1,5 +1,9 @@
 """Sending a prepared call to its provider: timeouts, bounded retries, streams.
 
+Every request goes to the approved provider's own URL and never follows a redirect
+(whatever the caller's client is configured to do): a 3xx is an error, so the prompt
+is never re-sent to a host the policy did not approve.
+
 `_SenderBase` holds everything except the I/O (request building, status decisions,
 retry strategy); `SyncSender` and `AsyncSender` only send, read and sleep.
 """
@@ -227,7 +231,7 @@ class SyncSender(_SenderBase):
 
         def attempt() -> bytes:
             try:
-                response = self.client.send(request)
+                response = self.client.send(request, follow_redirects=False)
             except self.http.TransportError as exc:
                 raise _Retryable(cause=exc) from exc
             body: bytes = response.content
@@ -243,7 +247,7 @@ class SyncSender(_SenderBase):
 
         def attempt() -> Any:
             try:
-                response = self.client.send(request, stream=True)
+                response = self.client.send(request, stream=True, follow_redirects=False)
             except self.http.TransportError as exc:
                 raise _Retryable(cause=exc) from exc
             if not 200 <= response.status_code < 300:
@@ -313,7 +317,7 @@ class AsyncSender(_SenderBase):
 
         async def attempt() -> bytes:
             try:
-                response = await self.client.send(request)
+                response = await self.client.send(request, follow_redirects=False)
             except self.http.TransportError as exc:
                 raise _Retryable(cause=exc) from exc
             body: bytes = response.content
@@ -328,7 +332,7 @@ class AsyncSender(_SenderBase):
 
         async def attempt() -> Any:
             try:
-                response = await self.client.send(request, stream=True)
+                response = await self.client.send(request, stream=True, follow_redirects=False)
             except self.http.TransportError as exc:
                 raise _Retryable(cause=exc) from exc
             if not 200 <= response.status_code < 300:

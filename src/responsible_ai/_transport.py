@@ -414,13 +414,14 @@ class GovernedTransport:
     # -- the two modes
 
     def handle_request(self, request: Any) -> Any:
+        request.read()  # a redirected request's body may not be read yet (as MockTransport)
         with _sdk_errors_raised():
             ex = self._begin(request)
         with ex.record.ending():
             response = self.inner.handle_request(ex.request)
-        if response.status_code >= 400:
-            self._failed(ex, response)
-            return response
+        if not 200 <= response.status_code < 300:
+            self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
+            return response  # it follows comes back through this transport, governed
         if _is_json(response):
             with ex.record.ending(), _sdk_errors_raised():
                 return ex.answer(self.http, response, response.read())
@@ -428,13 +429,14 @@ class GovernedTransport:
         return _response(self.http, response, None, stream=sync_body(response, ex.stream()))
 
     async def handle_async_request(self, request: Any) -> Any:
+        await request.aread()
         with _sdk_errors_raised():
             ex = self._begin(request)
         with ex.record.ending():
             response = await self.inner.handle_async_request(ex.request)
-        if response.status_code >= 400:
-            self._failed(ex, response)
-            return response
+        if not 200 <= response.status_code < 300:
+            self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
+            return response  # it follows comes back through this transport, governed
         if _is_json(response):
             content = await response.aread()
             with ex.record.ending(), _sdk_errors_raised():
