@@ -83,9 +83,9 @@ class TestRedirects:
         with (
             http.Client(follow_redirects=True) as client,
             rai.Guard(_policy(redirector), http_client=client) as guard,
+            pytest.raises(rai.ProviderHTTPError) as info,
         ):
-            with pytest.raises(rai.ProviderHTTPError) as info:
-                guard.chat(f"write to {SECRET}", **MK)
+            guard.chat(f"write to {SECRET}", **MK)
         assert info.value.status_code == 307
         assert elsewhere.requests == []
 
@@ -97,13 +97,15 @@ class TestRedirects:
         http = rai.http_client(
             _policy(redirector), backend=BACKEND, use_case="marketing.copy", follow_redirects=True
         )
-        with openai.OpenAI(
-            base_url=redirector, api_key="sk-test", http_client=http, max_retries=0
-        ) as client:
-            with pytest.raises(rai.ProviderNotApproved):
-                client.chat.completions.create(
-                    model="gpt-4o-mini", messages=[{"role": "user", "content": SECRET}]
-                )
+        with (
+            openai.OpenAI(
+                base_url=redirector, api_key="sk-test", http_client=http, max_retries=0
+            ) as client,
+            pytest.raises(rai.ProviderNotApproved),
+        ):
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": SECRET}]
+            )
         assert elsewhere.requests == []
 
 

@@ -13,7 +13,7 @@ import pytest
 import responsible_ai as rai
 from responsible_ai.testing import FakeModelServer, stand_in_answer
 
-from .conftest import base_policy
+from .conftest import base_policy, without_opaque
 
 pytestmark = pytest.mark.http
 
@@ -369,7 +369,7 @@ class TestCanary:
         assert len(errors) == 4
         assert len(otel.spans()) == 7 and len(trail) >= 7  # every call observed and audited
         assert any("gen_ai.input.messages" in (sp.attributes or {}) for sp in otel.spans())
-        outside = "\n".join([
+        outside = without_opaque("\n".join([
             *(r.text + json.dumps(r.headers) for r in server.requests),
             *errors, caplog.text, *(repr(d) + json.dumps(d.as_dict()) for d in audit),
             repr(restored.output_findings), repr(restored.redactions), repr(restored.decision),
@@ -378,7 +378,7 @@ class TestCanary:
             *trail, *(json.dumps(dict(sp.attributes or {})) + sp.name for sp in otel.spans()),
             repr(otel.metrics()),
             repr(stream.response.output_findings), repr(record),
-        ])  # fmt: skip
+        ]))  # fmt: skip
         for label, canary in canaries.items():
             where = outside.find(canary)
             assert where == -1, (label, outside[max(0, where - 300) : where + 50])
