@@ -58,6 +58,9 @@ class Call:
     params: Mapping[str, Any] = field(default_factory=dict)
     body: Mapping[str, Any] | None = None
     endpoint: Endpoint | None = None  # None: the provider kind's chat endpoint
+    # what else of the SDK's request a provider receives: query parameters and headers
+    # other than the structural ones, as {"query": [[k, v], ...], "headers": [[k, v], ...]}
+    extra: Mapping[str, Any] | None = None
     data_class: DataClass | None = None
     consent: Consent | None = None
     stream: bool = False
@@ -88,6 +91,7 @@ class Outbound:
     body: Mapping[str, Any]
     redactions: Mapping[str, int] = field(default_factory=dict)
     pii: PiiContext | None = None
+    extra: Mapping[str, Any] | None = None  # the call's `extra`, redacted
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,7 +116,7 @@ class Pipeline:
         if self.redact is not None:
             outbound = self.redact.prepare(call, wire.shape, body)
         else:
-            outbound = Outbound(body)
+            outbound = Outbound(body, extra=call.extra)
         prepared = Prepared(
             call, provider, endpoint, verdict.rule, verdict.decision, outbound,
             _dumps(outbound.body), verdict.fields,

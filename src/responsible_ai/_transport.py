@@ -56,6 +56,21 @@ __all__ = ["USE_CASE_HEADER", "async_http_client", "http_client", "use_case"]
 
 USE_CASE_HEADER = "x-rai-use-case"
 
+# headers that are protocol, credentials or SDK telemetry; every other header a request
+# carries is content (scanned and redacted like the body)
+_STRUCTURAL_HEADERS = frozenset({
+    "host", "content-type", "content-length", "accept", "accept-encoding", "connection",
+    "user-agent", "authorization", "x-api-key", "api-key", "anthropic-version",
+    "anthropic-beta", "openai-organization", "openai-project", "openai-beta",
+    "idempotency-key", "traceparent", "tracestate", USE_CASE_HEADER,
+})  # fmt: skip
+
+
+def _structural_header(name: str) -> bool:
+    low = name.lower()
+    return low in _STRUCTURAL_HEADERS or low.startswith("x-stainless-")
+
+
 _use_case: contextvars.ContextVar[str | None] = contextvars.ContextVar("rai_use_case", default=None)
 
 
@@ -380,6 +395,9 @@ class GovernedTransport:
         if not isinstance(model, str):
             raise unreadable("a body without a model")
         tag = request.headers.get(USE_CASE_HEADER) or _use_case.get() or self.default_use_case
+        headers = [[k, v] for k, v in request.headers.multi_items() if not _structural_header(k)]
+        query = [[k, v] for k, v in request.url.params.multi_items()]
+        extra = {"query": query, "headers": headers} if query or headers else None
         call = Call(
             use_case=tag or "undeclared",
             provider_name=provider.name,
@@ -389,21 +407,34 @@ class GovernedTransport:
             stream=bool(body.get("stream")),
             subject=self.subject,
             restore=self.restore,
+            extra=extra,
         )
         record = CallRecord(self.guard.pipeline, self.guard.telemetry, call)
         with record:
             prepared = record.prepare(call)
-        headers = request.headers.copy()
-        headers.pop(USE_CASE_HEADER, None)
-        headers.pop("content-length", None)  # the constructor measures the new body
-        new_request = self.http.Request(
+        return _Exchange(record, prepared, self._request(request, prepared))
+
+    def _request(self, request: Any, prepared: Prepared) -> Any:
+        """The SDK's request with what the pipeline prepared: the body, and the query
+        parameters and content headers as redacted (the public constructor)."""
+        pairs = [
+            (k, v)
+            for k, v in request.headers.multi_items()
+            if _structural_header(k) and k.lower() not in (USE_CASE_HEADER, "content-length")
+        ]  # fmt: skip  (the constructor measures the new body)
+        url = request.url
+        extra = prepared.outbound.extra
+        if extra is not None:
+            pairs += [(k, v) for k, v in extra["headers"]]
+            url = self.http.URL(url, params=[(k, v) for k, v in extra["query"]])
+        headers = self.http.Headers(pairs)
+        return self.http.Request(
             request.method,
-            request.url,
+            url,
             headers=headers,
             content=prepared.content,
             extensions=request.extensions,
         )
-        return _Exchange(record, prepared, new_request)
 
     def _failed(self, ex: _Exchange, response: Any) -> None:
         ex.record.failed(ProviderUnavailable(

@@ -128,13 +128,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(fault.status, error, headers)
                 return
         prefix = owner.prefix
+        path = self.path.split("?", 1)[0]  # query parameters (Azure's api-version) do not route
         if not isinstance(body, dict) or not isinstance(body.get("model"), str):
             self._json(400, {"error": {"type": "invalid_request_error", "message": "bad body"}})
-        elif self.path == f"{prefix}/chat/completions":
+        elif path == f"{prefix}/chat/completions":
             self._openai(body)
-        elif self.path == f"{prefix}/messages":
+        elif path == f"{prefix}/messages":
             self._anthropic(body)
-        elif self.path == f"{prefix}/responses":
+        elif path == f"{prefix}/responses":
             self._responses(body)
         else:
             self._json(404, {"error": {"type": "not_found", "message": "unknown path"}})

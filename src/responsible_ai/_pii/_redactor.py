@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -476,6 +477,12 @@ def _path_text(path: Path) -> str:
     return "".join(out)
 
 
+MAX_DEPTH = 64  # objects and arrays nested deeper than this are refused, not walked
+
+# what a media part carries as its payload: a base64 data URL, or base64 alone
+_MEDIA = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]*|[A-Za-z0-9+/]{256,}={0,2}")
+
+
 class _DocumentWalker:
     """Walks a JSON document along its `Shape`: structure passes, content is redacted."""
 
@@ -490,50 +497,62 @@ class _DocumentWalker:
         self.blocked: Counter[str] = Counter()
         self.found: list[Redacted] = []
 
-    def walk(self, value: Any, shape: Shape, path: Path) -> Any:
+    def walk(self, value: Any, shape: Shape, path: Path, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            return self.refuse(path, f"data nested more than {MAX_DEPTH} levels deep")
+        depth += 1
         kind = type(shape)
         if kind is Content:
-            return self.content(value, path)
+            return self.content(value, path, depth)
         if kind is Fields:
             assert isinstance(shape, Fields)
             if not isinstance(value, Mapping):
-                return self.content(value, path)
+                return self.content(value, path, depth)
             fields = shape.fields
             out: dict[Any, Any] = {}
             for key, item in value.items():
                 sub = fields.get(key)
                 if sub is None:
-                    out[self.key(key, path)] = self.walk(item, shape.rest, (path, key))
+                    out[self.key(key, path)] = self.walk(item, shape.rest, (path, key), depth)
                 else:
-                    out[key] = self.walk(item, sub, (path, key))
+                    out[key] = self.walk(item, sub, (path, key), depth)
             return out
         if kind is Structural:
             assert isinstance(shape, Structural)
-            return value if shape.check(value) else self.content(value, path)
+            return value if shape.check(value) else self.content(value, path, depth)
         if kind is Each:
             assert isinstance(shape, Each)
             if isinstance(value, list):
                 item = shape.item
-                return [self.walk(v, item, (path, i)) for i, v in enumerate(value)]
-            return self.walk(value, shape.single, path)
+                return [self.walk(v, item, (path, i), depth) for i, v in enumerate(value)]
+            return self.walk(value, shape.single, path, depth)
         if kind is Parts:
             assert isinstance(shape, Parts)
-            return self.parts(value, shape, path)
+            return self.parts(value, shape, path, depth)
         if kind is JsonText:
-            return self.json_text(value, path)
+            return self.json_text(value, path, depth)
         raise TypeError(f"unknown shape {kind.__name__}")  # a library bug, never data
 
-    def content(self, value: Any, path: Path) -> Any:
+    def content(self, value: Any, path: Path, depth: int = 0, media: bool = False) -> Any:
         if isinstance(value, str):
+            if media and _MEDIA.fullmatch(value):
+                return value  # the image, audio or file itself (pii.non_text = "pass")
             return self.text(value, path)
+        if depth > MAX_DEPTH:
+            return self.refuse(path, f"data nested more than {MAX_DEPTH} levels deep")
+        depth += 1
         if isinstance(value, Mapping):
-            return {self.key(k, path): self.content(v, (path, k)) for k, v in value.items()}
+            return {
+                self.key(k, path): self.content(v, (path, k), depth, media)
+                for k, v in value.items()
+            }
         if isinstance(value, (list, tuple)):
-            return [self.content(v, (path, i)) for i, v in enumerate(value)]
+            return [self.content(v, (path, i), depth, media) for i, v in enumerate(value)]
         if value is None or isinstance(value, bool):
             return value
         if isinstance(value, (int, float)):  # a number can be a phone, card or account
-            text = repr(value)
+            whole = isinstance(value, int) or value.is_integer()
+            text = str(int(value)) if whole and abs(value) < 1e30 else repr(value)
             out = self.text(text, path)
             return value if out is text else out
         if isinstance(value, (bytes, bytearray)) and self.non_text_pass:
@@ -553,27 +572,26 @@ class _DocumentWalker:
         self.found.extend(Redacted(where, f) for f in findings)
         return self.r._apply(value, findings, self.session, self.plan, self.known, self.blocked)
 
-    def json_text(self, value: Any, path: Path) -> Any:
-        """Tool-call arguments: a JSON document whose keys and values are content."""
+    def json_text(self, value: Any, path: Path, depth: int = 0) -> Any:
+        """Tool-call arguments: a JSON document whose keys and values are content. It
+        leaves as it was parsed and redacted (a key given twice leaves once: what was
+        scanned is exactly what is sent)."""
         if not isinstance(value, str):
-            return self.content(value, path)
+            return self.content(value, path, depth)
         try:
             data = orjson.loads(value)
         except orjson.JSONDecodeError:
             return self.text(value, path)
-        before = len(self.found)
-        out = self.content(data, path)
-        if len(self.found) == before:
-            return value  # nothing found: the model's own bytes, as they were
+        out = self.content(data, path, depth)
         return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
-    def parts(self, value: Any, shape: Parts, path: Path) -> Any:
+    def parts(self, value: Any, shape: Parts, path: Path, depth: int) -> Any:
         if value is None:
             return None
         if isinstance(value, str):
             return self.text(value, path)
         if not isinstance(value, list):
-            return self.content(value, path)
+            return self.content(value, path, depth)
         out: list[Any] = []
         for i, part in enumerate(value):
             where = (path, i)
@@ -585,11 +603,14 @@ class _DocumentWalker:
                 continue
             kind = part.get("type")
             if kind in shape.text or (kind is None and "text" in part):
-                out.append(self.walk(part, _TEXT_PART, where))
+                out.append(self.walk(part, _TEXT_PART, where, depth))
             elif kind in shape.non_text:
-                out.append(part if self.non_text_pass else self.refuse(where, str(kind)))
+                if not self.non_text_pass:
+                    out.append(self.refuse(where, str(kind)))
+                else:  # the media passes; its URL, name, caption and any text are scanned
+                    out.append(self.content(part, where, depth, media=True))
             elif isinstance(kind, str) and kind in shape.typed:
-                out.append(self.walk(part, shape.typed[kind], where))
+                out.append(self.walk(part, shape.typed[kind], where, depth))
             else:
                 out.append(self.refuse(where, "a content part of an unknown part type"))
         return out

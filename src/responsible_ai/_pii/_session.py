@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from typing import NoReturn
@@ -11,6 +12,10 @@ from ._known import normalize
 __all__ = ["PLACEHOLDER", "PIISession"]
 
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9_]*?)_(\d{1,6})>")
+
+
+def _json_escaped(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
 class PIISession:
@@ -44,11 +49,19 @@ class PIISession:
                 self._by_placeholder[found] = value
             return found
 
-    def restore(self, text: str) -> str:
-        """Put the values back for every placeholder of this session found in `text`."""
+    def restore(self, text: str, *, json_string: bool = False) -> str:
+        """Put the values back for every placeholder of this session found in `text`.
+        With `json_string`, `text` is JSON (tool-call arguments) and each value is
+        written escaped for a JSON string, so a value with a quote or a backslash can
+        neither break the document nor add keys to it."""
         if "<" not in text or not self._by_placeholder:
             return text
         table = self._by_placeholder
+        if json_string:
+            return PLACEHOLDER.sub(
+                lambda m: _json_escaped(table[m.group(0)]) if m.group(0) in table else m.group(0),
+                text,
+            )
         return PLACEHOLDER.sub(lambda m: table.get(m.group(0), m.group(0)), text)
 
     def knows(self, placeholder: str) -> bool:

@@ -27,10 +27,11 @@ _PARTIAL = re.compile(r"<[A-Z][A-Z0-9_]{0,40}$|<$")
 class StreamRestorer:
     """Restores placeholders in a stream of text pieces, even split across pieces."""
 
-    __slots__ = ("_held", "_session")
+    __slots__ = ("_held", "_json", "_session")
 
-    def __init__(self, session: PIISession) -> None:
+    def __init__(self, session: PIISession, *, json_string: bool = False) -> None:
         self._session = session
+        self._json = json_string  # the stream is JSON text (tool-call arguments)
         self._held = ""
 
     def feed(self, piece: str) -> str:
@@ -42,11 +43,11 @@ class StreamRestorer:
             if m is not None and m.end() == len(text):
                 self._held = text[tail:]
                 text = text[:tail]
-        return self._session.restore(text)
+        return self._session.restore(text, json_string=self._json)
 
     def flush(self) -> str:
         text, self._held = self._held, ""
-        return self._session.restore(text)
+        return self._session.restore(text, json_string=self._json)
 
 
 class OutputScanner:

@@ -10,11 +10,13 @@ call) says so. Both halves return what they produce; neither changes the `Call`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._call import Call, ChunkFilter, Outbound, PiiContext, Prepared, Screened, WireAnswer
+from .._errors import RedactionFailed
 from .._pii import (
     Finding,
     OperatorPlan,
@@ -23,12 +25,14 @@ from .._pii import (
     Redactor,
     StreamRestorer,
 )
-from .._pii._structure import Shape
+from .._pii._structure import CONTENT, Shape
 from .._policy import Policy
 from .._types import ToolCall
 from .._usecases import parents
 
 __all__ = ["AnswerFilter", "RedactStep"]
+
+_MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 
 
 class RedactStep:
@@ -57,13 +61,44 @@ class RedactStep:
     def prepare(self, call: Call, shape: Shape, body: Mapping[str, Any]) -> Outbound:
         """The body as it may leave, redacted along `shape` (raises `PIIBlocked` or
         `RedactionFailed`: nothing is sent)."""
+        self._check_model(call)
         plan = self.plan(call.use_case)
         session = call.session if call.session is not None else PIISession()
         red = self.redactor.redact_document(
             body, shape, subject=call.subject, session=session, plan=plan
         )
+        counts = red.counts
+        extra = None
+        if call.extra:  # query parameters and headers: content, all of them
+            more = self.redactor.redact_document(
+                call.extra, CONTENT, root="request", subject=call.subject, session=session,
+                plan=plan,
+            )  # fmt: skip
+            extra = more.document
+            for entity, n in more.counts.items():
+                counts[entity] = counts.get(entity, 0) + n
         restore = plan.restore if call.restore is None else call.restore
-        return Outbound(red.document, red.counts, PiiContext(plan, session, call.subject, restore))
+        context = PiiContext(plan, session, call.subject, restore)
+        return Outbound(red.document, counts, context, extra)
+
+    def _check_model(self, call: Call) -> None:
+        """The model name leaves unscanned (a date in it reads like a phone number), so it
+        must look like a model identifier: no spaces or ``@``, at most 12 digits, no
+        known client value. A glob on the allow-list (``gpt-4.1*``) cannot let a card
+        number or a surname ride along as a model suffix."""
+        model = call.model
+        if (
+            _MODEL.fullmatch(model)
+            and sum(c.isdigit() for c in model) <= 12
+            and not (call.subject is not None and any(True for _ in call.subject.detect(model)))
+        ):
+            return
+        raise RedactionFailed(
+            "the model name is not a plain model identifier (it may hold personal data); "
+            "nothing was sent",
+            detector="model",
+            error_type="model_name",
+        )
 
     # ------------------------------------------------------------------ step 5
 
@@ -103,7 +138,7 @@ class RedactStep:
             if found:
                 args = self.redactor.mask_output(args, found)
         if pii.restore and pii.plan.restores_into(call.name):
-            args = pii.session.restore(args)
+            args = pii.session.restore(args, json_string=True)
         return call if args is call.arguments else ToolCall(call.id, call.name, args)
 
     def chunk_filter(self, prepared: Prepared) -> AnswerFilter:
@@ -122,7 +157,7 @@ class RedactStep:
         session, plan = pii.session, pii.plan
 
         def make(tool: str) -> ChunkFilter | None:
-            return StreamRestorer(session) if plan.restores_into(tool) else None
+            return StreamRestorer(session, json_string=True) if plan.restores_into(tool) else None
 
         return make
 

@@ -1,0 +1,173 @@
+"""Deny by default: every field of what leaves is content unless its wire format lists it as
+structure, and structure must look like structure. Each test is an attack that got
+through before (found by probing the redesign as an adversary)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+
+import responsible_ai as rai
+from responsible_ai.testing import FakeModelServer
+
+from .conftest import base_policy
+
+pytestmark = pytest.mark.http
+
+BACKEND = os.environ.get("RAI_SDK_BACKEND", "httpx2")
+MK = {"use_case": "marketing.copy", "provider": "openai-prod", "model": "gpt-4o-mini"}
+EMAIL = "zed.canary@canary.example"
+CARD = "4012 8888 8888 1881"
+NAME = "Zyx Canarius"
+SUBJECT = rai.ClientRecord(name=NAME)
+
+
+def wire(server: FakeModelServer) -> str:
+    """Everything the provider received: bodies, paths and headers."""
+    return "\n".join(r.raw.decode() + r.path + json.dumps(r.headers) for r in server.requests)
+
+
+def assert_clean(server: FakeModelServer) -> None:
+    seen = wire(server)
+    for canary in (EMAIL, CARD, "4012888888881881", "4012-8888", "Canarius"):
+        assert canary not in seen, canary
+
+
+@pytest.fixture
+def guard(server: FakeModelServer) -> Iterator[rai.Guard]:
+    data = base_policy(server.base_url)
+    data["pii"] = {"restore_tools": ["lookup"]}
+    with rai.Guard(rai.Policy.from_dict(data)) as g:
+        yield g
+
+
+@pytest.fixture
+def sdk(guard: rai.Guard, server: FakeModelServer) -> Iterator[openai.OpenAI]:
+    http = rai.http_client(guard, backend=BACKEND, use_case="marketing.copy", subject=SUBJECT)
+    with openai.OpenAI(
+        base_url=server.base_url, api_key="sk-test", http_client=http, max_retries=0
+    ) as c:
+        yield c
+
+
+class TestStructureMustLookLikeStructure:
+    @pytest.mark.parametrize(
+        "model",
+        ["gpt-4.1-4012-8888-8888-1881", "gpt-4.1 zed.canary@canary.example", "gpt-4.1-canarius"],
+    )
+    def test_model_suffix_under_a_glob_refused(
+        self, guard: rai.Guard, server: FakeModelServer, model: str
+    ) -> None:
+        """A glob on the allow-list (gpt-4.1*) cannot carry a value as a model suffix."""
+        with pytest.raises(rai.RedactionFailed):
+            guard.chat("hi", **{**MK, "model": model}, subject=SUBJECT)
+        assert server.requests == []
+
+    def test_dated_model_names_pass(self, guard: rai.Guard, server: FakeModelServer) -> None:
+        """Real model names (dates included) are not mistaken for phone numbers."""
+        guard.chat("hi", **{**MK, "model": "gpt-4.1-2025-04-14"})
+        assert json.loads(server.requests[0].raw)["model"] == "gpt-4.1-2025-04-14"
+
+    def test_names_and_enum_fields_are_scanned(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
+        """Tool names, schema names and enum-valued parameters are scanned like content."""
+        tools = [{"type": "function", "function": {"name": "card:4012-8888-8888-1881"}}]
+        guard.chat(
+            f"about {NAME}", tools=tools, service_tier="Canarius", reasoning_effort=CARD,
+            response_format={"type": "json_schema", "json_schema": {"name": "Canarius", "schema": {}}},
+            subject=SUBJECT, **MK,
+        )  # fmt: skip
+        assert_clean(server)
+
+    def test_structure_on_the_sdk_path(self, sdk: openai.OpenAI, server: FakeModelServer) -> None:
+        """The same through the SDK transport: names, ids, user, metadata, stop."""
+        sdk.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "hi", "name": "Canarius"}],
+            tools=[{"type": "function", "function": {"name": "lookup", "description": EMAIL,
+                    "parameters": {"type": "object", "properties": {EMAIL: {"enum": [CARD]}}}}}],
+            user=EMAIL, metadata={EMAIL: CARD}, stop=[NAME],
+        )  # fmt: skip
+        assert_clean(server)
+
+
+class TestNumbersAndJson:
+    def test_numbers_of_any_form_are_scanned(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
+        """A card number as an integer, a float or in scientific notation is found."""
+        guard.chat("hi", seed=4012888888881881.0, top_k=4012888888881881, **MK)
+        assert_clean(server)
+
+    def test_duplicate_keys_in_tool_arguments(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
+        """What was scanned is what leaves: a key given twice cannot hide its first value."""
+        history = [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
+             "function": {"name": "lookup", "arguments": f'{{"q": "{EMAIL}", "q": "x"}}'}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+        ]  # fmt: skip
+        guard.chat(history, **MK)
+        assert_clean(server)
+
+    def test_deep_nesting_refused(self, guard: rai.Guard, server: FakeModelServer) -> None:
+        """A parameter nested hundreds deep is refused as the library's error, not a crash."""
+        deep: Any = "x"
+        for _ in range(600):
+            deep = [deep]
+        with pytest.raises(rai.RedactionFailed):
+            guard.chat("hi", metadata=deep, **MK)
+        assert server.requests == []
+
+
+class TestRequestBeyondTheBody:
+    def test_query_and_headers_are_content(
+        self, sdk: openai.OpenAI, server: FakeModelServer
+    ) -> None:
+        """The SDK transport redacts query parameters and non-protocol headers too."""
+        sdk.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+            extra_query={"e": EMAIL}, extra_headers={"x-card": CARD},
+        )  # fmt: skip
+        assert_clean(server)
+        assert server.requests[0].headers.get("x-card", "").startswith("<CREDIT_CARD_")
+
+
+class TestMediaParts:
+    def test_non_text_pass_still_scans_what_is_text(self, server: FakeModelServer) -> None:
+        """With pii.non_text = "pass" the media passes; its URL, caption and text do not."""
+        data = base_policy(server.base_url)
+        data["pii"] = {"non_text": "pass"}
+        image = "data:image/png;base64," + "iVBORw0KGgo" * 40
+        with rai.Guard(rai.Policy.from_dict(data)) as guard:
+            guard.chat([{"role": "user", "content": [
+                {"type": "text", "text": "see"},
+                {"type": "image_url", "image_url": {"url": f"https://img.example/?e={EMAIL}"},
+                 "alt": CARD},
+                {"type": "image_url", "image_url": {"url": image}},
+            ]}], **MK)  # fmt: skip
+        assert_clean(server)
+        assert image in server.requests[0].raw.decode()
+
+
+class TestRestoreIntoJson:
+    def test_restored_values_are_escaped_for_json(self, server: FakeModelServer) -> None:
+        """A restored value with quotes or backslashes can neither break the tool call's
+        JSON nor add keys to it."""
+        data = base_policy(server.base_url)
+        data["pii"] = {"restore_tools": ["lookup"]}
+        tricky = rai.ClientRecord(name="Zed Q", fields={"address": '1 "Canary" Road\\'})
+        tools = [{"type": "function", "function": {"name": "lookup", "parameters": {}}}]
+        with rai.Guard(rai.Policy.from_dict(data)) as guard:
+            resp = guard.chat('addr 1 "Canary" Road\\ end', tools=tools, subject=tricky,
+                              restore=True, **MK)  # fmt: skip
+        args = json.loads(resp.tool_calls[0].arguments)
+        assert args == {"query": 'addr 1 "Canary" Road\\ end'}
