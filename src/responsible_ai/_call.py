@@ -9,13 +9,17 @@ types its fields are made of. The data flows one way::
 `Call` is what the caller asked for and no step changes it, so the pipeline can run
 again on it (a fallback to another provider starts from the caller's own request).
 Each step returns what it produces; the pipeline gathers the products in a `Prepared`.
+
+The immutable shapes are named tuples: immutable like a frozen dataclass, and made in a
+quarter of its time (several are made per call, on the hot path).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple, Protocol
 
 from ._pii import Finding, KnownValues, OperatorPlan, PIISession
 from ._policy import DataClass, Provider
@@ -42,9 +46,10 @@ Anthropic messages."""
 AuditSink = Callable[[Decision], None]
 """The ``on_decision`` callback: called with every decision the pipeline records."""
 
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
 
-@dataclass(frozen=True, slots=True)
-class Call:
+
+class Call(NamedTuple):
     """One governed call as the caller asked for it. No step changes it.
 
     `Guard` gives `messages` and `params` (the wire format builds the body); the SDK
@@ -55,7 +60,7 @@ class Call:
     provider_name: str
     model: str
     messages: Sequence[ChatMessage] = ()
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = _NOTHING
     body: Mapping[str, Any] | None = None
     endpoint: Endpoint | None = None  # None: the provider kind's chat endpoint
     # what else of the SDK's request a provider receives: query parameters and headers
@@ -70,8 +75,7 @@ class Call:
     fallback_from: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PiiContext:
+class PiiContext(NamedTuple):
     """What the redact step fixed for one call: the operators, the placeholders of the
     conversation, the client values, and whether the answer is restored."""
 
@@ -81,21 +85,19 @@ class PiiContext:
     restore: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Outbound:
+class Outbound(NamedTuple):
     """What may leave: the request body as the redact step made it, and what it found.
 
     `redactions` counts findings by entity type (never values); `pii` is None when the
     policy turns PII redaction off."""
 
     body: Mapping[str, Any]
-    redactions: Mapping[str, int] = field(default_factory=dict)
+    redactions: Mapping[str, int] = _NOTHING
     pii: PiiContext | None = None
     extra: Mapping[str, Any] | None = None  # the call's `extra`, redacted
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
+class Prepared(NamedTuple):
     """A call the policy allowed, with every product of the steps that allowed it: the
     approved provider, the rule and decision, the body that may leave, as bytes."""
 
@@ -106,7 +108,7 @@ class Prepared:
     decision: Decision
     outbound: Outbound
     content: bytes  # the body exactly as it is sent (what the stamp's prompt hash covers)
-    audit_fields: Mapping[str, Any] = field(default_factory=dict)  # the decision's, made once
+    audit_fields: Mapping[str, Any] = _NOTHING  # the decision's, made once
 
     @property
     def redactions(self) -> Mapping[str, int]:
@@ -125,8 +127,7 @@ class WireAnswer:
     tool_calls: tuple[ToolCall, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Screened:
+class Screened(NamedTuple):
     """The answer after the redact step's second half: PII the model produced found
     (and masked or refused per policy), placeholders restored where the policy allows.
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -157,8 +156,7 @@ class Pipeline:
         if not retryable or fb is None or prepared.call.fallback_from is not None:
             return None
         call = prepared.call
-        return replace(
-            call,
+        return call._replace(
             provider_name=fb.provider,
             model=fb.model or call.model,
             fallback_from=prepared.provider.name,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._audit import AuditTrail, default_trail
 from ._clock import clock, uuid7
@@ -121,13 +121,6 @@ class Provenance(_Frozen):
     review: ReviewInfo = Field(default_factory=ReviewInfo)
     previous_sha256: str | None = None
     signature: SignatureInfo = Field(default_factory=SignatureInfo)
-    _canonical: dict[str, Any] | None = PrivateAttr(default=None)  # set by sign_stamp
-
-    def __eq__(self, other: object) -> bool:
-        """Two stamps are equal when their fields are (however each was built)."""
-        if not isinstance(other, Provenance):
-            return NotImplemented
-        return self.__dict__ == other.__dict__
 
     # -- forms
 
@@ -138,8 +131,6 @@ class Provenance(_Frozen):
         return canonical_json(data)
 
     def to_json(self) -> str:
-        if self._canonical is not None:  # the fields this stamp was built and signed from
-            return canonical_json(self._canonical).decode("utf-8")
         return canonical_json(self.model_dump(mode="json")).decode("utf-8")
 
     @classmethod
@@ -396,25 +387,21 @@ def sign_stamp(fields: dict[str, Any], signer: Signer | None) -> Provenance:
     fields.pop("signature", None)
     if signer is not None:
         value = signer.sign(canonical_json(fields))
-        signature: dict[str, Any] = {"alg": signer.alg, "kid": signer.kid, "value": _b64(value)}
-        signature_info = SignatureInfo.model_validate(signature)
+        signature = SignatureInfo(alg=signer.alg, kid=signer.kid, value=_b64(value))  # type: ignore[arg-type]
     else:
-        signature, signature_info = _UNSIGNED
+        signature = _UNSIGNED
     policy = fields["policy"]
     review = fields["review"]
-    stamp = Provenance.model_validate(
+    return Provenance.model_validate(
         {
             **fields,
             "policy": _policy_ref(policy["id"], policy["version"], policy["sha256"]),
             "review": _NOT_REVIEWED[1]
             if review == _NOT_REVIEWED[0]
             else ReviewInfo.model_validate(review),
-            "signature": signature_info,
+            "signature": signature,
         }
     )
-    fields["signature"] = signature
-    stamp._canonical = fields  # what `to_json` writes (one orjson call, no model dump)
-    return stamp
 
 
 @functools.lru_cache(maxsize=64)
@@ -426,8 +413,7 @@ def _policy_ref(id: str, version: str, sha256: str) -> PolicyRef:
 # shared, immutable: the unreviewed state of every new stamp, and the "no signer" signature
 _NOT_REVIEWED_FIELDS = {"status": "unreviewed", "reviewer": None, "at": None, "note": None}
 _NOT_REVIEWED = (_NOT_REVIEWED_FIELDS, ReviewInfo.model_validate(_NOT_REVIEWED_FIELDS))
-_UNSIGNED_FIELDS: dict[str, Any] = {"alg": "none", "kid": None, "value": None}
-_UNSIGNED = (_UNSIGNED_FIELDS, SignatureInfo.model_validate(_UNSIGNED_FIELDS))
+_UNSIGNED = SignatureInfo()
 
 
 def stamp_fields(

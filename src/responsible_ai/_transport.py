@@ -66,9 +66,12 @@ _STRUCTURAL_HEADERS = frozenset({
 })  # fmt: skip
 
 
-def _structural_header(name: str) -> bool:
-    low = name.lower()
-    return low in _STRUCTURAL_HEADERS or low.startswith("x-stainless-")
+_STRUCTURAL_RAW = frozenset(h.encode() for h in _STRUCTURAL_HEADERS)
+
+
+def _structural_header(name: bytes) -> bool:
+    """`name` (lower-case bytes, as `Headers.raw` gives... lowered) is protocol, not content."""
+    return name in _STRUCTURAL_RAW or name.startswith(b"x-stainless-")
 
 
 _use_case: contextvars.ContextVar[str | None] = contextvars.ContextVar("rai_use_case", default=None)
@@ -192,9 +195,13 @@ class _Exchange:
         answer = self.wire.parse(data, provider)
         result = self.record.finish(self.prepared, answer)
         responses.remember(result.id, result.provenance)
-        if result.text != answer.text or result.tool_calls != answer.tool_calls:
-            screened = Screened(result.text, result.tool_calls)
-            content = orjson.dumps(self.wire.write_answer(data, screened))
+        if result.text == answer.text and result.tool_calls == answer.tool_calls:
+            # nothing to write back: the provider's (already read) response as it is
+            if result.provenance is not None:
+                response.headers[HEADER] = result.provenance.to_header()
+            return response
+        screened = Screened(result.text, result.tool_calls)
+        content = orjson.dumps(self.wire.write_answer(data, screened))
         return _response(http, response, result.provenance, content=content)
 
     def stream(self) -> _SSERewriter:
@@ -211,17 +218,16 @@ def _response(
 ) -> Any:
     """A new response (the public constructor) with the provider's status and headers,
     the answer as the library wrote it, and the stamp's header."""
-    headers = http.Headers(response.headers)
+    headers = response.headers.copy()
     for name in ("content-encoding", "transfer-encoding", "content-length"):
         headers.pop(name, None)  # the body below is decoded and re-measured
+    if content is not None:
+        headers["content-length"] = str(len(content))
+        stream = http.ByteStream(content)
     if stamp is not None:
         headers[HEADER] = stamp.to_header()
     return http.Response(
-        response.status_code,
-        headers=headers,
-        content=content,
-        stream=stream,
-        extensions=response.extensions,
+        response.status_code, headers=headers, stream=stream, extensions=response.extensions
     )
 
 
@@ -379,6 +385,7 @@ class GovernedTransport:
         self.subject = subject
         self.restore = restore
         self.routes = _Routes(guard.policy)
+        self._content_headers: dict[tuple[bytes, ...], tuple[int, ...]] = {}
 
     # -- reading the SDK's request
 
@@ -395,9 +402,18 @@ class GovernedTransport:
         if not isinstance(model, str):
             raise unreadable("a body without a model")
         tag = request.headers.get(USE_CASE_HEADER) or _use_case.get() or self.default_use_case
-        headers = [[k, v] for k, v in request.headers.multi_items() if not _structural_header(k)]
-        query = [[k, v] for k, v in request.url.params.multi_items()]
-        extra = {"query": query, "headers": headers} if query or headers else None
+        raw = request.headers.raw
+        names = tuple(k for k, _ in raw)
+        content_at = self._content_headers.get(names)
+        if content_at is None:  # SDKs send the same header names every call: decided once
+            content_at = tuple(i for i, k in enumerate(names) if not _structural_header(k.lower()))
+            if len(self._content_headers) < 256:
+                self._content_headers[names] = content_at
+        content_headers = [
+            [raw[i][0].decode("latin-1"), raw[i][1].decode("latin-1")] for i in content_at
+        ]
+        query = [list(kv) for kv in request.url.params.multi_items()] if request.url.query else []
+        extra = {"query": query, "headers": content_headers} if query or content_headers else None
         call = Call(
             use_case=tag or "undeclared",
             provider_name=provider.name,
@@ -417,22 +433,24 @@ class GovernedTransport:
     def _request(self, request: Any, prepared: Prepared) -> Any:
         """The SDK's request with what the pipeline prepared: the body, and the query
         parameters and content headers as redacted (the public constructor)."""
-        pairs = [
-            (k, v)
-            for k, v in request.headers.multi_items()
-            if _structural_header(k) and k.lower() not in (USE_CASE_HEADER, "content-length")
-        ]  # fmt: skip  (the constructor measures the new body)
+        headers = request.headers.copy()
+        if USE_CASE_HEADER in headers:
+            del headers[USE_CASE_HEADER]
         url = request.url
         extra = prepared.outbound.extra
         if extra is not None:
-            pairs += [(k, v) for k, v in extra["headers"]]
+            for name, _ in extra["headers"]:
+                headers.pop(name, None)
+            kept = list(headers.multi_items())
+            headers = self.http.Headers(kept + [(k, v) for k, v in extra["headers"]])
             url = self.http.URL(url, params=[(k, v) for k, v in extra["query"]])
-        headers = self.http.Headers(pairs)
+        content = prepared.content
+        headers["content-length"] = str(len(content))
         return self.http.Request(
             request.method,
             url,
             headers=headers,
-            content=prepared.content,
+            stream=self.http.ByteStream(content),  # replayable: the SDK may retry
             extensions=request.extensions,
         )
 

@@ -514,6 +514,10 @@ class _DocumentWalker:
                 sub = fields.get(key)
                 if sub is None:
                     out[self.key(key, path)] = self.walk(item, shape.rest, (path, key), depth)
+                elif type(sub) is Structural and sub.check(item):  # the common leaf, inline
+                    out[key] = item
+                elif type(item) is str and type(sub) in (Content, Parts):  # ... and this one
+                    out[key] = self.text(item, (path, key))
                 else:
                     out[key] = self.walk(item, sub, (path, key), depth)
             return out

@@ -42,6 +42,7 @@ class RedactStep:
         self.policy = policy
         self.redactor = redactor
         self._plans: dict[str, OperatorPlan] = {}  # per use case: a function of the policy
+        self._models: set[str] = set()  # model names that passed `_check_model`
 
     def plan(self, use_case: str) -> OperatorPlan:
         """The operators of a use case: ``[pii]`` with each level's ``pii`` rule on top."""
@@ -87,12 +88,14 @@ class RedactStep:
         known client value. A glob on the allow-list (``gpt-4.1*``) cannot let a card
         number or a surname ride along as a model suffix."""
         model = call.model
-        if (
-            _MODEL.fullmatch(model)
-            and sum(c.isdigit() for c in model) <= 12
-            and not (call.subject is not None and any(True for _ in call.subject.detect(model)))
-        ):
-            return
+        if model in self._models:
+            if call.subject is None or not any(True for _ in call.subject.detect(model)):
+                return
+        elif _MODEL.fullmatch(model) and sum(c.isdigit() for c in model) <= 12:
+            if len(self._models) < 1024:
+                self._models.add(model)
+            if call.subject is None or not any(True for _ in call.subject.detect(model)):
+                return
         raise RedactionFailed(
             "the model name is not a plain model identifier (it may hold personal data); "
             "nothing was sent",
