@@ -140,18 +140,21 @@ class Guard:
         restore: bool | None = None,
     ) -> Call:
         """The `Call` of these arguments (checked; nothing decided yet)."""
-        return Call(
-            use_case=use_case,
-            provider_name=provider,
-            model=model,
-            messages=_messages(messages),
-            params=params or {},
-            data_class=DataClass.parse(data_class) if data_class is not None else None,
-            consent=consent if consent is not None else current_consent.get(),
-            stream=stream,
-            subject=as_known(subject),
-            session=session,
-            restore=restore,
+        return Call(  # positional: twice as fast as keywords on the hot path
+            use_case,
+            provider,
+            model,
+            _messages(messages),
+            params or {},
+            None,  # body: the wire format builds it
+            None,  # endpoint: the provider kind's chat endpoint
+            None,  # extra
+            DataClass.parse(data_class) if data_class is not None else None,
+            consent if consent is not None else current_consent.get(),
+            stream,
+            as_known(subject),
+            session,
+            restore,
         )
 
     def prepare(self, messages: Messages, **kw: Any) -> Prepared:

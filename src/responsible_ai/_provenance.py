@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import hmac
 import itertools
@@ -43,6 +42,7 @@ __all__ = [
     "Ed25519Verifier",
     "HmacSigner",
     "Keyring",
+    "PolicyRef",
     "Provenance",
     "ProvenanceInvalid",
     "ReviewInfo",
@@ -381,9 +381,12 @@ def keyring_from_env(env: Mapping[str, str] | None = None) -> Keyring:
 # ----------------------------------------------------------------------------- stamping
 
 
-def sign_stamp(fields: dict[str, Any], signer: Signer | None) -> Provenance:
+def sign_stamp(
+    fields: dict[str, Any], signer: Signer | None, policy_ref: PolicyRef | None = None
+) -> Provenance:
     """Sign the stamp fields (a dict as the model dumps it, without `signature`) and
-    build the Provenance (validated, with the already-built shared parts)."""
+    build the Provenance (validated, with the already-built shared parts; `policy_ref`,
+    when given, is the policy part already built)."""
     fields.pop("signature", None)
     if signer is not None:
         value = signer.sign(canonical_json(fields))
@@ -392,22 +395,10 @@ def sign_stamp(fields: dict[str, Any], signer: Signer | None) -> Provenance:
         signature = _UNSIGNED
     policy = fields["policy"]
     review = fields["review"]
-    return Provenance.model_validate(
-        {
-            **fields,
-            "policy": _policy_ref(policy["id"], policy["version"], policy["sha256"]),
-            "review": _NOT_REVIEWED[1]
-            if review == _NOT_REVIEWED[0]
-            else ReviewInfo.model_validate(review),
-            "signature": signature,
-        }
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def _policy_ref(id: str, version: str, sha256: str) -> PolicyRef:
-    """One (immutable) PolicyRef per policy, shared by its stamps."""
-    return PolicyRef(id=id, version=version, sha256=sha256)
+    fields["policy"] = policy_ref or PolicyRef(**policy)
+    fields["review"] = _NOT_REVIEWED[1] if review == _NOT_REVIEWED[0] else ReviewInfo(**review)
+    fields["signature"] = signature
+    return Provenance.model_validate(fields)
 
 
 # shared, immutable: the unreviewed state of every new stamp, and the "no signer" signature

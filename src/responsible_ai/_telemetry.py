@@ -279,13 +279,16 @@ class Telemetry:
         # until an SDK provider has been set (see tracing_on / metrics_on)
         self._tracing = _records(tracer_provider)
         self._metrics = _records(meter_provider)
+        self._quiet: tuple[Any, Any] = (None, None)  # the global providers last seen silent
 
     def tracing_on(self) -> bool:
         """False while the tracer provider is the API's no-op or the global proxy before
         an SDK provider is set."""
         on = self._tracing
         if on is None:  # the global provider: the API sets it once, so True stays True
-            if _api_only(trace.get_tracer_provider()):
+            provider = trace.get_tracer_provider()
+            if provider is self._quiet[0] or _api_only(provider):
+                self._quiet = (provider, self._quiet[1])
                 return False
             on = self._tracing = True
         return on
@@ -295,7 +298,9 @@ class Telemetry:
         SDK provider is set): then no measurement is even built."""
         on = self._metrics
         if on is None:  # the global provider, set once, as above
-            if _api_only(otel_metrics.get_meter_provider()):
+            provider = otel_metrics.get_meter_provider()
+            if provider is self._quiet[1] or _api_only(provider):
+                self._quiet = (self._quiet[0], provider)
                 return False
             on = self._metrics = True
         return on

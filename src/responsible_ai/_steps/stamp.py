@@ -5,7 +5,15 @@ from __future__ import annotations
 from .._call import Prepared, Screened
 from .._clock import service_name
 from .._policy import Policy
-from .._provenance import Provenance, Signer, sha256_bytes, sha256_text, sign_stamp, stamp_fields
+from .._provenance import (
+    PolicyRef,
+    Provenance,
+    Signer,
+    sha256_bytes,
+    sha256_text,
+    sign_stamp,
+    stamp_fields,
+)
 
 __all__ = ["StampStep"]
 
@@ -19,6 +27,7 @@ class StampStep:
         self.signer = signer
         self.service = service_name(service)
         self.disclosure = policy.policy.disclosure
+        self.policy_ref = PolicyRef(id=policy.id, version=policy.version, sha256=policy.sha256)
 
     def finish(
         self,
@@ -44,4 +53,4 @@ class StampStep:
             service=self.service,
             trace_ids=trace_ids,
         )
-        return sign_stamp(fields, self.signer)
+        return sign_stamp(fields, self.signer, self.policy_ref)
