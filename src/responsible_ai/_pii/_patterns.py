@@ -22,6 +22,7 @@ __all__ = ["BUILTIN_ENTITIES", "BuiltinDetector", "Context", "PatternRule", "low
 
 CONTEXT_BOOST = 0.35
 NEGATIVE_PENALTY = 0.45
+STRONG = 0.85  # a base score this high is a checksum plus a known shape
 WINDOW_BEFORE = 48
 WINDOW_AFTER = 24
 NEGATIVE_BEFORE = 24
@@ -62,7 +63,11 @@ class Context:
         if self.negative is not None and self.negative.search(
             low, max(0, start - NEGATIVE_BEFORE), start
         ):
-            score -= NEGATIVE_PENALTY
+            # a word before a number cannot talk away a checksum-strong match ("order
+            # 4012 8888 8888 1881" is still a card): the penalty stops above the threshold
+            score = (
+                score - NEGATIVE_PENALTY if score < STRONG else max(score - NEGATIVE_PENALTY, 0.55)
+            )
         elif self.positive is not None and (
             self.positive.search(low, a, start) or self.positive.search(low, end, b)
         ):
@@ -643,6 +648,29 @@ def _classify(text: str, start: int, end: int) -> Iterator[tuple[str, int, int, 
         yield "PHONE_NUMBER", p_start, p_end, score
 
 
+_GROUP = re.compile(r"\d+")
+_EDGE_ENTITIES = frozenset({"CREDIT_CARD", "PHONE_NUMBER", "US_SSN"})
+
+
+def _at_the_edges(text: str, start: int, end: int) -> list[tuple[str, int, int, float]]:
+    """A run that is no identifier as a whole may be one with a stray group of digits
+    before or after it ("card 4012 8888 8888 1881 0"): try it without up to two groups
+    at either end (at most eight tries, so still linear). Only checksummed or strongly
+    shaped types (card, phone, SSN) are taken from such a part."""
+    groups = [m.span() for m in _GROUP.finditer(text, start, end)]
+    n = len(groups)
+    best: list[tuple[str, int, int, float]] = []
+    for head in range(3):
+        for tail in range(n - 1, n - 4, -1):
+            if (head, tail) == (0, n - 1) or tail - head < 1:
+                continue
+            s, e = groups[head][0], groups[tail][1]
+            for f in _classify(text, s, e):
+                if f[0] in _EDGE_ENTITIES and (not best or f[3] > best[0][3]):
+                    best = [f]
+    return best
+
+
 def _iban_at(text: str, start: int) -> tuple[int, int] | None:
     if _IBAN_HINT.search(text, max(0, start - 34), start + 2) is None:
         return None  # no "CCdd" country code and check digits nearby: not an IBAN
@@ -744,9 +772,25 @@ class BuiltinDetector:
             inside_word = (start > 0 and text[start - 1].isalpha()) or (
                 end < len(text) and text[end].isalpha() and text[end] not in "xXe"
             )  # (an extension, "x123" or "ext. 123", may follow a phone number)
-            if inside_word:
-                continue  # digits inside a word: a hash, a code, not an identifier
-            for entity, s, e, score in _classify(text, start, end):
+            if inside_word:  # digits inside a word: a hash, a code, not an identifier ...
+                if digits < 13 or value.isdigit():
+                    continue
+                # ... unless the word only touches a stray group: "A0 4012 8888 8888 1881"
+                found = [
+                    f for f in _at_the_edges(text, start, end)
+                    if not (f[1] == start and text[start - 1 : start].isalpha())
+                    and not (f[2] == end and text[end : end + 1].isalpha())
+                ]  # fmt: skip
+            else:
+                found = list(_classify(text, start, end))
+            if (
+                not inside_word
+                and digits >= 12
+                and not value.isdigit()
+                and all(f[3] < 0.5 for f in found)
+            ):
+                found += _at_the_edges(text, start, end)  # overlaps: the stronger one wins
+            for entity, s, e, score in found:
                 if entity not in wanted:
                     continue
                 if low is None:
