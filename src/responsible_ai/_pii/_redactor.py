@@ -498,41 +498,46 @@ class _DocumentWalker:
         self.found: list[Redacted] = []
 
     def walk(self, value: Any, shape: Shape, path: Path, depth: int = 0) -> Any:
-        if depth > MAX_DEPTH:
-            return self.refuse(path, f"data nested more than {MAX_DEPTH} levels deep")
-        depth += 1
         kind = type(shape)
-        if kind is Content:
-            return self.content(value, path, depth)
         if kind is Fields:
-            assert isinstance(shape, Fields)
+            fields_shape: Fields = shape  # type: ignore[assignment]
             if not isinstance(value, Mapping):
                 return self.content(value, path, depth)
-            fields = shape.fields
+            if depth > MAX_DEPTH:
+                return self.refuse(path, f"data nested more than {MAX_DEPTH} levels deep")
+            depth += 1
+            fields = fields_shape.fields
             out: dict[Any, Any] = {}
             for key, item in value.items():
                 sub = fields.get(key)
                 if sub is None:
-                    out[self.key(key, path)] = self.walk(item, shape.rest, (path, key), depth)
-                elif type(sub) is Structural and sub.check(item):  # the common leaf, inline
-                    out[key] = item
-                elif type(item) is str and type(sub) in (Content, Parts):  # ... and this one
-                    out[key] = self.text(item, (path, key))
+                    out[self.key(key, path)] = self.walk(
+                        item, fields_shape.rest, (path, key), depth
+                    )
+                    continue
+                sub_kind = type(sub)
+                if sub_kind is Structural and sub.check(item):  # type: ignore[attr-defined]
+                    out[key] = item  # the common leaf, inline
+                elif type(item) is str and (sub_kind is Content or sub_kind is Parts):
+                    out[key] = self.text(item, (path, key))  # ... and this one
                 else:
                     out[key] = self.walk(item, sub, (path, key), depth)
             return out
-        if kind is Structural:
-            assert isinstance(shape, Structural)
-            return value if shape.check(value) else self.content(value, path, depth)
         if kind is Each:
-            assert isinstance(shape, Each)
-            if isinstance(value, list):
-                item = shape.item
-                return [self.walk(v, item, (path, i), depth) for i, v in enumerate(value)]
-            return self.walk(value, shape.single, path, depth)
+            each: Each = shape  # type: ignore[assignment]
+            if not isinstance(value, list):
+                return self.walk(value, each.single, path, depth)
+            if depth > MAX_DEPTH:
+                return self.refuse(path, f"data nested more than {MAX_DEPTH} levels deep")
+            item_shape = each.item
+            return [self.walk(v, item_shape, (path, i), depth + 1) for i, v in enumerate(value)]
+        if kind is Content:
+            return self.content(value, path, depth)
+        if kind is Structural:
+            leaf: Structural = shape  # type: ignore[assignment]
+            return value if leaf.check(value) else self.content(value, path, depth)
         if kind is Parts:
-            assert isinstance(shape, Parts)
-            return self.parts(value, shape, path, depth)
+            return self.parts(value, shape, path, depth)  # type: ignore[arg-type]
         if kind is JsonText:
             return self.json_text(value, path, depth)
         raise TypeError(f"unknown shape {kind.__name__}")  # a library bug, never data
