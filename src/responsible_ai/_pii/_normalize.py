@@ -28,12 +28,12 @@ from functools import lru_cache
 
 __all__ = ["NormalizedView", "normalized"]
 
-_TRIGGER = re.compile(
-    r"[^\x00-\x7f]"
-    r"|%[0-9A-Fa-f]{2}"
-    r"|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}"
-    r"|&#[0-9]{1,7};|&#[xX][0-9A-Fa-f]{1,6};|&[A-Za-z]{2,8};"
-)
+# one pattern per trigger, each led by what a scan can look for fast (a character class,
+# a literal), run only when its trigger character is in the text
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_BACKSLASH = re.compile(r"\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}")
+_ENTITY = re.compile(r"&#[0-9]{1,7};|&#[xX][0-9A-Fa-f]{1,6};|&[A-Za-z]{2,8};")
 _NAMED = {
     "&commat;": "@", "&period;": ".", "&nbsp;": " ", "&amp;": "&", "&plus;": "+",
     "&hyphen;": "-", "&dash;": "-", "&minus;": "-", "&lpar;": "(", "&rpar;": ")",
@@ -127,7 +127,18 @@ def normalized(text: str) -> NormalizedView | None:
     if text.isascii() and "%" not in text and "\\" not in text and "&" not in text:
         return None
     pieces: list[tuple[int, int, str]] = []
-    for m in _TRIGGER.finditer(text):
+    matches: list[re.Match[str]] = []
+    if not text.isascii():
+        matches.extend(_NON_ASCII.finditer(text))
+    if "%" in text:
+        matches.extend(_PERCENT.finditer(text))
+    if "\\" in text:
+        matches.extend(_BACKSLASH.finditer(text))
+    if "&" in text:
+        matches.extend(_ENTITY.finditer(text))
+    if len(matches) > 1:
+        matches.sort(key=lambda m: m.start())  # (escapes are ASCII: they never overlap)
+    for m in matches:
         s = m.group()
         if len(s) == 1:  # a non-ASCII character
             repl = _char(s)

@@ -206,6 +206,9 @@ class Redactor:
             restore_tools=frozenset(settings.restore_tools),
         )
         self._ops = _Operators(settings)
+        # short texts in which the detectors found nothing (tool names, schema words, roles
+        # of a conversation's every request): found nothing again without a scan
+        self._clean: dict[str, None] = {}
 
     # ------------------------------------------------------------------ finding
 
@@ -225,17 +228,35 @@ class Redactor:
         take for one of this conversation's."""
         view = normalized(text)
         target = text if view is None else view.text
-        threshold = self.threshold
         found: list[Finding] = []
         if forged and "<" in target:
             found.extend(
                 Finding(FORGED, m.start(), m.end(), 1.0, "placeholder")
                 for m in PLACEHOLDER.finditer(target)
             )
-        for det in self._sources(subject):
+        short = len(target) <= _CLEAN_MAX
+        clean = self._clean
+        if not (short and target in clean):  # short texts the detectors passed: not again
+            self._detect(self._detectors, target, found)
+            if short and not found:
+                if len(clean) >= _CLEAN_SIZE:
+                    clean.clear()
+                clean[target] = None
+        extra = self._extra(subject)
+        if extra:
+            self._detect(extra, target, found)
+        if view is not None and found:
+            found = [_remapped(f, view) for f in found]
+        if len(found) < 2:
+            return found
+        return resolve_overlaps(found)
+
+    def _detect(self, detectors: Sequence[Any], text: str, found: list[Finding]) -> None:
+        threshold = self.threshold
+        for det in detectors:
             failed: str | None = None
             try:
-                found.extend(f for f in det.detect(target) if f.score >= threshold)
+                found.extend(f for f in det.detect(text) if f.score >= threshold)
             except Exception as exc:  # fail closed: any detector error refuses the call
                 failed = type(exc).__name__
             if failed is not None:  # raised outside the handler: the original error (which
@@ -245,21 +266,15 @@ class Redactor:
                     detector=name,
                     error_type=failed,
                 )
-        if view is not None and found:
-            found = [_remapped(f, view) for f in found]
-        if len(found) < 2:
-            return found
-        return resolve_overlaps(found)
 
-    def _sources(self, subject: ClientRecord | KnownValues | None) -> list[Any]:
+    def _extra(self, subject: ClientRecord | KnownValues | None) -> list[KnownValues]:
+        """The known values of this redactor and of the call's subject."""
         if subject is None and self.known is None:
-            return self._detectors  # the common case: read only, no copy
-        sources: list[Any] = list(self._detectors)
-        if self.known is not None:
-            sources.append(self.known)
+            return []
+        extra = [self.known] if self.known is not None else []
         if subject is not None:
-            sources.append(subject if isinstance(subject, KnownValues) else KnownValues([subject]))
-        return sources
+            extra.append(subject if isinstance(subject, KnownValues) else KnownValues([subject]))
+        return extra
 
     # ------------------------------------------------------------------ redacting
 
@@ -476,6 +491,9 @@ def _path_text(path: Path) -> str:
         out.append(f"[{key}]" if isinstance(key, int) else f".{key}")
     return "".join(out)
 
+
+_CLEAN_MAX = 64  # characters: what counts as a short text for the memo of clean texts
+_CLEAN_SIZE = 4096  # texts kept (the memo is emptied when full)
 
 MAX_DEPTH = 64  # objects and arrays nested deeper than this are refused, not walked
 
