@@ -242,9 +242,8 @@ class Redactor:
                 if len(clean) >= _CLEAN_SIZE:
                     clean.clear()
                 clean[target] = None
-        extra = self._extra(subject)
-        if extra:
-            self._detect(extra, target, found)
+        if subject is not None or self.known is not None:
+            self._detect(self._extra(subject), target, found)
         if view is not None and found:
             found = [_remapped(f, view) for f in found]
         if len(found) < 2:
