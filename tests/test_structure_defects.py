@@ -187,3 +187,22 @@ def test_sdk_stream_restores_tool_call_arguments(
         )
     assert MAIL not in server.requests[0].raw.decode()
     assert json.loads(args) == {"query": f"Look up {MAIL}"}
+
+
+def test_a_reused_response_id_cannot_take_over_a_stamp(
+    server: FakeModelServer, otel: CapturedTelemetry, events: list[dict[str, Any]]
+) -> None:
+    """A provider that reuses a response id cannot hand one answer's stamp to another:
+    the stamp found for an SDK answer is the one whose output hash matches its text."""
+    data = base_policy(server.base_url)
+    with sdk_client(data, server, otel, events) as c:
+        first = c.chat.completions.create(model="gpt-4o-mini", messages=ask("first prompt"))
+        server._id = lambda prefix: "chatcmpl-reused"  # type: ignore[method-assign]
+        a = c.chat.completions.create(model="gpt-4o-mini", messages=ask("answer a"))
+        b = c.chat.completions.create(model="gpt-4o-mini", messages=ask("answer b"))
+    assert a.id == b.id == "chatcmpl-reused"
+    stamp_a, stamp_b = rai.provenance_of(a), rai.provenance_of(b)
+    assert stamp_a is not None and stamp_b is not None and stamp_a.id != stamp_b.id
+    rai.verify(a.choices[0].message.content, stamp_a, allow_unsigned=True)
+    rai.verify(b.choices[0].message.content, stamp_b, allow_unsigned=True)
+    assert rai.provenance_of(first) is not None

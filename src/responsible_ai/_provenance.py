@@ -514,35 +514,66 @@ def provenance_of(obj: Any) -> Provenance | None:
         return entry[1]
     response_id = getattr(obj, "id", None)  # an SDK response object the transport saw
     if isinstance(response_id, str):
-        return responses.get(response_id)
+        return responses.get(response_id, _sdk_text(obj))
+    return None
+
+
+def _sdk_text(obj: Any) -> str | None:
+    """The answer text of an official SDK's response object (OpenAI chat completion or
+    Responses response, Anthropic message), or None (a stream chunk, anything else)."""
+    try:
+        choices = getattr(obj, "choices", None)
+        if choices and getattr(choices[0], "message", None) is not None:
+            content = choices[0].message.content
+            return content if isinstance(content, str) else ""
+        if type(obj).__name__ == "Response" and hasattr(obj, "output_text"):
+            return str(obj.output_text)
+        blocks = getattr(obj, "content", None)
+        if isinstance(blocks, list) and getattr(obj, "role", None) == "assistant":
+            return "".join(b.text for b in blocks if getattr(b, "type", None) == "text")
+    except (AttributeError, IndexError, TypeError):
+        return None
     return None
 
 
 class ResponseStamps:
     """The stamps of answers that reached an official SDK through the governed transport,
     by the provider's response id (an SDK's response object cannot carry an attribute).
-    Bounded (the oldest go first) and thread-safe; the transport writes, `provenance_of`
-    reads."""
+
+    An id names a stamp only together with the answer's text: a provider that reuses an
+    id cannot hand one answer's stamp (say, "no review needed") to another, because the
+    stamp's output hash must match the text asked about. Where no text can be read (a
+    stream chunk), the id must name exactly one stamp. Bounded (the oldest ids go first)
+    and thread-safe; the transport writes, `provenance_of` reads."""
+
+    PER_ID = 4
 
     def __init__(self, size: int = 10_000) -> None:
         self._size = size
-        self._stamps: OrderedDict[str, Provenance] = OrderedDict()
+        self._stamps: OrderedDict[str, list[Provenance]] = OrderedDict()
         self._lock = threading.Lock()
 
     def remember(self, response_id: str | None, stamp: Provenance | None) -> None:
         if not response_id or stamp is None:
             return
         with self._lock:
-            self._stamps[response_id] = stamp
+            stamps = self._stamps.setdefault(response_id, [])
+            stamps.append(stamp)
+            del stamps[: -self.PER_ID]
             self._stamps.move_to_end(response_id)
             while len(self._stamps) > self._size:
                 self._stamps.popitem(last=False)
 
-    def get(self, response_id: str | None) -> Provenance | None:
+    def get(self, response_id: str | None, text: str | None = None) -> Provenance | None:
+        """The stamp of the answer with this id and `text` (None: the id's only stamp)."""
         if not response_id:
             return None
         with self._lock:
-            return self._stamps.get(response_id)
+            stamps = list(self._stamps.get(response_id, ()))
+        if text is None:
+            return stamps[0] if len(stamps) == 1 else None
+        digest = sha256_text(text)
+        return next((p for p in reversed(stamps) if p.output_sha256 == digest), None)
 
 
 responses = ResponseStamps()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import threading
 import time
 from collections import deque
@@ -467,9 +468,10 @@ class FakeModelServer:
             return self._faults.popleft() if self._faults else None
 
     def _id(self, prefix: str) -> str:
+        """Unique across servers and runs, as a provider's ids are (a counter, then random)."""
         with self._lock:
             self._counter += 1
-            return f"{prefix}-{self._counter:06d}"
+            return f"{prefix}-{self._counter:06d}{secrets.token_hex(4)}"
 
 
 class CapturedTelemetry:
