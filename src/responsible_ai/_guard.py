@@ -179,7 +179,7 @@ class Guard:
             data_class=DataClass.parse(data_class) if data_class is not None else None,
             consent=consent if consent is not None else current_consent.get(),
         )
-        return self.pipeline.check(call)
+        return CallRecord.check(self.pipeline, self.telemetry, call)
 
     def _open(self, call: Call) -> tuple[CallRecord, Prepared]:
         """A stream's record, and its call prepared (a refusal raises here, recorded)."""

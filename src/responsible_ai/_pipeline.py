@@ -125,13 +125,9 @@ class Pipeline:
         return prepared
 
     def check(self, call: Call) -> Decision:
-        """Steps 1-2 only: the decision a call would get. A refusal is recorded (audit,
-        `on_decision`) and raised; an allowed check records nothing (no call was made)."""
-        try:
-            return self.checks.use_case(call, self.checks.provider(call)).decision
-        except PolicyViolation as exc:
-            self.refused(call, exc)
-            raise
+        """Steps 1-2 only: the decision a call would get (raises the refusal; nothing is
+        recorded here: `CallRecord.check` records a refusal)."""
+        return self.checks.use_case(call, self.checks.provider(call)).decision
 
     def refused(self, call: Call, exc: PolicyViolation | RedactionFailed) -> str:
         """Record the refusal of `call` (the audit sink failing never hides it); returns
@@ -273,6 +269,23 @@ class CallRecord:
 
     def first_chunk(self) -> None:
         self.obs.first_chunk()
+
+    @classmethod
+    def check(cls, pipeline: Pipeline, telemetry: Telemetry, call: Call) -> Decision:
+        """Steps 1-2 for a call that is about to be made (`@governed` decides when its
+        function is called): an allowed check records nothing yet — its calls will be
+        recorded — while a refusal is recorded like any refused call (its span, the
+        decision counter, the audit event) and raised."""
+        try:
+            return pipeline.check(call)
+        except PolicyViolation as exc:
+            record = cls(pipeline, telemetry, call)
+            record.obs.enter()
+            try:
+                record._refused(call, exc, final=True)
+            finally:
+                record.obs.exit()
+            raise
 
     def prepare(self, call: Call) -> Prepared:
         """Steps 1-3 for `call`, recorded: allowed (and redacted), or refused."""
