@@ -2,9 +2,10 @@
 
 The rule is *deny by default*: every string, every object key and every number of a
 document is content and goes through the detectors, except where a `Shape` says the
-value is structure (a model name, a role, a type tag, a tool name, a temperature) and
-the value looks like the structure it claims to be. A structural field holding anything
-else (a role that is an e-mail, a "type" with a card number) is scanned like content.
+value is structure (a role, a content part's type, a boolean, a temperature) and the
+value looks like the structure it claims to be. A structural field holding anything
+else (a role that is an e-mail, a `seed` the size of a card number) is scanned like
+content. Names (of tools, schemas, service tiers) are content: a surname can hide there.
 So a field nobody listed is redacted, never passed through.
 
 Shapes are plain data; the wire formats in `_providers/` declare one per request body,
