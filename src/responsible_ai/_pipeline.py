@@ -20,7 +20,7 @@ goes through it, as a context manager that records and re-raises.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
@@ -203,7 +203,7 @@ class Pipeline:
 
     # ------------------------------------------------------------------ audit
 
-    def record(self, decision: Decision, fields: Any, error: str | None) -> None:
+    def record(self, decision: Decision, fields: Mapping[str, Any], error: str | None) -> None:
         """One decision to the `on_decision` callback and the audit trail."""
         if self.on_decision is not None:
             self.on_decision(decision)
