@@ -203,14 +203,21 @@ class Pipeline:
 
     # ------------------------------------------------------------------ audit
 
-    def record(self, decision: Decision, fields: Mapping[str, Any], error: str | None) -> None:
+    def record(
+        self,
+        decision: Decision,
+        fields: Mapping[str, Any],
+        error: str | None,
+        trace_ids: tuple[str | None, str | None] = (None, None),
+    ) -> None:
         """One decision to the `on_decision` callback and the audit trail."""
         if self.on_decision is not None:
             self.on_decision(decision)
         if self.trail.active:
-            self.trail.emit_fields(
-                "decision", {"outcome": decision.outcome, "error": error, **fields}
-            )
+            event = {"outcome": decision.outcome, "error": error, **fields}
+            if trace_ids[0] is not None:  # else the trail reads the active span's
+                event["trace_id"], event["span_id"] = trace_ids
+            self.trail.emit_fields("decision", event)
 
 
 class CallRecord:
@@ -331,13 +338,14 @@ class CallRecord:
     def _allowed(self, prepared: Prepared) -> None:
         pipeline = self.pipeline
         decision = prepared.decision
-        pipeline.record(decision, prepared.audit_fields, None)
+        ids = self.obs.trace_ids()
+        pipeline.record(decision, prepared.audit_fields, None, ids)
         redactions = prepared.redactions
         if redactions and pipeline.trail.active:
-            pipeline.trail.emit_fields(
-                "decision",
-                {"outcome": "redacted", "redactions": dict(redactions), **prepared.audit_fields},
-            )
+            event = {"outcome": "redacted", "redactions": dict(redactions), **prepared.audit_fields}
+            if ids[0] is not None:
+                event["trace_id"], event["span_id"] = ids
+            pipeline.trail.emit_fields("decision", event)
         self._decided = True
         wire = wire_for(prepared.endpoint)
         self.obs.decided(

@@ -365,8 +365,8 @@ class Observation:
     """The span and measurements of one governed call, from decision to answer."""
 
     __slots__ = (
-        "_context", "_decided", "_ended", "_first", "_measure", "_model", "_pending",
-        "_provider", "_recording", "_start", "_tokens", "span", "t",
+        "_context", "_decided", "_ended", "_first", "_ids", "_measure", "_model",
+        "_pending", "_provider", "_recording", "_start", "_tokens", "span", "t",
     )  # fmt: skip
 
     def __init__(
@@ -391,6 +391,7 @@ class Observation:
         self._pending: dict[str, Any] = {}  # set on the span in one call, when it ends
         self._context: otel_context.Context | None = None  # the span's, made once
         self._tokens: list[object] = []  # context tokens of `enter`, for `exit`
+        self._ids: tuple[str | None, str | None] | None = None  # made once, by trace_ids
         self._measure = measure
         if not tracing:
             # no span to record (the API alone, or metrics only): no attribute is built
@@ -425,22 +426,29 @@ class Observation:
         return self._context
 
     def enter(self) -> None:
-        """Make the span current (for the audit events' trace ids and nested spans)."""
+        """Make the span current (for nested spans); a no-op while it already is (one
+        attach per stretch of work, however many steps ask for it)."""
         if self.span is not trace.INVALID_SPAN:
-            self._tokens.append(otel_context.attach(self._span_context()))
+            tokens = self._tokens
+            tokens.append(None if tokens else otel_context.attach(self._span_context()))
 
     def exit(self) -> None:
         """Undo the latest `enter` (the span does not end)."""
         if self._tokens:
-            otel_context.detach(self._tokens.pop())  # type: ignore[arg-type]
+            token = self._tokens.pop()
+            if token is not None:
+                otel_context.detach(token)  # type: ignore[arg-type]
 
     def trace_ids(self) -> tuple[str | None, str | None]:
-        """The span's trace and span ids (hex), for the stamp; where this call has no
-        span of its own, the caller's active span's (or None)."""
-        ctx = self.span.get_span_context()
-        if not ctx.is_valid:
-            return current_trace()
-        return f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}"
+        """The span's trace and span ids (hex) for the stamp and the audit events, made
+        once; where this call has no span of its own, the caller's active span's."""
+        ids = self._ids
+        if ids is None:
+            ctx = self.span.get_span_context()
+            if not ctx.is_valid:
+                return current_trace()
+            ids = self._ids = (f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}")
+        return ids
 
     # ------------------------------------------------------------------ what happened
 
