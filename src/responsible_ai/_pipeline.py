@@ -338,10 +338,11 @@ class CallRecord:
     def _allowed(self, prepared: Prepared) -> None:
         pipeline = self.pipeline
         decision = prepared.decision
-        ids = self.obs.trace_ids()
+        trail_on = pipeline.trail.active
+        ids = self.obs.trace_ids() if trail_on else (None, None)
         pipeline.record(decision, prepared.audit_fields, None, ids)
         redactions = prepared.redactions
-        if redactions and pipeline.trail.active:
+        if redactions and trail_on:
             event = {"outcome": "redacted", "redactions": dict(redactions), **prepared.audit_fields}
             if ids[0] is not None:
                 event["trace_id"], event["span_id"] = ids

@@ -85,7 +85,9 @@ class UseCaseRules:
     def resolve(self, tag: str) -> EffectiveRule:
         rule = self._cache.get(tag)
         if rule is None:
-            rule = self._cache[tag] = self._resolve(tag)
+            rule = self._resolve(tag)
+            if len(self._cache) < 4096:  # bounded: tags can come from SDK request headers
+                self._cache[tag] = rule
         return rule
 
     def _resolve(self, tag: str) -> EffectiveRule:
