@@ -171,3 +171,56 @@ class TestRestoreIntoJson:
                               restore=True, **MK)  # fmt: skip
         args = json.loads(resp.tool_calls[0].arguments)
         assert args == {"query": 'addr 1 "Canary" Road\\ end'}
+
+
+class TestProviderErrorsCarryNoContent:
+    @staticmethod
+    def _chain(exc: BaseException | None) -> str:
+        seen = []
+        while exc is not None and len(seen) < 20:
+            seen.append(f"{exc!r} {exc!s} {getattr(exc, 'doc', '')}")
+            exc = exc.__cause__ or exc.__context__
+        return "\n".join(seen)
+
+    def test_a_broken_answer_leaves_no_body_in_the_error(self) -> None:
+        """A provider body that is not JSON (and echoes the prompt) reaches the caller as
+        the library's error, with no part of the body in it or in its context chain."""
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Broken(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                payload = f"<html>echo {EMAIL} {{broken".encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{srv.server_address[1]}/v1"
+        try:
+            with (
+                rai.Guard(rai.Policy.from_dict(base_policy(base))) as guard,
+                pytest.raises(rai.ProviderResponseError) as info,
+            ):
+                guard.chat("hi", **MK)
+            assert EMAIL not in self._chain(info.value)
+            http = rai.http_client(rai.Policy.from_dict(base_policy(base)), backend=BACKEND,
+                                   use_case="marketing.copy")  # fmt: skip
+            with (
+                openai.OpenAI(base_url=base, api_key="sk", http_client=http, max_retries=0) as c,
+                pytest.raises(rai.ProviderResponseError) as sdk_info,
+            ):
+                c.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+                )
+            assert EMAIL not in self._chain(sdk_info.value)
+        finally:
+            srv.shutdown()
+            srv.server_close()

@@ -19,13 +19,12 @@ from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
-import orjson
 import tenacity
 
 from ._call import Endpoint, Prepared, WireAnswer
 from ._errors import ProviderError, ProviderHTTPError, ProviderUnavailable
 from ._policy import Provider, RetrySettings
-from ._providers import StreamFolder, WireFormat, bad_format, wire_for
+from ._providers import StreamFolder, WireFormat, json_of, wire_for
 from ._sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["AsyncSender", "SyncSender"]
@@ -186,11 +185,7 @@ class _SenderBase:
         raise ProviderHTTPError(provider=provider, status_code=status, error_type=kind)
 
     def parse(self, body: bytes, wire: WireFormat, provider: str) -> WireAnswer:
-        try:
-            data = orjson.loads(body)
-        except ValueError:
-            raise bad_format(provider, "a body that is not JSON") from None
-        return wire.parse(data, provider)
+        return wire.parse(json_of(body, provider, "a body that is not JSON"), provider)
 
     def strategy(self) -> dict[str, Any]:
         return {"stop": self._stop, "wait": self._wait, "retry": self._retry_on, "reraise": True}

@@ -47,7 +47,7 @@ from ._pii import ClientRecord, KnownValues, as_known
 from ._pipeline import CallRecord, unreadable
 from ._policy import Policy, Provider
 from ._provenance import HEADER, Provenance, responses
-from ._providers import ENDPOINTS, EventWriter, StreamFolder, bad_format, wire_for
+from ._providers import ENDPOINTS, EventWriter, StreamFolder, bad_format, json_of, wire_for
 from ._sse import ServerSentEvent, SSEDecoder
 from ._steps import AnswerFilter
 from ._telemetry import StreamClosed
@@ -188,10 +188,7 @@ class _Exchange:
     def answer(self, http: ModuleType, response: Any, content: bytes) -> Any:
         """The JSON answer screened, stamped and written back into a new response."""
         provider = self.prepared.provider.name
-        try:
-            data = orjson.loads(content)
-        except orjson.JSONDecodeError:
-            raise bad_format(provider, "a body that is not JSON") from None
+        data = json_of(content, provider, "a body that is not JSON")
         answer = self.wire.parse(data, provider)
         result = self.record.finish(self.prepared, answer)
         responses.remember(result.id, result.provenance)
@@ -253,12 +250,9 @@ class _SSERewriter:
     def _event(self, event: ServerSentEvent) -> bytes:
         data: dict[str, Any] | None = None
         if event.data != "[DONE]":
-            try:
-                parsed = orjson.loads(event.data)
-            except orjson.JSONDecodeError:
-                raise bad_format(
-                    self.ex.prepared.provider.name, "an event that is not JSON"
-                ) from None
+            parsed = json_of(
+                event.data, self.ex.prepared.provider.name, "an event that is not JSON"
+            )
             if not isinstance(parsed, dict):
                 raise bad_format(self.ex.prepared.provider.name, "an event that is not an object")
             data = parsed

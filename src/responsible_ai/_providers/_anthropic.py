@@ -19,7 +19,16 @@ from .._pii._structure import (
 )
 from .._sse import ServerSentEvent
 from .._types import ChatMessage, ToolCall, Usage
-from ._base import RESERVED_PARAMS, SAMPLING, as_int, bad_format, error_type, event_bytes, is_str
+from ._base import (
+    RESERVED_PARAMS,
+    SAMPLING,
+    as_int,
+    bad_format,
+    error_type,
+    event_bytes,
+    is_str,
+    json_of,
+)
 from ._events import EventWriterBase, Restorer
 
 __all__ = ["MESSAGES_BODY", "AnthropicEvents", "AnthropicMessages", "AnthropicStreamFolder"]
@@ -170,10 +179,7 @@ class AnthropicStreamFolder:
         return self._done
 
     def feed(self, event: ServerSentEvent) -> str | None:
-        try:
-            data = json.loads(event.data)
-        except ValueError:
-            raise bad_format(self._provider, "a stream event that is not JSON") from None
+        data = json_of(event.data, self._provider, "a stream event that is not JSON")
         if not isinstance(data, dict):
             raise bad_format(self._provider, "a stream event that is not an object")
         kind = data.get("type", event.event)

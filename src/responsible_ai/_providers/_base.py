@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+import orjson
 
 from .._errors import ProviderResponseError
 from .._pii._structure import Structural, boolean, identifier, number
@@ -16,6 +19,7 @@ __all__ = [
     "error_type",
     "event_bytes",
     "is_str",
+    "json_of",
 ]
 
 RESERVED_PARAMS = frozenset({"model", "messages", "stream", "system"})
@@ -43,14 +47,28 @@ def bad_format(provider: str, what: str) -> ProviderResponseError:
     )
 
 
+def json_of(raw: str | bytes, provider: str, what: str) -> Any:
+    """`raw` parsed, or the library's `ProviderResponseError` naming `what` (raised outside
+    the decoder's handler: its error holds the whole body, `doc`, and must not ride along
+    as the new error's context)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    raise bad_format(provider, what)
+
+
+_ERROR_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,63}")
+
+
 def error_type(data: Any) -> str | None:
     """`{"error": {"type": ...}}` in both OpenAI and Anthropic error bodies; never the message."""
     if isinstance(data, dict):
         err = data.get("error")
         if isinstance(err, dict):
             kind = err.get("type") or err.get("code")
-            if isinstance(kind, str) and len(kind) <= 64:
-                return kind
+            if isinstance(kind, str) and _ERROR_TYPE.fullmatch(kind):
+                return kind  # an identifier, never free text the provider echoed
     return None
 
 

@@ -18,7 +18,16 @@ from .._pii._structure import (
 )
 from .._sse import ServerSentEvent
 from .._types import ChatMessage, ToolCall, Usage
-from ._base import RESERVED_PARAMS, SAMPLING, as_int, bad_format, error_type, event_bytes, is_str
+from ._base import (
+    RESERVED_PARAMS,
+    SAMPLING,
+    as_int,
+    bad_format,
+    error_type,
+    event_bytes,
+    is_str,
+    json_of,
+)
 from ._events import EventWriterBase, Restorer
 
 __all__ = ["CHAT_BODY", "OpenAIChat", "OpenAIChatEvents", "OpenAIStreamFolder"]
@@ -145,10 +154,7 @@ class OpenAIStreamFolder:
         if event.data == "[DONE]":
             self._done = True
             return None
-        try:
-            data = json.loads(event.data)
-        except ValueError:
-            raise bad_format(self._provider, "a stream event that is not JSON") from None
+        data = json_of(event.data, self._provider, "a stream event that is not JSON")
         if not isinstance(data, dict):
             raise bad_format(self._provider, "a stream event that is not an object")
         if "error" in data:
