@@ -206,3 +206,21 @@ def test_a_reused_response_id_cannot_take_over_a_stamp(
     rai.verify(a.choices[0].message.content, stamp_a, allow_unsigned=True)
     rai.verify(b.choices[0].message.content, stamp_b, allow_unsigned=True)
     assert rai.provenance_of(first) is not None
+
+
+def test_a_stream_dropped_unread_ends_its_span(
+    server: FakeModelServer, otel: CapturedTelemetry
+) -> None:
+    """A stream the caller never iterates still ends its span (as StreamClosed)."""
+    import gc
+
+    with rai.Guard(
+        rai.Policy.from_dict(base_policy(server.base_url)), telemetry=otel.telemetry
+    ) as g:
+        stream = g.stream("hello", **MK)
+        del stream
+        gc.collect()
+    [span] = otel.spans()
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes["error.type"] == "StreamClosed"
+    assert server.requests == []

@@ -25,7 +25,7 @@ from ._provenance import Provenance, Signer, signer_from_env
 from ._providers import StreamFolder
 from ._send import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
 from ._steps import AnswerFilter, RedactStep, StampStep
-from ._telemetry import Telemetry
+from ._telemetry import StreamClosed, Telemetry
 from ._types import ChatChunk, ChatMessage, ChatResponse, Decision
 from ._usecases import Consent
 
@@ -416,6 +416,11 @@ class _StreamBase:
         if self._started:
             raise ConfigurationError("a stream can be iterated only once")
         self._started = True
+
+    def __del__(self) -> None:
+        # a stream dropped without being read: its observation still ends (StreamClosed)
+        if not getattr(self, "_started", True):
+            self._record.failed(StreamClosed())
 
 
 class Stream(_StreamBase):
