@@ -348,11 +348,12 @@ class CallRecord:
                 event["trace_id"], event["span_id"] = ids
             pipeline.trail.emit_fields("decision", event)
         self._decided = True
-        wire = wire_for(prepared.endpoint)
-        self.obs.decided(
-            decision, prepared.provider, redactions,
-            lambda: wire.prompt(prepared.outbound.body),
-        )  # fmt: skip
+        if self.obs.listening:
+            wire = wire_for(prepared.endpoint)
+            self.obs.decided(
+                decision, prepared.provider, redactions,
+                lambda: wire.prompt(prepared.outbound.body),
+            )  # fmt: skip
 
     def _refused(self, call: Call, exc: Refusal, *, final: bool) -> None:
         if isinstance(exc, ConfigurationError):

@@ -364,6 +364,8 @@ _MetricAttrs = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
 class Observation:
     """The span and measurements of one governed call, from decision to answer."""
 
+    listening = True  # False for the shared do-nothing observation: callers skip the work
+
     __slots__ = (
         "_context", "_decided", "_ended", "_first", "_ids", "_measure", "_model",
         "_pending", "_provider", "_recording", "_start", "_tokens", "span", "t",
@@ -656,6 +658,8 @@ class _Providers:
 
 class _SilentObservation(Observation):
     """The observation of a call when no SDK provider is installed: every method is free."""
+
+    listening = False
 
     def __init__(self) -> None:  # no span, no clock, no state
         self.span = trace.INVALID_SPAN
