@@ -224,3 +224,37 @@ class TestProviderErrorsCarryNoContent:
         finally:
             srv.shutdown()
             srv.server_close()
+
+
+class TestFoundInReview:
+    def test_a_dropped_character_cannot_glue_a_number_to_a_word(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
+        """A zero-width character between a word and a card cannot hide the card (the
+        original text is scanned as well as the normalised view)."""
+        guard.chat(f"a\u200b{CARD} and x\u2060{CARD}", **MK)
+        assert_clean(server)
+
+    def test_several_choices_refused(self, guard: rai.Guard, server: FakeModelServer) -> None:
+        """n > 1 is refused: every choice would need its own screening and stamp."""
+        with pytest.raises(rai.RedactionFailed):
+            guard.chat("hi", n=2, **MK)
+        assert server.requests == []
+
+    def test_a_non_ascii_header_is_redacted_not_a_crash(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
+        """A content header that is not ASCII leaves as the library rebuilt it, or the
+        call is refused as the library's error: never a raw encoding crash."""
+        http = rai.http_client(guard, backend=BACKEND, use_case="marketing.copy")
+        request = http.build_request(
+            "POST", f"{server.base_url}/chat/completions",
+            json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+            headers={"x-note": "caf\u00e9".encode("latin-1")},
+        )  # fmt: skip
+        try:
+            http.send(request)
+        except rai.ResponsibleAIError:
+            pass
+        finally:
+            http.close()

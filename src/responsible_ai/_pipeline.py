@@ -112,6 +112,9 @@ class Pipeline:
             body = call.body
         else:
             body = wire.body(call.model, list(call.messages), call.params, call.stream)
+        if body.get("n") not in (None, 1):
+            # every choice would need its own screening and stamp: one answer per call
+            raise unreadable("a request for several choices (n > 1)")
         if self.redact is not None:
             outbound = self.redact.prepare(call, wire.shape, body)
         else:

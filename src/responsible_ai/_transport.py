@@ -420,9 +420,9 @@ class GovernedTransport:
             extra=extra,
         )
         record = CallRecord(self.guard.pipeline, self.guard.telemetry, call)
-        with record:
+        with record:  # a request that cannot be rebuilt ends the record too
             prepared = record.prepare(call)
-        return _Exchange(record, prepared, self._request(request, prepared))
+            return _Exchange(record, prepared, self._request(request, prepared))
 
     def _request(self, request: Any, prepared: Prepared) -> Any:
         """The SDK's request with what the pipeline prepared: the body, and the query
@@ -436,7 +436,12 @@ class GovernedTransport:
             for name, _ in extra["headers"]:
                 headers.pop(name, None)
             kept = list(headers.multi_items())
-            headers = self.http.Headers(kept + [(k, v) for k, v in extra["headers"]])
+            added = [
+                (k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in extra["headers"]
+            ]
+            headers = self.http.Headers(
+                [(k.encode("latin-1"), v.encode("latin-1")) for k, v in kept] + added
+            )
             url = self.http.URL(url, params=[(k, v) for k, v in extra["query"]])
         content = prepared.content
         headers["content-length"] = str(len(content))
@@ -481,9 +486,8 @@ class GovernedTransport:
             self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
             return response  # it follows comes back through this transport, governed
         if _is_json(response):
-            content = await response.aread()
             with ex.record.ending(), _sdk_errors_raised():
-                return ex.answer(self.http, response, content)
+                return ex.answer(self.http, response, await response.aread())
         _, async_body = _body_classes(self.http)
         return _response(self.http, response, None, stream=async_body(response, ex.stream()))
 

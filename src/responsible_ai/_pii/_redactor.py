@@ -227,7 +227,19 @@ class Redactor:
         (``PLACEHOLDER``): an outgoing text must not carry a token that restore would
         take for one of this conversation's."""
         view = normalized(text)
-        target = text if view is None else view.text
+        found: list[Finding] = self._find(text if view is None else view.text, subject, forged)
+        if view is not None:
+            # positions back to the original; and the original itself is scanned too: a
+            # dropped character can join a number to the word before it, hiding it from
+            # the patterns' word boundaries in the view ("a\u200b4111 ...")
+            found = [_remapped(f, view) for f in found] + self._find(text, subject, False)
+        if len(found) < 2:
+            return found
+        return resolve_overlaps(found)
+
+    def _find(
+        self, target: str, subject: ClientRecord | KnownValues | None, forged: bool
+    ) -> list[Finding]:
         found: list[Finding] = []
         if forged and "<" in target:
             found.extend(
@@ -244,11 +256,7 @@ class Redactor:
                 clean[target] = None
         if subject is not None or self.known is not None:
             self._detect(self._extra(subject), target, found)
-        if view is not None and found:
-            found = [_remapped(f, view) for f in found]
-        if len(found) < 2:
-            return found
-        return resolve_overlaps(found)
+        return found
 
     def _detect(self, detectors: Sequence[Any], text: str, found: list[Finding]) -> None:
         threshold = self.threshold

@@ -166,10 +166,12 @@ class ResponsesFolder:
             delta = data.get("delta") or ""
             self._parts.append(delta)
             return delta or None
-        if kind in ("response.completed", "response.incomplete", "response.failed"):
-            self._done = kind == "response.completed"
+        if kind in ("response.completed", "response.incomplete"):
+            self._done = True  # an incomplete response (max_output_tokens) ends normally
             final = data.get("response")
             self._final = final if isinstance(final, dict) else {}
+        elif kind == "response.failed":
+            raise bad_format(self._provider, "a failed response")
         elif kind == "error":
             raise bad_format(self._provider, f"an error event ({error_type(data) or 'unknown'})")
         return None
@@ -246,6 +248,16 @@ class ResponsesEvents(EventWriterBase):
             item = data.get("item") or {}
             if item.get("type") == "function_call":
                 self.tool_named(item.get("id"), item.get("name"))
+        elif kind == "response.content_part.done":
+            part = data.get("part")
+            if (
+                self.text is not None
+                and self._texts
+                and isinstance(part, dict)
+                and part.get("type") == "output_text"
+            ):
+                part["text"] = self._texts[-1]  # the part's text as it was emitted
+                changed = True
         elif kind == "response.output_item.done":
             changed = self._rewrite_items([data.get("item")])
         elif kind in ("response.completed", "response.incomplete"):
