@@ -13,6 +13,7 @@ import openai
 import pytest
 
 import responsible_ai as rai
+from responsible_ai._http import backend as backend_module
 from responsible_ai.testing import FakeModelServer
 
 from .conftest import base_policy
@@ -258,3 +259,44 @@ class TestFoundInReview:
             pass
         finally:
             http.close()
+
+    def test_streamed_tool_arguments_get_the_output_policy(self) -> None:
+        """With pii.output = "mask", PII the model writes into a streamed tool call's
+        arguments is masked as it streams, as in a JSON answer."""
+        http = backend_module()
+        args = json.dumps({"to": EMAIL, "card": CARD})
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+            return "data: " + json.dumps({"id": "c", "object": "chat.completion.chunk",
+                "created": 0, "model": "gpt-4o-mini",
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}) + "\n\n"  # fmt: skip
+
+        def handler(request: Any) -> Any:
+            events = [
+                chunk({"role": "assistant", "tool_calls": [{"index": 0, "id": "t",
+                       "type": "function", "function": {"name": "send", "arguments": args}}]}),
+                chunk({}, "tool_calls"), "data: [DONE]\n\n",
+            ]  # fmt: skip
+            return http.Response(
+                200, headers={"content-type": "text/event-stream"}, content="".join(events)
+            )
+
+        data = base_policy("http://127.0.0.1:9/v1")
+        data["pii"] = {"output": "mask"}
+        client = rai.http_client(
+            rai.Policy.from_dict(data), backend=BACKEND, use_case="engineering",
+            inner=http.MockTransport(handler),
+        )  # fmt: skip
+        with openai.OpenAI(
+            base_url="http://127.0.0.1:9/v1", api_key="sk", http_client=client, max_retries=0
+        ) as c:
+            got = "".join(
+                tc.function.arguments or ""
+                for ch in c.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True
+                )
+                for choice in ch.choices
+                for tc in choice.delta.tool_calls or ()
+                if tc.function is not None
+            )
+        assert EMAIL not in got and "8888" not in got and json.loads(got).keys() == {"to", "card"}

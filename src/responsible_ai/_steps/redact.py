@@ -152,15 +152,28 @@ class RedactStep:
         return AnswerFilter(scanner, StreamRestorer(pii.session) if pii.restore else None)
 
     def args_restorer(self, prepared: Prepared) -> Callable[[str], ChunkFilter | None] | None:
-        """Makes the filter of one streamed tool call's arguments, by tool name (None:
-        that tool's arguments pass as the model wrote them)."""
+        """Makes the filter of one streamed tool call's arguments, by tool name: scanned
+        for PII the model wrote (masked or refused, as the text is, unless the policy's
+        output is "report"), then restored where the policy's ``restore_tools`` allows
+        (None: the arguments pass as the model wrote them)."""
         pii = prepared.outbound.pii
-        if pii is None or not pii.restore or not pii.plan.restore_tools:
+        if pii is None:
             return None
-        session, plan = pii.session, pii.plan
+        scan = pii.plan.output != "report"
+        restoring = pii.restore and bool(pii.plan.restore_tools)
+        if not scan and not restoring:
+            return None
+        session, plan, subject = pii.session, pii.plan, pii.subject
 
         def make(tool: str) -> ChunkFilter | None:
-            return StreamRestorer(session, json_string=True) if plan.restores_into(tool) else None
+            restorer = (
+                StreamRestorer(session, json_string=True)
+                if restoring and plan.restores_into(tool)
+                else None
+            )
+            if scan:
+                return AnswerFilter(OutputScanner(self.redactor, plan, subject), restorer)
+            return restorer
 
         return make
 
