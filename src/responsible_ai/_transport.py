@@ -47,7 +47,14 @@ from ._pii import ClientRecord, KnownValues, as_known
 from ._pipeline import CallRecord, unreadable
 from ._policy import Policy, Provider
 from ._provenance import HEADER, Provenance, responses
-from ._providers import ENDPOINTS, EventWriter, StreamFolder, bad_format, json_of, wire_for
+from ._providers import (
+    ENDPOINTS,
+    EventWriter,
+    StreamFolder,
+    event_object,
+    json_of,
+    wire_for,
+)
 from ._sse import ServerSentEvent, SSEDecoder
 from ._steps import AnswerFilter
 from ._telemetry import StreamClosed
@@ -250,12 +257,7 @@ class _SSERewriter:
     def _event(self, event: ServerSentEvent) -> bytes:
         data: dict[str, Any] | None = None
         if event.data != "[DONE]":
-            parsed = json_of(
-                event.data, self.ex.prepared.provider.name, "an event that is not JSON"
-            )
-            if not isinstance(parsed, dict):
-                raise bad_format(self.ex.prepared.provider.name, "an event that is not an object")
-            data = parsed
+            data = event_object(event.data, self.ex.prepared.provider.name)
         delta = self.folder.feed(event)
         if delta:
             self.ex.record.first_chunk()

@@ -120,6 +120,11 @@ class Redacted:
     finding: Finding
 
 
+def _counts(found: tuple[Redacted, ...]) -> dict[str, int]:
+    """Findings by entity type (never a value)."""
+    return dict(Counter(r.finding.entity_type for r in found)) if found else {}
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class RedactedMessages:
     """A redacted chat history: `messages` as they may leave, and what was found where."""
@@ -133,9 +138,7 @@ class RedactedMessages:
 
     @property
     def counts(self) -> dict[str, int]:
-        if not self.findings:
-            return {}
-        return dict(Counter(r.finding.entity_type for r in self.findings))
+        return _counts(self.findings)
 
     def __repr__(self) -> str:
         return f"RedactedMessages({len(self.messages)} messages, {len(self.findings)} findings)"
@@ -152,9 +155,7 @@ class RedactedDocument:
 
     @property
     def counts(self) -> dict[str, int]:
-        if not self.findings:
-            return {}
-        return dict(Counter(r.finding.entity_type for r in self.findings))
+        return _counts(self.findings)
 
     def __repr__(self) -> str:
         return f"RedactedDocument({len(self.findings)} findings)"

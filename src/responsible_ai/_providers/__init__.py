@@ -16,7 +16,7 @@ from .._pii._structure import Shape
 from .._sse import ServerSentEvent
 from .._types import ChatMessage
 from ._anthropic import AnthropicMessages
-from ._base import bad_format, json_of
+from ._base import bad_format, event_object, json_of
 from ._events import Restorer
 from ._openai import OpenAIChat
 from ._responses import OpenAIResponses
@@ -29,6 +29,7 @@ __all__ = [
     "WireFormat",
     "bad_format",
     "endpoint_of",
+    "event_object",
     "json_of",
     "wire_for",
 ]

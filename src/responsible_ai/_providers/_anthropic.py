@@ -26,8 +26,8 @@ from ._base import (
     bad_format,
     error_type,
     event_bytes,
+    event_object,
     is_str,
-    json_of,
 )
 from ._events import EventWriterBase, Restorer
 
@@ -179,9 +179,7 @@ class AnthropicStreamFolder:
         return self._done
 
     def feed(self, event: ServerSentEvent) -> str | None:
-        data = json_of(event.data, self._provider, "a stream event that is not JSON")
-        if not isinstance(data, dict):
-            raise bad_format(self._provider, "a stream event that is not an object")
+        data = event_object(event.data, self._provider)
         kind = data.get("type", event.event)
         if kind == "content_block_delta":
             delta = data.get("delta") or {}

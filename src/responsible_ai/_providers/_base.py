@@ -18,6 +18,7 @@ __all__ = [
     "bad_format",
     "error_type",
     "event_bytes",
+    "event_object",
     "is_str",
     "json_of",
 ]
@@ -56,6 +57,14 @@ def json_of(raw: str | bytes, provider: str, what: str) -> Any:
     except orjson.JSONDecodeError:
         pass
     raise bad_format(provider, what)
+
+
+def event_object(raw: str, provider: str) -> dict[str, Any]:
+    """A stream event's data as the JSON object every wire format's events are."""
+    data = json_of(raw, provider, "a stream event that is not JSON")
+    if not isinstance(data, dict):
+        raise bad_format(provider, "a stream event that is not an object")
+    return data
 
 
 _ERROR_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,63}")

@@ -25,12 +25,12 @@ from ._base import (
     bad_format,
     error_type,
     event_bytes,
+    event_object,
     is_str,
-    json_of,
 )
 from ._events import EventWriterBase, Restorer
 
-__all__ = ["CHAT_BODY", "OpenAIChat", "OpenAIChatEvents", "OpenAIStreamFolder"]
+__all__ = ["CHAT_BODY", "OpenAIChat", "OpenAIChatEvents", "OpenAIStreamFolder", "openai_headers"]
 
 _TOOL = Fields({"type": identifier, "function": Fields({"name": identifier, "strict": boolean})})
 _NAMED_TOOL = Fields({"type": identifier, "function": Fields({"name": identifier})})
@@ -61,16 +61,21 @@ names, tool descriptions and schemas, `user`, `metadata`, `stop`, `prediction`, 
 parameter not listed) is content."""
 
 
+def openai_headers(api_key: str | None, extra: dict[str, str]) -> dict[str, str]:
+    """The headers of every OpenAI endpoint: JSON, and the key as a bearer token."""
+    headers = {"content-type": "application/json", "accept": "application/json", **extra}
+    if api_key is not None:
+        headers["authorization"] = f"Bearer {api_key}"
+    return headers
+
+
 class OpenAIChat:
     endpoint: Endpoint = "chat"
     path = "/chat/completions"
     shape = CHAT_BODY
 
     def headers(self, api_key: str | None, extra: dict[str, str]) -> dict[str, str]:
-        headers = {"content-type": "application/json", "accept": "application/json", **extra}
-        if api_key is not None:
-            headers["authorization"] = f"Bearer {api_key}"
-        return headers
+        return openai_headers(api_key, extra)
 
     def body(
         self, model: str, messages: list[ChatMessage], params: Mapping[str, Any], stream: bool
@@ -154,9 +159,7 @@ class OpenAIStreamFolder:
         if event.data == "[DONE]":
             self._done = True
             return None
-        data = json_of(event.data, self._provider, "a stream event that is not JSON")
-        if not isinstance(data, dict):
-            raise bad_format(self._provider, "a stream event that is not an object")
+        data = event_object(event.data, self._provider)
         if "error" in data:
             raise bad_format(self._provider, f"an error event ({error_type(data) or 'unknown'})")
         self._model = data.get("model") or self._model

@@ -22,8 +22,9 @@ from .._pii._structure import (
 )
 from .._sse import ServerSentEvent
 from .._types import ChatMessage, ToolCall, Usage
-from ._base import SAMPLING, as_int, bad_format, error_type, event_bytes, is_str, json_of
+from ._base import SAMPLING, as_int, bad_format, error_type, event_bytes, event_object, is_str
 from ._events import EventWriterBase, Restorer
+from ._openai import openai_headers
 
 __all__ = ["RESPONSES_BODY", "OpenAIResponses", "ResponsesEvents", "ResponsesFolder"]
 
@@ -95,10 +96,7 @@ class OpenAIResponses:
     shape = RESPONSES_BODY
 
     def headers(self, api_key: str | None, extra: dict[str, str]) -> dict[str, str]:
-        headers = {"content-type": "application/json", "accept": "application/json", **extra}
-        if api_key is not None:
-            headers["authorization"] = f"Bearer {api_key}"
-        return headers
+        return openai_headers(api_key, extra)
 
     def body(
         self, model: str, messages: list[ChatMessage], params: Mapping[str, Any], stream: bool
@@ -158,9 +156,7 @@ class ResponsesFolder:
         return self._done
 
     def feed(self, event: ServerSentEvent) -> str | None:
-        data = json_of(event.data, self._provider, "a stream event that is not JSON")
-        if not isinstance(data, dict):
-            raise bad_format(self._provider, "a stream event that is not an object")
+        data = event_object(event.data, self._provider)
         kind = data.get("type", event.event)
         if kind == "response.output_text.delta":
             delta = data.get("delta") or ""
