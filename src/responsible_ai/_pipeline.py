@@ -20,8 +20,7 @@ goes through it, as a context manager that records and re-raises.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -254,28 +253,15 @@ class CallRecord:
         if ev is not None:
             self.failed(StreamClosed() if isinstance(ev, GeneratorExit) else ev)
 
-    @contextmanager
-    def active(self) -> Iterator[None]:
+    def active(self) -> _Active:
         """The span current for a stretch of work, without ending anything."""
-        self.obs.enter()
-        try:
-            yield
-        finally:
-            self.obs.exit()
+        return _Active(self.obs)
 
-    @contextmanager
-    def ending(self) -> Iterator[None]:
+    def ending(self) -> _Ending:
         """End the record if an exception leaves this block (for generators, whose body
         must not keep a context attached across ``yield``): a closed generator ends it
         as `StreamClosed`."""
-        try:
-            yield
-        except GeneratorExit:
-            self.failed(StreamClosed())
-            raise
-        except BaseException as exc:
-            self.failed(exc)
-            raise
+        return _Ending(self)
 
     def first_chunk(self) -> None:
         self.obs.first_chunk()
@@ -365,3 +351,38 @@ class CallRecord:
             rule = self.pipeline.refused(call, exc)
         if final:
             self.obs.refused(exc, use_case=call.use_case, rule=rule)
+
+
+class _Active:
+    """`CallRecord.active` (a class: a generator context manager costs a microsecond)."""
+
+    __slots__ = ("_obs",)
+
+    def __init__(self, obs: Observation) -> None:
+        self._obs = obs
+
+    def __enter__(self) -> None:
+        self._obs.enter()
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._obs.exit()
+
+
+class _Ending:
+    """`CallRecord.ending`: an exception leaving the block ends the record, re-raised."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: CallRecord) -> None:
+        self._record = record
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if ev is not None:
+            self._record.failed(StreamClosed() if isinstance(ev, GeneratorExit) else ev)

@@ -112,26 +112,29 @@ def retry_after(headers: Any) -> float | None:
 class _Route:
     """What requests to one provider's endpoint share, built once: the wire format, the
     URL as the client's URL object (not re-parsed per request), the time-out as the
-    request extension `build_request` would make of it, and the normalised headers
-    (again whenever the API key changes; the client copies them, never changes them)."""
+    request extension `build_request` would make of it, and the headers merged over the
+    client's own as `build_request` merges them (again whenever the API key or the
+    client's headers change; a request copies them, never changes them)."""
 
-    __slots__ = ("_http", "_keyed", "extensions", "provider", "url", "wire")
+    __slots__ = ("_keyed", "extensions", "provider", "url", "wire")
 
     def __init__(self, http: ModuleType, provider: Provider, endpoint: Endpoint) -> None:
-        self._http = http
         self.provider = provider
         self.wire = wire_for(endpoint)
         self.url = http.URL(provider.base_url.rstrip("/") + self.wire.path)
         timeout = http.Timeout(provider.timeout_s, connect=provider.connect_timeout_s)
         self.extensions: dict[str, Any] = {"timeout": timeout.as_dict()}
-        self._keyed: tuple[str | None, Any] | None = None  # (API key, headers), swapped whole
+        # (API key, the client's headers as they were, the merged headers), swapped whole
+        self._keyed: tuple[str | None, Any, Any] | None = None
 
-    def headers(self, secret: str | None) -> Any:
+    def headers(self, secret: str | None, client_headers: Any) -> Any:
+        raw = client_headers.raw
         keyed = self._keyed
-        if keyed is None or keyed[0] != secret:
-            made = self.wire.headers(secret, self.provider.headers)
-            keyed = self._keyed = (secret, self._http.Headers(made))
-        return keyed[1]
+        if keyed is None or keyed[0] != secret or keyed[1] != raw:
+            merged = client_headers.copy()
+            merged.update(self.wire.headers(secret, self.provider.headers))
+            keyed = self._keyed = (secret, raw, merged)
+        return keyed[2]
 
 
 class _SenderBase:
@@ -155,14 +158,16 @@ class _SenderBase:
         if route is None or route.provider is not provider:
             route = self._routes[key] = _Route(self.http, provider, prepared.endpoint)
         secret = provider.api_key()  # read each call, so that a rotated key is picked up
-        headers = route.headers(secret.get_secret_value() if secret else None)
-        request = self.client.build_request(
-            "POST",
-            route.url,
-            headers=headers,
-            content=prepared.content,
+        client = self.client
+        headers = route.headers(secret.get_secret_value() if secret else None, client.headers)
+        if client.cookies or client.params:  # what only `build_request` knows how to merge
+            build: Callable[..., Any] = client.build_request
+        else:  # the merge done once (`build_request` redoes it per request: a third of it)
+            build = self.http.Request
+        request = build(
+            "POST", route.url, headers=headers, content=prepared.content,
             extensions=dict(route.extensions),
-        )
+        )  # fmt: skip
         return request, route.wire
 
     def give_up(self, prepared: Prepared, exc: _Retryable, attempts: int) -> ProviderError:

@@ -73,12 +73,8 @@ _STRUCTURAL_HEADERS = frozenset({
 })  # fmt: skip
 
 
-_STRUCTURAL_RAW = frozenset(h.encode() for h in _STRUCTURAL_HEADERS)
-
-
-def _structural_header(name: bytes) -> bool:
-    """`name` (lower-case bytes, as `Headers.raw` gives... lowered) is protocol, not content."""
-    return name in _STRUCTURAL_RAW or name.startswith(b"x-stainless-")
+_STRUCTURAL_RAW = frozenset(h.encode() for h in _STRUCTURAL_HEADERS)  # and x-stainless-*
+_USE_CASE_RAW = USE_CASE_HEADER.encode()
 
 
 _use_case: contextvars.ContextVar[str | None] = contextvars.ContextVar("rai_use_case", default=None)
@@ -118,13 +114,23 @@ def _as_sdk_error(exc: ResponsibleAIError) -> ResponsibleAIError:
     return clone  # type: ignore[return-value]
 
 
-@contextmanager
-def _sdk_errors_raised() -> Iterator[None]:
-    """The library's errors, as the SDK-compatible ones (no chained provider context)."""
-    try:
-        yield
-    except ResponsibleAIError as exc:
-        raise _as_sdk_error(exc) from None
+class _SdkErrorsRaised:
+    """The library's errors leave as the SDK-compatible ones (no chained provider
+    context). A class: a generator context manager costs a microsecond per use."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if isinstance(ev, ResponsibleAIError):
+            raise _as_sdk_error(ev) from None
+
+
+_sdk_errors_raised = _SdkErrorsRaised()
 
 
 # ------------------------------------------------------------------------------ routing
@@ -306,7 +312,7 @@ class _SyncBody:
 
     def __iter__(self) -> Iterator[bytes]:
         rewriter = self.rewriter
-        with rewriter.ex.record.ending(), _sdk_errors_raised():
+        with rewriter.ex.record.ending(), _sdk_errors_raised:
             for chunk in self.inner.iter_bytes():
                 out = rewriter.feed(chunk)
                 if out:
@@ -329,7 +335,7 @@ class _AsyncBody:
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         rewriter = self.rewriter
-        with rewriter.ex.record.ending(), _sdk_errors_raised():
+        with rewriter.ex.record.ending(), _sdk_errors_raised:
             async for chunk in self.inner.aiter_bytes():
                 out = rewriter.feed(chunk)
                 if out:
@@ -381,7 +387,6 @@ class GovernedTransport:
         self.subject = subject
         self.restore = restore
         self.routes = _Routes(guard.policy)
-        self._content_headers: dict[tuple[bytes, ...], tuple[int, ...]] = {}
 
     # -- reading the SDK's request
 
@@ -397,17 +402,15 @@ class GovernedTransport:
             raise unreadable("a body that is not a JSON object")
         if not isinstance(model, str):
             raise unreadable("a body without a model")
-        tag = request.headers.get(USE_CASE_HEADER) or _use_case.get() or self.default_use_case
-        raw = request.headers.raw
-        names = tuple(k for k, _ in raw)
-        content_at = self._content_headers.get(names)
-        if content_at is None:  # SDKs send the same header names every call: decided once
-            content_at = tuple(i for i, k in enumerate(names) if not _structural_header(k.lower()))
-            if len(self._content_headers) < 256:
-                self._content_headers[names] = content_at
-        content_headers = [
-            [raw[i][0].decode("latin-1"), raw[i][1].decode("latin-1")] for i in content_at
-        ]
+        tags: list[str] = []
+        content_headers: list[list[str]] = []  # every header that is not protocol
+        for key, value in request.headers.raw:
+            name = key.lower()
+            if name == _USE_CASE_RAW:
+                tags.append(value.decode("latin-1"))
+            elif not (name in _STRUCTURAL_RAW or name.startswith(b"x-stainless-")):
+                content_headers.append([key.decode("latin-1"), value.decode("latin-1")])
+        tag = ", ".join(tags) or _use_case.get() or self.default_use_case
         query = [list(kv) for kv in request.url.params.multi_items()] if request.url.query else []
         extra = {"query": query, "headers": content_headers} if query or content_headers else None
         call = Call(
@@ -424,16 +427,21 @@ class GovernedTransport:
         record = CallRecord(self.guard.pipeline, self.guard.telemetry, call)
         with record:  # a request that cannot be rebuilt ends the record too
             prepared = record.prepare(call)
-            return _Exchange(record, prepared, self._request(request, prepared))
+            return _Exchange(record, prepared, self._request(request, prepared, bool(tags)))
 
-    def _request(self, request: Any, prepared: Prepared) -> Any:
+    def _request(self, request: Any, prepared: Prepared, declared: bool) -> Any:
         """The SDK's request with what the pipeline prepared: the body, and the query
-        parameters and content headers as redacted (the public constructor)."""
+        parameters and content headers as redacted (the public constructor). When the
+        prepared bytes are the SDK's own, nothing was redacted or re-encoded, and there
+        is no use-case header to drop, the SDK's request is already exactly that."""
+        content = prepared.content
+        extra = prepared.outbound.extra
+        if extra is None and not declared and content == request.content:
+            return request
         headers = request.headers.copy()
         if USE_CASE_HEADER in headers:
             del headers[USE_CASE_HEADER]
         url = request.url
-        extra = prepared.outbound.extra
         if extra is not None:
             for name, _ in extra["headers"]:
                 headers.pop(name, None)
@@ -445,7 +453,6 @@ class GovernedTransport:
                 [(k.encode("latin-1"), v.encode("latin-1")) for k, v in kept] + added
             )
             url = self.http.URL(url, params=[(k, v) for k, v in extra["query"]])
-        content = prepared.content
         headers["content-length"] = str(len(content))
         return self.http.Request(
             request.method,
@@ -465,7 +472,7 @@ class GovernedTransport:
 
     def handle_request(self, request: Any) -> Any:
         request.read()  # a redirected request's body may not be read yet (as MockTransport)
-        with _sdk_errors_raised():
+        with _sdk_errors_raised:
             ex = self._begin(request)
         with ex.record.ending():
             response = self.inner.handle_request(ex.request)
@@ -473,14 +480,14 @@ class GovernedTransport:
             self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
             return response  # it follows comes back through this transport, governed
         if _is_json(response):
-            with ex.record.ending(), _sdk_errors_raised():
+            with ex.record.ending(), _sdk_errors_raised:
                 return ex.answer(self.http, response, response.read())
         sync_body, _ = _body_classes(self.http)
         return _response(self.http, response, None, stream=sync_body(response, ex.stream()))
 
     async def handle_async_request(self, request: Any) -> Any:
         await request.aread()
-        with _sdk_errors_raised():
+        with _sdk_errors_raised:
             ex = self._begin(request)
         with ex.record.ending():
             response = await self.inner.handle_async_request(ex.request)
@@ -488,7 +495,7 @@ class GovernedTransport:
             self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
             return response  # it follows comes back through this transport, governed
         if _is_json(response):
-            with ex.record.ending(), _sdk_errors_raised():
+            with ex.record.ending(), _sdk_errors_raised:
                 return ex.answer(self.http, response, await response.aread())
         _, async_body = _body_classes(self.http)
         return _response(self.http, response, None, stream=async_body(response, ex.stream()))

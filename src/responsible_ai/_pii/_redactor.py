@@ -299,9 +299,10 @@ class Redactor:
         plan = plan or self.plan
         known = as_known(subject)
         findings = self.scan(text, subject=known, forged=True)
-        blocked: Counter[str] = Counter()
+        blocked: dict[str, int] = {}
         out = self._apply(text, findings, session, plan, known, blocked)
-        self.refuse_blocked(blocked, plan)
+        if blocked:
+            self.refuse_blocked(blocked, plan)
         return Redaction(out, tuple(findings), session)
 
     def redact_messages(
@@ -340,7 +341,8 @@ class Redactor:
         plan = plan or self.plan
         walker = _DocumentWalker(self, as_known(subject), session, plan)
         out = walker.walk(document, shape, root)
-        self.refuse_blocked(walker.blocked, plan)
+        if walker.blocked:
+            self.refuse_blocked(walker.blocked, plan)
         return RedactedDocument(out, tuple(walker.found), session)
 
     def _apply(
@@ -350,7 +352,7 @@ class Redactor:
         session: PIISession,
         plan: OperatorPlan,
         known: KnownValues | None,
-        blocked: Counter[str],
+        blocked: dict[str, int],
     ) -> str:
         if not findings:
             return text
@@ -361,7 +363,7 @@ class Redactor:
             if op == "keep":
                 continue
             if op == "block":
-                blocked[f.entity_type] += 1
+                blocked[f.entity_type] = blocked.get(f.entity_type, 0) + 1
                 continue
             value = text[f.start : f.end]
             canonical = None
@@ -520,7 +522,7 @@ class _DocumentWalker:
         self.session = session
         self.plan = plan
         self.non_text_pass = redactor.settings.non_text == "pass"
-        self.blocked: Counter[str] = Counter()
+        self.blocked: dict[str, int] = {}
         self.found: list[Redacted] = []
 
     def walk(self, value: Any, shape: Shape, path: Path, depth: int = 0) -> Any:

@@ -24,38 +24,39 @@ IBAN_LENGTHS = {
 
 
 def digits_of(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
+    """The decimal digits of `text` (what ``\\d`` matches: any script's, never ``²``)."""
+    return "".join(filter(str.isdecimal, text))
 
 
 def luhn_valid(text: str) -> bool:
     digits = digits_of(text)
     if not digits:
         return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    # from the right: every other digit as it is, the ones between doubled (digit sum)
+    back = digits[::-1]
+    total = sum(map(int, back[::2])) + sum(map(_DOUBLED.__getitem__, map(int, back[1::2])))
     return total % 10 == 0
+
+
+_DOUBLED = tuple(2 * d - 9 if d > 4 else 2 * d for d in range(10))
 
 
 def mod97_valid(text: str) -> bool:
     """ISO 7064 mod 97-10, as used by IBAN: move the first four characters to the end."""
-    s = "".join(c for c in text if c.isalnum()).upper()
+    s = "".join(filter(str.isalnum, text)).upper()
     if len(s) < 5:
         return False
-    s = s[4:] + s[:4]
-    try:
-        return int("".join(str(int(c, 36)) for c in s)) % 97 == 1
-    except ValueError:
+    s = (s[4:] + s[:4]).translate(_AS_NUMBER)  # A -> 10 ... Z -> 35
+    if not (s.isascii() and s.isdigit()):
         return False
+    return int(s) % 97 == 1
+
+
+_AS_NUMBER = {ord(c): str(10 + i) for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
 
 
 def iban_valid(text: str) -> bool:
-    s = "".join(c for c in text if c.isalnum()).upper()
+    s = "".join(filter(str.isalnum, text)).upper()
     return IBAN_LENGTHS.get(s[:2]) == len(s) and s[2:4].isdigit() and mod97_valid(s)
 
 
