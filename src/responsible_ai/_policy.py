@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import functools
 import hashlib
+import ipaddress
 import json
+import math
 import os
 import re
+import reprlib
+import stat
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -23,9 +29,11 @@ from pydantic import (
     SecretStr,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
+from ._entities import BUILTIN_ENTITIES, KNOWN_VALUE_ENTITIES, NER_ENTITIES
 from ._errors import ConfigurationError, PolicyError, PolicyHashMismatch, PolicyIssue
 from ._regex import compile_linear
 
@@ -100,6 +108,52 @@ class PolicyMeta(_Model):
     default_data_class: DataClassName = "internal"
 
 
+# headers a policy file must not set: credentials (they belong in the environment) and
+# what the HTTP layer owns
+FORBIDDEN_HEADERS = frozenset({
+    "authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "host",
+    "content-length", "transfer-encoding", "connection", "te", "upgrade", "x-rai-use-case",
+})  # fmt: skip
+_HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def check_base_url(value: str, *, allow_http: bool = False) -> str:
+    """A provider URL the library will send prompts to: ``https`` (plain ``http`` only to
+    a loopback address: a local model server), a host, no user name or password, no
+    query or fragment (where secrets hide), no control characters."""
+    if any(ord(c) < 33 or c == "\\" for c in value):
+        raise ValueError("a URL without spaces, control characters or backslashes")
+    try:
+        url = urlsplit(value)
+        port = url.port
+    except ValueError:
+        raise ValueError("a URL such as 'https://api.openai.com/v1'") from None
+    if url.scheme not in ("https", "http") or not url.hostname:
+        raise ValueError("an https URL with a host, such as 'https://api.openai.com/v1'")
+    if url.username is not None or url.password is not None or "@" in url.netloc:
+        raise ValueError("a URL without a user name or password (credentials go in api_key_env)")
+    if url.query or url.fragment or "?" in value or "#" in value:
+        raise ValueError("a URL without a query or fragment (credentials go in api_key_env)")
+    if port == 0:
+        raise ValueError("a URL with a real port")
+    if url.scheme == "http" and not allow_http and not _is_loopback(url.hostname):
+        raise ValueError(
+            "an https URL: plain http is allowed only to a loopback address (127.0.0.1, ::1, "
+            "localhost), or with allow_http = true on the provider"
+        )
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Fallback(_Model):
     """Another approved provider to use when this one stays unavailable."""
 
@@ -112,6 +166,7 @@ class Provider(_Model):
 
     name: Name
     kind: Literal["openai", "anthropic"]
+    allow_http: bool = False  # plain http to a host that is not loopback: only if said here
     base_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+.*$")]
     models: Annotated[list[Annotated[str, StringConstraints(min_length=1)]], Field(min_length=1)]
     api_key_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = (
@@ -127,6 +182,27 @@ class Provider(_Model):
     fallback: Fallback | None = None
 
     _exact: frozenset[str] = PrivateAttr()
+
+    @field_validator("base_url")
+    @classmethod
+    def _safe_url(cls, value: str, info: ValidationInfo) -> str:
+        return check_base_url(value, allow_http=bool(info.data.get("allow_http")))
+
+    @field_validator("headers")
+    @classmethod
+    def _no_secret_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"a header name (letters, digits, '-'), got {_short(name)}")
+            if name.lower() in FORBIDDEN_HEADERS:
+                raise ValueError(
+                    f"no {name!r} header: credentials come from api_key_env, never from the "
+                    "policy file, and protocol headers are the library's"
+                )
+            if any(c in text for c in "\r\n\0"):
+                raise ValueError(f"a header value on one line (header {name!r})")
+        return value
+
     _glob: re.Pattern[str] | None = PrivateAttr()
 
     def model_post_init(self, context: Any, /) -> None:
@@ -211,6 +287,15 @@ class PiiSettings(_Model):
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None
     ) = None
     detectors: list[CustomDetector] = Field(default_factory=list)
+    extra_entities: list[EntityName] = Field(default_factory=list)
+    """Entity types a plugged-in detector or a client record's own fields report, which
+    `entities` and `operators` may then name (any other unknown name is an error)."""
+
+    def known_entities(self) -> list[str]:
+        """Every entity name this policy may use, in a stable order."""
+        names = [*BUILTIN_ENTITIES, *KNOWN_VALUE_ENTITIES, *NER_ENTITIES]
+        names += [d.name for d in self.detectors] + list(self.extra_entities)
+        return list(dict.fromkeys(names))
 
 
 class PiiRule(_Model):
@@ -300,13 +385,16 @@ class Policy(_Model):
         cls, data: Mapping[str, Any], *, source: str = "<dict>", sha256: str | None = None
     ) -> Policy:
         """Validate a parsed document. Errors are `PolicyError`s naming `source` and key paths."""
+        problem = _not_plain(data)
+        if problem is not None:
+            raise PolicyError(source, [problem])
         try:
             policy = cls.model_validate(data)
         except ValidationError as exc:
-            raise PolicyError(source, [_issue(err) for err in exc.errors()]) from None
+            raise PolicyError(source, _capped([_issue(err) for err in exc.errors()])) from None
         issues = _check_references(policy)
         if issues:
-            raise PolicyError(source, issues)
+            raise PolicyError(source, _capped(issues))
         policy._source = source
         policy._sha256 = canonical_sha256(data)
         _check_pin(policy, sha256)
@@ -319,10 +407,9 @@ def canonical_sha256(data: Mapping[str, Any]) -> str:
     The hash is of what the file says, not of its formatting: comments, key order,
     whitespace and the choice of TOML, JSON or YAML do not change it; any value does.
     """
-    blob = json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    ).encode("utf-8")
-    return hashlib.sha256(blob).hexdigest()
+    # plain JSON data only (`from_dict` checks): the same bytes in every process
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def load_policy(path: str | os.PathLike[str] | None = None, *, sha256: str | None = None) -> Policy:
@@ -340,14 +427,107 @@ def load_policy(path: str | os.PathLike[str] | None = None, *, sha256: str | Non
                 [PolicyIssue("", f"no policy given: pass a path or set {POLICY_ENV}")],
             )
         path = env
-    file = Path(path)
     source = str(path)
+    raw = _read_bounded(Path(path), source)
+    data = _parse(raw, Path(path).suffix.lower(), source)
+    return Policy.from_dict(data, source=source, sha256=sha256)
+
+
+MAX_POLICY_BYTES = 1_000_000
+MAX_DEPTH = 32
+MAX_ISSUES = 20
+
+
+def _read_bounded(file: Path, source: str) -> bytes:
+    """The file's bytes: a regular file of at most `MAX_POLICY_BYTES` (not a device, a
+    pipe or a directory; opened without blocking, read no further than the limit)."""
     try:
-        raw = file.read_bytes()
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise PolicyError(source, [PolicyIssue("", f"cannot read file: {exc.strerror}")]) from None
-    data = _parse(raw, file.suffix.lower(), source)
-    return Policy.from_dict(data, source=source, sha256=sha256)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise PolicyError(source, [PolicyIssue("", "expected a regular file")])
+        raw = f.read(MAX_POLICY_BYTES + 1)
+    if len(raw) > MAX_POLICY_BYTES:
+        raise PolicyError(
+            source, [PolicyIssue("", f"expected a file of at most {MAX_POLICY_BYTES} bytes")]
+        )
+    return raw
+
+
+def _capped(issues: list[PolicyIssue]) -> list[PolicyIssue]:
+    if len(issues) <= MAX_ISSUES:
+        return issues
+    more = len(issues) - MAX_ISSUES
+    return [*issues[:MAX_ISSUES], PolicyIssue("", f"... and {more} more problems")]
+
+
+def _not_plain(data: Any) -> PolicyIssue | None:
+    """The first value that is not plain JSON data (objects with string keys, arrays,
+    strings, finite numbers, booleans, null), or nested deeper than `MAX_DEPTH`: a YAML
+    set, date or binary has no canonical form, so the policy's hash would not be stable."""
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    while stack:
+        value, depth, path = stack.pop()
+        if depth > MAX_DEPTH:
+            return PolicyIssue(path, f"expected data nested at most {MAX_DEPTH} levels deep")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return PolicyIssue(path, f"expected text keys, got {_short(key)}")
+                stack.append((item, depth + 1, f"{path}.{key}" if path else key))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1, f"{path}[{i}]") for i, item in enumerate(value))
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                return PolicyIssue(path, "expected a finite number")
+        elif value is not None and not isinstance(value, (str, bool, int)):
+            return PolicyIssue(
+                path, "expected plain data (text, number, boolean, list, table), got a "
+                f"{type(value).__name__}"
+            )  # fmt: skip
+    return None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {_short(key)} is given twice")
+        out[key] = value
+    return out
+
+
+@functools.cache
+def _yaml_loader() -> Any:
+    """A safe YAML loader that refuses aliases (a few hundred bytes of them expand to
+    gigabytes) and keys given twice."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not allowed in a policy", mark
+                )
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, str):
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"the key {_short(key)} is given twice",
+                            key_node.start_mark,
+                        )  # fmt: skip
+                    seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
 
 
 def _parse(raw: bytes, suffix: str, source: str) -> dict[str, Any]:
@@ -358,19 +538,31 @@ def _parse(raw: bytes, suffix: str, source: str) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise fail("not UTF-8 text") from None
+    try:
+        data = _parse_text(text, suffix, fail)
+    except RecursionError:
+        raise fail(f"expected data nested at most {MAX_DEPTH} levels deep") from None
+    if not isinstance(data, dict):
+        raise fail(f"expected a table/object at the top level, got {type(data).__name__}")
+    return data
+
+
+def _parse_text(text: str, suffix: str, fail: Callable[[str], PolicyError]) -> Any:
     data: Any
     if suffix == ".toml":
         try:
-            data = tomllib.loads(text)
+            data = tomllib.loads(text)  # TOML itself forbids a key given twice
         except tomllib.TOMLDecodeError as exc:
-            raise fail(f"TOML syntax error: {exc}") from None
+            raise fail(f"TOML syntax error: {str(exc)[:300]}") from None
     elif suffix == ".json":
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as exc:
             raise fail(
                 f"JSON syntax error: {exc.msg} (at line {exc.lineno}, column {exc.colno})"
             ) from None
+        except ValueError as exc:
+            raise fail(f"JSON: {exc}") from None
     elif suffix in (".yaml", ".yml"):
         try:
             import yaml
@@ -379,15 +571,13 @@ def _parse(raw: bytes, suffix: str, source: str) -> dict[str, Any]:
                 "YAML policies need the yaml extra: pip install 'responsible-ai[yaml]'"
             ) from None
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_yaml_loader())  # a SafeLoader, stricter
         except yaml.YAMLError as exc:
-            raise fail(f"YAML syntax error: {exc}") from None
+            raise fail(f"YAML error: {str(exc)[:300]}") from None
     else:
         raise fail(
             f"unknown policy format {suffix or '(no suffix)'!r}; expected .toml, .json or .yaml"
         )
-    if not isinstance(data, dict):
-        raise fail(f"expected a table/object at the top level, got {type(data).__name__}")
     return data
 
 
@@ -428,6 +618,23 @@ def _check_references(policy: Policy) -> list[PolicyIssue]:
                 )
             )
     pii = policy.pii
+    known = pii.known_entities()
+    known_set = set(known)
+
+    def unknown_entity(path: str, name: str) -> None:
+        hint = f"expected one of: {', '.join(known)}; name others in pii.extra_entities"
+        issues.append(PolicyIssue(path, f"unknown entity type {name!r} ({hint})"))
+
+    for j, name in enumerate(pii.entities or []):
+        if name not in known_set:
+            unknown_entity(f"pii.entities[{j}]", name)
+    for name in pii.operators:
+        if name not in known_set:
+            unknown_entity(f'pii.operators["{name}"]', name)
+    for tag, rule in policy.use_cases.rules.items():
+        for name in rule.pii.operators if rule.pii is not None else ():
+            if name not in known_set:
+                unknown_entity(f'use_cases.rules["{tag}"].pii.operators["{name}"]', name)
     used = {pii.default_operator, *pii.operators.values()}
     for rule in policy.use_cases.rules.values():
         if rule.pii is not None:
@@ -537,8 +744,14 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxtuple, _REPR.maxset = 2, 4, 4, 4, 4
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 40
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
+    """A bounded repr: a bad value is quoted, never printed whole (it may be huge)."""
+    text = _REPR.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

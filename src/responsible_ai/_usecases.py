@@ -43,7 +43,7 @@ class Consent:
     def __post_init__(self) -> None:
         if not self.subject:
             raise ConfigurationError("Consent.subject must identify whose consent it is")
-        if not _TAG.match(self.scope):
+        if not _TAG.fullmatch(self.scope):
             raise ConfigurationError(
                 "Consent.scope must be a use-case tag such as 'client.support'"
             )
@@ -91,10 +91,10 @@ class UseCaseRules:
         return rule
 
     def _resolve(self, tag: str) -> EffectiveRule:
-        if not _TAG.match(tag):
-            raise ConfigurationError(
-                f"use_case {tag!r} is not a tag; expected a lowercase dotted name "
-                "such as 'marketing.copy'"
+        if not _TAG.fullmatch(tag):
+            raise ConfigurationError(  # not quoted: a malformed tag may carry anything
+                "use_case is not a tag; expected a lowercase dotted name such as "
+                "'marketing.copy', matched exactly (no surrounding whitespace or newline)"
             )
         uc = self._policy.use_cases
         declared = False

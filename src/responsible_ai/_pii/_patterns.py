@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import ahocorasick
 import re2
 
+from .._entities import BUILTIN_ENTITIES
 from ._findings import Finding
 from ._validators import (
     IBAN_LENGTHS,
@@ -692,12 +693,6 @@ def _iban_at(text: str, start: int) -> tuple[int, int] | None:
         return None
     length = _trim_iban(m.group())
     return (begin, begin + length) if length is not None else None
-
-
-BUILTIN_ENTITIES: tuple[str, ...] = (
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS", "URL",
-    "DATE_OF_BIRTH", "API_KEY", "JWT", "PRIVATE_KEY", "BEARER_TOKEN", "PASSWORD",
-)  # fmt: skip
 
 
 class BuiltinDetector:
