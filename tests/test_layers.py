@@ -14,7 +14,9 @@ import responsible_ai
 # Low to high: a module may import only its own layer or lower ones; a module's layer is that of
 # its top-level component under the package. docs/design.md draws the same layers: change both.
 LAYERS = {
-    **dict.fromkeys(["_errors", "_clock", "_version", "_regex", "_sse", "_http", "_entities"], 0),  # foundation
+    **dict.fromkeys(
+        ["_errors", "_clock", "_version", "_regex", "_sse", "_http", "_entities"], 0
+    ),  # foundation
     **dict.fromkeys(["_policy", "_usecases"], 1),  # policy data
     **dict.fromkeys(["_pii", "_provenance", "_audit", "_telemetry", "presidio"], 2),  # libraries
     **dict.fromkeys(["_types", "_call"], 3),  # shared shapes
