@@ -151,7 +151,9 @@ class TestForms:
         with rai.Guard(policy, signer=None) as guard:
             unsigned = guard.chat("hi", **MK).provenance
         assert unsigned is not None and unsigned.signature.alg == "none"
-        reviewed = rai.review(unsigned, reviewer="e-17", decision="approved", signer=HMAC)
+        reviewed = rai.review(
+            unsigned, reviewer="e-17", decision="approved", signer=HMAC, allow_unsigned=True
+        )
         for stamp in (unsigned, reviewed):
             dumped = canonical_json(stamp.model_dump(mode="json")).decode()
             assert stamp.to_json() == dumped
@@ -193,7 +195,7 @@ class TestForms:
         assert p.footer().startswith(
             "— Drafted with AI assistance and reviewed by our team. (AI-generated with gpt-4o-mini via openai-prod; not yet reviewed"
         )
-        approved = rai.review(p, reviewer="alice", decision="approved", signer=HMAC)
+        approved = rai.review(p, reviewer="alice", decision="approved", signer=HMAC, keyring=RING)
         assert "reviewed and approved by alice" in approved.footer()
 
 
@@ -262,9 +264,14 @@ class TestTamper:
 
     def test_broken_review_chain(self, stamped: rai.ChatResponse) -> None:
         first = rai.review(
-            stamped, reviewer="alice", decision="edited", edited_text="A better line.", signer=HMAC
+            stamped,
+            reviewer="alice",
+            decision="edited",
+            edited_text="A better line.",
+            signer=HMAC,
+            keyring=RING,
         )
-        second = rai.review(first, reviewer="bob", decision="approved", signer=HMAC)
+        second = rai.review(first, reviewer="bob", decision="approved", signer=HMAC, keyring=RING)
         rai.verify("A better line.", second, keyring=RING, chain=[stamped.provenance, first])  # type: ignore[list-item]
         with pytest.raises(rai.ProvenanceInvalid) as info:
             rai.verify("A better line.", second, keyring=RING, chain=[stamped.provenance])  # type: ignore[list-item]
@@ -322,15 +329,15 @@ class TestReview:
         caplog.set_level(logging.INFO, logger="responsible_ai.audit")
         resp = signed_guard.chat("Draft", **MK)
         with pytest.raises(rai.UnreviewedContent) as info:
-            rai.require_reviewed(resp)
+            rai.require_reviewed(resp, keyring=RING)
         assert info.value.status == "unreviewed" and "requires human review" in str(info.value)
         approved = rai.review(
-            resp, reviewer="alice@acme", decision="approved", note="ok", signer=HMAC
+            resp, reviewer="alice@acme", decision="approved", note="ok", signer=HMAC, keyring=RING
         )
         assert approved.previous_sha256 == resp.provenance.digest()  # type: ignore[union-attr]
         assert approved.review.status == "approved" and approved.review.reviewer == "alice@acme"
         assert rai.verify(resp.text, approved, keyring=RING, chain=[resp.provenance]).valid  # type: ignore[list-item]
-        assert rai.require_reviewed(approved) is approved
+        assert rai.require_reviewed(approved, keyring=RING) is approved
         assert rai.require_reviewed(rai.AIText(resp.text, approved), keyring=RING) is approved
         events = [
             json.loads(r.getMessage()) for r in caplog.records if r.name == "responsible_ai.audit"
@@ -341,23 +348,30 @@ class TestReview:
     def test_edit(self, signed_guard: rai.Guard) -> None:
         resp = signed_guard.chat("Draft", **MK)
         edited = rai.review(
-            resp, reviewer="bob", decision="edited", edited_text="Our words now.", signer=ED
+            resp,
+            reviewer="bob",
+            decision="edited",
+            edited_text="Our words now.",
+            signer=ED,
+            keyring=RING,
         )
         assert edited.digital_source_type.endswith("compositeWithTrainedAlgorithmicMedia")
         assert rai.verify("Our words now.", edited, keyring=RING).alg == "Ed25519"
         with pytest.raises(rai.ProvenanceInvalid):
             rai.verify(resp.text, edited, keyring=RING)
-        rai.require_reviewed(edited)
+        rai.require_reviewed(edited, keyring=RING)
 
     def test_reject(self, signed_guard: rai.Guard) -> None:
         resp = signed_guard.chat(
             "Draft", use_case="engineering", provider="openai-prod", model="gpt-4o-mini"
         )
         assert not resp.provenance.requires_review  # type: ignore[union-attr]
-        rai.require_reviewed(resp)  # no review needed for this use case
-        rejected = rai.review(resp, reviewer="carol", decision="rejected", signer=HMAC)
+        rai.require_reviewed(resp, keyring=RING)  # no review needed for this use case
+        rejected = rai.review(
+            resp, reviewer="carol", decision="rejected", signer=HMAC, keyring=RING
+        )
         with pytest.raises(rai.UnreviewedContent, match="rejected"):
-            rai.require_reviewed(rejected)
+            rai.require_reviewed(rejected, keyring=RING)
 
     def test_bad_review_calls(self, signed_guard: rai.Guard) -> None:
         resp = signed_guard.chat("Draft", **MK)

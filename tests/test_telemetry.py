@@ -408,6 +408,7 @@ class TestAudit:
             reviewer="alice",
             decision="approved",
             audit=rai.AuditTrail(events.append, render=False),
+            keyring=tguard.keyring(),
         )
         review = events[-1]
         assert (

@@ -66,6 +66,7 @@ from ._provenance import (
     signer_from_env,
     verify,
     verify_chain,
+    verify_stamp,
 )
 from ._telemetry import Telemetry, setup_otlp
 from ._transport import async_http_client, http_client, use_case
@@ -150,5 +151,6 @@ __all__ = [
     "use_case",
     "verify",
     "verify_chain",
+    "verify_stamp",
     "with_consent",
 ]

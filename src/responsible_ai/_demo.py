@@ -95,11 +95,11 @@ def run_demo(out: TextIO, *, prompt: str | None = None) -> int:
             w(f"                   output sha256 {stamp.output_sha256[:16]}...; verify: "
               f"{', '.join(verify(resp, keyring=keyring).checks)} ok")  # fmt: skip
             try:
-                require_reviewed(resp)
+                require_reviewed(resp, keyring=keyring)
             except UnreviewedContent as exc:
                 w(f"   publish?        refused: {exc}")
             approved = review(resp, reviewer="alice@acme.example", decision="approved",
-                              signer=signer, audit=lambda event: None)  # fmt: skip
+                              signer=signer, audit=lambda event: None, keyring=keyring)  # fmt: skip
             require_reviewed(AIText(resp.text, approved), keyring=keyring)
             w(f"   after review    approved by alice@acme.example (stamp {approved.id[:13]}..., "
               "chained to the first); publish allowed")  # fmt: skip

@@ -12,7 +12,7 @@ import contextvars
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 from ._audit import AuditTrail
 from ._call import AuditSink, Call, Prepared, Step, WireAnswer
@@ -21,7 +21,15 @@ from ._http import backend, backend_of
 from ._pii import ClientRecord, Detector, KnownValues, PIISession, Redactor, as_known
 from ._pipeline import CallRecord, Pipeline
 from ._policy import DataClass, Policy
-from ._provenance import Provenance, Signer, signer_from_env
+from ._provenance import (
+    Keyring,
+    Provenance,
+    Signer,
+    keyring_from_env,
+    require_reviewed,
+    review,
+    signer_from_env,
+)
 from ._providers import StreamFolder
 from ._send import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
 from ._steps import AnswerFilter, RedactStep, StampStep
@@ -265,6 +273,40 @@ class Guard:
             restore=restore,
         )  # fmt: skip
         return Stream(self, *self._open(call))
+
+    # ------------------------------------------------------------ review gate
+
+    def keyring(self) -> Keyring:
+        """The keys this Guard verifies with: ``RAI_VERIFY_KEYS`` and its own signer."""
+        ring = keyring_from_env()
+        if self.signer is not None and self.signer.kid not in ring:
+            ring.add(self.signer)
+        return ring
+
+    def review(
+        self,
+        output: Any,
+        *,
+        reviewer: str,
+        decision: Literal["approved", "rejected", "edited"],
+        edited_text: str | None = None,
+        note: str | None = None,
+        allow_unsigned: bool = False,
+    ) -> Provenance:
+        """`rai.review`, verified against this Guard's keys and signed by its signer."""
+        return review(
+            output, reviewer=reviewer, decision=decision, edited_text=edited_text, note=note,
+            signer=self.signer, audit=self.pipeline.trail, keyring=self.keyring(),
+            allow_unsigned=allow_unsigned,
+        )  # fmt: skip
+
+    def require_reviewed(
+        self, output: Any, *, chain: Sequence[Provenance] = (), allow_unsigned: bool = False
+    ) -> Provenance:
+        """`rai.require_reviewed` against this Guard's keys."""
+        return require_reviewed(
+            output, keyring=self.keyring(), chain=chain, allow_unsigned=allow_unsigned
+        )
 
     def close(self) -> None:
         if self._sync is not None and self._owns_sync:

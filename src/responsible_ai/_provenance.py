@@ -20,6 +20,7 @@ import hmac
 import itertools
 import json
 import os
+import re
 import threading
 import time
 import weakref
@@ -58,6 +59,7 @@ __all__ = [
     "signer_from_env",
     "verify",
     "verify_chain",
+    "verify_stamp",
 ]
 
 SCHEMA_VERSION = "rai.provenance/1"
@@ -204,8 +206,18 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """base64url without padding, in its one canonical form: any other character, any
+    padding, any spare bits set is an error (one signature has one encoding)."""
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not canonical base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:
+        raise ValueError("not canonical base64url")
+    return data
 
 
 # ----------------------------------------------------------------------------- keys
@@ -326,6 +338,11 @@ class Keyring:
     def add(self, key: Any) -> None:
         if not hasattr(key, "verify") or not getattr(key, "kid", None):
             raise ConfigurationError("a keyring holds signers or verifiers with a kid")
+        if key.kid in self._keys and self._keys[key.kid] is not key:
+            raise ConfigurationError(
+                f"the keyring already has a key {key.kid!r}: one key per kid (a stamp names "
+                "its key by kid, so two would make its verification ambiguous)"
+            )
         self._keys[key.kid] = key
 
     def get(self, kid: str | None) -> Any | None:
@@ -635,45 +652,89 @@ def verify(
     if isinstance(stamp, (str, bytes, Mapping)):
         stamp = Provenance.from_json(stamp)
     body = output_text(text)
+    ring = keyring if keyring is not None else keyring_from_env()
     checks = ["schema"]
+    if _check_signature(stamp, ring, allow_unsigned):
+        checks.append("signature")
+    if sha256_text(body) != stamp.output_sha256:
+        raise ProvenanceInvalid("output_hash", "the text is not the text this stamp was made for")
+    checks.append("output_hash")
+    if chain:
+        verify_chain([*chain, stamp], keyring=ring, allow_unsigned=allow_unsigned)
+        checks.append("chain")
+    sig = stamp.signature
+    return Verification(
+        stamp.id, stamp.signed, sig.alg, sig.kid, stamp.review.status, tuple(checks)
+    )
+
+
+def _check_signature(stamp: Provenance, ring: Keyring, allow_unsigned: bool) -> bool:
+    """Raise `ProvenanceInvalid` unless the stamp's signature holds (True), or it is
+    unsigned and the caller allowed that by name (False)."""
     sig = stamp.signature
     if sig.alg == "none":
         if not allow_unsigned:
             raise ProvenanceInvalid(
                 "unsigned", "the stamp is not signed (no signer was configured)"
             )
-    else:
-        ring = keyring if keyring is not None else keyring_from_env()
-        key = ring.get(sig.kid)
-        if key is None:
-            raise ProvenanceInvalid("unknown_kid", f"no key {sig.kid!r} in the keyring")
-        if getattr(key, "alg", None) != sig.alg:
-            raise ProvenanceInvalid("signature", f"key {sig.kid!r} is not an {sig.alg} key")
-        try:
-            value = _unb64(sig.value or "")
-        except (binascii.Error, ValueError):
-            raise ProvenanceInvalid("signature", "the signature is not base64url") from None
-        if not key.verify(stamp.signing_input(), value):
-            raise ProvenanceInvalid("signature", "the signature does not match the stamp")
-        checks.append("signature")
-    if sha256_text(body) != stamp.output_sha256:
-        raise ProvenanceInvalid("output_hash", "the text is not the text this stamp was made for")
-    checks.append("output_hash")
-    if chain:
-        verify_chain([*chain, stamp])
-        checks.append("chain")
-    return Verification(
-        stamp.id, stamp.signed, sig.alg, sig.kid, stamp.review.status, tuple(checks)
-    )
+        return False
+    key = ring.get(sig.kid)
+    if key is None:
+        raise ProvenanceInvalid("unknown_kid", f"no key {sig.kid!r} in the keyring")
+    if getattr(key, "alg", None) != sig.alg:
+        raise ProvenanceInvalid("signature", f"key {sig.kid!r} is not an {sig.alg} key")
+    try:
+        value = _unb64(sig.value or "")
+    except (binascii.Error, ValueError):
+        raise ProvenanceInvalid("signature", "the signature is not canonical base64url") from None
+    if not key.verify(stamp.signing_input(), value):
+        raise ProvenanceInvalid("signature", "the signature does not match the stamp")
+    return True
 
 
-def verify_chain(stamps: Sequence[Provenance]) -> None:
-    """Each stamp after the first must name the previous one's digest."""
+def verify_stamp(
+    provenance: Provenance, *, keyring: Keyring | None = None, allow_unsigned: bool = False
+) -> None:
+    """Check a stamp on its own: it is signed by a key of the keyring (explicit, else
+    from the environment) and the signature holds. Without the text it describes, the
+    output hash cannot be checked: `verify` does that."""
+    ring = keyring if keyring is not None else keyring_from_env()
+    _check_signature(provenance, ring, allow_unsigned)
+
+
+def verify_chain(
+    stamps: Sequence[Provenance],
+    *,
+    keyring: Keyring | None = None,
+    allow_unsigned: bool = False,
+) -> None:
+    """Each stamp after the first names the previous one's digest, and every stamp's
+    signature holds (against `keyring`, else the environment's)."""
+    ring = keyring if keyring is not None else keyring_from_env()
+    for stamp in stamps:
+        _check_signature(stamp, ring, allow_unsigned)
     for before, after in itertools.pairwise(stamps):
         if after.previous_sha256 != before.digest():
             raise ProvenanceInvalid(
                 "chain", f"stamp {after.id} does not follow {before.id} (broken review chain)"
             )
+
+
+def _verified(
+    output: Any,
+    stamp: Provenance,
+    keyring: Keyring | None,
+    allow_unsigned: bool,
+    chain: Sequence[Provenance],
+) -> None:
+    """`output`'s stamp verified: with its text when it carries one, else the stamp alone."""
+    if isinstance(output, Provenance):
+        if chain:
+            verify_chain([*chain, stamp], keyring=keyring, allow_unsigned=allow_unsigned)
+        else:
+            verify_stamp(stamp, keyring=keyring, allow_unsigned=allow_unsigned)
+    else:
+        verify(output, stamp, keyring=keyring, allow_unsigned=allow_unsigned, chain=chain)
 
 
 # ----------------------------------------------------------------------------- review
@@ -688,8 +749,14 @@ def review(
     note: str | None = None,
     signer: Signer | None = None,
     audit: AuditTrail | Callable[[dict[str, Any]], None] | None = None,
+    keyring: Keyring | None = None,
+    allow_unsigned: bool = False,
 ) -> Provenance:
     """A person's decision on an AI output: a new stamp, signed, chained to the previous.
+
+    The stamp it chains onto is verified first (against `keyring`, else the keys of the
+    environment; with the output's text when it carries one): a review never signs what
+    it could not verify, unless the caller allows an unsigned stamp by name.
 
     ``edited`` needs `edited_text`: the new stamp covers that text and its source type
     becomes ``compositeWithTrainedAlgorithmicMedia``. `reviewer` is an identifier of the
@@ -708,6 +775,7 @@ def review(
         raise ConfigurationError("an 'edited' review needs the edited_text")
     if decision != "edited" and edited_text is not None:
         raise ConfigurationError("edited_text goes with decision='edited'")
+    _verified(output, previous, keyring, allow_unsigned, ())
     signer = signer if signer is not None else signer_from_env()
     at = clock.rfc3339()
     changes: dict[str, Any] = {
@@ -738,10 +806,19 @@ def review(
     return stamp
 
 
-def require_reviewed(output: Any, *, keyring: Keyring | None = None) -> Provenance:
-    """Use at publish points: raises `UnreviewedContent` when the output's use case
-    requires review and no person approved it (or a person rejected it). With a
-    `keyring`, the stamp is verified too."""
+def require_reviewed(
+    output: Any,
+    *,
+    keyring: Keyring | None = None,
+    chain: Sequence[Provenance] = (),
+    allow_unsigned: bool = False,
+) -> Provenance:
+    """Use at publish points: the output's stamp is verified (its signature against
+    `keyring`, else the environment's keys, and its text when the output carries one;
+    `ProvenanceInvalid` when it cannot be), then `UnreviewedContent` is raised when its
+    use case requires review and no person approved it (or a person rejected it).
+    An unsigned stamp passes only with ``allow_unsigned=True``; `chain` gives earlier
+    stamps to verify the links to."""
     stamp = provenance_of(output)
     if stamp is None:
         raise UnreviewedContent(
@@ -749,8 +826,7 @@ def require_reviewed(output: Any, *, keyring: Keyring | None = None) -> Provenan
             provenance_id=None,
             status="unknown",
         )
-    if keyring is not None and not isinstance(output, Provenance):
-        verify(output, stamp, keyring=keyring)
+    _verified(output, stamp, keyring, allow_unsigned, chain)
     status = stamp.review.status
     if status == "rejected":
         raise UnreviewedContent(
