@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ._errors import ConfigurationError
 from ._policy import TAG_PATTERN, DataClass, Policy
@@ -26,30 +26,67 @@ def parents(tag: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a consent's `obtained_at` may lie (clocks differ a little)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Consent:
     """A record that a person agreed to an AI use.
 
     `subject` identifies whose consent it is (a stable id from your system, not a
     name), `scope` is the use-case tag it covers (a parent tag covers its children),
-    `obtained_at` when it was given, `reference` where the evidence lives.
+    `obtained_at` when it was given, `expires_at` when it lapses (None: it does not),
+    `reference` where the evidence lives. Times carry a time zone.
+
+    A consent authorises a call only while it is valid (not dated in the future, not
+    expired) and only for its own subject: a call whose `subject` names records (by
+    `ClientRecord.id`) must be about that one subject alone.
     """
 
     subject: str
     scope: str
     obtained_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     reference: str | None = None
+    expires_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        if not self.subject:
+        if not isinstance(self.subject, str) or not self.subject:
             raise ConfigurationError("Consent.subject must identify whose consent it is")
-        if not _TAG.fullmatch(self.scope):
+        if not isinstance(self.scope, str) or not _TAG.fullmatch(self.scope):
             raise ConfigurationError(
                 "Consent.scope must be a use-case tag such as 'client.support'"
             )
+        for name in ("obtained_at", "expires_at"):
+            value = getattr(self, name)
+            if value is None and name == "expires_at":
+                continue
+            if not isinstance(value, datetime) or value.utcoffset() is None:
+                raise ConfigurationError(f"Consent.{name} must be a datetime with a time zone")
+        if self.expires_at is not None and self.expires_at <= self.obtained_at:
+            raise ConfigurationError("Consent.expires_at must come after obtained_at")
 
     def covers(self, use_case: str) -> bool:
         return use_case == self.scope or use_case.startswith(self.scope + ".")
+
+    def problem(
+        self, use_case: str, subjects: frozenset[str] | None, now: datetime | None = None
+    ) -> str | None:
+        """Why this consent does not authorise a call (None: it does). `subjects` are the
+        ids of the call's data subjects (None: the call names no subject)."""
+        if not self.covers(use_case):
+            return f"the consent record covers {self.scope!r}, not {use_case!r}"
+        now = now if now is not None else datetime.now(UTC)
+        if self.obtained_at > now + CLOCK_SKEW:
+            return "the consent record is dated in the future"
+        if self.expires_at is not None and now >= self.expires_at:
+            return "the consent record has expired"
+        if subjects is not None:
+            if not subjects:
+                return "the call's subject has no id to bind the consent to (ClientRecord.id)"
+            if subjects != {self.subject}:
+                return "the consent record is for another data subject than the call's"
+        return None
 
     def as_dict(self) -> dict[str, str | None]:
         return {
@@ -57,6 +94,7 @@ class Consent:
             "scope": self.scope,
             "obtained_at": self.obtained_at.isoformat(),
             "reference": self.reference,
+            **({"expires_at": self.expires_at.isoformat()} if self.expires_at else {}),
         }
 
 

@@ -187,8 +187,14 @@ class KnownValues:
         self._keys: dict[str, int] = {}
         self._automaton: Any = None
         self._lock = threading.Lock()
+        self._subjects: frozenset[str] = frozenset()
         for record in records:
             self.add(record)
+
+    @property
+    def subjects(self) -> frozenset[str]:
+        """The ids of the records added (whose data this is: what consent is bound to)."""
+        return self._subjects
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -198,6 +204,8 @@ class KnownValues:
 
     def add(self, record: ClientRecord) -> None:
         with self._lock:
+            if record.id:
+                self._subjects = self._subjects | {record.id}
             for entity, value, canonical, score in record.values():
                 key = _fold(value)
                 if len(key) < 2 or key in self._keys:

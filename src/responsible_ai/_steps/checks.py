@@ -182,15 +182,14 @@ class PolicyChecks:
                 f"{data_class.label} data exceeds {provider.max_data_class} for {provider.name!r}",
                 f"providers[{index}].max_data_class",
             )  # fmt: skip
-        if rule.consent_rule is not None and (
-            call.consent is None or not call.consent.covers(call.use_case)
-        ):
-            detail = (
-                "no consent record was given"
-                if call.consent is None
-                else f"the consent record covers {call.consent.scope!r}, not {call.use_case!r}"
-            )
-            raise self.violation(ConsentRequired, call, detail, rule.consent_rule)
+        if rule.consent_rule is not None:
+            if call.consent is None:
+                detail: str | None = "no consent record was given"
+            else:
+                subjects = call.subject.subjects if call.subject is not None else None
+                detail = call.consent.problem(call.use_case, subjects)
+            if detail is not None:
+                raise self.violation(ConsentRequired, call, detail, rule.consent_rule)
 
     # ------------------------------------------------------------------ refusals
 
