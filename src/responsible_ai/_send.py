@@ -19,10 +19,16 @@ from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
+import anyio
 import tenacity
 
 from ._call import Endpoint, Prepared, WireAnswer
-from ._errors import ProviderError, ProviderHTTPError, ProviderUnavailable
+from ._errors import (
+    ProviderError,
+    ProviderHTTPError,
+    ProviderResponseError,
+    ProviderUnavailable,
+)
 from ._policy import Provider, RetrySettings
 from ._providers import StreamFolder, WireFormat, json_of, wire_for
 from ._sse import ServerSentEvent, SSEDecoder
@@ -31,6 +37,55 @@ __all__ = ["AsyncSender", "SyncSender"]
 
 SleepFn = Callable[[float], None]
 AsyncSleepFn = Callable[[float], Awaitable[None]]
+
+
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+"""The largest answer body read (decoded): a bigger one is refused, not buffered."""
+
+
+class DeadlineExceeded(Exception):
+    """A request took longer than its provider's `timeout_s` in all (connect, send,
+    receive): time-outs per read would let a provider trickle an answer for ever."""
+
+
+def _answer_too_large(provider: str) -> ProviderResponseError:
+    return ProviderResponseError(
+        f"provider {provider!r} sent an answer larger than {MAX_ANSWER_BYTES} bytes",
+        provider=provider,
+    )
+
+
+def _read(chunks: Iterator[bytes], deadline: float, provider: str) -> bytes:
+    """A body read within the deadline and the size cap."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise _answer_too_large(provider)
+        if time.monotonic() > deadline:
+            raise DeadlineExceeded
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+async def _aread(chunks: AsyncIterator[bytes], provider: str) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise _answer_too_large(provider)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _late(provider: Provider) -> ProviderUnavailable:
+    return ProviderUnavailable(
+        f"provider {provider.name!r} did not finish within its timeout_s "
+        f"({provider.timeout_s:g} s in all)",
+        provider=provider.name,
+    )
 
 
 class _Retryable(Exception):
@@ -229,12 +284,18 @@ class SyncSender(_SenderBase):
         request, wire = self.request(prepared)
         name = prepared.provider.name
 
+        timeout = prepared.provider.timeout_s
+
         def attempt() -> bytes:
+            deadline = time.monotonic() + timeout
             try:
-                response = self.client.send(request, follow_redirects=False)
-            except self.http.TransportError as exc:
+                response = self.client.send(request, stream=True, follow_redirects=False)
+                try:
+                    body = _read(response.iter_bytes(), deadline, name)
+                finally:
+                    response.close()
+            except (self.http.TransportError, DeadlineExceeded) as exc:
                 raise _Retryable(cause=exc) from exc
-            body: bytes = response.content
             self.check_status(response, body, wire, name)
             return body
 
@@ -262,10 +323,15 @@ class SyncSender(_SenderBase):
 
     def events(self, prepared: Prepared, response: Any) -> Iterator[ServerSentEvent]:
         decoder = SSEDecoder()
+        deadline = time.monotonic() + prepared.provider.timeout_s
         try:
             for chunk in response.iter_bytes():
+                if time.monotonic() > deadline:
+                    raise DeadlineExceeded
                 yield from decoder.feed(chunk)
             yield from decoder.flush()
+        except DeadlineExceeded:
+            raise _late(prepared.provider) from None
         except self.http.TransportError as exc:
             raise ProviderUnavailable(
                 f"provider {prepared.provider.name!r} broke off the stream ({type(exc).__name__})",
@@ -315,12 +381,18 @@ class AsyncSender(_SenderBase):
         request, wire = self.request(prepared)
         name = prepared.provider.name
 
+        timeout = prepared.provider.timeout_s
+
         async def attempt() -> bytes:
             try:
-                response = await self.client.send(request, follow_redirects=False)
-            except self.http.TransportError as exc:
+                with anyio.fail_after(timeout):  # the whole request, not each read
+                    response = await self.client.send(request, stream=True, follow_redirects=False)
+                    try:
+                        body = await _aread(response.aiter_bytes(), name)
+                    finally:
+                        await response.aclose()
+            except (self.http.TransportError, TimeoutError) as exc:
                 raise _Retryable(cause=exc) from exc
-            body: bytes = response.content
             self.check_status(response, body, wire, name)
             return body
 
@@ -347,12 +419,17 @@ class AsyncSender(_SenderBase):
 
     async def events(self, prepared: Prepared, response: Any) -> AsyncIterator[ServerSentEvent]:
         decoder = SSEDecoder()
+        deadline = time.monotonic() + prepared.provider.timeout_s
         try:
             async for chunk in response.aiter_bytes():
+                if time.monotonic() > deadline:
+                    raise DeadlineExceeded
                 for event in decoder.feed(chunk):
                     yield event
             for event in decoder.flush():
                 yield event
+        except DeadlineExceeded:
+            raise _late(prepared.provider) from None
         except self.http.TransportError as exc:
             raise ProviderUnavailable(
                 f"provider {prepared.provider.name!r} broke off the stream ({type(exc).__name__})",
