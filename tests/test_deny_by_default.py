@@ -300,3 +300,16 @@ class TestFoundInReview:
                 if tc.function is not None
             )
         assert EMAIL not in got and "8888" not in got and json.loads(got).keys() == {"to", "card"}
+
+
+def test_a_refusal_never_names_a_key_that_holds_pii() -> None:
+    """Keys of content are content: an error's path names them as they would be sent."""
+    from responsible_ai._pii import Redactor
+    from responsible_ai._pii._structure import CONTENT
+
+    deep: object = "x"
+    for _ in range(70):
+        deep = [deep]
+    with pytest.raises(rai.RedactionFailed) as info:
+        Redactor().redact_document({"jane.roe@mail.example": deep}, CONTENT)
+    assert "jane.roe" not in str(info.value) and "EMAIL_ADDRESS" in str(info.value)

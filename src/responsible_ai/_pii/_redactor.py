@@ -538,10 +538,9 @@ class _DocumentWalker:
             out: dict[Any, Any] = {}
             for key, item in value.items():
                 sub = fields.get(key)
-                if sub is None:
-                    out[self.key(key, path)] = self.walk(
-                        item, fields_shape.rest, (path, key), depth
-                    )
+                if sub is None:  # a key that is content: a path names it as it is sent
+                    sent = self.key(key, path)
+                    out[sent] = self.walk(item, fields_shape.rest, (path, sent), depth)
                     continue
                 sub_kind = type(sub)
                 if sub_kind is Structural and sub.check(item):  # type: ignore[attr-defined]
@@ -579,10 +578,11 @@ class _DocumentWalker:
             return self.refuse(path, f"data nested more than {MAX_DEPTH} levels deep")
         depth += 1
         if isinstance(value, Mapping):
-            return {
-                self.key(k, path): self.content(v, (path, k), depth, media)
-                for k, v in value.items()
-            }
+            obj: dict[str, Any] = {}
+            for k, v in value.items():  # keys are content: a path names them as sent
+                sent = self.key(k, path)
+                obj[sent] = self.content(v, (path, sent), depth, media)
+            return obj
         if isinstance(value, (list, tuple)):
             return [self.content(v, (path, i), depth, media) for i, v in enumerate(value)]
         if value is None or isinstance(value, bool):
