@@ -64,8 +64,10 @@ def test_unsigned_only_when_allowed_by_name(policy: rai.Policy) -> None:
         rai.require_reviewed(resp)
     with pytest.raises(rai.ProvenanceInvalid, match="unsigned"):
         rai.review(resp, reviewer="alice", decision="approved", signer=HMAC)
-    stamp = rai.review(
-        resp, reviewer="alice", decision="approved", signer=HMAC, allow_unsigned=True
+    with pytest.raises(rai.ConfigurationError, match="cannot vouch"):
+        rai.review(resp, reviewer="alice", decision="approved", signer=HMAC, allow_unsigned=True)
+    stamp = rai.review(  # a deployment without keys: unsigned, said by name at each gate
+        resp, reviewer="alice", decision="approved", signer=None, allow_unsigned=True
     )
     rai.require_reviewed(rai.AIText(resp.text, stamp), keyring=RING, allow_unsigned=True)
 
@@ -116,3 +118,65 @@ def test_a_keyring_has_one_key_per_kid() -> None:
     with pytest.raises(rai.ConfigurationError):
         rai.Keyring([ed, ed.verifier()])
     rai.Keyring([HMAC, HMAC])  # the same key twice is one key
+
+
+def test_environment_keys_cannot_share_a_kid(monkeypatch: pytest.MonkeyPatch) -> None:
+    import base64
+
+    def spec(kid: str) -> str:
+        return f"hmac:{kid}:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip(
+            "="
+        )
+
+    monkeypatch.setenv("RAI_SIGNING_KEY", spec("k"))
+    monkeypatch.setenv("RAI_VERIFY_KEYS", spec("k"))
+    with pytest.raises(rai.ConfigurationError, match="one key per kid"):
+        rai.keyring_from_env()
+    monkeypatch.setenv("RAI_VERIFY_KEYS", spec("org-2026"))
+    monkeypatch.delenv("RAI_SIGNING_KEY")
+    ring = rai.Keyring([rai.HmacSigner(secrets.token_bytes(32), "org-2026")])
+    with pytest.raises(rai.ConfigurationError, match="one key per kid"):
+        ring.add_signer(HMAC)
+    ring = rai.Keyring([HMAC])
+    ring.add_signer(HMAC)  # the same key: nothing to add
+
+
+def test_a_provenance_subclass_cannot_say_what_is_signed(signed: rai.Guard) -> None:
+    resp = signed.chat("Draft", **MK)
+    assert resp.provenance is not None
+    original = resp.provenance
+
+    class Lying(rai.Provenance):
+        def signing_input(self) -> bytes:
+            return original.signing_input()
+
+    forged = Lying.model_validate(_forged_approval(original).model_dump(mode="json"))
+    with pytest.raises(rai.ProvenanceInvalid, match="signature"):
+        rai.require_reviewed(rai.AIText(resp.text, forged), keyring=RING)
+
+
+def test_stamp_json_with_a_key_given_twice_is_refused(signed: rai.Guard) -> None:
+    resp = signed.chat("Draft", **MK)
+    assert resp.provenance is not None
+    text = resp.provenance.to_json()
+    doubled = '{"review":{"status":"approved","reviewer":"ceo","at":null,"note":null},' + text[1:]
+    with pytest.raises(rai.ProvenanceInvalid, match="schema"):
+        rai.Provenance.from_json(doubled)
+
+
+def test_the_guard_gate_decides_by_its_own_policy(signed: rai.Guard) -> None:
+    eng = signed.chat("Draft", use_case="engineering", provider="openai-prod", model="gpt-4o-mini")
+    assert eng.provenance is not None and not eng.provenance.requires_review
+    signed.require_reviewed(eng)  # engineering needs no review
+    with pytest.raises(rai.UnreviewedContent, match="another use case"):
+        signed.require_reviewed(eng, use_case="marketing")  # not made for this publish point
+    data = eng.provenance.model_dump(mode="json")
+    data["use_case"] = "marketing.copy"
+    old = rai.Provenance.model_validate(data)  # as if made when marketing needed no review
+    fields = old.model_dump(mode="json")
+    del fields["signature"]
+    from responsible_ai._provenance import sign_stamp
+
+    resigned = sign_stamp(fields, HMAC)  # validly signed, with requires_review false
+    with pytest.raises(rai.UnreviewedContent, match="requires human review"):
+        signed.require_reviewed(rai.AIText(eng.text, resigned))

@@ -183,3 +183,56 @@ def test_the_hash_is_of_plain_data_only() -> None:
     assert "plain data" in _error(data)
     ok = rai.Policy.from_dict(_with())
     assert ok.sha256 == rai.Policy.from_dict(json.loads(json.dumps(_with()))).sha256
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"use_cases__rules": {"hr": {"blocked": True}, "hr ": {"blocked": False}}},
+        {"pii": {"operators": {"CREDIT_CARD": "block", "CREDIT_CARD ": "keep"}}},
+        {"providers__0__headers": {"X-A": "1", " X-A": "2"}},
+    ],
+)
+def test_keys_that_differ_only_in_padding_are_duplicates(changes: dict[str, Any]) -> None:
+    assert "given twice" in _error(_with(**changes))
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "text/plain"},
+        {"anthropic-version": "2020-01-01"},
+        {"x-goog-api-key": "k"},
+        {"Ocp-Apim-Subscription-Key": "k"},
+        {"X-Auth-Token": "t"},
+        {"Private-Token": "t"},
+        {"AI-Provenance": "x"},
+        {"x-team": "a\x0bb"},
+        {"x-team": "v\u00e9"},
+        {"X-Team": "a", "x-team": "b"},
+    ],
+)
+def test_more_headers_are_refused(headers: dict[str, str]) -> None:
+    assert "providers[0].headers" in _error(_with(providers__0__headers=headers))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"use_cases__rules__hr__blocked": "off"},
+        {"providers__0__timeout_s": "60"},
+        {"retry__max_attempts": 2.0},
+    ],
+)
+def test_types_are_strict(changes: dict[str, Any]) -> None:
+    _error(_with(**changes))
+
+
+def test_a_directory_or_a_huge_integer_is_a_policy_error(tmp_path: Path) -> None:
+    (tmp_path / "x.toml").mkdir()
+    for _ in range(3):  # and no file descriptor is left open
+        with pytest.raises(rai.PolicyError, match="regular file"):
+            rai.load_policy(tmp_path / "x.toml")
+    big = _write(tmp_path, "big.toml", "n = " + "9" * 5000 + "\n")
+    with pytest.raises(rai.PolicyError):
+        rai.load_policy(big)

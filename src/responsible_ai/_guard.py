@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 from ._audit import AuditTrail
 from ._call import AuditSink, Call, Prepared, Step, WireAnswer
-from ._errors import ConfigurationError, ProviderError, ProviderUnavailable
+from ._errors import ConfigurationError, ProviderError, ProviderUnavailable, UnreviewedContent
 from ._http import backend, backend_of
 from ._pii import ClientRecord, Detector, KnownValues, PIISession, Redactor, as_known
 from ._pipeline import CallRecord, Pipeline
@@ -279,8 +279,8 @@ class Guard:
     def keyring(self) -> Keyring:
         """The keys this Guard verifies with: ``RAI_VERIFY_KEYS`` and its own signer."""
         ring = keyring_from_env()
-        if self.signer is not None and self.signer.kid not in ring:
-            ring.add(self.signer)
+        if self.signer is not None:
+            ring.add_signer(self.signer)
         return ring
 
     def review(
@@ -301,12 +301,38 @@ class Guard:
         )  # fmt: skip
 
     def require_reviewed(
-        self, output: Any, *, chain: Sequence[Provenance] = (), allow_unsigned: bool = False
+        self,
+        output: Any,
+        *,
+        use_case: str | None = None,
+        chain: Sequence[Provenance] = (),
+        allow_unsigned: bool = False,
     ) -> Provenance:
-        """`rai.require_reviewed` against this Guard's keys."""
-        return require_reviewed(
+        """`rai.require_reviewed` against this Guard's keys and *its* policy: whether the
+        stamp's use case needs review is decided by this policy, not by the stamp's own
+        flag (a stamp made under an older policy cannot carry an older answer); with
+        `use_case`, the stamp must have been made for that use case or one below it."""
+        stamp = require_reviewed(
             output, keyring=self.keyring(), chain=chain, allow_unsigned=allow_unsigned
         )
+        if use_case is not None and not (
+            stamp.use_case == use_case or stamp.use_case.startswith(use_case + ".")
+        ):
+            raise UnreviewedContent(
+                f"output {stamp.id} was made for another use case than this publish point's",
+                provenance_id=stamp.id,
+                status=stamp.review.status,
+            )
+        needs = self.pipeline.checks.rules.resolve(stamp.use_case).requires_review
+        if needs and stamp.review.status not in ("approved", "edited"):
+            raise UnreviewedContent(
+                f"output {stamp.id} for use case {stamp.use_case!r} requires human review "
+                f"under policy {self.policy.id} v{self.policy.version}; it is "
+                f"{stamp.review.status}",
+                provenance_id=stamp.id,
+                status=stamp.review.status,
+            )
+        return stamp
 
     def close(self) -> None:
         if self._sync is not None and self._owns_sync:

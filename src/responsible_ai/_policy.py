@@ -91,7 +91,8 @@ Tier = Literal["free", "subscription", "enterprise"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # strict: "off" is not False and "60" is not 60 (a typo must not read as a setting)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True)
 
 
 class PolicyMeta(_Model):
@@ -112,9 +113,14 @@ class PolicyMeta(_Model):
 # what the HTTP layer owns
 FORBIDDEN_HEADERS = frozenset({
     "authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "host",
-    "content-length", "transfer-encoding", "connection", "te", "upgrade", "x-rai-use-case",
+    "content-length", "content-type", "content-encoding", "transfer-encoding", "accept",
+    "accept-encoding", "connection", "te", "upgrade", "anthropic-version", "forwarded",
+    "traceparent", "tracestate", "ai-provenance", "x-rai-use-case",
 })  # fmt: skip
+# names that say credential, wherever they appear in a header name
+_SECRET_HEADER = re.compile(r"key|token|secret|auth|passw|signature|session|credential", re.I)
 _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e\t]*")
 _LOOPBACK_NAMES = frozenset({"localhost"})
 
 
@@ -194,13 +200,16 @@ class Provider(_Model):
         for name, text in value.items():
             if not _HEADER_NAME.fullmatch(name):
                 raise ValueError(f"a header name (letters, digits, '-'), got {_short(name)}")
-            if name.lower() in FORBIDDEN_HEADERS:
+            if name.lower() in FORBIDDEN_HEADERS or _SECRET_HEADER.search(name):
                 raise ValueError(
                     f"no {name!r} header: credentials come from api_key_env, never from the "
                     "policy file, and protocol headers are the library's"
                 )
-            if any(c in text for c in "\r\n\0"):
-                raise ValueError(f"a header value on one line (header {name!r})")
+            if not _HEADER_VALUE.fullmatch(text):
+                raise ValueError(f"a header value of printable ASCII on one line ({name!r})")
+        lowered = [n.lower() for n in value]
+        if len(set(lowered)) != len(lowered):
+            raise ValueError("each header once (header names are case-insensitive)")
         return value
 
     _glob: re.Pattern[str] | None = PrivateAttr()
@@ -445,9 +454,14 @@ def _read_bounded(file: Path, source: str) -> bytes:
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise PolicyError(source, [PolicyIssue("", f"cannot read file: {exc.strerror}")]) from None
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        regular = False
+    if not regular:
+        os.close(fd)
+        raise PolicyError(source, [PolicyIssue("", "expected a regular file")])
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise PolicyError(source, [PolicyIssue("", "expected a regular file")])
         raw = f.read(MAX_POLICY_BYTES + 1)
     if len(raw) > MAX_POLICY_BYTES:
         raise PolicyError(
@@ -473,9 +487,13 @@ def _not_plain(data: Any) -> PolicyIssue | None:
         if depth > MAX_DEPTH:
             return PolicyIssue(path, f"expected data nested at most {MAX_DEPTH} levels deep")
         if isinstance(value, dict):
+            trimmed: set[str] = set()
             for key, item in value.items():
                 if not isinstance(key, str):
                     return PolicyIssue(path, f"expected text keys, got {_short(key)}")
+                if key.strip() in trimmed:  # keys are trimmed: "hr " would overwrite "hr"
+                    return PolicyIssue(path, f"the key {_short(key.strip())} is given twice")
+                trimmed.add(key.strip())
                 stack.append((item, depth + 1, f"{path}.{key}" if path else key))
         elif isinstance(value, list):
             stack.extend((item, depth + 1, f"{path}[{i}]") for i, item in enumerate(value))
@@ -490,7 +508,9 @@ def _not_plain(data: Any) -> PolicyIssue | None:
     return None
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A `json.loads` ``object_pairs_hook``: a key given twice is an error (the last one
+    would silently win in Python, the first in other parsers)."""
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
@@ -542,6 +562,8 @@ def _parse(raw: bytes, suffix: str, source: str) -> dict[str, Any]:
         data = _parse_text(text, suffix, fail)
     except RecursionError:
         raise fail(f"expected data nested at most {MAX_DEPTH} levels deep") from None
+    except ValueError:  # e.g. an integer of thousands of digits
+        raise fail("a value that cannot be read (an integer far too long?)") from None
     if not isinstance(data, dict):
         raise fail(f"expected a table/object at the top level, got {type(data).__name__}")
     return data
@@ -556,7 +578,7 @@ def _parse_text(text: str, suffix: str, fail: Callable[[str], PolicyError]) -> A
             raise fail(f"TOML syntax error: {str(exc)[:300]}") from None
     elif suffix == ".json":
         try:
-            data = json.loads(text, object_pairs_hook=_no_duplicates)
+            data = json.loads(text, object_pairs_hook=no_duplicate_keys)
         except json.JSONDecodeError as exc:
             raise fail(
                 f"JSON syntax error: {exc.msg} (at line {exc.lineno}, column {exc.colno})"

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ._audit import AuditTrail, default_trail
 from ._clock import clock, uuid7
 from ._errors import ConfigurationError, ProvenanceInvalid, UnreviewedContent
+from ._policy import no_duplicate_keys
 
 __all__ = [
     "AIDict",
@@ -138,7 +139,11 @@ class Provenance(_Frozen):
     @classmethod
     def from_json(cls, data: str | bytes | Mapping[str, Any]) -> Provenance:
         try:
-            raw = json.loads(data) if isinstance(data, (str, bytes)) else data
+            raw = (
+                json.loads(data, object_pairs_hook=no_duplicate_keys)
+                if isinstance(data, (str, bytes))
+                else data
+            )
             return cls.model_validate(raw)
         except (ValueError, ValidationError) as exc:
             raise ProvenanceInvalid(
@@ -345,6 +350,19 @@ class Keyring:
             )
         self._keys[key.kid] = key
 
+    def add_signer(self, signer: Signer) -> None:
+        """Add `signer` unless the keyring already verifies its signatures under its kid
+        (its own verifying key, given apart); a different key under that kid is an error."""
+        known = self._keys.get(signer.kid)
+        if known is None:
+            self.add(signer)
+            return
+        probe = b"responsible-ai keyring probe"
+        if known is not signer and not known.verify(probe, signer.sign(probe)):
+            raise ConfigurationError(
+                f"the keyring already has a different key {signer.kid!r}: one key per kid"
+            )
+
     def get(self, kid: str | None) -> Any | None:
         return self._keys.get(kid) if kid else None
 
@@ -390,8 +408,8 @@ def keyring_from_env(env: Mapping[str, str] | None = None) -> Keyring:
     for spec in filter(None, (s.strip() for s in source.get(VERIFY_KEYS_ENV, "").split(","))):
         ring.add(_key_from_spec(spec, private=False))
     signer = signer_from_env(source)
-    if signer is not None and signer.kid not in ring:
-        ring.add(signer)
+    if signer is not None:
+        ring.add_signer(signer)
     return ring
 
 
@@ -671,6 +689,8 @@ def verify(
 def _check_signature(stamp: Provenance, ring: Keyring, allow_unsigned: bool) -> bool:
     """Raise `ProvenanceInvalid` unless the stamp's signature holds (True), or it is
     unsigned and the caller allowed that by name (False)."""
+    if type(stamp) is not Provenance:  # a subclass's methods could say anything
+        stamp = Provenance.model_validate(stamp.model_dump(mode="json"))
     sig = stamp.signature
     if sig.alg == "none":
         if not allow_unsigned:
@@ -775,8 +795,13 @@ def review(
         raise ConfigurationError("an 'edited' review needs the edited_text")
     if decision != "edited" and edited_text is not None:
         raise ConfigurationError("edited_text goes with decision='edited'")
-    _verified(output, previous, keyring, allow_unsigned, ())
     signer = signer if signer is not None else signer_from_env()
+    if allow_unsigned and signer is not None and not previous.signed:
+        raise ConfigurationError(
+            "a signed review cannot vouch for an unsigned stamp (allow_unsigned is only for "
+            "a deployment without signing keys)"
+        )
+    _verified(output, previous, keyring, allow_unsigned, ())
     at = clock.rfc3339()
     changes: dict[str, Any] = {
         "review": {"status": decision, "reviewer": reviewer, "at": at, "note": note}
