@@ -107,3 +107,18 @@ def test_an_answer_over_the_size_cap_is_refused(
         pytest.raises(rai.ProviderResponseError, match="larger than 64"),
     ):
         guard.chat("hi", **CALL)
+
+
+def test_the_sdk_transport_bounds_the_answer_too(
+    trickler: str, make_policy: Callable[..., rai.Policy]
+) -> None:
+    openai = pytest.importorskip("openai")
+    http = rai.http_client(_policy(make_policy, trickler), use_case="engineering")
+    client = openai.OpenAI(base_url=trickler, api_key="sk-test", max_retries=0, http_client=http)
+    start = time.monotonic()
+    with pytest.raises(rai.ProviderUnavailable, match="timeout_s"):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        )
+    assert time.monotonic() - start < 1.5
+    http.close()

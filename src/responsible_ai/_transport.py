@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextvars
 import importlib
 import os
+import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ from ._call import Call, Endpoint, Prepared, Screened
 from ._errors import (
     ConfigurationError,
     ProviderNotApproved,
+    ProviderResponseError,
     ProviderUnavailable,
     ResponsibleAIError,
 )
@@ -55,6 +57,7 @@ from ._providers import (
     json_of,
     wire_for,
 )
+from ._send import MAX_ANSWER_BYTES
 from ._sse import ServerSentEvent, SSEDecoder
 from ._steps import AnswerFilter
 from ._telemetry import StreamClosed
@@ -197,6 +200,7 @@ class _Exchange:
         self.prepared = prepared
         self.request = request
         self.wire = wire_for(prepared.endpoint)
+        self.deadline = time.monotonic() + prepared.provider.timeout_s  # the whole exchange
 
     def answer(self, http: ModuleType, response: Any, content: bytes) -> Any:
         """The JSON answer screened, stamped and written back into a new response."""
@@ -352,6 +356,60 @@ class _AsyncBody:
 _BODY_CLASSES: dict[ModuleType, tuple[type[_SyncBody], type[_AsyncBody]]] = {}
 
 
+class _Bounded:
+    """The provider's response body, read no longer than the exchange's deadline and no
+    larger than `MAX_ANSWER_BYTES` (raw): the SDK's own time-outs are per read."""
+
+    def __init__(self, inner: Any, deadline: float, provider: str) -> None:
+        self.inner = inner
+        self.deadline = deadline
+        self.provider = provider
+        self.size = 0
+
+    def _check(self, chunk: bytes) -> bytes:
+        self.size += len(chunk)
+        if self.size > MAX_ANSWER_BYTES:
+            raise ProviderResponseError(
+                f"provider {self.provider!r} sent an answer larger than {MAX_ANSWER_BYTES} bytes",
+                provider=self.provider,
+            )
+        if time.monotonic() > self.deadline:
+            raise ProviderUnavailable(
+                f"provider {self.provider!r} did not finish within its timeout_s",
+                provider=self.provider,
+            )
+        return chunk
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.inner:
+            yield self._check(chunk)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self.inner:
+            yield self._check(chunk)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+_BOUNDED: dict[ModuleType, type[_Bounded]] = {}
+
+
+def _bounded(http: ModuleType, response: Any, ex: _Exchange) -> Any:
+    """`response` with its body stream bounded (a stream type of the backend, as its
+    responses check)."""
+    cls = _BOUNDED.get(http)
+    if cls is None:
+        cls = _BOUNDED[http] = type(
+            "BoundedStream", (_Bounded, http.SyncByteStream, http.AsyncByteStream), {}
+        )
+    response.stream = cls(response.stream, ex.deadline, ex.prepared.provider.name)
+    return response
+
+
 def _body_classes(http: ModuleType) -> tuple[type[_SyncBody], type[_AsyncBody]]:
     """The body classes as the backend's byte-stream types (its responses check them),
     made once per backend."""
@@ -475,7 +533,7 @@ class GovernedTransport:
         with _sdk_errors_raised:
             ex = self._begin(request)
         with ex.record.ending():
-            response = self.inner.handle_request(ex.request)
+            response = _bounded(self.http, self.inner.handle_request(ex.request), ex)
         if not 200 <= response.status_code < 300:
             self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
             return response  # it follows comes back through this transport, governed
@@ -490,7 +548,7 @@ class GovernedTransport:
         with _sdk_errors_raised:
             ex = self._begin(request)
         with ex.record.ending():
-            response = await self.inner.handle_async_request(ex.request)
+            response = _bounded(self.http, await self.inner.handle_async_request(ex.request), ex)
         if not 200 <= response.status_code < 300:
             self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
             return response  # it follows comes back through this transport, governed
