@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from ._findings import Finding
+from ._findings import Finding, resolve_overlaps
 from ._session import PIISession
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["OutputScanner", "StreamRestorer"]
 
 _PARTIAL = re.compile(r"<[A-Z][A-Z0-9_]{0,40}$|<$")
+_TOKEN = re.compile(r"\S*")
 
 
 class StreamRestorer:
@@ -61,11 +62,14 @@ class OutputScanner:
         *,
         window: int = 256,
         context: int = 64,
+        hold: int = 1024,
     ) -> None:
         self._r = redactor
         self._plan = plan
         self._known = known
         self._window = window
+        self._hold = max(hold, window)  # the most held back for one finding still growing
+        self._carry: Finding | None = None  # a finding split at `hold`: its token goes on
         self._context_size = context
         self._pending = ""
         self._context = ""  # raw text already emitted, for context words
@@ -93,14 +97,38 @@ class OutputScanner:
         scan = ctx + self._pending
         found = [f.shifted(-len(ctx)) for f in self._r.scan(scan, subject=self._known)]
         found = [f for f in found if f.start >= 0]
+        carry = self._carry
+        run = 0
+        if carry is not None:  # the rest of a finding's token, whatever the detectors say
+            run = _TOKEN.match(self._pending).end()  # type: ignore[union-attr]
+            if run:
+                cont = Finding(carry.entity_type, 0, run, 1.0, carry.detector)
+                found = resolve_overlaps([*found, cont])
         if not final:
-            for f in found:
+            for i, f in enumerate(found):
                 if f.start < cut < f.end:
-                    cut = f.start  # never split a finding: hold it back whole
+                    if len(self._pending) - f.start <= self._hold and not (
+                        carry is not None and f.start == 0
+                    ):
+                        cut = f.start  # never split a finding: hold it back whole ...
+                    else:  # ... unless that would hold back without bound: split it here,
+                        found[i] = Finding(f.entity_type, f.start, cut, f.score, f.detector)
+                        self._carry = f  # and treat the rest of its token as it
+        if final or (self._carry is carry and carry is not None and run < len(self._pending)
+                     and run <= cut):  # fmt: skip
+            self._carry = None  # the token ended, and all of it is out
         ready = [f for f in found if f.end <= cut]
         head = head_out = self._pending[:cut]
         if ready:
-            self.findings.extend(f.shifted(self._offset) for f in ready)
+            for f in ready:
+                f = f.shifted(self._offset)
+                last = self.findings[-1] if self.findings else None
+                if last is not None and last.end == f.start and last.entity_type == f.entity_type:
+                    self.findings[-1] = Finding(
+                        f.entity_type, last.start, f.end, last.score, last.detector
+                    )  # one finding, split in pieces
+                else:
+                    self.findings.append(f)
             if self._plan.output == "block":
                 self._r.refuse_blocked(Counter(f.entity_type for f in ready), self._plan, "answer")
             if self._plan.output == "mask":
