@@ -75,3 +75,12 @@ def test_sse_decoding_does_not_depend_on_chunking(parts: list[bytes], sizes: lis
         got += [(e.event, e.data, e.id) for e in decoder.feed(data[pos : pos + size])]
         pos += size
     assert got == whole
+
+
+@pytest.mark.parametrize("lines", [2, 20, 400])
+def test_a_private_key_longer_than_the_window_never_streams_out(lines: int) -> None:
+    body = ("QUJDRA" * 10 + "\n") * lines
+    text = f"key:\n-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----\nafter."
+    masked, held, scanner = _stream("mask", text)
+    assert "QUJDRA" not in masked and masked.endswith("after.") and held <= 1024 + 16
+    assert [f.entity_type for f in scanner.findings] == ["PRIVATE_KEY"]

@@ -482,7 +482,9 @@ RULES: tuple[PatternRule, ...] = (
     ),
     PatternRule(
         "JWT",
-        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"),
+        # RE2: from every "eyJ" in a long base64url run, a backtracking {8,} scans to the
+        # run's end (quadratic in "eyJ-eyJ-eyJ-...")
+        re2.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"),
         1.0,
         gate=("eyJ",),
         check=_valid(jwt_valid, 1.0),
@@ -561,7 +563,8 @@ def _emails(text: str) -> Iterator[tuple[int, int]]:
             while start < at and not text[start].isalnum() and text[start] != "_":
                 start += 1  # an address starts with a letter, digit or underscore
             before = text[max(0, start - 1) : start]
-            authority = "://" in text[max(0, text.rfind(" ", 0, start)) : start]
+            lo = max(0, start - _AUTHORITY_BACK)  # bounded: linear with no whitespace
+            authority = text.find("://", max(lo, text.rfind(" ", lo, start)), start) != -1
             if (
                 start < at
                 and not (before and (before.isalnum() or before in "._%+-"))
@@ -572,6 +575,7 @@ def _emails(text: str) -> Iterator[tuple[int, int]]:
 
 
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
+_AUTHORITY_BACK = 160  # characters before an address where "scheme://" makes it userinfo
 
 _PEM_HEAD = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
 _PEM_FOOT = re.compile(r"-----END (?:[A-Z]+ )?PRIVATE KEY-----")

@@ -23,6 +23,8 @@ __all__ = ["OutputScanner", "StreamRestorer"]
 
 _PARTIAL = re.compile(r"<[A-Z][A-Z0-9_]{0,40}$|<$")
 _TOKEN = re.compile(r"\S*")
+_PEM_OPEN = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
+_PEM_CLOSE = re.compile(r"-----END (?:[A-Z]+ )?PRIVATE KEY-----")
 
 
 class StreamRestorer:
@@ -70,6 +72,9 @@ class OutputScanner:
         self._window = window
         self._hold = max(hold, window)  # the most held back for one finding still growing
         self._carry: Finding | None = None  # a finding split at `hold`: its token goes on
+        self._in_key = False  # the carried finding is a private key: it goes on to its END
+        settings = redactor.settings
+        self._keys = settings.entities is None or "PRIVATE_KEY" in settings.entities
         self._context_size = context
         self._pending = ""
         self._context = ""  # raw text already emitted, for context words
@@ -97,10 +102,24 @@ class OutputScanner:
         scan = ctx + self._pending
         found = [f.shifted(-len(ctx)) for f in self._r.scan(scan, subject=self._known)]
         found = [f for f in found if f.start >= 0]
+        if self._keys and self._carry is None:
+            # a private key whose END has not arrived is a finding already: its lines
+            # must not stream out while the scanner waits to see the whole block
+            opens = list(_PEM_OPEN.finditer(scan))  # the last one is the one that may be open
+            opening = opens[-1] if opens else None
+            if opening is not None and _PEM_CLOSE.search(scan, opening.end()) is None:
+                open_key = Finding("PRIVATE_KEY", max(0, opening.start() - len(ctx)),
+                                   len(self._pending), 1.0, "builtin")  # fmt: skip
+                found = resolve_overlaps([*found, open_key])
+                self._in_key = True
         carry = self._carry
         run = 0
         if carry is not None:  # the rest of a finding's token, whatever the detectors say
-            run = _TOKEN.match(self._pending).end()  # type: ignore[union-attr]
+            if self._in_key:  # ... or of a private key: up to its END line
+                foot = _PEM_CLOSE.search(self._pending)
+                run = foot.end() if foot is not None else len(self._pending)
+            else:
+                run = _TOKEN.match(self._pending).end()  # type: ignore[union-attr]
             if run:
                 cont = Finding(carry.entity_type, 0, run, 1.0, carry.detector)
                 found = resolve_overlaps([*found, cont])
@@ -117,6 +136,9 @@ class OutputScanner:
         if final or (self._carry is carry and carry is not None and run < len(self._pending)
                      and run <= cut):  # fmt: skip
             self._carry = None  # the token ended, and all of it is out
+        if self._carry is None and not (self._keys and found and found[-1].end == len(self._pending)
+                                        and found[-1].entity_type == "PRIVATE_KEY"):  # fmt: skip
+            self._in_key = False
         ready = [f for f in found if f.end <= cut]
         head = head_out = self._pending[:cut]
         if ready:
