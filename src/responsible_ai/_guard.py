@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
+import anyio
+
 from ._audit import AuditTrail
 from ._call import AuditSink, Call, Prepared, Step, WireAnswer
 from ._errors import ConfigurationError, ProviderError, ProviderUnavailable, UnreviewedContent
@@ -371,13 +373,18 @@ class Guard:
         sender = self.async_sender()
         record = CallRecord(self.pipeline, self.telemetry, call)
         with record:
-            prepared = record.prepare(call)
+            if _text_size(call.messages) > OFF_LOOP_CHARS:  # a long scan: not on the loop
+                prepared = await anyio.to_thread.run_sync(record.prepare, call)
+            else:
+                prepared = record.prepare(call)
             while True:
                 try:
                     answer = await sender.send(prepared)
                 except ProviderError as error:
                     prepared = _or_raise(record.after_failure(prepared, error), error)
                     continue
+                if len(answer.text) > OFF_LOOP_CHARS:
+                    return await anyio.to_thread.run_sync(record.finish, prepared, answer)
                 return record.finish(prepared, answer)
 
     def astream(
@@ -416,6 +423,26 @@ class Guard:
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+OFF_LOOP_CHARS = 65_536
+"""An async call whose prompt or answer text is longer than this is scanned in a worker
+thread (a long scan holds the GIL in C only part of the time, but must not stall the loop)."""
+
+
+def _text_size(messages: Sequence[Any]) -> int:
+    """About how much text a chat history holds (strings and text parts)."""
+    total = 0
+    for m in messages:
+        content = m.get("content") if isinstance(m, Mapping) else None
+        if isinstance(content, str):
+            total += len(content)
+        elif isinstance(content, list):
+            for part in content:
+                text = part.get("text") if isinstance(part, Mapping) else part
+                if isinstance(text, str):
+                    total += len(text)
+    return total
 
 
 def _or_raise(prepared: Prepared | None, error: ProviderError) -> Prepared:
