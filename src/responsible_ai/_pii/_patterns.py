@@ -20,8 +20,8 @@ from .._entities import BUILTIN_ENTITIES
 from ._findings import Finding
 from ._validators import (
     IBAN_LENGTHS,
+    compact_iban_valid,
     digits_of,
-    iban_valid,
     ipv6_valid,
     jwt_valid,
     luhn_valid,
@@ -321,8 +321,8 @@ def _phone(value: str) -> float | None:
     if _DATE_LIKE.match(value.strip()):
         return None
     if value.startswith("+"):
-        d = "".join(c for c in value[1:4] if c.isdigit())
-        if not any(d[:n] in _COUNTRY_CODES for n in (1, 2, 3)):
+        d = "".join(filter(str.isdigit, value[1:4]))
+        if not (d[:1] in _COUNTRY_CODES or d[:2] in _COUNTRY_CODES or d[:3] in _COUNTRY_CODES):
             return None
         return 0.75 if 8 <= digits <= 15 else None
     if value.startswith("00") and 10 <= digits <= 15:
@@ -817,9 +817,12 @@ class BuiltinDetector:
 
 def _trim_iban(value: str) -> int | None:
     """The IBAN at the start of `value` (which may run on into the next word): its length."""
-    compact = [i for i, c in enumerate(value) if c != " "]
     want = IBAN_LENGTHS.get(value[:2])
-    if want is None or len(compact) < want:
+    if want is None:
         return None
-    last = compact[want - 1]
-    return last + 1 if iban_valid(value[: last + 1]) else None
+    end = want  # the shortest prefix of `value` holding `want` characters besides spaces
+    while end <= len(value) and end - value.count(" ", 0, end) < want:
+        end += 1
+    if end > len(value):
+        return None
+    return end if compact_iban_valid(value[:end].replace(" ", "")) else None

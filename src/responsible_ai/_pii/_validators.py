@@ -55,6 +55,14 @@ def mod97_valid(text: str) -> bool:
 _AS_NUMBER = {ord(c): str(10 + i) for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
 
 
+def compact_iban_valid(s: str) -> bool:
+    """`iban_valid` for an upper-case IBAN without spaces (the scanner's hot path)."""
+    if IBAN_LENGTHS.get(s[:2]) != len(s) or not s[2:4].isdigit():
+        return False
+    digits = (s[4:] + s[:4]).translate(_AS_NUMBER)
+    return digits.isascii() and digits.isdigit() and int(digits) % 97 == 1
+
+
 def iban_valid(text: str) -> bool:
     s = "".join(filter(str.isalnum, text)).upper()
     return IBAN_LENGTHS.get(s[:2]) == len(s) and s[2:4].isdigit() and mod97_valid(s)
