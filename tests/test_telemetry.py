@@ -423,3 +423,28 @@ class TestAudit:
             "decision", outcome="allowed", prompt="SECRET"
         )
         assert "prompt" not in out[0]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"model": f"gpt-4o-{CANARY_MAIL}"},
+        {"provider": CANARY_MAIL},
+        {"use_case": f"client {CANARY_MAIL}"},
+    ],
+)
+def test_a_refused_call_never_records_the_names_it_was_given(
+    tguard: rai.Guard,
+    otel: CapturedTelemetry,
+    events: list[dict[str, Any]],
+    changes: dict[str, str],
+) -> None:
+    """A refused call's model, provider and use case are the caller's and may hold
+    anything: errors, spans and audit events show them only when they are identifiers."""
+    decisions: list[rai.Decision] = []
+    tguard.pipeline.on_decision = decisions.append
+    with pytest.raises((rai.PolicyViolation, rai.ConfigurationError)) as info:
+        tguard.chat("hi", **{**MK, **changes})
+    recorded = [str(info.value), repr(events), repr(decisions)]
+    recorded += [repr(dict(s.attributes or {})) + s.name for s in otel.spans()]
+    assert not any("canary-domain" in r for r in recorded), recorded

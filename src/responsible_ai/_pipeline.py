@@ -47,6 +47,7 @@ from ._errors import (
 from ._policy import Policy
 from ._providers import Restorer, endpoint_of, wire_for
 from ._steps import AnswerFilter, PolicyChecks, RedactStep, StampStep, audit_fields
+from ._steps.checks import shown
 from ._telemetry import Observation, StreamClosed, Telemetry
 from ._types import ChatResponse, Decision
 
@@ -236,9 +237,16 @@ class CallRecord:
     def __init__(self, pipeline: Pipeline, telemetry: Telemetry, call: Call) -> None:
         self.pipeline = pipeline
         params = call.params if call.body is None else call.body
+        if pipeline.checks.seen(call):  # names that passed before: as they are
+            model, provider, use_case = call.model, call.provider_name, call.use_case
+        else:  # a span must not carry whatever a caller put in a name
+            model, provider, use_case = (
+                shown(call.model),
+                shown(call.provider_name),
+                shown(call.use_case),
+            )
         self.obs: Observation = telemetry.observe(
-            model=call.model, provider=call.provider_name, use_case=call.use_case,
-            params=params, stream=call.stream,
+            model=model, provider=provider, use_case=use_case, params=params, stream=call.stream,
         )  # fmt: skip
         self._decided = False
 
@@ -350,7 +358,7 @@ class CallRecord:
         else:
             rule = self.pipeline.refused(call, exc)
         if final:
-            self.obs.refused(exc, use_case=call.use_case, rule=rule)
+            self.obs.refused(exc, use_case=shown(call.use_case), rule=rule)
 
 
 class _Active:

@@ -120,6 +120,10 @@ class UseCaseRules:
         self._policy = policy
         self._cache: dict[str, EffectiveRule] = {}
 
+    def known(self, tag: str) -> bool:
+        """Whether `tag` was resolved before (so it is a well-formed tag)."""
+        return tag in self._cache
+
     def resolve(self, tag: str) -> EffectiveRule:
         rule = self._cache.get(tag)
         if rule is None:

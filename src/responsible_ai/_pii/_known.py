@@ -146,7 +146,7 @@ class _Normalized:
             low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
         self._anchors: list[int] = []
         self._origins: list[int] = []
-        if "  " not in low and not any(c in low for c in "\t\n\r\f\v\u00a0"):
+        if "  " not in low and low.isprintable():  # (tabs, newlines, no-break spaces are not)
             self.text = low
             return
         out: list[str] = []

@@ -8,6 +8,7 @@ provider and model, the allowed decision with its audit fields).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,23 @@ def audit_fields(d: Decision) -> dict[str, Any]:
     }  # fmt: skip
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
+
+
+def shown(name: str) -> str:
+    """A caller's model, provider or use-case name as refusals, errors and audit events
+    may show it: itself when it looks like an identifier, else a marker (a refused call's
+    arguments are the caller's, and may hold anything)."""
+    if (
+        isinstance(name, str)
+        and _IDENTIFIER.fullmatch(name)
+        and "@" not in name
+        and sum(c.isdigit() for c in name) <= 12
+    ):
+        return name
+    return "<not an identifier>"
+
+
 class PolicyChecks:
     """The policy, compiled: steps 1 (`provider`) and 2 (`use_case`) and the decision
     of a refusal (`blocked`)."""
@@ -73,9 +91,16 @@ class PolicyChecks:
             rule=rule,
             policy_id=self.policy.id,
             policy_version=self.policy.version,
-            use_case=call.use_case,
-            provider=call.provider_name,
-            model=call.model,
+            use_case=shown(call.use_case),
+            provider=shown(call.provider_name),
+            model=shown(call.model),
+        )
+
+    def seen(self, call: Call) -> bool:
+        """Whether this call's provider, model and use case passed the checks before (so
+        they are names, not whatever a caller put there)."""
+        return (call.provider_name, call.model) in self._approved and self.rules.known(
+            call.use_case
         )
 
     # ------------------------------------------------------------------ step 1
@@ -88,7 +113,7 @@ class PolicyChecks:
         provider = self.policy.provider(call.provider_name)
         if provider is None:
             raise self.violation(
-                ProviderNotApproved, call, f"{call.provider_name!r} is not in the registry",
+                ProviderNotApproved, call, f"{shown(call.provider_name)!r} is not in the registry",
                 "providers",
             )  # fmt: skip
         meta = self.policy.policy
@@ -111,7 +136,7 @@ class PolicyChecks:
         if not provider.allows_model(call.model):
             raise self.violation(
                 ModelNotApproved, call,
-                f"{call.model!r} is not on the allow-list of {provider.name!r}",
+                f"{shown(call.model)!r} is not on the allow-list of {provider.name!r}",
                 f"providers[{self.policy.providers.index(provider)}].models",
             )  # fmt: skip
         if len(self._approved) < _MEMO_SIZE:
@@ -202,9 +227,9 @@ class PolicyChecks:
         return Decision(
             outcome="blocked",
             rule=rule,
-            use_case=call.use_case,
-            provider=call.provider_name,
-            model=call.model,
+            use_case=shown(call.use_case),
+            provider=shown(call.provider_name),
+            model=shown(call.model),
             data_class=(call.data_class or self.default_data_class).label,
             policy_id=self.policy.id,
             policy_version=self.policy.version,
