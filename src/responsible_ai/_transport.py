@@ -395,16 +395,17 @@ class _Bounded:
         await self.inner.aclose()
 
 
-_BOUNDED: dict[ModuleType, type[_Bounded]] = {}
+_BOUNDED: dict[type, type[_Bounded]] = {}
 
 
-def _bounded(http: ModuleType, response: Any, ex: _Exchange) -> Any:
-    """`response` with its body stream bounded (a stream type of the backend, as its
-    responses check)."""
-    cls = _BOUNDED.get(http)
+def _bounded(response: Any, ex: _Exchange) -> Any:
+    """`response` with its body stream bounded (a stream type of the response's own HTTP
+    library, as its responses check: the inner transport may be of the other backend)."""
+    cls = _BOUNDED.get(type(response))
     if cls is None:
-        cls = _BOUNDED[http] = type(
-            "BoundedStream", (_Bounded, http.SyncByteStream, http.AsyncByteStream), {}
+        lib = importlib.import_module(type(response).__module__.split(".", 1)[0])
+        cls = _BOUNDED[type(response)] = type(
+            "BoundedStream", (_Bounded, lib.SyncByteStream, lib.AsyncByteStream), {}
         )
     response.stream = cls(response.stream, ex.deadline, ex.prepared.provider.name)
     return response
@@ -533,7 +534,7 @@ class GovernedTransport:
         with _sdk_errors_raised:
             ex = self._begin(request)
         with ex.record.ending():
-            response = _bounded(self.http, self.inner.handle_request(ex.request), ex)
+            response = _bounded(self.inner.handle_request(ex.request), ex)
         if not 200 <= response.status_code < 300:
             self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
             return response  # it follows comes back through this transport, governed
