@@ -549,7 +549,7 @@ class GovernedTransport:
         with _sdk_errors_raised:
             ex = self._begin(request)
         with ex.record.ending():
-            response = _bounded(self.http, await self.inner.handle_async_request(ex.request), ex)
+            response = _bounded(await self.inner.handle_async_request(ex.request), ex)
         if not 200 <= response.status_code < 300:
             self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
             return response  # it follows comes back through this transport, governed
