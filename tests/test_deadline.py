@@ -122,3 +122,27 @@ def test_the_sdk_transport_bounds_the_answer_too(
         )
     assert time.monotonic() - start < 1.5
     http.close()
+
+
+def test_request_bodies_have_a_size_cap(
+    server: rai.testing.FakeModelServer,
+    make_policy: Callable[..., rai.Policy],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from responsible_ai import _pipeline, _transport
+
+    monkeypatch.setattr(_pipeline, "MAX_PROMPT_CHARS", 1000)
+    monkeypatch.setattr(_transport, "MAX_REQUEST_BYTES", 1000)
+    policy = make_policy(server.base_url)
+    with rai.Guard(policy) as guard, pytest.raises(rai.RedactionFailed, match="more than 1000"):
+        guard.chat("x " * 600, **CALL)
+    openai = pytest.importorskip("openai")
+    with rai.http_client(policy, use_case="engineering") as http:
+        client = openai.OpenAI(
+            base_url=server.base_url, api_key="sk", max_retries=0, http_client=http
+        )
+        with pytest.raises(rai.RedactionFailed, match="more than 1000"):
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "x " * 600}]
+            )
+    assert server.requests == []  # nothing was sent

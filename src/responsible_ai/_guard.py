@@ -21,7 +21,7 @@ from ._call import AuditSink, Call, Prepared, Step, WireAnswer
 from ._errors import ConfigurationError, ProviderError, ProviderUnavailable, UnreviewedContent
 from ._http import backend, backend_of
 from ._pii import ClientRecord, Detector, KnownValues, PIISession, Redactor, as_known
-from ._pipeline import CallRecord, Pipeline
+from ._pipeline import CallRecord, Pipeline, text_size
 from ._policy import DataClass, Policy
 from ._provenance import (
     Keyring,
@@ -373,7 +373,7 @@ class Guard:
         sender = self.async_sender()
         record = CallRecord(self.pipeline, self.telemetry, call)
         with record:
-            if _text_size(call.messages) > OFF_LOOP_CHARS:  # a long scan: not on the loop
+            if text_size(call.messages) > OFF_LOOP_CHARS:  # a long scan: not on the loop
                 prepared = await anyio.to_thread.run_sync(record.prepare, call)
             else:
                 prepared = record.prepare(call)
@@ -428,21 +428,6 @@ class Guard:
 OFF_LOOP_CHARS = 65_536
 """An async call whose prompt or answer text is longer than this is scanned in a worker
 thread (a long scan holds the GIL in C only part of the time, but must not stall the loop)."""
-
-
-def _text_size(messages: Sequence[Any]) -> int:
-    """About how much text a chat history holds (strings and text parts)."""
-    total = 0
-    for m in messages:
-        content = m.get("content") if isinstance(m, Mapping) else None
-        if isinstance(content, str):
-            total += len(content)
-        elif isinstance(content, list):
-            for part in content:
-                text = part.get("text") if isinstance(part, Mapping) else part
-                if isinstance(text, str):
-                    total += len(text)
-    return total
 
 
 def _or_raise(prepared: Prepared | None, error: ProviderError) -> Prepared:

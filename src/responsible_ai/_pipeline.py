@@ -75,6 +75,25 @@ def _dumps(body: Any) -> bytes:
         return json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
 
 
+MAX_PROMPT_CHARS = 32 * 1024 * 1024
+"""The most text a call may send (a bigger one is refused before it is scanned)."""
+
+
+def text_size(messages: Sequence[Any]) -> int:
+    """About how much text a chat history holds (strings and text parts)."""
+    total = 0
+    for m in messages:
+        content = m.get("content") if isinstance(m, Mapping) else None
+        if isinstance(content, str):
+            total += len(content)
+        elif isinstance(content, list):
+            for part in content:
+                text = part.get("text") if isinstance(part, Mapping) else part
+                if isinstance(text, str):
+                    total += len(text)
+    return total
+
+
 class Pipeline:
     """Runs the steps in order. `steps` are the caller's own, run after the library's."""
 
@@ -112,6 +131,8 @@ class Pipeline:
             body = call.body
         else:
             body = wire.body(call.model, list(call.messages), call.params, call.stream)
+        if call.body is None and text_size(call.messages) > MAX_PROMPT_CHARS:
+            raise unreadable(f"a prompt of more than {MAX_PROMPT_CHARS} characters")
         if body.get("n") not in (None, 1):
             # every choice would need its own screening and stamp: one answer per call
             raise unreadable("a request for several choices (n > 1)")

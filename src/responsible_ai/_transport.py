@@ -532,6 +532,7 @@ class GovernedTransport:
     def handle_request(self, request: Any) -> Any:
         request.read()  # a redirected request's body may not be read yet (as MockTransport)
         with _sdk_errors_raised:
+            _check_size(request)
             ex = self._begin(request)
         with ex.record.ending():
             response = _bounded(self.inner.handle_request(ex.request), ex)
@@ -547,6 +548,7 @@ class GovernedTransport:
     async def handle_async_request(self, request: Any) -> Any:
         await request.aread()
         with _sdk_errors_raised:
+            _check_size(request)
             ex = self._begin(request)
         with ex.record.ending():
             response = _bounded(await self.inner.handle_async_request(ex.request), ex)
@@ -580,6 +582,14 @@ class GovernedTransport:
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+def _check_size(request: Any) -> None:
+    if len(request.content) > MAX_REQUEST_BYTES:
+        raise unreadable(f"a request body of more than {MAX_REQUEST_BYTES} bytes")
+
+
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
 
 
 def _is_json(response: Any) -> bool:
