@@ -382,6 +382,9 @@ class TestCanary:
         for label, canary in canaries.items():
             where = outside.find(canary)
             assert where == -1, (label, outside[max(0, where - 300) : where + 50])
-            assert canary.split()[0] not in outside, label
+            first = canary.split()[0]  # "4012" alone could be part of a timing in the metrics
+            assert (first if not first[0].isdigit() else canary.replace(" ", "")) not in outside, (
+                label
+            )
         # ... while the local restore gives the caller their own text back
         assert canaries["name"] in restored.text and canaries["card"] in streamed
