@@ -44,12 +44,13 @@ _DOUBLED = tuple(2 * d - 9 if d > 4 else 2 * d for d in range(10))
 def mod97_valid(text: str) -> bool:
     """ISO 7064 mod 97-10, as used by IBAN: move the first four characters to the end."""
     s = "".join(filter(str.isalnum, text)).upper()
-    if len(s) < 5:
-        return False
-    s = (s[4:] + s[:4]).translate(_AS_NUMBER)  # A -> 10 ... Z -> 35
-    if not (s.isascii() and s.isdigit()):
-        return False
-    return int(s) % 97 == 1
+    return len(s) >= 5 and _mod97(s)
+
+
+def _mod97(s: str) -> bool:
+    """`mod97_valid` of upper-case letters and digits, already compact."""
+    digits = (s[4:] + s[:4]).translate(_AS_NUMBER)  # A -> 10 ... Z -> 35
+    return digits.isascii() and digits.isdigit() and int(digits) % 97 == 1
 
 
 _AS_NUMBER = {ord(c): str(10 + i) for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
@@ -57,15 +58,11 @@ _AS_NUMBER = {ord(c): str(10 + i) for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVW
 
 def compact_iban_valid(s: str) -> bool:
     """`iban_valid` for an upper-case IBAN without spaces (the scanner's hot path)."""
-    if IBAN_LENGTHS.get(s[:2]) != len(s) or not s[2:4].isdigit():
-        return False
-    digits = (s[4:] + s[:4]).translate(_AS_NUMBER)
-    return digits.isascii() and digits.isdigit() and int(digits) % 97 == 1
+    return IBAN_LENGTHS.get(s[:2]) == len(s) and s[2:4].isdigit() and _mod97(s)
 
 
 def iban_valid(text: str) -> bool:
-    s = "".join(filter(str.isalnum, text)).upper()
-    return IBAN_LENGTHS.get(s[:2]) == len(s) and s[2:4].isdigit() and mod97_valid(s)
+    return compact_iban_valid("".join(filter(str.isalnum, text)).upper())
 
 
 def ssn_valid(text: str) -> bool:
