@@ -280,7 +280,7 @@ class CallRecord:
     ) -> None:
         self.obs.exit()
         if ev is not None:
-            self.failed(StreamClosed() if isinstance(ev, GeneratorExit) else ev)
+            self.failed(ev)
 
     def active(self) -> _Active:
         """The span current for a stretch of work, without ending anything."""
@@ -348,8 +348,9 @@ class CallRecord:
         return response
 
     def failed(self, error: BaseException) -> None:
-        """The call failed after it was allowed (a provider error, PII in the answer...)."""
-        self.obs.failed(error)
+        """The call failed after it was allowed (a provider error, PII in the answer...);
+        a closed generator (``GeneratorExit``) ends it as `StreamClosed`."""
+        self.obs.failed(StreamClosed() if isinstance(error, GeneratorExit) else error)
 
     # ------------------------------------------------------------------
 
@@ -414,4 +415,4 @@ class _Ending:
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
         if ev is not None:
-            self._record.failed(StreamClosed() if isinstance(ev, GeneratorExit) else ev)
+            self._record.failed(ev)
