@@ -18,7 +18,7 @@ import anyio
 
 from ._audit import AuditTrail
 from ._call import AuditSink, Call, Prepared, Step, WireAnswer
-from ._errors import ConfigurationError, ProviderError, ProviderUnavailable, UnreviewedContent
+from ._errors import ConfigurationError, ProviderError, ProviderUnavailable
 from ._http import backend, backend_of
 from ._pii import ClientRecord, Detector, KnownValues, PIISession, Redactor, as_known
 from ._pipeline import CallRecord, Pipeline, text_size
@@ -314,27 +314,11 @@ class Guard:
         stamp's use case needs review is decided by this policy, not by the stamp's own
         flag (a stamp made under an older policy cannot carry an older answer); with
         `use_case`, the stamp must have been made for that use case or one below it."""
-        stamp = require_reviewed(
-            output, keyring=self.keyring(), chain=chain, allow_unsigned=allow_unsigned
-        )
-        if use_case is not None and not (
-            stamp.use_case == use_case or stamp.use_case.startswith(use_case + ".")
-        ):
-            raise UnreviewedContent(
-                f"output {stamp.id} was made for another use case than this publish point's",
-                provenance_id=stamp.id,
-                status=stamp.review.status,
-            )
-        needs = self.pipeline.checks.rules.resolve(stamp.use_case).requires_review
-        if needs and stamp.review.status not in ("approved", "edited"):
-            raise UnreviewedContent(
-                f"output {stamp.id} for use case {stamp.use_case!r} requires human review "
-                f"under policy {self.policy.id} v{self.policy.version}; it is "
-                f"{stamp.review.status}",
-                provenance_id=stamp.id,
-                status=stamp.review.status,
-            )
-        return stamp
+        rules = self.pipeline.checks.rules
+        return require_reviewed(
+            output, keyring=self.keyring(), chain=chain, allow_unsigned=allow_unsigned,
+            use_case=use_case, requires_review=lambda tag: rules.resolve(tag).requires_review,
+        )  # fmt: skip
 
     def close(self) -> None:
         if self._sync is not None and self._owns_sync:

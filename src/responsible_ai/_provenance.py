@@ -837,13 +837,17 @@ def require_reviewed(
     keyring: Keyring | None = None,
     chain: Sequence[Provenance] = (),
     allow_unsigned: bool = False,
+    use_case: str | None = None,
+    requires_review: Callable[[str], bool] | None = None,
 ) -> Provenance:
     """Use at publish points: the output's stamp is verified (its signature against
     `keyring`, else the environment's keys, and its text when the output carries one;
     `ProvenanceInvalid` when it cannot be), then `UnreviewedContent` is raised when its
     use case requires review and no person approved it (or a person rejected it).
     An unsigned stamp passes only with ``allow_unsigned=True``; `chain` gives earlier
-    stamps to verify the links to."""
+    stamps to verify the links to. With `use_case`, the stamp must have been made for
+    that use case or one below it; `requires_review` (a use case -> bool, such as a
+    policy's rule) decides in place of the stamp's own flag."""
     stamp = provenance_of(output)
     if stamp is None:
         raise UnreviewedContent(
@@ -853,11 +857,20 @@ def require_reviewed(
         )
     _verified(output, stamp, keyring, allow_unsigned, chain)
     status = stamp.review.status
+    if use_case is not None and not (
+        stamp.use_case == use_case or stamp.use_case.startswith(use_case + ".")
+    ):
+        raise UnreviewedContent(
+            f"output {stamp.id} was made for another use case than this publish point's",
+            provenance_id=stamp.id,
+            status=status,
+        )
     if status == "rejected":
         raise UnreviewedContent(
             f"output {stamp.id} was rejected by its reviewer", provenance_id=stamp.id, status=status
         )
-    if stamp.requires_review and status not in ("approved", "edited"):
+    needs = stamp.requires_review if requires_review is None else requires_review(stamp.use_case)
+    if needs and status not in ("approved", "edited"):
         raise UnreviewedContent(
             f"output {stamp.id} for use case {stamp.use_case!r} requires human review "
             f"(policy {stamp.policy.id} v{stamp.policy.version}); it is {status}",
