@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -48,39 +49,45 @@ class DeadlineExceeded(Exception):
     receive): time-outs per read would let a provider trickle an answer for ever."""
 
 
-def _answer_too_large(provider: str) -> ProviderResponseError:
+def answer_too_large(provider: str) -> ProviderResponseError:
     return ProviderResponseError(
         f"provider {provider!r} sent an answer larger than {MAX_ANSWER_BYTES} bytes",
         provider=provider,
     )
 
 
+class AnswerLimits:
+    """The size cap and the deadline of one answer, checked at every chunk read (raises
+    `ProviderResponseError` past the cap, `DeadlineExceeded` past the deadline)."""
+
+    __slots__ = ("deadline", "provider", "size")
+
+    def __init__(self, provider: str, deadline: float = math.inf) -> None:
+        self.provider = provider
+        self.deadline = deadline
+        self.size = 0
+
+    def check(self, chunk: bytes) -> bytes:
+        self.size += len(chunk)
+        if self.size > MAX_ANSWER_BYTES:
+            raise answer_too_large(self.provider)
+        if time.monotonic() > self.deadline:
+            raise DeadlineExceeded
+        return chunk
+
+
 def _read(chunks: Iterator[bytes], deadline: float, provider: str) -> bytes:
     """A body read within the deadline and the size cap."""
-    parts: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            raise _answer_too_large(provider)
-        if time.monotonic() > deadline:
-            raise DeadlineExceeded
-        parts.append(chunk)
-    return b"".join(parts)
+    return b"".join(map(AnswerLimits(provider, deadline).check, chunks))
 
 
 async def _aread(chunks: AsyncIterator[bytes], provider: str) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            raise _answer_too_large(provider)
-        parts.append(chunk)
-    return b"".join(parts)
+    """A body read within the size cap (the caller's cancel scope keeps the deadline)."""
+    limits = AnswerLimits(provider)
+    return b"".join([limits.check(chunk) async for chunk in chunks])
 
 
-def _late(provider: Provider) -> ProviderUnavailable:
+def late(provider: Provider) -> ProviderUnavailable:
     return ProviderUnavailable(
         f"provider {provider.name!r} did not finish within its timeout_s "
         f"({provider.timeout_s:g} s in all)",
@@ -331,7 +338,7 @@ class SyncSender(_SenderBase):
                 yield from decoder.feed(chunk)
             yield from decoder.flush()
         except DeadlineExceeded:
-            raise _late(prepared.provider) from None
+            raise late(prepared.provider) from None
         except self.http.TransportError as exc:
             raise ProviderUnavailable(
                 f"provider {prepared.provider.name!r} broke off the stream ({type(exc).__name__})",
@@ -429,7 +436,7 @@ class AsyncSender(_SenderBase):
             for event in decoder.flush():
                 yield event
         except DeadlineExceeded:
-            raise _late(prepared.provider) from None
+            raise late(prepared.provider) from None
         except self.http.TransportError as exc:
             raise ProviderUnavailable(
                 f"provider {prepared.provider.name!r} broke off the stream ({type(exc).__name__})",

@@ -39,7 +39,6 @@ from ._call import Call, Endpoint, Prepared, Screened
 from ._errors import (
     ConfigurationError,
     ProviderNotApproved,
-    ProviderResponseError,
     ProviderUnavailable,
     ResponsibleAIError,
 )
@@ -57,7 +56,7 @@ from ._providers import (
     json_of,
     wire_for,
 )
-from ._send import MAX_ANSWER_BYTES
+from ._send import AnswerLimits, DeadlineExceeded, late
 from ._sse import ServerSentEvent, SSEDecoder
 from ._steps import AnswerFilter
 from ._telemetry import StreamClosed
@@ -360,33 +359,24 @@ class _Bounded:
     """The provider's response body, read no longer than the exchange's deadline and no
     larger than `MAX_ANSWER_BYTES` (raw): the SDK's own time-outs are per read."""
 
-    def __init__(self, inner: Any, deadline: float, provider: str) -> None:
+    def __init__(self, inner: Any, deadline: float, provider: Provider) -> None:
         self.inner = inner
-        self.deadline = deadline
         self.provider = provider
-        self.size = 0
-
-    def _check(self, chunk: bytes) -> bytes:
-        self.size += len(chunk)
-        if self.size > MAX_ANSWER_BYTES:
-            raise ProviderResponseError(
-                f"provider {self.provider!r} sent an answer larger than {MAX_ANSWER_BYTES} bytes",
-                provider=self.provider,
-            )
-        if time.monotonic() > self.deadline:
-            raise ProviderUnavailable(
-                f"provider {self.provider!r} did not finish within its timeout_s",
-                provider=self.provider,
-            )
-        return chunk
+        self.limits = AnswerLimits(provider.name, deadline)
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.inner:
-            yield self._check(chunk)
+        try:
+            for chunk in self.inner:
+                yield self.limits.check(chunk)
+        except DeadlineExceeded:
+            raise late(self.provider) from None
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self.inner:
-            yield self._check(chunk)
+        try:
+            async for chunk in self.inner:
+                yield self.limits.check(chunk)
+        except DeadlineExceeded:
+            raise late(self.provider) from None
 
     def close(self) -> None:
         self.inner.close()
@@ -407,7 +397,7 @@ def _bounded(response: Any, ex: _Exchange) -> Any:
         cls = _BOUNDED[type(response)] = type(
             "BoundedStream", (_Bounded, lib.SyncByteStream, lib.AsyncByteStream), {}
         )
-    response.stream = cls(response.stream, ex.deadline, ex.prepared.provider.name)
+    response.stream = cls(response.stream, ex.deadline, ex.prepared.provider)
     return response
 
 
