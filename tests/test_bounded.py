@@ -84,3 +84,14 @@ def test_a_private_key_longer_than_the_window_never_streams_out(lines: int) -> N
     masked, held, scanner = _stream("mask", text)
     assert "QUJDRA" not in masked and masked.endswith("after.") and held <= 1024 + 16
     assert [f.entity_type for f in scanner.findings] == ["PRIVATE_KEY"]
+
+
+def test_a_whole_private_key_split_at_the_hold_back_bound_is_masked_to_its_end() -> None:
+    """A complete key block that straddles the emission point and is longer than the
+    hold-back bound is split: the rest of it is the key up to END, not up to a newline."""
+    body = ("QUJDRA" * 10 + "\n") * 40
+    text = f"key:\n-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----\nxx"
+    scanner = OutputScanner(R, R.plan.merged(PiiRule(output="mask"), "test"))  # type: ignore[arg-type]
+    out = scanner.feed(text) + scanner.flush()
+    assert "QUJDRA" not in out and out.endswith("xx")
+    assert [f.entity_type for f in scanner.findings] == ["PRIVATE_KEY"]

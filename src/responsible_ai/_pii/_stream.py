@@ -72,7 +72,6 @@ class OutputScanner:
         self._window = window
         self._hold = max(hold, window)  # the most held back for one finding still growing
         self._carry: Finding | None = None  # a finding split at `hold`: its token goes on
-        self._in_key = False  # the carried finding is a private key: it goes on to its END
         settings = redactor.settings
         self._keys = settings.entities is None or "PRIVATE_KEY" in settings.entities
         self._context_size = context
@@ -111,11 +110,10 @@ class OutputScanner:
                 open_key = Finding("PRIVATE_KEY", max(0, opening.start() - len(ctx)),
                                    len(self._pending), 1.0, "builtin")  # fmt: skip
                 found = resolve_overlaps([*found, open_key])
-                self._in_key = True
         carry = self._carry
         run = 0
         if carry is not None:  # the rest of a finding's token, whatever the detectors say
-            if self._in_key:  # ... or of a private key: up to its END line
+            if carry.entity_type == "PRIVATE_KEY":  # ... or of a private key: up to its END
                 foot = _PEM_CLOSE.search(self._pending)
                 run = foot.end() if foot is not None else len(self._pending)
             else:
@@ -136,9 +134,6 @@ class OutputScanner:
         if final or (self._carry is carry and carry is not None and run < len(self._pending)
                      and run <= cut):  # fmt: skip
             self._carry = None  # the token ended, and all of it is out
-        if self._carry is None and not (self._keys and found and found[-1].end == len(self._pending)
-                                        and found[-1].entity_type == "PRIVATE_KEY"):  # fmt: skip
-            self._in_key = False
         ready = [f for f in found if f.end <= cut]
         head = head_out = self._pending[:cut]
         if ready:
