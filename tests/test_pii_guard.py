@@ -149,12 +149,14 @@ class TestPrompt:
     def test_disguised_values_redacted(
         self, guard_for: Callable[..., rai.Guard], server: FakeModelServer
     ) -> None:
-        """Zero-width characters, no-break spaces, fullwidth digits and common escapes do
-        not hide a value: detection runs on a normalised view, the original is redacted."""
+        """Zero-width characters, no-break spaces, fullwidth digits, other scripts' digits
+        and common escapes do not hide a value: detection runs on a normalised view, the
+        original is redacted."""
         disguised = [
             "jane\u200b@roe.example",
             "card 4012\u00a08888\u00a08888\u00a01881",
             "card \uff14\uff10\uff11\uff12 8888 8888 1881",
+            "card 4012 \u0668\u0668\u0668\u0668 \u096e\u096e\u096e\u096e 1881",  # Arabic, Devanagari
             "jane%40roe.example",
             "jane&#64;roe.example",
             "jane&commat;roe&period;example",
@@ -165,6 +167,7 @@ class TestPrompt:
             resp = guard.chat(f"write to {text} today", restore=True, **MK)
             sent = server.requests[i].text
             assert "roe" not in sent and "8888" not in sent and "\uff18" not in sent, text
+            assert "\u0668" not in sent and "\u096e" not in sent, text
             assert text in resp.text  # restored as the caller wrote it
 
     def test_failing_detector_sends_nothing(self, server: FakeModelServer) -> None:

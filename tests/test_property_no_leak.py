@@ -33,12 +33,16 @@ ZW = "\u200b"
 
 def _disguises(value: str) -> list[str]:
     fullwidth = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in value)
+    arabic = "".join(chr(ord(c) - 48 + 0x0660) if c.isdigit() else c for c in value)
+    bengali = "".join(chr(ord(c) - 48 + 0x09E6) if c.isdigit() else c for c in value)
     return [
         value,
         value.upper() if "@" in value else value,
         ZW.join(value),  # a zero-width space between every character
         value.replace(" ", "\u00a0"),
         fullwidth,
+        arabic,  # the decimal digits of other scripts
+        bengali,
         value.replace("@", "%40").replace(".", "%2E"),
         value.replace("@", "&#64;"),
         value.replace("@", "&commat;"),
@@ -101,7 +105,8 @@ def _leaks(raw: bytes) -> list[str]:
     for t in list(views):
         v = unicodedata.normalize("NFKC", t).replace(ZW, "").replace("\u00a0", " ")
         v = v.replace("%40", "@").replace("%2E", ".").replace("&#64;", "@").replace("&commat;", "@")
-        views.append(v.replace("\\\\u0040", "@").replace("\\u0040", "@"))
+        v = v.replace("\\\\u0040", "@").replace("\\u0040", "@")
+        views.append("".join(str(unicodedata.decimal(c, c)) for c in v))  # any script's digits
     found = []
     for v in views:
         low = v.lower()

@@ -7,7 +7,7 @@ normalised view instead, and every finding is mapped back to the original charac
 which are the ones redacted:
 
 - compatibility forms (NFKC, per character): fullwidth and other compatibility digits
-  and letters, ligatures;
+  and letters, ligatures; the decimal digits of every script become ASCII digits;
 - format characters (Unicode category Cf: zero-width spaces and joiners, word joiner,
   soft hyphen, byte-order mark, bidirectional controls) are dropped;
 - space separators (Zs: no-break, thin, figure spaces...) become a space, dash
@@ -51,6 +51,8 @@ def _char(c: str) -> str:
         return " "
     if kind == "Pd" or c == "\u2212":
         return "-"
+    if kind == "Nd":  # a decimal digit of any script (Arabic-Indic, Devanagari...)
+        return str(unicodedata.decimal(c))
     return unicodedata.normalize("NFKC", c)
 
 
