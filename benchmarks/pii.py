@@ -75,21 +75,33 @@ def kb(text: str, size: int) -> str:
     return (text + " ") * reps
 
 
-def timeit(fn: Callable[[], Any], min_time: float = 0.3, max_calls: int = 20000) -> float:
-    """Median seconds per call over repeated batches."""
+def _batch(fn: Callable[[], Any]) -> int:
+    """Calls per batch: about 20 ms of them."""
     fn()
     t0 = time.perf_counter()
     fn()
-    one = max(time.perf_counter() - t0, 1e-7)
-    batch = max(1, min(max_calls, int(0.02 / one)))
-    samples: list[float] = []
-    deadline = time.perf_counter() + min_time
-    while time.perf_counter() < deadline or len(samples) < 5:
-        t0 = time.perf_counter()
-        for _ in range(batch):
-            fn()
-        samples.append((time.perf_counter() - t0) / batch)
-    return statistics.median(samples)
+    return max(1, min(20000, int(0.02 / max(time.perf_counter() - t0, 1e-7))))
+
+
+def timeit(fn: Callable[[], Any], min_time: float = 0.3, max_calls: int = 20000) -> float:
+    """Median seconds per call over repeated batches."""
+    return timed(fn, min_time=min_time, max_calls=max_calls)[0]
+
+
+def timed(*fns: Callable[[], Any], min_time: float = 0.3, max_calls: int = 20000) -> list[float]:
+    """Median seconds per call of each of `fns`, their batches interleaved (a, b, a, b...):
+    a ratio of two of them is measured under the same load of a shared machine, not one
+    side in a quiet second and the other in a busy one."""
+    batches = [min(max_calls, _batch(fn)) for fn in fns]
+    samples: list[list[float]] = [[] for _ in fns]
+    deadline = time.perf_counter() + min_time * len(fns)
+    while time.perf_counter() < deadline or len(samples[0]) < 5:
+        for fn, batch, out in zip(fns, batches, samples, strict=True):
+            t0 = time.perf_counter()
+            for _ in range(batch):
+                fn()
+            out.append((time.perf_counter() - t0) / batch)
+    return [statistics.median(out) for out in samples]
 
 
 def _strings(node: Any) -> Any:
@@ -160,9 +172,12 @@ def main() -> None:
     rows = []
     budget = 0.2 if args.quick else 0.5
     for label, text in cases:
-        p = timeit(functools.partial(presidio, text), min_time=budget)
-        s = timeit(functools.partial(ours.scan, text), min_time=budget)
-        r = timeit(functools.partial(ours.redact, text), min_time=budget)
+        p, s, r = timed(
+            functools.partial(presidio, text),
+            functools.partial(ours.scan, text),
+            functools.partial(ours.redact, text),
+            min_time=budget,
+        )
         rows.append((label, len(text), p, s, r))
         print(f"{label:<30} {p * 1e6:>12.1f} {s * 1e6:>13.1f} {r * 1e6:>15.1f} {p / s:>8.1f}x")
 
@@ -184,8 +199,9 @@ def main() -> None:
         for piece in strings:
             presidio(piece)
 
-    p = timeit(presidio_body, min_time=budget)
-    w = timeit(functools.partial(ours.redact_document, body, CHAT_BODY), min_time=budget)
+    p, w = timed(
+        presidio_body, functools.partial(ours.redact_document, body, CHAT_BODY), min_time=budget
+    )
     print(f"{'1 KB, a few PII, whole body':<30} {p * 1e6:>12.1f} {'':>13} {w * 1e6:>15.1f} "
           f"{p / w:>8.1f}x  (the body walk; Presidio: its {len(strings)} strings)")  # fmt: skip
 

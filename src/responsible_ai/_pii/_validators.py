@@ -32,13 +32,17 @@ def luhn_valid(text: str) -> bool:
     digits = digits_of(text)
     if not digits:
         return False
-    # from the right: every other digit as it is, the ones between doubled (digit sum)
-    back = digits[::-1]
-    total = sum(map(int, back[::2])) + sum(map(_DOUBLED.__getitem__, map(int, back[1::2])))
+    if not digits.isascii():
+        digits = str(int(digits))  # any script's digits as ASCII (leading zeros add 0)
+    # from the right: every other digit as it is, the ones between doubled (digit sum),
+    # summed as bytes: each ASCII digit counts its code, 48 more than its value
+    raw = digits.encode()
+    total = sum(raw[-1::-2]) + sum(raw[-2::-2].translate(_DOUBLED)) - 48 * len(raw)
     return total % 10 == 0
 
 
-_DOUBLED = tuple(2 * d - 9 if d > 4 else 2 * d for d in range(10))
+# the digit sum of each digit doubled, as the ASCII digit it is written with
+_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")
 
 
 def mod97_valid(text: str) -> bool:
