@@ -1,0 +1,121 @@
+"""A baseline checkout against this tree, in one process, interleaved: the spine, the
+governed call and the SDK transport of both, with the bare calls they are measured
+against, each side's batches taking turns so that a shared machine's noise lands on
+all of them alike (separate processes, run one after the other, differ by more than
+the microseconds being compared).
+
+    git worktree add --detach /tmp/base 544f2d5
+    python benchmarks/ab.py /tmp/base [--rounds 30]
+
+The baseline's package is copied to a temporary directory under the name `rai_base`
+(the package imports itself only relatively), so both versions load side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import openai
+from _workload import BASE, PROMPT, RESPONSE
+
+CALL = {"use_case": "marketing.copy", "provider": "openai-prod", "model": "gpt-4o-mini"}
+
+
+def policy(rai: Any, pii: bool) -> Any:
+    return rai.Policy.from_dict({
+        "pii": {"enabled": pii},
+        "policy": {"id": "bench", "version": "1"},
+        "providers": [{"name": "openai-prod", "kind": "openai", "base_url": BASE,
+                       "models": ["gpt-4o-mini"], "tier": "enterprise",
+                       "api_key_env": "RAI_BENCH_KEY", "max_data_class": "confidential"}],
+        "use_cases": {"rules": {"marketing.copy": {"requires_review": True}}},
+    })  # fmt: skip
+
+
+def load_base(checkout: Path) -> Any:
+    target = Path(tempfile.mkdtemp(prefix="rai-ab-"))
+    shutil.copytree(checkout / "src" / "responsible_ai", target / "rai_base")
+    sys.path.insert(0, str(target))
+    return importlib.import_module("rai_base")
+
+
+def sides(rai: Any, name: str, mock: httpx2.MockTransport) -> dict[str, Callable[[], Any]]:
+    client = httpx2.Client(transport=mock)
+    spine = rai.Guard(policy(rai, pii=False), http_client=client)
+    governed = rai.Guard(policy(rai, pii=True), http_client=client)
+    http = rai.http_client(policy(rai, pii=True), use_case="marketing.copy", inner=mock)
+    sdk = openai.OpenAI(base_url=BASE, api_key="sk", max_retries=0, http_client=http)
+    messages: Any = [{"role": "user", "content": PROMPT}]
+    return {
+        f"{name} spine": lambda: spine.chat(messages, **CALL),
+        f"{name} governed": lambda: governed.chat(messages, **CALL),
+        f"{name} sdk+rai": lambda: sdk.chat.completions.create(
+            model="gpt-4o-mini", messages=messages
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("base", type=Path, help="a checkout of the baseline (a git worktree)")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=100)
+    args = parser.parse_args()
+    os.environ["RAI_BENCH_KEY"] = "sk-bench"
+    import responsible_ai as rai
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, content=RESPONSE, headers={"content-type": "application/json"})
+
+    mock = httpx2.MockTransport(handler)
+    bare = httpx2.Client(transport=mock)
+    plain = openai.OpenAI(base_url=BASE, api_key="sk", max_retries=0, http_client=bare)
+    messages: Any = [{"role": "user", "content": PROMPT}]
+    url = f"{BASE}/chat/completions"
+    runs: dict[str, Callable[[], Any]] = {
+        "bare httpx2": lambda: bare.post(
+            url, json={"model": "gpt-4o-mini", "messages": messages},
+            headers={"authorization": "Bearer sk"},
+        ).json(),
+        "bare sdk": lambda: plain.chat.completions.create(model="gpt-4o-mini", messages=messages),
+        **sides(load_base(args.base), "base", mock),
+        **sides(rai, "this", mock),
+    }  # fmt: skip
+    times: dict[str, list[float]] = {k: [] for k in runs}
+    for fn in runs.values():
+        for _ in range(200):
+            fn()
+    for _ in range(args.rounds):
+        for key, fn in runs.items():
+            gc.collect()
+            gc.disable()  # a collection would bill one side for another's garbage
+            try:
+                for _ in range(args.batch):
+                    t0 = time.perf_counter_ns()
+                    fn()
+                    times[key].append((time.perf_counter_ns() - t0) / 1000)
+            finally:
+                gc.enable()
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"{args.rounds} rounds of {args.batch} calls per side, interleaved, one process\n")
+    for who in ("base", "this"):
+        spine = med[f"{who} spine"] - med["bare httpx2"]
+        governed = med[f"{who} governed"] - med["bare httpx2"]
+        ratio = med[f"{who} sdk+rai"] / med["bare sdk"]
+        print(f"{who}: spine +{spine:.1f} us, governed +{governed:.1f} us, SDK {ratio:.3f}x")
+
+
+if __name__ == "__main__":
+    main()
