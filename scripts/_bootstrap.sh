@@ -23,6 +23,8 @@ WANT="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   echo "setting up $VENV (first run only)..." >&2
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
+  # the distribution was called responsible-ai before 0.1 (a name taken on the public index)
+  "$VENV/bin/python" -m pip uninstall --quiet --yes responsible-ai >/dev/null 2>&1 || true
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev]" >&2
   echo "$WANT" > "$STAMP"
 fi

@@ -93,3 +93,38 @@ class TestDemo:
         assert result.returncode == 0, result.stderr
         assert "Audit trail: 5 decisions" in result.stdout
         assert "prompt as sent  Draft a reply to <PERSON_1> (<EMAIL_ADDRESS_1>" in result.stdout
+
+
+class TestEntryPoints:
+    def test_version(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """`rai --version` names the distribution and the package's version."""
+        import responsible_ai as rai
+
+        with pytest.raises(SystemExit) as exit_:
+            main(["--version"])
+        assert exit_.value.code == 0
+        assert capsys.readouterr().out == f"responsible-ai-policy {rai.__version__}\n"
+
+    def test_python_dash_m(self) -> None:
+        """``python -m responsible_ai`` is the `rai` command, exit codes included."""
+        done = subprocess.run(
+            [sys.executable, "-m", "responsible_ai", "policy", "validate", EXAMPLE],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0 and done.stdout.startswith(f"ok: {EXAMPLE}: policy ")
+        bad = subprocess.run(
+            [sys.executable, "-m", "responsible_ai"], capture_output=True, text=True, timeout=60
+        )
+        assert bad.returncode == 2 and "a command is required" in bad.stderr
+
+    def test_distribution_name(self) -> None:
+        """The distribution is `responsible-ai-policy` (`responsible-ai` on the public
+        index is an unrelated project), installed with the import name `responsible_ai`."""
+        from importlib.metadata import distribution
+
+        import responsible_ai as rai
+
+        dist = distribution("responsible-ai-policy")
+        assert dist.version == rai.__version__
+        scripts = {e.name: e.value for e in dist.entry_points if e.group == "console_scripts"}
+        assert scripts == {"rai": "responsible_ai._cli:main"}

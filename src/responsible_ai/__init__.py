@@ -1,4 +1,4 @@
-"""responsible-ai: an organisation's AI-usage policy, as code.
+"""responsible-ai-policy (import ``responsible_ai``): an organisation's AI-usage policy, as code.
 
 ```python
 import responsible_ai as rai

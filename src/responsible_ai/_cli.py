@@ -16,6 +16,7 @@ from ._errors import PolicyError, PolicyViolation, ProvenanceInvalid, Responsibl
 from ._policy import Policy, load_policy
 from ._provenance import Provenance, keyring_from_env, verify
 from ._usecases import UseCaseRules
+from ._version import __version__
 
 __all__ = ["main"]
 
@@ -114,7 +115,10 @@ def _provenance_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="rai", description="responsible-ai: your AI-usage policy, as code."
+        prog="rai", description="responsible-ai-policy: your AI-usage policy, as code."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"responsible-ai-policy {__version__}"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     policy = sub.add_parser("policy", help="validate, show or hash a policy file")

@@ -590,7 +590,7 @@ def _parse_text(text: str, suffix: str, fail: Callable[[str], PolicyError]) -> A
             import yaml
         except ImportError:
             raise fail(
-                "YAML policies need the yaml extra: pip install 'responsible-ai[yaml]'"
+                "YAML policies need the yaml extra: pip install 'responsible-ai-policy[yaml]'"
             ) from None
         try:
             data = yaml.load(text, Loader=_yaml_loader())  # a SafeLoader, stricter

@@ -617,7 +617,7 @@ def setup_otlp(
         from ._errors import ConfigurationError
 
         raise ConfigurationError(
-            "setup_otlp needs the OTLP exporter: pip install 'responsible-ai[otlp]'"
+            "setup_otlp needs the OTLP exporter: pip install 'responsible-ai-policy[otlp]'"
         ) from None
     base = endpoint.rstrip("/")
     name = service_name or default_service_name() or "responsible-ai"

@@ -1,5 +1,5 @@
 """Adapter: presidio-analyzer as a `responsible_ai.Detector`, for names and addresses in
-free text (NER). Install with ``pip install 'responsible-ai[presidio]'``.
+free text (NER). Install with ``pip install 'responsible-ai-policy[presidio]'``.
 
 ```python
 from responsible_ai.presidio import PresidioAnalyzerDetector
@@ -53,7 +53,7 @@ class PresidioAnalyzerDetector:
         except ImportError:
             raise ConfigurationError(
                 "the presidio adapter needs presidio-analyzer: "
-                "pip install 'responsible-ai[presidio]'"
+                "pip install 'responsible-ai-policy[presidio]'"
             ) from None
         model = {"lang_code": language, "model_name": str(nlp.meta.get("name", "custom"))}
         engine: Any = SpacyNlpEngine(models=[model])
