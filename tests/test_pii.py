@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import pickle
+import subprocess
+import sys
 import time
 
 import pytest
@@ -197,6 +200,37 @@ class TestOperators:
         r = self.redactor(operators={"EMAIL_ADDRESS": "hash"}, hash_salt_env="RAI_TEST_SALT")
         one, two = r.redact("jane@roe.example").text, r.redact("jane@roe.example").text
         assert one == two and len(one) == 64 and "jane" not in one
+        salt = b"a-salt-of-16-bytes-or-more"  # presidio-anonymizer's Hash gives the same
+        assert one == hashlib.sha256(b"jane@roe.example" + salt).hexdigest()
+
+    def test_hash_unsalted_differs_each_time(self) -> None:
+        r = self.redactor(operators={"EMAIL_ADDRESS": "hash"})
+        assert r.redact("jane@roe.example").text != r.redact("jane@roe.example").text
+
+    def test_short_salt_or_key_refused_at_start(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A salt under 16 bytes or a key that is no AES size is an error when the
+        redactor is made, naming the variable, never the secret."""
+        monkeypatch.setenv("RAI_TEST_SALT", "short-s3cret")
+        with pytest.raises(rai.ConfigurationError, match=r"\$RAI_TEST_SALT .* 16 bytes") as e:
+            self.redactor(operators={"EMAIL_ADDRESS": "hash"}, hash_salt_env="RAI_TEST_SALT")
+        assert "s3cret" not in str(e.value)
+        monkeypatch.setenv("RAI_TEST_KEY", "seventeen-bytes!!")
+        with pytest.raises(rai.ConfigurationError, match=r"\$RAI_TEST_KEY .* 16, 24 or 32"):
+            self.redactor(operators={"US_SSN": "encrypt"}, encrypt_key_env="RAI_TEST_KEY")
+
+    def test_operators_do_not_import_presidio(self) -> None:
+        """mask, hash and encrypt import neither presidio-anonymizer nor, through it,
+        presidio-analyzer and spaCy (seconds at start-up)."""
+        code = (
+            "import sys, responsible_ai as rai\n"
+            "from responsible_ai._policy import PiiSettings\n"
+            "r = rai.Redactor(PiiSettings(operators={'EMAIL_ADDRESS': 'mask'}))\n"
+            "r.redact('jane@roe.example')\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('presidio_anonymizer', 'presidio_analyzer', 'spacy', 'numpy', 'structlog', 'rich')))"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
 
     def test_encrypt_reversible_with_key(self, monkeypatch: pytest.MonkeyPatch) -> None:
         from presidio_anonymizer.operators import Decrypt

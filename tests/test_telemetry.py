@@ -401,6 +401,28 @@ class TestAudit:
             event["event"] == "decision" and event["outcome"] == "blocked" and "timestamp" in event
         )
 
+    def test_unheard_trail_warns_once(
+        self, policy: rai.Policy, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Under Python's default WARNING level the default trail's INFO events go
+        nowhere: the library says so once, at WARNING, naming how to receive them."""
+        from responsible_ai import _audit
+
+        monkeypatch.setattr(_audit, "_warned", False)
+        caplog.set_level(logging.WARNING, logger="responsible_ai.audit")
+        with rai.Guard(policy) as guard:
+            for _ in range(3):
+                with pytest.raises(rai.UseCaseBlocked):
+                    guard.chat("x", **{**MK, "use_case": "surveillance"})
+        said = [r for r in caplog.records if r.name == "responsible_ai.audit"]
+        assert [r.levelno for r in said] == [logging.WARNING]
+        assert "audit events are being dropped" in said[0].getMessage()
+        assert "AuditTrail(sink=" in said[0].getMessage()
+
+    def test_sink_must_be_callable(self) -> None:
+        with pytest.raises(TypeError, match="sink must be a callable"):
+            rai.AuditTrail(sink="audit.log")  # type: ignore[arg-type]
+
     def test_review_event(self, tguard: rai.Guard, events: list[dict[str, Any]]) -> None:
         resp = tguard.chat("x", **MK)
         rai.review(

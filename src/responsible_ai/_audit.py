@@ -1,12 +1,19 @@
 """Audit events: one structured event per decision (allowed, blocked, redacted, reviewed).
 
-Events go through a structlog processor chain of their own (the library never touches
-the application's structlog or logging configuration): a UTC timestamp, the trace and
-span ids of the active span, an allow-list that drops any field not meant for an audit
-record (so a value can never ride along by mistake), then JSON. The rendered line goes
-to a sink: by default the standard logger ``responsible_ai.audit`` at INFO, so the
-application's logging decides where it lands; or any callable taking the line, or the
-event dict (``AuditTrail(sink=..., render=False)``).
+Events go through a processor chain of their own (the library never touches the
+application's logging configuration): a UTC timestamp, the trace and span ids of the
+active span, an allow-list that drops any field not meant for an audit record (so a
+value can never ride along by mistake), then JSON. Processors have structlog's
+signature, ``(logger, method, event_dict) -> event_dict``; the chain is a loop over
+them, which is all this needs of structlog (importing it, and the console renderer it
+loads, cost about a tenth of a second at start-up). The rendered line goes to a sink:
+by default the standard logger ``responsible_ai.audit`` at INFO, so the application's
+logging decides where it lands; or any callable taking the line, or the event dict
+(``AuditTrail(sink=..., render=False)``; ``structlog.get_logger().info`` works too).
+
+A trail whose events would go nowhere (the default logger not enabled for INFO, as
+under Python's default WARNING level) says so once, at WARNING, instead of dropping the
+audit record in silence.
 """
 
 from __future__ import annotations
@@ -16,7 +23,6 @@ from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import orjson
-import structlog
 
 from ._clock import clock, current_trace
 
@@ -63,35 +69,19 @@ def _allow_list(logger: Any, method: str, event: EventDict) -> EventDict:
     return event
 
 
-class _AuditLogger(structlog.BoundLoggerBase):
-    """The chain's bound logger: structlog's documented extension point for a wrapper
-    class, with one method that runs the processors over a dict of fields the caller
-    hands over (no copy: this logger binds no context to merge in). The last processor
-    makes what the sink receives: the JSON line, or a copy of the event dict."""
+Processor = Callable[[Any, str, EventDict], Any]
 
-    def audit(self, event: str, fields: dict[str, Any]) -> None:
-        result: Any = fields
-        result["event"] = event
-        for processor in self._processors:
-            result = processor(self._logger, "info", result)
-        self._logger.msg(result)
-
-
-class _Sink:
-    """The structlog 'logger' at the end of the chain: hands the result to the sink."""
-
-    def __init__(self, sink: Callable[[Any], None]) -> None:
-        self._sink = sink
-
-    def msg(self, message: Any) -> None:
-        self._sink(message)
-
-    info = msg
+_UNHEARD = (
+    "audit events are being dropped: the logger 'responsible_ai.audit' is not enabled for "
+    "INFO. Configure logging (logging.basicConfig(level=logging.INFO), or a handler and "
+    "level for that logger), or give the Guard its own trail: "
+    "rai.Guard(policy, audit=rai.AuditTrail(sink=...)). This is said once per process."
+)
+_warned = False
 
 
 def _default_sink(line: Any) -> None:
-    if _log.isEnabledFor(logging.INFO):
-        _log.info(line)
+    _log.info(line)
 
 
 class AuditTrail:
@@ -100,28 +90,43 @@ class AuditTrail:
     the event dicts (handy in tests); ``AuditTrail(sink=print)`` prints JSON."""
 
     def __init__(self, sink: Callable[[Any], None] | None = None, *, render: bool = True) -> None:
-        processors: list[Any] = [_timestamp, _trace_ids, _allow_list]
+        if sink is not None and not callable(sink):
+            raise TypeError(f"sink must be a callable taking one event, got {type(sink).__name__}")
+        processors: list[Processor] = [_timestamp, _trace_ids, _allow_list]
         if render:
             processors.append(_json)
         else:
             processors.append(lambda logger, method, event: dict(event))
-        # the library's own chain, whatever the application's structlog configuration says
-        self._logger = _AuditLogger(_Sink(sink or _default_sink), processors=processors, context={})
+        self._processors = tuple(processors)
+        self._sink = sink or _default_sink
         self._own_sink = sink is not None
 
     @property
     def active(self) -> bool:
-        """Whether an event would go anywhere (callers skip building fields otherwise)."""
-        return self._own_sink or _log.isEnabledFor(logging.INFO)
+        """Whether an event would go anywhere (callers skip building fields otherwise).
+        The default trail going nowhere says so once (see the module's text)."""
+        if self._own_sink or _log.isEnabledFor(logging.INFO):
+            return True
+        global _warned
+        if not _warned:
+            _warned = True
+            _log.warning(_UNHEARD)
+        return False
 
     def emit(self, event: str, **fields: Any) -> None:
         """One audit event; fields outside `AUDIT_FIELDS` are dropped."""
         self.emit_fields(event, fields)
 
     def emit_fields(self, event: str, fields: dict[str, Any]) -> None:
-        """`emit` with the fields in a dict that the trail may keep and change."""
-        if self.active:
-            self._logger.audit(event, fields)
+        """`emit` with the fields in a dict that the trail may keep and change (no copy:
+        the last processor makes what the sink receives, the JSON line or a new dict)."""
+        if not self.active:
+            return
+        result: Any = fields
+        result["event"] = event
+        for processor in self._processors:
+            result = processor(None, "info", result)
+        self._sink(result)
 
 
 default_trail = AuditTrail()

@@ -18,6 +18,7 @@ from ._custom import RegexDetector
 from ._findings import Finding, resolve_overlaps
 from ._known import ClientRecord, KnownValues, as_known
 from ._normalize import NormalizedView, normalized
+from ._operators import aes_key, encrypt, hash_value, mask, salt_of
 from ._patterns import BUILTIN_ENTITIES, BuiltinDetector
 from ._session import PLACEHOLDER, PIISession
 from ._structure import (
@@ -423,23 +424,16 @@ def _remapped(f: Finding, view: NormalizedView) -> Finding:
 
 
 class _Operators:
-    """presidio-anonymizer's operators for what they do well, our placeholders for the rest."""
+    """The operators: our placeholders, and mask, hash and encrypt (`_operators`)."""
 
     def __init__(self, settings: PiiSettings) -> None:
-        from presidio_anonymizer.operators import Encrypt, Hash, Mask
-
         self.settings = settings
-        self._mask = Mask()
-        self._hash = Hash()
-        self._encrypt = Encrypt()
         self._salt: bytes | None = None
-        self._key: str | None = None
+        self._key: bytes | None = None
         if settings.hash_salt_env:
-            salt = os.environ.get(settings.hash_salt_env)
-            if salt:
-                self._salt = salt.encode()
+            self._salt = salt_of(os.environ.get(settings.hash_salt_env), settings.hash_salt_env)
         if settings.encrypt_key_env:
-            self._key = os.environ.get(settings.encrypt_key_env)
+            self._key = aes_key(os.environ.get(settings.encrypt_key_env), settings.encrypt_key_env)
 
     def apply(
         self,
@@ -458,23 +452,15 @@ class _Operators:
                 return ""
             if op == "mask":
                 m = self.settings.mask
-                mask_params = {
-                    "masking_char": m.masking_char,
-                    "chars_to_mask": m.chars_to_mask or len(value),
-                    "from_end": m.from_end,
-                }
-                return str(self._mask.operate(value, mask_params))
+                return mask(value, m.masking_char, m.chars_to_mask or None, m.from_end)
             if op == "hash":
-                params: dict[str, Any] = {"hash_type": "sha256"}
-                if self._salt is not None:
-                    params["salt"] = self._salt
-                return str(self._hash.operate(value, params))
+                return hash_value(value, self._salt)
             if op == "encrypt":
                 if not self._key:
                     raise ConfigurationError(
                         f"the encrypt operator needs a key in ${self.settings.encrypt_key_env}"
                     )
-                return str(self._encrypt.operate(value, {"key": self._key}))
+                return encrypt(value, self._key)
         except ConfigurationError:
             raise
         except Exception as exc:  # fail closed
