@@ -69,8 +69,11 @@ class Words:
     def near(self, low: str, start: int, end: int) -> bool:
         """Whether a word lies in ``low[start:end]`` (`low` lower-cased) and starts a word
         there: the character before it, which may lie before `start`, is no letter."""
-        for last, size in self._automaton.iter(low, max(0, start), max(0, end)):
-            first = last - size + 1
+        start = max(0, start)
+        # on the window's slice: the automaton reads the whole string it is given, even
+        # between bounds (linear in the text per call: quadratic over a long text)
+        for last, size in self._automaton.iter(low[start : max(start, end)]):
+            first = start + last - size + 1
             if first == 0:
                 return True
             c = low[first - 1]
