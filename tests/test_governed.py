@@ -231,3 +231,63 @@ class TestAsync:
             make("gpt-4o-mini", "marketing.copy")(), make("gpt-4.1", "engineering")()
         )
         assert a == ["gpt-4o-mini"] * 5 and b == ["gpt-4.1"] * 5
+
+
+class TestPerCallAndKeywords:
+    def test_per_call_subject_and_restore(self, guard: rai.Guard, server: FakeModelServer) -> None:
+        """A multi-client service passes each request's client record per call; the
+        decorator's values are the defaults."""
+
+        @rai.governed(guard=guard, **MK)
+        def reply(record: rai.ClientRecord, text: str) -> str:
+            return rai.client().chat(text, subject=record, restore=True).text
+
+        ada = rai.ClientRecord(id="c-1", name="Ada Quist")
+        bob = rai.ClientRecord(id="c-2", name="Bob Marnoch")
+        out = reply(ada, "Write to Ada Quist")
+        assert "Ada Quist" not in server.requests[0].text and "Ada Quist" in out
+        reply(bob, "Write to Bob Marnoch")
+        assert "Marnoch" not in server.requests[1].text
+
+    def test_per_call_data_class_is_checked(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
+        @rai.governed(guard=guard, **MK)
+        def draft() -> str:
+            return rai.client().complete("x", data_class="restricted")
+
+        with pytest.raises(rai.PolicyViolation):
+            draft()
+        assert server.requests == []
+
+    def test_policy_keyword(
+        self, guard: rai.Guard, policy: rai.Policy, server: FakeModelServer
+    ) -> None:
+        """policy= takes a Policy or a Guard (it was sent to the model as a parameter)."""
+
+        @rai.governed(policy=guard, **MK)
+        def draft() -> str:
+            return rai.client().complete("hello")
+
+        assert draft() == stand_in_answer("hello")
+        assert "policy" not in server.requests[0].body
+        rai.governed(policy=policy, **MK)  # a Policy: a Guard of its own, made once
+        with pytest.raises(TypeError, match="policy must be a Policy or a Guard"):
+            rai.governed(policy="policy.toml", **MK)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="not both"):
+            rai.governed(policy=policy, guard=rai.Guard(policy), **MK)
+
+    def test_unknown_keyword_refused_at_decoration(self, guard: rai.Guard) -> None:
+        with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) 'temprature'"):
+            rai.governed(guard=guard, temprature=0.2, **MK)
+
+    def test_extra_body_for_vendor_parameters(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
+        @rai.governed(guard=guard, extra_body={"vendor_flag": "on"}, temperature=0.3, **MK)
+        def draft() -> str:
+            return rai.client().complete("hi")
+
+        draft()
+        body = server.requests[0].body
+        assert body["vendor_flag"] == "on" and body["temperature"] == 0.3

@@ -6,7 +6,15 @@ import contextvars
 import functools
 import inspect
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+)
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -27,6 +35,7 @@ from ._provenance import (
     provenance_of,
     sha256_text,
 )
+from ._providers import MODEL_PARAMETERS
 from ._types import ChatResponse, Decision
 from ._usecases import Consent
 
@@ -105,23 +114,38 @@ class BoundClient:
     def use_case(self) -> str:
         return self.decision.use_case
 
+    def _call(self, per_call: dict[str, Any]) -> dict[str, Any]:
+        """The keywords of one call: the decorator's, with this call's `subject`,
+        `restore`, `consent` and `data_class` (when given) in their place."""
+        kw = {**self._kw, **self._params}
+        for name in _PER_CALL:
+            if name in per_call:
+                value = per_call.pop(name)
+                if value is not None:
+                    kw[name] = as_known(value) if name == "subject" else value
+        kw.update(per_call)
+        return kw
+
     def chat(self, messages: Messages, **params: Any) -> ChatResponse:
-        resp = self.guard.chat(messages, **self._kw, **{**self._params, **params})
+        """`Guard.chat` with this client's use case, provider and model. `subject`,
+        `restore`, `consent` and `data_class` given here replace the decorator's for this
+        call (a multi-client service passes each request's client record)."""
+        resp = self.guard.chat(messages, **self._call(params))
         self._last = resp
         return resp
 
     async def achat(self, messages: Messages, **params: Any) -> ChatResponse:
-        resp = await self.guard.achat(messages, **self._kw, **{**self._params, **params})
+        resp = await self.guard.achat(messages, **self._call(params))
         self._last = resp
         return resp
 
     def stream(self, messages: Messages, **params: Any) -> Stream:
-        stream = self.guard.stream(messages, **self._kw, **{**self._params, **params})
+        stream = self.guard.stream(messages, **self._call(params))
         self._last = stream
         return stream
 
     def astream(self, messages: Messages, **params: Any) -> AsyncStream:
-        stream = self.guard.astream(messages, **self._kw, **{**self._params, **params})
+        stream = self.guard.astream(messages, **self._call(params))
         self._last = stream
         return stream
 
@@ -160,6 +184,9 @@ class BoundClient:
         return (await self.achat(prompt, **params)).text
 
 
+_PER_CALL = ("subject", "restore", "consent", "data_class")
+
+
 def client() -> BoundClient:
     """The approved client bound to the `@governed` call running in this context."""
     bound = _current.get()
@@ -189,6 +216,8 @@ def governed(
     restore: bool | None = None,
     signer: Signer | None = None,
     guard: Guard | None = None,
+    policy: Policy | Guard | None = None,
+    extra_body: Mapping[str, Any] | None = None,
     **params: Any,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Govern a function: the policy is checked before its body runs, and inside it
@@ -197,8 +226,35 @@ def governed(
     Works on sync and async functions and on (async) generator functions. `params`
     (temperature, max_tokens, ...) are defaults for the bound client's calls. `subject`
     is the client whose known values are redacted; all calls of one invocation share
-    one `PIISession`, so placeholders stay stable across them.
+    one `PIISession`, so placeholders stay stable across them; a call made through
+    `rai.client()` may pass its own `subject`, `restore`, `consent` and `data_class`.
+
+    `policy` (a `Policy` or a `Guard`) or `guard` names what governs the function (else
+    `rai.configure`'s, else ``RAI_POLICY``'s). A keyword that is no model parameter the
+    library knows is a `TypeError` here, at decoration (a typo, or ``policy=`` in an old
+    release, would otherwise be sent to the model); vendor-specific parameters go in
+    `extra_body`.
     """
+    if policy is not None and guard is not None:
+        raise TypeError("@governed takes policy= or guard=, not both")
+    if policy is not None:
+        if isinstance(policy, Guard):
+            guard = policy
+        elif isinstance(policy, Policy):
+            guard = Guard(policy)
+        else:
+            raise TypeError(f"policy must be a Policy or a Guard, got {type(policy).__name__}")
+    elif guard is not None and not isinstance(guard, Guard):
+        raise TypeError(f"guard must be a Guard, got {type(guard).__name__}")
+    unknown = sorted(set(params) - MODEL_PARAMETERS)
+    if unknown:
+        raise TypeError(
+            f"@governed got unexpected keyword argument(s) {', '.join(map(repr, unknown))}: "
+            "not a model parameter the library knows (pass vendor-specific ones in "
+            f"extra_body=...); known: {', '.join(sorted(MODEL_PARAMETERS))}"
+        )
+    if extra_body is not None:
+        params = {**extra_body, **params}
 
     def bind() -> tuple[BoundClient, Guard]:
         g = guard or default_guard()

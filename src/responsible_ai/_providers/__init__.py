@@ -15,14 +15,15 @@ from .._call import ChunkFilter, Endpoint, Screened, WireAnswer
 from .._pii._structure import Shape
 from .._sse import ServerSentEvent
 from .._types import ChatMessage
-from ._anthropic import AnthropicMessages
-from ._base import bad_format, event_object, json_of
+from ._anthropic import MESSAGES_BODY, AnthropicMessages
+from ._base import RESERVED_PARAMS, bad_format, event_object, json_of
 from ._events import Restorer
-from ._openai import OpenAIChat
-from ._responses import OpenAIResponses
+from ._openai import CHAT_BODY, OpenAIChat
+from ._responses import RESPONSES_BODY, OpenAIResponses
 
 __all__ = [
     "ENDPOINTS",
+    "MODEL_PARAMETERS",
     "EventWriter",
     "Restorer",
     "StreamFolder",
@@ -40,6 +41,45 @@ ENDPOINTS: dict[str, Endpoint] = {
     "/messages": "messages",
 }
 """The inference paths the SDK transport reads, below a provider's base URL."""
+
+
+def _names(shape: Shape) -> frozenset[str]:
+    fields = getattr(shape, "fields", None)
+    return frozenset(fields) if isinstance(fields, Mapping) else frozenset()
+
+
+MODEL_PARAMETERS = (
+    (
+        _names(CHAT_BODY)
+        | _names(MESSAGES_BODY)
+        | _names(RESPONSES_BODY)
+        | {
+            # content parameters (scanned, so not in the shapes' structure lists)
+            "user",
+            "metadata",
+            "stop",
+            "stop_sequences",
+            "prediction",
+            "logit_bias",
+            "audio",
+            "service_tier",
+            "instructions",
+            "text",
+            "reasoning",
+            "include",
+            "truncation",
+            "previous_response_id",
+            "max_output_tokens",
+            "web_search_options",
+            "safety_identifier",
+            "prompt_cache_key",
+        }
+    )
+    - RESERVED_PARAMS
+    - {"input"}
+)
+"""The model parameters the library knows by name, across the wire formats it speaks
+(what `@governed` accepts as keywords; others go in its ``extra_body``)."""
 
 
 class StreamFolder(Protocol):
