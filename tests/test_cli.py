@@ -44,6 +44,21 @@ class TestPolicyCommands:
         code, out, _ = run("policy", "hash", EXAMPLE, capsys=capsys)
         assert code == 0 and out.strip() == rai.load_policy(EXAMPLE).sha256
 
+    def test_hash_while_an_old_pin_is_exported(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`rai policy hash` computes the pin of a new version: the exported pin of the old
+        one does not stop it (validate and show still check it; --sha256 still counts)."""
+        import responsible_ai as rai
+
+        monkeypatch.setenv("RAI_POLICY_SHA256", "0" * 64)
+        code, out, _ = run("policy", "hash", EXAMPLE, capsys=capsys)
+        assert code == 0 and out.strip() == rai.load_policy(EXAMPLE, pinned=False).sha256
+        code, _, err = run("policy", "validate", EXAMPLE, capsys=capsys)
+        assert code == 1 and "pinned hash" in err
+        code, _, err = run("policy", "hash", EXAMPLE, "--sha256", "1" * 64, capsys=capsys)
+        assert code == 1 and "pinned hash" in err
+
     def test_hash_pin_mismatch(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, _, err = run("policy", "validate", EXAMPLE, "--sha256", "0" * 64, capsys=capsys)
         assert code == 1 and "pinned hash" in err

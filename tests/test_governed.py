@@ -291,3 +291,28 @@ class TestPerCallAndKeywords:
         draft()
         body = server.requests[0].body
         assert body["vendor_flag"] == "on" and body["temperature"] == 0.3
+
+
+class TestGuardMisuse:
+    def test_stream_keyword_on_chat_refused(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
+        """chat(stream=True) was silently a non-streamed call: it says what to use."""
+        with pytest.raises(TypeError, match=r"use guard\.stream\(\)"):
+            guard.chat("hi", stream=True, **MK)
+        with pytest.raises(TypeError, match="system prompt in the messages"):
+            guard.chat("hi", system="be brief", **MK)
+        assert server.requests == []
+
+    async def test_closed_guard_refuses(self, policy: rai.Policy, server: FakeModelServer) -> None:
+        guard = rai.Guard(policy)
+        guard.close()
+        with pytest.raises(rai.ConfigurationError, match="this Guard is closed"):
+            guard.chat("hi", **MK)
+        with pytest.raises(rai.ConfigurationError, match="this Guard is closed"):
+            guard.stream("hi", **MK)
+        async_guard = rai.Guard(policy)
+        await async_guard.aclose()
+        with pytest.raises(rai.ConfigurationError, match="this Guard is closed"):
+            await async_guard.achat("hi", **MK)
+        assert server.requests == []

@@ -463,6 +463,28 @@ class TestCLI:
         assert cli(["verify", self.write(tmp_path, {"nope": 1})]) == 1
         assert "invalid: schema" in capsys.readouterr().err
 
+    def test_missing_file_is_usage(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A file that cannot be read is a usage error (2), not an invalid stamp (1)."""
+        assert cli(["verify", str(tmp_path / "missing.json")]) == 2
+        assert "cannot read file" in capsys.readouterr().err
+
+    def test_unknown_kid_says_where_keys_come_from(
+        self,
+        signed_guard: rai.Guard,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        monkeypatch.delenv("RAI_VERIFY_KEYS", raising=False)
+        monkeypatch.delenv("RAI_SIGNING_KEY", raising=False)
+        resp = signed_guard.chat("hi", **MK)
+        stamp = json.loads(resp.provenance.to_json())  # type: ignore[union-attr]
+        assert cli(["verify", self.write(tmp_path, {"text": resp.text, "provenance": stamp})]) == 1
+        err = capsys.readouterr().err
+        assert "invalid: unknown_kid" in err and "RAI_VERIFY_KEYS" in err and "hmac:KID:" in err
+
     def test_show(
         self, signed_guard: rai.Guard, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:

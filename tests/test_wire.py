@@ -156,14 +156,17 @@ class TestOpenAIWire:
         }
 
     @respx.mock
-    def test_reserved_params_ignored(self, guard: rai.Guard) -> None:
-        """`model`, `messages` and `stream` cannot be overridden through extra parameters."""
+    def test_reserved_params_refused(self, guard: rai.Guard) -> None:
+        """`stream` and `system` are no extra parameters: refused with what to use instead
+        (they were dropped in silence, so chat(stream=True) was a non-streamed call)."""
         route = respx.post(f"{BASE}/chat/completions").mock(
             return_value=httpx.Response(200, json=OPENAI_COMPLETION)
         )
-        guard.chat("Hi", stream=True, **MK)
-        body = json.loads(route.calls.last.request.content)
-        assert body["model"] == "gpt-4o-mini" and "stream" not in body
+        with pytest.raises(TypeError, match="guard.stream"):
+            guard.chat("Hi", stream=True, **MK)
+        with pytest.raises(TypeError, match="system prompt"):
+            guard.chat("Hi", system="x", **MK)
+        assert not route.called
 
     @respx.mock
     def test_tool_call(self, guard: rai.Guard) -> None:

@@ -73,11 +73,15 @@ def _show(policy: Policy, out: TextIO) -> None:
     _table(rows, out)
 
 
+class _Unreadable(Exception):
+    """A file the command cannot read: a usage error (exit 2), not an invalid stamp."""
+
+
 def _read_stamped(path: str) -> tuple[str, Provenance]:
     try:
         doc = json.loads(Path(path).read_text("utf-8"))
     except OSError as exc:
-        raise ProvenanceInvalid("schema", f"{path}: cannot read file: {exc.strerror}") from None
+        raise _Unreadable(f"{path}: cannot read file: {exc.strerror}") from None
     except ValueError:
         raise ProvenanceInvalid("schema", f"{path}: not JSON") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
@@ -101,8 +105,18 @@ def _provenance_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
             print(f"\n{stamp.footer()}", file=out)
             return EXIT_OK
         result = verify(text, stamp, keyring=keyring_from_env(), allow_unsigned=args.allow_unsigned)
+    except _Unreadable as exc:
+        print(f"rai: error: {exc}", file=err)
+        return EXIT_USAGE
     except ProvenanceInvalid as exc:
         print(f"rai: invalid: {exc.check}: {exc.detail}", file=err)
+        if exc.check == "unknown_kid":
+            print(
+                "rai: no key with that kid: verification keys come from RAI_VERIFY_KEYS "
+                "(comma-separated hmac:KID:BASE64URL and ed25519:KID:BASE64URL public keys) "
+                "and RAI_SIGNING_KEY; see docs/provenance.md",
+                file=err,
+            )
         return EXIT_POLICY
     signed = f"signed {result.alg} by key {result.kid}" if result.signed else "unsigned"
     print(
@@ -169,7 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(out, prompt=args.prompt)
         if args.command in ("verify", "provenance"):
             return _provenance_command(args, out, err)
-        policy = load_policy(args.file, sha256=args.sha256)
+        # hashing a new version while the old one's pin is exported: the pin is not checked
+        policy = load_policy(args.file, sha256=args.sha256, pinned=args.action != "hash")
         if args.action == "validate":
             print(
                 f"ok: {args.file}: policy {policy.id} v{policy.version}, sha256 {policy.sha256}",

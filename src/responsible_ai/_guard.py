@@ -32,7 +32,7 @@ from ._provenance import (
     review,
     signer_from_env,
 )
-from ._providers import StreamFolder
+from ._providers import RESERVED_PARAMS, StreamFolder
 from ._send import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
 from ._steps import AnswerFilter, RedactStep, StampStep
 from ._telemetry import StreamClosed, Telemetry
@@ -127,6 +127,7 @@ class Guard:
         self._sleep = sleep
         self._async_sleep = async_sleep
         self._sync: SyncSender | None = None
+        self._closed = False
         self._async: AsyncSender | None = None
         self._owns_sync = http_client is None
         self._owns_async = async_http_client is None
@@ -150,6 +151,10 @@ class Guard:
         restore: bool | None = None,
     ) -> Call:
         """The `Call` of these arguments (checked; nothing decided yet)."""
+        if self._closed:
+            raise ConfigurationError("this Guard is closed: make a new one (or do not close it)")
+        if params and not RESERVED_PARAMS.isdisjoint(params):
+            raise TypeError(_reserved(params))
         return Call(  # positional: twice as fast as keywords on the hot path
             use_case,
             provider,
@@ -321,6 +326,9 @@ class Guard:
         )  # fmt: skip
 
     def close(self) -> None:
+        """Close the HTTP client the Guard made (not one you passed); a call made
+        afterwards raises `ConfigurationError`."""
+        self._closed = True
         if self._sync is not None and self._owns_sync:
             self._sync.client.close()
         self._sync = None
@@ -412,6 +420,15 @@ class Guard:
 OFF_LOOP_CHARS = 65_536
 """An async call whose prompt or answer text is longer than this is scanned in a worker
 thread (a long scan holds the GIL in C only part of the time, but must not stall the loop)."""
+
+
+def _reserved(params: Mapping[str, Any]) -> str:
+    name = sorted(RESERVED_PARAMS.intersection(params))[0]
+    if name == "stream":
+        return "stream is not a parameter of chat()/achat(): use guard.stream() or guard.astream()"
+    if name == "system":
+        return "system is not a parameter: put the system prompt in the messages (role 'system')"
+    return f"{name} is not a model parameter here: pass it as chat()'s own argument"
 
 
 def _or_raise(prepared: Prepared | None, error: ProviderError) -> Prepared:

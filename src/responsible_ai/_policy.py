@@ -391,9 +391,16 @@ class Policy(_Model):
 
     @classmethod
     def from_dict(
-        cls, data: Mapping[str, Any], *, source: str = "<dict>", sha256: str | None = None
+        cls,
+        data: Mapping[str, Any],
+        *,
+        source: str = "<dict>",
+        sha256: str | None = None,
+        pinned: bool = True,
     ) -> Policy:
-        """Validate a parsed document. Errors are `PolicyError`s naming `source` and key paths."""
+        """Validate a parsed document. Errors are `PolicyError`s naming `source` and key
+        paths. With ``pinned=False`` the ``RAI_POLICY_SHA256`` pin is not checked (to
+        compute the hash of a new version while the old one is pinned)."""
         problem = _not_plain(data)
         if problem is not None:
             raise PolicyError(source, [problem])
@@ -406,7 +413,8 @@ class Policy(_Model):
             raise PolicyError(source, _capped(issues))
         policy._source = source
         policy._sha256 = canonical_sha256(data)
-        _check_pin(policy, sha256)
+        if pinned or sha256:
+            _check_pin(policy, sha256)
         return policy
 
 
@@ -421,12 +429,14 @@ def canonical_sha256(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def load_policy(path: str | os.PathLike[str] | None = None, *, sha256: str | None = None) -> Policy:
+def load_policy(
+    path: str | os.PathLike[str] | None = None, *, sha256: str | None = None, pinned: bool = True
+) -> Policy:
     """Load and validate a policy file (``.toml``, ``.json``, or ``.yaml`` with the extra).
 
     With no `path`, the file named by ``RAI_POLICY`` is loaded. With `sha256` (or
-    ``RAI_POLICY_SHA256`` set), a policy whose canonical hash differs is refused with
-    `PolicyHashMismatch`.
+    ``RAI_POLICY_SHA256`` set, unless ``pinned=False``), a policy whose canonical hash
+    differs is refused with `PolicyHashMismatch`.
     """
     if path is None:
         env = os.environ.get(POLICY_ENV)
@@ -439,7 +449,7 @@ def load_policy(path: str | os.PathLike[str] | None = None, *, sha256: str | Non
     source = str(path)
     raw = _read_bounded(Path(path), source)
     data = _parse(raw, Path(path).suffix.lower(), source)
-    return Policy.from_dict(data, source=source, sha256=sha256)
+    return Policy.from_dict(data, source=source, sha256=sha256, pinned=pinned)
 
 
 MAX_POLICY_BYTES = 1_000_000

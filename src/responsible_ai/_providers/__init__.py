@@ -24,6 +24,7 @@ from ._responses import RESPONSES_BODY, OpenAIResponses
 __all__ = [
     "ENDPOINTS",
     "MODEL_PARAMETERS",
+    "RESERVED_PARAMS",
     "EventWriter",
     "Restorer",
     "StreamFolder",
