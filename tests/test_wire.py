@@ -162,7 +162,7 @@ class TestOpenAIWire:
         route = respx.post(f"{BASE}/chat/completions").mock(
             return_value=httpx.Response(200, json=OPENAI_COMPLETION)
         )
-        with pytest.raises(TypeError, match="guard.stream"):
+        with pytest.raises(TypeError, match=r"guard\.stream"):
             guard.chat("Hi", stream=True, **MK)
         with pytest.raises(TypeError, match="system prompt"):
             guard.chat("Hi", system="x", **MK)

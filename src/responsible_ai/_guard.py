@@ -97,6 +97,15 @@ class Guard:
             raise ConfigurationError(
                 f"Guard needs a Policy (from rai.load_policy), got {type(policy).__name__}"
             )
+        _check_arguments(audit, on_decision, signer, steps)
+        if telemetry is not None and not isinstance(telemetry, Telemetry):
+            inner = getattr(telemetry, "telemetry", None)  # rai.testing.CapturedTelemetry
+            if not isinstance(inner, Telemetry):
+                raise TypeError(
+                    "telemetry must be a Telemetry (or rai.testing.CapturedTelemetry), "
+                    f"got {type(telemetry).__name__}"
+                )
+            telemetry = inner
         self.policy = policy
         self.redactor: Redactor | None = None
         if policy.pii.enabled:
@@ -420,6 +429,32 @@ class Guard:
 OFF_LOOP_CHARS = 65_536
 """An async call whose prompt or answer text is longer than this is scanned in a worker
 thread (a long scan holds the GIL in C only part of the time, but must not stall the loop)."""
+
+
+def _check_arguments(audit: Any, on_decision: Any, signer: Any, steps: Any) -> None:
+    """What `Guard` was given is what it expects, or a `TypeError` saying so (a wrong
+    type used to fail at the first call, far from the mistake)."""
+    if audit is not None and not isinstance(audit, AuditTrail):
+        hint = (
+            " (a callable receiving each Decision goes in on_decision=)" if callable(audit) else ""
+        )
+        raise TypeError(f"audit must be a rai.AuditTrail, got {type(audit).__name__}{hint}")
+    if on_decision is not None and not callable(on_decision):
+        raise TypeError(
+            f"on_decision must be a callable taking a Decision, got {type(on_decision).__name__}"
+        )
+    if signer is not None and not isinstance(signer, Signer):
+        raise TypeError(
+            f"signer must be a rai.HmacSigner or rai.Ed25519Signer, got {type(signer).__name__}"
+        )
+    for step in steps:
+        if not (
+            callable(getattr(step, "prepare", None)) and callable(getattr(step, "finish", None))
+        ):
+            raise TypeError(
+                f"steps must have prepare(prepared) and finish(prepared, response), got "
+                f"{type(step).__name__}"
+            )
 
 
 def _reserved(params: Mapping[str, Any]) -> str:

@@ -297,17 +297,25 @@ class Ed25519Verifier:
 
 class Ed25519Signer(Ed25519Verifier):
     """Ed25519 via `cryptography`: `private_key` is an `Ed25519PrivateKey`, 32 raw bytes,
-    base64url of them, or a PEM string."""
+    base64url of them, or PEM (a string or bytes, unencrypted PKCS#8)."""
 
     def __init__(self, private_key: Any, kid: str) -> None:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
         if isinstance(private_key, str) and "PRIVATE KEY" in private_key:
-            private_key = load_pem_private_key(private_key.encode(), password=None)
-        elif isinstance(private_key, (bytes, str)):
-            raw = _unb64(private_key) if isinstance(private_key, str) else private_key
-            private_key = Ed25519PrivateKey.from_private_bytes(raw)
+            private_key = private_key.encode()
+        try:
+            if isinstance(private_key, bytes) and b"PRIVATE KEY" in private_key:
+                private_key = load_pem_private_key(private_key, password=None)
+            elif isinstance(private_key, (bytes, str)):
+                raw = _unb64(private_key) if isinstance(private_key, str) else private_key
+                private_key = Ed25519PrivateKey.from_private_bytes(raw)
+        except (ValueError, TypeError):  # the key material is never quoted
+            raise ConfigurationError(
+                "Ed25519Signer needs an Ed25519 private key: a key object, 32 raw bytes, "
+                "their base64url, or unencrypted PEM"
+            ) from None
         if not isinstance(private_key, Ed25519PrivateKey):
             raise ConfigurationError("Ed25519Signer needs an Ed25519 private key")
         if not kid:

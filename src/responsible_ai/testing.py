@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
-__all__ = ["FakeModelServer", "Fault", "RecordedRequest", "stand_in_answer"]
+__all__ = ["CapturedTelemetry", "FakeModelServer", "Fault", "RecordedRequest", "stand_in_answer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,11 +479,19 @@ class CapturedTelemetry:
     then read `spans()` and `metrics()`. Needs opentelemetry-sdk."""
 
     def __init__(self, *, capture_content: bool | None = None) -> None:
-        from opentelemetry.sdk.metrics import MeterProvider
-        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-        from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        try:
+            from opentelemetry.sdk.metrics import MeterProvider
+            from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+            from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+                InMemorySpanExporter,
+            )
+        except ImportError:
+            raise ImportError(
+                "CapturedTelemetry needs opentelemetry-sdk: "
+                "pip install 'responsible-ai-policy[otlp]'"
+            ) from None
 
         from ._telemetry import Telemetry
 
