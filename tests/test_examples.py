@@ -21,3 +21,16 @@ def test_quickstart_example() -> None:
     assert result.returncode == 0, result.stderr
     assert "refused: use case blocked" in result.stdout
     assert "consent kept in the decision: Consent(subject='client-1042'" in result.stdout
+
+
+@pytest.mark.http
+def test_typed_example() -> None:
+    """examples/typed.py (checked by `mypy --strict` in scripts/test) runs: governed
+    results carry their stamps as their types say."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "typed.py")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "marketing.copy True" and lines[2].endswith(" True")

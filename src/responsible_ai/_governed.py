@@ -11,12 +11,13 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Coroutine,
     Generator,
     Iterator,
     Mapping,
 )
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, Protocol, TypeVar, cast, overload
 
 from pydantic import BaseModel
 
@@ -39,10 +40,56 @@ from ._providers import MODEL_PARAMETERS
 from ._types import ChatResponse, Decision
 from ._usecases import Consent
 
-__all__ = ["BoundClient", "client", "configure", "default_guard", "governed", "with_consent"]
+__all__ = [
+    "BoundClient",
+    "GovernedAsyncGenerator",
+    "GovernedDecorator",
+    "GovernedGenerator",
+    "client",
+    "configure",
+    "default_guard",
+    "governed",
+    "with_consent",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+Y = TypeVar("Y")
+
+
+class GovernedDecorator(Protocol):
+    """What ``@rai.governed(...)`` returns, typed as the wrapper is: a function returning
+    text returns an `AIText` and one returning a dict an `AIDict` (each carries
+    `.provenance`); a generator function returns a `GovernedGenerator` (an async one a
+    `GovernedAsyncGenerator`), whose `.provenance` is set once it is exhausted."""
+
+    @overload
+    def __call__(
+        self, fn: Callable[P, Coroutine[Any, Any, str]]
+    ) -> Callable[P, Coroutine[Any, Any, AIText]]: ...
+    @overload
+    def __call__(
+        self, fn: Callable[P, Coroutine[Any, Any, dict[str, Any]]]
+    ) -> Callable[P, Coroutine[Any, Any, AIDict]]: ...
+    @overload
+    def __call__(
+        self, fn: Callable[P, Coroutine[Any, Any, R]]
+    ) -> Callable[P, Coroutine[Any, Any, R]]: ...
+    @overload
+    def __call__(
+        self, fn: Callable[P, AsyncGenerator[Y, Any]]
+    ) -> Callable[P, GovernedAsyncGenerator]: ...
+    @overload
+    def __call__(
+        self, fn: Callable[P, Generator[Y, Any, Any]]
+    ) -> Callable[P, GovernedGenerator]: ...
+    @overload
+    def __call__(self, fn: Callable[P, str]) -> Callable[P, AIText]: ...
+    @overload
+    def __call__(self, fn: Callable[P, dict[str, Any]]) -> Callable[P, AIDict]: ...
+    @overload
+    def __call__(self, fn: Callable[P, R]) -> Callable[P, R]: ...
+
 
 _current: contextvars.ContextVar[BoundClient | None] = contextvars.ContextVar(
     "responsible_ai_client", default=None
@@ -219,7 +266,7 @@ def governed(
     policy: Policy | Guard | None = None,
     extra_body: Mapping[str, Any] | None = None,
     **params: Any,
-) -> Callable[[Callable[P, R]], Callable[P, R]]:
+) -> GovernedDecorator:
     """Govern a function: the policy is checked before its body runs, and inside it
     `rai.client()` is the approved client for this use case, provider and model.
 
@@ -316,7 +363,7 @@ def governed(
 
         return wrapper
 
-    return decorate
+    return cast(GovernedDecorator, decorate)
 
 
 class GovernedGenerator:

@@ -30,10 +30,14 @@ import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import ModuleType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import urlsplit
 
 import orjson
+
+if TYPE_CHECKING:
+    import httpx
+    import httpx2
 
 from ._call import Call, Endpoint, Prepared, Screened
 from ._errors import (
@@ -625,6 +629,32 @@ def _check_upstream(guard: Guard) -> None:
 _BYPASSES = ("transport", "mounts", "app")
 
 
+@overload
+def http_client(
+    policy: Policy | Guard,
+    *,
+    use_case: str | None = None,
+    subject: ClientRecord | KnownValues | None = None,
+    restore: bool | None = None,
+    backend: Literal["httpx2"] | None = None,
+    inner: Any | None = None,
+    **client_kw: Any,
+) -> httpx2.Client: ...
+
+
+@overload
+def http_client(
+    policy: Policy | Guard,
+    *,
+    use_case: str | None = None,
+    subject: ClientRecord | KnownValues | None = None,
+    restore: bool | None = None,
+    backend: Literal["httpx"],
+    inner: Any | None = None,
+    **client_kw: Any,
+) -> httpx.Client: ...
+
+
 def http_client(
     policy: Policy | Guard,
     *,
@@ -634,14 +664,43 @@ def http_client(
     backend: str | None = None,
     inner: Any | None = None,
     **client_kw: Any,
-) -> Any:
+) -> httpx2.Client | httpx.Client:
     """A `Client` whose transport governs every request an official SDK sends through it:
     httpx2 by default (what openai >= 3 and anthropic >= 2 take), httpx with
     ``backend="httpx"`` (for their previous majors). ``proxy=`` is routed through the
     governed transport (the proxy sees only what the policy let out); ``transport=`` and
     ``mounts=``, which would step around it, are refused: pass your own network
     transport as ``inner=``."""
-    return _client(True, policy, use_case, subject, restore, backend, inner, client_kw)
+    client: httpx2.Client | httpx.Client = _client(
+        True, policy, use_case, subject, restore, backend, inner, client_kw
+    )
+    return client
+
+
+@overload
+def async_http_client(
+    policy: Policy | Guard,
+    *,
+    use_case: str | None = None,
+    subject: ClientRecord | KnownValues | None = None,
+    restore: bool | None = None,
+    backend: Literal["httpx2"] | None = None,
+    inner: Any | None = None,
+    **client_kw: Any,
+) -> httpx2.AsyncClient: ...
+
+
+@overload
+def async_http_client(
+    policy: Policy | Guard,
+    *,
+    use_case: str | None = None,
+    subject: ClientRecord | KnownValues | None = None,
+    restore: bool | None = None,
+    backend: Literal["httpx"],
+    inner: Any | None = None,
+    **client_kw: Any,
+) -> httpx.AsyncClient: ...
 
 
 def async_http_client(
@@ -653,9 +712,12 @@ def async_http_client(
     backend: str | None = None,
     inner: Any | None = None,
     **client_kw: Any,
-) -> Any:
+) -> httpx2.AsyncClient | httpx.AsyncClient:
     """`http_client` for async SDK clients (`openai.AsyncOpenAI`, `anthropic.AsyncAnthropic`)."""
-    return _client(False, policy, use_case, subject, restore, backend, inner, client_kw)
+    client: httpx2.AsyncClient | httpx.AsyncClient = _client(
+        False, policy, use_case, subject, restore, backend, inner, client_kw
+    )
+    return client
 
 
 def _client(
