@@ -24,7 +24,9 @@ LAYERS = {
     **dict.fromkeys(["_steps"], 5),  # steps
     **dict.fromkeys(["_pipeline", "_send"], 6),  # pipeline and senders
     **dict.fromkeys(["_guard", "_transport"], 7),  # drivers
-    **dict.fromkeys(["_governed", "_cli", "_demo", "testing", "__main__"], 8),  # adapters and CLI
+    **dict.fromkeys(
+        ["_governed", "_cli", "_demo", "testing", "pytest_plugin", "__main__"], 8
+    ),  # adapters and CLI
     "__init__": 9,  # the face: the package `__init__` itself
 }
 
