@@ -263,6 +263,37 @@ class TestSyncRetries:
             ("backup-eu", "openai-prod"),
         ]
 
+    def test_failed_fallback_names_every_provider(
+        self, server: FakeModelServer, backup: FakeModelServer, sleeps: Sleeps
+    ) -> None:
+        """When the fallback fails too, the error names each provider tried and why, and
+        chains to the first provider's error (it said only the last, with no cause)."""
+        server.fail_next(503, times=3)
+        backup.fail_next(502, times=3)
+        with (
+            rai.Guard(with_fallback(server, backup), sleep=sleeps) as guard,
+            pytest.raises(rai.ProviderHTTPError) as info,
+        ):
+            guard.chat(PROMPT, **MK)
+        assert info.value.provider == "backup-eu" and info.value.status_code == 502
+        first = info.value.__cause__
+        assert isinstance(first, rai.ProviderHTTPError) and first.provider == "openai-prod"
+        (note,) = info.value.__notes__
+        assert note.startswith("providers tried: openai-prod: ProviderHTTPError")
+        assert "; backup-eu: ProviderHTTPError" in note and "502" in note
+
+    def test_refused_fallback_is_named(
+        self, server: FakeModelServer, backup: FakeModelServer, sleeps: Sleeps
+    ) -> None:
+        server.fail_next(503, times=3)
+        with (
+            rai.Guard(with_fallback(server, backup, tier="free"), sleep=sleeps) as guard,
+            pytest.raises(rai.ProviderHTTPError) as info,
+        ):
+            guard.chat(PROMPT, **MK)
+        (note,) = info.value.__notes__
+        assert "fallback backup-eu refused: " in note
+
     def test_fallback_must_pass_policy(
         self, server: FakeModelServer, backup: FakeModelServer, sleeps: Sleeps
     ) -> None:

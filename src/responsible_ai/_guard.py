@@ -263,7 +263,7 @@ class Guard:
                 try:
                     answer = sender.send(prepared)
                 except ProviderError as error:
-                    prepared = _or_raise(record.after_failure(prepared, error), error)
+                    prepared = _or_raise(record, record.after_failure(prepared, error), error)
                     continue
                 return record.finish(prepared, answer)
 
@@ -382,7 +382,7 @@ class Guard:
                 try:
                     answer = await sender.send(prepared)
                 except ProviderError as error:
-                    prepared = _or_raise(record.after_failure(prepared, error), error)
+                    prepared = _or_raise(record, record.after_failure(prepared, error), error)
                     continue
                 if len(answer.text) > OFF_LOOP_CHARS:
                     return await anyio.to_thread.run_sync(record.finish, prepared, answer)
@@ -466,9 +466,9 @@ def _reserved(params: Mapping[str, Any]) -> str:
     return f"{name} is not a model parameter here: pass it as chat()'s own argument"
 
 
-def _or_raise(prepared: Prepared | None, error: ProviderError) -> Prepared:
+def _or_raise(record: CallRecord, prepared: Prepared | None, error: ProviderError) -> Prepared:
     if prepared is None:
-        raise error
+        raise record.give_up(error)
     return prepared
 
 
@@ -506,7 +506,9 @@ class _StreamBase:
         self._filter = self._guard.pipeline.chunk_filter(self._prepared)
 
     def _failed_over(self, error: ProviderError) -> None:
-        self._prepared = _or_raise(self._record.after_failure(self._prepared, error), error)
+        self._prepared = _or_raise(
+            self._record, self._record.after_failure(self._prepared, error), error
+        )
 
     def _on_event(self, folder: StreamFolder, event: Any) -> ChatChunk | None:
         delta = folder.feed(event)
