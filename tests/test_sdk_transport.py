@@ -145,8 +145,20 @@ class TestOpenAI:
     def test_non_inference_endpoint_refused(
         self, oai: openai.OpenAI, server: FakeModelServer
     ) -> None:
-        with pytest.raises(rai.RedactionFailed, match="not an inference endpoint"):
+        """models.list(), a doubled /v1: their own error, naming the path and what the
+        policy allows (it was a "redaction failure")."""
+        with pytest.raises(rai.EndpointNotGoverned, match="not an inference endpoint") as info:
             oai.models.list()
+        message = str(info.value)
+        assert "/v1/models on openai-prod" in message
+        assert "/v1/chat/completions" in message and "/v1/responses" in message
+        assert info.value.provider == "openai-prod"
+        doubled = openai.OpenAI(
+            base_url=server.base_url + "/v1", api_key="sk", max_retries=0,
+            http_client=oai._client,
+        )  # fmt: skip
+        with pytest.raises(rai.EndpointNotGoverned, match="/v1/v1/chat/completions on"):
+            doubled.chat.completions.create(model="gpt-4o-mini", messages=ask("hi"))  # type: ignore[arg-type]
         assert server.requests == []
 
     def test_responses_api(self, oai: openai.OpenAI, server: FakeModelServer) -> None:

@@ -6,6 +6,7 @@ ResponsibleAIError
 │   └── PolicyHashMismatch      the file is not the pinned one
 ├── PolicyViolation             a call breaks the policy; nothing was sent
 │   ├── ProviderNotApproved
+│   ├── EndpointNotGoverned     a path that is no inference endpoint (models, files...)
 │   ├── ModelNotApproved
 │   ├── UseCaseBlocked
 │   ├── ConsentRequired
@@ -34,6 +35,7 @@ __all__ = [
     "ConfigurationError",
     "ConsentRequired",
     "DataClassExceeded",
+    "EndpointNotGoverned",
     "ModelNotApproved",
     "PIIBlocked",
     "PolicyError",
@@ -152,6 +154,15 @@ class ProviderNotApproved(PolicyViolation):
     """The provider is not in the registry, or a policy switch excludes it."""
 
     reason = "provider not approved"
+
+
+class EndpointNotGoverned(PolicyViolation):
+    """A request through the governed client to a path of an approved provider that is
+    not an inference endpoint the library governs (``models.list()``, ``count_tokens``,
+    files, a doubled ``/v1``): refused before it is sent, naming the path and the
+    endpoints the policy allows."""
+
+    reason = "endpoint not governed"
 
 
 class ModelNotApproved(PolicyViolation):

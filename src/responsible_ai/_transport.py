@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextvars
 import importlib
 import os
+import re
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 from ._call import Call, Endpoint, Prepared, Screened
 from ._errors import (
     ConfigurationError,
+    EndpointNotGoverned,
     ProviderNotApproved,
     ProviderUnavailable,
     ResponsibleAIError,
@@ -166,6 +168,8 @@ class _Routes:
 
     def _route(self, url: Any, model: str) -> tuple[Provider, Endpoint]:
         problem = None
+        stray: Provider | None = None  # an approved provider's address, a path it has not
+        allowed: list[str] = []
         candidates: list[tuple[Provider, Endpoint]] = []
         for scheme, host, port, prefix, provider in self._routes:
             if not (
@@ -177,7 +181,11 @@ class _Routes:
                 continue
             endpoint = ENDPOINTS.get(url.path[len(prefix) :])
             if endpoint is None:
-                problem = "a request to a path that is not an inference endpoint"
+                stray = stray or provider  # the first in the policy at that address
+                allowed += [
+                    f"{prefix}{path}" for path, e in ENDPOINTS.items()
+                    if (e == "messages") == (provider.kind == "anthropic")
+                ]  # fmt: skip
             elif (endpoint == "messages") == (provider.kind == "anthropic"):
                 candidates.append((provider, endpoint))
             else:
@@ -186,10 +194,22 @@ class _Routes:
             return next((c for c in candidates if c[0].allows_model(model)), candidates[0])
         if problem is not None:
             raise unreadable(problem)
+        if stray is not None:
+            path = url.path if _PLAIN_PATH.fullmatch(url.path) else "(a path not shown)"
+            raise EndpointNotGoverned(
+                f"{path} on {stray.name} is not an inference endpoint the library governs; "
+                f"the policy allows {', '.join(sorted(set(allowed)))} there (models.list(), "
+                "count_tokens and files are not governed: use a plain client for them)",
+                rule="providers", policy_id=self.policy.id,
+                policy_version=self.policy.version, provider=stray.name,
+            )  # fmt: skip
         raise ProviderNotApproved(
             f"{url.host!r} is not the address of any approved provider", rule="providers",
             policy_id=self.policy.id, policy_version=self.policy.version,
         )  # fmt: skip
+
+
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.-]{1,200}")  # a path shown in an error: no data in it
 
 
 # ------------------------------------------------------------------------------ one exchange
