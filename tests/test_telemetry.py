@@ -221,6 +221,20 @@ class TestMetrics:
             for p in m["rai.policy.decisions"]
         }
         assert decisions == {("allowed", "marketing.copy"): 1, ("blocked", "surveillance"): 1}
+        # dashboards count refusals by provider: the policy's name, never an unknown one
+        assert {p.attributes["rai.provider"] for p in m["rai.policy.decisions"]} == {"openai-prod"}
+        with pytest.raises(rai.ProviderNotApproved):
+            tguard.chat("x", **{**MK, "provider": "shadow-ai-1234"})
+        unlisted = [
+            p for p in otel.metrics()["rai.policy.decisions"]
+            if p.attributes["rai.provider"] != "openai-prod"
+        ]  # fmt: skip
+        assert [p.attributes["rai.provider"] for p in unlisted] == ["(not in the policy)"]
+        refused = [s for s in otel.spans() if s.attributes.get("rai.decision") == "blocked"]
+        assert {s.attributes["rai.provider"] for s in refused} == {
+            "openai-prod",
+            "(not in the policy)",
+        }
         assert [(p.attributes["rai.entity_type"], p.value) for p in m["rai.pii.redactions"]] == [
             ("EMAIL_ADDRESS", 1)
         ]

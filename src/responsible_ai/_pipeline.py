@@ -48,7 +48,7 @@ from ._policy import Policy
 from ._providers import Restorer, endpoint_of, wire_for
 from ._steps import AnswerFilter, PolicyChecks, RedactStep, StampStep, audit_fields
 from ._steps.checks import shown
-from ._telemetry import Observation, StreamClosed, Telemetry
+from ._telemetry import UNLISTED, Observation, StreamClosed, Telemetry
 from ._types import ChatResponse, Decision
 
 __all__ = ["CallRecord", "Pipeline", "unreadable"]
@@ -395,7 +395,11 @@ class CallRecord:
         else:
             rule = self.pipeline.refused(call, exc)
         if final:
-            self.obs.refused(exc, use_case=shown(call.use_case), rule=rule)
+            listed = self.pipeline.policy.provider(call.provider_name) is not None
+            self.obs.refused(
+                exc, use_case=shown(call.use_case), rule=rule,
+                provider=call.provider_name if listed else UNLISTED,
+            )  # fmt: skip
 
 
 class _Active:

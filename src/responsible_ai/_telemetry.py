@@ -100,6 +100,8 @@ RAI_PROVENANCE_ID = "rai.provenance.id"
 RAI_REVIEW_REQUIRED = "rai.review.required"
 RAI_FALLBACK_FROM = "rai.fallback_from"
 RAI_OUTPUT_PII = "rai.output_pii"
+RAI_PROVIDER = "rai.provider"  # the policy's name of the provider
+UNLISTED = "(not in the policy)"
 
 
 class StreamClosed(Exception):
@@ -339,7 +341,7 @@ class Telemetry:
                 gen_ai.GEN_AI_PROVIDER_NAME: PROVIDER_NAMES.get(provider.kind, provider.kind),
                 server_attributes.SERVER_ADDRESS: url.hostname or "",
                 server_attributes.SERVER_PORT: url.port or (443 if url.scheme == "https" else 80),
-                "rai.provider": provider.name,
+                RAI_PROVIDER: provider.name,
             }
             self._provider_attrs[provider.name] = attrs
         return attrs
@@ -495,15 +497,21 @@ class Observation:
             if not self._decided:
                 self._decided = True
                 self.t.decisions.add(
-                    1, ((RAI_DECISION, "allowed"), (RAI_USE_CASE, d.use_case), (RAI_RULE, d.rule))
-                )
+                    1,
+                    ((RAI_DECISION, "allowed"), (RAI_USE_CASE, d.use_case), (RAI_RULE, d.rule),
+                     (RAI_PROVIDER, provider.name)),
+                )  # fmt: skip
 
-    def refused(self, error: BaseException, *, use_case: str, rule: str) -> None:
-        """The policy (or the fail-closed PII stage) refused the call: no I/O happened."""
+    def refused(
+        self, error: BaseException, *, use_case: str, rule: str, provider: str = UNLISTED
+    ) -> None:
+        """The policy (or the fail-closed PII stage) refused the call: no I/O happened.
+        `provider` is the policy's name of the provider asked for, or `UNLISTED` (a
+        name the policy does not have never becomes a metric attribute)."""
         if self._ended:
             return
         kind = type(error).__name__
-        self._pending.update({RAI_DECISION: "blocked", RAI_RULE: rule})
+        self._pending.update({RAI_DECISION: "blocked", RAI_RULE: rule, RAI_PROVIDER: provider})
         policy_id = getattr(error, "policy_id", None)
         if policy_id:
             self._pending[RAI_POLICY_ID] = policy_id
@@ -511,8 +519,10 @@ class Observation:
         self.span.set_status(Status(StatusCode.ERROR, kind))
         if self._measure:
             self.t.decisions.add(
-                1, ((RAI_DECISION, "blocked"), (RAI_USE_CASE, use_case), (RAI_RULE, rule))
-            )
+                1,
+                ((RAI_DECISION, "blocked"), (RAI_USE_CASE, use_case), (RAI_RULE, rule),
+                 (RAI_PROVIDER, provider)),
+            )  # fmt: skip
         self._end(error_type=kind)
 
     def first_chunk(self) -> None:
@@ -682,7 +692,9 @@ class _SilentObservation(Observation):
     ) -> None:
         pass
 
-    def refused(self, error: BaseException, *, use_case: str, rule: str) -> None:
+    def refused(
+        self, error: BaseException, *, use_case: str, rule: str, provider: str = UNLISTED
+    ) -> None:
         pass
 
     def first_chunk(self) -> None:
