@@ -262,11 +262,28 @@ class TestToolsAndUpstreamCapture:
     def test_upstream_capture_warns_or_refuses(
         self, server: FakeModelServer, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """Content capture above the transport sees unredacted prompts: warn, or refuse."""
+        """Content capture above the transport sees unredacted prompts: warn (at the
+        caller's line), or refuse; the setting alone, with no instrumentor loaded to read
+        it, records nothing and says nothing."""
+        import sys
+        import types
+        import warnings
+
         monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")
         data = base_policy(server.base_url)
-        with pytest.warns(RuntimeWarning, match="may record prompts before they are redacted"):
+        for name in (
+            "opentelemetry.instrumentation.openai_v2",
+            "openinference.instrumentation.openai",
+        ):
+            monkeypatch.delitem(sys.modules, name, raising=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
             rai.http_client(backend=BACKEND, policy=rai.Policy.from_dict(data)).close()
+        instrumentor = types.ModuleType("opentelemetry.instrumentation.openai_v2")
+        monkeypatch.setitem(sys.modules, "opentelemetry.instrumentation.openai_v2", instrumentor)
+        with pytest.warns(RuntimeWarning, match="may record prompts before they are redacted") as w:
+            rai.http_client(backend=BACKEND, policy=rai.Policy.from_dict(data)).close()
+        assert w[0].filename == __file__
         data["pii"] = {"upstream_capture": "refuse"}
         with pytest.raises(rai.ConfigurationError, match="upstream_capture is 'refuse'"):
             rai.http_client(backend=BACKEND, policy=rai.Policy.from_dict(data))

@@ -26,6 +26,7 @@ import contextvars
 import importlib
 import os
 import re
+import sys
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -613,22 +614,53 @@ def _is_json(response: Any) -> bool:
 # ------------------------------------------------------------------------------ factories
 
 _OFF = ("", "0", "false", "no", "off", "no_content")
-UPSTREAM_CAPTURE_ENVS: dict[str, Callable[[str], bool]] = {
-    # opentelemetry-instrumentation-openai-v2 (and other GenAI instrumentors)
-    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": lambda v: v not in _OFF,
+# the instrumentors that read the GenAI capture setting and record spans *above* the
+# transport, from the SDK's own arguments: the setting matters only when one is loaded
+GENAI_INSTRUMENTORS = (
+    "opentelemetry.instrumentation.openai_v2",
+    "opentelemetry.instrumentation.openai",
+    "opentelemetry.instrumentation.anthropic",
+    "opentelemetry.instrumentation.langchain",
+    "openinference.instrumentation.openai",
+    "openinference.instrumentation.anthropic",
+    "openinference.instrumentation.langchain",
+)
+UPSTREAM_CAPTURE_ENVS: dict[str, tuple[Callable[[str], bool], tuple[str, ...]]] = {
+    # (the setting is on, the modules that capture when it is)
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": (
+        lambda v: v not in _OFF,
+        GENAI_INSTRUMENTORS,
+    ),
     # anthropic >= 2's own spans
-    "ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE": lambda v: v == "content",
+    "ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE": (lambda v: v == "content", ("anthropic",)),
 }
 
 
-def upstream_capture_on(env: Mapping[str, str] | None = None) -> list[str]:
+def upstream_capture_on(
+    env: Mapping[str, str] | None = None, modules: Mapping[str, Any] | None = None
+) -> list[str]:
     """The settings by which telemetry *above* the transport (an SDK's own spans, an
-    instrumentor) would record prompts before they are redacted."""
+    instrumentor) would record prompts before they are redacted: a setting that is on
+    while what reads it is loaded (the setting alone, with no instrumentor, records
+    nothing)."""
     source = env if env is not None else os.environ
+    loaded = modules if modules is not None else sys.modules
     return [
-        name for name, on in UPSTREAM_CAPTURE_ENVS.items()
-        if on(source.get(name, "").strip().lower())
+        name for name, (on, readers) in UPSTREAM_CAPTURE_ENVS.items()
+        if on(source.get(name, "").strip().lower()) and any(m in loaded for m in readers)
     ]  # fmt: skip
+
+
+def _caller_level() -> int:
+    """The `stacklevel` of the first frame outside this package (a warning names the
+    caller's line, not one of the library's)."""
+    here = os.path.dirname(__file__)
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(here):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 def _check_upstream(guard: Guard) -> None:
@@ -643,7 +675,7 @@ def _check_upstream(guard: Guard) -> None:
     if mode == "refuse":
         raise ConfigurationError(f"{message}; the policy's pii.upstream_capture is 'refuse'")
     if mode == "warn":
-        warnings.warn(message, RuntimeWarning, stacklevel=4)
+        warnings.warn(message, RuntimeWarning, stacklevel=_caller_level())
 
 
 _BYPASSES = ("transport", "mounts", "app")
