@@ -338,7 +338,7 @@ def governed(
                     result = await fn(*args, **kwargs)
                 finally:
                     _current.reset(token)
-                return bound.stamp(result)
+                return _lazy(bound, result)
 
             return cast(Callable[P, R], async_wrapper)
 
@@ -359,11 +359,27 @@ def governed(
                 result = fn(*args, **kwargs)
             finally:
                 _current.reset(token)
-            return cast(R, bound.stamp(result))
+            return cast(R, _lazy(bound, result))
 
         return wrapper
 
     return cast(GovernedDecorator, decorate)
+
+
+def _lazy(bound: BoundClient, result: Any) -> Any:
+    """A governed function's result, stamped; one that runs later keeps the bound client
+    current while it runs: a generator it returns, or the body of a streaming response
+    (Starlette's and FastAPI's `StreamingResponse`, iterated after the endpoint returned,
+    when the context of the call is gone)."""
+    if inspect.isgenerator(result):
+        return GovernedGenerator(bound, result)
+    if inspect.isasyncgen(result):
+        return GovernedAsyncGenerator(bound, result)
+    body = getattr(result, "body_iterator", None)
+    if body is not None and hasattr(body, "__anext__"):
+        result.body_iterator = GovernedAsyncGenerator(bound, body)
+        return result
+    return bound.stamp(result)
 
 
 class GovernedGenerator:
@@ -445,14 +461,19 @@ class GovernedAsyncGenerator:
         return item
 
     async def asend(self, value: Any) -> Any:
+        if value is None and not hasattr(self._agen, "asend"):  # an async iterator
+            return await self._step(lambda: self._agen.__anext__())
         return await self._step(lambda: self._agen.asend(value))
 
     async def athrow(self, exc: BaseException) -> Any:
         return await self._step(lambda: self._agen.athrow(exc))
 
     async def aclose(self) -> None:
+        close = getattr(self._agen, "aclose", None)
+        if close is None:
+            return
         token = _current.set(self._bound)
         try:
-            await self._agen.aclose()
+            await close()
         finally:
             _current.reset(token)
