@@ -423,3 +423,43 @@ def test_sdk_timeouts_apply(oai: openai.OpenAI, server: FakeModelServer) -> None
         oai.with_options(timeout=0.2, max_retries=0).chat.completions.create(
             model="gpt-4o-mini", messages=ask("hi")
         )  # type: ignore[arg-type]
+
+
+class TestStandInSpeaksWhatTheHelpersRead:
+    """The stand-in server's Responses streams carry `output_item.added` and the other
+    events the SDK's helpers need, Responses function calls, and Anthropic `tool_use`:
+    through the governed transport, as a service's own tests would use them."""
+
+    def test_responses_stream_helper(self, oai: openai.OpenAI, server: FakeModelServer) -> None:
+        prompt = f"Summarise for {JANE.name}"
+        with oai.responses.stream(model="gpt-4o-mini", input=prompt) as stream:
+            text = "".join(e.delta for e in stream if e.type == "response.output_text.delta")
+            final = stream.get_final_response()
+        assert text == final.output_text == stand_in_answer(prompt)
+        assert server.requests[0].body["input"] == "Summarise for <PERSON_1>"
+
+    def test_responses_function_call(self, oai: openai.OpenAI, server: FakeModelServer) -> None:
+        tools: Any = [{"type": "function", "name": "lookup", "description": "Find a client",
+                       "parameters": {"type": "object", "properties": {"query": {"type": "string"}}}}]  # fmt: skip
+        r = oai.responses.create(model="gpt-4o-mini", input="find the ACME file", tools=tools)
+        (call,) = [o for o in r.output if o.type == "function_call"]
+        assert call.name == "lookup" and json.loads(call.arguments) == {
+            "query": "find the ACME file"
+        }
+        with oai.responses.stream(model="gpt-4o-mini", input="find it", tools=tools) as stream:
+            final = stream.get_final_response()
+        assert [o.type for o in final.output] == ["function_call"]
+
+    def test_anthropic_tool_use(self, ant: Any) -> None:
+        client = ant
+        tools: Any = [{"name": "lookup", "description": "Find a client",
+                       "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}}]  # fmt: skip
+        msg = client.messages.create(model="claude-haiku-4-5", max_tokens=100, tools=tools,
+                                     messages=[{"role": "user", "content": "find it"}])  # fmt: skip
+        (use,) = [b for b in msg.content if b.type == "tool_use"]
+        assert msg.stop_reason == "tool_use" and use.name == "lookup"
+        assert use.input == {"query": "find it"}
+        with client.messages.stream(model="claude-haiku-4-5", max_tokens=100, tools=tools,
+                                    messages=[{"role": "user", "content": "find it"}]) as stream:  # fmt: skip
+            final = stream.get_final_message()
+        assert [b.type for b in final.content] == ["tool_use"]

@@ -220,6 +220,43 @@ class _Handler(BaseHTTPRequestHandler):
         answer = owner.answer(prompt)
         rid = owner._id("msg")
         usage = {"input_tokens": len(prompt.split()), "output_tokens": len(answer.split())}
+        tools = body.get("tools") or []
+        answered = any(
+            isinstance(block, dict) and block.get("type") == "tool_result"
+            for m in body.get("messages", [])
+            for block in (m.get("content") if isinstance(m.get("content"), list) else [])
+        )
+        if tools and not answered:  # a tool_use block: the model calls the first tool
+            use = {"type": "tool_use", "id": owner._id("toolu"),
+                   "name": tools[0].get("name", "tool"), "input": {"query": prompt}}  # fmt: skip
+            if not body.get("stream"):
+                self._json(200, {"id": rid, "type": "message", "role": "assistant", "model": model,
+                                 "content": [use], "stop_reason": "tool_use", "stop_sequence": None,
+                                 "usage": usage})  # fmt: skip
+                return
+            start = {"type": "message_start", "message": {
+                "id": rid, "type": "message", "role": "assistant", "model": model, "content": [],
+                "stop_reason": None, "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 1}}}  # fmt: skip
+            partial = json.dumps(use["input"])
+            tool_events: list[tuple[str | None, Any]] = [
+                ("message_start", start),
+                ("content_block_start", {"type": "content_block_start", "index": 0,
+                                         "content_block": {**use, "input": {}}}),
+            ]  # fmt: skip
+            tool_events += [
+                ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                         "delta": {"type": "input_json_delta", "partial_json": piece}})
+                for piece in owner.chunks(partial)
+            ]  # fmt: skip
+            tool_events += [
+                ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+                ("message_delta", {"type": "message_delta",
+                                   "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                                   "usage": {"output_tokens": usage["output_tokens"]}}),
+                ("message_stop", {"type": "message_stop"}),
+            ]  # fmt: skip
+            self._sse(tool_events)
+            return
         if not body.get("stream"):
             self._json(
                 200,
@@ -281,41 +318,72 @@ class _Handler(BaseHTTPRequestHandler):
         self._sse(events)
 
     def _responses(self, body: dict[str, Any]) -> None:
-        """The OpenAI Responses API: `input` (text or items) in, one output_text out."""
+        """The OpenAI Responses API: `input` (text or items) in; one output_text out, or a
+        function call when `tools` are given and the input holds no call's output yet.
+        Streams carry every event the SDK's helpers read (`output_item.added`,
+        `content_part.added`, the deltas, their `done` events)."""
         owner = self.server.owner
         model = owner.served_model(body["model"])
         raw = body.get("input")
         prompt = raw if isinstance(raw, str) else _last_user_text(raw)
+        answered = isinstance(raw, list) and any(
+            isinstance(i, dict) and i.get("type") == "function_call_output" for i in raw
+        )
+        tools = [t for t in body.get("tools") or [] if t.get("type") == "function"]
         answer = owner.answer(prompt)
         rid, mid = owner._id("resp"), owner._id("msg")
         usage = {"input_tokens": len(prompt.split()), "output_tokens": len(answer.split()),
                  "total_tokens": len(prompt.split()) + len(answer.split())}  # fmt: skip
+        if tools and not answered:
+            arguments = json.dumps({"query": prompt})
+            item: dict[str, Any] = {"type": "function_call", "id": owner._id("fc"),
+                                    "call_id": owner._id("call"), "name": tools[0].get("name", "tool"),
+                                    "arguments": arguments, "status": "completed"}  # fmt: skip
+        else:
+            item = {"type": "message", "id": mid, "status": "completed", "role": "assistant",
+                    "content": [{"type": "output_text", "text": answer, "annotations": []}]}  # fmt: skip
 
-        def response(status: str, text: str | None) -> dict[str, Any]:
-            output = [] if text is None else [{
-                "type": "message", "id": mid, "status": "completed", "role": "assistant",
-                "content": [{"type": "output_text", "text": text, "annotations": []}]}]  # fmt: skip
+        def response(status: str, done: bool) -> dict[str, Any]:
             return {"id": rid, "object": "response", "created_at": int(time.time()), "status": status,
-                    "model": model, "output": output, "usage": usage if text is not None else None,
+                    "model": model, "output": [item] if done else [],
+                    "usage": usage if done else None,
                     "parallel_tool_calls": True, "tool_choice": "auto", "tools": []}  # fmt: skip
 
         if not body.get("stream"):
-            self._json(200, response("completed", answer))
+            self._json(200, response("completed", True))
             return
         seq = iter(range(1_000_000))
-        part = {"item_id": mid, "output_index": 0, "content_index": 0}
-        events: list[tuple[str | None, Any]] = [
-            ("response.created", {"type": "response.created", "response": response("in_progress", None), "sequence_number": next(seq)}),
-        ]  # fmt: skip
-        events += [
-            ("response.output_text.delta", {"type": "response.output_text.delta", **part, "delta": piece, "sequence_number": next(seq)})
-            for piece in owner.chunks(answer)
-        ]  # fmt: skip
-        events += [
-            ("response.output_text.done", {"type": "response.output_text.done", **part, "text": answer, "sequence_number": next(seq)}),
-            ("response.completed", {"type": "response.completed", "response": response("completed", answer), "sequence_number": next(seq)}),
-        ]  # fmt: skip
-        self._sse(events)
+
+        def ev(kind: str, **fields: Any) -> tuple[str, dict[str, Any]]:
+            return kind, {"type": kind, **fields, "sequence_number": next(seq)}
+
+        events = [ev("response.created", response=response("in_progress", False)),
+                  ev("response.in_progress", response=response("in_progress", False))]  # fmt: skip
+        at = {"output_index": 0}
+        if item["type"] == "function_call":
+            events.append(ev("response.output_item.added", **at,
+                             item={**item, "arguments": "", "status": "in_progress"}))  # fmt: skip
+            events += [
+                ev("response.function_call_arguments.delta", item_id=item["id"], **at, delta=piece)
+                for piece in owner.chunks(item["arguments"])
+            ]
+            events.append(ev("response.function_call_arguments.done", item_id=item["id"], **at,
+                             arguments=item["arguments"]))  # fmt: skip
+        else:
+            part = {"item_id": mid, **at, "content_index": 0}
+            events.append(ev("response.output_item.added", **at,
+                             item={**item, "status": "in_progress", "content": []}))  # fmt: skip
+            events.append(ev("response.content_part.added", **part,
+                             part={"type": "output_text", "text": "", "annotations": []}))  # fmt: skip
+            events += [
+                ev("response.output_text.delta", **part, delta=piece)
+                for piece in owner.chunks(answer)
+            ]
+            events.append(ev("response.output_text.done", **part, text=answer))
+            events.append(ev("response.content_part.done", **part, part=item["content"][0]))
+        events.append(ev("response.output_item.done", **at, item=item))
+        events.append(ev("response.completed", response=response("completed", True)))
+        self._sse(list(events))
 
     # -------------------------------------------------------------- writing
 
