@@ -236,3 +236,25 @@ def test_a_directory_or_a_huge_integer_is_a_policy_error(tmp_path: Path) -> None
     big = _write(tmp_path, "big.toml", "n = " + "9" * 5000 + "\n")
     with pytest.raises(rai.PolicyError):
         rai.load_policy(big)
+
+
+def test_every_problem_in_one_pass(tmp_path: Any) -> None:
+    """Schema errors, broken references and loosened rules are named together (the
+    references were checked only once the schema errors were fixed)."""
+    bad = tmp_path / "p.toml"
+    bad.write_text(
+        '[policy]\nid = "t"\nversion = "1"\nallow_free_tiers = "no"\n\n'
+        '[[providers]]\nname = "a"\nkind = "openai"\nbase_url = "https://api.openai.com/v1"\n'
+        'models = ["gpt-4o-mini"]\ntier = "gold"\nfallback = { provider = "nowhere" }\n\n'
+        '[use_cases.rules."marketing.copy"]\nmax_data_class = "confidential"\n'
+        '[use_cases.rules."marketing.copy.social"]\nmax_data_class = "restricted"\n'
+    )
+    with pytest.raises(rai.PolicyError) as info:
+        rai.load_policy(bad)
+    paths = [i.path for i in info.value.issues]
+    assert paths == [
+        "policy.allow_free_tiers",
+        "providers[0].tier",
+        "providers[0].fallback.provider",
+        'use_cases.rules["marketing.copy.social"].max_data_class',
+    ]

@@ -407,7 +407,9 @@ class Policy(_Model):
         try:
             policy = cls.model_validate(data)
         except ValidationError as exc:
-            raise PolicyError(source, _capped([_issue(err) for err in exc.errors()])) from None
+            errors = exc.errors()
+            issues = [_issue(err) for err in errors] + cls._other_issues(data, errors)
+            raise PolicyError(source, _capped(issues)) from None
         issues = _check_references(policy)
         if issues:
             raise PolicyError(source, _capped(issues))
@@ -416,6 +418,56 @@ class Policy(_Model):
         if pinned or sha256:
             _check_pin(policy, sha256)
         return policy
+
+    @classmethod
+    def _other_issues(cls, data: Mapping[str, Any], errors: Any) -> list[PolicyIssue]:
+        """The cross-reference and loosening problems of a document that also has
+        schema errors, so that one pass names them all: the checks run on a copy whose
+        wrong values are dropped (optional keys) or stand-ins (required ones); what they
+        find at or under a wrong value's path is left out (it is that value's issue)."""
+        bad = [_format_loc(tuple(err["loc"])) for err in errors]
+        repaired = _repaired(data, errors)
+        if repaired is None:
+            return []
+        try:
+            policy = cls.model_validate(repaired)
+        except ValidationError:
+            return []  # the stand-ins were not enough: the schema errors stand alone
+        return [
+            i for i in _check_references(policy)
+            if not any(i.path == b or i.path.startswith((b + ".", b + "[")) for b in bad)
+        ]  # fmt: skip
+
+
+# stand-ins for required values that were wrong or missing (only for the second look)
+_STAND_INS: dict[str, Any] = {
+    "kind": "openai", "base_url": "https://stand-in.invalid/v1", "models": ["*"],
+    "tier": "enterprise", "id": "stand-in", "version": "0", "provider": "stand-in",
+}  # fmt: skip
+
+
+def _repaired(data: Mapping[str, Any], errors: Any) -> dict[str, Any] | None:
+    doc: Any = json.loads(json.dumps(data))  # plain JSON data (checked): a deep copy
+    for n, err in enumerate(errors):
+        loc = [k for k in err["loc"] if isinstance(k, (str, int))]
+        if not loc:
+            return None
+        try:
+            parent = doc
+            for key in loc[:-1]:
+                parent = parent[key]
+            leaf = loc[-1]
+            if isinstance(parent, dict) and leaf == "name":
+                parent[leaf] = f"stand-in-{n}"
+            elif isinstance(parent, dict) and leaf in _STAND_INS:
+                parent[leaf] = _STAND_INS[str(leaf)]
+            elif isinstance(parent, dict):
+                parent.pop(leaf, None)
+            else:
+                return None
+        except (KeyError, IndexError, TypeError):
+            return None
+    return dict(doc) if isinstance(doc, dict) else None
 
 
 def canonical_sha256(data: Mapping[str, Any]) -> str:
