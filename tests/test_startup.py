@@ -1,4 +1,5 @@
-"""Start-up stays light: importing the library and making a `Guard` import nothing heavy.
+"""Start-up stays light and strict: importing the library and making a `Guard` import
+nothing heavy; constructors refuse wrong argument types at once.
 
 The figures themselves come from `benchmarks/startup.py` (a timed test on a shared
 machine would be noise); this checks the cause, deterministically: which modules load.
@@ -42,3 +43,23 @@ def test_guard_for_the_example_policy_is_light() -> None:
         "r.redact('jane@roe.example https://x.example/a')\n"
     )
     assert loaded_after(code) == []
+
+
+def test_constructors_check_their_arguments() -> None:
+    """A wrong type is a TypeError naming what was expected, at construction (not a
+    silent mismatch, nor an AttributeError at the first call)."""
+    import pytest
+
+    import responsible_ai as rai
+
+    cases = [
+        (lambda: rai.HmacSigner(32, kid="k"), "an HMAC key is bytes or str"),  # not 32 zero bytes
+        (lambda: rai.Redactor({"entities": []}), "Redactor takes PiiSettings"),
+        (lambda: rai.KnownValues(["Jane Roe"]), "KnownValues takes ClientRecord"),
+        (lambda: rai.KnownValues(rai.ClientRecord(name="J")), "wrap one in a list"),
+        (lambda: rai.ClientRecord(name=5), "ClientRecord.name must be a str"),
+        (lambda: rai.ClientRecord(emails=[1]), "ClientRecord.emails must hold strings"),
+    ]
+    for make, message in cases:
+        with pytest.raises(TypeError, match=message):
+            make()

@@ -243,6 +243,8 @@ class HmacSigner:
     alg = "HMAC-SHA256"
 
     def __init__(self, key: bytes | str, kid: str) -> None:
+        if not isinstance(key, (bytes, bytearray, str)):  # bytes(32) would be 32 zero bytes
+            raise TypeError(f"an HMAC key is bytes or str, got {type(key).__name__}")
         raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
         if len(raw) < 32:
             raise ConfigurationError("an HMAC key must be at least 32 bytes")

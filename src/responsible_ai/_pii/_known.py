@@ -90,11 +90,23 @@ class ClientRecord:
     id: str | None = None
 
     def __post_init__(self) -> None:
+        for name in ("name", "id"):  # a number here would never match, silently
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise TypeError(
+                    f"ClientRecord.{name} must be a str, got {type(getattr(self, name)).__name__}"
+                )
         for name in ("name_variants", "emails", "phones", "account_numbers", "addresses"):
             value = getattr(self, name)
             if isinstance(value, str):
                 value = (value,)
-            object.__setattr__(self, name, tuple(value))
+            value = tuple(value)
+            if not all(isinstance(v, str) for v in value):
+                raise TypeError(f"ClientRecord.{name} must hold strings")
+            object.__setattr__(self, name, value)
+        if not isinstance(self.fields, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.fields.items()
+        ):
+            raise TypeError("ClientRecord.fields must map strings to strings")
         object.__setattr__(self, "fields", dict(self.fields))
 
     def __repr__(self) -> str:
@@ -188,7 +200,13 @@ class KnownValues:
         self._automaton: Any = None
         self._lock = threading.Lock()
         self._subjects: frozenset[str] = frozenset()
+        if isinstance(records, (str, ClientRecord)):
+            raise TypeError("KnownValues takes an iterable of ClientRecord (wrap one in a list)")
         for record in records:
+            if not isinstance(record, ClientRecord):
+                raise TypeError(
+                    f"KnownValues takes ClientRecord objects, got {type(record).__name__}"
+                )
             self.add(record)
 
     @property

@@ -179,6 +179,13 @@ class Redactor:
         policy_id: str = "(no policy)",
         policy_version: str = "-",
     ) -> None:
+        if settings is not None and not isinstance(settings, PiiSettings):
+            raise TypeError(
+                "Redactor takes PiiSettings (policy.pii, or PiiSettings.model_validate({...})), "
+                f"got {type(settings).__name__}"
+            )
+        if known is not None and not isinstance(known, KnownValues):
+            raise TypeError(f"known must be a KnownValues, got {type(known).__name__}")
         self.settings = settings = settings or PiiSettings()
         builtin = (
             None
