@@ -159,6 +159,11 @@ class TestOpenAI:
         )  # fmt: skip
         with pytest.raises(rai.EndpointNotGoverned, match="/v1/v1/chat/completions on"):
             doubled.chat.completions.create(model="gpt-4o-mini", messages=ask("hi"))  # type: ignore[arg-type]
+        # a path can carry data: only API words are shown, an id or a name is "…"
+        with pytest.raises(rai.EndpointNotGoverned) as info:
+            oai.files.retrieve("Jane-Roe-4111111111111111")
+        assert "/v1/files/… on openai-prod" in str(info.value)
+        assert "Jane" not in str(info.value) and "4111" not in str(info.value)
         assert server.requests == []
 
     def test_responses_api(self, oai: openai.OpenAI, server: FakeModelServer) -> None:

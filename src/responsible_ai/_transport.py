@@ -196,7 +196,7 @@ class _Routes:
         if problem is not None:
             raise unreadable(problem)
         if stray is not None:
-            path = url.path if _PLAIN_PATH.fullmatch(url.path) else "(a path not shown)"
+            path = _shown_path(url.path)
             raise EndpointNotGoverned(
                 f"{path} on {stray.name} is not an inference endpoint the library governs; "
                 f"the policy allows {', '.join(sorted(set(allowed)))} there (models.list(), "
@@ -210,7 +210,15 @@ class _Routes:
         )  # fmt: skip
 
 
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.-]{1,200}")  # a path shown in an error: no data in it
+_API_WORD = re.compile(r"[a-z][a-z_]{0,39}")  # chat, completions, models, count_tokens, v1
+
+
+def _shown_path(path: str) -> str:
+    """A request path as an error may show it: API words as they are, anything else (an
+    id, a name, an encoded value) as "…" (a path can carry data)."""
+    segments = path.split("/")[1:21]
+    shown = [s if _API_WORD.fullmatch(s) or s in ("v1", "v2") else "…" for s in segments]
+    return "/" + "/".join(shown)
 
 
 # ------------------------------------------------------------------------------ one exchange
