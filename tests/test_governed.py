@@ -316,3 +316,23 @@ class TestGuardMisuse:
         with pytest.raises(rai.ConfigurationError, match="this Guard is closed"):
             await async_guard.achat("hi", **MK)
         assert server.requests == []
+
+
+class TestPerCallCannotWeaken:
+    def test_fixed_arguments_and_data_class_floor(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
+        """A call through rai.client() cannot change the use case, provider, model or
+        session, nor lower the decorator's data class."""
+
+        @rai.governed(guard=guard, data_class="internal", **MK)
+        def draft(**kw: object) -> str:
+            return rai.client().chat("x", **kw).text
+
+        for kw in ({"use_case": "other"}, {"provider": "free-chat"}, {"model": "x"},
+                   {"session": rai.PIISession()}):  # fmt: skip
+            with pytest.raises(TypeError, match="fixed by its decorator"):
+                draft(**kw)
+        with pytest.raises(TypeError, match="cannot be lower"):
+            draft(data_class="public")
+        assert server.requests == []

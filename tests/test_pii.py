@@ -387,3 +387,23 @@ class TestFailClosed:
     def test_not_a_detector(self) -> None:
         with pytest.raises(rai.ConfigurationError):
             rai.Redactor(detectors=[object()])  # type: ignore[list-item]
+
+
+class TestDisguisesFound:
+    def test_lone_surrogates_and_joined_groups(self) -> None:
+        """A lone surrogate inside a value is dropped in the view (it is no character),
+        like a zero-width one; a card whose groups it joined is still a card."""
+        r = rai.Redactor()
+        for text in ("card 4111\ud8001111 1111 1111", "card 4111\u200b1111 1111 1111",
+                     "mail john\ud800.doe@example.com"):  # fmt: skip
+            out = r.redact(text).text
+            assert "1111 1111" not in out and "doe@" not in out, repr(text)
+
+    def test_case_folded_gates(self) -> None:
+        """Rules that match any case are gated in any case ("BEarer", "PassWord=")."""
+        r = rai.Redactor()
+        assert (
+            r.redact("auth BEarer abcdefghijklmnopqrstuvwxyz123").text
+            == "auth BEarer <BEARER_TOKEN_1>"
+        )
+        assert r.redact("PassWord=hunter22x").text == "PassWord=<PASSWORD_1>"

@@ -391,3 +391,12 @@ class TestCanary:
             )
         # ... while the local restore gives the caller their own text back
         assert canaries["name"] in restored.text and canaries["card"] in streamed
+
+
+def test_text_that_is_not_unicode_is_refused(server: FakeModelServer) -> None:
+    """A lone surrogate cannot be sent as UTF-8: refused as unreadable (it was a bare
+    UnicodeEncodeError whose .object held the body), nothing sent."""
+    with rai.Guard(make(server)) as guard, pytest.raises(rai.RedactionFailed) as info:
+        guard.chat("hello \ud800 jane@roe.example", **MK)
+    assert "not valid Unicode" in str(info.value) and info.value.__context__ is None
+    assert server.requests == []

@@ -284,6 +284,10 @@ class TestToolsAndUpstreamCapture:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             rai.http_client(backend=BACKEND, policy=rai.Policy.from_dict(data)).close()
+        # "refuse" refuses on the setting alone: an instrumentor imported later captures too
+        refusing = {**data, "pii": {"upstream_capture": "refuse"}}
+        with pytest.raises(rai.ConfigurationError, match="upstream_capture is 'refuse'"):
+            rai.http_client(backend=BACKEND, policy=rai.Policy.from_dict(refusing))
         instrumentor = types.ModuleType("opentelemetry.instrumentation.openai_v2")
         monkeypatch.setitem(sys.modules, "opentelemetry.instrumentation.openai_v2", instrumentor)
         with pytest.warns(RuntimeWarning, match="may record prompts before they are redacted") as w:

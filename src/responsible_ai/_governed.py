@@ -163,13 +163,25 @@ class BoundClient:
 
     def _call(self, per_call: dict[str, Any]) -> dict[str, Any]:
         """The keywords of one call: the decorator's, with this call's `subject`,
-        `restore`, `consent` and `data_class` (when given) in their place."""
+        `restore`, `consent` and `data_class` (when given) in their place. The use case,
+        provider, model and session are the decorator's: a call cannot change them, and
+        its data class cannot be lower than the decorator's."""
+        fixed = sorted(_FIXED.intersection(per_call))
+        if fixed:
+            raise TypeError(
+                f"{', '.join(fixed)} of a governed call are fixed by its decorator: "
+                "a call through rai.client() cannot change them"
+            )
         kw = {**self._kw, **self._params}
         for name in _PER_CALL:
             if name in per_call:
                 value = per_call.pop(name)
                 if value is not None:
                     kw[name] = as_known(value) if name == "subject" else value
+        floor = self._kw["data_class"]
+        lowered = floor is not None and kw["data_class"] is not floor
+        if lowered and DataClass.parse(kw["data_class"]) < DataClass.parse(floor):
+            raise TypeError(f"a call's data_class cannot be lower than its decorator's ({floor!s})")
         kw.update(per_call)
         return kw
 
@@ -232,6 +244,7 @@ class BoundClient:
 
 
 _PER_CALL = ("subject", "restore", "consent", "data_class")
+_FIXED = frozenset({"use_case", "provider", "model", "session"})
 
 
 def client() -> BoundClient:

@@ -72,7 +72,11 @@ def _dumps(body: Any) -> bytes:
     try:
         return orjson.dumps(body)
     except TypeError:
-        return json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
+        try:
+            return json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
+        except UnicodeEncodeError:  # its .object would hold the body: never re-raised
+            pass
+    raise unreadable("text that is not valid Unicode (a lone surrogate)")
 
 
 MAX_PROMPT_CHARS = 32 * 1024 * 1024

@@ -425,7 +425,7 @@ class Policy(_Model):
         schema errors, so that one pass names them all: the checks run on a copy whose
         wrong values are dropped (optional keys) or stand-ins (required ones); what they
         find at or under a wrong value's path is left out (it is that value's issue)."""
-        bad = [_format_loc(tuple(err["loc"])) for err in errors]
+        bad = {_format_loc(tuple(err["loc"])) for err in errors}
         repaired = _repaired(data, errors)
         if repaired is None:
             return []
@@ -433,10 +433,7 @@ class Policy(_Model):
             policy = cls.model_validate(repaired)
         except ValidationError:
             return []  # the stand-ins were not enough: the schema errors stand alone
-        return [
-            i for i in _check_references(policy)
-            if not any(i.path == b or i.path.startswith((b + ".", b + "[")) for b in bad)
-        ]  # fmt: skip
+        return [i for i in _check_references(policy) if not _under(i.path, bad)]
 
 
 # stand-ins for required values that were wrong or missing (only for the second look)
@@ -446,8 +443,18 @@ _STAND_INS: dict[str, Any] = {
 }  # fmt: skip
 
 
+def _under(path: str, paths: set[str]) -> bool:
+    """Whether `path` is one of `paths` or lies under one (linear in the path's length)."""
+    if path in paths:
+        return True
+    return any(path[:i] in paths for i, c in enumerate(path) if c in ".[")
+
+
 def _repaired(data: Mapping[str, Any], errors: Any) -> dict[str, Any] | None:
-    doc: Any = json.loads(json.dumps(data))  # plain JSON data (checked): a deep copy
+    try:
+        doc: Any = json.loads(json.dumps(data))  # plain JSON data (checked): a deep copy
+    except (ValueError, TypeError, RecursionError):
+        return None  # (an integer too long to write, say): the schema errors stand alone
     for n, err in enumerate(errors):
         loc = [k for k in err["loc"] if isinstance(k, (str, int))]
         if not loc:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextvars
 import importlib
 import os
-import re
 import sys
 import time
 import warnings
@@ -210,15 +209,58 @@ class _Routes:
         )  # fmt: skip
 
 
-_API_WORD = re.compile(r"[a-z][a-z_]{0,39}")  # chat, completions, models, count_tokens, v1
+_API_WORDS = frozenset(
+    [
+        "v1",
+        "v2",
+        "chat",
+        "completions",
+        "responses",
+        "messages",
+        "models",
+        "files",
+        "count_tokens",
+        "batches",
+        "embeddings",
+        "images",
+        "audio",
+        "speech",
+        "transcriptions",
+        "translations",
+        "moderations",
+        "assistants",
+        "threads",
+        "runs",
+        "steps",
+        "vector_stores",
+        "uploads",
+        "parts",
+        "fine_tuning",
+        "jobs",
+        "checkpoints",
+        "input_items",
+        "cancel",
+        "content",
+        "generations",
+        "edits",
+        "variations",
+        "realtime",
+        "sessions",
+        "containers",
+        "conversations",
+        "items",
+        "organization",
+        "projects",
+    ]
+)
 
 
 def _shown_path(path: str) -> str:
     """A request path as an error may show it: API words as they are, anything else (an
     id, a name, an encoded value) as "…" (a path can carry data)."""
-    segments = path.split("/")[1:21]
-    shown = [s if _API_WORD.fullmatch(s) or s in ("v1", "v2") else "…" for s in segments]
-    return "/" + "/".join(shown)
+    segments = path.split("/")[1:]
+    shown = [s if s in _API_WORDS else "…" for s in segments[:20]]
+    return "/" + "/".join(shown) + ("/…" if len(segments) > 20 else "")
 
 
 # ------------------------------------------------------------------------------ one exchange
@@ -659,6 +701,14 @@ def upstream_capture_on(
     ]  # fmt: skip
 
 
+class _Everything(dict[str, Any]):
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+_ANY = _Everything()  # as if every reader were loaded
+
+
 def _caller_level() -> int:
     """The `stacklevel` of the first frame outside this package (a warning names the
     caller's line, not one of the library's)."""
@@ -672,10 +722,12 @@ def _caller_level() -> int:
 
 
 def _check_upstream(guard: Guard) -> None:
-    found = upstream_capture_on()
+    mode = guard.policy.pii.upstream_capture
+    # "refuse" on the setting alone (an instrumentor imported later would capture too);
+    # "warn" only when what reads it is loaded
+    found = upstream_capture_on(modules=_ANY if mode == "refuse" else None)
     if not found:
         return
-    mode = guard.policy.pii.upstream_capture
     message = (
         f"{', '.join(found)} is on: telemetry above the governed transport (the SDK's own "
         "spans or an instrumentor) may record prompts before they are redacted"

@@ -9,7 +9,8 @@ which are the ones redacted:
 - compatibility forms (NFKC, per character): fullwidth and other compatibility digits
   and letters, ligatures; the decimal digits of every script become ASCII digits;
 - format characters (Unicode category Cf: zero-width spaces and joiners, word joiner,
-  soft hyphen, byte-order mark, bidirectional controls) are dropped;
+  soft hyphen, byte-order mark, bidirectional controls) and lone surrogates (Cs) are
+  dropped;
 - space separators (Zs: no-break, thin, figure spaces...) become a space, dash
   punctuation (Pd) and the minus sign a hyphen-minus;
 - the common escapes are decoded: ``%40``, ``\\u0040``, ``\\x40``, ``&#64;``, ``&#x40;``
@@ -45,7 +46,7 @@ _NAMED = {
 def _char(c: str) -> str:
     """What one non-ASCII character becomes in the view (itself when nothing applies)."""
     kind = unicodedata.category(c)
-    if kind == "Cf":
+    if kind == "Cf" or kind == "Cs":  # format characters; lone surrogates (no character)
         return ""
     if kind == "Zs":
         return " "

@@ -561,6 +561,9 @@ _IPV4 = re.compile(
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})|\d{4}/\d{2}/\d{2}")
 _SSN = re.compile(r"\d{3}([- ]?)\d{2}\1\d{4}")
 _CARD = re.compile(r"\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -]?)\d{6}\2\d{4,5}|\d{12,19}")
+# digits in groups of any size (a dropped zero-width character or surrogate can join two
+# groups of a card number: "4111\u200b1111 1111 1111"); the card's Luhn check decides
+_GROUPS = re.compile(r"\d{4,}(?:[ -]\d{4,})*")
 _EXT = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}\b", re.IGNORECASE)
 _IBAN_BACK = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){0,30}[ ]?$")
 _IBAN = re.compile(r"[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){8,30}")
@@ -669,7 +672,7 @@ def _classify(text: str, start: int, end: int) -> Iterator[tuple[str, int, int, 
         score = _ssn(value)
         if score is not None:
             yield "US_SSN", start, end, score
-    if digits >= 12 and _CARD.fullmatch(value):
+    if 12 <= digits <= 19 and (_CARD.fullmatch(value) or _GROUPS.fullmatch(value)):
         score = _card(value)
         if score is not None:
             yield "CREDIT_CARD", start, end, score
@@ -744,7 +747,10 @@ class BuiltinDetector:
         if self._gated:
             self._gate_set = re2.Set.SearchSet()
             for rule in self._gated:
-                self._gate_set.Add("|".join(map(re.escape, rule.gate)).encode())
+                # a rule that matches any case ("BEarer", "PassWord=") is gated in any case
+                fold = rule.pattern is not None and "(?i" in rule.pattern.pattern
+                gate = "|".join(map(re.escape, rule.gate))
+                self._gate_set.Add((f"(?i:{gate})" if fold else gate).encode())
             self._gate_set.Compile()
 
     def detect(self, text: str) -> Iterator[Finding]:
