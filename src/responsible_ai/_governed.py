@@ -179,8 +179,7 @@ class BoundClient:
                 if value is not None:
                     kw[name] = as_known(value) if name == "subject" else value
         floor = self._kw["data_class"]
-        lowered = floor is not None and kw["data_class"] is not floor
-        if lowered and DataClass.parse(kw["data_class"]) < DataClass.parse(floor):
+        if floor is not None and DataClass.parse(kw["data_class"]) < DataClass.parse(floor):
             raise TypeError(f"a call's data_class cannot be lower than its decorator's ({floor!s})")
         kw.update(per_call)
         return kw

@@ -257,7 +257,7 @@ class CallRecord:
     was; `finish` ends it as a success. Ending twice is a no-op.
     """
 
-    __slots__ = ("_decided", "_failures", "obs", "pipeline", "tried")
+    __slots__ = ("_decided", "_first_failure", "_tried", "obs", "pipeline")
 
     def __init__(self, pipeline: Pipeline, telemetry: Telemetry, call: Call) -> None:
         self.pipeline = pipeline
@@ -274,8 +274,8 @@ class CallRecord:
             model=model, provider=provider, use_case=use_case, params=params, stream=call.stream,
         )  # fmt: skip
         self._decided = False
-        self.tried: list[str] = []  # each failed provider and why, for the final error
-        self._failures: list[ProviderError] = []
+        self._tried: list[str] = []  # each failed provider and why, for the final error
+        self._first_failure: ProviderError | None = None  # the first provider's error
 
     def __enter__(self) -> CallRecord:
         self.obs.enter()
@@ -331,25 +331,26 @@ class CallRecord:
     def after_failure(self, prepared: Prepared, error: ProviderError) -> Prepared | None:
         """The fallback of a failed call, prepared and recorded (None: there is none, or
         the policy refuses it; the caller then sees the original error)."""
-        self.tried.append(f"{prepared.provider.name}: {type(error).__name__}: {error}")
-        self._failures.append(error)
+        self._tried.append(f"{prepared.provider.name}: {type(error).__name__}: {error}")
+        if self._first_failure is None:
+            self._first_failure = error
         call = self.pipeline.fallback(prepared, error)
         if call is None:
             return None
         try:
             return self.prepare(call)
         except PolicyViolation as refused:
-            self.tried.append(f"fallback {shown(call.provider_name)} refused: {refused.rule}")
+            self._tried.append(f"fallback {shown(call.provider_name)} refused: {refused.rule}")
             return None
 
     def give_up(self, error: ProviderError) -> ProviderError:
         """The error a caller sees when no provider answered: the last one's, chained to
         the one before and noting every provider tried and why."""
-        if len(self.tried) > 1:
-            earlier = [e for e in self._failures if e is not error]
-            if earlier and error.__cause__ is None:
-                error.__cause__ = earlier[-1]
-            error.add_note("providers tried: " + "; ".join(self.tried))
+        if len(self._tried) > 1:
+            first = self._first_failure
+            if first is not None and first is not error and error.__cause__ is None:
+                error.__cause__ = first
+            error.add_note("providers tried: " + "; ".join(self._tried))
         return error
 
     def finish(

@@ -687,26 +687,22 @@ UPSTREAM_CAPTURE_ENVS: dict[str, tuple[Callable[[str], bool], tuple[str, ...]]] 
 
 
 def upstream_capture_on(
-    env: Mapping[str, str] | None = None, modules: Mapping[str, Any] | None = None
+    env: Mapping[str, str] | None = None,
+    modules: Mapping[str, Any] | None = None,
+    *,
+    loaded_only: bool = True,
 ) -> list[str]:
     """The settings by which telemetry *above* the transport (an SDK's own spans, an
     instrumentor) would record prompts before they are redacted: a setting that is on
     while what reads it is loaded (the setting alone, with no instrumentor, records
-    nothing)."""
+    nothing); with ``loaded_only=False``, every setting that is on."""
     source = env if env is not None else os.environ
     loaded = modules if modules is not None else sys.modules
     return [
         name for name, (on, readers) in UPSTREAM_CAPTURE_ENVS.items()
-        if on(source.get(name, "").strip().lower()) and any(m in loaded for m in readers)
+        if on(source.get(name, "").strip().lower())
+        and (not loaded_only or any(m in loaded for m in readers))
     ]  # fmt: skip
-
-
-class _Everything(dict[str, Any]):
-    def __contains__(self, key: object) -> bool:
-        return True
-
-
-_ANY = _Everything()  # as if every reader were loaded
 
 
 def _caller_level() -> int:
@@ -725,7 +721,7 @@ def _check_upstream(guard: Guard) -> None:
     mode = guard.policy.pii.upstream_capture
     # "refuse" on the setting alone (an instrumentor imported later would capture too);
     # "warn" only when what reads it is loaded
-    found = upstream_capture_on(modules=_ANY if mode == "refuse" else None)
+    found = upstream_capture_on(loaded_only=mode != "refuse")
     if not found:
         return
     message = (
