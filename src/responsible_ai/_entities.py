@@ -3,7 +3,13 @@ against these; the PII package detects them)."""
 
 from __future__ import annotations
 
-__all__ = ["BUILTIN_ENTITIES", "KNOWN_VALUE_ENTITIES", "NER_ENTITIES", "PLACEHOLDER"]
+__all__ = [
+    "BUILTIN_ENTITIES",
+    "KNOWN_VALUE_ENTITIES",
+    "NAME_ENTITIES",
+    "NER_ENTITIES",
+    "PLACEHOLDER",
+]
 
 BUILTIN_ENTITIES: tuple[str, ...] = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS", "URL",
@@ -14,6 +20,9 @@ BUILTIN_ENTITIES: tuple[str, ...] = (
 KNOWN_VALUE_ENTITIES: tuple[str, ...] = ("PERSON", "ACCOUNT_NUMBER", "ADDRESS", "CLIENT_DATA")
 """What a `ClientRecord`'s named values are found as (its `fields` are found under their
 own upper-cased names: a policy names those in ``pii.extra_entities``)."""
+
+NAME_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "ORGANIZATION")
+"""What the built-in name detector finds in free text (people, places, organisations)."""
 
 NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "ORGANIZATION", "NRP")
 """What a named-entity detector plugged in (Presidio, spaCy) reports."""

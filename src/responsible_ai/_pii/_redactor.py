@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import os
 import re
@@ -12,11 +14,13 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import orjson
 
+from .._entities import NAME_ENTITIES
 from .._errors import ConfigurationError, PIIBlocked, RedactionFailed
 from .._policy import PiiRule, PiiSettings
 from ._custom import RegexDetector
 from ._findings import Finding, resolve_overlaps
 from ._known import ClientRecord, KnownValues, as_known
+from ._names import NameDetector
 from ._normalize import NormalizedView, normalized
 from ._operators import aes_key, encrypt, hash_value, mask, salt_of
 from ._patterns import BUILTIN_ENTITIES, BuiltinDetector
@@ -193,6 +197,15 @@ class Redactor:
             else [e for e in settings.entities if e in BUILTIN_ENTITIES]
         )
         self._detectors: list[Detector] = [BuiltinDetector(builtin)]
+        names = (
+            list(NAME_ENTITIES)
+            if settings.entities is None
+            else [e for e in settings.entities if e in NAME_ENTITIES]
+        )
+        if names:  # people, places, organisations: the word lists load once per process
+            self._detectors.append(NameDetector(names))
+        # terms never redacted on their own (the company's name, products, public figures)
+        self._allow = frozenset(t.casefold() for t in settings.allow)
         self._detectors += [
             RegexDetector(d.name, d.regex, score=d.score, validator=d.validator, context=d.context)
             for d in settings.detectors
@@ -244,6 +257,8 @@ class Redactor:
             found = [_remapped(f, view) for f in found] + self._find(text, subject, False)
         if len(found) < 2:
             return found
+        if subject is not None or self.known is not None:
+            found = _known_first(found)
         return resolve_overlaps(found)
 
     def _find(
@@ -259,6 +274,13 @@ class Redactor:
         clean = self._clean
         if not (short and target in clean):  # short texts the detectors passed: not again
             self._detect(self._detectors, target, found)
+            if self._allow and found:
+                allow = self._allow
+                found[:] = [
+                    f
+                    for f in found
+                    if f.entity_type == FORGED or target[f.start : f.end].casefold() not in allow
+                ]
             if short and not found:
                 if len(clean) >= _CLEAN_SIZE:
                     clean.clear()
@@ -423,6 +445,22 @@ class Redactor:
             pos = f.end
         pieces.append(text[pos:])
         return "".join(pieces)
+
+
+def _known_first(found: list[Finding]) -> list[Finding]:
+    """A client record's value wins over the name detector's guess on the same words:
+    "Ms Roe" is the record's <PERSON_1>, not a new person."""
+    known = sorted((f.start, f.end) for f in found if f.detector == "known")
+    if not known:
+        return found
+    starts = [s for s, _ in known]
+    reach = list(itertools.accumulate((e for _, e in known), max))  # furthest end so far
+
+    def covered(f: Finding) -> bool:
+        i = bisect.bisect_left(starts, f.end)  # known spans starting before f ends
+        return i > 0 and reach[i - 1] > f.start
+
+    return [f for f in found if f.detector != NameDetector.name or not covered(f)]
 
 
 def _remapped(f: Finding, view: NormalizedView) -> Finding:

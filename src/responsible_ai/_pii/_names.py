@@ -1,0 +1,566 @@
+"""The built-in name detector: people, places and organisations in free text.
+
+No model and no download: word lists shipped in the package (`_lexicon`) and the shape
+of the text. A text is cut into words once; runs of capitalised words (with the particles
+of names: "van der", "de la", "bin") are the candidates, and each run is judged by what
+its words are (a known first name, a surname, a place, a common English word, a title,
+a company suffix, a street word) and by the words around it ("Dear", "in", "said").
+
+Judged that way, a common word needs evidence to be a name ("Will" alone is not one,
+"Will Turner" is, "Dear Will" is), and a word that is nothing known needs a shape
+("Mr Okonkwo", "Okonkwo & Partners", "12 Harbour Road"). Lower-case names count
+too, where neither word is an English word ("ask priya sharma").
+
+Linear in the text: one regex pass for words, one for street addresses, set lookups
+for each capitalised word (and each lower-case word that could be a name).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from functools import cache
+
+from .._entities import NAME_ENTITIES
+from ._findings import Finding
+from ._lexicon import Lexicon, folded, lexicon
+
+__all__ = ["NAME_ENTITIES", "NameDetector"]
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+
+TITLES = _set(
+    """
+    mr mrs ms miss mx dr prof professor sir dame lord lady madam madame mme mlle herr
+    frau sr sra srta dott dottssa rev fr capt col gen lt sgt judge
+    """
+)
+PARTICLES = _set(
+    """
+    de da das do dos del della der den di du van von la le bin ibn al el ben y zu ten
+    ter st
+    """
+)
+ORG_LINKS = frozenset({"of", "and", "for", "und", "et", "&"})
+ORG_TAILS = _set(
+    """
+    asociados associados associés hermanos hijos filhos söhne sons brothers hb tbk sl
+    slne sc şti ohg mbh ek kgaa tnhh jsc ltda ei eurl snc vof oyj aps sro kft zrt bt doo
+    ooo spzoo sacv cia cie gbr ug inc incorporated llc llp ltd limited plc corp
+    corporation co company gmbh ag kg se sa sas sarl spa srl bv nv ab asa oy as pty pte
+    group holdings partners associates bank university college institute foundation
+    trust solutions technologies technology systems services consulting consultants
+    capital industries labs laboratories hospital clinic insurance airlines airways
+    motors pharmaceuticals pharma agency ministry council authority bureau commission
+    society association federation union enterprises ventures international logistics
+    media energy healthcare software networks studios realty properties legal law
+    lawyers solicitors attorneys advisors advisory analytics financial finance
+    investments securities credit fund funds management manufacturing construction
+    engineering telecom communications electronics chemicals foods brewery restaurant
+    hotel hotels school academy church police department
+    """
+)
+ORG_HEADS = _set(
+    """
+    university bank ministry department institute office bureau council college school
+    academy federal national royal state
+    """
+)
+STREET_ABBREVIATIONS = (
+    "st|rd|ave|av|ln|dr|blvd|ct|pl|ter|cres|sq|pkwy|hwy|cir|trl|rte|str|ul|"
+    "strasse|straße|weg|platz|gasse|allee|straat|laan|gracht|vej|gatan|gata|veien"
+)
+# a street word glued to the name, then the number: "Hauptstraße 12", "Kvarnstigen 197"
+GLUED_STREET = (
+    "straße|strasse|str\\.|weg|platz|gasse|allee|ring|damm|ufer|straat|laan|gracht|plein|"
+    "dreef|kade|singel|gatan|vägen|stigen|gränd|torget|gata|veien|vej|gade|utca|tie|katu|"
+    "kuja|polku"
+)
+# street words that come before the name: "Via Roma 12", "plac Matejki 46", "Jl. Sudirman"
+STREET_FIRST = _set(
+    """
+    rue via viale piazza corso largo vicolo incrocio borgo contrada strada calle avenida
+    av avda carrera camino callejón cerrada circuito privada prolongación retorno
+    ampliación calzada paseo plaza rua travessa alameda estrada praça rodovia boulevard
+    chemin impasse allée quai ulica ul aleja al plac osiedle jalan jl gg gang aleea
+    bulevardul intrarea calea soseaua drumul acceso glorieta stretto andador diagonal
+    peatonal pasaje ronda travesía
+    """
+)
+ORG_FIRST_WORDS = _set(
+    """
+    grupo groupe gruppo laboratorios laboratoires laboratório inmobiliaria promociones
+    corporación industrias comercial distribuidora constructora spółdzielnia banco banca
+    compagnie société stichting fundación fundação fondazione instituto universidad
+    universidade université universität universiteit università hochschule klinikum
+    clínica clinique cabinet agence agencia editorial transportes servicios seguros
+    inversiones consultora
+    """
+)
+
+
+@cache
+def _address() -> re.Pattern[str]:
+    words = "|".join(sorted(lexicon().street_suffixes, key=len, reverse=True))
+    return re.compile(
+        # number, then one to five capitalised words, then a street word (English order)
+        r"\b\d{1,6}[A-Za-z]?(?:[-/]\d{1,5})?,?[ \t]+(?:[A-Z][\w'’.\-]*[ \t]+){1,5}?"
+        rf"(?i:{words}|{STREET_ABBREVIATIONS})\b\.?"
+        # ... or a street word first (rue, via, calle ...) and then words
+        r"|\b\d{1,6}[A-Za-z]?,?[ \t]+(?i:rue|avenue|av\.|via|viale|calle|avenida|rua|carrer|"
+        r"plaza|paseo|boulevard|chemin|allée|impasse|piazza|corso|largo)[ \t]+"
+        r"(?:(?:de|du|des|la|le|del|di|da|do|dos|das|l')[ \t]+)*[A-Z][\w'’\-]*"
+        r"(?:[ \t]+[A-Z][\w'’\-]*){0,3}"
+        rf"|\b[A-ZÄÖÜÅ][\w\-]*(?:{GLUED_STREET})[ \t]+\d{{1,5}}[a-z]?\b"
+        r"|\b(?i:P\.?[ \t]?O\.?[ \t]?Box|Postfach)[ \t]+\d{1,8}\b"
+    )
+
+
+_ADDRESS_TAIL = re.compile(
+    r"(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
+    r"(?:,?[ \t]+(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|#)\.?[ \t]*#?[\w\-]{1,6})?"
+    r"(?:,[ \t]*[A-Z][a-z][\w'’.\-]*(?:[ \t]+[A-Z][a-z][\w'’.\-]*){0,3}){0,3}"
+    r"(?:,?[ \t]+[A-Z]{2}\b(?![ \t]?\d[A-Z]))?"
+    r"(?:,?[ \t]+(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|"
+    r"[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
+    r"|,?[ \t]+\d{4,5}[ \t]+[A-Z][a-z][\w'’\-]*)?"  # "75001 Paris", "8001 Zürich"
+)
+PERSON_BEFORE = _set(
+    """
+    dear hi hello hey thanks thank cc attn attention ask tell call called email emailed
+    ping pinged met meet meeting with by from colleague client customer patient employee
+    manager applicant candidate tenant borrower member signed regards sincerely cheers
+    best named name contact contacted cc'd loop remind assign assigned approve approved
+    per and or to
+    """
+)
+PERSON_STRONG = _set(
+    """
+    dear hi hello hey thanks cc attn ask tell ping pinged remind named regards sincerely
+    cheers
+    """
+)
+PERSON_AFTER = _set(
+    """
+    said says wrote writes asked asks called calls emailed mentioned mentions told
+    confirmed confirms replied replies thinks agreed agrees joined joins left signed
+    approved requested requests wants needs is was has had will would can could should
+    """
+)
+PLACE_BEFORE = _set(
+    """
+    in at to from near into across around outside inside visiting visit visited based
+    located relocated relocating moved moving via towards toward throughout within
+    across between across office offices branch city town region state country province
+    county
+    """
+)
+MONTHS_DAYS = _set(
+    """
+    january february march april may june july august september october november
+    december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday
+    thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun christmas
+    easter
+    """
+)
+NOT_NAMES = _set(
+    """
+    i ok okay ai api ceo cfo cto coo hr it pm am faq id pdf url q1 q2 q3 q4 eu uk us usa
+    attn fyi re fwd fw subject org eta cc bcc ps nb asap tbd rsvp aka vip dear hi hello
+    hey thanks regards cheers i'm i've i'll i'd english french german spanish italian
+    portuguese dutch polish swedish danish norwegian finnish greek turkish russian
+    ukrainian chinese japanese korean vietnamese thai indian arabic hebrew irish
+    scottish welsh british american canadian australian mexican brazilian african
+    european asian latin christian muslim jewish catholic
+    """
+)
+# places are more sure after these than after "to", "from" or "at"
+STRONG_WHERE = _set(
+    """
+    in near into inside outside across around throughout within visiting based located
+    relocated relocating moved moving
+    """
+)
+TOWN_HEADS = _set(
+    """
+    lake port new north south east west mount fort saint st san santa sankt
+    """
+)
+TOWN_TAILS = ("ville", "town", "ton", "burg", "burgh", "borough", "bury", "view", "port",
+              "mouth", "stad", "furt", "chester", "fort", "haven", "side", "shire", "field",
+              "ford", "dale", "heim", "hausen", "dorf", "ingen")  # fmt: skip
+ORG_FIRST = frozenset({"pt", "cv", "ud"})  # "PT Napitupulu"
+
+
+class NameDetector:
+    """Finds `PERSON`, `LOCATION` and `ORGANIZATION` in free text (see the module)."""
+
+    name = "names"
+
+    def __init__(self, entities: Sequence[str] | None = None) -> None:
+        wanted = NAME_ENTITIES if entities is None else tuple(entities)
+        unknown = [e for e in wanted if e not in NAME_ENTITIES]
+        if unknown:
+            raise ValueError(f"the name detector finds {', '.join(NAME_ENTITIES)}, not {unknown}")
+        self.entities = frozenset(wanted)
+        self._lex: Lexicon = lexicon()
+
+    def detect(self, text: str) -> Iterator[Finding]:
+        found = _find(text, self._lex)
+        want = self.entities
+        for kind, start, end, score in found:
+            if kind in want:
+                yield Finding(kind, start, end, score, self.name)
+
+
+# --------------------------------------------------------------------------- the words
+
+
+class _Word:
+    __slots__ = ("cap", "end", "first", "key", "last", "low", "place", "poss", "start", "upper",
+                 "word")  # fmt: skip
+
+    def __init__(self, text: str, start: int, end: int, lex: Lexicon) -> None:
+        tok = text[start:end]
+        self.poss = False
+        if len(tok) > 3 and tok[-2] in "'’" and tok[-1] in "sS":
+            tok = tok[:-2]
+            end -= 2
+            self.poss = True
+        self.start = start
+        self.end = end
+        self.low = low = tok.lower()
+        self.cap = tok[0].isupper()
+        # JOHN, john: as a name is written; John, McDonald, DeShawn: as they are
+        key = tok[0].upper() + tok[1:].lower() if tok.isupper() or tok.islower() else tok
+        if not key.isascii():
+            key = folded(key)
+        self.key = key
+        first = key in lex.first
+        last = key in lex.last
+        if not (first or last) and "-" in key:  # Jean-Luc, García-López
+            parts = [p[:1].upper() + p[1:] for p in key.split("-") if p]
+            first = all(p in lex.first for p in parts)
+            last = all(p in lex.last or p in lex.first for p in parts)
+        self.first = first
+        self.last = last
+        self.place = key in lex.places
+        self.word = low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES
+        self.upper = len(tok) > 1 and tok.isupper()
+
+    @property
+    def named(self) -> bool:
+        return self.first or self.last
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in " \t\"'“‘([*•>-":
+        i -= 1
+    return i < 0 or text[i] in ".!?:;\n…"
+
+
+def _join(text: str, a: _Word, b: _Word) -> bool:
+    """Whether word `b` goes on the run that `a` ends."""
+    gap = text[a.end : b.start]
+    if a.poss:
+        return False
+    if gap == " ":
+        return True
+    if gap in (". ", "."):  # "Dr. Okafor", "J. R. Smith", "S.A."
+        return a.low in TITLES or len(a.low) == 1 or a.low in ("st", "ste", "mt", "ft")
+    return gap == " & " or gap == "-"
+
+
+def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
+    out: list[tuple[str, int, int, float]] = []
+    taken: list[tuple[int, int]] = []
+    for m in _address().finditer(text):
+        end = _ADDRESS_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
+        out.append(("LOCATION", m.start(), end, 0.85))
+        taken.append((m.start(), end))
+    if ", " in text:
+        for start, end in _firms(text, lex):
+            out.append(("ORGANIZATION", start, end, 0.8))
+            taken.append((start, end))
+    words = [_Word(text, m.start(), m.end(), lex) for m in _WORD.finditer(text)]
+    n = len(words)
+    i = 0
+    while i < n:
+        w = words[i]
+        if taken and _inside(taken, w.start):
+            i += 1
+            continue
+        if not w.cap:
+            if w.first and not w.word and len(w.low) > 2 and w.low.isalpha():
+                i = _lower_name(text, words, i, out)
+            else:
+                i += 1
+            continue
+        j = i + 1  # the run: capitalised words, with particles and links between them
+        while j < n:
+            nxt = words[j]
+            if not _join(text, words[j - 1], nxt):
+                break
+            if nxt.cap:
+                j += 1
+                continue
+            if (nxt.low in PARTICLES or nxt.low in ORG_LINKS) and j + 1 < n:
+                after = words[j + 1]
+                if after.cap and _join(text, nxt, after):
+                    j += 2
+                    continue
+            break
+        while j > i + 1 and not words[j - 1].cap:
+            j -= 1
+        _judge(text, words, i, j, lex, out)
+        i = j
+    return out
+
+
+# "Ross, Rogers and Jones", "Fusani, Morricone e Telesio": a firm named after partners
+_FIRM = re.compile(
+    r"\b([A-Z][\w'’\-]+), ([A-Z][\w'’\-]+),? (?:and|&|e|y|und|et|og|och|en|ve) ([A-Z][\w'’\-]+)\b"
+)
+
+
+def _firms(text: str, lex: Lexicon) -> Iterator[tuple[int, int]]:
+    for m in _FIRM.finditer(text):
+        names = [folded(m.group(k)) for k in (1, 2, 3)]
+        if all(n in lex.last and n.lower() not in lex.words for n in names):
+            yield m.start(), m.end()
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(s <= pos < e for s, e in spans)
+
+
+def _lower_name(
+    text: str, words: list[_Word], i: int, out: list[tuple[str, int, int, float]]
+) -> int:
+    """A name written in lower case: a first name that is no English word, then
+    perhaps a surname that is none either ("ask priya sharma")."""
+    w = words[i]
+    before = words[i - 1].low if i > 0 else ""
+    if i + 1 < len(words):
+        nxt = words[i + 1]
+        if (
+            not nxt.cap
+            and nxt.last
+            and not nxt.word
+            and text[w.end : nxt.start] == " "
+            and len(nxt.low) > 2
+        ):
+            out.append(("PERSON", w.start, nxt.end, 0.8))
+            return i + 2
+    if before in PERSON_BEFORE or w.poss:
+        out.append(("PERSON", w.start, w.end, 0.65))
+    return i + 1
+
+
+# --------------------------------------------------------------------------- judging
+
+
+def _judge(
+    text: str,
+    words: list[_Word],
+    i: int,
+    j: int,
+    lex: Lexicon,
+    out: list[tuple[str, int, int, float]],
+) -> None:
+    """Decide what the capitalised run ``words[i:j]`` is, and add what it holds."""
+    run = words[i:j]
+    # a run broken at links that no organisation or place explains: judged in parts
+    links = [k for k in range(1, len(run) - 1) if run[k].low in ORG_LINKS and not run[k].cap]
+    if links and not _org_like(run, lex) and not _is_place(run, text, lex):
+        k = links[0]
+        _judge(text, words, i, i + k, lex, out)
+        _judge(text, words, i + k + 1, j, lex, out)
+        return
+    # titles: "Dr Okafor", "Mr. and Mrs. Smith" is rare enough
+    if run[0].low in TITLES and len(run) > 1:
+        rest = run[1:]
+        end = rest[-1].end
+        out.append(("PERSON", rest[0].start, end, 0.9))
+        return
+    org = _org(run, text, lex)
+    if org is not None:
+        out.append(org)
+        return
+    before, strong_before = _before(text, words, i)
+    after = words[j].low if j < len(words) and text[run[-1].end : words[j].start] == " " else ""
+    # common words at the edges are not part of a name ("Thanks Maria", "Maria Team")
+    while run and _common(run[0]) and not _is_place(run, text, lex):
+        before = run[0].low
+        strong_before = before in PERSON_STRONG
+        run = run[1:]
+        i += 1
+    while run and _common(run[-1]) and not _is_place(run, text, lex):
+        run = run[:-1]
+    if not run:
+        return
+    if run[0].low in TITLES and len(run) > 1:
+        out.append(("PERSON", run[1].start, run[-1].end, 0.9))
+        return
+    initial = _sentence_start(text, run[0].start) and before == ""
+    start, end = run[0].start, run[-1].end
+    place = _is_place(run, text, lex)
+    where = before in PLACE_BEFORE
+    who = before in PERSON_BEFORE or after in PERSON_AFTER or run[-1].poss
+    if len(run) == 1:
+        w = run[0]
+        if w.upper and not (strong_before or who):
+            return  # an acronym: KPI, ISA, DAP
+        strong_where = before in STRONG_WHERE
+        if place:
+            if w.word and not where:
+                return
+            if not (w.named and not w.word) or strong_where or w.key in lex.major:
+                score = 0.85 if not w.word else 0.6
+                out.append(("LOCATION", start, end, score))
+                return
+        if w.first and not w.word:
+            out.append(("PERSON", start, end, 0.9 if strong_before or who else 0.75))
+            return
+        if "-" in w.low and w.last and not strong_before and not who:
+            out.append(("ORGANIZATION", start, end, 0.55))  # "at Murphy-Williams"
+            return
+        if w.last and not w.word:
+            score = 0.85 if strong_before or who else (0.5 if initial else 0.6)
+            out.append(("PERSON", start, end, score))
+            return
+        if w.named and (strong_before or (who and w.low not in MONTHS_DAYS)):
+            out.append(("PERSON", start, end, 0.7))
+            return
+        if not w.word and strong_where:
+            out.append(("LOCATION", start, end, 0.6))
+            return
+        if not w.word and _town(w.low):
+            out.append(("LOCATION", start, end, 0.55))
+            return
+        if strong_before and not w.word:
+            out.append(("PERSON", start, end, 0.6))
+        return
+    # two words or more
+    if any(w.upper and not w.named for w in run):
+        return
+    if run[0].low in STREET_FIRST:  # "Glorieta Martin Toro", "Via Roma"
+        out.append(("LOCATION", start, _street_number(text, end), 0.75))
+        return
+    if run[0].low in ORG_FIRST_WORDS:  # "Grupo Lala", "Laboratorios Munguía"
+        out.append(("ORGANIZATION", start, end, 0.8))
+        return
+    phrase = text[start:end]
+    if phrase in lex.major or folded(phrase) in lex.major:
+        out.append(("LOCATION", start, end, 0.9))
+        return
+    if place and not (run[0].first and run[-1].last and not where):
+        out.append(("LOCATION", start, end, 0.85))
+        return
+    head, tail = run[0], run[-1]
+    if (head.low in TOWN_HEADS and not tail.word) or tail.low in ("ville", "city", "town"):
+        out.append(("LOCATION", start, end, 0.7))  # Lake Atatöre, Port Louis, Kelly Ville
+        return
+    if head.first or (len(head.low) == 1):
+        score = 0.95 if tail.last or tail.first else 0.85
+        if head.word and not tail.named:
+            score = 0.5 if not who else 0.7
+        out.append(("PERSON", start, end, score))
+        return
+    if tail.last and not head.word:
+        out.append(("PERSON", start, end, 0.85))
+        return
+    if tail.last and head.word and (who or strong_before):
+        out.append(("PERSON", start, end, 0.7))
+        return
+    if not any(w.word for w in run):
+        if where and not who:
+            out.append(("LOCATION", start, end, 0.55))
+        else:
+            out.append(("PERSON", start, end, 0.7 if who else 0.55))
+
+
+_NUMBER_AFTER = re.compile(
+    r",?[ \t]+(?:(?i:no|nr|n°|núm|num)\.?[ \t]*)?\d{1,5}[A-Za-z]?(?:/\d{1,5})?\b"
+)
+
+
+def _street_number(text: str, end: int) -> int:
+    """Where a street named before its number ends: after the number, if one follows."""
+    m = _NUMBER_AFTER.match(text, end)
+    return m.end() if m is not None else end
+
+
+def _town(low: str) -> bool:
+    return len(low) > 6 and low.endswith(TOWN_TAILS)
+
+
+def _common(w: _Word) -> bool:
+    return (
+        w.word and not w.named and not w.place and w.low not in TITLES and w.low not in TOWN_HEADS
+    )
+
+
+def _before(text: str, words: list[_Word], i: int) -> tuple[str, bool]:
+    """The word before the run, if it is close enough to tell something about it."""
+    if i == 0:
+        return "", False
+    prev = words[i - 1]
+    gap = text[prev.end : words[i].start]
+    low = prev.low
+    if len(gap) > 3 or "\n" in gap:
+        if low in ("regards", "sincerely", "cheers", "best", "thanks", "wishes") and len(gap) < 6:
+            return low, True
+        return "", False
+    if any(c in gap for c in ".!?"):
+        return "", False
+    return low, low in PERSON_STRONG
+
+
+def _is_place(run: list[_Word], text: str, lex: Lexicon) -> bool:
+    if len(run) == 1:
+        return run[0].place
+    phrase = text[run[0].start : run[-1].end]
+    return phrase in lex.places or folded(phrase) in lex.places
+
+
+def _org_tail(low: str) -> bool:
+    return low.replace(".", "") in ORG_TAILS
+
+
+def _org_like(run: list[_Word], lex: Lexicon) -> bool:
+    return _org_tail(run[-1].low) or run[0].low in ORG_HEADS
+
+
+def _org(run: list[_Word], text: str, lex: Lexicon) -> tuple[str, int, int, float] | None:
+    """An organisation: a run that ends in a company word ("Acme Ltd", "Deutsche Bank") or
+    starts with an institution's ("University of Leeds", "Bank of Ireland")."""
+    if len(run) < 2:
+        return None
+    if run[0].low in ORG_FIRST and run[0].upper:
+        return ("ORGANIZATION", run[0].start, run[-1].end, 0.85)
+    k = len(run) - 1
+    while k > 0 and _org_tail(run[k].low):
+        k -= 1
+    first = 1 if run[0].low == "the" and k > 0 else 0
+    if k < len(run) - 1 and k >= first:
+        name = run[first : k + 1]
+        if (
+            all(_common(w) for w in name)
+            and len(run) - 1 - k < 2
+            and run[-1].low not in ("inc", "llc", "ltd", "gmbh", "plc", "corp", "llp", "ag")
+        ):
+            return None  # "Customer Services", "Legal Department": not one company
+        end = run[-1].end
+        if text[end : end + 1] == "." and run[-1].low in ("inc", "ltd", "corp", "co"):
+            end += 1
+        return ("ORGANIZATION", run[first].start, end, 0.85)
+    if run[0].low in ORG_HEADS and len(run) > 2 and run[1].low in ("of", "for"):
+        return ("ORGANIZATION", run[0].start, run[-1].end, 0.85)
+    return None
