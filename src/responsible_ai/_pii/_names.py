@@ -94,7 +94,7 @@ STREET_FIRST = _set(
 )
 ORG_FIRST_WORDS = _set(
     """
-    grupo groupe gruppo laboratorios laboratoires laboratório inmobiliaria promociones
+    perum fundacja manufacturas grupo groupe gruppo laboratorios laboratoires laboratório inmobiliaria promociones
     corporación industrias comercial distribuidora constructora spółdzielnia banco banca
     compagnie société stichting fundación fundação fondazione instituto universidad
     universidade université universität universiteit università hochschule klinikum
@@ -194,7 +194,7 @@ TOWN_HEADS = _set(
 TOWN_TAILS = ("ville", "town", "ton", "burg", "burgh", "borough", "bury", "view", "port",
               "mouth", "stad", "furt", "chester", "fort", "haven", "side", "shire", "field",
               "ford", "dale", "heim", "hausen", "dorf", "ingen")  # fmt: skip
-ORG_FIRST = frozenset({"pt", "cv", "ud"})  # "PT Napitupulu"
+ORG_FIRST = frozenset({"pt", "cv", "ud", "pd"})  # "PT Napitupulu"
 
 
 class NameDetector:
@@ -235,7 +235,15 @@ class _Word:
         self.start = start
         self.end = end
         self.low = low = tok.lower()
-        self.cap = tok[0].isupper()
+        self.cap = cap = tok[0].isupper()
+        self.upper = len(tok) > 1 and tok.isupper()
+        self.word = word = low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES
+        if not cap:  # most words: only a lower-case name matters ("ask priya sharma")
+            self.key = key = low[:1].upper() + low[1:]
+            self.first = not word and key in lex.first
+            self.last = not word and key in lex.last
+            self.place = False
+            return
         # JOHN, john: as a name is written; John, McDonald, DeShawn: as they are
         key = tok[0].upper() + tok[1:].lower() if tok.isupper() or tok.islower() else tok
         if not key.isascii():
@@ -250,8 +258,6 @@ class _Word:
         self.first = first
         self.last = last
         self.place = key in lex.places
-        self.word = low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES
-        self.upper = len(tok) > 1 and tok.isupper()
 
     @property
     def named(self) -> bool:
@@ -289,12 +295,16 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             out.append(("ORGANIZATION", start, end, 0.8))
             taken.append((start, end))
     words = [_Word(text, m.start(), m.end(), lex) for m in _WORD.finditer(text)]
+    taken.sort()
+    t = 0  # the first taken span that may still hold a word
     n = len(words)
     i = 0
     while i < n:
         w = words[i]
-        if taken and _inside(taken, w.start):
-            i += 1
+        while t < len(taken) and taken[t][1] <= w.start:
+            t += 1
+        if t < len(taken) and taken[t][0] <= w.start:
+            i += 1  # inside an address or a firm already found
             continue
         if not w.cap:
             if w.first and not w.word and len(w.low) > 2 and w.low.isalpha():
@@ -334,10 +344,6 @@ def _firms(text: str, lex: Lexicon) -> Iterator[tuple[int, int]]:
         names = [folded(m.group(k)) for k in (1, 2, 3)]
         if all(n in lex.last and n.lower() not in lex.words for n in names):
             yield m.start(), m.end()
-
-
-def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    return any(s <= pos < e for s, e in spans)
 
 
 def _lower_name(
@@ -412,7 +418,8 @@ def _judge(
     start, end = run[0].start, run[-1].end
     place = _is_place(run, text, lex)
     where = before in PLACE_BEFORE
-    who = before in PERSON_BEFORE or after in PERSON_AFTER or run[-1].poss
+    said = after in PERSON_AFTER or run[-1].poss  # "Okafor said", "Okafor's"
+    who = said or before in PERSON_BEFORE
     if len(run) == 1:
         w = run[0]
         if w.upper and not (strong_before or who):
@@ -425,17 +432,17 @@ def _judge(
                 score = 0.85 if not w.word else 0.6
                 out.append(("LOCATION", start, end, score))
                 return
+        if "-" in w.low and w.last and not strong_before and not said:
+            out.append(("ORGANIZATION", start, end, 0.55))  # "at Murphy-Williams"
+            return
         if w.first and not w.word:
             out.append(("PERSON", start, end, 0.9 if strong_before or who else 0.75))
             return
-        if "-" in w.low and w.last and not strong_before and not who:
-            out.append(("ORGANIZATION", start, end, 0.55))  # "at Murphy-Williams"
-            return
         if w.last and not w.word:
-            score = 0.85 if strong_before or who else (0.5 if initial else 0.6)
+            score = 0.86 if strong_before or said else 0.45  # a surname alone: a shop, a town?
             out.append(("PERSON", start, end, score))
             return
-        if w.named and (strong_before or (who and w.low not in MONTHS_DAYS)):
+        if w.named and (strong_before or (said and w.low not in MONTHS_DAYS)):
             out.append(("PERSON", start, end, 0.7))
             return
         if not w.word and strong_where:
@@ -468,13 +475,13 @@ def _judge(
         out.append(("LOCATION", start, end, 0.7))  # Lake Atatöre, Port Louis, Kelly Ville
         return
     if head.first or (len(head.low) == 1):
-        score = 0.95 if tail.last or tail.first else 0.85
+        score = 0.95 if tail.last or tail.first else 0.84
         if head.word and not tail.named:
             score = 0.5 if not who else 0.7
         out.append(("PERSON", start, end, score))
         return
-    if tail.last and not head.word:
-        out.append(("PERSON", start, end, 0.85))
+    if tail.last and not head.word:  # "Rodrigues Gonçalves": a person, or a firm
+        out.append(("PERSON", start, end, 0.83 if who else 0.45))
         return
     if tail.last and head.word and (who or strong_before):
         out.append(("PERSON", start, end, 0.7))
@@ -483,7 +490,7 @@ def _judge(
         if where and not who:
             out.append(("LOCATION", start, end, 0.55))
         else:
-            out.append(("PERSON", start, end, 0.7 if who else 0.55))
+            out.append(("PERSON", start, end, 0.7 if strong_before or said else 0.45))
 
 
 _NUMBER_AFTER = re.compile(
