@@ -221,43 +221,47 @@ class NameDetector:
 # --------------------------------------------------------------------------- the words
 
 
+_Features = tuple[str, bool, bool, bool, str, bool, bool, bool, bool, int]
+
+
+def _features(tok: str, lex: Lexicon) -> _Features:
+    """What one word is: (lower case, capitalised, all capitals, an English word, the key
+    it is looked up by, a first name, a surname, a place, possessive, its length)."""
+    poss = False
+    if len(tok) > 3 and tok[-2] in "'’" and tok[-1] in "sS":
+        tok = tok[:-2]
+        poss = True
+    low = tok.lower()
+    cap = tok[0].isupper()
+    upper = len(tok) > 1 and tok.isupper()
+    word = low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES
+    if not cap:  # most words: only a lower-case name matters ("ask priya sharma")
+        key = low[:1].upper() + low[1:]
+        first = not word and key in lex.first
+        last = not word and key in lex.last
+        return (low, False, upper, word, key, first, last, False, poss, len(tok))
+    # JOHN, john: as a name is written; John, McDonald, DeShawn: as they are
+    key = tok[0].upper() + tok[1:].lower() if tok.isupper() or tok.islower() else tok
+    if not key.isascii():
+        key = folded(key)
+    first = key in lex.first
+    last = key in lex.last
+    if not (first or last) and "-" in key:  # Jean-Luc, García-López
+        parts = [p[:1].upper() + p[1:] for p in key.split("-") if p]
+        first = all(p in lex.first for p in parts)
+        last = all(p in lex.last or p in lex.first for p in parts)
+    return (low, cap, upper, word, key, first, last, key in lex.places, poss, len(tok))
+
+
 class _Word:
     __slots__ = ("cap", "end", "first", "key", "last", "low", "place", "poss", "start", "upper",
                  "word")  # fmt: skip
 
-    def __init__(self, text: str, start: int, end: int, lex: Lexicon) -> None:
-        tok = text[start:end]
-        self.poss = False
-        if len(tok) > 3 and tok[-2] in "'’" and tok[-1] in "sS":
-            tok = tok[:-2]
-            end -= 2
-            self.poss = True
+    def __init__(self, start: int, features: _Features) -> None:
         self.start = start
-        self.end = end
-        self.low = low = tok.lower()
-        self.cap = cap = tok[0].isupper()
-        self.upper = len(tok) > 1 and tok.isupper()
-        self.word = word = low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES
-        if not cap:  # most words: only a lower-case name matters ("ask priya sharma")
-            self.key = key = low[:1].upper() + low[1:]
-            self.first = not word and key in lex.first
-            self.last = not word and key in lex.last
-            self.place = False
-            return
-        # JOHN, john: as a name is written; John, McDonald, DeShawn: as they are
-        key = tok[0].upper() + tok[1:].lower() if tok.isupper() or tok.islower() else tok
-        if not key.isascii():
-            key = folded(key)
-        self.key = key
-        first = key in lex.first
-        last = key in lex.last
-        if not (first or last) and "-" in key:  # Jean-Luc, García-López
-            parts = [p[:1].upper() + p[1:] for p in key.split("-") if p]
-            first = all(p in lex.first for p in parts)
-            last = all(p in lex.last or p in lex.first for p in parts)
-        self.first = first
-        self.last = last
-        self.place = key in lex.places
+        (self.low, self.cap, self.upper, self.word, self.key, self.first, self.last,
+         self.place, self.poss, size) = features  # fmt: skip
+        self.end = start + size
 
     @property
     def named(self) -> bool:
@@ -283,6 +287,14 @@ def _join(text: str, a: _Word, b: _Word) -> bool:
     return gap == " & " or gap == "-"
 
 
+_MEMO_SIZE = 50_000  # English words; what a word is does not change, and most recur
+
+
+@cache
+def _memo(lex: Lexicon) -> dict[str, _Features]:
+    return {}
+
+
 def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
     out: list[tuple[str, int, int, float]] = []
     taken: list[tuple[int, int]] = []
@@ -294,7 +306,18 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
         for start, end in _firms(text, lex):
             out.append(("ORGANIZATION", start, end, 0.8))
             taken.append((start, end))
-    words = [_Word(text, m.start(), m.end(), lex) for m in _WORD.finditer(text)]
+    memo = _memo(lex)
+    words = []
+    for m in _WORD.finditer(text):
+        tok = m.group()
+        features = memo.get(tok)
+        if features is None:
+            features = _features(tok, lex)
+            if features[3] and not (features[5] or features[6] or features[7]):
+                if len(memo) >= _MEMO_SIZE:  # only dictionary words are kept: never a
+                    memo.clear()  # name, nor anything else of the text
+                memo[tok] = features
+        words.append(_Word(m.start(), features))
     taken.sort()
     t = 0  # the first taken span that may still hold a word
     n = len(words)
