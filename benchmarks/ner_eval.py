@@ -282,6 +282,7 @@ def main() -> None:
     ap.add_argument("--presidio", action="store_true")
     ap.add_argument("--errors", action="store_true", help="print ours' mistakes")
     ap.add_argument("--only", choices=("synthetic", "realistic"))
+    ap.add_argument("--no-speed", action="store_true", help="scores only")
     args = ap.parse_args()
     splits = ("dev", "test") if args.split == "both" else (args.split,)
     systems: dict[str, Finder] = {"responsible-ai": ours()}
@@ -299,7 +300,8 @@ def main() -> None:
                 errs = args.errors and system == "responsible-ai"
                 scores[system] = evaluate(docs, find, errors=errs)
             table(f"{set_name} / {split} ({len(docs)} texts)", scores)
-    speed(systems.get("presidio+spacy-sm"))
+    if not args.no_speed:
+        speed(systems.get("presidio+spacy-sm"))
 
 
 def prompt(size: int) -> str:
@@ -347,6 +349,7 @@ def speed(presidio_find: Finder | None, rounds: int = 200) -> None:
             times.append(time.perf_counter() - t)
         ms = statistics.median(times) * 1000
         print(f"  {kib:>3} KiB: {ms:8.2f} ms, {ms / kib:.3f} ms per KiB")
+
 
 if __name__ == "__main__":
     main()

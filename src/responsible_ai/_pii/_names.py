@@ -343,10 +343,12 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             if nxt.cap:
                 j += 1
                 continue
-            if (nxt.low in PARTICLES or nxt.low in ORG_LINKS) and j + 1 < n:
-                after = words[j + 1]
-                if after.cap and _join(text, nxt, after):
-                    j += 2
+            if nxt.low in PARTICLES or nxt.low in ORG_LINKS:  # "van der Berg", "Bank of"
+                k = j + 1
+                while k < n and words[k].low in PARTICLES and _join(text, words[k - 1], words[k]):
+                    k += 1
+                if k < n and words[k].cap and _join(text, words[k - 1], words[k]):
+                    j = k + 1
                     continue
             break
         while j > i + 1 and not words[j - 1].cap:
@@ -365,7 +367,7 @@ _FIRM = re.compile(
 def _firms(text: str, lex: Lexicon) -> Iterator[tuple[int, int]]:
     for m in _FIRM.finditer(text):
         names = [folded(m.group(k)) for k in (1, 2, 3)]
-        if all(n in lex.last and n.lower() not in lex.words for n in names):
+        if all(n in lex.last for n in names):
             yield m.start(), m.end()
 
 
