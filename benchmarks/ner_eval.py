@@ -67,27 +67,25 @@ def realistic(split: str) -> list[Doc]:
     return docs
 
 
-LOCALES = tuple(
-    [
-        "en_US",
-        "en_GB",
-        "en_IE",
-        "en_IN",
-        "en_NG",
-        "en_AU",
-        "de_DE",
-        "fr_FR",
-        "es_ES",
-        "es_MX",
-        "it_IT",
-        "pt_BR",
-        "nl_NL",
-        "pl_PL",
-        "sv_SE",
-        "tr_TR",
-        "vi_VN",
-        "id_ID",
-    ]
+LOCALES = (
+    "en_US",
+    "en_GB",
+    "en_IE",
+    "en_IN",
+    "en_NG",
+    "en_AU",
+    "de_DE",
+    "fr_FR",
+    "es_ES",
+    "es_MX",
+    "it_IT",
+    "pt_BR",
+    "nl_NL",
+    "pl_PL",
+    "sv_SE",
+    "tr_TR",
+    "vi_VN",
+    "id_ID",
 )
 TITLES = ("Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "Mr", "Ms", "Dr")
 PRODUCTS = ("Excel", "Salesforce", "Microsoft Teams", "the Model X router", "Jira", "SAP",

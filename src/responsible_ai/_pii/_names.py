@@ -94,7 +94,8 @@ STREET_FIRST = _set(
 )
 ORG_FIRST_WORDS = _set(
     """
-    perum fundacja manufacturas grupo groupe gruppo laboratorios laboratoires laboratório inmobiliaria promociones
+    perum fundacja manufacturas grupo groupe gruppo laboratorios laboratoires laboratório
+    inmobiliaria promociones
     corporación industrias comercial distribuidora constructora spółdzielnia banco banca
     compagnie société stichting fundación fundação fondazione instituto universidad
     universidade université universität universiteit università hochschule klinikum
@@ -268,13 +269,6 @@ class _Word:
         return self.first or self.last
 
 
-def _sentence_start(text: str, start: int) -> bool:
-    i = start - 1
-    while i >= 0 and text[i] in " \t\"'“‘([*•>-":
-        i -= 1
-    return i < 0 or text[i] in ".!?:;\n…"
-
-
 def _join(text: str, a: _Word, b: _Word) -> bool:
     """Whether word `b` goes on the run that `a` ends."""
     gap = text[a.end : b.start]
@@ -439,7 +433,6 @@ def _judge(
     if run[0].low in TITLES and len(run) > 1:
         out.append(("PERSON", run[1].start, run[-1].end, 0.9))
         return
-    initial = _sentence_start(text, run[0].start) and before == ""
     start, end = run[0].start, run[-1].end
     place = _is_place(run, text, lex)
     where = before in PLACE_BEFORE
