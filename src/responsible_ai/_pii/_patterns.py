@@ -120,6 +120,9 @@ def lowered(text: str) -> str:
     low = text.lower()
     if len(low) == len(text):
         return low
+    low = text.replace("\u0130", "i").lower()  # "İ" is the one letter whose lower case is
+    if len(low) == len(text):  # two characters (Unicode 15); any other: one by one
+        return low
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 

@@ -216,6 +216,7 @@ class Redactor:
                     f"detectors must have a name and a detect(text) method, got {type(d).__name__}"
                 )
         self._detectors += list(detectors)
+        self._structural = [d for d in self._detectors if not isinstance(d, NameDetector)]
         self.known = known
         self.threshold = settings.threshold
         self.policy_id = policy_id
@@ -254,7 +255,9 @@ class Redactor:
             # positions back to the original; and the original itself is scanned too: a
             # dropped character can join a number to the word before it, hiding it from
             # the patterns' word boundaries in the view ("a\u200b4111 ...")
-            found = [_remapped(f, view) for f in found] + self._find(text, subject, False)
+            found = [_remapped(f, view) for f in found] + self._find(
+                text, subject, False, names=False
+            )
         if len(found) < 2:
             return found
         if subject is not None or self.known is not None:
@@ -262,7 +265,11 @@ class Redactor:
         return resolve_overlaps(found)
 
     def _find(
-        self, target: str, subject: ClientRecord | KnownValues | None, forged: bool
+        self,
+        target: str,
+        subject: ClientRecord | KnownValues | None,
+        forged: bool,
+        names: bool = True,
     ) -> list[Finding]:
         found: list[Finding] = []
         if forged and "<" in target:
@@ -273,7 +280,10 @@ class Redactor:
         short = len(target) <= _CLEAN_MAX
         clean = self._clean
         if not (short and target in clean):  # short texts the detectors passed: not again
-            self._detect(self._detectors, target, found)
+            # the original beside the view is for patterns a dropped character breaks;
+            # names are read in the view only (it folds what hides a name)
+            detectors = self._detectors if names else self._structural
+            self._detect(detectors, target, found)
             if self._allow and found:
                 allow = self._allow
                 found[:] = [
@@ -281,7 +291,7 @@ class Redactor:
                     for f in found
                     if f.entity_type == FORGED or target[f.start : f.end].casefold() not in allow
                 ]
-            if short and not found:
+            if short and not found and names:
                 if len(clean) >= _CLEAN_SIZE:
                     clean.clear()
                 clean[target] = None
