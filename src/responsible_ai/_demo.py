@@ -22,7 +22,8 @@ DEFAULT_PROMPT = "Write a two-line tagline for our new savings account for young
 CLIENT = ClientRecord(name="Jane Roe", emails=["jane.roe@mail.example"], id="client-1042")
 SUPPORT_PROMPT = (
     "Draft a reply to Jane Roe (jane.roe@mail.example, +44 20 7946 0958): her replacement "
-    "card arrives Friday; the refund goes to IBAN GB82 WEST 1234 5698 7654 32."
+    "card arrives Friday; the refund goes to IBAN GB82 WEST 1234 5698 7654 32. Tom Okafor "
+    "at our Leeds branch approved it."
 )
 
 
