@@ -78,7 +78,7 @@ STREET_ABBREVIATIONS = (
 # a street word glued to the name, then the number: "Hauptstraße 12", "Kvarnstigen 197"
 GLUED_STREET = (
     "straße|strasse|str\\.|weg|platz|gasse|allee|ring|damm|ufer|straat|laan|gracht|plein|"
-    "dreef|kade|singel|gatan|vägen|stigen|gränd|torget|gata|veien|vej|gade|utca|tie|katu|"
+    "dreef|kade|singel|steeg|hof|pad|dijk|markt|gatan|vägen|stigen|gränd|torget|gata|veien|vej|gade|utca|tie|katu|"
     "kuja|polku"
 )
 # street words that come before the name: "Via Roma 12", "plac Matejki 46", "Jl. Sudirman"
@@ -194,7 +194,7 @@ TOWN_HEADS = _set(
 )
 TOWN_TAILS = ("ville", "town", "ton", "burg", "burgh", "borough", "bury", "view", "port",
               "mouth", "stad", "furt", "chester", "fort", "haven", "side", "shire", "field",
-              "ford", "dale", "heim", "hausen", "dorf", "ingen")  # fmt: skip
+              "ford", "dale", "heim", "hausen", "dorf", "ingen", "berg", "borg")  # fmt: skip
 ORG_FIRST = frozenset({"pt", "cv", "ud", "pd"})  # "PT Napitupulu"
 
 
@@ -324,6 +324,14 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             i += 1  # inside an address or a firm already found
             continue
         if not w.cap:
+            nxt = words[i + 1] if i + 1 < n else None
+            if w.low in STREET_FIRST and not w.word and nxt and nxt.cap and _join(text, w, nxt):
+                j = i + 1
+                while j + 1 < n and words[j + 1].cap and _join(text, words[j], words[j + 1]):
+                    j += 1
+                out.append(("LOCATION", w.start, _street_number(text, words[j].end), 0.75))
+                i = j + 1
+                continue
             if w.first and not w.word and len(w.low) > 2 and w.low.isalpha():
                 i = _lower_name(text, words, i, out)
             else:
@@ -489,7 +497,11 @@ def _judge(
         out.append(("LOCATION", start, end, 0.85))
         return
     head, tail = run[0], run[-1]
-    if (head.low in TOWN_HEADS and not tail.word) or tail.low in ("ville", "city", "town"):
+    if (head.low in TOWN_HEADS and (not tail.word or tail.named)) or tail.low in (
+        "ville",
+        "city",
+        "town",
+    ):
         out.append(("LOCATION", start, end, 0.7))  # Lake Atatöre, Port Louis, Kelly Ville
         return
     if head.first or (len(head.low) == 1):
@@ -527,9 +539,8 @@ def _town(low: str) -> bool:
 
 
 def _common(w: _Word) -> bool:
-    return (
-        w.word and not w.named and not w.place and w.low not in TITLES and w.low not in TOWN_HEADS
-    )
+    keep = w.low in TITLES or w.low in TOWN_HEADS or w.low in STREET_FIRST
+    return w.word and not w.named and not w.place and not keep
 
 
 def _before(text: str, words: list[_Word], i: int) -> tuple[str, bool]:
