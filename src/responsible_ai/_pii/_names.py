@@ -18,6 +18,7 @@ for each capitalised word (and each lower-case word that could be a name).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from functools import cache
 
@@ -79,7 +80,8 @@ STREET_ABBREVIATIONS = (
 GLUED_STREET = (
     "straße|strasse|str\\.|weg|platz|gasse|allee|ring|damm|ufer|straat|laan|gracht|plein|"
     "dreef|kade|singel|steeg|hof|pad|dijk|markt|gatan|vägen|stigen|gränd|torget|gata|veien|vej|gade|utca|tie|katu|"
-    "kuja|polku"
+    "kuja|polku|zeile|gürtel|steig|stieg|chaussee|promenade|kai|torv|stræde|alle|"
+    "vænget"
 )
 # street words that come before the name: "Via Roma 12", "plac Matejki 46", "Jl. Sudirman"
 STREET_FIRST = _set(
@@ -107,34 +109,67 @@ ORG_FIRST_WORDS = _set(
 
 @cache
 def _address() -> re.Pattern[str]:
-    words = "|".join(sorted(lexicon().street_suffixes, key=len, reverse=True))
+    suffixes = sorted(lexicon().street_suffixes - {"via"}, key=len, reverse=True)  # "by way of"
+    words = "|".join(suffixes)
+    # the forms that start with a number, then those that start with a letter: a look
+    # ahead at the first character keeps the scan of the text to one test per position
     return re.compile(
-        # number, then one to five capitalised words, then a street word (English order)
-        r"\b\d{1,6}[A-Za-z]?(?:[-/]\d{1,5})?,?[ \t]+(?:[A-Z][\w'’.\-]*[ \t]+){1,5}?"
-        rf"(?i:{words}|{STREET_ABBREVIATIONS})\b\.?"
+        r"(?=[\dA-ZÄÖÜÅp])\b(?:(?=\d)(?:"
+        # number, then one to five capitalised words, then a street word (English order);
+        # not a date ("2 March via Madrid")
+        r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,5})?,?[ \t]+(?!(?:January|February|March|April|May|"
+        r"June|July|August|September|October|November|December)\b)(?:[A-Z][\w'’.\-]*[ \t]+){1,5}?"
+        rf"(?:(?i:{words}|{STREET_ABBREVIATIONS})|Via)\b\.?"
         # ... or a street word first (rue, via, calle ...) and then words
-        r"|\b\d{1,6}[A-Za-z]?,?[ \t]+(?i:rue|avenue|av\.|via|viale|calle|avenida|rua|carrer|"
-        r"plaza|paseo|boulevard|chemin|allée|impasse|piazza|corso|largo)[ \t]+"
+        r"|\d{1,6}[A-Za-z]?,?[ \t]+(?:[Rr]ue|[Aa]venue|[Aa]v\.|Via|Viale|[Cc]alle|[Aa]venida|"
+        r"[Rr]ua|[Cc]arrer|[Pp]laza|[Pp]aseo|[Bb]oulevard|[Cc]hemin|[Aa]llée|[Ii]mpasse|Piazza|"
+        r"Corso|Largo)[ \t]+"
         r"(?:(?:de|du|des|la|le|del|di|da|do|dos|das|l')[ \t]+)*[A-Z][\w'’\-]*"
         r"(?:[ \t]+[A-Z][\w'’\-]*){0,3}"
-        rf"|\b[A-ZÄÖÜÅ][\w\-]*(?:{GLUED_STREET})[ \t]+\d{{1,5}}[a-z]?\b"
-        r"|\b(?i:P\.?[ \t]?O\.?[ \t]?Box|Postfach)[ \t]+\d{1,8}\b"
+        # Japanese order: block numbers, the district, the ward ("3-5-12 Meieki, Nakamura-ku")
+        r"|\d{1,4}-\d{1,4}(?:-\d{1,4})?[ \t]+[A-Z][a-z]+,[ \t]*[A-Z][a-z]+-"
+        r"(?:ku|shi|cho|machi|gun)\b"
+        # in lower case, with a word only streets end in: "18 carr house road"
+        r"|\d{1,5}[a-z]?[ \t]+(?:[a-z][a-z'’\-]+[ \t]+){1,3}"
+        r"(?:street|road|lane|avenue|crescent|terrace|boulevard)\b"
+        r")|(?:"
+        # a street word glued to the name, then the number: "Hauptstraße 12"
+        rf"[A-ZÄÖÜÅ][\w\-]*(?:{GLUED_STREET})[ \t]+\d{{1,5}}[a-z]?\b"
+        r"|(?i:P\.?[ \t]?O\.?[ \t]?Box|Postfach)[ \t]+\d{1,8}\b"
+        # a unit, plot or house first: "Plot 17, MIDC Hingna", "House No. 14, Prempeh II Street"
+        r"|(?:Unit|Flat|Plot|Suite|Apt\.?|Apartment|House[ \t]+No\.?|Block|Shop)[ \t]+"
+        r"\d{1,5}[A-Za-z]?(?=,[ \t]*[A-Z])"
+        r"))"
     )
 
 
 _ADDRESS_TAIL = re.compile(
     r"(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
     r"(?:,?[ \t]+(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|#)\.?[ \t]*#?[\w\-]{1,6})?"
-    r"(?:,[ \t]*[A-Z][a-z][\w'’.\-]*(?:[ \t]+[A-Z][a-z][\w'’.\-]*){0,3}){0,3}"
+    # ", Kilbarry Business Park, Cork", ", MIDC Hingna", ", Nakamura-ku"
+    r"(?:,[ \t]*(?:[A-Z][a-z]|[A-Z]{2,}[ \t]+[A-Z][a-z])[\w'’\-]*"
+    r"(?:[ \t]+(?:(?:am|an|im|upon|on|sur|de|del|da|do)[ \t]+)?"
+    r"(?:[A-Z][a-z][\w'’\-]*|[A-Z]{1,4}\b(?![ \t]?\d))){0,3}){0,3}"
     r"(?:,?[ \t]+[A-Z]{2}\b(?![ \t]?\d[A-Z]))?"
-    r"(?:,?[ \t]+(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|"
-    r"[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
-    r"|,?[ \t]+\d{4,5}[ \t]+[A-Z][a-z][\w'’\-]*)?"  # "75001 Paris", "8001 Zürich"
+    # a postcode and then the town: "75001 Paris", "54-203 Wrocław", "1012 AB Amsterdam",
+    # "73730 Esslingen am Neckar"
+    r"(?:,?[ \t]+(?:\d{2}-\d{3}|\d{4}[ \t]?[A-Z]{2}|\d{3}[ \t]\d{2}|\d{4,5})[ \t]+"
+    r"[A-Z][\w'’\-]*(?:[ \t]+(?:am|an|im|upon|on|sur|bei)[ \t]+[A-Z][\w'’\-]*)?"
+    # or just a postcode: "OH 43228", "SN1 4AB", "K1A 0B1", "440016"
+    r"|,?[ \t]+(?:\d{5}(?:-\d{4})?|\d{6}|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|"
+    r"[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b)?"
+)
+_ADDRESS_HEAD = re.compile(
+    r"\b(?:Unit|Flat|Plot|Suite|Apt\.?|Apartment|House[ \t]+No\.?|Block|Shop|Building)"
+    r"[ \t]+\d{1,5}[A-Za-z]?,?[ \t]+$"
 )
 PERSON_BEFORE = _set(
     """
     dear hi hello hey thanks thank cc attn attention ask tell call called email emailed
     ping pinged met meet meeting with by from colleague client customer patient employee
+    bonjour salut hallo hola ciao olá oi hei hej moi servus dobrý ahoj cześć witam
+    son daughter wife husband mother father brother sister grandmother grandfather aunt
+    uncle niece nephew cousin partner fiancé fiancée widow boss
     manager applicant candidate tenant borrower member signed regards sincerely cheers
     best named name contact contacted cc'd loop remind assign assigned approve approved
     per and or to
@@ -143,7 +178,9 @@ PERSON_BEFORE = _set(
 PERSON_STRONG = _set(
     """
     dear hi hello hey thanks cc attn ask tell ping pinged remind named regards sincerely
-    cheers
+    cheers bonjour salut hallo hola ciao olá oi hei hej moi servus ahoj cześć son
+    daughter wife husband mother father brother sister grandmother grandfather aunt uncle
+    niece nephew cousin fiancé fiancée widow
     """
 )
 PERSON_AFTER = _set(
@@ -177,7 +214,9 @@ NOT_NAMES = _set(
     portuguese dutch polish swedish danish norwegian finnish greek turkish russian
     ukrainian chinese japanese korean vietnamese thai indian arabic hebrew irish
     scottish welsh british american canadian australian mexican brazilian african
-    european asian latin christian muslim jewish catholic
+    european asian latin christian muslim jewish catholic he she we they you his her
+    him its our their them me my your us bonjour salut hallo hola ciao olá hei hej moi
+    servus ahoj cześć witam
     """
 )
 # places are more sure after these than after "to", "from" or "at"
@@ -185,6 +224,15 @@ STRONG_WHERE = _set(
     """
     in near into inside outside across around throughout within visiting based located
     relocated relocating moved moving
+    """
+)
+# what a town names when a word for a site follows it ("the Leeds office")
+SITES = _set(
+    """
+    office offices branch branches site sites depot warehouse warehouses plant plants
+    factory factories hub team teams store stores campus airport station area region
+    headquarters hq location locations facility premises distributor centre center
+    clinic showroom port harbour harbor
     """
 )
 TOWN_HEADS = _set(
@@ -223,6 +271,9 @@ class NameDetector:
 
 
 _Features = tuple[str, bool, bool, bool, str, bool, bool, bool, bool, int]
+# a capital inside a word, not after the prefixes of names (McDonald, DeShawn, O'Neill)
+_CAMEL = re.compile(r"(?!(?:Mc|Mac|Fitz|De|Di|Da|Du|La|Le|Van|Von|St)[A-Z])[A-Z][a-z]+[A-Z]")
+_MC = re.compile(r"(?:Mc|Mac)[A-Z][a-z]{2,}$")  # McAllister, MacLeod: a surname's shape
 
 
 def _features(tok: str, lex: Lexicon) -> _Features:
@@ -241,12 +292,17 @@ def _features(tok: str, lex: Lexicon) -> _Features:
         first = not word and key in lex.first
         last = not word and key in lex.last
         return (low, False, upper, word, key, first, last, False, poss, len(tok))
+    if len(tok) == 1:  # an initial ("Anna H."), but not "I" or "A"
+        word = tok in "IA"
+        return (low, cap, False, word, tok, False, False, False, poss, 1)
+    if _CAMEL.match(tok):  # SharePoint, HubSpot, PayPal: a product's shape, not a name's
+        return (low, cap, upper, True, tok, False, False, False, poss, len(tok))
     # JOHN, john: as a name is written; John, McDonald, DeShawn: as they are
     key = tok[0].upper() + tok[1:].lower() if tok.isupper() or tok.islower() else tok
     if not key.isascii():
         key = folded(key)
     first = key in lex.first
-    last = key in lex.last
+    last = key in lex.last or _MC.match(key) is not None
     if not (first or last) and "-" in key:  # Jean-Luc, García-López
         parts = [p[:1].upper() + p[1:] for p in key.split("-") if p]
         first = all(p in lex.first for p in parts)
@@ -294,8 +350,14 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
     taken: list[tuple[int, int]] = []
     for m in _address().finditer(text):
         end = _ADDRESS_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
-        out.append(("LOCATION", m.start(), end, 0.85))
-        taken.append((m.start(), end))
+        start = m.start()
+        head = _ADDRESS_HEAD.search(text, max(0, start - 16), start)  # "Unit 4, ..."
+        if head is not None:
+            start = head.start()
+        if taken and taken[-1][1] > start:
+            continue
+        out.append(("LOCATION", start, end, 0.85))
+        taken.append((start, end))
     if ", " in text:
         for start, end in _firms(text, lex):
             out.append(("ORGANIZATION", start, end, 0.8))
@@ -338,9 +400,10 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
                 i += 1
             continue
         j = i + 1  # the run: capitalised words, with particles and links between them
+        limit = taken[t][0] if t < len(taken) else len(text)  # up to what was found
         while j < n:
             nxt = words[j]
-            if not _join(text, words[j - 1], nxt):
+            if nxt.start >= limit or not _join(text, words[j - 1], nxt):
                 break
             if nxt.cap:
                 j += 1
@@ -355,15 +418,136 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             break
         while j > i + 1 and not words[j - 1].cap:
             j -= 1
-        _judge(text, words, i, j, lex, out)
+        end = _legal_form(text, words, i, j)
+        if end:  # "Polar Trans Sp. z o.o.": up to the end of the form
+            while i < j - 1 and words[i].low in _NOT_FIRM:
+                i += 1  # "Then Acme Inc.", "Customer Acme Ltd."
+            out.append(("ORGANIZATION", words[i].start, end, 0.85))
+            while j < n and words[j].start < end:
+                j += 1
+        else:
+            _judge(text, words, i, j, lex, out)
         i = j
+    if out:
+        _echoes(words, out)
+        _lists(text, out)
     return out
+
+
+_MODALS = frozenset({"will", "may", "can", "must", "shall", "might", "would", "could", "should"})
+
+
+def _echoes(words: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
+    """A name found in full is the same name where a part of it recurs alone: "Grace
+    Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler"."""
+    starts = [w.start for w in words]
+    known: dict[str, str] = {}
+    for kind, start, end, score in out:
+        if score < 0.8:
+            continue
+        k = bisect_left(starts, start)
+        inside = []
+        while k < len(words) and words[k].end <= end:
+            inside.append(words[k])
+            k += 1
+        if kind == "PERSON" and len(inside) > 1:
+            for w in inside:
+                if len(w.low) > 2 and w.low not in TITLES and w.low not in PARTICLES:
+                    known.setdefault(w.key, kind)
+        elif kind == "ORGANIZATION" and len(inside) > 1:
+            head = inside[0]
+            if (
+                head.cap
+                and not head.word
+                and len(head.low) > 2
+                and not _org_tail(head.low)
+                and (head.low not in ORG_FIRST_WORDS and head.low not in ORG_HEADS)
+            ):
+                known.setdefault(head.key, kind)
+    if not known:
+        return
+    covered = sorted((s, e) for _, s, e, score in out if score >= 0.5)
+    c = 0
+    for n, w in enumerate(words):
+        kind = known.get(w.key)
+        if kind is None or (not w.cap and (w.word or kind != "PERSON")):
+            continue
+        while c < len(covered) and covered[c][1] <= w.start:
+            c += 1
+        if c < len(covered) and covered[c][0] < w.end:
+            continue
+        if w.low in _MODALS and n + 1 < len(words) and not words[n + 1].cap:
+            continue  # "Will do", beside "Will Tanaka"
+        out.append((kind, w.start, w.end, 0.8))
+
+
+# "Ethan Marsh, Priyanka Iyer and Chen Xiaoling": a name beside names is one too
+_LIST_GAP = re.compile(r"(?:,|;|/|,? and|,? or|,? &|,? und|,? et|,? y|,? e)? ?")
+
+
+def _lists(text: str, out: list[tuple[str, int, int, float]]) -> None:
+    """Raise an unsure finding (a person or a firm? 0.45) listed beside sure ones of
+    the same type."""
+    ordered = sorted(range(len(out)), key=lambda k: out[k][1])
+    for pos, k in enumerate(ordered):
+        kind, start, end, score = out[k]
+        if not 0.4 <= score < 0.5:
+            continue
+        for near in (pos - 1, pos + 1):
+            if not 0 <= near < len(ordered):
+                continue
+            other = out[ordered[near]]
+            if other[0] != kind or other[3] < 0.7:
+                continue
+            gap = text[other[2] : start] if near < pos else text[end : other[1]]
+            if 0 < len(gap) <= 6 and _LIST_GAP.fullmatch(gap):
+                out[k] = (kind, start, end, 0.7)
+                break
 
 
 # "Ross, Rogers and Jones", "Fusani, Morricone e Telesio": a firm named after partners
 _FIRM = re.compile(
     r"\b([A-Z][\w'’\-]+), ([A-Z][\w'’\-]+),? (?:and|&|e|y|und|et|og|och|en|ve) ([A-Z][\w'’\-]+)\b"
 )
+
+
+# legal forms written with dots, slashes or in several words, which the runs of words
+# do not hold together: "Tessitura Valcava S.r.l.", "Polar Trans Sp. z o.o.", "A/S"
+_LEGAL_FORM = re.compile(
+    r",?[ \t]*(?i:"
+    r"s\.r\.l\.|s\.p\.a\.|s\.a\.s\.|s\.a\.(?:[ \t]+de[ \t]+c\.v\.)?|s\.l\.|s\.r\.o\.|"
+    r"sp\.[ \t]*z[ \t]*o\.o\.|spółka[ \t]+z[ \t]+o\.o\.|ltda\.|a/s|a\.s\.|b\.v\.|n\.v\.|"
+    r"a\.ş\.|co\.,?[ \t]+ltd\.?|pvt\.?[ \t]+ltd\.?|pty\.?[ \t]+ltd\.?|sdn\.?[ \t]+bhd\.?|"
+    r"k\.k\.|e\.v\.|gmbh[ \t]+&[ \t]+co\.[ \t]+kg|s\.c\.|s\.n\.c\.|l\.l\.c\.|"
+    r"p\.l\.c\.|inc\.|ltd\.|corp\.)(?!\w)"
+)
+_LEADS = _set(
+    """
+    the then our we a an this that their your my his her its when if so but also new old
+    dear hi supplier vendor competitor company firm
+    """
+)
+_NOT_FIRM = PERSON_BEFORE | PLACE_BEFORE | _LEADS
+
+
+def _legal_form(text: str, words: list[_Word], i: int, j: int) -> int:
+    """Where a legal form that ends the run ``words[i:j]`` (or follows it) ends, or 0."""
+    for k in range(i + 1, j):
+        w = words[k]
+        if w.low[0] in _FORM_LETTERS and text[w.end : w.end + 1] in "./" and w.end < len(text):
+            m = _LEGAL_FORM.match(text, w.start)
+            if m is not None:
+                return m.end()
+    end = words[j - 1].end
+    after = text[end : end + 3].lstrip(", \t")[:1]
+    if after and after in _FORM_LETTERS and text[end : end + 1] in ", \t":
+        m = _LEGAL_FORM.match(text, end)
+        if m is not None and m.end() > end + 2:
+            return m.end()
+    return 0
+
+
+_FORM_LETTERS = frozenset("scalbnpkeiSCALBNPKEI")
 
 
 def _firms(text: str, lex: Lexicon) -> Iterator[tuple[int, int]]:
@@ -391,7 +575,7 @@ def _lower_name(
         ):
             out.append(("PERSON", w.start, nxt.end, 0.8))
             return i + 2
-    if before in PERSON_BEFORE or w.poss:
+    if before in PERSON_BEFORE or w.poss or _speaker(text, w):
         out.append(("PERSON", w.start, w.end, 0.65))
     return i + 1
 
@@ -448,13 +632,25 @@ def _judge(
     who = said or before in PERSON_BEFORE
     if len(run) == 1:
         w = run[0]
+        if _speaker(text, w) or (strong_before and w.named and w.low not in MONTHS_DAYS):
+            out.append(("PERSON", start, end, 0.85))  # "priya: ...", "Hi Jordan,"
+            return
         if w.upper and not (strong_before or who):
+            if place and len(w.low) > 3 and w.key in lex.major:
+                out.append(("LOCATION", start, end, 0.7))  # COUNTRY: POLAND
             return  # an acronym: KPI, ISA, DAP
         strong_where = before in STRONG_WHERE
-        if place:
-            if w.word and not where:
+        site = after in SITES  # "the Cork warehouse", "your Bristol depot"
+        if place and w.low not in MONTHS_DAYS:
+            if w.word and not (where or site):
                 return
-            if not (w.named and not w.word) or strong_where or w.key in lex.major:
+            if (
+                not (w.named and not w.word)
+                or strong_where
+                or site
+                or w.key in lex.major
+                or (not w.first and not who)  # a surname or a town: the town, unless cued
+            ):
                 score = 0.85 if not w.word else 0.6
                 out.append(("LOCATION", start, end, score))
                 return
@@ -490,7 +686,7 @@ def _judge(
         out.append(("ORGANIZATION", start, end, 0.8))
         return
     phrase = text[start:end]
-    if phrase in lex.major or folded(phrase) in lex.major:
+    if phrase in lex.major or (not phrase.isascii() and folded(phrase) in lex.major):
         out.append(("LOCATION", start, end, 0.9))
         return
     if place and not (run[0].first and run[-1].last and not where):
@@ -531,7 +727,19 @@ _NUMBER_AFTER = re.compile(
 def _street_number(text: str, end: int) -> int:
     """Where a street named before its number ends: after the number, if one follows."""
     m = _NUMBER_AFTER.match(text, end)
-    return m.end() if m is not None else end
+    if m is None:
+        return end
+    return _ADDRESS_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
+
+
+def _speaker(text: str, w: _Word) -> bool:
+    """A name that opens a chat line ("priya: on it") or is mentioned ("@kwame")."""
+    if w.word or not w.named:
+        return False
+    at = w.start
+    if at > 0 and text[at - 1] == "@":
+        return at == 1 or not (text[at - 2].isalnum() or text[at - 2] in "._-")  # no e-mail
+    return (at == 0 or text[at - 1] == "\n") and text.startswith(":", w.end)
 
 
 def _town(low: str) -> bool:
@@ -563,7 +771,7 @@ def _is_place(run: list[_Word], text: str, lex: Lexicon) -> bool:
     if len(run) == 1:
         return run[0].place
     phrase = text[run[0].start : run[-1].end]
-    return phrase in lex.places or folded(phrase) in lex.places
+    return phrase in lex.places or (not phrase.isascii() and folded(phrase) in lex.places)
 
 
 def _org_tail(low: str) -> bool:
@@ -584,7 +792,9 @@ def _org(run: list[_Word], text: str, lex: Lexicon) -> tuple[str, int, int, floa
     k = len(run) - 1
     while k > 0 and _org_tail(run[k].low):
         k -= 1
-    first = 1 if run[0].low == "the" and k > 0 else 0
+    first = 0
+    while first < k and run[first].low in _NOT_FIRM:
+        first += 1  # "The Acme Group", "Then Acme Inc."
     if k < len(run) - 1 and k >= first:
         name = run[first : k + 1]
         if (
