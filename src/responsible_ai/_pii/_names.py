@@ -469,8 +469,8 @@ def _echoes(words: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
     covered = sorted((s, e) for _, s, e, score in out if score >= 0.5)
     c = 0
     for n, w in enumerate(words):
-        kind = known.get(w.key)
-        if kind is None or (not w.cap and (w.word or kind != "PERSON")):
+        echo = known.get(w.key)
+        if echo is None or (not w.cap and (w.word or echo != "PERSON")):
             continue
         while c < len(covered) and covered[c][1] <= w.start:
             c += 1
@@ -478,7 +478,7 @@ def _echoes(words: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
             continue
         if w.low in _MODALS and n + 1 < len(words) and not words[n + 1].cap:
             continue  # "Will do", beside "Will Tanaka"
-        out.append((kind, w.start, w.end, 0.8))
+        out.append((echo, w.start, w.end, 0.8))
 
 
 # "Ethan Marsh, Priyanka Iyer and Chen Xiaoling": a name beside names is one too
