@@ -6,7 +6,7 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Finding", "resolve_overlaps"]
+__all__ = ["Finding", "outside", "resolve_overlaps"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +35,61 @@ class Finding:
         )
 
 
-def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
+def resolve_overlaps(findings: Iterable[Finding], text: str | None = None) -> list[Finding]:
     """Keep a non-overlapping set: higher score first, then the longer span, then the
     earlier start, then the entity type's name: the same input always gives the same output.
     Returned in text order. O(n log n): many findings use two Fenwick trees over the
-    start positions rather than sorted lists that shift on every insert."""
+    start positions rather than sorted lists that shift on every insert.
+
+    With `text`, what a finding that lost covered beyond the winners is kept too, as a
+    finding of its own type: a street address that starts on a card's last group must
+    not let the card's first twelve digits out ("4111 1111 1111 <LOCATION_1>")."""
     ordered = sorted(
         findings, key=lambda f: (-f.score, -(f.end - f.start), f.start, f.entity_type, f.detector)
     )
+    kept = _resolve(ordered)
+    if text is None or len(kept) == len(ordered):
+        return kept
+    rest = [p for f in ordered for p in outside(f, kept, text)]
+    while rest:  # each round covers more of the text, so this ends
+        more = _resolve(rest)
+        kept = sorted([*kept, *more], key=lambda f: f.start)
+        rest = [p for f in rest for p in outside(f, kept, text)]
+    return kept
+
+
+def outside(f: Finding, spans: list[Finding], text: str) -> list[Finding]:
+    """The parts of `f` that none of `spans` (in text order, not overlapping) covers,
+    trimmed to letters and digits; none when `f` is one of `spans`."""
+    i = bisect.bisect_right([s.start for s in spans], f.start) - 1
+    i = max(i, 0)
+    pieces: list[Finding] = []
+    pos = f.start
+    while i < len(spans) and spans[i].start < f.end:
+        s = spans[i]
+        if s is f:
+            return []
+        if s.end > pos:
+            if s.start > pos:
+                pieces.extend(_piece(f, pos, s.start, text))
+            pos = max(pos, s.end)
+        i += 1
+    if pos < f.end:
+        pieces.extend(_piece(f, pos, f.end, text))
+    return pieces
+
+
+def _piece(f: Finding, start: int, end: int, text: str) -> list[Finding]:
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    if start == end:
+        return []
+    return [Finding(f.entity_type, start, end, f.score, f.detector, f.ref)]
+
+
+def _resolve(ordered: list[Finding]) -> list[Finding]:
     if len(ordered) > _MANY:
         return _resolve_many(ordered)
     starts: list[int] = []

@@ -114,7 +114,7 @@ def _address() -> re.Pattern[str]:
     # the forms that start with a number, then those that start with a letter: a look
     # ahead at the first character keeps the scan of the text to one test per position
     return re.compile(
-        r"(?=[\dA-ZÄÖÜÅp])\b(?:(?=\d)(?:"
+        r"(?=[\dA-ZÄÖÜÅp])\b(?:(?=\d)(?<!\d[\-./:])(?:"  # not in a date: "1980-03-12 Main St"
         # number, then one to five capitalised words, then a street word (English order);
         # not a date ("2 March via Madrid")
         r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,5})?,?[ \t]+(?!(?:January|February|March|April|May|"
@@ -224,6 +224,13 @@ STRONG_WHERE = _set(
     """
     in near into inside outside across around throughout within visiting based located
     relocated relocating moved moving
+    """
+)
+# the words that end a street's name without its number ("Harbour Road")
+STREET_TAILS = _set(
+    """
+    street st road rd lane avenue ave boulevard blvd crescent terrace drive close way
+    strasse straße gasse allee
     """
 )
 # what a town names when a word for a site follows it ("the Leeds office")
@@ -609,6 +616,15 @@ def _judge(
     org = _org(run, text, lex)
     if org is not None:
         out.append(org)
+        return
+    if (  # "Elm Street", "Harbour Road", "Main St"; not "The Road"
+        len(run) > 1
+        and run[-1].low in STREET_TAILS
+        and run[0].low not in _LEADS
+        and (not _common(run[0]) or run[-1].low in ("street", "st", "road", "rd", "avenue", "ave"))
+    ):
+        tail = _ADDRESS_TAIL.match(text, run[-1].end)
+        out.append(("LOCATION", run[0].start, tail.end() if tail else run[-1].end, 0.7))
         return
     before, strong_before = _before(text, words, i)
     after = words[j].low if j < len(words) and text[run[-1].end : words[j].start] == " " else ""

@@ -18,7 +18,7 @@ from .._entities import NAME_ENTITIES
 from .._errors import ConfigurationError, PIIBlocked, RedactionFailed
 from .._policy import PiiRule, PiiSettings
 from ._custom import RegexDetector
-from ._findings import Finding, resolve_overlaps
+from ._findings import Finding, outside, resolve_overlaps
 from ._known import ClientRecord, KnownValues, as_known
 from ._names import NameDetector
 from ._normalize import NormalizedView, normalized
@@ -261,8 +261,8 @@ class Redactor:
         if len(found) < 2:
             return found
         if subject is not None or self.known is not None:
-            found = _known_first(found)
-        return resolve_overlaps(found)
+            found = _known_first(found, text)
+        return resolve_overlaps(found, text)
 
     def _find(
         self,
@@ -457,20 +457,27 @@ class Redactor:
         return "".join(pieces)
 
 
-def _known_first(found: list[Finding]) -> list[Finding]:
+def _known_first(found: list[Finding], text: str) -> list[Finding]:
     """A client record's value wins over the name detector's guess on the same words:
-    "Ms Roe" is the record's <PERSON_1>, not a new person."""
-    known = sorted((f.start, f.end) for f in found if f.detector == "known")
+    "Ms Roe" is the record's <PERSON_1>, not a new person. The rest of the guess stays
+    ("Jane Goodall" beside a record's "Jane": "Goodall" is still a person)."""
+    known = resolve_overlaps([f for f in found if f.detector == "known"])
     if not known:
         return found
-    starts = [s for s, _ in known]
-    reach = list(itertools.accumulate((e for _, e in known), max))  # furthest end so far
+    starts = [s.start for s in known]
+    reach = list(itertools.accumulate((s.end for s in known), max))  # furthest end so far
 
     def covered(f: Finding) -> bool:
         i = bisect.bisect_left(starts, f.end)  # known spans starting before f ends
         return i > 0 and reach[i - 1] > f.start
 
-    return [f for f in found if f.detector != NameDetector.name or not covered(f)]
+    out: list[Finding] = []
+    for f in found:
+        if f.detector != NameDetector.name or not covered(f):
+            out.append(f)
+        else:
+            out.extend(outside(f, known, text))
+    return out
 
 
 def _remapped(f: Finding, view: NormalizedView) -> Finding:
