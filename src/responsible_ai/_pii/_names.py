@@ -623,8 +623,8 @@ def _judge(
         and run[0].low not in _LEADS
         and (not _common(run[0]) or run[-1].low in ("street", "st", "road", "rd", "avenue", "ave"))
     ):
-        tail = _ADDRESS_TAIL.match(text, run[-1].end)
-        out.append(("LOCATION", run[0].start, tail.end() if tail else run[-1].end, 0.7))
+        town = _ADDRESS_TAIL.match(text, run[-1].end)
+        out.append(("LOCATION", run[0].start, town.end() if town else run[-1].end, 0.7))
         return
     before, strong_before = _before(text, words, i)
     after = words[j].low if j < len(words) and text[run[-1].end : words[j].start] == " " else ""
