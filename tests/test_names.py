@@ -197,3 +197,46 @@ def test_the_bar_on_our_synthetic_set() -> None:
     }
     precision, recall = map(float, rows["PERSON"])
     assert precision >= 0.85 and recall >= 0.85, out
+
+
+# ------------------------------------------------------------------ what an attacker tried
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Ship 4111 1111 1111 1111 Harbour Road, Leith EH6 6LJ", ["4111", "1111", "Harbour"]),
+        ("12 Harbour Road, Apt 4111 1111 1111 1111", ["4111", "1111"]),
+        ("invoice 5500 0000 0000 0004 Main St", ["5500", "0004"]),
+        ("Tel 555 0134 Elm Street, Springfield, IL 62704", ["555", "0134", "Elm"]),
+        ("DOB 1980-03-12 Main St", ["1980", "03", "Main"]),
+    ],
+)
+def test_an_address_beside_a_number_never_lets_part_of_it_out(text: str, kept: list[str]) -> None:
+    """A finding that loses an overlap keeps what it covered beyond the winner: a street
+    address that starts on a card's last group does not free the first twelve digits."""
+    out = Redactor().redact(text).text
+    assert not [k for k in kept if k in out], out
+
+
+@pytest.mark.parametrize(
+    ("text", "leak"),
+    [
+        ("Jane Goodall called.", "Goodall"),
+        ("Please call Jane Roe-Smith today.", "Smith"),
+        ("Mary Jane Watson called", "Watson"),
+    ],
+)
+def test_a_client_record_never_frees_the_rest_of_a_name(text: str, leak: str) -> None:
+    """The record's value wins on the words it covers; the detector's guess keeps the rest."""
+    red = Redactor().redact(text, subject=rai.ClientRecord(name="Jane Roe"))
+    assert leak not in red.text and "Jane" not in red.text, red.text
+    assert red.restore(red.text) == text
+
+
+def test_long_runs_of_links_and_particles_are_read_not_refused() -> None:
+    """'Smith and Smith and ...' over 10 KB once recursed per link (RecursionError, and
+    the call refused); runs are bounded now."""
+    text = "Please pay " + " and ".join(["Smith"] * 2000)
+    assert Redactor().scan(text) is not None
+    assert found("Jan " + "van de " * 3000 + "Berg") is not None

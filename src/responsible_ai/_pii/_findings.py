@@ -50,25 +50,30 @@ def resolve_overlaps(findings: Iterable[Finding], text: str | None = None) -> li
     kept = _resolve(ordered)
     if text is None or len(kept) == len(ordered):
         return kept
-    rest = [p for f in ordered for p in outside(f, kept, text)]
-    while rest:  # each round covers more of the text, so this ends
+    won = set(kept)
+    lost = [f for f in ordered if f not in won]
+    while lost:  # each round covers more of the text, so this ends
+        starts = [k.start for k in kept]
+        rest = [p for f in lost for p in outside(f, kept, text, starts)]
         more = _resolve(rest)
         kept = sorted([*kept, *more], key=lambda f: f.start)
-        rest = [p for f in rest for p in outside(f, kept, text)]
+        won = set(more)
+        lost = [f for f in rest if f not in won]
     return kept
 
 
-def outside(f: Finding, spans: list[Finding], text: str) -> list[Finding]:
-    """The parts of `f` that none of `spans` (in text order, not overlapping) covers,
-    trimmed to letters and digits; none when `f` is one of `spans`."""
-    i = bisect.bisect_right([s.start for s in spans], f.start) - 1
-    i = max(i, 0)
+def outside(
+    f: Finding, spans: list[Finding], text: str, starts: list[int] | None = None
+) -> list[Finding]:
+    """The parts of `f` that none of `spans` (in text order, not overlapping; `starts`:
+    their starts) covers, trimmed to letters and digits."""
+    if starts is None:
+        starts = [s.start for s in spans]
+    i = max(bisect.bisect_right(starts, f.start) - 1, 0)
     pieces: list[Finding] = []
     pos = f.start
     while i < len(spans) and spans[i].start < f.end:
         s = spans[i]
-        if s is f:
-            return []
         if s.end > pos:
             if s.start > pos:
                 pieces.extend(_piece(f, pos, s.start, text))

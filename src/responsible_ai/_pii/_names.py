@@ -21,10 +21,12 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from functools import cache
+from itertools import accumulate
 
 from .._entities import NAME_ENTITIES
 from ._findings import Finding
 from ._lexicon import Lexicon, folded, lexicon
+from ._patterns import lowered
 
 __all__ = ["NAME_ENTITIES", "NameDetector"]
 
@@ -43,7 +45,7 @@ TITLES = _set(
 )
 PARTICLES = _set(
     """
-    de da das do dos del della der den di du van von la le bin ibn al el ben y zu ten
+    de da das do dos del della der den di du van von la le los las bin ibn al el ben y zu ten
     ter st
     """
 )
@@ -118,23 +120,24 @@ def _address() -> re.Pattern[str]:
         # number, then one to five capitalised words, then a street word (English order);
         # not a date ("2 March via Madrid")
         r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,5})?,?[ \t]+(?!(?:January|February|March|April|May|"
-        r"June|July|August|September|October|November|December)\b)(?:[A-Z][\w'’.\-]*[ \t]+){1,5}?"
+        r"June|July|August|September|October|November|December)\b)"
+        r"(?:[A-Z][\w'’.\-]{0,40}[ \t]+){1,5}?"
         rf"(?:(?i:{words}|{STREET_ABBREVIATIONS})|Via)\b\.?"
         # ... or a street word first (rue, via, calle ...) and then words
         r"|\d{1,6}[A-Za-z]?,?[ \t]+(?:[Rr]ue|[Aa]venue|[Aa]v\.|Via|Viale|[Cc]alle|[Aa]venida|"
         r"[Rr]ua|[Cc]arrer|[Pp]laza|[Pp]aseo|[Bb]oulevard|[Cc]hemin|[Aa]llée|[Ii]mpasse|Piazza|"
         r"Corso|Largo)[ \t]+"
-        r"(?:(?:de|du|des|la|le|del|di|da|do|dos|das|l')[ \t]+)*[A-Z][\w'’\-]*"
-        r"(?:[ \t]+[A-Z][\w'’\-]*){0,3}"
+        r"(?:(?:de|du|des|la|le|del|di|da|do|dos|das|l')[ \t]+)*[A-Z][\w'’\-]{0,40}"
+        r"(?:[ \t]+[A-Z][\w'’\-]{0,40}){0,3}"
         # Japanese order: block numbers, the district, the ward ("3-5-12 Meieki, Nakamura-ku")
         r"|\d{1,4}-\d{1,4}(?:-\d{1,4})?[ \t]+[A-Z][a-z]+,[ \t]*[A-Z][a-z]+-"
         r"(?:ku|shi|cho|machi|gun)\b"
         # in lower case, with a word only streets end in: "18 carr house road"
-        r"|\d{1,5}[a-z]?[ \t]+(?:[a-z][a-z'’\-]+[ \t]+){1,3}"
+        r"|\d{1,5}[a-z]?[ \t]+(?:[a-z][a-z'’\-]{1,30}[ \t]+){1,3}"
         r"(?:street|road|lane|avenue|crescent|terrace|boulevard)\b"
         r")|(?:"
         # a street word glued to the name, then the number: "Hauptstraße 12"
-        rf"[A-ZÄÖÜÅ][\w\-]*(?:{GLUED_STREET})[ \t]+\d{{1,5}}[a-z]?\b"
+        rf"[A-ZÄÖÜÅ][\w\-]{{0,40}}(?:{GLUED_STREET})[ \t]+\d{{1,5}}[a-z]?\b"
         r"|(?i:P\.?[ \t]?O\.?[ \t]?Box|Postfach)[ \t]+\d{1,8}\b"
         # a unit, plot or house first: "Plot 17, MIDC Hingna", "House No. 14, Prempeh II Street"
         r"|(?:Unit|Flat|Plot|Suite|Apt\.?|Apartment|House[ \t]+No\.?|Block|Shop)[ \t]+"
@@ -147,14 +150,14 @@ _ADDRESS_TAIL = re.compile(
     r"(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
     r"(?:,?[ \t]+(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|#)\.?[ \t]*#?[\w\-]{1,6})?"
     # ", Kilbarry Business Park, Cork", ", MIDC Hingna", ", Nakamura-ku"
-    r"(?:,[ \t]*(?:[A-Z][a-z]|[A-Z]{2,}[ \t]+[A-Z][a-z])[\w'’\-]*"
+    r"(?:,[ \t]*(?:[A-Z][a-z]|[A-Z]{2,}[ \t]+[A-Z][a-z])[\w'’\-]{0,40}"
     r"(?:[ \t]+(?:(?:am|an|im|upon|on|sur|de|del|da|do)[ \t]+)?"
-    r"(?:[A-Z][a-z][\w'’\-]*|[A-Z]{1,4}\b(?![ \t]?\d))){0,3}){0,3}"
+    r"(?:[A-Z][a-z][\w'’\-]{0,40}|[A-Z]{1,4}\b(?![ \t]?\d))){0,3}){0,3}"
     r"(?:,?[ \t]+[A-Z]{2}\b(?![ \t]?\d[A-Z]))?"
     # a postcode and then the town: "75001 Paris", "54-203 Wrocław", "1012 AB Amsterdam",
     # "73730 Esslingen am Neckar"
     r"(?:,?[ \t]+(?:\d{2}-\d{3}|\d{4}[ \t]?[A-Z]{2}|\d{3}[ \t]\d{2}|\d{4,5})[ \t]+"
-    r"[A-Z][\w'’\-]*(?:[ \t]+(?:am|an|im|upon|on|sur|bei)[ \t]+[A-Z][\w'’\-]*)?"
+    r"[A-Z][\w'’\-]{0,40}(?:[ \t]+(?:am|an|im|upon|on|sur|bei)[ \t]+[A-Z][\w'’\-]{0,40})?"
     # or just a postcode: "OH 43228", "SN1 4AB", "K1A 0B1", "440016"
     r"|,?[ \t]+(?:\d{5}(?:-\d{4})?|\d{6}|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|"
     r"[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b)?"
@@ -344,6 +347,7 @@ def _join(text: str, a: _Word, b: _Word) -> bool:
     return gap == " & " or gap == "-"
 
 
+_LONGEST_RUN = 12  # words: no name is longer, and a run of "The The The ..." stays cheap
 _MEMO_SIZE = 50_000  # English words; what a word is does not change, and most recur
 
 
@@ -408,7 +412,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             continue
         j = i + 1  # the run: capitalised words, with particles and links between them
         limit = taken[t][0] if t < len(taken) else len(text)  # up to what was found
-        while j < n:
+        while j < n and j - i < _LONGEST_RUN:
             nxt = words[j]
             if nxt.start >= limit or not _join(text, words[j - 1], nxt):
                 break
@@ -417,7 +421,12 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
                 continue
             if nxt.low in PARTICLES or nxt.low in ORG_LINKS:  # "van der Berg", "Bank of"
                 k = j + 1
-                while k < n and words[k].low in PARTICLES and _join(text, words[k - 1], words[k]):
+                while (
+                    k < n
+                    and k - j < 4  # "van der", "de los": never more than a few
+                    and words[k].low in PARTICLES
+                    and _join(text, words[k - 1], words[k])
+                ):
                     k += 1
                 if k < n and words[k].cap and _join(text, words[k - 1], words[k]):
                     j = k + 1
@@ -436,7 +445,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             _judge(text, words, i, j, lex, out)
         i = j
     if out:
-        _echoes(words, out)
+        _echoes(text, words, out)
         _lists(text, out)
     return out
 
@@ -444,48 +453,54 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
 _MODALS = frozenset({"will", "may", "can", "must", "shall", "might", "would", "could", "should"})
 
 
-def _echoes(words: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
+def _echoes(text: str, words: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
     """A name found in full is the same name where a part of it recurs alone: "Grace
     Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler"."""
     starts = [w.start for w in words]
-    known: dict[str, str] = {}
+    known: dict[str, str] = {}  # a word, in lower case: what it names
     for kind, start, end, score in out:
-        if score < 0.8:
+        if score < 0.8 or kind == "LOCATION":
             continue
         k = bisect_left(starts, start)
         inside = []
         while k < len(words) and words[k].end <= end:
             inside.append(words[k])
             k += 1
-        if kind == "PERSON" and len(inside) > 1:
+        if len(inside) < 2:
+            continue
+        if kind == "PERSON":
             for w in inside:
                 if len(w.low) > 2 and w.low not in TITLES and w.low not in PARTICLES:
-                    known.setdefault(w.key, kind)
-        elif kind == "ORGANIZATION" and len(inside) > 1:
-            head = inside[0]
-            if (
-                head.cap
-                and not head.word
-                and len(head.low) > 2
-                and not _org_tail(head.low)
-                and (head.low not in ORG_FIRST_WORDS and head.low not in ORG_HEADS)
-            ):
-                known.setdefault(head.key, kind)
+                    known.setdefault(w.low, kind)
+        elif (
+            (head := inside[0]).cap
+            and not head.word
+            and len(head.low) > 2
+            and not _org_tail(head.low)
+            and head.low not in ORG_FIRST_WORDS | ORG_HEADS
+        ):
+            known.setdefault(head.low, kind)
     if not known:
         return
-    covered = sorted((s, e) for _, s, e, score in out if score >= 0.5)
-    c = 0
-    for n, w in enumerate(words):
-        echo = known.get(w.key)
-        if echo is None or (not w.cap and (w.word or echo != "PERSON")):
-            continue
-        while c < len(covered) and covered[c][1] <= w.start:
-            c += 1
-        if c < len(covered) and covered[c][0] < w.end:
-            continue
-        if w.low in _MODALS and n + 1 < len(words) and not words[n + 1].cap:
-            continue  # "Will do", beside "Will Tanaka"
-        out.append((echo, w.start, w.end, 0.8))
+    spans = sorted((s, e) for _, s, e, score in out if score >= 0.5)
+    span_starts = [s for s, _ in spans]
+    reach = list(accumulate((e for _, e in spans), max))  # the furthest end so far
+    low_text = lowered(text)
+    for low, kind in known.items():
+        at = low_text.find(low)
+        while at != -1:
+            k = bisect_left(starts, at)
+            at = low_text.find(low, at + 1)
+            if k == len(words) or (w := words[k]).low != low or w.start != starts[k]:
+                continue
+            if not w.cap and (w.word or kind != "PERSON"):
+                continue  # "grace" in lower case is a word, not Grace
+            c = bisect_left(span_starts, w.end)  # found spans that start before it ends
+            if c > 0 and reach[c - 1] > w.start:
+                continue
+            if w.low in _MODALS and k + 1 < len(words) and not words[k + 1].cap:
+                continue  # "Will do", beside "Will Tanaka"
+            out.append((kind, w.start, w.end, 0.8))
 
 
 # "Ethan Marsh, Priyanka Iyer and Chen Xiaoling": a name beside names is one too
@@ -514,7 +529,8 @@ def _lists(text: str, out: list[tuple[str, int, int, float]]) -> None:
 
 # "Ross, Rogers and Jones", "Fusani, Morricone e Telesio": a firm named after partners
 _FIRM = re.compile(
-    r"\b([A-Z][\w'’\-]+), ([A-Z][\w'’\-]+),? (?:and|&|e|y|und|et|og|och|en|ve) ([A-Z][\w'’\-]+)\b"
+    r"\b([A-Z][\w'’\-]{1,40}), ([A-Z][\w'’\-]{1,40}),? (?:and|&|e|y|und|et|og|och|en|ve) "
+    r"([A-Z][\w'’\-]{1,40})\b"
 )
 
 

@@ -476,7 +476,7 @@ def _known_first(found: list[Finding], text: str) -> list[Finding]:
         if f.detector != NameDetector.name or not covered(f):
             out.append(f)
         else:
-            out.extend(outside(f, known, text))
+            out.extend(outside(f, known, text, starts))
     return out
 
 
