@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +241,36 @@ def test_long_runs_of_links_and_particles_are_read_not_refused() -> None:
     text = "Please pay " + " and ".join(["Smith"] * 2000)
     assert Redactor().scan(text) is not None
     assert found("Jan " + "van de " * 3000 + "Berg") is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        unicodedata.normalize("NFD", "Client: François Müller"),  # decomposed accents
+        "Ja\u034fne Smi\u034fth called",  # a combining grapheme joiner
+        "Ja\ufe0fne Smi\ufe0fth called",  # a variation selector
+        "\u1d0a\u1d00\u0274\u1d07 \ua731\u1d0d\u026a\u1d1b\u029c called",  # small capitals
+        "JaNe SmItH called",  # a case meant to hide the name
+        "Jane\u200bSmith called",  # glued by a zero-width space
+        "ping @JaneSmith",
+        "PLEASE TRANSFER 500 EUR TO MARIA GARCIA BY FRIDAY.",
+        "PLEASE EMAIL JANE SMITH ABOUT THE LOAN.",
+        "VP Jane Smith approved the transfer.",
+        "KYC Review Jane Smith",
+        "Notes - Officer Jane Smith; file closed.",
+        "AML check for JOHN O'BRIEN",
+        "please email jane smith",
+        "Call john smith tomorrow",
+        "hans van der berg called",
+    ],
+)
+def test_names_in_disguise_or_beside_capitals_are_found(text: str) -> None:
+    red = Redactor().redact(text)
+    assert red.counts.get("PERSON", 0) >= 1, red.text
+    for part in ("Jane", "Smith", "Maria", "Garcia", "JANE", "SMITH", "john", "BRIEN", "berg"):
+        assert part not in red.text or part not in text, red.text
+    assert red.restore(red.text) == text
+
+
+def test_products_in_camel_case_are_not_names() -> None:
+    assert found("We use SharePoint and HubSpot with PayPal.") == []

@@ -283,6 +283,8 @@ class NameDetector:
 _Features = tuple[str, bool, bool, bool, str, bool, bool, bool, bool, int]
 # a capital inside a word, not after the prefixes of names (McDonald, DeShawn, O'Neill)
 _CAMEL = re.compile(r"(?!(?:Mc|Mac|Fitz|De|Di|Da|Du|La|Le|Van|Von|St)[A-Z])[A-Z][a-z]+[A-Z]")
+_HUMPS = re.compile(r"[A-Z][a-z]+")
+_AFTER_APOSTROPHE = re.compile(r"(?<=['’])\w")
 _MC = re.compile(r"(?:Mc|Mac)[A-Z][a-z]{2,}$")  # McAllister, MacLeod: a surname's shape
 
 
@@ -305,14 +307,22 @@ def _features(tok: str, lex: Lexicon) -> _Features:
     if len(tok) == 1:  # an initial ("Anna H."), but not "I" or "A"
         word = tok in "IA"
         return (low, cap, False, word, tok, False, False, False, poss, 1)
-    if _CAMEL.match(tok):  # SharePoint, HubSpot, PayPal: a product's shape, not a name's
-        return (low, cap, upper, True, tok, False, False, False, poss, len(tok))
     # JOHN, john: as a name is written; John, McDonald, DeShawn: as they are
     key = tok[0].upper() + tok[1:].lower() if tok.isupper() or tok.islower() else tok
+    if "'" in key or "’" in key:  # O'BRIEN, d'angelo: O'Brien, D'Angelo
+        key = _AFTER_APOSTROPHE.sub(lambda m: m.group().upper(), key)
     if not key.isascii():
         key = folded(key)
     first = key in lex.first
     last = key in lex.last or _MC.match(key) is not None
+    if not (first or last) and _CAMEL.match(key):
+        plain = key[0] + key[1:].lower()  # "JaNe": Jane, in a case meant to hide it
+        if plain in lex.first or plain in lex.last:
+            key, first, last = plain, plain in lex.first, plain in lex.last
+        else:  # "JaneSmith", "@JaneSmith": two names glued; SharePoint: a product
+            parts = _HUMPS.findall(key)
+            named = len(parts) > 1 and parts[0] in lex.first and parts[-1] in lex.last
+            return (low, cap, upper, not named, key, named, named, False, poss, len(tok))
     if not (first or last) and "-" in key:  # Jean-Luc, García-López
         parts = [p[:1].upper() + p[1:] for p in key.split("-") if p]
         first = all(p in lex.first for p in parts)
@@ -406,7 +416,15 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
                 i = j + 1
                 continue
             if w.first and not w.word and len(w.low) > 2 and w.low.isalpha():
-                i = _lower_name(text, words, i, out)
+                i = _lower_name(text, words, i, out, lex)
+            elif (  # "call john smith": a first name that is a word, a cue, a surname
+                w.word
+                and i > 0
+                and words[i - 1].low in _CALL
+                and w.key in lex.first
+                and w.low not in _NOT_SURNAME
+            ):
+                i = _lower_name(text, words, i, out, lex, cued=True)
             else:
                 i += 1
             continue
@@ -581,26 +599,66 @@ def _firms(text: str, lex: Lexicon) -> Iterator[tuple[int, int]]:
 
 
 def _lower_name(
-    text: str, words: list[_Word], i: int, out: list[tuple[str, int, int, float]]
+    text: str,
+    words: list[_Word],
+    i: int,
+    out: list[tuple[str, int, int, float]],
+    lex: Lexicon,
+    cued: bool = False,
 ) -> int:
-    """A name written in lower case: a first name that is no English word, then
-    perhaps a surname that is none either ("ask priya sharma")."""
+    """A name written in lower case: a first name that is no English word (or, `cued`,
+    one after "call", "email", "dear"), then perhaps particles and a surname ("ask priya
+    sharma", "please email jane smith", "hans van der berg")."""
     w = words[i]
     before = words[i - 1].low if i > 0 else ""
-    if i + 1 < len(words):
-        nxt = words[i + 1]
+    k = i + 1
+    while k < len(words) and k - i < 4 and words[k].low in PARTICLES:
+        k += 1
+    if k < len(words) and all(
+        text[words[m - 1].end : words[m].start] == " " for m in range(i + 1, k + 1)
+    ):
+        nxt = words[k]
         if (
             not nxt.cap
-            and nxt.last
-            and not nxt.word
-            and text[w.end : nxt.start] == " "
             and len(nxt.low) > 2
+            and nxt.key in lex.last
+            and nxt.low not in _NOT_SURNAME
+            and (not nxt.word or not cued or k == i + 1)
         ):
             out.append(("PERSON", w.start, nxt.end, 0.8))
-            return i + 2
-    if before in PERSON_BEFORE or w.poss or _speaker(text, w):
+            return k + 1
+    if not cued and (before in PERSON_BEFORE or w.poss or _speaker(text, w)):
         out.append(("PERSON", w.start, w.end, 0.65))
+    elif cued and before in PERSON_STRONG and text[w.end : w.end + 1] in (",", "\n", "!", ""):
+        out.append(("PERSON", w.start, w.end, 0.65))  # "thanks grace,"
     return i + 1
+
+
+# cues after which a word that is a first name is one, even in lower case
+_CALL = _set(
+    """
+    call called email emailed dear hi hello ask tell ping cc contact contacted met meet
+    thanks remind
+    """
+)
+# words that follow a name and are surnames too ("priya will", "anna may", "tom said")
+_NOT_SURNAME = (
+    PERSON_AFTER
+    | _MODALS
+    | PERSON_BEFORE
+    | PLACE_BEFORE
+    | MONTHS_DAYS
+    | NOT_NAMES
+    | _set(
+        """
+        is are was were be been am the a an of on for but not also too here there today
+        tomorrow yesterday please again now then later soon just still already about back
+        up out off over down so very all any some this that these those it well only
+        even ever never more most much many new next last first see saw get got go went
+        come came take took make made know knew think thought say says
+        """
+    )
+)
 
 
 # --------------------------------------------------------------------------- judging
@@ -645,7 +703,9 @@ def _judge(
     before, strong_before = _before(text, words, i)
     after = words[j].low if j < len(words) and text[run[-1].end : words[j].start] == " " else ""
     # common words at the edges are not part of a name ("Thanks Maria", "Maria Team")
-    while run and _common(run[0]) and not _is_place(run, text, lex):
+    while (
+        run and (_common(run[0]) or _before_a_name(run)) and not _is_place(run, text, lex)
+    ):  # "Officer Jane Smith": a word that is also a town, before a first name
         before = run[0].low
         strong_before = before in PERSON_STRONG
         run = run[1:]
@@ -710,6 +770,7 @@ def _judge(
         return
     # two words or more
     if any(w.upper and not w.named for w in run):
+        _beside_capitals(run, out)  # "VP Jane Smith", "PLEASE PAY MARIA GARCIA BY FRIDAY"
         return
     if run[0].low in STREET_FIRST:  # "Glorieta Martin Toro", "Via Roma"
         out.append(("LOCATION", start, _street_number(text, end), 0.75))
@@ -749,6 +810,38 @@ def _judge(
             out.append(("LOCATION", start, end, 0.55))
         else:
             out.append(("PERSON", start, end, 0.7 if strong_before or said else 0.45))
+
+
+def _before_a_name(run: list[_Word]) -> bool:
+    """Whether the run's first word is a word before a name, though it is a town or a
+    surname too: "Officer Jane Smith", "Sales Jane Smith" (not "Lake Jennifer")."""
+    head = run[0]
+    if not head.word or head.first or head.low in TOWN_HEADS or head.low in TITLES or len(run) < 2:
+        return False
+    if not head.named and run[1].first:
+        return True
+    return len(run) > 2 and run[1].first and not run[1].word and run[2].named
+
+
+def _beside_capitals(run: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
+    """The names in a run that holds an acronym or is written in capitals: the stretches
+    of names between the other words, each a person when it starts with a first name."""
+    k = 0
+    while k < len(run):
+        if not run[k].named:
+            k += 1
+            continue
+        m = k
+        while m < len(run) and run[m].named:
+            m += 1
+        part = run[k:m]
+        while part and part[0].word and not part[0].first:
+            part = part[1:]
+        while part and part[-1].word and not part[-1].last:
+            part = part[:-1]
+        if len(part) > 1 and part[0].first and not all(w.word for w in part):
+            out.append(("PERSON", part[0].start, part[-1].end, 0.8))
+        k = m
 
 
 _NUMBER_AFTER = re.compile(

@@ -9,8 +9,9 @@ which are the ones redacted:
 - compatibility forms (NFKC, per character): fullwidth and other compatibility digits
   and letters, ligatures; the decimal digits of every script become ASCII digits;
 - format characters (Unicode category Cf: zero-width spaces and joiners, word joiner,
-  soft hyphen, byte-order mark, bidirectional controls) and lone surrogates (Cs) are
-  dropped;
+  soft hyphen, byte-order mark, bidirectional controls), lone surrogates (Cs), combining
+  marks (Mn, Me: the accents of decomposed text, the grapheme joiner, variation
+  selectors) and blank fillers are dropped; small capitals become letters;
 - space separators (Zs: no-break, thin, figure spaces...) become a space, dash
   punctuation (Pd) and the minus sign a hyphen-minus;
 - the common escapes are decoded: ``%40``, ``\\u0040``, ``\\x40``, ``&#64;``, ``&#x40;``
@@ -42,12 +43,27 @@ _NAMED = {
 }  # fmt: skip
 
 
+# letters that render as nothing (Hangul fillers, the Braille blank)
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# small capitals, which NFKC leaves as they are: "ᴊᴀɴᴇ ꜱᴍɪᴛʜ" reads as "jane smith"
+_SMALL_CAPITALS = dict(
+    zip(
+        "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘꞯʀꜱᴛᴜᴠᴡʏᴢ",
+        "abcdefghijklmnopqrstuvwyz",
+        strict=True,
+    )
+)
+
+
 @lru_cache(maxsize=4096)
 def _char(c: str) -> str:
     """What one non-ASCII character becomes in the view (itself when nothing applies)."""
     kind = unicodedata.category(c)
-    if kind == "Cf" or kind == "Cs":  # format characters; lone surrogates (no character)
-        return ""
+    if kind in ("Cf", "Cs", "Mn", "Me") or c in _FILLERS:
+        return ""  # format characters, lone surrogates, combining marks, blank fillers
+    small = _SMALL_CAPITALS.get(c)
+    if small is not None:
+        return small
     if kind == "Zs":
         return " "
     if kind == "Pd" or c == "\u2212":
