@@ -107,6 +107,33 @@ def test_allow_listed_terms_are_never_redacted_alone() -> None:
     assert red.text == "<PERSON_1> from Acme Ltd will visit Lyon."
 
 
+def test_an_allow_table_says_which_type_a_term_is() -> None:
+    """`LOCATION = ["Lyon"]` lets the town through, not Ms Lyon; a list holds for all
+    three name types."""
+    typed = Redactor(PiiSettings.model_validate({"allow": {"LOCATION": ["Lyon"]}}))
+    assert typed.redact("Ms Lyon will visit Lyon.").text == "Ms <PERSON_1> will visit Lyon."
+    with pytest.raises(rai.PolicyError, match="allow"):
+        rai.Policy.from_dict(
+            {**base_policy("http://127.0.0.1:9"), "pii": {"allow": {"CITY": ["x"]}}}
+        )
+
+
+@pytest.mark.parametrize(
+    "term", ["4111 1111 1111 1111", "jane@roe.example", "DE89370400440532013000"]
+)
+def test_an_identifier_is_never_an_allow_term(term: str) -> None:
+    """The allow-list is for names; an identifier in it is refused at start-up, and only
+    names found as names are ever let through."""
+    with pytest.raises(rai.ConfigurationError, match="allow") as err:
+        Redactor(PiiSettings.model_validate({"allow": ["Acme", term]}))
+    assert term not in str(err.value)
+
+
+def test_an_allow_term_never_frees_an_identifier_it_is_part_of() -> None:
+    red = Redactor(PiiSettings.model_validate({"allow": ["Jane"]})).redact("JANE@ROE.EXAMPLE")
+    assert red.text == "<EMAIL_ADDRESS_1>"
+
+
 def test_an_empty_allow_term_is_a_policy_error() -> None:
     with pytest.raises(rai.PolicyError, match="allow"):
         rai.Policy.from_dict({**base_policy("http://127.0.0.1:9"), "pii": {"allow": [""]}})
@@ -274,3 +301,23 @@ def test_names_in_disguise_or_beside_capitals_are_found(text: str) -> None:
 
 def test_products_in_camel_case_are_not_names() -> None:
     assert found("We use SharePoint and HubSpot with PayPal.") == []
+
+
+def test_a_key_that_names_a_name_makes_its_value_one() -> None:
+    """In tool-call arguments {"first_name": "Grace"} is a person, though "Grace" alone
+    is a word; a value without a name's shape ("report-2024.pdf") is left as it is."""
+    args = {"first_name": "Grace", "last_name": "Hopper", "city": "Reading",
+            "employer": "Acme", "name": "report-2024.pdf", "notes": "ok"}  # fmt: skip
+    messages = [
+        {"role": "user", "content": "update the contact"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function",
+             "function": {"name": "update_contact", "arguments": json.dumps(args)}}]},
+    ]  # fmt: skip
+    red = Redactor().redact_messages(messages)
+    sent = json.loads(red.messages[1]["tool_calls"][0]["function"]["arguments"])
+    assert sent == {
+        "first_name": "<PERSON_1>", "last_name": "<PERSON_2>", "city": "<LOCATION_1>",
+        "employer": "<ORGANIZATION_1>", "name": "report-2024.pdf", "notes": "ok",
+    }  # fmt: skip
+    assert json.loads(red.restore(json.dumps(sent))) == args

@@ -272,6 +272,12 @@ class MaskSettings(_Model):
     from_end: bool = False
 
 
+_AllowTerms = Annotated[
+    list[Annotated[str, StringConstraints(min_length=1, max_length=200)]],
+    Field(max_length=10_000),
+]
+
+
 class PiiSettings(_Model):
     """The `[pii]` table: what is redacted before a prompt leaves, and how."""
 
@@ -296,13 +302,14 @@ class PiiSettings(_Model):
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None
     ) = None
     detectors: list[CustomDetector] = Field(default_factory=list)
-    allow: Annotated[
-        list[Annotated[str, StringConstraints(min_length=1, max_length=200)]],
-        Field(max_length=10_000),
-    ] = Field(default_factory=list)
-    """Terms never redacted on their own, matched whole and in any case: the company's
-    own name, product names, public figures (a client record's values are redacted
-    all the same)."""
+    allow: _AllowTerms | dict[Literal["PERSON", "LOCATION", "ORGANIZATION"], _AllowTerms] = Field(
+        default_factory=list
+    )
+    """Names never redacted on their own, matched whole and in any case: the company's
+    own name, product names, public figures. A list holds for the three name types; a
+    table says which (``LOCATION = ["Lyon"]``: the town, not Ms Lyon). Only names found
+    as names are let through: an identifier (a card, an e-mail) never is, and a client
+    record's values are redacted all the same."""
     extra_entities: list[EntityName] = Field(default_factory=list)
     """Entity types a plugged-in detector or a client record's own fields report, which
     `entities` and `operators` may then name (any other unknown name is an error)."""

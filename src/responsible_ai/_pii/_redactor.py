@@ -204,8 +204,9 @@ class Redactor:
         )
         if names:  # people, places, organisations: the word lists load once per process
             self._detectors.append(NameDetector(names))
-        # terms never redacted on their own (the company's name, products, public figures)
-        self._allow = frozenset(t.casefold() for t in settings.allow)
+        self._name_types = frozenset(names)
+        # names never redacted on their own (the company's name, products, public figures)
+        self._allow = _allow_list(settings)
         self._detectors += [
             RegexDetector(d.name, d.regex, score=d.score, validator=d.validator, context=d.context)
             for d in settings.detectors
@@ -289,7 +290,8 @@ class Redactor:
                 found[:] = [
                     f
                     for f in found
-                    if f.entity_type == FORGED or target[f.start : f.end].casefold() not in allow
+                    if f.entity_type not in allow
+                    or target[f.start : f.end].casefold() not in allow[f.entity_type]
                 ]
             if short and not found and names:
                 if len(clean) >= _CLEAN_SIZE:
@@ -455,6 +457,83 @@ class Redactor:
             pos = f.end
         pieces.append(text[pos:])
         return "".join(pieces)
+
+
+# keys of a tool call's arguments (or any JSON content) whose value is a name: the value
+# is that name whole, though alone it would be only a word ("Grace", "Hopper", "Reading")
+_HINTS: dict[str, str] = {
+    key: kind
+    for kind, keys in (
+        (
+            "PERSON",
+            """
+            name fullname firstname first givenname given forename lastname last surname
+            familyname middlename maidenname nickname customername clientname contactname
+            recipientname sendername patientname employeename holdername accountholder
+            accountname cardholder cardholdername beneficiary beneficiaryname payee
+            payeename payer payername applicant applicantname owner ownername spouse
+            guardian nextofkin emergencycontact person personname signatory attendee
+            passenger guest tenant borrower debtor creditor
+            """,
+        ),
+        (
+            "LOCATION",
+            """
+            city town village locality county state province region country street
+            streetname streetaddress address addressline1 addressline2 address1 address2
+            line1 line2 postaltown birthplace placeofbirth hometown residence
+            """,
+        ),
+        (
+            "ORGANIZATION",
+            """
+            company companyname employer employername organisation organization org
+            orgname business businessname firm bank bankname school university hospital
+            insurer vendor supplier merchant
+            """,
+        ),
+    )
+    for key in keys.split()
+}
+_NAME_VALUE = re.compile(r"[^\W\d_][\w'\u2019.,&\- ]{0,119}")  # a name's shape: no digits first
+
+
+def _hint(key: Any, value: str) -> str | None:
+    """What the value of `key` names, when its key says and it has a name's shape."""
+    if not isinstance(key, str) or len(key) > 40:
+        return None
+    kind = _HINTS.get(re.sub(r"[\W_]", "", key).lower())
+    if kind is None or not _NAME_VALUE.fullmatch(value.strip()):
+        return None
+    if kind == "PERSON" and any(c.isdigit() for c in value):
+        return None  # "name": "report-2024.pdf" is no person
+    return kind
+
+
+def _piece(f: Finding, text: str) -> list[Finding]:
+    """`f` trimmed to letters and digits (none when nothing is left)."""
+    return outside(f, [], text)
+
+
+def _allow_list(settings: PiiSettings) -> dict[str, frozenset[str]]:
+    """`pii.allow` by name type, in case-folded form. A term in which a built-in pattern
+    finds an identifier is refused: the list is for names, never for a card or an e-mail."""
+    terms = settings.allow
+    by_type = {kind: list(terms) for kind in NAME_ENTITIES} if isinstance(terms, list) else terms
+    every = {t for kinds in by_type.values() for t in kinds}
+    if every:
+        patterns = Redactor(PiiSettings(entities=[e for e in BUILTIN_ENTITIES if e != "URL"]))
+        for term in sorted(every):
+            hit = next(iter(patterns.scan(term)), None)
+            if hit is not None:
+                raise ConfigurationError(
+                    f"pii.allow holds a term in which a {hit.entity_type} is found: the list "
+                    "is for names (products, the company's own name, public figures), never "
+                    "for identifiers"
+                )
+    return {
+        kind: frozenset(t.casefold() for t in kinds) for kind, kinds in by_type.items() if kinds
+    }
 
 
 def _known_first(found: list[Finding], text: str) -> list[Finding]:
@@ -629,7 +708,11 @@ class _DocumentWalker:
             obj: dict[str, Any] = {}
             for k, v in value.items():  # keys are content: a path names them as sent
                 sent = self.key(k, path)
-                obj[sent] = self.content(v, (path, sent), depth, media)
+                hint = _hint(k, v) if type(v) is str else None
+                if hint is not None and hint in self.r._name_types:
+                    obj[sent] = self.text(v, (path, sent), hint)
+                else:
+                    obj[sent] = self.content(v, (path, sent), depth, media)
             return obj
         if isinstance(value, (list, tuple)):
             return [self.content(v, (path, i), depth, media) for i, v in enumerate(value)]
@@ -649,8 +732,11 @@ class _DocumentWalker:
             return self.refuse(path, f"a {type(key).__name__} object key")
         return self.text(key, (path, "<key>"))
 
-    def text(self, value: str, path: Path) -> str:
+    def text(self, value: str, path: Path, hint: str | None = None) -> str:
         findings = self.r.scan(value, subject=self.known, forged=True)
+        if hint is not None:  # {"last_name": "Hopper"}: the key says what the value is
+            whole = _piece(Finding(hint, 0, len(value), 0.9, "field"), value)
+            findings = resolve_overlaps([*findings, *whole], value) if whole else findings
         if not findings:
             return value
         where = _path_text(path)
