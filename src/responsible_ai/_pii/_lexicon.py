@@ -11,6 +11,7 @@ They are read once per process, on the first detector built (not at import): abo
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -35,7 +36,11 @@ def folded(word: str) -> str:
     word = word.translate(_LOOKALIKE)
     if word.isascii():
         return word
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return _MARKS.sub("", unicodedata.normalize("NFKD", word))
+
+
+# the combining marks that decomposing Latin, Greek and Cyrillic letters leaves
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -383,6 +383,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
         for start, end in _firms(text, lex):
             out.append(("ORGANIZATION", start, end, 0.8))
             taken.append((start, end))
+    forms = _FORM_HINT.search(text) is not None  # any legal form at all, in one scan
     memo = _memo(lex)
     words = []
     for m in _WORD.finditer(text):
@@ -397,39 +398,43 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
         words.append(_Word(m.start(), features))
     taken.sort()
     t = 0  # the first taken span that may still hold a word
+    nt = len(taken)
     n = len(words)
     i = 0
     while i < n:
         w = words[i]
-        while t < len(taken) and taken[t][1] <= w.start:
+        while t < nt and taken[t][1] <= w.start:
             t += 1
-        if t < len(taken) and taken[t][0] <= w.start:
+        if t < nt and taken[t][0] <= w.start:
             i += 1  # inside an address or a firm already found
             continue
         if not w.cap:
+            if w.word:  # most words: an English word in lower case
+                if (  # "call john smith": a first name that is a word, a cue, a surname
+                    i > 0
+                    and words[i - 1].low in _CALL
+                    and w.key in lex.first
+                    and w.low not in _NOT_SURNAME
+                ):
+                    i = _lower_name(text, words, i, out, lex, cued=True)
+                else:
+                    i += 1
+                continue
             nxt = words[i + 1] if i + 1 < n else None
-            if w.low in STREET_FIRST and not w.word and nxt and nxt.cap and _join(text, w, nxt):
+            if w.low in STREET_FIRST and nxt and nxt.cap and _join(text, w, nxt):
                 j = i + 1
                 while j + 1 < n and words[j + 1].cap and _join(text, words[j], words[j + 1]):
                     j += 1
                 out.append(("LOCATION", w.start, _street_number(text, words[j].end), 0.75))
                 i = j + 1
                 continue
-            if w.first and not w.word and len(w.low) > 2 and w.low.isalpha():
+            if w.first and len(w.low) > 2 and w.low.isalpha():
                 i = _lower_name(text, words, i, out, lex)
-            elif (  # "call john smith": a first name that is a word, a cue, a surname
-                w.word
-                and i > 0
-                and words[i - 1].low in _CALL
-                and w.key in lex.first
-                and w.low not in _NOT_SURNAME
-            ):
-                i = _lower_name(text, words, i, out, lex, cued=True)
             else:
                 i += 1
             continue
         j = i + 1  # the run: capitalised words, with particles and links between them
-        limit = taken[t][0] if t < len(taken) else len(text)  # up to what was found
+        limit = taken[t][0] if t < nt else len(text)  # up to what was found
         while j < n and j - i < _LONGEST_RUN:
             nxt = words[j]
             if nxt.start >= limit or not _join(text, words[j - 1], nxt):
@@ -452,14 +457,14 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             break
         while j > i + 1 and not words[j - 1].cap:
             j -= 1
-        end = _legal_form(text, words, i, j)
+        end = _legal_form(text, words, i, j) if forms else 0
         if end:  # "Polar Trans Sp. z o.o.": up to the end of the form
             while i < j - 1 and words[i].low in _NOT_FIRM:
                 i += 1  # "Then Acme Inc.", "Customer Acme Ltd."
             out.append(("ORGANIZATION", words[i].start, end, 0.85))
             while j < n and words[j].start < end:
                 j += 1
-        else:
+        elif j > i + 1 or not _common(w) or w.upper:  # "The", "Please": nothing to judge
             _judge(text, words, i, j, lex, out)
         i = j
     if out:
@@ -588,6 +593,10 @@ def _legal_form(text: str, words: list[_Word], i: int, j: int) -> int:
     return 0
 
 
+# where a legal form with dots or a slash could be: a letter, then "." or "/" and a letter
+_FORM_HINT = re.compile(
+    r"(?i:\b(?:(?:s|sp|a|b|n|co|pvt|pty|sdn|k|e|l|p|inc|ltd|corp|ltda|spółka)[./,]|gmbh &))"
+)
 _FORM_LETTERS = frozenset("scalbnpkeiSCALBNPKEI")
 
 
