@@ -580,7 +580,9 @@ def _legal_form(text: str, words: list[_Word], i: int, j: int) -> int:
     """Where a legal form that ends the run ``words[i:j]`` (or follows it) ends, or 0."""
     for k in range(i + 1, j):
         w = words[k]
-        if w.low[0] in _FORM_LETTERS and text[w.end : w.end + 1] in "./" and w.end < len(text):
+        if w.low[0] in _FORM_LETTERS and (
+            (text[w.end : w.end + 1] in "./" and w.end < len(text)) or w.low == "gmbh"
+        ):
             m = _LEGAL_FORM.match(text, w.start)
             if m is not None:
                 return m.end()
@@ -597,7 +599,7 @@ def _legal_form(text: str, words: list[_Word], i: int, j: int) -> int:
 _FORM_HINT = re.compile(
     r"(?i:\b(?:(?:s|sp|a|b|n|co|pvt|pty|sdn|k|e|l|p|inc|ltd|corp|ltda|spółka)[./,]|gmbh &))"
 )
-_FORM_LETTERS = frozenset("scalbnpkeiSCALBNPKEI")
+_FORM_LETTERS = frozenset("scalbnpkeigSCALBNPKEIG")
 
 
 def _firms(text: str, lex: Lexicon) -> Iterator[tuple[int, int]]:
