@@ -51,8 +51,6 @@ class Lexicon:
     words: frozenset[str]  # lower-case English words
     major: frozenset[str]  # countries, states, cities of 500,000 people or more
     street_suffixes: frozenset[str]  # lower case: "street", "mills", "crescent"
-    place_heads: frozenset[str]  # the first word of every place of several words
-    longest_place: int  # in words
 
 
 def _read(name: str) -> list[str]:
@@ -62,21 +60,11 @@ def _read(name: str) -> list[str]:
 
 @cache
 def lexicon() -> Lexicon:
-    places = frozenset(_read("places.txt"))
-    heads = set()
-    longest = 1
-    for p in places:
-        if " " in p:
-            parts = p.split(" ")
-            heads.add(parts[0])
-            longest = max(longest, len(parts))
     return Lexicon(
         first=frozenset(_read("first_names.txt")),
         last=frozenset(_read("last_names.txt")),
-        places=places,
+        places=frozenset(_read("places.txt")),
         words=frozenset(_read("words.txt")),
         major=frozenset(_read("major_places.txt")),
         street_suffixes=frozenset(w for w in _read("street_suffixes.txt") if w),
-        place_heads=frozenset(heads),
-        longest_place=min(longest, 6),
     )
