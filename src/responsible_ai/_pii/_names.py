@@ -366,6 +366,17 @@ def _memo(lex: Lexicon) -> dict[str, _Features]:
     return {}
 
 
+def _learn(tok: str, lex: Lexicon, memo: dict[str, _Features]) -> _Features:
+    """What `tok` is; kept for next time only when it is a dictionary word, never a name
+    nor anything else of the text."""
+    features = _features(tok, lex)
+    if features[3] and not (features[5] or features[6] or features[7]):
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[tok] = features
+    return features
+
+
 def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
     out: list[tuple[str, int, int, float]] = []
     taken: list[tuple[int, int]] = []
@@ -383,19 +394,14 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
         for start, end in _firms(text, lex):
             out.append(("ORGANIZATION", start, end, 0.8))
             taken.append((start, end))
-    forms = _FORM_HINT.search(text) is not None  # any legal form at all, in one scan
+    low_text = lowered(text)
+    forms = any(h in low_text for h in _FORM_HINTS)  # any legal form at all?
     memo = _memo(lex)
-    words = []
-    for m in _WORD.finditer(text):
-        tok = m.group()
-        features = memo.get(tok)
-        if features is None:
-            features = _features(tok, lex)
-            if features[3] and not (features[5] or features[6] or features[7]):
-                if len(memo) >= _MEMO_SIZE:  # only dictionary words are kept: never a
-                    memo.clear()  # name, nor anything else of the text
-                memo[tok] = features
-        words.append(_Word(m.start(), features))
+    get = memo.get
+    words = [
+        _Word(m.start(), get(m.group()) or _learn(m.group(), lex, memo))
+        for m in _WORD.finditer(text)
+    ]
     taken.sort()
     t = 0  # the first taken span that may still hold a word
     nt = len(taken)
@@ -468,7 +474,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             _judge(text, words, i, j, lex, out)
         i = j
     if out:
-        _echoes(text, words, out)
+        _echoes(low_text, words, out)
         _lists(text, out)
     return out
 
@@ -476,7 +482,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
 _MODALS = frozenset({"will", "may", "can", "must", "shall", "might", "would", "could", "should"})
 
 
-def _echoes(text: str, words: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
+def _echoes(low_text: str, words: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
     """A name found in full is the same name where a part of it recurs alone: "Grace
     Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler"."""
     starts = [w.start for w in words]
@@ -508,7 +514,6 @@ def _echoes(text: str, words: list[_Word], out: list[tuple[str, int, int, float]
     spans = sorted((s, e) for _, s, e, score in out if score >= 0.5)
     span_starts = [s for s, _ in spans]
     reach = list(accumulate((e for _, e in spans), max))  # the furthest end so far
-    low_text = lowered(text)
     for low, kind in known.items():
         at = low_text.find(low)
         while at != -1:
@@ -595,10 +600,12 @@ def _legal_form(text: str, words: list[_Word], i: int, j: int) -> int:
     return 0
 
 
-# where a legal form with dots or a slash could be: a letter, then "." or "/" and a letter
-_FORM_HINT = re.compile(
-    r"(?i:\b(?:(?:s|sp|a|b|n|co|pvt|pty|sdn|k|e|l|p|inc|ltd|corp|ltda|spółka)[./,]|gmbh &))"
-)
+# what a legal form with dots, a slash or several words holds (lower case)
+_FORM_HINTS = (
+    "s.r.l", "s.p.a", "s.a.", "s.l.", "s.r.o", "s.c.", "s.n.c", "sp.", "spółka", "ltda.",
+    "a/s", "a.s.", "b.v.", "n.v.", "a.ş", "co.", "pvt", "pty", "sdn", "k.k.", "e.v.",
+    "gmbh &", "l.l.c", "p.l.c", "inc.", "ltd.", "corp.",
+)  # fmt: skip
 _FORM_LETTERS = frozenset("scalbnpkeigSCALBNPKEIG")
 
 
