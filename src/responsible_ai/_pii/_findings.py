@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -51,15 +52,50 @@ def resolve_overlaps(findings: Iterable[Finding], text: str | None = None) -> li
     if text is None or len(kept) == len(ordered):
         return kept
     won = set(kept)
-    lost = [f for f in ordered if f not in won]
-    while lost:  # each round covers more of the text, so this ends
-        starts = [k.start for k in kept]
-        rest = [p for f in lost for p in outside(f, kept, text, starts)]
-        more = _resolve(rest)
-        kept = sorted([*kept, *more], key=lambda f: f.start)
-        won = set(more)
-        lost = [f for f in rest if f not in won]
-    return kept
+    rest = _leftovers([f for f in ordered if f not in won], kept, text)
+    return sorted([*kept, *rest], key=lambda f: f.start) if rest else kept
+
+
+def _leftovers(lost: list[Finding], kept: list[Finding], text: str) -> list[Finding]:
+    """What the findings that lost (best first) cover and the winners do not, each piece
+    given to the best finding that covers it. O(n log n): the text is cut at every
+    boundary once, and each piece is handed out once."""
+    cuts = sorted({x for f in (*lost, *kept) for x in (f.start, f.end)})
+    inside = [0] * len(cuts)  # winners over each elementary piece [cuts[i], cuts[i + 1])
+    for f in kept:
+        inside[bisect.bisect_left(cuts, f.start)] += 1
+        inside[bisect.bisect_left(cuts, f.end)] -= 1
+    covered = list(itertools.accumulate(inside))
+    owner: list[Finding | None] = [None] * len(cuts)
+    free = list(range(len(cuts) + 1))  # the next piece not handed out yet, path-halved
+
+    def next_free(i: int) -> int:
+        while free[i] != i:
+            free[i] = free[free[i]]
+            i = free[i]
+        return i
+
+    for f in lost:
+        i = next_free(bisect.bisect_left(cuts, f.start))
+        end = bisect.bisect_left(cuts, f.end)
+        while i < end:
+            if not covered[i]:
+                owner[i] = f
+            free[i] = i + 1
+            i = next_free(i + 1)
+    out: list[Finding] = []
+    i = 0
+    while i < len(cuts) - 1:
+        f = owner[i]
+        if f is None:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(cuts) - 1 and owner[j] is f:
+            j += 1
+        out.extend(_piece(f, cuts[i], cuts[j], text))
+        i = j
+    return out
 
 
 def outside(

@@ -284,6 +284,7 @@ _Features = tuple[str, bool, bool, bool, str, bool, bool, bool, bool, int]
 # a capital inside a word, not after the prefixes of names (McDonald, DeShawn, O'Neill)
 _CAMEL = re.compile(r"(?!(?:Mc|Mac|Fitz|De|Di|Da|Du|La|Le|Van|Von|St)[A-Z])[A-Z][a-z]+[A-Z]")
 _HUMPS = re.compile(r"[A-Z][a-z]+")
+_HAS_DIGIT = re.compile(r"\d").search
 _AFTER_APOSTROPHE = re.compile(r"(?<=['’])\w")
 _MC = re.compile(r"(?:Mc|Mac)[A-Z][a-z]{2,}$")  # McAllister, MacLeod: a surname's shape
 
@@ -298,6 +299,8 @@ def _features(tok: str, lex: Lexicon) -> _Features:
     low = tok.lower()
     cap = tok[0].isupper()
     upper = len(tok) > 1 and tok.isupper()
+    if _HAS_DIGIT(tok):  # "DE89", "Q3", "4B": a code, never a name
+        return (low, cap, upper, True, tok, False, False, False, poss, len(tok))
     word = low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES
     if not cap:  # most words: only a lower-case name matters ("ask priya sharma")
         key = low[:1].upper() + low[1:]
@@ -437,6 +440,8 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             if w.first and len(w.low) > 2 and w.low.isalpha():
                 i = _lower_name(text, words, i, out, lex)
             else:
+                if i > 0 and words[i - 1].low in _TO_PLACE and w.key in lex.places:
+                    out.append(("LOCATION", w.start, w.end, 0.6))  # "moving to leeds"
                 i += 1
             continue
         j = i + 1  # the run: capitalised words, with particles and links between them
@@ -474,7 +479,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             _judge(text, words, i, j, lex, out)
         i = j
     if out:
-        _echoes(low_text, words, out)
+        _echoes(words, out)
         _lists(text, out)
     return out
 
@@ -482,7 +487,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
 _MODALS = frozenset({"will", "may", "can", "must", "shall", "might", "would", "could", "should"})
 
 
-def _echoes(low_text: str, words: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
+def _echoes(words: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
     """A name found in full is the same name where a part of it recurs alone: "Grace
     Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler"."""
     starts = [w.start for w in words]
@@ -498,8 +503,13 @@ def _echoes(low_text: str, words: list[_Word], out: list[tuple[str, int, int, fl
         if len(inside) < 2:
             continue
         if kind == "PERSON":
-            for w in inside:
-                if len(w.low) > 2 and w.low not in TITLES and w.low not in PARTICLES:
+            for w in inside:  # not a word found beside a name in capitals ("THE")
+                if (
+                    len(w.low) > 2
+                    and w.low not in TITLES
+                    and w.low not in PARTICLES
+                    and (not w.word or (w.named and not w.upper))
+                ):
                     known.setdefault(w.low, kind)
         elif (
             (head := inside[0]).cap
@@ -514,13 +524,9 @@ def _echoes(low_text: str, words: list[_Word], out: list[tuple[str, int, int, fl
     spans = sorted((s, e) for _, s, e, score in out if score >= 0.5)
     span_starts = [s for s, _ in spans]
     reach = list(accumulate((e for _, e in spans), max))  # the furthest end so far
-    for low, kind in known.items():
-        at = low_text.find(low)
-        while at != -1:
-            k = bisect_left(starts, at)
-            at = low_text.find(low, at + 1)
-            if k == len(words) or (w := words[k]).low != low or w.start != starts[k]:
-                continue
+    for k, w in enumerate(words):  # one walk over the words: linear, however many names
+        kind = known.get(w.low)
+        if kind is not None:
             if not w.cap and (w.word or kind != "PERSON"):
                 continue  # "grace" in lower case is a word, not Grace
             c = bisect_left(span_starts, w.end)  # found spans that start before it ends
@@ -652,6 +658,8 @@ def _lower_name(
     return i + 1
 
 
+# cues after which a word in lower case that is a town and no English word is the town
+_TO_PLACE = frozenset({"in", "to", "from", "near", "at", "via", "based", "visiting", "moved"})
 # cues after which a word that is a first name is one, even in lower case
 _CALL = _set(
     """
@@ -670,6 +678,8 @@ _NOT_SURNAME = (
     | _set(
         """
         is are was were be been am the a an of on for but not also too here there today
+        as at by in to or and if no yes than such both either each every other same own
+        what when where who why how which without into onto upon under above below
         tomorrow yesterday please again now then later soon just still already about back
         up out off over down so very all any some this that these those it well only
         even ever never more most much many new next last first see saw get got go went
@@ -692,6 +702,13 @@ def _judge(
 ) -> None:
     """Decide what the capitalised run ``words[i:j]`` is, and add what it holds."""
     run = words[i:j]
+    if (
+        len(run) > 1
+        and all(w.upper or not w.cap or len(w.low) == 1 for w in run)
+        and any(w.upper for w in run)
+    ):
+        _capitals(run, text, lex, out)  # "PLEASE PAY MARIA GARCIA BY FRIDAY", a form
+        return
     # a run broken at links that no organisation or place explains: judged in parts
     links = [k for k in range(1, len(run) - 1) if run[k].low in ORG_LINKS and not run[k].cap]
     if links and not _org_like(run, lex) and not _is_place(run, text, lex):
@@ -701,9 +718,10 @@ def _judge(
         return
     # titles: "Dr Okafor", "Mr. and Mrs. Smith" is rare enough
     if run[0].low in TITLES and len(run) > 1:
-        rest = run[1:]
-        end = rest[-1].end
-        out.append(("PERSON", rest[0].start, end, 0.9))
+        rest = run[1:5]
+        cut = next((k for k, w in enumerate(rest) if w.word and w.low in _NOT_SURNAME), len(rest))
+        if cut:
+            out.append(("PERSON", rest[0].start, rest[cut - 1].end, 0.9))
         return
     org = _org(run, text, lex)
     if org is not None:
@@ -742,12 +760,14 @@ def _judge(
     who = said or before in PERSON_BEFORE
     if len(run) == 1:
         w = run[0]
+        if w.low in NOT_NAMES:
+            return  # "HE'S", "Hi"
         if _speaker(text, w) or (strong_before and w.named and w.low not in MONTHS_DAYS):
             out.append(("PERSON", start, end, 0.85))  # "priya: ...", "Hi Jordan,"
             return
         if w.upper and not (strong_before or who):
-            if place and len(w.low) > 3 and w.key in lex.major:
-                out.append(("LOCATION", start, end, 0.7))  # COUNTRY: POLAND
+            if place and len(w.low) > 3 and (w.key in lex.major or not w.word):
+                out.append(("LOCATION", start, end, 0.7))  # COUNTRY: POLAND, BERGAMO
             return  # an acronym: KPI, ISA, DAP
         strong_where = before in STRONG_WHERE
         site = after in SITES  # "the Cork warehouse", "your Bristol depot"
@@ -841,25 +861,78 @@ def _before_a_name(run: list[_Word]) -> bool:
     return len(run) > 2 and run[1].first and not run[1].word and run[2].named
 
 
-def _beside_capitals(run: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
+def _capitals(
+    run: list[_Word], text: str, lex: Lexicon, out: list[tuple[str, int, int, float]]
+) -> None:
+    """A run in capitals: every English word is a surname to some list ("THE", "WILL",
+    "SEND"), so only what a name's shape shows is taken: a firm whose name is no word
+    ("ACME LTD"), a known place ("HONG KONG"), a title and its name ("MR SMITH"), a
+    first name and a surname ("MARIA GARCIA")."""
+    k = len(run) - 1
+    while k > 0 and _org_tail(run[k].low):
+        k -= 1
+    if k < len(run) - 1 and any(not w.word for w in run[: k + 1]):
+        start = k
+        while start > 0 and not run[start - 1].word:
+            start -= 1
+        out.append(("ORGANIZATION", run[start].start, run[-1].end, 0.8))
+        return
+    phrase = " ".join(w.key for w in run)
+    if phrase in lex.places:
+        out.append(("LOCATION", run[0].start, run[-1].end, 0.8))
+        return
+    _beside_capitals(run, out, lex)
+
+
+def _beside_capitals(
+    run: list[_Word], out: list[tuple[str, int, int, float]], lex: Lexicon | None = None
+) -> None:
+    caps = lex is not None  # the whole run in capitals; else acronyms are no names
     """The names in a run that holds an acronym or is written in capitals: the stretches
-    of names between the other words, each a person when it starts with a first name."""
+    of names between the other words ("WILL", "SAID", "AS" end one), each a person when
+    it follows a title or starts with a first name."""
     k = 0
     while k < len(run):
-        if not run[k].named:
+        w = run[k]
+        if w.low in TITLES and k + 1 < len(run) and _name_word(run[k + 1], caps):
+            m = k + 1
+            while m < len(run) and m - k <= 3 and _name_word(run[m], caps):
+                m += 1
+            out.append(("PERSON", run[k + 1].start, run[m - 1].end, 0.85))  # "MR SMITH"
+            k = m
+            continue
+        if not _name_word(w, caps):
+            if caps and w.place and not w.word and len(w.low) > 3:
+                out.append(("LOCATION", w.start, w.end, 0.7))  # "... TO WROCŁAW"
             k += 1
             continue
         m = k
-        while m < len(run) and run[m].named:
+        while m < len(run) and _name_word(run[m], caps):
             m += 1
         part = run[k:m]
         while part and part[0].word and not part[0].first:
             part = part[1:]
         while part and part[-1].word and not part[-1].last:
             part = part[:-1]
-        if len(part) > 1 and part[0].first and not all(w.word for w in part):
+        phrase = " ".join(x.key for x in part)
+        if lex is not None and part and (phrase in lex.places or phrase in lex.major):
+            if len(part) > 1 or not part[0].word:
+                out.append(("LOCATION", part[0].start, part[-1].end, 0.8))  # "HONG KONG"
+        elif (
+            len(part) > 1
+            and (part[0].first or (not part[0].word and part[-1].last))
+            and (len(part) == 2 or not all(x.word for x in part))
+        ):
             out.append(("PERSON", part[0].start, part[-1].end, 0.8))
         k = m
+
+
+def _name_word(w: _Word, caps: bool) -> bool:
+    """A word that can be part of a name written in capitals (`caps`) or beside an
+    acronym (which is none: "SVP Priya Sharma")."""
+    if w.upper and not caps and not w.named:
+        return False
+    return (w.named or (not w.word and len(w.low) > 2)) and w.low not in _NOT_SURNAME
 
 
 _NUMBER_AFTER = re.compile(
