@@ -86,14 +86,14 @@ def _leftovers(lost: list[Finding], kept: list[Finding], text: str) -> list[Find
     out: list[Finding] = []
     i = 0
     while i < len(cuts) - 1:
-        f = owner[i]
-        if f is None:
+        best = owner[i]
+        if best is None:
             i += 1
             continue
         j = i + 1
-        while j < len(cuts) - 1 and owner[j] is f:
+        while j < len(cuts) - 1 and owner[j] is best:
             j += 1
-        out.extend(_piece(f, cuts[i], cuts[j], text))
+        out.extend(_piece(best, cuts[i], cuts[j], text))
         i = j
     return out
 

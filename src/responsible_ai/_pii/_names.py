@@ -525,16 +525,16 @@ def _echoes(words: list[_Word], out: list[tuple[str, int, int, float]]) -> None:
     span_starts = [s for s, _ in spans]
     reach = list(accumulate((e for _, e in spans), max))  # the furthest end so far
     for k, w in enumerate(words):  # one walk over the words: linear, however many names
-        kind = known.get(w.low)
-        if kind is not None:
-            if not w.cap and (w.word or kind != "PERSON"):
+        echo = known.get(w.low)
+        if echo is not None:
+            if not w.cap and (w.word or echo != "PERSON"):
                 continue  # "grace" in lower case is a word, not Grace
             c = bisect_left(span_starts, w.end)  # found spans that start before it ends
             if c > 0 and reach[c - 1] > w.start:
                 continue
             if w.low in _MODALS and k + 1 < len(words) and not words[k + 1].cap:
                 continue  # "Will do", beside "Will Tanaka"
-            out.append((kind, w.start, w.end, 0.8))
+            out.append((echo, w.start, w.end, 0.8))
 
 
 # "Ethan Marsh, Priyanka Iyer and Chen Xiaoling": a name beside names is one too
