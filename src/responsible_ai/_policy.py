@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -278,6 +279,13 @@ _AllowTerms = Annotated[
 ]
 
 
+def _allow_by_type(value: Any) -> Any:
+    """`pii.allow` as a list holds for the three name types."""
+    if isinstance(value, list):
+        return dict.fromkeys(("PERSON", "LOCATION", "ORGANIZATION"), value)
+    return value
+
+
 class PiiSettings(_Model):
     """The `[pii]` table: what is redacted before a prompt leaves, and how."""
 
@@ -302,9 +310,10 @@ class PiiSettings(_Model):
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None
     ) = None
     detectors: list[CustomDetector] = Field(default_factory=list)
-    allow: _AllowTerms | dict[Literal["PERSON", "LOCATION", "ORGANIZATION"], _AllowTerms] = Field(
-        default_factory=list
-    )
+    allow: Annotated[
+        dict[Literal["PERSON", "LOCATION", "ORGANIZATION"], _AllowTerms],
+        BeforeValidator(_allow_by_type),
+    ] = Field(default_factory=dict)
     """Names never redacted on their own, matched whole and in any case: the company's
     own name, product names, public figures. A list holds for the three name types; a
     table says which (``LOCATION = ["Lyon"]``: the town, not Ms Lyon). Only names found
@@ -818,7 +827,8 @@ def _issue(err: Any) -> PolicyIssue:
         message = (
             "Input should be a use-case tag (a lowercase dotted name such as 'marketing.copy')"
         )
-    if "input" in err and kind not in ("missing",):
+    quiet = loc[:2] == ("pii", "allow") and kind != "literal_error"  # its terms may be data
+    if "input" in err and kind not in ("missing",) and not quiet:
         message += f", got {_short(err['input'])}"
     if kind == "value_error":
         message = str(err.get("ctx", {}).get("error", message))

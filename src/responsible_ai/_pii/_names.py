@@ -357,7 +357,11 @@ def _join(text: str, a: _Word, b: _Word) -> bool:
         return True
     if gap in (". ", "."):  # "Dr. Okafor", "J. R. Smith", "S.A."
         return a.low in TITLES or len(a.low) == 1 or a.low in ("st", "ste", "mt", "ft")
-    return gap == " & " or gap == "-"
+    if gap == " & " or gap == "-":
+        return True
+    if len(gap) <= 4 and not gap.strip(" \t"):  # "Jane  Smith", "Name:\tJane\tSmith"
+        return "\t" not in gap or (a.first and b.named)
+    return gap == "\n" and a.first and b.last and b.cap  # a name broken over two lines
 
 
 _LONGEST_RUN = 12  # words: no name is longer, and a run of "The The The ..." stays cheap

@@ -66,6 +66,8 @@ def _char(c: str) -> str:
         return small
     if kind == "Zs":
         return " "
+    if kind in ("Zl", "Zp"):  # the line and paragraph separators: a line break
+        return "\n"
     if kind == "Pd" or c == "\u2212":
         return "-"
     if kind == "Nd":  # a decimal digit of any script (Arabic-Indic, Devanagari...)

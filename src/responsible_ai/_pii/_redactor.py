@@ -20,6 +20,7 @@ from .._policy import PiiRule, PiiSettings
 from ._custom import RegexDetector
 from ._findings import Finding, outside, resolve_overlaps
 from ._known import ClientRecord, KnownValues, as_known
+from ._lexicon import lexicon
 from ._names import NameDetector
 from ._normalize import NormalizedView, normalized
 from ._operators import aes_key, encrypt, hash_value, mask, salt_of
@@ -473,7 +474,9 @@ _HINTS: dict[str, str] = {
             accountname cardholder cardholdername beneficiary beneficiaryname payee
             payeename payer payername applicant applicantname owner ownername spouse
             guardian nextofkin emergencycontact person personname signatory attendee
-            passenger guest tenant borrower debtor creditor
+            passenger guest tenant borrower debtor creditor customer client contact author
+            assignee reporter fname lname prenom vorname nachname apellido nombre nome
+            cognome
             """,
         ),
         (
@@ -495,18 +498,47 @@ _HINTS: dict[str, str] = {
     )
     for key in keys.split()
 }
-_NAME_VALUE = re.compile(r"[^\W\d_][\w'\u2019.,&\- ]{0,119}")  # a name's shape: no digits first
+_NAME_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['\u2019\-.][^\W\d_]+)*\.?")
+_ADDRESS_KEYS = frozenset(
+    "street streetaddress address addressline1 addressline2 address1 address2 line1 line2".split()  # noqa: SIM905
+)
 
 
-def _hint(key: Any, value: str) -> str | None:
-    """What the value of `key` names, when its key says and it has a name's shape."""
+def _key_kind(key: Any) -> str | None:
+    """The name type a key names ("first_name", "Surname", "attendees"), or None."""
     if not isinstance(key, str) or len(key) > 40:
         return None
-    kind = _HINTS.get(re.sub(r"[\W_]", "", key).lower())
-    if kind is None or not _NAME_VALUE.fullmatch(value.strip()):
+    folded = re.sub(r"[\W_]", "", key).lower()
+    return _HINTS.get(folded) or _HINTS.get(folded[:-1] if folded.endswith("s") else "")
+
+
+def _hint(key: Any, value: Any) -> str | None:
+    """What the value of `key` names, when its key says so and the value has a name's
+    shape: every word a known name or place, or capitalised (not a code in capitals)
+    ("Hopper", "grace", "Acme"; not "open", "main", "README", "us-east-1")."""
+    kind = _key_kind(key)
+    if kind is None or not isinstance(value, str):
         return None
-    if kind == "PERSON" and any(c.isdigit() for c in value):
-        return None  # "name": "report-2024.pdf" is no person
+    folded = re.sub(r"[\W_]", "", key).lower()
+    text = value.strip()
+    view = normalized(text)
+    if view is not None:
+        text = view.text.strip()  # "Hopper\u200b" is Hopper
+    if not 3 <= len(text) <= 120:
+        return None
+    words = [w for w in re.split(r"[\s,]+", text) if w]
+    lex = lexicon()
+    number = False
+    for w in words:
+        if w[0].isdigit() and folded in _ADDRESS_KEYS and not number:
+            number = True  # "12 Harbour Road": one house number
+            continue
+        if not _NAME_WORD.fullmatch(w):
+            return None
+        key_form = w[:1].upper() + w[1:].lower()
+        known = key_form in lex.first or key_form in lex.last or key_form in lex.places
+        if not known and (w[0].islower() or (len(w) > 1 and w.isupper())):
+            return None  # "main", "README": a word or a code; "Hopper", "grace": names
     return kind
 
 
@@ -518,8 +550,7 @@ def _piece(f: Finding, text: str) -> list[Finding]:
 def _allow_list(settings: PiiSettings) -> dict[str, frozenset[str]]:
     """`pii.allow` by name type, in case-folded form. A term in which a built-in pattern
     finds an identifier is refused: the list is for names, never for a card or an e-mail."""
-    terms = settings.allow
-    by_type = {kind: list(terms) for kind in NAME_ENTITIES} if isinstance(terms, list) else terms
+    by_type = settings.allow
     every = {t for kinds in by_type.values() for t in kinds}
     if every:
         patterns = Redactor(PiiSettings(entities=[e for e in BUILTIN_ENTITIES if e != "URL"]))
@@ -527,9 +558,9 @@ def _allow_list(settings: PiiSettings) -> dict[str, frozenset[str]]:
             hit = next(iter(patterns.scan(term)), None)
             if hit is not None:
                 raise ConfigurationError(
-                    f"pii.allow holds a term in which a {hit.entity_type} is found: the list "
-                    "is for names (products, the company's own name, public figures), never "
-                    "for identifiers"
+                    f"pii.allow holds a term in which an identifier ({hit.entity_type}) is "
+                    "found: the list is for names (products, the company's own name, public "
+                    "figures), never for identifiers"
                 )
     return {
         kind: frozenset(t.casefold() for t in kinds) for kind, kinds in by_type.items() if kinds
@@ -708,9 +739,19 @@ class _DocumentWalker:
             obj: dict[str, Any] = {}
             for k, v in value.items():  # keys are content: a path names them as sent
                 sent = self.key(k, path)
-                hint = _hint(k, v) if type(v) is str else None
+                hint = _hint(k, v) if self.r._name_types else None
                 if hint is not None and hint in self.r._name_types:
                     obj[sent] = self.text(v, (path, sent), hint)
+                elif type(v) is list and self.r._name_types and _key_kind(k) is not None:
+                    hinted = []  # {"attendees": ["Grace", "Hopper"]}
+                    for n, item in enumerate(v):
+                        kind = _hint(k, item)
+                        where = (path, sent), n
+                        if kind is not None and kind in self.r._name_types:
+                            hinted.append(self.text(item, where, kind))
+                        else:
+                            hinted.append(self.content(item, where, depth + 1, media))
+                    obj[sent] = hinted
                 else:
                     obj[sent] = self.content(v, (path, sent), depth, media)
             return obj
@@ -734,7 +775,8 @@ class _DocumentWalker:
 
     def text(self, value: str, path: Path, hint: str | None = None) -> str:
         findings = self.r.scan(value, subject=self.known, forged=True)
-        if hint is not None:  # {"last_name": "Hopper"}: the key says what the value is
+        allow = self.r._allow.get(hint or "", frozenset())
+        if hint is not None and value.strip().casefold() not in allow:  # {"last_name": "Hopper"}
             whole = _piece(Finding(hint, 0, len(value), 0.9, "field"), value)
             findings = resolve_overlaps([*findings, *whole], value) if whole else findings
         if not findings:
