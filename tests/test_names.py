@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import unicodedata
@@ -395,3 +396,19 @@ def test_a_key_hint_needs_a_name_shaped_value() -> None:
                "name": "f", "arguments": json.dumps({"employer": "Acme Bank"})}}]}]  # fmt: skip
     out = allowed.redact_messages(doc).messages[1]["tool_calls"][0]["function"]["arguments"]
     assert json.loads(out) == {"employer": "Acme Bank"}
+
+
+@pytest.mark.parametrize(
+    "text", ["Name:\tJane\tSmith", "Contact: John  O'Neil", "JANE  SMITH", "Pay Jane  Smith.",
+             "Jane\nSmith", "Jane\u2028Smith"],
+)  # fmt: skip
+def test_a_name_split_by_tabs_spaces_or_a_line_break_is_one(text: str) -> None:
+    red = Redactor().redact(text)
+    assert not {"Smith", "SMITH", "O'Neil"} & set(re.findall(r"[\w']+", red.text)), red.text
+
+
+def test_a_policy_error_in_pii_allow_never_quotes_a_term() -> None:
+    for allow in (["4111 1111 1111 1111", 7], {"PERSON": ["jane.roe@client.com"], "PLACE": ["x"]}):
+        with pytest.raises(rai.PolicyError) as err:
+            rai.Policy.from_dict({**base_policy("http://127.0.0.1:9"), "pii": {"allow": allow}})
+        assert "4111" not in str(err.value) and "jane.roe" not in str(err.value)

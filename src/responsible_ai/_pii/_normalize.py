@@ -10,8 +10,9 @@ which are the ones redacted:
   and letters, ligatures; the decimal digits of every script become ASCII digits;
 - format characters (Unicode category Cf: zero-width spaces and joiners, word joiner,
   soft hyphen, byte-order mark, bidirectional controls), lone surrogates (Cs), combining
-  marks (Mn, Me: the accents of decomposed text, the grapheme joiner, variation
-  selectors) and blank fillers are dropped; small capitals become letters;
+  marks (Mn, Mc, Me: the accents of decomposed text, the grapheme joiner, variation
+  selectors), blank fillers and modifier apostrophes are dropped; small capitals and
+  Latin look-alikes (IPA "ɑ", dotless "ı") become the letters they read as;
 - space separators (Zs: no-break, thin, figure spaces...) become a space, dash
   punctuation (Pd) and the minus sign a hyphen-minus;
 - the common escapes are decoded: ``%40``, ``\\u0040``, ``\\x40``, ``&#64;``, ``&#x40;``
@@ -43,8 +44,9 @@ _NAMED = {
 }  # fmt: skip
 
 
-# letters that render as nothing (Hangul fillers, the Braille blank)
-_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# letters that render as nothing (Hangul fillers, the Braille blank), and the modifier
+# apostrophes that sit inside a word as if they were not there ("Jaʼne")
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u02bc\u02b9\u02bb")
 # small capitals, which NFKC leaves as they are: "ᴊᴀɴᴇ ꜱᴍɪᴛʜ" reads as "jane smith"
 _SMALL_CAPITALS = dict(
     zip(
@@ -55,12 +57,18 @@ _SMALL_CAPITALS = dict(
 )
 
 
+# Latin letters that read as others ("Jɑne"): IPA alpha, script g, dotless i
+_LATIN_LOOKALIKES = {"\u0251": "a", "\u0261": "g", "\u0131": "i", "\u025b": "e", "\u0254": "o"}
+
+
 @lru_cache(maxsize=4096)
 def _char(c: str) -> str:
     """What one non-ASCII character becomes in the view (itself when nothing applies)."""
     kind = unicodedata.category(c)
-    if kind in ("Cf", "Cs", "Mn", "Me") or c in _FILLERS:
+    if kind in ("Cf", "Cs", "Mn", "Me", "Mc") or c in _FILLERS:
         return ""  # format characters, lone surrogates, combining marks, blank fillers
+    if c in _LATIN_LOOKALIKES:
+        return _LATIN_LOOKALIKES[c]
     small = _SMALL_CAPITALS.get(c)
     if small is not None:
         return small
