@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Finding", "outside", "resolve_overlaps"]
+__all__ = ["Finding", "outside", "resolve_overlaps", "trimmed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ def _leftovers(lost: list[Finding], kept: list[Finding], text: str) -> list[Find
         j = i + 1
         while j < len(cuts) - 1 and owner[j] is best:
             j += 1
-        out.extend(_piece(best, cuts[i], cuts[j], text))
+        out.extend(trimmed(best, cuts[i], cuts[j], text))
         i = j
     return out
 
@@ -112,15 +112,16 @@ def outside(
         s = spans[i]
         if s.end > pos:
             if s.start > pos:
-                pieces.extend(_piece(f, pos, s.start, text))
+                pieces.extend(trimmed(f, pos, s.start, text))
             pos = max(pos, s.end)
         i += 1
     if pos < f.end:
-        pieces.extend(_piece(f, pos, f.end, text))
+        pieces.extend(trimmed(f, pos, f.end, text))
     return pieces
 
 
-def _piece(f: Finding, start: int, end: int, text: str) -> list[Finding]:
+def trimmed(f: Finding, start: int, end: int, text: str) -> list[Finding]:
+    """`f` over ``text[start:end]``, trimmed to letters and digits (none if none are left)."""
     while start < end and not text[start].isalnum():
         start += 1
     while end > start and not text[end - 1].isalnum():

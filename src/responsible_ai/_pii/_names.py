@@ -616,7 +616,7 @@ _FORM_HINTS = (
     "a/s", "a.s.", "b.v.", "n.v.", "a.ş", "co.", "pvt", "pty", "sdn", "k.k.", "e.v.",
     "gmbh &", "l.l.c", "p.l.c", "inc.", "ltd.", "corp.",
 )  # fmt: skip
-_FORM_LETTERS = frozenset("scalbnpkeigSCALBNPKEIG")
+_FORM_LETTERS = frozenset(h[0] for h in _FORM_HINTS) | frozenset(h[0].upper() for h in _FORM_HINTS)
 
 
 def _firms(text: str, lex: Lexicon) -> Iterator[tuple[int, int]]:
@@ -812,7 +812,7 @@ def _judge(
         return
     # two words or more
     if any(w.upper and not w.named for w in run):
-        _beside_capitals(run, out)  # "VP Jane Smith", "PLEASE PAY MARIA GARCIA BY FRIDAY"
+        _beside_capitals(run, out, lex, caps=False)  # "VP Jane Smith", "SVP Priya Sharma"
         return
     if run[0].low in STREET_FIRST:  # "Glorieta Martin Toro", "Via Roma"
         out.append(("LOCATION", start, _street_number(text, end), 0.75))
@@ -872,9 +872,7 @@ def _capitals(
     "SEND"), so only what a name's shape shows is taken: a firm whose name is no word
     ("ACME LTD"), a known place ("HONG KONG"), a title and its name ("MR SMITH"), a
     first name and a surname ("MARIA GARCIA")."""
-    k = len(run) - 1
-    while k > 0 and _org_tail(run[k].low):
-        k -= 1
+    k = _before_tails(run)
     if k < len(run) - 1 and any(not w.word for w in run[: k + 1]):
         start = k
         while start > 0 and not run[start - 1].word:
@@ -885,16 +883,16 @@ def _capitals(
     if phrase in lex.places:
         out.append(("LOCATION", run[0].start, run[-1].end, 0.8))
         return
-    _beside_capitals(run, out, lex)
+    _beside_capitals(run, out, lex, caps=True)
 
 
 def _beside_capitals(
-    run: list[_Word], out: list[tuple[str, int, int, float]], lex: Lexicon | None = None
+    run: list[_Word], out: list[tuple[str, int, int, float]], lex: Lexicon, caps: bool
 ) -> None:
-    caps = lex is not None  # the whole run in capitals; else acronyms are no names
-    """The names in a run that holds an acronym or is written in capitals: the stretches
-    of names between the other words ("WILL", "SAID", "AS" end one), each a person when
-    it follows a title or starts with a first name."""
+    """The names in a run that is written in capitals (`caps`) or holds an acronym (which
+    is no name): the stretches of names between the other words ("WILL", "SAID", "AS"
+    end one), each a person when it follows a title or starts with a first name; in
+    capitals, a known place too."""
     k = 0
     while k < len(run):
         w = run[k]
@@ -919,7 +917,7 @@ def _beside_capitals(
         while part and part[-1].word and not part[-1].last:
             part = part[:-1]
         phrase = " ".join(x.key for x in part)
-        if lex is not None and part and (phrase in lex.places or phrase in lex.major):
+        if caps and part and (phrase in lex.places or phrase in lex.major):
             if len(part) > 1 or not part[0].word:
                 out.append(("LOCATION", part[0].start, part[-1].end, 0.8))  # "HONG KONG"
         elif (
@@ -998,6 +996,14 @@ def _org_tail(low: str) -> bool:
     return low.replace(".", "") in ORG_TAILS
 
 
+def _before_tails(run: list[_Word]) -> int:
+    """The last word of the run before its company words ("Acme" in "Acme Holdings Ltd")."""
+    k = len(run) - 1
+    while k > 0 and _org_tail(run[k].low):
+        k -= 1
+    return k
+
+
 def _org_like(run: list[_Word], lex: Lexicon) -> bool:
     return _org_tail(run[-1].low) or run[0].low in ORG_HEADS
 
@@ -1009,9 +1015,7 @@ def _org(run: list[_Word], text: str, lex: Lexicon) -> tuple[str, int, int, floa
         return None
     if run[0].low in ORG_FIRST and run[0].upper:
         return ("ORGANIZATION", run[0].start, run[-1].end, 0.85)
-    k = len(run) - 1
-    while k > 0 and _org_tail(run[k].low):
-        k -= 1
+    k = _before_tails(run)
     first = 0
     while first < k and run[first].low in _NOT_FIRM:
         first += 1  # "The Acme Group", "Then Acme Inc."

@@ -47,18 +47,15 @@ _NAMED = {
 # letters that render as nothing (Hangul fillers, the Braille blank), and the modifier
 # apostrophes that sit inside a word as if they were not there ("Jaʼne")
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u02bc\u02b9\u02bb")
-# small capitals, which NFKC leaves as they are: "ᴊᴀɴᴇ ꜱᴍɪᴛʜ" reads as "jane smith"
-_SMALL_CAPITALS = dict(
+# letters NFKC leaves as they are that read as others: small capitals ("ᴊᴀɴᴇ ꜱᴍɪᴛʜ"
+# reads as "jane smith") and Latin look-alikes ("Jɑne": IPA alpha, script g, dotless i)
+_READ_AS = dict(
     zip(
-        "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘꞯʀꜱᴛᴜᴠᴡʏᴢ",
-        "abcdefghijklmnopqrstuvwyz",
+        "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘꞯʀꜱᴛᴜᴠᴡʏᴢ\u0251\u0261\u0131\u025b\u0254",
+        "abcdefghijklmnopqrstuvwyzagieo",
         strict=True,
     )
 )
-
-
-# Latin letters that read as others ("Jɑne"): IPA alpha, script g, dotless i
-_LATIN_LOOKALIKES = {"\u0251": "a", "\u0261": "g", "\u0131": "i", "\u025b": "e", "\u0254": "o"}
 
 
 @lru_cache(maxsize=4096)
@@ -67,11 +64,9 @@ def _char(c: str) -> str:
     kind = unicodedata.category(c)
     if kind in ("Cf", "Cs", "Mn", "Me", "Mc") or c in _FILLERS:
         return ""  # format characters, lone surrogates, combining marks, blank fillers
-    if c in _LATIN_LOOKALIKES:
-        return _LATIN_LOOKALIKES[c]
-    small = _SMALL_CAPITALS.get(c)
-    if small is not None:
-        return small
+    letter = _READ_AS.get(c)
+    if letter is not None:
+        return letter
     if kind == "Zs":
         return " "
     if kind in ("Zl", "Zp"):  # the line and paragraph separators: a line break

@@ -18,7 +18,7 @@ from .._entities import NAME_ENTITIES
 from .._errors import ConfigurationError, PIIBlocked, RedactionFailed
 from .._policy import PiiRule, PiiSettings
 from ._custom import RegexDetector
-from ._findings import Finding, outside, resolve_overlaps
+from ._findings import Finding, outside, resolve_overlaps, trimmed
 from ._known import ClientRecord, KnownValues, as_known
 from ._lexicon import lexicon
 from ._names import NameDetector
@@ -504,47 +504,45 @@ _ADDRESS_KEYS = frozenset(
 )
 
 
-def _key_kind(key: Any) -> str | None:
-    """The name type a key names ("first_name", "Surname", "attendees"), or None."""
+def _key_kind(key: Any) -> tuple[str, bool] | None:
+    """The name type a key names ("first_name", "Surname", "attendees"), and whether it
+    names a street address (whose value may hold a house number); or None."""
     if not isinstance(key, str) or len(key) > 40:
         return None
     folded = re.sub(r"[\W_]", "", key).lower()
-    return _HINTS.get(folded) or _HINTS.get(folded[:-1] if folded.endswith("s") else "")
+    if folded not in _HINTS and folded.endswith("s"):
+        folded = folded[:-1]  # "attendees", "names"
+    kind = _HINTS.get(folded)
+    return None if kind is None else (kind, folded in _ADDRESS_KEYS)
 
 
-def _hint(key: Any, value: Any) -> str | None:
-    """What the value of `key` names, when its key says so and the value has a name's
-    shape: every word a known name or place, or capitalised (not a code in capitals)
-    ("Hopper", "grace", "Acme"; not "open", "main", "README", "us-east-1")."""
-    kind = _key_kind(key)
-    if kind is None or not isinstance(value, str):
-        return None
-    folded = re.sub(r"[\W_]", "", key).lower()
+def _name_shaped(value: Any, address: bool) -> bool:
+    """Whether a value has a name's shape: every word a known name or place, or
+    capitalised (not a code in capitals); with `address`, one house number too
+    ("Hopper", "grace", "Acme", "12 Harbour Road"; not "open", "README", "us-east-1")."""
+    if not isinstance(value, str):
+        return False
     text = value.strip()
     view = normalized(text)
     if view is not None:
         text = view.text.strip()  # "Hopper\u200b" is Hopper
     if not 3 <= len(text) <= 120:
-        return None
-    words = [w for w in re.split(r"[\s,]+", text) if w]
+        return False
     lex = lexicon()
     number = False
-    for w in words:
-        if w[0].isdigit() and folded in _ADDRESS_KEYS and not number:
+    for w in re.split(r"[\s,]+", text):
+        if not w:
+            continue
+        if w[0].isdigit() and address and not number:
             number = True  # "12 Harbour Road": one house number
             continue
         if not _NAME_WORD.fullmatch(w):
-            return None
+            return False
         key_form = w[:1].upper() + w[1:].lower()
         known = key_form in lex.first or key_form in lex.last or key_form in lex.places
         if not known and (w[0].islower() or (len(w) > 1 and w.isupper())):
-            return None  # "main", "README": a word or a code; "Hopper", "grace": names
-    return kind
-
-
-def _piece(f: Finding, text: str) -> list[Finding]:
-    """`f` trimmed to letters and digits (none when nothing is left)."""
-    return outside(f, [], text)
+            return False  # "main", "README": a word or a code; "Hopper", "grace": names
+    return True
 
 
 def _allow_list(settings: PiiSettings) -> dict[str, frozenset[str]]:
@@ -739,19 +737,18 @@ class _DocumentWalker:
             obj: dict[str, Any] = {}
             for k, v in value.items():  # keys are content: a path names them as sent
                 sent = self.key(k, path)
-                hint = _hint(k, v) if self.r._name_types else None
-                if hint is not None and hint in self.r._name_types:
-                    obj[sent] = self.text(v, (path, sent), hint)
-                elif type(v) is list and self.r._name_types and _key_kind(k) is not None:
-                    hinted = []  # {"attendees": ["Grace", "Hopper"]}
-                    for n, item in enumerate(v):
-                        kind = _hint(k, item)
-                        where = (path, sent), n
-                        if kind is not None and kind in self.r._name_types:
-                            hinted.append(self.text(item, where, kind))
-                        else:
-                            hinted.append(self.content(item, where, depth + 1, media))
-                    obj[sent] = hinted
+                hint = _key_kind(k) if self.r._name_types else None
+                if hint is None or hint[0] not in self.r._name_types:
+                    obj[sent] = self.content(v, (path, sent), depth, media)
+                elif type(v) is list:  # {"attendees": ["Grace", "Hopper"]}
+                    obj[sent] = [
+                        self.text(item, ((path, sent), n), hint[0])
+                        if _name_shaped(item, hint[1])
+                        else self.content(item, ((path, sent), n), depth + 1, media)
+                        for n, item in enumerate(v)
+                    ]
+                elif _name_shaped(v, hint[1]):
+                    obj[sent] = self.text(v, (path, sent), hint[0])
                 else:
                     obj[sent] = self.content(v, (path, sent), depth, media)
             return obj
@@ -775,10 +772,10 @@ class _DocumentWalker:
 
     def text(self, value: str, path: Path, hint: str | None = None) -> str:
         findings = self.r.scan(value, subject=self.known, forged=True)
-        allow = self.r._allow.get(hint or "", frozenset())
-        if hint is not None and value.strip().casefold() not in allow:  # {"last_name": "Hopper"}
-            whole = _piece(Finding(hint, 0, len(value), 0.9, "field"), value)
-            findings = resolve_overlaps([*findings, *whole], value) if whole else findings
+        if hint is not None and value.strip().casefold() not in self.r._allow.get(hint, ()):
+            whole = trimmed(Finding(hint, 0, len(value), 0.9, "field"), 0, len(value), value)
+            if whole:  # {"last_name": "Hopper"}: the key says what the value is
+                findings = resolve_overlaps([*findings, *whole], value)
         if not findings:
             return value
         where = _path_text(path)
