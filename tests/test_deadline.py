@@ -129,10 +129,10 @@ def test_request_bodies_have_a_size_cap(
     make_policy: Callable[..., rai.Policy],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from responsible_ai import _pipeline, _transport
+    """One cap, in one place, for both drivers: a body over it is refused before it is sent."""
+    from responsible_ai._steps import admit
 
-    monkeypatch.setattr(_pipeline, "MAX_PROMPT_CHARS", 1000)
-    monkeypatch.setattr(_transport, "MAX_REQUEST_BYTES", 1000)
+    monkeypatch.setattr(admit, "MAX_REQUEST_BYTES", 1000)
     policy = make_policy(server.base_url)
     with rai.Guard(policy) as guard, pytest.raises(rai.RedactionFailed, match="more than 1000"):
         guard.chat("x " * 600, **CALL)

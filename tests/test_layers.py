@@ -22,12 +22,13 @@ LAYERS = {
     **dict.fromkeys(["_types", "_call"], 3),  # shared shapes
     **dict.fromkeys(["_providers"], 4),  # wire formats
     **dict.fromkeys(["_steps"], 5),  # steps
-    **dict.fromkeys(["_pipeline", "_send"], 6),  # pipeline and senders
-    **dict.fromkeys(["_guard", "_transport"], 7),  # drivers
+    **dict.fromkeys(["_pipeline", "_observe", "_send"], 6),  # pipeline, observation, senders
+    **dict.fromkeys(["_governance"], 7),  # the composition root
+    **dict.fromkeys(["_guard", "_transport"], 8),  # drivers (peers: neither imports the other)
     **dict.fromkeys(
-        ["_governed", "_cli", "_demo", "testing", "pytest_plugin", "__main__"], 8
+        ["_governed", "_cli", "_demo", "testing", "pytest_plugin", "__main__"], 9
     ),  # adapters and CLI
-    "__init__": 9,  # the face: the package `__init__` itself
+    "__init__": 10,  # the face: the package `__init__` itself
 }
 
 PKG = responsible_ai.__name__

@@ -478,9 +478,14 @@ def test_a_refused_call_never_records_the_names_it_was_given(
     """A refused call's model, provider and use case are the caller's and may hold
     anything: errors, spans and audit events show them only when they are identifiers."""
     decisions: list[rai.Decision] = []
-    tguard.pipeline.on_decision = decisions.append
-    with pytest.raises((rai.PolicyViolation, rai.ConfigurationError)) as info:
-        tguard.chat("hi", **{**MK, **changes})
+    governance = rai.Governance(
+        tguard.policy, telemetry=otel.telemetry, audit=tguard.governance.trail,
+        on_decision=decisions.append,
+    )  # fmt: skip
+    with rai.Guard(governance) as guard, pytest.raises(
+        (rai.PolicyViolation, rai.ConfigurationError)
+    ) as info:
+        guard.chat("hi", **{**MK, **changes})
     recorded = [str(info.value), repr(events), repr(decisions)]
     recorded += [repr(dict(s.attributes or {})) + s.name for s in otel.spans()]
     assert not any("canary-domain" in r for r in recorded), recorded

@@ -33,6 +33,7 @@ from ._errors import (
     UnreviewedContent,
     UseCaseBlocked,
 )
+from ._governance import Governance
 from ._governed import BoundClient, client, configure, default_guard, governed, with_consent
 from ._guard import AsyncStream, Guard, Stream
 from ._pii import (
@@ -97,6 +98,7 @@ __all__ = [
     "Ed25519Verifier",
     "EndpointNotGoverned",
     "Finding",
+    "Governance",
     "Guard",
     "HmacSigner",
     "Keyring",

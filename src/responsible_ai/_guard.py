@@ -1,9 +1,10 @@
 """`Guard`: the pipeline's driver, sync and async, with streams.
 
 Every entry point builds the caller's `Call`, opens its `CallRecord` (the span,
-measurements and audit events) and lets the pipeline prepare it; the only things
-`Guard` adds are the sender's I/O and the fallback loop, whose one decision is
-`CallRecord.after_failure`.
+measurements and audit events) from the `Governance` and lets the pipeline prepare it;
+the only things `Guard` adds are the sender's I/O and the fallback loop, whose one
+decision is `CallRecord.after_failure`. `Guard(policy)` makes its own `Governance`;
+`Guard(governance)` shares one with the SDK transport and `@governed`.
 """
 
 from __future__ import annotations
@@ -12,30 +13,22 @@ import contextvars
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, Unpack, cast
 
 import anyio
 
-from ._audit import AuditTrail
-from ._call import AuditSink, Call, Prepared, Step, WireAnswer
-from ._errors import ConfigurationError, ProviderError, ProviderUnavailable
+from ._call import Call, Prepared
+from ._errors import ConfigurationError, ProviderError
+from ._governance import Governance, GovernanceOptions
 from ._http import backend, backend_of
-from ._pii import ClientRecord, Detector, KnownValues, PIISession, Redactor, as_known
-from ._pipeline import CallRecord, Pipeline, text_size
+from ._observe import CallRecord
+from ._pii import ClientRecord, KnownValues, PIISession, as_known
 from ._policy import DataClass, Policy
-from ._provenance import (
-    Keyring,
-    Provenance,
-    Signer,
-    keyring_from_env,
-    require_reviewed,
-    review,
-    signer_from_env,
-)
+from ._provenance import Keyring, Provenance, Signer
 from ._providers import RESERVED_PARAMS, StreamFolder
 from ._send import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
-from ._steps import AnswerFilter, RedactStep, StampStep
-from ._telemetry import StreamClosed, Telemetry
+from ._steps import AnswerFilter, admit
+from ._telemetry import StreamClosed
 from ._types import ChatChunk, ChatMessage, ChatResponse, Decision
 from ._usecases import Consent
 
@@ -76,60 +69,16 @@ class Guard:
 
     def __init__(
         self,
-        policy: Policy,
+        policy: Policy | Governance,
         *,
         http_client: httpx.Client | Any | None = None,
         async_http_client: httpx.AsyncClient | Any | None = None,
         http_backend: str | None = None,
-        steps: Sequence[Step] = (),
-        on_decision: AuditSink | None = None,
-        audit: AuditTrail | None = None,
-        telemetry: Telemetry | None = None,
-        redactor: Redactor | None = None,
-        detectors: Sequence[Detector] = (),
-        known: KnownValues | None = None,
-        signer: Signer | None = None,
-        service: str | None = None,
         sleep: SleepFn | None = None,
         async_sleep: AsyncSleepFn | None = None,
+        **services: Unpack[GovernanceOptions],
     ) -> None:
-        if not isinstance(policy, Policy):
-            raise ConfigurationError(
-                f"Guard needs a Policy (from rai.load_policy), got {type(policy).__name__}"
-            )
-        _check_arguments(audit, on_decision, signer, steps)
-        if telemetry is not None and not isinstance(telemetry, Telemetry):
-            inner = getattr(telemetry, "telemetry", None)  # rai.testing.CapturedTelemetry
-            if not isinstance(inner, Telemetry):
-                raise TypeError(
-                    "telemetry must be a Telemetry (or rai.testing.CapturedTelemetry), "
-                    f"got {type(telemetry).__name__}"
-                )
-            telemetry = inner
-        self.policy = policy
-        self.redactor: Redactor | None = None
-        if policy.pii.enabled:
-            self.redactor = redactor or Redactor(
-                policy.pii,
-                detectors=detectors,
-                known=known,
-                policy_id=policy.id,
-                policy_version=policy.version,
-            )
-        elif redactor is not None or detectors or known is not None:
-            raise ConfigurationError(
-                "PII redaction is disabled by the policy (pii.enabled = false)"
-            )
-        self.signer = signer if signer is not None else signer_from_env()
-        self.pipeline = Pipeline(
-            policy,
-            redact=RedactStep(policy, self.redactor) if self.redactor is not None else None,
-            stamp=StampStep(policy, self.signer, service),
-            steps=steps,
-            on_decision=on_decision,
-            trail=audit,
-        )
-        self.telemetry = telemetry if telemetry is not None else Telemetry()
+        self.governance = Governance.of(policy, services, "Guard")
         self._backend_name = http_backend
         self._http_client = http_client
         self._async_http_client = async_http_client
@@ -141,6 +90,14 @@ class Guard:
         self._owns_sync = http_client is None
         self._owns_async = async_http_client is None
         self._lock = threading.Lock()
+
+    @property
+    def policy(self) -> Policy:
+        return self.governance.policy
+
+    @property
+    def signer(self) -> Signer | None:
+        return self.governance.signer
 
     # ------------------------------------------------------------ shared, no I/O
 
@@ -184,7 +141,7 @@ class Guard:
     def prepare(self, messages: Messages, **kw: Any) -> Prepared:
         """Decide and redact a call without sending it (no record is made): the
         `Prepared` call holds the decision and the body exactly as it would leave."""
-        return self.pipeline.prepare(self.make_call(messages, **kw))
+        return self.governance.pipeline.prepare(self.make_call(messages, **kw))
 
     def check(
         self,
@@ -203,11 +160,11 @@ class Guard:
             data_class=DataClass.parse(data_class) if data_class is not None else None,
             consent=consent if consent is not None else current_consent.get(),
         )
-        return CallRecord.check(self.pipeline, self.telemetry, call)
+        return self.governance.check(call)
 
     def _open(self, call: Call) -> tuple[CallRecord, Prepared]:
         """A stream's record, and its call prepared (a refusal raises here, recorded)."""
-        record = CallRecord(self.pipeline, self.telemetry, call)
+        record = self.governance.record(call)
         with record:
             prepared = record.prepare(call)
         return record, prepared
@@ -256,7 +213,7 @@ class Guard:
             consent=consent, params=params, subject=subject, session=session, restore=restore,
         )  # fmt: skip
         sender = self.sync_sender()
-        record = CallRecord(self.pipeline, self.telemetry, call)
+        record = self.governance.record(call)
         with record:
             prepared = record.prepare(call)
             while True:
@@ -294,10 +251,7 @@ class Guard:
 
     def keyring(self) -> Keyring:
         """The keys this Guard verifies with: ``RAI_VERIFY_KEYS`` and its own signer."""
-        ring = keyring_from_env()
-        if self.signer is not None:
-            ring.add_signer(self.signer)
-        return ring
+        return self.governance.keyring()
 
     def review(
         self,
@@ -309,10 +263,10 @@ class Guard:
         note: str | None = None,
         allow_unsigned: bool = False,
     ) -> Provenance:
-        """`rai.review`, verified against this Guard's keys and signed by its signer."""
-        return review(
+        """`rai.review`, verified against this Guard's keys and signed by its signer
+        (`Governance.review`)."""
+        return self.governance.review(
             output, reviewer=reviewer, decision=decision, edited_text=edited_text, note=note,
-            signer=self.signer, audit=self.pipeline.trail, keyring=self.keyring(),
             allow_unsigned=allow_unsigned,
         )  # fmt: skip
 
@@ -324,15 +278,11 @@ class Guard:
         chain: Sequence[Provenance] = (),
         allow_unsigned: bool = False,
     ) -> Provenance:
-        """`rai.require_reviewed` against this Guard's keys and *its* policy: whether the
-        stamp's use case needs review is decided by this policy, not by the stamp's own
-        flag (a stamp made under an older policy cannot carry an older answer); with
-        `use_case`, the stamp must have been made for that use case or one below it."""
-        rules = self.pipeline.checks.rules
-        return require_reviewed(
-            output, keyring=self.keyring(), chain=chain, allow_unsigned=allow_unsigned,
-            use_case=use_case, requires_review=lambda tag: rules.resolve(tag).requires_review,
-        )  # fmt: skip
+        """`rai.require_reviewed` against this Guard's keys and *its* policy
+        (`Governance.require_reviewed`)."""
+        return self.governance.require_reviewed(
+            output, use_case=use_case, chain=chain, allow_unsigned=allow_unsigned
+        )
 
     def close(self) -> None:
         """Close the HTTP client the Guard made (not one you passed); a call made
@@ -372,7 +322,7 @@ class Guard:
             consent=consent, params=params, subject=subject, session=session, restore=restore,
         )  # fmt: skip
         sender = self.async_sender()
-        record = CallRecord(self.pipeline, self.telemetry, call)
+        record = self.governance.record(call)
         with record:
             if text_size(call.messages) > OFF_LOOP_CHARS:  # a long scan: not on the loop
                 prepared = await anyio.to_thread.run_sync(record.prepare, call)
@@ -431,30 +381,19 @@ OFF_LOOP_CHARS = 65_536
 thread (a long scan holds the GIL in C only part of the time, but must not stall the loop)."""
 
 
-def _check_arguments(audit: Any, on_decision: Any, signer: Any, steps: Any) -> None:
-    """What `Guard` was given is what it expects, or a `TypeError` saying so (a wrong
-    type used to fail at the first call, far from the mistake)."""
-    if audit is not None and not isinstance(audit, AuditTrail):
-        hint = (
-            " (a callable receiving each Decision goes in on_decision=)" if callable(audit) else ""
-        )
-        raise TypeError(f"audit must be a rai.AuditTrail, got {type(audit).__name__}{hint}")
-    if on_decision is not None and not callable(on_decision):
-        raise TypeError(
-            f"on_decision must be a callable taking a Decision, got {type(on_decision).__name__}"
-        )
-    if signer is not None and not isinstance(signer, Signer):
-        raise TypeError(
-            f"signer must be a rai.HmacSigner or rai.Ed25519Signer, got {type(signer).__name__}"
-        )
-    for step in steps:
-        if not (
-            callable(getattr(step, "prepare", None)) and callable(getattr(step, "finish", None))
-        ):
-            raise TypeError(
-                f"steps must have prepare(prepared) and finish(prepared, response), got "
-                f"{type(step).__name__}"
-            )
+def text_size(messages: Sequence[Any]) -> int:
+    """About how much text a chat history holds (strings and text parts)."""
+    total = 0
+    for m in messages:
+        content = m.get("content") if isinstance(m, Mapping) else None
+        if isinstance(content, str):
+            total += len(content)
+        elif isinstance(content, list):
+            for part in content:
+                text = part.get("text") if isinstance(part, Mapping) else part
+                if isinstance(text, str):
+                    total += len(text)
+    return total
 
 
 def _reserved(params: Mapping[str, Any]) -> str:
@@ -503,7 +442,7 @@ class _StreamBase:
     # what both stream kinds do with each event and at the end (they differ only in I/O)
 
     def _opened(self) -> None:
-        self._filter = self._guard.pipeline.chunk_filter(self._prepared)
+        self._filter = self._guard.governance.pipeline.chunk_filter(self._prepared)
 
     def _failed_over(self, error: ProviderError) -> None:
         self._prepared = _or_raise(
@@ -521,12 +460,7 @@ class _StreamBase:
 
     def _on_end(self, folder: StreamFolder) -> ChatChunk | None:
         tail = self._filter.flush() if self._filter is not None else ""
-        answer: WireAnswer = folder.result()
-        if not folder.done and answer.finish_reason is None:
-            name = self._prepared.provider.name
-            raise ProviderUnavailable(
-                f"provider {name!r} ended the stream before its final event", provider=name
-            )
+        answer = admit.complete(folder, self._prepared.provider.name)
         self._response = self._record.finish(self._prepared, answer, self._filter)
         return ChatChunk(tail) if tail else None
 

@@ -33,6 +33,7 @@ __all__ = [
     "endpoint_of",
     "event_object",
     "json_of",
+    "speaks",
     "wire_for",
 ]
 
@@ -127,12 +128,17 @@ _KINDS: dict[str, frozenset[Endpoint]] = {
 }
 
 
+def speaks(kind: str, endpoint: Endpoint) -> bool:
+    """Whether a provider of `kind` speaks `endpoint` (the one home of that rule)."""
+    return endpoint in _KINDS.get(kind, frozenset())
+
+
 def endpoint_of(kind: str, endpoint: Endpoint | None = None) -> Endpoint:
     """The endpoint a call to a provider of `kind` uses (its chat endpoint by default);
     raises ValueError when that kind of provider does not speak `endpoint`."""
     if endpoint is None:
         return "messages" if kind == "anthropic" else "chat"
-    if endpoint not in _KINDS.get(kind, frozenset()):
+    if not speaks(kind, endpoint):
         raise ValueError(f"a {endpoint} request to a {kind} provider")
     return endpoint
 

@@ -8,7 +8,6 @@ provider and model, the allowed decision with its audit fields).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +25,9 @@ from .._errors import (
 from .._policy import DataClass, Policy, Provider
 from .._types import Decision
 from .._usecases import EffectiveRule, UseCaseRules
+from .identifiers import shown
 
-__all__ = ["PolicyChecks", "Verdict", "audit_fields"]
+__all__ = ["PolicyChecks", "Verdict"]
 
 _MEMO_SIZE = 4096  # distinct (use case, provider, model, data class) keys kept
 
@@ -35,40 +35,12 @@ _MEMO_SIZE = 4096  # distinct (use case, provider, model, data class) keys kept
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What step 2 decided: the effective rule, the call's data class, the decision and
-    the decision's audit fields (computed once with it)."""
+    the decision's fields (`Decision.as_dict`, computed once with it)."""
 
     rule: EffectiveRule
     data_class: DataClass
     decision: Decision
     fields: Mapping[str, Any]
-
-
-def audit_fields(d: Decision) -> dict[str, Any]:
-    """The audit-event fields of a decision (never a value)."""
-    return {
-        "use_case": d.use_case, "provider": d.provider, "model": d.model, "rule": d.rule,
-        "policy_id": d.policy_id, "policy_version": d.policy_version,
-        "policy_sha256": d.policy_sha256, "data_class": d.data_class,
-        "requires_review": d.requires_review, "fallback_from": d.fallback_from,
-        "consent": d.consent.as_dict() if d.consent else None,
-    }  # fmt: skip
-
-
-_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
-
-
-def shown(name: str) -> str:
-    """A caller's model, provider or use-case name as refusals, errors and audit events
-    may show it: itself when it looks like an identifier, else a marker (a refused call's
-    arguments are the caller's, and may hold anything)."""
-    if (
-        isinstance(name, str)
-        and _IDENTIFIER.fullmatch(name)
-        and "@" not in name
-        and sum(c.isdigit() for c in name) <= 12
-    ):
-        return name
-    return "<not an identifier>"
 
 
 class PolicyChecks:
@@ -169,7 +141,7 @@ class PolicyChecks:
             consent=consent,
             fallback_from=call.fallback_from,
         )
-        verdict = Verdict(rule, data_class, decision, audit_fields(decision))
+        verdict = Verdict(rule, data_class, decision, decision.as_dict())
         if rule.consent_rule is None and len(self._allowed) < _MEMO_SIZE:
             self._allowed[key] = verdict  # without a consent rule, the key decides everything
         return verdict

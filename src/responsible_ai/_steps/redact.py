@@ -10,7 +10,6 @@ call) says so. Both halves return what they produce; neither changes the `Call`.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -29,10 +28,9 @@ from .._pii._structure import CONTENT, Shape
 from .._policy import Policy
 from .._types import ToolCall
 from .._usecases import parents
+from .identifiers import is_identifier
 
 __all__ = ["AnswerFilter", "RedactStep"]
-
-_MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 
 
 class RedactStep:
@@ -91,7 +89,7 @@ class RedactStep:
         if model in self._models:
             if call.subject is None or not any(True for _ in call.subject.detect(model)):
                 return
-        elif _MODEL.fullmatch(model) and sum(c.isdigit() for c in model) <= 12:
+        elif is_identifier(model):
             if len(self._models) < 1024:
                 self._models.add(model)
             if call.subject is None or not any(True for _ in call.subject.detect(model)):

@@ -1,0 +1,102 @@
+"""Step 0 of the SDK transport: which approved provider and endpoint a request's URL
+goes to. A URL under no approved provider's base URL is refused (`ProviderNotApproved`),
+a path under one that is not an inference endpoint the library governs as
+`EndpointNotGoverned`, and an endpoint the provider's kind does not speak as unreadable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from .._call import Endpoint
+from .._errors import EndpointNotGoverned, ProviderNotApproved
+from .._policy import Policy, Provider
+from .._providers import ENDPOINTS, speaks
+from . import admit
+
+__all__ = ["Routes"]
+
+
+class Routes:
+    """Which approved provider and endpoint a request's URL goes to."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._routes: list[tuple[str, str, int | None, str, Provider]] = []
+        for p in policy.providers:
+            url = urlsplit(p.base_url)
+            self._routes.append((url.scheme, url.hostname or "", url.port, url.path.rstrip("/"), p))
+        self._memo: dict[tuple[Any, ...], tuple[Provider, Endpoint]] = {}
+
+    def route(self, url: Any, model: str) -> tuple[Provider, Endpoint]:
+        """The provider whose base URL the request is under (when several share an
+        address, the one whose allow-list has the model) and the endpoint it calls."""
+        key = (url.scheme, url.host, url.port, url.path, model)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._route(url, model)
+            if len(self._memo) < 1024:
+                self._memo[key] = hit
+        return hit
+
+    def _route(self, url: Any, model: str) -> tuple[Provider, Endpoint]:
+        problem = None
+        stray: Provider | None = None  # an approved provider's address, a path it has not
+        allowed: list[str] = []
+        candidates: list[tuple[Provider, Endpoint]] = []
+        for scheme, host, port, prefix, provider in self._routes:
+            if not (
+                scheme == url.scheme
+                and host == url.host
+                and port == url.port
+                and url.path.startswith(prefix + "/")
+            ):
+                continue
+            endpoint = ENDPOINTS.get(url.path[len(prefix) :])
+            if endpoint is None:
+                stray = stray or provider  # the first in the policy at that address
+                allowed += [
+                    f"{prefix}{path}" for path, e in ENDPOINTS.items() if speaks(provider.kind, e)
+                ]
+            elif speaks(provider.kind, endpoint):
+                candidates.append((provider, endpoint))
+            else:
+                problem = f"a {endpoint} request to a {provider.kind} provider"
+        if candidates:
+            return next((c for c in candidates if c[0].allows_model(model)), candidates[0])
+        if problem is not None:
+            raise admit.unreadable(problem)
+        if stray is not None:
+            path = _shown_path(url.path)
+            raise EndpointNotGoverned(
+                f"{path} on {stray.name} is not an inference endpoint the library governs; "
+                f"the policy allows {', '.join(sorted(set(allowed)))} there (models.list(), "
+                "count_tokens and files are not governed: use a plain client for them)",
+                rule="providers", policy_id=self.policy.id,
+                policy_version=self.policy.version, provider=stray.name,
+            )  # fmt: skip
+        raise ProviderNotApproved(
+            f"{url.host!r} is not the address of any approved provider", rule="providers",
+            policy_id=self.policy.id, policy_version=self.policy.version,
+        )  # fmt: skip
+
+
+_API_WORDS = frozenset({
+    "v1", "v2", "chat", "completions", "responses", "messages", "models", "files",
+    "count_tokens", "batches", "embeddings", "images", "audio", "speech", "transcriptions",
+    "translations", "moderations", "assistants", "threads", "runs", "steps", "vector_stores",
+    "uploads", "parts", "fine_tuning", "jobs", "checkpoints", "input_items", "cancel",
+    "content", "generations", "edits", "variations", "realtime", "sessions", "containers",
+    "conversations", "items", "organization", "projects",
+})  # fmt: skip
+"""The words of the providers' API paths: shown as they are in an error (anything else
+in a path may be data)."""
+
+
+def _shown_path(path: str) -> str:
+    """A request path as an error may show it: API words as they are, anything else (an
+    id, a name, an encoded value) as "…" (a path can carry data)."""
+    segments = path.split("/")[1:]
+    shown = [s if s in _API_WORDS else "…" for s in segments[:20]]
+    return "/" + "/".join(shown) + ("/…" if len(segments) > 20 else "")

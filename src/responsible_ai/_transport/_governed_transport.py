@@ -1,0 +1,173 @@
+"""`GovernedTransport`: the SDK driver. It routes a request's URL to an approved
+provider (the route step), reads the SDK's JSON body into a `Call`, sends the body the
+pipeline prepared (redacted along the endpoint's shape, exactly as `Guard` redacts) and
+writes the screened, stamped answer back (`_exchange`). Anything it cannot read is
+refused, never passed raw; it raises no policy error itself: the steps do."""
+
+from __future__ import annotations
+
+from types import ModuleType, TracebackType
+from typing import Any
+
+from .._call import Call, Prepared
+from .._errors import ProviderUnavailable
+from .._governance import Governance
+from .._pii import KnownValues
+from .._steps import admit
+from ._exchange import Exchange, body_classes, bounded, is_json, response_of
+from ._headers import STRUCTURAL_RAW, USE_CASE_HEADER, USE_CASE_RAW, declared_use_case
+from ._sdk_errors import sdk_errors_raised
+
+__all__ = ["GovernedTransport"]
+
+
+class GovernedTransport:
+    """An httpx2/httpx transport (sync and async, as httpx's `MockTransport` is) that
+    governs every request before `inner` sends it."""
+
+    def __init__(
+        self,
+        governance: Governance,
+        inner: Any,
+        http: ModuleType,
+        *,
+        use_case: str | None,
+        subject: KnownValues | None,
+        restore: bool | None,
+    ) -> None:
+        self.governance = governance
+        self.inner = inner
+        self.http = http
+        self.default_use_case = use_case
+        self.subject = subject
+        self.restore = restore
+
+    # -- reading the SDK's request
+
+    def _begin(self, request: Any) -> Exchange:
+        """Route, decide and redact; the new request carries the prepared body."""
+        data = admit.json_body(request.content)
+        model = data.get("model") if isinstance(data, dict) else None
+        provider, endpoint = self.governance.routes.route(
+            request.url, model if isinstance(model, str) else ""
+        )
+        body, model = admit.request_body(data)
+        tags: list[str] = []
+        content_headers: list[list[str]] = []  # every header that is not protocol
+        for key, value in request.headers.raw:
+            name = key.lower()
+            if name == USE_CASE_RAW:
+                tags.append(value.decode("latin-1"))
+            elif not (name in STRUCTURAL_RAW or name.startswith(b"x-stainless-")):
+                content_headers.append([key.decode("latin-1"), value.decode("latin-1")])
+        tag = ", ".join(tags) or declared_use_case.get() or self.default_use_case
+        query = [list(kv) for kv in request.url.params.multi_items()] if request.url.query else []
+        extra = {"query": query, "headers": content_headers} if query or content_headers else None
+        call = Call(
+            use_case=tag or "undeclared",
+            provider_name=provider.name,
+            model=model,
+            body=body,
+            endpoint=endpoint,
+            stream=bool(body.get("stream")),
+            subject=self.subject,
+            restore=self.restore,
+            extra=extra,
+        )
+        record = self.governance.record(call)
+        with record:  # a request that cannot be rebuilt ends the record too
+            prepared = record.prepare(call)
+            return Exchange(record, prepared, self._request(request, prepared, bool(tags)))
+
+    def _request(self, request: Any, prepared: Prepared, declared: bool) -> Any:
+        """The SDK's request with what the pipeline prepared: the body, and the query
+        parameters and content headers as redacted (the public constructor). When the
+        prepared bytes are the SDK's own, nothing was redacted or re-encoded, and there
+        is no use-case header to drop, the SDK's request is already exactly that."""
+        content = prepared.content
+        extra = prepared.outbound.extra
+        if extra is None and not declared and content == request.content:
+            return request
+        headers = request.headers.copy()
+        if USE_CASE_HEADER in headers:
+            del headers[USE_CASE_HEADER]
+        url = request.url
+        if extra is not None:
+            for name, _ in extra["headers"]:
+                headers.pop(name, None)
+            kept = list(headers.multi_items())
+            added = [
+                (k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in extra["headers"]
+            ]
+            headers = self.http.Headers(
+                [(k.encode("latin-1"), v.encode("latin-1")) for k, v in kept] + added
+            )
+            url = self.http.URL(url, params=[(k, v) for k, v in extra["query"]])
+        headers["content-length"] = str(len(content))
+        return self.http.Request(
+            request.method,
+            url,
+            headers=headers,
+            stream=self.http.ByteStream(content),  # replayable: the SDK may retry
+            extensions=request.extensions,
+        )
+
+    def _failed(self, ex: Exchange, response: Any) -> None:
+        ex.record.failed(ProviderUnavailable(
+            f"provider {ex.prepared.provider.name!r} answered HTTP {response.status_code}",
+            provider=ex.prepared.provider.name,
+        ))  # fmt: skip
+
+    # -- the two modes
+
+    def handle_request(self, request: Any) -> Any:
+        request.read()  # a redirected request's body may not be read yet (as MockTransport)
+        with sdk_errors_raised:
+            ex = self._begin(request)
+        with ex.record.ending():
+            response = bounded(self.inner.handle_request(ex.request), ex)
+        if not 200 <= response.status_code < 300:
+            self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
+            return response  # it follows comes back through this transport, governed
+        if is_json(response):
+            with ex.record.ending(), sdk_errors_raised:
+                return ex.answer(self.http, response, response.read())
+        sync_body, _ = body_classes(self.http)
+        return response_of(self.http, response, None, stream=sync_body(response, ex.stream()))
+
+    async def handle_async_request(self, request: Any) -> Any:
+        await request.aread()
+        with sdk_errors_raised:
+            ex = self._begin(request)
+        with ex.record.ending():
+            response = bounded(await self.inner.handle_async_request(ex.request), ex)
+        if not 200 <= response.status_code < 300:
+            self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
+            return response  # it follows comes back through this transport, governed
+        if is_json(response):
+            with ex.record.ending(), sdk_errors_raised:
+                return ex.answer(self.http, response, await response.aread())
+        _, async_body = body_classes(self.http)
+        return response_of(self.http, response, None, stream=async_body(response, ex.stream()))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def __enter__(self) -> GovernedTransport:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> GovernedTransport:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

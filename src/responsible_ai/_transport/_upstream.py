@@ -1,0 +1,86 @@
+"""Telemetry *above* the transport: the settings by which an SDK's own spans or an
+instrumentor would record prompts before the transport redacts them, and the policy's
+answer to them (``pii.upstream_capture``: refuse, warn or allow)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .._errors import ConfigurationError
+from .._policy import Policy
+
+__all__ = ["GENAI_INSTRUMENTORS", "UPSTREAM_CAPTURE_ENVS", "check_upstream", "upstream_capture_on"]
+
+_OFF = ("", "0", "false", "no", "off", "no_content")
+# the instrumentors that read the GenAI capture setting and record spans *above* the
+# transport, from the SDK's own arguments: the setting matters only when one is loaded
+GENAI_INSTRUMENTORS = (
+    "opentelemetry.instrumentation.openai_v2",
+    "opentelemetry.instrumentation.openai",
+    "opentelemetry.instrumentation.anthropic",
+    "opentelemetry.instrumentation.langchain",
+    "openinference.instrumentation.openai",
+    "openinference.instrumentation.anthropic",
+    "openinference.instrumentation.langchain",
+)
+UPSTREAM_CAPTURE_ENVS: dict[str, tuple[Callable[[str], bool], tuple[str, ...]]] = {
+    # (the setting is on, the modules that capture when it is)
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": (
+        lambda v: v not in _OFF,
+        GENAI_INSTRUMENTORS,
+    ),
+    # anthropic >= 2's own spans
+    "ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE": (lambda v: v == "content", ("anthropic",)),
+}
+
+
+def upstream_capture_on(
+    env: Mapping[str, str] | None = None,
+    modules: Mapping[str, Any] | None = None,
+    *,
+    loaded_only: bool = True,
+) -> list[str]:
+    """The settings by which telemetry *above* the transport (an SDK's own spans, an
+    instrumentor) would record prompts before they are redacted: a setting that is on
+    while what reads it is loaded (the setting alone, with no instrumentor, records
+    nothing); with ``loaded_only=False``, every setting that is on."""
+    source = env if env is not None else os.environ
+    loaded = modules if modules is not None else sys.modules
+    return [
+        name for name, (on, readers) in UPSTREAM_CAPTURE_ENVS.items()
+        if on(source.get(name, "").strip().lower())
+        and (not loaded_only or any(m in loaded for m in readers))
+    ]  # fmt: skip
+
+
+def _caller_level() -> int:
+    """The `stacklevel` of the first frame outside this package (a warning names the
+    caller's line, not one of the library's)."""
+    here = os.path.dirname(os.path.dirname(__file__))  # the package, not this folder
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(here):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def check_upstream(policy: Policy) -> None:
+    mode = policy.pii.upstream_capture
+    # "refuse" on the setting alone (an instrumentor imported later would capture too);
+    # "warn" only when what reads it is loaded
+    found = upstream_capture_on(loaded_only=mode != "refuse")
+    if not found:
+        return
+    message = (
+        f"{', '.join(found)} is on: telemetry above the governed transport (the SDK's own "
+        "spans or an instrumentor) may record prompts before they are redacted"
+    )
+    if mode == "refuse":
+        raise ConfigurationError(f"{message}; the policy's pii.upstream_capture is 'refuse'")
+    if mode == "warn":
+        warnings.warn(message, RuntimeWarning, stacklevel=_caller_level())
