@@ -76,7 +76,7 @@ class Policy(StrictModel):
             errors = exc.errors()
             issues = [issue(err, cls) for err in errors] + cls._other_issues(data, errors)
             raise PolicyError(source, capped(issues)) from None
-        issues = _crossed(policy)
+        issues = _cross_references(policy)
         if issues:
             raise PolicyError(source, capped(issues))
         policy._source = source
@@ -99,10 +99,11 @@ class Policy(StrictModel):
             policy = cls.model_validate(copy)
         except ValidationError:
             return []  # the stand-ins were not enough: the schema errors stand alone
-        return [i for i in _crossed(policy) if not under(i.path, bad)]
+        return [i for i in _cross_references(policy) if not under(i.path, bad)]
 
 
-def _crossed(policy: Policy) -> list[PolicyIssue]:
+def _cross_references(policy: Policy) -> list[PolicyIssue]:
+    """The problems across the sections of a schema-valid `policy`."""
     return check_references(policy.providers, policy.pii, policy.use_cases)
 
 
