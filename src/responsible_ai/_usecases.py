@@ -13,17 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ._errors import ConfigurationError
-from ._policy import TAG_PATTERN, DataClass, Policy
+from ._policy import TAG_PATTERN, DataClass, Policy, covers, parents
 
 __all__ = ["Consent", "EffectiveRule", "UseCaseRules", "parents"]
 
 _TAG = re.compile(TAG_PATTERN)
-
-
-def parents(tag: str) -> list[str]:
-    """``a.b.c`` -> ``["a.b.c", "a.b", "a"]`` (most specific first)."""
-    parts = tag.split(".")
-    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -67,7 +61,8 @@ class Consent:
             raise ConfigurationError("Consent.expires_at must come after obtained_at")
 
     def covers(self, use_case: str) -> bool:
-        return use_case == self.scope or use_case.startswith(self.scope + ".")
+        """Whether the consent's scope is `use_case` or a tag above it."""
+        return covers(self.scope, use_case)
 
     def problem(
         self, use_case: str, subjects: frozenset[str] | None, now: datetime | None = None

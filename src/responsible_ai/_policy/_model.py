@@ -1,0 +1,371 @@
+"""The sections of the policy file as pydantic models: `[policy]`, `[[providers]]`,
+`[pii]`, `[use_cases]` and `[retry]` (the root that holds them is `Policy`)."""
+
+from __future__ import annotations
+
+import enum
+import fnmatch
+import ipaddress
+import os
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from .._entities import BUILTIN_ENTITIES, KNOWN_VALUE_ENTITIES, NER_ENTITIES
+from .._errors import ConfigurationError
+from .._regex import compile_linear
+from ._issues import short
+from ._tags import TAG_PATTERN
+
+__all__ = [
+    "FORBIDDEN_HEADERS",
+    "CustomDetector",
+    "DataClass",
+    "DataClassName",
+    "EntityName",
+    "Fallback",
+    "MaskSettings",
+    "Name",
+    "Operator",
+    "PiiRule",
+    "PiiSettings",
+    "PolicyMeta",
+    "Provider",
+    "RetrySettings",
+    "StrictModel",
+    "Tag",
+    "Tier",
+    "UseCaseRule",
+    "UseCases",
+    "check_base_url",
+]
+
+Tag = Annotated[str, StringConstraints(pattern=TAG_PATTERN, max_length=200)]
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
+
+
+class DataClass(enum.IntEnum):
+    """How sensitive the data of a call is; a higher class may go to fewer places."""
+
+    PUBLIC = 0
+    INTERNAL = 1
+    CONFIDENTIAL = 2
+    RESTRICTED = 3
+
+    @classmethod
+    def parse(cls, value: DataClass | str) -> DataClass:
+        if isinstance(value, DataClass):
+            return value
+        try:
+            return cls[value.upper()]
+        except KeyError:
+            names = ", ".join(m.name.lower() for m in cls)
+            raise ConfigurationError(
+                f"unknown data class {value!r}; expected one of {names}"
+            ) from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+DataClassName = Literal["public", "internal", "confidential", "restricted"]
+Tier = Literal["free", "subscription", "enterprise"]
+
+
+class StrictModel(BaseModel):
+    """The base of the policy's models: unknown keys refused, values immutable and strict."""
+
+    # strict: "off" is not False and "60" is not 60 (a typo must not read as a setting)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True)
+
+
+class PolicyMeta(StrictModel):
+    """The `[policy]` table: identity of the policy and global switches."""
+
+    id: Name
+    version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    description: str | None = None
+    owner: str | None = None
+    disclosure: str | None = None
+    allow_free_tiers: bool = True
+    require_zero_data_retention: bool = False
+    allowed_regions: list[str] | None = None
+    default_data_class: DataClassName = "internal"
+
+
+# headers a policy file must not set: credentials (they belong in the environment) and
+# what the HTTP layer owns
+FORBIDDEN_HEADERS = frozenset({
+    "authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "host",
+    "content-length", "content-type", "content-encoding", "transfer-encoding", "accept",
+    "accept-encoding", "connection", "te", "upgrade", "anthropic-version", "forwarded",
+    "traceparent", "tracestate", "ai-provenance", "x-rai-use-case",
+})  # fmt: skip
+# names that say credential, wherever they appear in a header name
+_SECRET_HEADER = re.compile(r"key|token|secret|auth|passw|signature|session|credential", re.I)
+_HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e\t]*")
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def check_base_url(value: str, *, allow_http: bool = False) -> str:
+    """A provider URL the library will send prompts to: ``https`` (plain ``http`` only to
+    a loopback address: a local model server), a host, no user name or password, no
+    query or fragment (where secrets hide), no control characters."""
+    if any(ord(c) < 33 or c == "\\" for c in value):
+        raise ValueError("a URL without spaces, control characters or backslashes")
+    try:
+        url = urlsplit(value)
+        port = url.port
+    except ValueError:
+        raise ValueError("a URL such as 'https://api.openai.com/v1'") from None
+    if url.scheme not in ("https", "http") or not url.hostname:
+        raise ValueError("an https URL with a host, such as 'https://api.openai.com/v1'")
+    if url.username is not None or url.password is not None or "@" in url.netloc:
+        raise ValueError("a URL without a user name or password (credentials go in api_key_env)")
+    if url.query or url.fragment or "?" in value or "#" in value:
+        raise ValueError("a URL without a query or fragment (credentials go in api_key_env)")
+    if port == 0:
+        raise ValueError("a URL with a real port")
+    if url.scheme == "http" and not allow_http and not _is_loopback(url.hostname):
+        raise ValueError(
+            "an https URL: plain http is allowed only to a loopback address (127.0.0.1, ::1, "
+            "localhost), or with allow_http = true on the provider"
+        )
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Fallback(StrictModel):
+    """Another approved provider to use when this one stays unavailable."""
+
+    provider: Name
+    model: str | None = None
+
+
+class Provider(StrictModel):
+    """One approved provider: where it is, which models, how sensitive data may be."""
+
+    name: Name
+    kind: Literal["openai", "anthropic"]
+    allow_http: bool = False  # plain http to a host that is not loopback: only if said here
+    base_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+.*$")]
+    models: Annotated[list[Annotated[str, StringConstraints(min_length=1)]], Field(min_length=1)]
+    api_key_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = (
+        None
+    )
+    tier: Tier
+    max_data_class: DataClassName = "internal"
+    region: str | None = None
+    zero_data_retention: bool = False
+    timeout_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    connect_timeout_s: Annotated[float, Field(gt=0, le=600)] = 5.0
+    headers: dict[str, str] = Field(default_factory=dict)
+    fallback: Fallback | None = None
+
+    _exact: frozenset[str] = PrivateAttr()
+
+    @field_validator("base_url")
+    @classmethod
+    def _safe_url(cls, value: str, info: ValidationInfo) -> str:
+        return check_base_url(value, allow_http=bool(info.data.get("allow_http")))
+
+    @field_validator("headers")
+    @classmethod
+    def _no_secret_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"a header name (letters, digits, '-'), got {short(name)}")
+            if name.lower() in FORBIDDEN_HEADERS or _SECRET_HEADER.search(name):
+                raise ValueError(
+                    f"no {name!r} header: credentials come from api_key_env, never from the "
+                    "policy file, and protocol headers are the library's"
+                )
+            if not _HEADER_VALUE.fullmatch(text):
+                raise ValueError(f"a header value of printable ASCII on one line ({name!r})")
+        lowered = [n.lower() for n in value]
+        if len(set(lowered)) != len(lowered):
+            raise ValueError("each header once (header names are case-insensitive)")
+        return value
+
+    _glob: re.Pattern[str] | None = PrivateAttr()
+
+    def model_post_init(self, context: Any, /) -> None:
+        exact = {m for m in self.models if not any(c in m for c in "*?[")}
+        globs = [fnmatch.translate(m) for m in self.models if m not in exact]
+        self._exact = frozenset(exact)
+        self._glob = re.compile("|".join(f"(?:{g})" for g in globs)) if globs else None
+
+    def allows_model(self, model: str) -> bool:
+        """True when `model` is on the allow-list (an exact name or a glob such as ``gpt-4o*``)."""
+        if model in self._exact:
+            return True
+        return self._glob is not None and self._glob.match(model) is not None
+
+    @property
+    def data_class(self) -> DataClass:
+        return DataClass.parse(self.max_data_class)
+
+    def api_key(self) -> SecretStr | None:
+        """The key, read from `api_key_env` at call time; never stored in the policy."""
+        if self.api_key_env is None:
+            return None
+        value = os.environ.get(self.api_key_env)
+        if not value:
+            raise ConfigurationError(
+                f"provider {self.name!r} needs an API key in the environment variable "
+                f"{self.api_key_env}, which is not set"
+            )
+        return SecretStr(value)
+
+
+Operator = Literal["replace", "mask", "hash", "encrypt", "redact", "block", "keep"]
+EntityName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=64)]
+
+
+class CustomDetector(StrictModel):
+    """A detector from the policy file: a regex (run by RE2, in linear time), an optional
+    checksum, context words that raise its score."""
+
+    name: EntityName
+    regex: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    validator: Literal["luhn", "mod97", "iban", "ssn"] | None = None
+    context: list[str] = Field(default_factory=list)
+    score: Annotated[float, Field(ge=0, le=1)] = 0.8
+
+    @field_validator("regex")
+    @classmethod
+    def _linear(cls, value: str) -> str:
+        compile_linear(value)  # raises ValueError saying why
+        return value
+
+
+class MaskSettings(StrictModel):
+    """How the `mask` operator masks: every character by default."""
+
+    masking_char: Annotated[str, StringConstraints(min_length=1, max_length=1)] = "*"
+    chars_to_mask: Annotated[int, Field(ge=1)] | None = None
+    from_end: bool = False
+
+
+_AllowTerms = Annotated[
+    list[Annotated[str, StringConstraints(min_length=1, max_length=200)]],
+    Field(max_length=10_000),
+]
+
+
+def _allow_by_type(value: Any) -> Any:
+    """`pii.allow` as a list holds for the three name types."""
+    if isinstance(value, list):
+        return dict.fromkeys(("PERSON", "LOCATION", "ORGANIZATION"), value)
+    return value
+
+
+class PiiSettings(StrictModel):
+    """The `[pii]` table: what is redacted before a prompt leaves, and how."""
+
+    enabled: bool = True
+    threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
+    entities: list[EntityName] | None = None
+    default_operator: Operator = "replace"
+    operators: dict[EntityName, Operator] = Field(default_factory=dict)
+    reversible: bool = True
+    restore: bool = False
+    restore_tools: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(
+        default_factory=list
+    )
+    output: Literal["report", "mask", "block"] = "report"
+    non_text: Literal["refuse", "pass"] = "refuse"
+    upstream_capture: Literal["warn", "refuse", "allow"] = "warn"
+    mask: MaskSettings = Field(default_factory=MaskSettings)
+    hash_salt_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = (
+        None
+    )
+    encrypt_key_env: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None
+    ) = None
+    detectors: list[CustomDetector] = Field(default_factory=list)
+    allow: Annotated[
+        dict[Literal["PERSON", "LOCATION", "ORGANIZATION"], _AllowTerms],
+        BeforeValidator(_allow_by_type),
+    ] = Field(default_factory=dict)
+    """Names never redacted on their own, matched whole and in any case: the company's
+    own name, product names, public figures. A list holds for the three name types; a
+    table says which (``LOCATION = ["Lyon"]``: the town, not Ms Lyon). Only names found
+    as names are let through: an identifier (a card, an e-mail) never is, and a client
+    record's values are redacted all the same."""
+    extra_entities: list[EntityName] = Field(default_factory=list)
+    """Entity types a plugged-in detector or a client record's own fields report, which
+    `entities` and `operators` may then name (any other unknown name is an error)."""
+
+    def known_entities(self) -> list[str]:
+        """Every entity name this policy may use, in a stable order."""
+        names = [*BUILTIN_ENTITIES, *KNOWN_VALUE_ENTITIES, *NER_ENTITIES]
+        names += [d.name for d in self.detectors] + list(self.extra_entities)
+        return list(dict.fromkeys(names))
+
+
+class PiiRule(StrictModel):
+    """Per-use-case PII settings; each key set here overrides `[pii]` for that tag."""
+
+    default_operator: Operator | None = None
+    operators: dict[EntityName, Operator] = Field(default_factory=dict)
+    restore: bool | None = None
+    restore_tools: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] | None = (
+        None
+    )
+    output: Literal["report", "mask", "block"] | None = None
+
+
+class UseCaseRule(StrictModel):
+    """Rules for one use-case tag; they apply to the tag and every tag below it."""
+
+    description: str | None = None
+    blocked: bool = False
+    requires_review: bool = False
+    requires_consent: bool = False
+    max_data_class: DataClassName | None = None
+    allowed_providers: list[Name] | None = None
+    pii: PiiRule | None = None
+
+
+class UseCases(StrictModel):
+    """The `[use_cases]` table."""
+
+    default: Literal["allow", "deny"] = "deny"
+    blocked: list[Tag] = Field(default_factory=list)
+    rules: dict[Tag, UseCaseRule] = Field(default_factory=dict)
+
+
+class RetrySettings(StrictModel):
+    """The `[retry]` table: bounded retries on 408/429/5xx and connection errors."""
+
+    max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    max_total_s: Annotated[float, Field(gt=0, le=600)] = 30.0
+    backoff_initial_s: Annotated[float, Field(ge=0, le=60)] = 0.5
+    backoff_max_s: Annotated[float, Field(ge=0, le=300)] = 8.0
+    retry_on_status: list[Annotated[int, Field(ge=400, le=599)]] = Field(
+        default_factory=lambda: [408, 429, 500, 502, 503, 504]
+    )
+    respect_retry_after: bool = True
