@@ -539,7 +539,7 @@ def test_uuid7_layout() -> None:
     import time
     import uuid
 
-    from responsible_ai._provenance import uuid7
+    from responsible_ai._clock import uuid7
 
     now = time.time_ns()
     ids = [uuid7(now) for _ in range(1000)]
@@ -558,7 +558,7 @@ def test_uuid7_random_bits_differ_across_fork() -> None:
     import os
     import warnings
 
-    from responsible_ai._provenance import uuid7
+    from responsible_ai._clock import uuid7
 
     now = 1_790_000_000_000_000_000
     uuid7(now)  # the pool is filled in the parent
