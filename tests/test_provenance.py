@@ -114,7 +114,10 @@ class TestStamp:
         stream = signed_guard.stream("hello", **MK)
         assert stream.provenance is None
         text = stream.text()
-        assert rai.verify(text, stream.provenance, keyring=RING).valid
+        assert stream.provenance is not None
+        check = rai.verify(text, stream.provenance, keyring=RING)
+        assert check.provenance_id == stream.provenance.id and check.kid == HMAC.kid
+        assert check.checks == ("schema", "signature", "output_hash")
         assert rai.provenance_of(stream) is stream.provenance
 
     def test_interrupted_stream_never_stamped(self, signed_guard: rai.Guard) -> None:
@@ -132,7 +135,10 @@ class TestStamp:
             stream = guard.astream("hi", **MK)
             text = await stream.text()
         assert rai.verify(resp, keyring=RING).alg == "Ed25519"
-        assert rai.verify(text, stream.provenance, keyring=RING).valid
+        assert stream.provenance is not None
+        check = rai.verify(text, stream.provenance, keyring=RING)
+        assert check.provenance_id == stream.provenance.id and check.kid == ED.kid
+        assert check.checks == ("schema", "signature", "output_hash")
 
 
 class TestForms:
@@ -184,7 +190,12 @@ class TestForms:
         resp = signed_guard.chat("hi", **MK)
         header = resp.provenance.to_header()  # type: ignore[union-attr]
         assert "=" not in header and "+" not in header and "/" not in header
-        assert rai.verify(resp.text, rai.Provenance.from_header(header), keyring=RING).valid
+        check = rai.verify(resp.text, rai.Provenance.from_header(header), keyring=RING)
+        assert check.provenance_id == resp.provenance.id and check.checks == (
+            "schema",
+            "signature",
+            "output_hash",
+        )  # type: ignore[union-attr]
         with pytest.raises(rai.ProvenanceInvalid) as info:
             rai.Provenance.from_header("not*base64")
         assert info.value.check == "schema"
@@ -336,7 +347,9 @@ class TestReview:
         )
         assert approved.previous_sha256 == resp.provenance.digest()  # type: ignore[union-attr]
         assert approved.review.status == "approved" and approved.review.reviewer == "alice@acme"
-        assert rai.verify(resp.text, approved, keyring=RING, chain=[resp.provenance]).valid  # type: ignore[list-item]
+        check = rai.verify(resp.text, approved, keyring=RING, chain=[resp.provenance])  # type: ignore[list-item]
+        assert check.provenance_id == approved.id and check.review_status == "approved"
+        assert check.checks == ("schema", "signature", "output_hash", "chain")
         assert rai.require_reviewed(approved, keyring=RING) is approved
         assert rai.require_reviewed(rai.AIText(resp.text, approved), keyring=RING) is approved
         events = [
@@ -417,14 +430,24 @@ class TestGovernedResults:
 
         t = text()
         assert isinstance(t, rai.AIText) and t == stand_in_answer("a tagline").upper()
-        assert rai.verify(t, keyring=RING).valid and t.provenance.previous_sha256 is not None
+        assert rai.verify(t, keyring=RING).provenance_id == t.provenance.id
+        assert t.provenance.previous_sha256 is not None
         d = as_dict()
-        assert isinstance(d, rai.AIDict) and rai.verify(d, keyring=RING).valid
+        assert isinstance(d, rai.AIDict)
+        assert rai.verify(d, keyring=RING).provenance_id == d.provenance.id
         m = as_model()
-        assert rai.verify(m, rai.provenance_of(m), keyring=RING).valid
+        stamp = rai.provenance_of(m)
+        assert stamp is not None
+        assert rai.verify(m, stamp, keyring=RING).provenance_id == stamp.id
         gen = chunks()
         joined = "".join(gen)
-        assert rai.verify(joined, rai.provenance_of(gen), keyring=RING).valid
+        stamp = rai.provenance_of(gen)
+        assert stamp is not None
+        assert rai.verify(joined, stamp, keyring=RING).checks == (
+            "schema",
+            "signature",
+            "output_hash",
+        )
         plain = no_ai()
         assert type(plain) is str and rai.provenance_of(plain) is None
         assert type(t + "!") is str  # changed text is no longer the stamped text

@@ -29,10 +29,6 @@ class Verification:
     review_status: str
     checks: tuple[str, ...]
 
-    @property
-    def valid(self) -> bool:
-        return True
-
 
 def verify(
     text: Any,
