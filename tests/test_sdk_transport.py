@@ -72,7 +72,8 @@ class TestOpenAI:
         assert sent.body["messages"][0]["content"] == "Write to <PERSON_1> at <EMAIL_ADDRESS_1>"
         stamp = rai.provenance_of(completion)
         assert stamp is not None and stamp.redactions == {"PERSON": 1, "EMAIL_ADDRESS": 1}
-        assert rai.verify(completion.choices[0].message.content, stamp, allow_unsigned=True).valid
+        check = rai.verify(completion.choices[0].message.content, stamp, allow_unsigned=True)
+        assert check.provenance_id == stamp.id and check.checks == ("schema", "output_hash")
 
     def test_refusal_not_retried(self, oai: openai.OpenAI, server: FakeModelServer) -> None:
         """A refusal raises the library's own error, directly, at once, with no retry."""
