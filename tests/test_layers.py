@@ -169,3 +169,50 @@ def test_call_imports_only_types_and_data() -> None:
         e for e in EDGES if _top(e.importer) == "_call" and _top(e.imported) not in allowed
     )
     assert not bad, bad
+
+
+# The rooms that carry bytes, compose, record or adapt: a refusal there would be a rule
+# outside the steps (every protection is a step, each rule once).
+NOT_STEPS = ("_guard", "_transport", "_governed", "_governance", "_observe", "_pipeline", "_send")
+
+
+def _policy_errors() -> set[str]:
+    from responsible_ai import _errors
+
+    roots = (_errors.PolicyViolation, _errors.RedactionFailed)
+    return {
+        name
+        for name, value in vars(_errors).items()
+        if isinstance(value, type) and issubclass(value, roots)
+    } | {"unreadable"}
+
+
+def _builds(source: str, names: set[str]) -> list[int]:
+    """The lines of `source` that construct (call) one of `names`, plainly or as an attribute."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in names:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_the_walk_finds_a_refusal_built_by_hand() -> None:
+    """The walk below sees a policy error built directly and through a helper (on a snippet)."""
+    snippet = "raise UseCaseBlocked('x')\ne = admit.unreadable('y')\nraise ValueError()\n"
+    assert _builds(snippet, _policy_errors()) == [1, 2]
+
+
+def test_only_steps_raise_policy_errors() -> None:
+    """Drivers, the composition root, the record and the runner build no policy error: every
+    refusal (`PolicyViolation`, `RedactionFailed`, an unreadable request) comes from a step."""
+    names = _policy_errors()
+    found = [
+        f"{module}:{line}"
+        for module, path in FILES.items()
+        if _top(module) in NOT_STEPS
+        for line in _builds(path.read_text(encoding="utf-8"), names)
+    ]
+    assert not found, "policy errors built outside a step: " + ", ".join(found)

@@ -482,9 +482,10 @@ def test_a_refused_call_never_records_the_names_it_was_given(
         tguard.policy, telemetry=otel.telemetry, audit=tguard.governance.trail,
         on_decision=decisions.append,
     )  # fmt: skip
-    with rai.Guard(governance) as guard, pytest.raises(
-        (rai.PolicyViolation, rai.ConfigurationError)
-    ) as info:
+    with (
+        rai.Guard(governance) as guard,
+        pytest.raises((rai.PolicyViolation, rai.ConfigurationError)) as info,
+    ):
         guard.chat("hi", **{**MK, **changes})
     recorded = [str(info.value), repr(events), repr(decisions)]
     recorded += [repr(dict(s.attributes or {})) + s.name for s in otel.spans()]

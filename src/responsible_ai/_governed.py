@@ -22,6 +22,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar, cast, overload
 from pydantic import BaseModel
 
 from ._errors import ConfigurationError
+from ._governance import Governance
 from ._guard import AsyncStream, Guard, Messages, Stream, current_consent
 from ._pii import ClientRecord, KnownValues, PIISession, as_known
 from ._policy import DataClass, Policy, load_policy
@@ -98,7 +99,7 @@ _default: Guard | None = None
 _default_lock = threading.Lock()
 
 
-def configure(policy: Policy | Guard) -> Guard:
+def configure(policy: Policy | Governance | Guard) -> Guard:
     """Set the guard that `@governed` functions use when none is passed to them."""
     global _default
     guard = policy if isinstance(policy, Guard) else Guard(policy)
@@ -275,7 +276,7 @@ def governed(
     restore: bool | None = None,
     signer: Signer | None = None,
     guard: Guard | None = None,
-    policy: Policy | Guard | None = None,
+    policy: Policy | Governance | Guard | None = None,
     extra_body: Mapping[str, Any] | None = None,
     **params: Any,
 ) -> GovernedDecorator:
@@ -288,7 +289,8 @@ def governed(
     one `PIISession`, so placeholders stay stable across them; a call made through
     `rai.client()` may pass its own `subject`, `restore`, `consent` and `data_class`.
 
-    `policy` (a `Policy` or a `Guard`) or `guard` names what governs the function (else
+    `policy` (a `Policy`, a `Governance` the service shares with its other clients, or a
+    `Guard`) or `guard` names what governs the function (else
     `rai.configure`'s, else ``RAI_POLICY``'s). A keyword that is no model parameter the
     library knows is a `TypeError` here, at decoration (a typo, or ``policy=`` in an old
     release, would otherwise be sent to the model); vendor-specific parameters go in
@@ -299,10 +301,12 @@ def governed(
     if policy is not None:
         if isinstance(policy, Guard):
             guard = policy
-        elif isinstance(policy, Policy):
-            guard = Guard(policy)
+        elif isinstance(policy, (Policy, Governance)):
+            guard = Guard(policy)  # the function's own client over the shared Governance
         else:
-            raise TypeError(f"policy must be a Policy or a Guard, got {type(policy).__name__}")
+            raise TypeError(
+                f"policy must be a Policy or a Guard (or a Governance), got {type(policy).__name__}"
+            )
     elif guard is not None and not isinstance(guard, Guard):
         raise TypeError(f"guard must be a Guard, got {type(guard).__name__}")
     unknown = sorted(set(params) - MODEL_PARAMETERS)
@@ -315,7 +319,7 @@ def governed(
     if extra_body is not None:
         params = {**extra_body, **params}
 
-    def bind() -> tuple[BoundClient, Guard]:
+    def bind() -> BoundClient:
         g = guard or default_guard()
         decision = g.check(
             use_case=use_case,
@@ -324,18 +328,17 @@ def governed(
             data_class=data_class,
             consent=consent,
         )
-        bound = BoundClient(
+        return BoundClient(
             g, decision, data_class=data_class, consent=consent, params=params,
             subject=subject, restore=restore, signer=signer,
         )  # fmt: skip
-        return bound, g
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         if inspect.isasyncgenfunction(fn):
 
             @functools.wraps(fn)
             def agen_wrapper(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Any]:
-                bound, _ = bind()  # refused here, at call time, not at first iteration
+                bound = bind()  # refused here, at call time, not at first iteration
                 return GovernedAsyncGenerator(bound, fn(*args, **kwargs))
 
             return cast(Callable[P, R], agen_wrapper)
@@ -344,7 +347,7 @@ def governed(
 
             @functools.wraps(fn)
             async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-                bound, _ = bind()
+                bound = bind()
                 token = _current.set(bound)
                 try:
                     result = await fn(*args, **kwargs)
@@ -358,14 +361,14 @@ def governed(
 
             @functools.wraps(fn)
             def gen_wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[Any]:
-                bound, _ = bind()  # refused here, at call time, not at first iteration
+                bound = bind()  # refused here, at call time, not at first iteration
                 return GovernedGenerator(bound, fn(*args, **kwargs))
 
             return cast(Callable[P, R], gen_wrapper)
 
         @functools.wraps(fn)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            bound, _ = bind()
+            bound = bind()
             token = _current.set(bound)
             try:
                 result = fn(*args, **kwargs)

@@ -18,11 +18,7 @@ again for another provider.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
-
-import orjson
 
 from ._call import Call, Outbound, Prepared, Screened, Step, WireAnswer
 from ._errors import ProviderError, ProviderHTTPError, ProviderUnavailable
@@ -32,20 +28,6 @@ from ._steps import AnswerFilter, PolicyChecks, RedactStep, StampStep, admit
 from ._types import ChatResponse, Decision
 
 __all__ = ["Pipeline"]
-
-
-def _dumps(body: Any) -> bytes:
-    """The request body: orjson (compact UTF-8); the standard library for what orjson
-    refuses (only reachable with PII redaction off: the redact step refuses anything
-    that is not JSON data)."""
-    try:
-        return orjson.dumps(body)
-    except TypeError:
-        try:
-            return json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
-        except UnicodeEncodeError:  # its .object would hold the body: never re-raised
-            pass
-    raise admit.unreadable("text that is not valid Unicode (a lone surrogate)")
 
 
 class Pipeline:
@@ -86,7 +68,7 @@ class Pipeline:
             outbound = Outbound(body, extra=call.extra)
         prepared = Prepared(
             call, provider, endpoint, verdict.rule, verdict.decision, outbound,
-            _dumps(outbound.body), verdict.fields,
+            admit.encode(outbound.body), verdict.fields,
         )  # fmt: skip
         for step in self.steps:
             step.prepare(prepared)

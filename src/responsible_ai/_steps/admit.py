@@ -8,6 +8,7 @@ Each rule is written once here and both drivers go through it:
 - **endpoint**: the endpoint fits the provider's kind (`_providers.speaks`);
 - **one choice**: a request for several choices (``n > 1``) is refused, since every
   choice would need its own screening and stamp;
+- **encodable**: text that is not valid Unicode cannot be sent;
 - **complete**: a stream that ended before its final event is not an answer.
 
 A refusal here is a `RedactionFailed` ("the library cannot read this"): nothing is sent.
@@ -15,6 +16,7 @@ A refusal here is a `RedactionFailed` ("the library cannot read this"): nothing 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +32,7 @@ __all__ = [
     "body_size",
     "choices",
     "complete",
+    "encode",
     "endpoint",
     "json_body",
     "request_body",
@@ -49,6 +52,20 @@ def unreadable(what: str) -> RedactionFailed:
         detector="transport",
         error_type="unreadable",
     )
+
+
+def encode(body: Any) -> bytes:
+    """The request body as it is sent: orjson (compact UTF-8); the standard library for
+    what orjson refuses (only reachable with PII redaction off: the redact step refuses
+    anything that is not JSON data); text that is not valid Unicode is refused."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        try:
+            return json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
+        except UnicodeEncodeError:  # its .object would hold the body: never re-raised
+            pass
+    raise unreadable("text that is not valid Unicode (a lone surrogate)")
 
 
 def size(nbytes: int) -> None:
