@@ -9,9 +9,11 @@ decision is `CallRecord.after_failure`. `Guard(policy)` makes its own `Governanc
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, Unpack, cast
 
@@ -86,9 +88,14 @@ class Guard:
         self._async_sleep = async_sleep
         self._sync: SyncSender | None = None
         self._closed = False
-        self._async: AsyncSender | None = None
+        self._async: AsyncSender | None = None  # over the caller's own async client
+        self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncSender] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._keepers: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, AsyncGenerator[None, None]
+        ] = weakref.WeakKeyDictionary()
         self._owns_sync = http_client is None
-        self._owns_async = async_http_client is None
         self._lock = threading.Lock()
 
     @property
@@ -181,14 +188,29 @@ class Guard:
                     self._sync = SyncSender(http, client, self.policy.retry, self._sleep)
         return self._sync
 
-    def async_sender(self) -> AsyncSender:
-        if self._async is None:
-            with self._lock:
-                if self._async is None:
-                    http = self._http(self._async_http_client)
-                    client = self._async_http_client or http.AsyncClient()
-                    self._async = AsyncSender(http, client, self.policy.retry, self._async_sleep)
-        return self._async
+    async def async_sender(self) -> AsyncSender:
+        """The sender of the running event loop. A client you passed is yours, with its
+        loop; the Guard's own client is made per event loop (a second ``asyncio.run``, or
+        one test client after another, each get theirs) and closed when that loop's
+        ``asyncio.run`` ends (its async generators are finalised then: a keeper one closes
+        the client inside the loop that owns its connections)."""
+        if self._async_http_client is not None:
+            if self._async is None:
+                http = self._http(self._async_http_client)
+                self._async = AsyncSender(
+                    http, self._async_http_client, self.policy.retry, self._async_sleep
+                )
+            return self._async
+        loop = asyncio.get_running_loop()
+        sender = self._per_loop.get(loop)
+        if sender is None:
+            http = self._http(None)
+            sender = AsyncSender(http, http.AsyncClient(), self.policy.retry, self._async_sleep)
+            keeper = _closed_with_the_loop(sender)
+            await keeper.__anext__()  # started: the loop finalises it at its end
+            self._per_loop[loop] = sender
+            self._keepers[loop] = keeper
+        return sender
 
     # ------------------------------------------------------------ sync
 
@@ -321,7 +343,7 @@ class Guard:
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, params=params, subject=subject, session=session, restore=restore,
         )  # fmt: skip
-        sender = self.async_sender()
+        sender = await self.async_sender()
         record = self.governance.record(call)
         with record:
             if text_size(call.messages) > OFF_LOOP_CHARS:  # a long scan: not on the loop
@@ -362,10 +384,16 @@ class Guard:
         return AsyncStream(self, *self._open(call))
 
     async def aclose(self) -> None:
+        """Close the HTTP clients the Guard made (not one you passed)."""
         self.close()
-        if self._async is not None and self._owns_async:
-            await self._async.client.aclose()
         self._async = None
+        loop = asyncio.get_running_loop()
+        sender = self._per_loop.pop(loop, None)
+        keeper = self._keepers.pop(loop, None)
+        if keeper is not None:
+            await keeper.aclose()  # closes this loop's client
+        elif sender is not None:
+            await sender.client.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -379,6 +407,15 @@ class Guard:
 OFF_LOOP_CHARS = 65_536
 """An async call whose prompt or answer text is longer than this is scanned in a worker
 thread (a long scan holds the GIL in C only part of the time, but must not stall the loop)."""
+
+
+async def _closed_with_the_loop(sender: AsyncSender) -> AsyncGenerator[None, None]:
+    """Started once in a loop, finalised by that loop's end (``shutdown_asyncgens``):
+    the Guard's client of that loop is closed inside it."""
+    try:
+        yield
+    finally:
+        await sender.client.aclose()
 
 
 def text_size(messages: Sequence[Any]) -> int:
@@ -535,7 +572,7 @@ class AsyncStream(_StreamBase):
 
     async def _chunks(self) -> AsyncIterator[ChatChunk]:
         with self._record.ending():
-            sender = self._guard.async_sender()
+            sender = await self._guard.async_sender()
             while True:
                 try:
                     with self._record.active():
