@@ -119,3 +119,26 @@ class TestOneConstructionPath:
             rai.Governance(off, known=rai.KnownValues([]))
         with pytest.raises(TypeError):
             rai.Guard(make_policy(), redactor=object())  # type: ignore[call-arg]
+
+
+class TestSdkClientUseCase:
+    def test_a_malformed_use_case_is_refused_at_construction(self, policy: rai.Policy) -> None:
+        """`http_client(use_case="Bad Tag")` fails where it is written, not at the first request."""
+        with pytest.raises(rai.ConfigurationError, match="not a tag"):
+            rai.http_client(policy, use_case="Bad Tag")
+
+    def test_no_use_case_says_how_to_declare_one(
+        self, server: FakeModelServer, policy: rai.Policy
+    ) -> None:
+        """An SDK request that declared no use case is refused with the three ways to declare one."""
+        openai = pytest.importorskip("openai")
+        with rai.http_client(policy) as http:
+            sdk = openai.OpenAI(
+                base_url=server.base_url, api_key="sk", max_retries=0, http_client=http
+            )
+            with pytest.raises(rai.UseCaseBlocked, match="no use case was declared") as info:
+                sdk.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
+                )
+        assert "rai.use_case" in str(info.value) and "use_case=" in str(info.value)
+        assert server.requests == []

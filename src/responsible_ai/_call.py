@@ -27,6 +27,7 @@ from ._types import ChatMessage, ChatResponse, Decision, ToolCall, Usage
 from ._usecases import Consent, EffectiveRule
 
 __all__ = [
+    "NO_USE_CASE",
     "AuditSink",
     "Call",
     "ChunkFilter",
@@ -42,6 +43,9 @@ __all__ = [
 Endpoint = Literal["chat", "responses", "messages"]
 """The inference endpoint a request goes to: OpenAI chat completions, OpenAI Responses,
 Anthropic messages."""
+
+NO_USE_CASE = "undeclared"
+"""The use case of an SDK request that declared none (the policy's default rule applies)."""
 
 AuditSink = Callable[[Decision], None]
 """The ``on_decision`` callback: called with every decision the pipeline records."""

@@ -163,6 +163,8 @@ def _client(
         )
     http = http_backend(backend or "auto")
     governance = governance_of(policy)
+    if use_case is not None:
+        governance.pipeline.checks.rules.resolve(use_case)  # a tag, or refused now, not later
     check_upstream(governance.policy)
     network_kw: dict[str, Any] = {}
     for name in ("proxy", "verify", "cert", "http1", "http2", "limits"):

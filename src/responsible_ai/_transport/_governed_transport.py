@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import ModuleType, TracebackType
 from typing import Any
 
-from .._call import Call, Prepared
+from .._call import NO_USE_CASE, Call, Prepared
 from .._errors import ProviderUnavailable
 from .._governance import Governance
 from .._pii import KnownValues
@@ -64,7 +64,7 @@ class GovernedTransport:
         query = [list(kv) for kv in request.url.params.multi_items()] if request.url.query else []
         extra = {"query": query, "headers": content_headers} if query or content_headers else None
         call = Call(
-            use_case=tag or "undeclared",
+            use_case=tag or NO_USE_CASE,
             provider_name=provider.name,
             model=model,
             body=body,
