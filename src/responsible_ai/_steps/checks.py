@@ -154,14 +154,14 @@ class PolicyChecks:
                 UseCaseBlocked, call, f"{call.use_case!r} must not use AI", rule.blocked_by
             )
         if not rule.declared and self.policy.use_cases.default == "deny":
-            detail = (
+            undeclared = (
                 "no use case was declared for this request and undeclared use cases are "
                 "denied: pass use_case= to rai.http_client(...), wrap the call in "
                 '`with rai.use_case("tag"):`, or send the x-rai-use-case header'
                 if call.use_case == NO_USE_CASE and call.body is not None
                 else f"{call.use_case!r} is not declared and undeclared use cases are denied"
             )
-            raise self.violation(UseCaseBlocked, call, detail, "use_cases.default")
+            raise self.violation(UseCaseBlocked, call, undeclared, "use_cases.default")
         if rule.allowed_providers is not None and provider.name not in rule.allowed_providers:
             raise self.violation(
                 ProviderNotApproved, call,
