@@ -26,7 +26,7 @@ LAYERS = {
     **dict.fromkeys(["_governance"], 7),  # the composition root
     **dict.fromkeys(["_guard", "_transport"], 8),  # drivers (peers: neither imports the other)
     **dict.fromkeys(
-        ["_governed", "_cli", "_demo", "testing", "pytest_plugin", "__main__"], 9
+        ["_governed", "_instrument", "_cli", "_demo", "testing", "pytest_plugin", "__main__"], 9
     ),  # adapters and CLI
     "__init__": 10,  # the face: the package `__init__` itself
 }
@@ -173,7 +173,10 @@ def test_call_imports_only_types_and_data() -> None:
 
 # The rooms that carry bytes, compose, record or adapt: a refusal there would be a rule
 # outside the steps (every protection is a step, each rule once).
-NOT_STEPS = ("_guard", "_transport", "_governed", "_governance", "_observe", "_pipeline", "_send")
+NOT_STEPS = (
+    "_guard", "_transport", "_governed", "_governance", "_observe", "_pipeline", "_send",
+    "_instrument",
+)  # fmt: skip
 
 
 def _policy_errors() -> set[str]:

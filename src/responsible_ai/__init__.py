@@ -36,6 +36,7 @@ from ._errors import (
 from ._governance import Governance
 from ._governed import BoundClient, client, configure, default_guard, governed, with_consent
 from ._guard import AsyncStream, Guard, Stream
+from ._instrument import instrument, instrumented, uninstrument
 from ._pii import (
     ClientRecord,
     Detector,
@@ -145,6 +146,8 @@ __all__ = [
     "default_guard",
     "governed",
     "http_client",
+    "instrument",
+    "instrumented",
     "keyring_from_env",
     "load_policy",
     "provenance_of",
@@ -152,6 +155,7 @@ __all__ = [
     "review",
     "setup_otlp",
     "signer_from_env",
+    "uninstrument",
     "use_case",
     "verify",
     "verify_chain",

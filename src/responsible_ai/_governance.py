@@ -37,7 +37,7 @@ from ._provenance import (
     review,
     signer_from_env,
 )
-from ._steps import RedactStep, Routes, StampStep
+from ._steps import Egress, RedactStep, Routes, StampStep
 from ._telemetry import Telemetry
 from ._types import Decision
 
@@ -113,6 +113,7 @@ class Governance:
             on_decision,
         )
         self.routes = Routes(policy)
+        self.egress = Egress(policy)
 
     @classmethod
     def of(

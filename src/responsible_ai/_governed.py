@@ -48,6 +48,7 @@ __all__ = [
     "GovernedGenerator",
     "client",
     "configure",
+    "current_client",
     "default_guard",
     "governed",
     "with_consent",
@@ -162,6 +163,17 @@ class BoundClient:
     def use_case(self) -> str:
         return self.decision.use_case
 
+    @property
+    def subject(self) -> KnownValues | None:
+        """The client record of this invocation (compiled once)."""
+        subject: KnownValues | None = self._kw["subject"]
+        return subject
+
+    @property
+    def restore(self) -> bool | None:
+        restore: bool | None = self._kw["restore"]
+        return restore
+
     def _call(self, per_call: dict[str, Any]) -> dict[str, Any]:
         """The keywords of one call: the decorator's, with this call's `subject`,
         `restore`, `consent` and `data_class` (when given) in their place. The use case,
@@ -245,6 +257,11 @@ class BoundClient:
 
 _PER_CALL = ("subject", "restore", "consent", "data_class")
 _FIXED = frozenset({"use_case", "provider", "model", "session"})
+
+
+def current_client() -> BoundClient | None:
+    """The bound client of the `@governed` call running in this context, if any."""
+    return _current.get()
 
 
 def client() -> BoundClient:

@@ -358,6 +358,23 @@ class UseCases(StrictModel):
     rules: dict[Tag, UseCaseRule] = Field(default_factory=dict)
 
 
+HostName = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$",
+        max_length=253,
+    ),
+]
+"""A lower-case DNS name; ``*.example.com`` stands for every name under example.com."""
+
+
+class EgressSettings(StrictModel):
+    """The `[egress]` table: AI API hosts, besides the list the library ships, that no
+    request may reach unless a provider of the policy is at that address."""
+
+    ai_hosts: list[HostName] = Field(default_factory=list)
+
+
 class RetrySettings(StrictModel):
     """The `[retry]` table: bounded retries on 408/429/5xx and connection errors."""
 

@@ -1,6 +1,7 @@
 """The pipeline's steps: each does one job, does no I/O and returns what it produces.
 
 ```
+0. egress     Egress.governs          a process's request: governed, refused or not an AI call
 0. route      Routes.route            an SDK request's URL to an approved provider (transport)
 1. policy     PolicyChecks.provider   provider + model in the registry, policy switches
    admit      admit.*                 size, readable body, endpoint fits kind, one choice
@@ -15,13 +16,16 @@ refuses a stream that ended before its final event.)
 
 from . import admit
 from .checks import PolicyChecks, Verdict
+from .egress import AI_HOSTS, Egress
 from .identifiers import is_identifier, shown
 from .redact import AnswerFilter, RedactStep
 from .route import Routes
 from .stamp import StampStep
 
 __all__ = [
+    "AI_HOSTS",
     "AnswerFilter",
+    "Egress",
     "PolicyChecks",
     "RedactStep",
     "Routes",

@@ -10,6 +10,7 @@ _exchange.py            one exchange: the JSON answer written back, an SSE answe
                         rewritten event by event, the body bounded by deadline and size
 _headers.py             which request headers are protocol; the use-case header/context
 _sdk_errors.py          the library's errors made instances of the SDKs' base errors
+_nesting.py             a request already governed (not governed twice)
 _upstream.py            telemetry above the transport that would record raw prompts
 ```
 """
@@ -17,6 +18,8 @@ _upstream.py            telemetry above the transport that would record raw prom
 from ._factories import Governed, async_http_client, governance_of, http_client
 from ._governed_transport import GovernedTransport
 from ._headers import USE_CASE_HEADER, use_case
+from ._nesting import governed_below
+from ._sdk_errors import sdk_errors_raised
 from ._upstream import GENAI_INSTRUMENTORS, UPSTREAM_CAPTURE_ENVS, upstream_capture_on
 
 __all__ = [
@@ -27,7 +30,9 @@ __all__ = [
     "GovernedTransport",
     "async_http_client",
     "governance_of",
+    "governed_below",
     "http_client",
+    "sdk_errors_raised",
     "upstream_capture_on",
     "use_case",
 ]

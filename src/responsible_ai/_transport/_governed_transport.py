@@ -12,10 +12,11 @@ from typing import Any
 from .._call import NO_USE_CASE, Call, Prepared
 from .._errors import ProviderUnavailable
 from .._governance import Governance
-from .._pii import KnownValues
+from .._pii import KnownValues, PIISession
 from .._steps import admit
 from ._exchange import Exchange, body_classes, bounded, is_json, response_of
 from ._headers import STRUCTURAL_RAW, USE_CASE_HEADER, USE_CASE_RAW, declared_use_case
+from ._nesting import governed_below
 from ._sdk_errors import sdk_errors_raised
 
 __all__ = ["GovernedTransport"]
@@ -34,12 +35,14 @@ class GovernedTransport:
         use_case: str | None,
         subject: KnownValues | None,
         restore: bool | None,
+        session: PIISession | None = None,
     ) -> None:
         self.governance = governance
         self.inner = inner
         self.http = http
         self.default_use_case = use_case
         self.subject = subject
+        self.session = session  # the conversation's placeholders (None: one per request)
         self.restore = restore
 
     # -- reading the SDK's request
@@ -71,6 +74,7 @@ class GovernedTransport:
             endpoint=endpoint,
             stream=bool(body.get("stream")),
             subject=self.subject,
+            session=self.session,
             restore=self.restore,
             extra=extra,
         )
@@ -125,7 +129,11 @@ class GovernedTransport:
         with sdk_errors_raised:
             ex = self._begin(request)
         with ex.record.ending():
-            response = bounded(self.inner.handle_request(ex.request), ex)
+            token = governed_below.set(True)
+            try:
+                response = bounded(self.inner.handle_request(ex.request), ex)
+            finally:
+                governed_below.reset(token)
         if not 200 <= response.status_code < 300:
             self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
             return response  # it follows comes back through this transport, governed
@@ -140,7 +148,11 @@ class GovernedTransport:
         with sdk_errors_raised:
             ex = self._begin(request)
         with ex.record.ending():
-            response = bounded(await self.inner.handle_async_request(ex.request), ex)
+            token = governed_below.set(True)
+            try:
+                response = bounded(await self.inner.handle_async_request(ex.request), ex)
+            finally:
+                governed_below.reset(token)
         if not 200 <= response.status_code < 300:
             self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
             return response  # it follows comes back through this transport, governed

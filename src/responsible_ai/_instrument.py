@@ -1,0 +1,164 @@
+"""`rai.instrument()`: every AI call the process makes is governed, whatever library makes it.
+
+One call at start-up hooks the network transports of httpx2 and httpx (the HTTP layer of
+the openai and anthropic SDKs and of the frameworks built on them), as OpenTelemetry's
+instrumentors hook a library to trace it without touching call sites. From then on,
+every request of every client — made before or after the call, by the service or deep
+inside a dependency — meets the `Egress` step first:
+
+- to the address of a provider of the policy: governed exactly as through
+  `rai.http_client` (routed, decided, redacted, screened, stamped, recorded);
+- to a well-known AI API host the policy does not approve: refused before any byte
+  leaves (`ProviderNotApproved`, rule ``egress.ai_hosts``);
+- anything else: passes untouched.
+
+The use case comes from ``rai.use_case(...)``, from the `@governed` function the request
+runs in (with its client record and conversation), or from ``instrument(use_case=...)``;
+none known: the policy's rule for undeclared use cases applies (deny by default).
+`uninstrument()` restores the transports. Both are idempotent and thread-safe.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import threading
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any, NamedTuple
+
+from ._governance import Governance
+from ._governed import current_client
+from ._pii import ClientRecord, KnownValues, as_known
+from ._policy import Policy, load_policy
+from ._transport import GovernedTransport, governed_below, sdk_errors_raised
+
+__all__ = ["instrument", "instrumented", "uninstrument"]
+
+_BACKENDS = ("httpx2", "httpx")
+
+
+class _State(NamedTuple):
+    governance: Governance
+    use_case: str | None
+    subject: KnownValues | None
+
+
+_state: _State | None = None
+_originals: dict[tuple[type, str], Callable[..., Any]] = {}
+_lock = threading.Lock()
+
+
+def instrument(
+    policy: Policy | Governance | str | os.PathLike[str] | None = None,
+    *,
+    use_case: str | None = None,
+    subject: ClientRecord | KnownValues | None = None,
+) -> Governance:
+    """Govern every AI call of the process under `policy` (a `Policy`, a `Governance`, a
+    path, or None for ``RAI_POLICY``); returns the `Governance` in force. Calling it again
+    replaces the policy; `uninstrument()` undoes it."""
+    if isinstance(policy, Governance):
+        governance = policy
+    elif isinstance(policy, Policy):
+        governance = Governance(policy)
+    else:
+        governance = Governance(load_policy(policy))
+    if use_case is not None:
+        governance.pipeline.checks.rules.resolve(use_case)  # a tag, or refused now
+    global _state
+    with _lock:
+        for name in _BACKENDS:
+            if importlib.util.find_spec(name) is not None:
+                _hook(importlib.import_module(name))
+        _state = _State(governance, use_case, as_known(subject))
+    return governance
+
+
+def uninstrument() -> None:
+    """Restore the transports `instrument` hooked (a no-op when none is)."""
+    global _state
+    with _lock:
+        _state = None
+        for (cls, attr), original in _originals.items():
+            setattr(cls, attr, original)
+        _originals.clear()
+
+
+def instrumented() -> Governance | None:
+    """The `Governance` in force process-wide, or None."""
+    state = _state
+    return state.governance if state is not None else None
+
+
+# ------------------------------------------------------------------ the hooks
+
+
+class _Unhooked:
+    """The hooked transport as the governed one sends through: its original methods."""
+
+    __slots__ = ("_send", "_transport")
+
+    def __init__(self, transport: Any, send: Callable[..., Any]) -> None:
+        self._transport = transport
+        self._send = send
+
+    def handle_request(self, request: Any) -> Any:
+        return self._send(self._transport, request)
+
+    async def handle_async_request(self, request: Any) -> Any:
+        return await self._send(self._transport, request)
+
+    def close(self) -> None:  # the client that owns the transport closes it
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _governed_transport(state: _State, inner: _Unhooked, http: ModuleType) -> GovernedTransport:
+    bound = current_client()
+    if bound is not None:  # inside a @governed function: its use case, client and session
+        return GovernedTransport(
+            state.governance, inner, http, use_case=bound.use_case, subject=bound.subject,
+            restore=bound.restore, session=bound.session,
+        )  # fmt: skip
+    return GovernedTransport(
+        state.governance, inner, http, use_case=state.use_case, subject=state.subject,
+        restore=None,
+    )  # fmt: skip
+
+
+def _hook(http: ModuleType) -> None:
+    sync_cls, async_cls = http.HTTPTransport, http.AsyncHTTPTransport
+    if (sync_cls, "handle_request") in _originals:
+        return  # already hooked: idempotent
+    send = sync_cls.handle_request
+    asend = async_cls.handle_async_request
+
+    def handle_request(self: Any, request: Any) -> Any:
+        state = _state
+        if state is None or governed_below.get():
+            return send(self, request)
+        with sdk_errors_raised:
+            governs = state.governance.egress.governs(request.url)
+        if not governs:
+            return send(self, request)
+        return _governed_transport(state, _Unhooked(self, send), http).handle_request(request)
+
+    async def handle_async_request(self: Any, request: Any) -> Any:
+        state = _state
+        if state is None or governed_below.get():
+            return await asend(self, request)
+        with sdk_errors_raised:
+            governs = state.governance.egress.governs(request.url)
+        if not governs:
+            return await asend(self, request)
+        transport = _governed_transport(state, _Unhooked(self, asend), http)
+        return await transport.handle_async_request(request)
+
+    _originals[(sync_cls, "handle_request")] = send
+    _originals[(async_cls, "handle_async_request")] = asend
+    sync_cls.handle_request = handle_request
+    async_cls.handle_async_request = handle_async_request
