@@ -203,7 +203,7 @@ class TestLifecycle:
         rai.instrument(governance)
         with (
             openai.OpenAI(base_url=server.base_url, api_key="sk", max_retries=0) as client,
-            pytest.raises(rai.UseCaseBlocked, match="rai.use_case"),
+            pytest.raises(rai.UseCaseBlocked, match=r"rai\.use_case"),
         ):
             client.chat.completions.create(model="gpt-4o-mini", messages=MSG)
         assert server.requests == []
