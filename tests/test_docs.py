@@ -117,6 +117,7 @@ def _close(namespace: dict[str, Any]) -> None:
     left to the garbage collector."""
     from responsible_ai import _governed
 
+    rai.uninstrument()  # a page that instruments the process leaves it as it found it
     default, _governed._default = _governed._default, None  # @governed's default Guard
     if default is not None:
         default.close()

@@ -58,6 +58,16 @@ class TestEveryLoop:
         with pytest.raises(rai.ConfigurationError, match="closed"):
             await guard.achat("again", **MK)
 
+    def test_ended_loops_are_forgotten(self, server: FakeModelServer, policy: rai.Policy) -> None:
+        """Fifty `asyncio.run`s keep no more than the last loop's client alive."""
+        import gc
+
+        guard = rai.Guard(policy)
+        for _ in range(50):
+            asyncio.run(guard.achat("hi", **MK))
+        gc.collect()
+        assert len(guard.senders._per_loop) <= 1
+
     def test_a_client_you_pass_is_yours(self, server: FakeModelServer, policy: rai.Policy) -> None:
         """An async client the caller passed is used as it is (and not closed by the Guard)."""
         from responsible_ai._http import backend

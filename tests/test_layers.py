@@ -187,7 +187,7 @@ def _policy_errors() -> set[str]:
         name
         for name, value in vars(_errors).items()
         if isinstance(value, type) and issubclass(value, roots)
-    } | {"unreadable"}
+    } | {"unreadable", "violation"}
 
 
 def _builds(source: str, names: set[str]) -> list[int]:

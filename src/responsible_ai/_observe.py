@@ -4,7 +4,7 @@ events, the ``on_decision`` callback and the history of its fallbacks.
 Every driver path (chat, stream, early close, refusal, error, fallback, `check`) goes
 through a `CallRecord`, so no path can forget to end a span or to write an audit event;
 the fields of a decision are built once, by `Decision.as_dict`, and every audit event
-of a call is assembled by `_decision_event`. The pipeline decides; this module records.
+of a call is assembled by `_event`. The pipeline decides; this module records.
 """
 
 from __future__ import annotations
@@ -49,19 +49,18 @@ class Observers(NamedTuple):
             self.on_decision(decision)
         trail = self.trail
         if trail.active:
-            event = _decision_event(decision.outcome, fields, trace_ids)
-            event["error"] = error
-            trail.emit_fields("decision", event)
+            trail.emit_fields("decision", _event({"error": error}, fields, trace_ids))
             if redactions:
-                event = _decision_event("redacted", fields, trace_ids)
-                event["redactions"] = dict(redactions)
+                event = _event({"redactions": dict(redactions)}, fields, trace_ids)
+                event["outcome"] = "redacted"
                 trail.emit_fields("decision", event)
 
 
-def _decision_event(outcome: str, fields: Mapping[str, Any], trace_ids: TraceIds) -> dict[str, Any]:
-    """The audit event of a decision: its fields (`Decision.as_dict`), the outcome and
-    the span it belongs to (else the trail reads the active span's)."""
-    event = {**fields, "outcome": outcome}
+def _event(first: dict[str, Any], fields: Mapping[str, Any], trace_ids: TraceIds) -> dict[str, Any]:
+    """An audit event of a decision: the outcome, what is particular to this event, the
+    decision's fields (`Decision.as_dict`, the one builder) and the span it belongs to
+    (else the trail reads the active span's)."""
+    event = {"outcome": fields.get("outcome"), **first, **fields}
     if trace_ids[0] is not None:
         event["trace_id"], event["span_id"] = trace_ids
     return event
@@ -189,6 +188,14 @@ class CallRecord:
                 f"fallback {shown(call.provider_name)} refused: {refused.rule}"
             )
             return None
+
+    def next_attempt(self, prepared: Prepared, error: ProviderError) -> Prepared:
+        """The fallback to try after `error` (`after_failure`), or the error a caller sees
+        when there is none (`give_up`), raised: the one decision of a fallback loop."""
+        fallback = self.after_failure(prepared, error)
+        if fallback is None:
+            raise self.give_up(error)
+        return fallback
 
     def give_up(self, error: ProviderError) -> ProviderError:
         """The error a caller sees when no provider answered (see `Attempts.final_error`)."""

@@ -78,9 +78,30 @@ def body_size(body: Mapping[str, Any]) -> None:
     """`size` for a body built from a caller's messages (measured as the JSON it is)."""
     try:
         nbytes = len(orjson.dumps(body, default=str))
-    except TypeError:  # text that is not valid Unicode: measured without encoding it
-        nbytes = len(repr(body))
+    except (TypeError, RecursionError):  # not valid Unicode, or nested beyond JSON's depth
+        nbytes = _text_bytes(body)
     size(nbytes)
+
+
+def _text_bytes(data: Any) -> int:
+    """At least the bytes the text of `data` takes (a walk with its own stack: any depth)."""
+    total, stack = 0, [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, Mapping):
+            total += len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            total += len(item)
+            stack.extend(item)
+        else:
+            total += 1
+        if total > MAX_REQUEST_BYTES:
+            break
+    return total
 
 
 def json_body(content: bytes) -> Any:

@@ -9,35 +9,31 @@ decision is `CallRecord.after_failure`. `Guard(policy)` makes its own `Governanc
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
-import threading
-import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
-from types import ModuleType, TracebackType
+from collections.abc import Mapping, Sequence
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, Unpack, cast
 
 import anyio
 
-from ._call import Call, Prepared
-from ._errors import ConfigurationError, ProviderError
-from ._governance import Governance, GovernanceOptions
-from ._http import backend, backend_of
-from ._observe import CallRecord
-from ._pii import ClientRecord, KnownValues, PIISession, as_known
-from ._policy import DataClass, Policy
-from ._provenance import Keyring, Provenance, Signer
-from ._providers import RESERVED_PARAMS, StreamFolder
-from ._send import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
-from ._steps import AnswerFilter, admit
-from ._telemetry import StreamClosed
-from ._types import ChatChunk, ChatMessage, ChatResponse, Decision
-from ._usecases import Consent
+from .._call import Call, Prepared
+from .._errors import ConfigurationError, ProviderError
+from .._governance import Governance, GovernanceOptions
+from .._observe import CallRecord
+from .._pii import ClientRecord, KnownValues, PIISession, as_known
+from .._policy import DataClass, Policy
+from .._provenance import Keyring, Provenance, Signer
+from .._providers import RESERVED_PARAMS
+from .._send import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
+from .._types import ChatMessage, ChatResponse, Decision
+from .._usecases import Consent
+from ._senders import Senders
+from ._streams import AsyncStream, Stream
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["AsyncStream", "Guard", "Messages", "Stream", "current_consent"]
+__all__ = ["Guard", "Messages", "current_consent", "text_size"]
 
 current_consent: contextvars.ContextVar[Consent | None] = contextvars.ContextVar(
     "responsible_ai_consent", default=None
@@ -81,22 +77,12 @@ class Guard:
         **services: Unpack[GovernanceOptions],
     ) -> None:
         self.governance = Governance.of(policy, services, "Guard")
-        self._backend_name = http_backend
-        self._http_client = http_client
-        self._async_http_client = async_http_client
-        self._sleep = sleep
-        self._async_sleep = async_sleep
-        self._sync: SyncSender | None = None
+        self.senders = Senders(
+            self.governance.policy.retry, http_client=http_client,
+            async_http_client=async_http_client, http_backend=http_backend, sleep=sleep,
+            async_sleep=async_sleep,
+        )  # fmt: skip
         self._closed = False
-        self._async: AsyncSender | None = None  # over the caller's own async client
-        self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncSender] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._keepers: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, AsyncGenerator[None, None]
-        ] = weakref.WeakKeyDictionary()
-        self._owns_sync = http_client is None
-        self._lock = threading.Lock()
 
     @property
     def policy(self) -> Policy:
@@ -176,41 +162,12 @@ class Guard:
             prepared = record.prepare(call)
         return record, prepared
 
-    def _http(self, client: Any | None) -> ModuleType:
-        return backend_of(client) if client is not None else backend(self._backend_name)
-
     def sync_sender(self) -> SyncSender:
-        if self._sync is None:
-            with self._lock:
-                if self._sync is None:
-                    http = self._http(self._http_client)
-                    client = self._http_client or http.Client()
-                    self._sync = SyncSender(http, client, self.policy.retry, self._sleep)
-        return self._sync
+        return self.senders.sync()
 
     async def async_sender(self) -> AsyncSender:
-        """The sender of the running event loop. A client you passed is yours, with its
-        loop; the Guard's own client is made per event loop (a second ``asyncio.run``, or
-        one test client after another, each get theirs) and closed when that loop's
-        ``asyncio.run`` ends (its async generators are finalised then: a keeper one closes
-        the client inside the loop that owns its connections)."""
-        if self._async_http_client is not None:
-            if self._async is None:
-                http = self._http(self._async_http_client)
-                self._async = AsyncSender(
-                    http, self._async_http_client, self.policy.retry, self._async_sleep
-                )
-            return self._async
-        loop = asyncio.get_running_loop()
-        sender = self._per_loop.get(loop)
-        if sender is None:
-            http = self._http(None)
-            sender = AsyncSender(http, http.AsyncClient(), self.policy.retry, self._async_sleep)
-            keeper = _closed_with_the_loop(sender)
-            await keeper.__anext__()  # started: the loop finalises it at its end
-            self._per_loop[loop] = sender
-            self._keepers[loop] = keeper
-        return sender
+        """The sender of the running event loop (see `Senders`)."""
+        return await self.senders.async_()
 
     # ------------------------------------------------------------ sync
 
@@ -242,7 +199,7 @@ class Guard:
                 try:
                     answer = sender.send(prepared)
                 except ProviderError as error:
-                    prepared = _or_raise(record, record.after_failure(prepared, error), error)
+                    prepared = record.next_attempt(prepared, error)
                     continue
                 return record.finish(prepared, answer)
 
@@ -267,7 +224,7 @@ class Guard:
             consent=consent, stream=True, params=params, subject=subject, session=session,
             restore=restore,
         )  # fmt: skip
-        return Stream(self, *self._open(call))
+        return Stream(self.senders, self.governance.pipeline, *self._open(call))
 
     # ------------------------------------------------------------ review gate
 
@@ -310,9 +267,7 @@ class Guard:
         """Close the HTTP client the Guard made (not one you passed); a call made
         afterwards raises `ConfigurationError`."""
         self._closed = True
-        if self._sync is not None and self._owns_sync:
-            self._sync.client.close()
-        self._sync = None
+        self.senders.close()
 
     def __enter__(self) -> Self:
         return self
@@ -354,7 +309,7 @@ class Guard:
                 try:
                     answer = await sender.send(prepared)
                 except ProviderError as error:
-                    prepared = _or_raise(record, record.after_failure(prepared, error), error)
+                    prepared = record.next_attempt(prepared, error)
                     continue
                 if len(answer.text) > OFF_LOOP_CHARS:
                     return await anyio.to_thread.run_sync(record.finish, prepared, answer)
@@ -381,19 +336,12 @@ class Guard:
             consent=consent, stream=True, params=params, subject=subject, session=session,
             restore=restore,
         )  # fmt: skip
-        return AsyncStream(self, *self._open(call))
+        return AsyncStream(self.senders, self.governance.pipeline, *self._open(call))
 
     async def aclose(self) -> None:
-        """Close the HTTP clients the Guard made (not one you passed)."""
+        """Close the HTTP clients the Guard made (not ones you passed)."""
         self.close()
-        self._async = None
-        loop = asyncio.get_running_loop()
-        sender = self._per_loop.pop(loop, None)
-        keeper = self._keepers.pop(loop, None)
-        if keeper is not None:
-            await keeper.aclose()  # closes this loop's client
-        elif sender is not None:
-            await sender.client.aclose()
+        await self.senders.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -407,15 +355,6 @@ class Guard:
 OFF_LOOP_CHARS = 65_536
 """An async call whose prompt or answer text is longer than this is scanned in a worker
 thread (a long scan holds the GIL in C only part of the time, but must not stall the loop)."""
-
-
-async def _closed_with_the_loop(sender: AsyncSender) -> AsyncGenerator[None, None]:
-    """Started once in a loop, finalised by that loop's end (``shutdown_asyncgens``):
-    the Guard's client of that loop is closed inside it."""
-    try:
-        yield
-    finally:
-        await sender.client.aclose()
 
 
 def text_size(messages: Sequence[Any]) -> int:
@@ -440,171 +379,3 @@ def _reserved(params: Mapping[str, Any]) -> str:
     if name == "system":
         return "system is not a parameter: put the system prompt in the messages (role 'system')"
     return f"{name} is not a model parameter here: pass it as chat()'s own argument"
-
-
-def _or_raise(record: CallRecord, prepared: Prepared | None, error: ProviderError) -> Prepared:
-    if prepared is None:
-        raise record.give_up(error)
-    return prepared
-
-
-class _StreamBase:
-    def __init__(self, guard: Guard, record: CallRecord, prepared: Prepared) -> None:
-        self._guard = guard
-        self._record = record
-        self._prepared = prepared
-        self._filter: AnswerFilter | None = None
-        self._emitted: list[str] = []
-        self._response: ChatResponse | None = None
-        self._started = False
-
-    @property
-    def decision(self) -> Decision:
-        return self._prepared.decision
-
-    @property
-    def provenance(self) -> Provenance | None:
-        """The stamp of the whole answer: set only when the stream completed."""
-        return self._response.provenance if self._response is not None else None
-
-    @property
-    def response(self) -> ChatResponse:
-        """The whole answer, available once the stream has been read to its end."""
-        if self._response is None:
-            raise ConfigurationError(
-                "the stream has not completed: read it to the end before asking for .response"
-            )
-        return self._response
-
-    # what both stream kinds do with each event and at the end (they differ only in I/O)
-
-    def _opened(self) -> None:
-        self._filter = self._guard.governance.pipeline.chunk_filter(self._prepared)
-
-    def _failed_over(self, error: ProviderError) -> None:
-        self._prepared = _or_raise(
-            self._record, self._record.after_failure(self._prepared, error), error
-        )
-
-    def _on_event(self, folder: StreamFolder, event: Any) -> ChatChunk | None:
-        delta = folder.feed(event)
-        if not delta:
-            return None
-        self._record.first_chunk()
-        if self._filter is not None:
-            delta = self._filter.feed(delta)
-        return ChatChunk(delta) if delta else None
-
-    def _on_end(self, folder: StreamFolder) -> ChatChunk | None:
-        tail = self._filter.flush() if self._filter is not None else ""
-        answer = admit.complete(folder, self._prepared.provider.name)
-        self._response = self._record.finish(self._prepared, answer, self._filter)
-        return ChatChunk(tail) if tail else None
-
-    def _begin(self) -> None:
-        if self._started:
-            raise ConfigurationError("a stream can be iterated only once")
-        self._started = True
-
-    def __del__(self) -> None:
-        # a stream dropped without being read: its observation still ends (StreamClosed)
-        if not getattr(self, "_started", True):
-            self._record.failed(StreamClosed())
-
-
-class Stream(_StreamBase):
-    """Iterate for `ChatChunk`s; `.response` holds the whole answer at the end."""
-
-    _iter: Iterator[ChatChunk] | None = None
-
-    def __iter__(self) -> Iterator[ChatChunk]:
-        self._begin()
-        self._iter = self._chunks()
-        return self._iter
-
-    def _chunks(self) -> Iterator[ChatChunk]:
-        with self._record.ending():  # an early close or an error ends the record
-            sender = self._guard.sync_sender()
-            while True:
-                try:
-                    with self._record.active():
-                        response, folder = sender.open_stream(self._prepared)
-                    break
-                except ProviderError as error:
-                    self._failed_over(error)
-            self._opened()
-            for event in sender.events(self._prepared, response):
-                chunk = self._on_event(folder, event)
-                if chunk is not None:
-                    yield chunk
-            tail = self._on_end(folder)
-            if tail is not None:
-                yield tail
-
-    def text(self) -> str:
-        """Read the stream to its end and return the whole text."""
-        for _ in self:
-            pass
-        return self.response.text
-
-    def close(self) -> None:
-        if self._iter is not None and hasattr(self._iter, "close"):
-            self._iter.close()  # runs the generator's finally: the response is closed
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-class AsyncStream(_StreamBase):
-    """``async for`` over `ChatChunk`s; `.response` holds the whole answer at the end."""
-
-    _iter: AsyncIterator[ChatChunk] | None = None
-
-    def __aiter__(self) -> AsyncIterator[ChatChunk]:
-        self._begin()
-        self._iter = self._chunks()
-        return self._iter
-
-    async def _chunks(self) -> AsyncIterator[ChatChunk]:
-        with self._record.ending():
-            sender = await self._guard.async_sender()
-            while True:
-                try:
-                    with self._record.active():
-                        response, folder = await sender.open_stream(self._prepared)
-                    break
-                except ProviderError as error:
-                    self._failed_over(error)
-            self._opened()
-            async for event in sender.events(self._prepared, response):
-                chunk = self._on_event(folder, event)
-                if chunk is not None:
-                    yield chunk
-            tail = self._on_end(folder)
-            if tail is not None:
-                yield tail
-
-    async def text(self) -> str:
-        """Read the stream to its end and return the whole text."""
-        async for _ in self:
-            pass
-        return self.response.text
-
-    async def aclose(self) -> None:
-        if self._iter is not None:
-            aclose = getattr(self._iter, "aclose", None)
-            if aclose is not None:
-                await aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
