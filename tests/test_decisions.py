@@ -99,6 +99,13 @@ class TestUseCases:
             check(make_policy(), use_case="hr.job_ads", data_class="confidential")
         assert info.value.rule == 'use_cases.rules["hr"].max_data_class'
 
+    def test_the_rule_recorded_is_the_rule_that_decided(self, make_policy: Make) -> None:
+        """A call under `hr.job_ads`, which has no rule of its own, is decided by `hr`'s rule."""
+        assert check(make_policy(), use_case="hr.job_ads").rule == 'use_cases.rules["hr"]'
+        assert check(make_policy(), use_case="hr").rule == 'use_cases.rules["hr"]'
+        own = make_policy(**{"use_cases__rules__hr.job_ads": {"requires_review": True}})
+        assert check(own, use_case="hr.job_ads.eu").rule == 'use_cases.rules["hr.job_ads"]'
+
     def test_bad_tag(self, make_policy: Make) -> None:
         with pytest.raises(rai.ConfigurationError, match="not a tag"):
             check(make_policy(), use_case="Marketing Copy")

@@ -106,6 +106,7 @@ class EffectiveRule:
     max_data_class_rule: str | None = None
     allowed_providers: frozenset[str] | None = None
     allowed_providers_rule: str | None = None
+    rule: str | None = None  # the key of the most specific rule that applies (None: none)
 
 
 class UseCaseRules:
@@ -142,6 +143,7 @@ class UseCaseRules:
         max_dc_rule = None
         allowed: frozenset[str] | None = None
         allowed_rule = None
+        most_specific: str | None = None
         for level in parents(tag):
             if level in uc.blocked:
                 declared = True
@@ -151,6 +153,7 @@ class UseCaseRules:
                 continue
             declared = True
             key = f'use_cases.rules["{level}"]'
+            most_specific = most_specific or key
             if rule.blocked:
                 blocked_by = blocked_by or f"{key}.blocked"
             requires_review = requires_review or rule.requires_review
@@ -174,4 +177,5 @@ class UseCaseRules:
             max_data_class_rule=max_dc_rule,
             allowed_providers=allowed,
             allowed_providers_rule=allowed_rule,
+            rule=most_specific,
         )

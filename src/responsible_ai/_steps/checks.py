@@ -216,6 +216,7 @@ class PolicyChecks:
 
 
 def _most_specific(rule: EffectiveRule) -> str:
-    if not rule.declared:
-        return "use_cases.default"
-    return f'use_cases.rules["{rule.tag}"]'
+    """The rule that decided an allowed call: the most specific rule of the tag or a
+    parent of it (``hr`` decides ``hr.job_ads`` when only ``hr`` has a rule), else the
+    policy's default."""
+    return rule.rule or "use_cases.default"
