@@ -336,3 +336,26 @@ class TestPerCallCannotWeaken:
         with pytest.raises(TypeError, match="cannot be lower"):
             draft(data_class="public")
         assert server.requests == []
+
+    def test_extra_body_cannot_name_a_governance_field(self, guard: rai.Guard) -> None:
+        """`extra_body` carrying `use_case`, `session`, `model`... is refused at decoration:
+        it would otherwise run the call under another rule or another conversation."""
+        for field in ("use_case", "session", "model", "provider", "restore", "subject", "stream"):
+            with pytest.raises(TypeError, match="governance field"):
+                rai.governed(guard=guard, extra_body={field: "x"}, **MK)
+
+    def test_each_invocation_is_its_own_conversation(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
+        """A function serving one client and then another never restores the first client's
+        values into the second's answer: each invocation has a session of its own."""
+        sessions: list[rai.PIISession] = []
+
+        @rai.governed(guard=guard, restore=True, **MK)
+        def draft(name: str) -> str:
+            sessions.append(rai.client().session)
+            return rai.client().chat(f"Write to {name}", subject=rai.ClientRecord(name=name)).text
+
+        first, second = draft("Jane Roe"), draft("John Smith")
+        assert sessions[0] is not sessions[1]
+        assert "Jane" not in second and "John" not in first

@@ -37,7 +37,7 @@ from ._provenance import (
     provenance_of,
     sha256_text,
 )
-from ._providers import MODEL_PARAMETERS
+from ._providers import MODEL_PARAMETERS, RESERVED_PARAMS
 from ._types import ChatResponse, Decision
 from ._usecases import Consent
 
@@ -256,6 +256,11 @@ class BoundClient:
 
 
 _PER_CALL = ("subject", "restore", "consent", "data_class")
+# what decides how a call is governed: never a model parameter, whatever it is passed as
+_GOVERNANCE_FIELDS = frozenset({
+    "use_case", "provider", "model", "session", "subject", "restore", "consent",
+    "data_class", "messages", "stream", "principal", "guard", "policy", "signer",
+}) | RESERVED_PARAMS  # fmt: skip
 _FIXED = frozenset({"use_case", "provider", "model", "session"})
 
 
@@ -334,6 +339,12 @@ def governed(
             f"extra_body=...); known: {', '.join(sorted(MODEL_PARAMETERS))}"
         )
     if extra_body is not None:
+        named = sorted(_GOVERNANCE_FIELDS.intersection(extra_body))
+        if named:
+            raise TypeError(
+                f"extra_body names {', '.join(map(repr, named))}: a governance field, not a "
+                "model parameter (give it as @governed's own argument)"
+            )
         params = {**extra_body, **params}
 
     def bind() -> BoundClient:

@@ -15,7 +15,7 @@ from .._governance import Governance
 from .._pii import KnownValues, PIISession
 from .._steps import admit
 from ._exchange import Exchange, body_classes, bounded, is_json, response_of
-from ._headers import STRUCTURAL_RAW, USE_CASE_HEADER, USE_CASE_RAW, declared_use_case
+from ._headers import USE_CASE_HEADER, USE_CASE_RAW, declared_use_case, is_protocol
 from ._nesting import governed_below
 from ._sdk_errors import sdk_errors_raised
 
@@ -61,7 +61,7 @@ class GovernedTransport:
             name = key.lower()
             if name == USE_CASE_RAW:
                 tags.append(value.decode("latin-1"))
-            elif not (name in STRUCTURAL_RAW or name.startswith(b"x-stainless-")):
+            elif not is_protocol(name, value):
                 content_headers.append([key.decode("latin-1"), value.decode("latin-1")])
         tag = ", ".join(tags) or declared_use_case.get() or self.default_use_case
         query = [list(kv) for kv in request.url.params.multi_items()] if request.url.query else []

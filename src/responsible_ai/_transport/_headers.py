@@ -4,25 +4,53 @@ content (scanned and redacted like the body); the use-case header and context.""
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["STRUCTURAL_RAW", "USE_CASE_HEADER", "USE_CASE_RAW", "declared_use_case", "use_case"]
+__all__ = [
+    "PROTOCOL_HEADERS",
+    "USE_CASE_HEADER",
+    "USE_CASE_RAW",
+    "declared_use_case",
+    "is_protocol",
+    "use_case",
+]
 
 USE_CASE_HEADER = "x-rai-use-case"
 
-# headers that are protocol, credentials or SDK telemetry; every other header a request
-# carries is content (scanned and redacted like the body)
-_STRUCTURAL_HEADERS = frozenset({
-    "host", "content-type", "content-length", "accept", "accept-encoding", "connection",
-    "user-agent", "authorization", "x-api-key", "api-key", "anthropic-version",
-    "anthropic-beta", "openai-organization", "openai-project", "openai-beta",
-    "idempotency-key", "traceparent", "tracestate", USE_CASE_HEADER,
-})  # fmt: skip
-
-
-STRUCTURAL_RAW = frozenset(h.encode() for h in _STRUCTURAL_HEADERS)  # and x-stainless-*
+# The protocol: the only headers that leave unscanned, each only while its value has the
+# protocol's form (a value of another form is content). Credentials pass as they are: the
+# provider needs them. Every other header — user-agent, idempotency-key, tracestate,
+# openai-organization, anthropic-beta, x-stainless-*, anything a caller adds — is content,
+# scanned and redacted like the body.
+_ANY = None
+PROTOCOL_HEADERS: dict[bytes, re.Pattern[bytes] | None] = {
+    name.encode(): (re.compile(form.encode()) if form is not None else None)
+    for name, form in {
+        "host": r"[A-Za-z0-9.-]{1,253}(:\d{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?",
+        "content-type": r"[A-Za-z0-9.+-]{1,40}/[A-Za-z0-9.+-]{1,80}"
+        r"(; ?[a-z-]{1,20}=[A-Za-z0-9.-]{1,40})?",
+        "content-length": r"\d{1,12}",
+        "accept": r"[A-Za-z0-9.+/*-]{1,80}(, ?[A-Za-z0-9.+/*-]{1,80}){0,5}",
+        "accept-encoding": r"[a-z*-]{1,12}(, ?[a-z*-]{1,12}){0,7}",
+        "connection": r"keep-alive|close",
+        "anthropic-version": r"\d{4}-\d{2}-\d{2}",
+        "traceparent": r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}",
+        "authorization": _ANY,
+        "x-api-key": _ANY,
+        "api-key": _ANY,
+    }.items()
+}
 USE_CASE_RAW = USE_CASE_HEADER.encode()
+
+
+def is_protocol(name: bytes, value: bytes) -> bool:
+    """Whether a header (its name lower-cased) is protocol, to leave as it is."""
+    if name not in PROTOCOL_HEADERS:
+        return False
+    form = PROTOCOL_HEADERS[name]
+    return form is None or form.fullmatch(value) is not None
 
 
 declared_use_case: contextvars.ContextVar[str | None] = contextvars.ContextVar(
