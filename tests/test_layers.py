@@ -15,7 +15,7 @@ import responsible_ai
 # its top-level component under the package. docs/design.md draws the same layers: change both.
 LAYERS = {
     **dict.fromkeys(
-        ["_errors", "_clock", "_version", "_regex", "_sse", "_http", "_entities"], 0
+        ["_errors", "_clock", "_version", "_regex", "_sse", "_http", "_entities", "_shapes"], 0
     ),  # foundation
     **dict.fromkeys(["_policy", "_usecases"], 1),  # policy data
     **dict.fromkeys(["_pii", "_provenance", "_audit", "_telemetry", "presidio"], 2),  # libraries

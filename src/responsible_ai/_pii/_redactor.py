@@ -17,16 +17,7 @@ import orjson
 from .._entities import NAME_ENTITIES
 from .._errors import ConfigurationError, PIIBlocked, RedactionFailed
 from .._policy import PiiRule, PiiSettings
-from ._custom import RegexDetector
-from ._findings import Finding, outside, resolve_overlaps, trimmed
-from ._known import ClientRecord, KnownValues, as_known
-from ._lexicon import lexicon
-from ._names import NameDetector
-from ._normalize import NormalizedView, normalized
-from ._operators import aes_key, encrypt, hash_value, mask, salt_of
-from ._patterns import BUILTIN_ENTITIES, BuiltinDetector
-from ._session import PLACEHOLDER, PIISession
-from ._structure import (
+from .._shapes import (
     CHAT_HISTORY,
     Content,
     Each,
@@ -36,6 +27,15 @@ from ._structure import (
     Shape,
     Structural,
 )
+from ._custom import RegexDetector
+from ._findings import Finding, outside, resolve_overlaps, trimmed
+from ._known import ClientRecord, KnownValues, as_known
+from ._lexicon import lexicon
+from ._names import NameDetector
+from ._normalize import NormalizedView, normalized
+from ._operators import aes_key, encrypt, hash_value, mask, salt_of
+from ._patterns import BUILTIN_ENTITIES, BuiltinDetector
+from ._session import PLACEHOLDER, PIISession
 
 FORGED = "PLACEHOLDER"
 """The entity type of input text that looks like a placeholder: always replaced by a
