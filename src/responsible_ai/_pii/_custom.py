@@ -12,7 +12,8 @@ from collections.abc import Iterator, Sequence
 
 from .._regex import compile_linear
 from ._findings import Finding
-from ._patterns import Context, lowered
+from ._normalize import lowered
+from ._patterns import Context
 from ._validators import VALIDATORS
 
 __all__ = ["RegexDetector"]

@@ -19,6 +19,7 @@ import ahocorasick
 
 from .._errors import ConfigurationError
 from ._findings import Finding
+from ._normalize import lowered
 
 __all__ = ["ClientRecord", "KnownValues", "as_known", "normalize"]
 
@@ -147,15 +148,13 @@ class ClientRecord:
 
 
 class _Normalized:
-    """`text` folded for matching (case folded, whitespace runs collapsed to one space),
+    """`text` folded for matching (lower case, whitespace runs collapsed to one space),
     with a map from folded positions back to positions in `text`."""
 
     __slots__ = ("_anchors", "_origins", "text")
 
     def __init__(self, text: str) -> None:
-        low = text.lower()
-        if len(low) != len(text):  # a few characters grow when lower-cased
-            low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        low = lowered(text)
         self._anchors: list[int] = []
         self._origins: list[int] = []
         if "  " not in low and low.isprintable():  # (tabs, newlines, no-break spaces are not)

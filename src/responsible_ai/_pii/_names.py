@@ -25,8 +25,8 @@ from itertools import accumulate
 
 from .._entities import NAME_ENTITIES
 from ._findings import Finding
-from ._lexicon import Lexicon, folded, lexicon
-from ._patterns import lowered
+from ._lexicon import Lexicon, lexicon
+from ._normalize import folded, lowered
 
 __all__ = ["NAME_ENTITIES", "NameDetector"]
 

@@ -18,6 +18,7 @@ import re2
 
 from .._entities import BUILTIN_ENTITIES
 from ._findings import Finding
+from ._normalize import lowered
 from ._validators import (
     IBAN_LENGTHS,
     compact_iban_valid,
@@ -28,7 +29,7 @@ from ._validators import (
     ssn_valid,
 )
 
-__all__ = ["BUILTIN_ENTITIES", "BuiltinDetector", "Context", "PatternRule", "lowered"]
+__all__ = ["BUILTIN_ENTITIES", "BuiltinDetector", "Context", "PatternRule"]
 
 CONTEXT_BOOST = 0.35
 NEGATIVE_PENALTY = 0.45
@@ -113,17 +114,6 @@ class Context:
         ):
             score += CONTEXT_BOOST
         return max(0.0, min(1.0, score))
-
-
-def lowered(text: str) -> str:
-    """`text.lower()` when that keeps every position; else a per-character fold that does."""
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    low = text.replace("\u0130", "i").lower()  # "İ" is the one letter whose lower case is
-    if len(low) == len(text):  # two characters (Unicode 15); any other: one by one
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 # --------------------------------------------------------------------------- checks
