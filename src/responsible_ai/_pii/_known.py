@@ -19,51 +19,12 @@ import ahocorasick
 
 from .._errors import ConfigurationError
 from ._findings import Finding
+from ._names import RECORD_DROPS
 from ._normalize import lowered
 
 __all__ = ["ClientRecord", "KnownValues", "as_known", "normalize"]
 
 _WS = re.compile(r"\s+")
-_TITLES = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "prof",
-        "sir",
-        "dame",
-        "herr",
-        "frau",
-        "mme",
-        "mlle",
-        "m",
-        "sr",
-        "sra",
-        "srta",
-        "sig",
-        "dott",
-        "van",
-        "von",
-        "de",
-        "der",
-        "den",
-        "del",
-        "della",
-        "di",
-        "da",
-        "du",
-        "la",
-        "le",
-        "el",
-        "al",
-        "bin",
-        "ibn",
-        "st",
-    ]
-)
 
 
 def _fold(value: str) -> str:
@@ -121,7 +82,9 @@ class ClientRecord:
             full = " ".join(self.name.split())
             yield "PERSON", full, full, 1.0
             parts = [
-                p for p in full.replace(",", " ").split() if p.strip(".").casefold() not in _TITLES
+                p
+                for p in full.replace(",", " ").split()
+                if p.strip(".").casefold() not in RECORD_DROPS
             ]
             if len(parts) >= 2:
                 first, last = parts[0], parts[-1]

@@ -18,7 +18,8 @@ from ._session import PIISession
 
 if TYPE_CHECKING:
     from ._known import KnownValues
-    from ._redactor import OperatorPlan, Redactor
+    from ._operators import OperatorPlan
+    from ._redactor import Redactor
 
 __all__ = ["OutputScanner", "StreamRestorer"]
 
