@@ -18,7 +18,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "responsible_ai" / "_pii" / "_names" / "_data"
+OUT = Path(__file__).resolve().parents[1] / "src" / "responsible_ai" / "_pii" / "_names" / "_data"
 WORDS = Path("/usr/share/dict/american-english")
 LATIN = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ'’\- ]+$")
 NAME_ATTRS = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary",
