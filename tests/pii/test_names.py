@@ -26,9 +26,9 @@ from responsible_ai._pii._names import NameDetector
 from responsible_ai._policy import PiiRule, PiiSettings
 from responsible_ai.testing import FakeModelServer
 
-from .conftest import base_policy
+from ..conftest import base_policy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NAMES = NameDetector()
 
 

@@ -13,7 +13,7 @@ import pytest
 import responsible_ai as rai
 from responsible_ai.testing import FakeModelServer, stand_in_answer
 
-from .conftest import base_policy, without_opaque
+from ..conftest import base_policy, without_opaque
 
 pytestmark = pytest.mark.http
 
