@@ -13,6 +13,7 @@ from ..conftest import base_policy
 
 class TestCustomDetectors:
     def test_from_policy(self) -> None:
+        """A policy's regex detector finds its type, and its score rises only beside a context word."""
         data = base_policy()
         data["pii"] = {
             "detectors": [
@@ -29,6 +30,7 @@ class TestCustomDetectors:
         assert r.redact("part M-123456").text == "part M-123456"  # 0.4 without context
 
     def test_validator(self) -> None:
+        """A custom detector's validator decides: a Luhn-invalid loyalty card is left as it is."""
         data = base_policy()
         data["pii"] = {
             "detectors": [{"name": "LOYALTY_CARD", "regex": r"\bL\d{16}\b", "validator": "luhn"}]

@@ -11,6 +11,7 @@ from .conftest import JANE, entities
 
 class TestKnownValues:
     def test_case_and_whitespace_insensitive(self) -> None:
+        """A record's values match in any case and across runs of whitespace."""
         red = rai.Redactor().redact(
             "JANE\n   roe wrote from JANE@ROE.EXAMPLE about acc-0042-77", subject=JANE
         )
@@ -29,15 +30,24 @@ class TestKnownValues:
         assert red.text.startswith("<PERSON_1> called. Ms <PERSON_1> asked; <PERSON_2> and ")
 
     def test_variants_share_a_placeholder(self) -> None:
+        """Every spelling of a record's name is one placeholder."""
         red = rai.Redactor().redact("Jane Roe, Roe, Jane and J. Roe", subject=JANE)
         assert red.text == "<PERSON_1>, <PERSON_1> and <PERSON_1>"
 
     def test_free_fields(self) -> None:
+        """A record's free fields are found under their upper-cased key as entity type."""
         record = rai.ClientRecord(name="Li Wei", fields={"employer": "Northwind Traders"})
         red = rai.Redactor().redact("Li works at northwind  traders.", subject=record)
         assert red.text == "<PERSON_1> works at <EMPLOYER_1>."
 
+    def test_a_dotted_capital_i_reads_as_i(self) -> None:
+        """A record's value matches where the text writes its "I" as a Turkish "İ"."""
+        record = rai.ClientRecord(name="Ilker Demir")
+        red = rai.Redactor().redact("Ask İlker about it.", subject=record)
+        assert red.text == "Ask <PERSON_1> about it." and red.findings[0].detector == "known"
+
     def test_record_repr_shows_no_value(self) -> None:
+        """A record's repr holds no value."""
         assert "Jane" not in repr(JANE) and "roe" not in repr(JANE)
 
     def test_100k_values_one_pass(self) -> None:

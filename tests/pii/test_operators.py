@@ -17,10 +17,12 @@ class TestOperators:
         return rai.Redactor(PiiSettings.model_validate(pii))
 
     def test_mask(self) -> None:
+        """mask hides the given number of characters from the start."""
         r = self.redactor(operators={"CREDIT_CARD": "mask"}, mask={"chars_to_mask": 15})
         assert r.redact("card 4111 1111 1111 1111").text == "card ***************1111"
 
     def test_hash_salted_and_stable(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A salted hash is stable and is presidio's Hash."""
         monkeypatch.setenv("RAI_TEST_SALT", "a-salt-of-16-bytes-or-more")
         r = self.redactor(operators={"EMAIL_ADDRESS": "hash"}, hash_salt_env="RAI_TEST_SALT")
         one, two = r.redact("jane@roe.example").text, r.redact("jane@roe.example").text
@@ -29,6 +31,7 @@ class TestOperators:
         assert one == hashlib.sha256(b"jane@roe.example" + salt).hexdigest()
 
     def test_hash_unsalted_differs_each_time(self) -> None:
+        """Without a salt, the same value hashes differently each time."""
         r = self.redactor(operators={"EMAIL_ADDRESS": "hash"})
         assert r.redact("jane@roe.example").text != r.redact("jane@roe.example").text
 
@@ -44,6 +47,7 @@ class TestOperators:
             self.redactor(operators={"US_SSN": "encrypt"}, encrypt_key_env="RAI_TEST_KEY")
 
     def test_encrypt_reversible_with_key(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """encrypt writes what presidio's Decrypt reads back with the key."""
         from presidio_anonymizer.operators import Decrypt
 
         monkeypatch.setenv("RAI_TEST_KEY", "WmZq4t7w!z%C&F)J")
@@ -56,6 +60,7 @@ class TestOperators:
         )
 
     def test_redact_and_keep(self) -> None:
+        """redact removes a value and keep leaves it."""
         r = self.redactor(operators={"EMAIL_ADDRESS": "redact", "URL": "keep"})
         assert (
             r.redact("jane@roe.example at https://acme.example/x").text
@@ -63,6 +68,7 @@ class TestOperators:
         )
 
     def test_replace_not_reversible(self) -> None:
+        """With reversible off, a value becomes its type and the session stays empty."""
         r = self.redactor(reversible=False)
         red = r.redact("jane@roe.example")
         assert red.text == "<EMAIL_ADDRESS>" and len(red.session) == 0
@@ -77,6 +83,7 @@ class TestOperators:
         assert "US_SSN x2" in str(info.value) and info.value.rule == "pii.operators"
 
     def test_encrypt_needs_key_at_load(self) -> None:
+        """A policy that encrypts without naming a key is refused when it loads."""
         data = base_policy()
         data["pii"] = {"operators": {"US_SSN": "encrypt"}}
         with pytest.raises(rai.PolicyError, match=r"pii\.encrypt_key_env"):

@@ -27,6 +27,7 @@ class TestRedact:
         assert red.restore("Dear <PERSON_1>, ...") == "Dear Jane Roe, ..."
 
     def test_findings_in_original_positions(self) -> None:
+        """Findings hold positions in the original text."""
         text = "Mail jane@roe.example, card 4111 1111 1111 1111."
         red = rai.Redactor().redact(text)
         assert [text[f.start : f.end] for f in red.findings] == [
@@ -35,6 +36,7 @@ class TestRedact:
         ]
 
     def test_no_pii_untouched(self) -> None:
+        """A text without PII is returned as it is, with no finding."""
         text = "Please draft a friendly note about the branch closing early on Friday."
         red = rai.Redactor().redact(text)
         assert red.text == text and red.findings == ()
@@ -57,11 +59,13 @@ class TestRedact:
         assert entities(r.redact("order 3034315321 shipped")) == []
 
     def test_threshold_from_policy(self) -> None:
+        """The policy's threshold drops findings scored below it."""
         strict = rai.Redactor(PiiSettings(threshold=0.9))
         assert entities(strict.redact("see https://acme.example/x")) == []
         assert entities(rai.Redactor().redact("see https://acme.example/x")) == ["URL"]
 
     def test_secrets(self) -> None:
+        """API keys, bearer tokens and passwords in URLs are found and replaced."""
         r = rai.Redactor()
         text = (
             "key sk-proj-abcdefghijklmnopqrstuvwx12 aws AKIAIOSFODNN7EXAMPLE "
@@ -73,6 +77,7 @@ class TestRedact:
         assert "s3cr3t" not in red.text and "sk-proj" not in red.text and "AKIA" not in red.text
 
     def test_entities_subset(self) -> None:
+        """Only the entity types the settings name are found."""
         r = rai.Redactor(PiiSettings(entities=["EMAIL_ADDRESS"]))
         assert entities(r.redact("jane@roe.example +44 20 7946 0958")) == ["EMAIL_ADDRESS"]
 
@@ -91,6 +96,18 @@ class TestRedact:
             for order in ([a, b, c, d, e, f], [f, e, d, c, b, a], [c, f, a, d, e, b])
         }
         assert results == {(a, d, e)}  # D beats C (longer) and B (longer); A keeps its place
+
+
+class TestMemo:
+    def test_keeps_only_short_texts_in_which_nothing_was_found(self) -> None:
+        """The memo of clean texts holds short texts with no finding only, at most 4,096."""
+        r = rai.Redactor()
+        for text in ("lookup", "jane@roe.example", "Maria Lopez", "x" * 65):
+            r.redact(text)
+        assert set(r._clean) == {"lookup"}
+        for i in range(5000):
+            r.scan(f"order {i}")
+        assert 0 < len(r._clean) <= 4096
 
 
 class TestHostileInput:
@@ -128,6 +145,7 @@ class TestFailClosed:
         )  # no text rides along
 
     def test_not_a_detector(self) -> None:
+        """An object without a name and detect() is refused as a detector."""
         with pytest.raises(rai.ConfigurationError):
             rai.Redactor(detectors=[object()])  # type: ignore[list-item]
 

@@ -31,6 +31,7 @@ class TestSessions:
         assert c.text == "<PERSON_1> again"
 
     def test_session_never_shows_values(self) -> None:
+        """A session's repr shows counts only, and it can be neither pickled nor copied."""
         session = rai.PIISession()
         rai.Redactor().redact("jane@roe.example", session=session)
         assert "jane" not in repr(session) and "EMAIL_ADDRESS=1" in repr(session)
@@ -40,6 +41,7 @@ class TestSessions:
             copy.deepcopy(session)
 
     def test_drop(self) -> None:
+        """drop() forgets every value: restore then leaves placeholders as they are."""
         session = rai.PIISession()
         red = rai.Redactor().redact("jane@roe.example", session=session)
         session.drop()
@@ -47,6 +49,7 @@ class TestSessions:
         assert len(session) == 0
 
     def test_restore_leaves_unknown_placeholders(self) -> None:
+        """restore leaves placeholders it does not know, and other tags, as they are."""
         red = rai.Redactor().redact("jane@roe.example")
         assert (
             red.restore("<EMAIL_ADDRESS_1> <EMAIL_ADDRESS_2> <b>")

@@ -42,6 +42,7 @@ class TestMessages:
         assert red.counts["PERSON"] == 3
 
     def test_non_text_refused_by_default(self) -> None:
+        """An image part is refused by default, naming its path, and passes under non_text = pass."""
         messages = [{"role": "user", "content": [{"type": "text", "text": "what is this?"},
                      {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}]  # fmt: skip
         with pytest.raises(
@@ -52,6 +53,7 @@ class TestMessages:
         assert passed.messages[0]["content"][1]["type"] == "image_url"
 
     def test_bytes_and_unknown_parts_refused(self) -> None:
+        """Bytes and parts of an unknown type are refused."""
         with pytest.raises(rai.RedactionFailed):
             rai.Redactor().redact_messages([{"role": "user", "content": b"raw"}])
         with pytest.raises(rai.RedactionFailed, match="unknown part type"):
