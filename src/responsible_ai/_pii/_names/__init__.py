@@ -19,7 +19,6 @@ for each capitalised word (and each lower-case word that could be a name).
 
 from ._detector import NameDetector
 from ._keys import KeyHints, name_shaped
-from ._lexicon import Lexicon, lexicon
 from ._words import RECORD_DROPS
 
-__all__ = ["RECORD_DROPS", "KeyHints", "Lexicon", "NameDetector", "lexicon", "name_shaped"]
+__all__ = ["RECORD_DROPS", "KeyHints", "NameDetector", "name_shaped"]
