@@ -64,6 +64,7 @@ _LONGEST_RUN = 12  # words: no name is longer, and a run of "The The The ..." st
 
 
 def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
+    """Every name in `text`: (type, start, end, score), the walk described in the module."""
     out: list[tuple[str, int, int, float]] = []
     taken: list[tuple[int, int]] = []
     for start, end in addresses(text):

@@ -23,6 +23,7 @@ _FIRM = re.compile(
 
 
 def firms(text: str, lex: Lexicon) -> Iterator[tuple[int, int]]:
+    """Firms named after three partners whose names are all surnames."""
     for m in _FIRM.finditer(text):
         names = [folded(m.group(k)) for k in (1, 2, 3)]
         if all(n in lex.last for n in names):
@@ -61,6 +62,7 @@ def legal_form(text: str, words: list[Word], i: int, j: int) -> int:
 
 
 def org_tail(low: str) -> bool:
+    """Whether a word (lower case) is a company word: "ltd", "gmbh", "holdings", "S.A."."""
     return low.replace(".", "") in ORG_TAILS
 
 
@@ -73,6 +75,7 @@ def before_tails(run: list[Word]) -> int:
 
 
 def org_like(run: list[Word], lex: Lexicon) -> bool:
+    """Whether a run ends in a company word or starts with an institution's."""
     return org_tail(run[-1].low) or run[0].low in ORG_HEADS
 
 
