@@ -1,4 +1,4 @@
-"""Rebuild the name detector's word lists in ``src/responsible_ai/_pii/_data/``.
+"""Rebuild the name detector's word lists in ``src/responsible_ai/_pii/_names/_data/``.
 
 The lists are committed; this script documents where every entry comes from and makes
 them again. It needs the sources, which the library itself never does:
@@ -18,7 +18,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "responsible_ai" / "_pii" / "_data"
+OUT = Path(__file__).resolve().parents[1] / "src" / "responsible_ai" / "_pii" / "_names" / "_data"
 WORDS = Path("/usr/share/dict/american-english")
 LATIN = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ'’\- ]+$")
 NAME_ATTRS = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary",
@@ -134,7 +134,7 @@ def words() -> set[str]:
 def write(name: str, values: set[str]) -> None:
     path = OUT / name
     path.write_text("\n".join(sorted(values)) + "\n", encoding="utf-8")
-    print(f"{path.relative_to(OUT.parent.parent.parent.parent)}: {len(values)} entries, "
+    print(f"{path.relative_to(OUT.parents[4])}: {len(values)} entries, "
           f"{path.stat().st_size // 1024} KiB")  # fmt: skip
 
 

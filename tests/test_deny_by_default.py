@@ -305,7 +305,7 @@ class TestFoundInReview:
 def test_a_refusal_never_names_a_key_that_holds_pii() -> None:
     """Keys of content are content: an error's path names them as they would be sent."""
     from responsible_ai._pii import Redactor
-    from responsible_ai._pii._structure import CONTENT
+    from responsible_ai._shapes import CONTENT
 
     deep: object = "x"
     for _ in range(70):

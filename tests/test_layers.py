@@ -15,7 +15,18 @@ import responsible_ai
 # its top-level component under the package. docs/design.md draws the same layers: change both.
 LAYERS = {
     **dict.fromkeys(
-        ["_errors", "_clock", "_version", "_regex", "_sse", "_http", "_entities", "_pseudonym"], 0
+        [
+            "_errors",
+            "_clock",
+            "_version",
+            "_regex",
+            "_sse",
+            "_http",
+            "_entities",
+            "_pseudonym",
+            "_shapes",
+        ],
+        0,
     ),  # foundation
     **dict.fromkeys(["_policy", "_usecases"], 1),  # policy data
     **dict.fromkeys(["_pii", "_provenance", "_audit", "_telemetry", "presidio"], 2),  # libraries
@@ -146,10 +157,43 @@ def test_nothing_imports_the_face() -> None:
 
 
 def test_no_private_names_cross_modules() -> None:
-    """No module takes another module's `_private` name; private modules and dunders are fine."""
+    """No module takes another module's `_private` name (dunders are fine)."""
     bad = sorted(
         {f"{e.importer} -> {e.imported}.{e.name}" for e in EDGES if e.name and _is_private(e.name)}
     )
+    assert not bad, bad
+
+
+def _private_home(module: str) -> str:
+    """The package a module is private to: the parent of its innermost private part below
+    the top level (`_pii._names._keys`: `_pii._names`); the package itself for the rest."""
+    parts = module.split(".")
+    for k in range(len(parts) - 1, 1, -1):
+        if _is_private(parts[k]):
+            return ".".join(parts[:k])
+    return PKG
+
+
+def _outside_home(e: Edge) -> bool:
+    home = _private_home(e.imported)
+    return e.importer != home and not e.importer.startswith(home + ".")
+
+
+def test_private_module_rule_on_names() -> None:
+    """A private module below the top level is private to its package (on module names)."""
+    assert _private_home(f"{PKG}._pii._names._keys") == f"{PKG}._pii._names"
+    assert _private_home(f"{PKG}._pii._findings") == f"{PKG}._pii"
+    assert _private_home(f"{PKG}._shapes") == _private_home(f"{PKG}._pii") == PKG
+    assert _outside_home(Edge(f"{PKG}._types", f"{PKG}._pii._findings", "Finding"))
+    assert not _outside_home(Edge(f"{PKG}._pii._walker", f"{PKG}._pii._findings", "Finding"))
+    assert _outside_home(Edge(f"{PKG}._pii._walker", f"{PKG}._pii._names._keys", "KeyHints"))
+    assert not _outside_home(Edge(f"{PKG}._pii._names", f"{PKG}._pii._names._keys", "KeyHints"))
+
+
+def test_private_modules_stay_in_their_package() -> None:
+    """Nothing outside a package imports its private modules: it goes through the package's
+    `__init__` (`from .._pii import Finding`, not `from .._pii._findings import Finding`)."""
+    bad = sorted({f"{e.importer} -> {e.imported}" for e in EDGES if _outside_home(e)})
     assert not bad, bad
 
 

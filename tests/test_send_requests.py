@@ -89,3 +89,23 @@ def test_sdk_request_forwarded_as_is_only_when_nothing_changed(policy: rai.Polic
 
     client.post(url, json=plain, headers={"x-rai-use-case": "engineering"})
     assert "x-rai-use-case" not in seen[-1].headers  # the declaration never leaves
+
+
+def test_only_the_protocol_leaves_unscanned(policy: rai.Policy) -> None:
+    """Headers outside the short protocol list (user-agent, idempotency-key, tracestate,
+    openai-organization, x-stainless-*...) are content; a protocol header whose value is
+    not in its protocol's form is content too."""
+    client, seen = _captured(policy)
+    url = f"{policy.providers[0].base_url.rstrip('/')}/chat/completions"
+    mail, card = "jane.roe@mail.example", "4111 1111 1111 1111"
+    trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    client.post(url, json={"model": "gpt-4o-mini", "messages": MESSAGES}, headers={
+        "User-Agent": f"crm-bot ({mail})", "Idempotency-Key": card, "tracestate": f"u={mail}",
+        "OpenAI-Organization": f"org {mail}", "X-Stainless-Custom": mail, "traceparent": trace,
+        "anthropic-version": f"2023-06-01 {mail}", "authorization": "Bearer sk-test",
+    })  # fmt: skip
+    wire = repr(seen[-1].headers.raw)
+    assert "jane.roe" not in wire and "4111" not in wire
+    assert seen[-1].headers["traceparent"] == trace  # protocol, in its form: as it is
+    assert seen[-1].headers["authorization"] == "Bearer sk-test"  # the provider's credential
+    client.close()

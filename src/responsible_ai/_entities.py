@@ -25,7 +25,9 @@ NAME_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "ORGANIZATION")
 """What the built-in name detector finds in free text (people, places, organisations)."""
 
 NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "ORGANIZATION", "NRP")
-"""What a named-entity detector plugged in (Presidio, spaCy) reports."""
+"""What a plugged-in named-entity detector (Presidio, spaCy) may report: the names a
+policy may use for it (the presidio adapter asks for fewer by default:
+`presidio.DEFAULT_ENTITIES`)."""
 
 PLACEHOLDER = "PLACEHOLDER"
 """Text in a prompt that looks like one of the library's placeholders (neutralised)."""

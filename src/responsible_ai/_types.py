@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
-from ._pii._findings import Finding
+from ._pii import Finding
 
 if TYPE_CHECKING:
     from ._provenance import Provenance

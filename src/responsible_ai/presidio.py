@@ -20,9 +20,12 @@ from typing import Any
 from ._errors import ConfigurationError
 from ._pii import Finding
 
-__all__ = ["NER_ENTITIES", "PresidioAnalyzerDetector"]
+__all__ = ["DEFAULT_ENTITIES", "PresidioAnalyzerDetector"]
 
-NER_ENTITIES = ("PERSON", "LOCATION", "NRP")
+DEFAULT_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "NRP")
+"""What the adapter asks presidio for unless `entities=` says otherwise: people, places,
+and nationalities or religious and political groups (NRP). A policy may name
+ORGANIZATION too, for a detector that reports it."""
 
 
 class PresidioAnalyzerDetector:
@@ -32,7 +35,7 @@ class PresidioAnalyzerDetector:
         self,
         analyzer: Any,
         *,
-        entities: Sequence[str] | None = NER_ENTITIES,
+        entities: Sequence[str] | None = DEFAULT_ENTITIES,
         language: str = "en",
         name: str = "presidio",
     ) -> None:
@@ -43,7 +46,7 @@ class PresidioAnalyzerDetector:
 
     @classmethod
     def from_spacy(
-        cls, nlp: Any, *, language: str = "en", entities: Sequence[str] | None = NER_ENTITIES
+        cls, nlp: Any, *, language: str = "en", entities: Sequence[str] | None = DEFAULT_ENTITIES
     ) -> PresidioAnalyzerDetector:
         """Build the analyzer around a spaCy pipeline you already have (nothing is
         downloaded)."""

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from .._regex import compile_linear
+from ._context import Context
 from ._findings import Finding
-from ._patterns import Context, lowered
+from ._normalize import lowered
 from ._validators import VALIDATORS
 
 __all__ = ["RegexDetector"]

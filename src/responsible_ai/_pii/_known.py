@@ -19,50 +19,12 @@ import ahocorasick
 
 from .._errors import ConfigurationError
 from ._findings import Finding
+from ._names import RECORD_DROPS
+from ._normalize import lowered
 
 __all__ = ["ClientRecord", "KnownValues", "as_known", "normalize"]
 
 _WS = re.compile(r"\s+")
-_TITLES = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "prof",
-        "sir",
-        "dame",
-        "herr",
-        "frau",
-        "mme",
-        "mlle",
-        "m",
-        "sr",
-        "sra",
-        "srta",
-        "sig",
-        "dott",
-        "van",
-        "von",
-        "de",
-        "der",
-        "den",
-        "del",
-        "della",
-        "di",
-        "da",
-        "du",
-        "la",
-        "le",
-        "el",
-        "al",
-        "bin",
-        "ibn",
-        "st",
-    ]
-)
 
 
 def _fold(value: str) -> str:
@@ -120,7 +82,9 @@ class ClientRecord:
             full = " ".join(self.name.split())
             yield "PERSON", full, full, 1.0
             parts = [
-                p for p in full.replace(",", " ").split() if p.strip(".").casefold() not in _TITLES
+                p
+                for p in full.replace(",", " ").split()
+                if p.strip(".").casefold() not in RECORD_DROPS
             ]
             if len(parts) >= 2:
                 first, last = parts[0], parts[-1]
@@ -147,15 +111,13 @@ class ClientRecord:
 
 
 class _Normalized:
-    """`text` folded for matching (case folded, whitespace runs collapsed to one space),
+    """`text` folded for matching (lower case, whitespace runs collapsed to one space),
     with a map from folded positions back to positions in `text`."""
 
     __slots__ = ("_anchors", "_origins", "text")
 
     def __init__(self, text: str) -> None:
-        low = text.lower()
-        if len(low) != len(text):  # a few characters grow when lower-cased
-            low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        low = lowered(text)
         self._anchors: list[int] = []
         self._origins: list[int] = []
         if "  " not in low and low.isprintable():  # (tabs, newlines, no-break spaces are not)

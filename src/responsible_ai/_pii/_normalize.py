@@ -20,6 +20,10 @@ which are the ones redacted:
 
 One pass with a compiled regex finds the places to change (C speed); plain ASCII text
 without ``%``, ``\\`` or ``&`` is returned as it is. Linear in the text's length.
+
+The two folds the detectors share live here too: `lowered` (lower case, keeping every
+position: what context words and known values are matched in) and `folded` (a word as a
+name is looked up).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["NormalizedView", "normalized"]
+__all__ = ["READ_AS", "NormalizedView", "folded", "lowered", "normalized"]
 
 # one pattern per trigger, each led by what a scan can look for fast (a character class,
 # a literal), run only when its trigger character is in the text
@@ -47,15 +51,31 @@ _NAMED = {
 # letters that render as nothing (Hangul fillers, the Braille blank), and the modifier
 # apostrophes that sit inside a word as if they were not there ("Jaʼne")
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u02bc\u02b9\u02bb")
-# letters NFKC leaves as they are that read as others: small capitals ("ᴊᴀɴᴇ ꜱᴍɪᴛʜ"
-# reads as "jane smith") and Latin look-alikes ("Jɑne": IPA alpha, script g, dotless i)
-_READ_AS = dict(
-    zip(
-        "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘꞯʀꜱᴛᴜᴠᴡʏᴢ\u0251\u0261\u0131\u025b\u0254",
-        "abcdefghijklmnopqrstuvwyzagieo",
-        strict=True,
-    )
-)
+
+# Letters that read as Latin ones, the one table of them. The view reads the Latin
+# script's own (small capitals: "ᴊᴀɴᴇ ꜱᴍɪᴛʜ" reads as "jane smith"; IPA alpha, script g,
+# dotless i, open e and o: "Jɑne"), which NFKC leaves as they are. The Cyrillic, Greek and
+# Armenian ones are letters of words of their own ("Москва"), so the view keeps them and
+# only a name is looked up with them read as Latin (`folded`: a Cyrillic "а" in "Jаne"
+# is still Jane).
+READ_AS: dict[str, str] = {
+    # Latin: small capitals, then IPA and other look-alikes
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i",
+    "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ꞯ": "q", "ʀ": "r",
+    "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
+    "\u0251": "a", "\u0261": "g", "\u0131": "i", "\u025b": "e", "\u0254": "o",
+    # Cyrillic and Armenian
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
+    "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l", "ո": "n",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "Ү": "Y",
+    # Greek
+    "α": "a", "ο": "o", "ρ": "p", "ν": "v", "τ": "t", "ι": "i", "κ": "k",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+}  # fmt: skip
+_LATIN = {c: r for c, r in READ_AS.items() if unicodedata.name(c).startswith("LATIN")}
+_OTHER_SCRIPTS = str.maketrans({c: r for c, r in READ_AS.items() if c not in _LATIN})
 
 
 @lru_cache(maxsize=4096)
@@ -64,7 +84,7 @@ def _char(c: str) -> str:
     kind = unicodedata.category(c)
     if kind in ("Cf", "Cs", "Mn", "Me", "Mc") or c in _FILLERS:
         return ""  # format characters, lone surrogates, combining marks, blank fillers
-    letter = _READ_AS.get(c)
+    letter = _LATIN.get(c)
     if letter is not None:
         return letter
     if kind == "Zs":
@@ -176,3 +196,27 @@ def normalized(text: str) -> NormalizedView | None:
     if not pieces:
         return None
     return NormalizedView(text, pieces)
+
+
+def lowered(text: str) -> str:
+    """`text.lower()` when that keeps every position; else a per-character fold that does."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    low = text.replace("\u0130", "i").lower()  # "İ" is the one letter whose lower case is
+    if len(low) == len(text):  # two characters (Unicode 15); any other: one by one
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def folded(word: str) -> str:
+    """`word` as a name is looked up: without accents, and with the look-alike letters of
+    other scripts made Latin (the view has read the Latin ones already)."""
+    word = word.translate(_OTHER_SCRIPTS)
+    if word.isascii():
+        return word
+    return _MARKS.sub("", unicodedata.normalize("NFKD", word))
+
+
+# the combining marks that decomposing Latin, Greek and Cyrillic letters leaves
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")

@@ -13,11 +13,13 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-import ahocorasick
 import re2
 
 from .._entities import BUILTIN_ENTITIES
+from ._context import CONTEXT, DOB_STEMS, NO_CONTEXT, WINDOW_BEFORE
+from ._country_codes import COUNTRY_CODES
 from ._findings import Finding
+from ._normalize import lowered
 from ._validators import (
     IBAN_LENGTHS,
     compact_iban_valid,
@@ -28,14 +30,7 @@ from ._validators import (
     ssn_valid,
 )
 
-__all__ = ["BUILTIN_ENTITIES", "BuiltinDetector", "Context", "PatternRule", "lowered"]
-
-CONTEXT_BOOST = 0.35
-NEGATIVE_PENALTY = 0.45
-STRONG = 0.85  # a base score this high is a checksum plus a known shape
-WINDOW_BEFORE = 48
-WINDOW_AFTER = 24
-NEGATIVE_BEFORE = 24
+__all__ = ["BUILTIN_ENTITIES", "PEM_FOOT", "PEM_HEAD", "BuiltinDetector", "PatternRule"]
 
 Check = Callable[[str], float | None]
 
@@ -54,289 +49,8 @@ class PatternRule:
     finder: Callable[[str], Iterator[tuple[int, int]]] | None = None  # instead of `pattern`
 
 
-class Words:
-    """Context words, matched where a word starts: one Aho-Corasick pass over a window
-    (a regex alternation tries every word at every position of it)."""
-
-    __slots__ = ("_automaton",)
-
-    def __init__(self, words: Sequence[str]) -> None:
-        self._automaton = ahocorasick.Automaton()
-        for w in {w.lower() for w in words if w}:
-            self._automaton.add_word(w, len(w))
-        self._automaton.make_automaton()
-
-    def near(self, low: str, start: int, end: int) -> bool:
-        """Whether a word lies in ``low[start:end]`` (`low` lower-cased) and starts a word
-        there: the character before it, which may lie before `start`, is no letter."""
-        start = max(0, start)
-        # on the window's slice: the automaton reads the whole string it is given, even
-        # between bounds (linear in the text per call: quadratic over a long text)
-        for last, size in self._automaton.iter(low[start : max(start, end)]):
-            first = start + last - size + 1
-            if first == 0:
-                return True
-            c = low[first - 1]
-            if not c.isalnum() or c.isdecimal():  # what (?<![^\W\d_]) lets through
-                return True
-        return False
-
-
-def _words(words: Sequence[str]) -> Words | None:
-    return Words(words) if any(words) else None
-
-
-class Context:
-    """Context words of one entity type, compiled once: one pass per window."""
-
-    __slots__ = ("negative", "positive")
-
-    def __init__(self, positive: Sequence[str] = (), negative: Sequence[str] = ()) -> None:
-        self.positive = _words(positive)
-        self.negative = _words(negative)
-
-    def score(self, low: str, start: int, end: int, score: float) -> float:
-        """Raise the score when a context word is near the match; lower it when a
-        negative word comes just before it ("order 4821 5531 ..."). `low` is the
-        lower-cased text (same length as the text)."""
-        if self.positive is None and self.negative is None:
-            return score
-        if self.negative is not None and self.negative.near(low, start - NEGATIVE_BEFORE, start):
-            # a word before a number cannot talk away a checksum-strong match ("order
-            # 4012 8888 8888 1881" is still a card): the penalty stops above the threshold
-            score = (
-                score - NEGATIVE_PENALTY if score < STRONG else max(score - NEGATIVE_PENALTY, 0.55)
-            )
-        elif self.positive is not None and (
-            self.positive.near(low, start - WINDOW_BEFORE, start)
-            or self.positive.near(low, end, end + WINDOW_AFTER)
-        ):
-            score += CONTEXT_BOOST
-        return max(0.0, min(1.0, score))
-
-
-def lowered(text: str) -> str:
-    """`text.lower()` when that keeps every position; else a per-character fold that does."""
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    low = text.replace("\u0130", "i").lower()  # "İ" is the one letter whose lower case is
-    if len(low) == len(text):  # two characters (Unicode 15); any other: one by one
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-
-
 # --------------------------------------------------------------------------- checks
 
-_COUNTRY_CODES = frozenset(
-    [
-        "1",
-        "7",
-        "20",
-        "27",
-        "30",
-        "31",
-        "32",
-        "33",
-        "34",
-        "36",
-        "39",
-        "40",
-        "41",
-        "43",
-        "44",
-        "45",
-        "46",
-        "47",
-        "48",
-        "49",
-        "51",
-        "52",
-        "53",
-        "54",
-        "55",
-        "56",
-        "57",
-        "58",
-        "60",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "66",
-        "81",
-        "82",
-        "84",
-        "86",
-        "90",
-        "91",
-        "92",
-        "93",
-        "94",
-        "95",
-        "98",
-        "211",
-        "212",
-        "213",
-        "216",
-        "218",
-        "220",
-        "221",
-        "222",
-        "223",
-        "224",
-        "225",
-        "226",
-        "227",
-        "228",
-        "229",
-        "230",
-        "231",
-        "232",
-        "233",
-        "234",
-        "235",
-        "236",
-        "237",
-        "238",
-        "239",
-        "240",
-        "241",
-        "242",
-        "243",
-        "244",
-        "245",
-        "246",
-        "248",
-        "249",
-        "250",
-        "251",
-        "252",
-        "253",
-        "254",
-        "255",
-        "256",
-        "257",
-        "258",
-        "260",
-        "261",
-        "262",
-        "263",
-        "264",
-        "265",
-        "266",
-        "267",
-        "268",
-        "269",
-        "290",
-        "291",
-        "297",
-        "298",
-        "299",
-        "350",
-        "351",
-        "352",
-        "353",
-        "354",
-        "355",
-        "356",
-        "357",
-        "358",
-        "359",
-        "370",
-        "371",
-        "372",
-        "373",
-        "374",
-        "375",
-        "376",
-        "377",
-        "378",
-        "380",
-        "381",
-        "382",
-        "383",
-        "385",
-        "386",
-        "387",
-        "389",
-        "420",
-        "421",
-        "423",
-        "500",
-        "501",
-        "502",
-        "503",
-        "504",
-        "505",
-        "506",
-        "507",
-        "508",
-        "509",
-        "590",
-        "591",
-        "592",
-        "593",
-        "594",
-        "595",
-        "596",
-        "597",
-        "598",
-        "599",
-        "670",
-        "672",
-        "673",
-        "674",
-        "675",
-        "676",
-        "677",
-        "678",
-        "679",
-        "680",
-        "681",
-        "682",
-        "683",
-        "685",
-        "686",
-        "687",
-        "688",
-        "689",
-        "690",
-        "691",
-        "692",
-        "850",
-        "852",
-        "853",
-        "855",
-        "856",
-        "880",
-        "886",
-        "960",
-        "961",
-        "962",
-        "963",
-        "964",
-        "965",
-        "966",
-        "967",
-        "968",
-        "970",
-        "971",
-        "972",
-        "973",
-        "974",
-        "975",
-        "976",
-        "977",
-        "992",
-        "993",
-        "994",
-        "995",
-        "996",
-        "998",
-    ]
-)
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
 
 
@@ -348,7 +62,7 @@ def _phone(value: str) -> float | None:
         return None
     if value.startswith("+"):
         d = "".join(filter(str.isdigit, value[1:4]))
-        if not (d[:1] in _COUNTRY_CODES or d[:2] in _COUNTRY_CODES or d[:3] in _COUNTRY_CODES):
+        if not (d[:1] in COUNTRY_CODES or d[:2] in COUNTRY_CODES or d[:3] in COUNTRY_CODES):
             return None
         return 0.75 if 8 <= digits <= 15 else None
     if value.startswith("00") and 10 <= digits <= 15:
@@ -386,70 +100,6 @@ def _ssn(value: str) -> float | None:
 def _valid(check: Callable[[str], bool], score: float) -> Check:
     return lambda value: score if check(value) else None
 
-
-_PHONE_CONTEXT = (
-    "phone",
-    "tel",
-    "mobile",
-    "cell",
-    "call",
-    "reach",
-    "fax",
-    "whatsapp",
-    "contact",
-    "ring",
-    "dial",
-    "telefon",
-    "téléphone",
-    "teléfono",
-    "telefono",
-    "handy",
-    "numéro",
-    "sms",
-)
-_ID_NEGATIVE = (
-    "order",
-    "invoice",
-    "tracking",
-    "ref ",
-    "ref.",
-    "ref:",
-    "ref#",
-    "reference",
-    "version",
-    "isbn",
-    "serial",
-    "ticket",
-    "sku",
-    "po number",
-    "case",
-    "build",
-    "release",
-    "id ",
-    "id:",
-    "id#",
-    "id no",
-    "customer no",
-    "customer number",
-    "member no",
-)
-CONTEXT = {
-    "PHONE_NUMBER": Context(_PHONE_CONTEXT, (*_ID_NEGATIVE, "account", "iban", "card", "ssn")),
-    "CREDIT_CARD": Context(
-        ("card", "credit", "debit", "visa", "mastercard", "amex", "cc", "payment", "karte",
-         "carte", "tarjeta", "carta"),
-        _ID_NEGATIVE,
-    ),
-    "US_SSN": Context(("ssn", "social security", "social-security", "taxpayer", "ss#"), (*_ID_NEGATIVE, "phone", "tel")),
-    "IP_ADDRESS": Context(("ip", "address", "host", "server", "client"), ("version", "v.", "release", "build")),
-    "DATE_OF_BIRTH": Context(
-        ("born", "birth", "dob", "d.o.b", "geboren", "né le", "née le", "nacido", "nacida",
-         "nata", "nato", "geburtsdatum", "naissance", "nacimiento", "age"),
-    ),
-}  # fmt: skip
-_NO_CONTEXT = Context()
-_DOB_STEMS = ("born", "birth", "dob", "d.o.b", "geboren", "geburt", "naissance", "né", "nacid",
-              "nacimiento", "nat", "age")  # fmt: skip
 
 _IPV6_GATE = ("::", ":")
 
@@ -608,8 +258,8 @@ def _emails(text: str) -> Iterator[tuple[int, int]]:
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
 _AUTHORITY_BACK = 160  # characters before an address where "scheme://" makes it userinfo
 
-_PEM_HEAD = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
-_PEM_FOOT = re.compile(r"-----END (?:[A-Z]+ )?PRIVATE KEY-----")
+PEM_HEAD = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
+PEM_FOOT = re.compile(r"-----END (?:[A-Z]+ )?PRIVATE KEY-----")
 _PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s:,.-]*")
 PEM_MAX_BODY = 16384
 
@@ -623,7 +273,7 @@ def _pem_blocks(text: str) -> Iterator[tuple[int, int]]:
         begin = text.find("-----BEGIN", pos)
         if begin == -1:
             return
-        head = _PEM_HEAD.match(text, begin)
+        head = PEM_HEAD.match(text, begin)
         if head is None:
             pos = begin + 10
             continue
@@ -631,7 +281,7 @@ def _pem_blocks(text: str) -> Iterator[tuple[int, int]]:
             next_end = text.find("-----END", head.end())
         if next_end == -1:
             return  # no END anywhere after: no block can close
-        foot = _PEM_FOOT.match(text, next_end)
+        foot = PEM_FOOT.match(text, next_end)
         body_ok = next_end - head.end() <= PEM_MAX_BODY and (
             _PEM_BODY.fullmatch(text, head.end(), next_end) is not None
         )
@@ -804,7 +454,7 @@ class BuiltinDetector:
                 if low is None:
                     low = lowered(text)
                 if dob_in_text is None:  # substring tests: far cheaper than a regex scan
-                    dob_in_text = any(w in low for w in _DOB_STEMS)
+                    dob_in_text = any(w in low for w in DOB_STEMS)
                 if not dob_in_text:
                     continue
                 if not dob_words.near(low, start - WINDOW_BEFORE - 24, start):
@@ -843,7 +493,7 @@ class BuiltinDetector:
                     continue
                 if low is None:
                     low = lowered(text)
-                score = CONTEXT.get(entity, _NO_CONTEXT).score(low, s, e, score)
+                score = CONTEXT.get(entity, NO_CONTEXT).score(low, s, e, score)
                 yield Finding(entity, s, e, score, "builtin")
 
 

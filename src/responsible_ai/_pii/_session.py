@@ -9,9 +9,9 @@ from typing import NoReturn
 
 from ._known import normalize
 
-__all__ = ["PLACEHOLDER", "PIISession"]
+__all__ = ["TOKEN", "PIISession"]
 
-PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9_]*?)_(\d{1,6})>")
+TOKEN = re.compile(r"<([A-Z][A-Z0-9_]*?)_(\d{1,6})>")  # a placeholder, as written in a text
 
 
 def _json_escaped(value: str) -> str:
@@ -58,11 +58,11 @@ class PIISession:
             return text
         table = self._by_placeholder
         if json_string:
-            return PLACEHOLDER.sub(
+            return TOKEN.sub(
                 lambda m: _json_escaped(table[m.group(0)]) if m.group(0) in table else m.group(0),
                 text,
             )
-        return PLACEHOLDER.sub(lambda m: table.get(m.group(0), m.group(0)), text)
+        return TOKEN.sub(lambda m: table.get(m.group(0), m.group(0)), text)
 
     def knows(self, placeholder: str) -> bool:
         return placeholder in self._by_placeholder

@@ -13,18 +13,18 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from ._findings import Finding, resolve_overlaps
+from ._patterns import PEM_FOOT, PEM_HEAD
 from ._session import PIISession
 
 if TYPE_CHECKING:
     from ._known import KnownValues
-    from ._redactor import OperatorPlan, Redactor
+    from ._operators import OperatorPlan
+    from ._redactor import Redactor
 
 __all__ = ["OutputScanner", "StreamRestorer"]
 
 _PARTIAL = re.compile(r"<[A-Z][A-Z0-9_]{0,40}$|<$")
 _TOKEN = re.compile(r"\S*")
-_PEM_OPEN = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
-_PEM_CLOSE = re.compile(r"-----END (?:[A-Z]+ )?PRIVATE KEY-----")
 
 
 class StreamRestorer:
@@ -104,9 +104,9 @@ class OutputScanner:
         if self._keys and self._carry is None:
             # a private key whose END has not arrived is a finding already: its lines
             # must not stream out while the scanner waits to see the whole block
-            opens = list(_PEM_OPEN.finditer(scan))  # the last one is the one that may be open
+            opens = list(PEM_HEAD.finditer(scan))  # the last one is the one that may be open
             opening = opens[-1] if opens else None
-            if opening is not None and _PEM_CLOSE.search(scan, opening.end()) is None:
+            if opening is not None and PEM_FOOT.search(scan, opening.end()) is None:
                 open_key = Finding("PRIVATE_KEY", max(0, opening.start() - len(ctx)),
                                    len(self._pending), 1.0, "builtin")  # fmt: skip
                 found = resolve_overlaps([*found, open_key])
@@ -114,7 +114,7 @@ class OutputScanner:
         run = 0
         if carry is not None:  # the rest of a finding's token, whatever the detectors say
             if carry.entity_type == "PRIVATE_KEY":  # ... or of a private key: up to its END
-                foot = _PEM_CLOSE.search(self._pending)
+                foot = PEM_FOOT.search(self._pending)
                 run = foot.end() if foot is not None else len(self._pending)
             else:
                 run = _TOKEN.match(self._pending).end()  # type: ignore[union-attr]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from .._call import ChunkFilter, Endpoint, Screened, WireAnswer
-from .._pii._structure import Shape
+from .._shapes import Shape
 from .._sse import ServerSentEvent
 from .._types import ChatMessage
 from ._anthropic import MESSAGES_BODY, AnthropicMessages

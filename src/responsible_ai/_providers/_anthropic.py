@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._call import ChunkFilter, Endpoint, Screened, WireAnswer
-from .._pii._structure import (
+from .._shapes import (
     PARTS,
     ROLE,
     Each,

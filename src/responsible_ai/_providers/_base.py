@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from .._errors import ProviderResponseError
-from .._pii._structure import Structural, boolean, identifier, number
+from .._shapes import Structural, boolean, identifier, number
 
 __all__ = [
     "RESERVED_PARAMS",

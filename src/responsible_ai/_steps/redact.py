@@ -24,8 +24,8 @@ from .._pii import (
     Redactor,
     StreamRestorer,
 )
-from .._pii._structure import CONTENT, Shape
 from .._policy import Policy
+from .._shapes import CONTENT, Shape
 from .._types import ToolCall
 from .._usecases import parents
 from .identifiers import is_identifier

@@ -90,6 +90,8 @@ class GovernedTransport:
         is no use-case header to drop, the SDK's request is already exactly that."""
         content = prepared.content
         extra = prepared.outbound.extra
+        if extra == prepared.call.extra:
+            extra = None  # the headers and query read as content held nothing to redact
         if extra is None and not declared and content == request.content:
             return request
         headers = request.headers.copy()

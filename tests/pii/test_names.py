@@ -26,9 +26,9 @@ from responsible_ai._pii._names import NameDetector
 from responsible_ai._policy import PiiRule, PiiSettings
 from responsible_ai.testing import FakeModelServer
 
-from .conftest import base_policy
+from ..conftest import base_policy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NAMES = NameDetector()
 
 
@@ -58,6 +58,7 @@ def found(text: str, detector: Any = NAMES) -> list[tuple[str, str]]:
     ],
 )  # fmt: skip
 def test_finds_people_places_and_organisations(text: str, want: list[tuple[str, str]]) -> None:
+    """People, places and organisations are found with their types."""
     assert found(text) == want
 
 
@@ -73,6 +74,7 @@ def test_finds_people_places_and_organisations(text: str, want: list[tuple[str, 
     ],
 )
 def test_leaves_capitalised_words_that_are_no_names(text: str) -> None:
+    """Capitalised words that are no names are left alone."""
     assert found(text) == []
 
 
@@ -86,6 +88,7 @@ def test_disguised_names_are_found() -> None:
 
 
 def test_redact_and_restore_round_trip() -> None:
+    """Names become numbered placeholders, and restore puts them back."""
     red = Redactor().redact("Dear Mr. Okafor, John Smith from Acme Ltd will visit Lyon.")
     assert (
         red.text == "Dear Mr. <PERSON_1>, <PERSON_2> from <ORGANIZATION_1> will visit <LOCATION_1>."
@@ -96,6 +99,7 @@ def test_redact_and_restore_round_trip() -> None:
 
 
 def test_the_policy_decides_which_types_are_on() -> None:
+    """pii.entities turns each name type on or off; the detector knows only its three."""
     text = "John Smith from Acme Ltd in Lyon, mail john@smith.example"
     only_people = Redactor(PiiSettings.model_validate({"entities": ["PERSON", "EMAIL_ADDRESS"]}))
     assert only_people.redact(text).counts == {"PERSON": 1, "EMAIL_ADDRESS": 1}
@@ -106,6 +110,7 @@ def test_the_policy_decides_which_types_are_on() -> None:
 
 
 def test_allow_listed_terms_are_never_redacted_alone() -> None:
+    """pii.allow terms are left as they are, in any case."""
     settings = PiiSettings.model_validate({"allow": ["acme ltd", "Lyon"]})
     red = Redactor(settings).redact("John Smith from Acme Ltd will visit Lyon.")
     assert red.text == "<PERSON_1> from Acme Ltd will visit Lyon."
@@ -134,22 +139,26 @@ def test_an_identifier_is_never_an_allow_term(term: str) -> None:
 
 
 def test_an_allow_term_never_frees_an_identifier_it_is_part_of() -> None:
+    """An allow term inside an e-mail address does not let the address out."""
     red = Redactor(PiiSettings.model_validate({"allow": ["Jane"]})).redact("JANE@ROE.EXAMPLE")
     assert red.text == "<EMAIL_ADDRESS_1>"
 
 
 def test_an_empty_allow_term_is_a_policy_error() -> None:
+    """An empty pii.allow term is a policy error."""
     with pytest.raises(rai.PolicyError, match="allow"):
         rai.Policy.from_dict({**base_policy("http://127.0.0.1:9"), "pii": {"allow": [""]}})
 
 
 def test_the_client_record_wins_over_a_guess() -> None:
+    """A client record's words take its placeholder, not a new person's."""
     jane = rai.ClientRecord(name="Jane Roe")
     red = Redactor().redact("Ms Roe wrote to Janet Fox; Jane agreed.", subject=jane)
     assert red.text == "Ms <PERSON_1> wrote to <PERSON_2>; <PERSON_1> agreed."
 
 
 def test_chat_history_and_tool_arguments() -> None:
+    """Names are found in every message of a chat history and in tool-call arguments."""
     messages = [
         {"role": "system", "content": "You help the claims team."},
         {"role": "user", "content": "Draft a letter to Maria Lopez in Seville."},
@@ -172,6 +181,7 @@ def test_chat_history_and_tool_arguments() -> None:
 
 @pytest.mark.parametrize("chunk", [1, 3, 7, 50])
 def test_a_name_split_across_stream_chunks_is_masked_whole(chunk: int) -> None:
+    """A name split across stream chunks is masked whole, whatever the chunk size."""
     r = Redactor()
     scanner = OutputScanner(r, r.plan.merged(PiiRule(output="mask"), "test"))
     answer = "Sure. I spoke with Maria Lopez about the claim; she lives in Seville."
@@ -183,6 +193,8 @@ def test_a_name_split_across_stream_chunks_is_masked_whole(chunk: int) -> None:
 
 
 def test_a_failing_name_detector_blocks_the_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name detector that fails refuses the call, naming it but not the text."""
+
     def broken(self: NameDetector, text: str) -> Any:
         raise RuntimeError(f"cannot read {text}")
 
@@ -296,6 +308,7 @@ def test_long_runs_of_links_and_particles_are_read_not_refused() -> None:
     ],
 )
 def test_names_in_disguise_or_beside_capitals_are_found(text: str) -> None:
+    """Names in look-alike letters, odd case or beside capitals are found and restored."""
     red = Redactor().redact(text)
     assert red.counts.get("PERSON", 0) >= 1, red.text
     for part in ("Jane", "Smith", "Maria", "Garcia", "JANE", "SMITH", "john", "BRIEN", "berg"):
@@ -304,6 +317,7 @@ def test_names_in_disguise_or_beside_capitals_are_found(text: str) -> None:
 
 
 def test_products_in_camel_case_are_not_names() -> None:
+    """Products in camel case are no names."""
     assert found("We use SharePoint and HubSpot with PayPal.") == []
 
 
@@ -403,11 +417,13 @@ def test_a_key_hint_needs_a_name_shaped_value() -> None:
              "Jane\nSmith", "Jane\u2028Smith"],
 )  # fmt: skip
 def test_a_name_split_by_tabs_spaces_or_a_line_break_is_one(text: str) -> None:
+    """A name split by tabs, double spaces or a line break is found whole."""
     red = Redactor().redact(text)
     assert not {"Smith", "SMITH", "O'Neil"} & set(re.findall(r"[\w']+", red.text)), red.text
 
 
 def test_a_policy_error_in_pii_allow_never_quotes_a_term() -> None:
+    """A policy error in pii.allow never quotes the term."""
     for allow in (["4111 1111 1111 1111", 7], {"PERSON": ["jane.roe@client.com"], "PLACE": ["x"]}):
         with pytest.raises(rai.PolicyError) as err:
             rai.Policy.from_dict({**base_policy("http://127.0.0.1:9"), "pii": {"allow": allow}})

@@ -13,7 +13,7 @@ import pytest
 import responsible_ai as rai
 from responsible_ai.testing import FakeModelServer, stand_in_answer
 
-from .conftest import base_policy, without_opaque
+from ..conftest import base_policy, without_opaque
 
 pytestmark = pytest.mark.http
 
@@ -63,6 +63,7 @@ class TestPrompt:
         assert resp.redactions == {"PERSON": 1, "CREDIT_CARD": 1, "EMAIL_ADDRESS": 1, "US_SSN": 1}
 
     def test_restore_on_request(self, guard_for: Callable[..., rai.Guard]) -> None:
+        """Placeholders stay in the answer unless the call asks for restore."""
         guard = guard_for()
         prompt = "Write to Jane Roe at jane@roe.example"
         plain = guard.chat(prompt, subject=JANE, **MK)
@@ -71,6 +72,7 @@ class TestPrompt:
         assert restored.text == stand_in_answer(prompt) and restored.restored
 
     def test_restore_by_policy_and_use_case(self, guard_for: Callable[..., rai.Guard]) -> None:
+        """The policy's restore holds for every call, and a call may turn it off."""
         guard = guard_for(restore=True)
         assert guard.chat("to jane@roe.example", **MK).restored
         assert not guard.chat("to jane@roe.example", restore=False, **MK).restored
@@ -171,6 +173,8 @@ class TestPrompt:
             assert text in resp.text  # restored as the caller wrote it
 
     def test_failing_detector_sends_nothing(self, server: FakeModelServer) -> None:
+        """A detector that fails refuses the call: nothing reaches the provider."""
+
         class Broken:
             name = "ner"
 
@@ -189,6 +193,7 @@ class TestPrompt:
     def test_image_refused_or_passed(
         self, guard_for: Callable[..., rai.Guard], server: FakeModelServer
     ) -> None:
+        """An image part is refused by default and sent under non_text = pass."""
         image = [{"role": "user", "content": [{"type": "text", "text": "what is it?"},
                   {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}]  # fmt: skip
         with pytest.raises(rai.RedactionFailed):
@@ -198,6 +203,7 @@ class TestPrompt:
         assert len(server.requests) == 1
 
     def test_disabled(self, guard_for: Callable[..., rai.Guard], server: FakeModelServer) -> None:
+        """With PII redaction off, the prompt leaves as it was written."""
         guard_for(enabled=False).chat("jane@roe.example", **MK)
         assert "jane@roe.example" in server.requests[0].text
 
@@ -215,6 +221,7 @@ class TestAnswer:
     def test_model_pii_masked(
         self, guard_for: Callable[..., rai.Guard], server: FakeModelServer
     ) -> None:
+        """PII the model writes on its own is masked under output = mask."""
         server.reply_next("Contact bob@elsewhere.example for details.")
         resp = guard_for(output="mask").chat("who?", **MK)
         assert resp.text == "Contact ********************* for details."
@@ -222,6 +229,7 @@ class TestAnswer:
     def test_model_pii_refused(
         self, guard_for: Callable[..., rai.Guard], server: FakeModelServer
     ) -> None:
+        """PII the model writes on its own is refused under output = block, never quoted."""
         server.reply_next("His SSN is 536-22-1234.")
         with pytest.raises(rai.PIIBlocked) as info:
             guard_for(output="block").chat("who?", **MK)
@@ -241,6 +249,7 @@ class TestStreams:
         assert "Jane" not in server.requests[0].text
 
     async def test_async_stream_restored(self, server: FakeModelServer) -> None:
+        """An async stream in two-character chunks is restored whole."""
         server.chunk_size = 2
         async with rai.Guard(make(server)) as guard:
             prompt = "Write to Jane Roe"
@@ -266,6 +275,7 @@ class TestStreams:
         assert [f.entity_type for f in stream.response.output_findings] == ["CREDIT_CARD"]
 
     def test_stream_output_blocked(self, server: FakeModelServer) -> None:
+        """A stream whose answer holds blocked PII raises PIIBlocked."""
         server.reply_next("His SSN is 536-22-1234.")
         with rai.Guard(make(server, output="block")) as guard, pytest.raises(rai.PIIBlocked):
             guard.stream("go", **MK).text()

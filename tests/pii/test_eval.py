@@ -11,7 +11,7 @@ import pytest
 
 import responsible_ai as rai
 
-DATA = Path(__file__).parent / "data" / "pii_eval.jsonl"
+DATA = Path(__file__).parents[1] / "data" / "pii_eval.jsonl"
 STRUCTURED = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS", "URL",
     "DATE_OF_BIRTH", "API_KEY", "JWT", "BEARER_TOKEN", "PASSWORD", "PRIVATE_KEY",
@@ -87,7 +87,7 @@ def test_recall_and_precision(
     assert m["precision"] >= 0.95, (m, examples)
 
 
-if __name__ == "__main__":  # print the table: python -m tests.test_pii_eval
+if __name__ == "__main__":  # print the table: python -m tests.pii.test_eval
     metrics, misses = evaluate(rai.Redactor())
     print(f"{'entity':<15} {'n':>5} {'recall':>7} {'precision':>9}")
     for kind, m in metrics.items():

@@ -8,8 +8,9 @@ else (a role that is an e-mail, a `seed` the size of a card number) is scanned l
 content. Names (of tools, schemas, service tiers) are content: a surname can hide there.
 So a field nobody listed is redacted, never passed through.
 
-Shapes are plain data; the wire formats in `_providers/` declare one per request body,
-and `Redactor.redact_document` walks a body along it.
+Shapes are plain data, in a leaf that imports nothing of the package: the wire formats
+in `_providers/` declare one per request body, and `_pii` walks a body along it
+(`Redactor.redact_document`).
 """
 
 from __future__ import annotations
@@ -124,6 +125,10 @@ def one_of(*values: Any) -> Structural:
 
 
 # ------------------------------------------------------------------ chat histories
+# The messages of the chat wire formats (OpenAI chat and Anthropic messages, their part
+# types listed together). They sit here, below the PII library, because
+# `Redactor.redact_messages` walks a chat history along CHAT_HISTORY; the wire formats
+# build their body shapes from them.
 
 TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
 NON_TEXT_PARTS = frozenset(

@@ -11,36 +11,11 @@ They are read once per process, on the first detector built (not at import): abo
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-__all__ = ["Lexicon", "folded", "lexicon"]
-
-# letters that read as Latin ones in a name: a Cyrillic "а" in "Jаne" is still Jane
-_LOOKALIKE = str.maketrans({
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
-    "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ո": "n",
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
-    "С": "C", "Т": "T", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "Ү": "Y",
-    "α": "a", "ο": "o", "ρ": "p", "ν": "v", "τ": "t", "ι": "i", "κ": "k",
-    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
-    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
-})  # fmt: skip
-
-
-def folded(word: str) -> str:
-    """`word` without accents and with look-alike letters of other scripts made Latin."""
-    word = word.translate(_LOOKALIKE)
-    if word.isascii():
-        return word
-    return _MARKS.sub("", unicodedata.normalize("NFKD", word))
-
-
-# the combining marks that decomposing Latin, Greek and Cyrillic letters leaves
-_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+__all__ = ["Lexicon", "lexicon"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,24 @@
+"""The built-in name detector: people, places and organisations in free text.
+
+No model and no download: word lists shipped in the package (`_lexicon`, `_words`) and
+the shape of the text. A text is cut into words once (`_tokens`); runs of capitalised
+words (with the particles of names: "van der", "de la", "bin") are the candidates, and
+each run is judged (`_judge`) by what its words are (a known first name, a surname, a
+place, a common English word, a title, a company suffix, a street word) and by the words
+around it ("Dear", "in", "said"). Street addresses (`_address`) and organisations
+(`_orgs`) have their own shapes. In JSON, a key is evidence too (`_keys`).
+
+Judged that way, a common word needs evidence to be a name ("Will" alone is not one,
+"Will Turner" is, "Dear Will" is), and a word that is nothing known needs a shape
+("Mr Okonkwo", "Okonkwo & Partners", "12 Harbour Road"). Lower-case names count
+too, where neither word is an English word ("ask priya sharma").
+
+Linear in the text: one regex pass for words, one for street addresses, set lookups
+for each capitalised word (and each lower-case word that could be a name).
+"""
+
+from ._detector import NameDetector
+from ._keys import KeyHints, name_shaped
+from ._words import RECORD_DROPS
+
+__all__ = ["RECORD_DROPS", "KeyHints", "NameDetector", "name_shaped"]

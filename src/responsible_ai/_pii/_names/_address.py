@@ -1,0 +1,104 @@
+"""Street addresses in free text: a number and a street ("12 Harbour Road", "Via Roma 12",
+"Hauptstraße 12"), what follows it (a unit, the town, a postcode) and what leads it
+("Unit 4, ..."). One regex pass; a look-ahead at the first character keeps it to one
+test per position."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from ._lexicon import lexicon
+from ._words import GLUED_STREET, STREET_ABBREVIATIONS
+
+__all__ = ["ADDRESS_TAIL", "addresses", "street_number"]
+
+
+@cache
+def _pattern() -> re.Pattern[str]:
+    suffixes = sorted(lexicon().street_suffixes - {"via"}, key=len, reverse=True)  # "by way of"
+    words = "|".join(suffixes)
+    # the forms that start with a number, then those that start with a letter: a look
+    # ahead at the first character keeps the scan of the text to one test per position
+    return re.compile(
+        r"(?=[\dA-ZÄÖÜÅp])\b(?:(?=\d)(?<!\d[\-./:])(?:"  # not in a date: "1980-03-12 Main St"
+        # number, then one to five capitalised words, then a street word (English order);
+        # not a date ("2 March via Madrid")
+        r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,5})?,?[ \t]+(?!(?:January|February|March|April|May|"
+        r"June|July|August|September|October|November|December)\b)"
+        r"(?:[A-Z][\w'’.\-]{0,40}[ \t]+){1,5}?"
+        rf"(?:(?i:{words}|{STREET_ABBREVIATIONS})|Via)\b\.?"
+        # ... or a street word first (rue, via, calle ...) and then words
+        r"|\d{1,6}[A-Za-z]?,?[ \t]+(?:[Rr]ue|[Aa]venue|[Aa]v\.|Via|Viale|[Cc]alle|[Aa]venida|"
+        r"[Rr]ua|[Cc]arrer|[Pp]laza|[Pp]aseo|[Bb]oulevard|[Cc]hemin|[Aa]llée|[Ii]mpasse|Piazza|"
+        r"Corso|Largo)[ \t]+"
+        r"(?:(?:de|du|des|la|le|del|di|da|do|dos|das|l')[ \t]+)*[A-Z][\w'’\-]{0,40}"
+        r"(?:[ \t]+[A-Z][\w'’\-]{0,40}){0,3}"
+        # Japanese order: block numbers, the district, the ward ("3-5-12 Meieki, Nakamura-ku")
+        r"|\d{1,4}-\d{1,4}(?:-\d{1,4})?[ \t]+[A-Z][a-z]+,[ \t]*[A-Z][a-z]+-"
+        r"(?:ku|shi|cho|machi|gun)\b"
+        # in lower case, with a word only streets end in: "18 carr house road"
+        r"|\d{1,5}[a-z]?[ \t]+(?:[a-z][a-z'’\-]{1,30}[ \t]+){1,3}"
+        r"(?:street|road|lane|avenue|crescent|terrace|boulevard)\b"
+        r")|(?:"
+        # a street word glued to the name, then the number: "Hauptstraße 12"
+        rf"[A-ZÄÖÜÅ][\w\-]{{0,40}}(?:{GLUED_STREET})[ \t]+\d{{1,5}}[a-z]?\b"
+        r"|(?i:P\.?[ \t]?O\.?[ \t]?Box|Postfach)[ \t]+\d{1,8}\b"
+        # a unit, plot or house first: "Plot 17, MIDC Hingna", "House No. 14, Prempeh II Street"
+        r"|(?:Unit|Flat|Plot|Suite|Apt\.?|Apartment|House[ \t]+No\.?|Block|Shop)[ \t]+"
+        r"\d{1,5}[A-Za-z]?(?=,[ \t]*[A-Z])"
+        r"))"
+    )
+
+
+ADDRESS_TAIL = re.compile(
+    r"(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
+    r"(?:,?[ \t]+(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|#)\.?[ \t]*#?[\w\-]{1,6})?"
+    # ", Kilbarry Business Park, Cork", ", MIDC Hingna", ", Nakamura-ku"
+    r"(?:,[ \t]*(?:[A-Z][a-z]|[A-Z]{2,}[ \t]+[A-Z][a-z])[\w'’\-]{0,40}"
+    r"(?:[ \t]+(?:(?:am|an|im|upon|on|sur|de|del|da|do)[ \t]+)?"
+    r"(?:[A-Z][a-z][\w'’\-]{0,40}|[A-Z]{1,4}\b(?![ \t]?\d))){0,3}){0,3}"
+    r"(?:,?[ \t]+[A-Z]{2}\b(?![ \t]?\d[A-Z]))?"
+    # a postcode and then the town: "75001 Paris", "54-203 Wrocław", "1012 AB Amsterdam",
+    # "73730 Esslingen am Neckar"
+    r"(?:,?[ \t]+(?:\d{2}-\d{3}|\d{4}[ \t]?[A-Z]{2}|\d{3}[ \t]\d{2}|\d{4,5})[ \t]+"
+    r"[A-Z][\w'’\-]{0,40}(?:[ \t]+(?:am|an|im|upon|on|sur|bei)[ \t]+[A-Z][\w'’\-]{0,40})?"
+    # or just a postcode: "OH 43228", "SN1 4AB", "K1A 0B1", "440016"
+    r"|,?[ \t]+(?:\d{5}(?:-\d{4})?|\d{6}|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|"
+    r"[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b)?"
+)
+
+
+_ADDRESS_HEAD = re.compile(
+    r"\b(?:Unit|Flat|Plot|Suite|Apt\.?|Apartment|House[ \t]+No\.?|Block|Shop|Building)"
+    r"[ \t]+\d{1,5}[A-Za-z]?,?[ \t]+$"
+)
+
+
+_NUMBER_AFTER = re.compile(
+    r",?[ \t]+(?:(?i:no|nr|n°|núm|num)\.?[ \t]*)?\d{1,5}[A-Za-z]?(?:/\d{1,5})?\b"
+)
+
+
+def street_number(text: str, end: int) -> int:
+    """Where a street named before its number ends: after the number, if one follows."""
+    m = _NUMBER_AFTER.match(text, end)
+    if m is None:
+        return end
+    return ADDRESS_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
+
+
+def addresses(text: str) -> Iterator[tuple[int, int]]:
+    """The street addresses in `text`, in order, none overlapping the one before."""
+    last_end = -1
+    for m in _pattern().finditer(text):
+        end = ADDRESS_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
+        start = m.start()
+        head = _ADDRESS_HEAD.search(text, max(0, start - 16), start)  # "Unit 4, ..."
+        if head is not None:
+            start = head.start()
+        if last_end > start:
+            continue
+        yield start, end
+        last_end = end

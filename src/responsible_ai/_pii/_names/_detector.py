@@ -1,0 +1,266 @@
+"""`NameDetector`: one walk over a text's words. Street addresses and firms named after
+partners are found first; then each run of capitalised words (with the particles and
+links of names: "van der", "of") is judged (`_judge`), a name in lower case is read where
+neither word is an English one, and a part of a name found in full is found where it
+recurs alone."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+from itertools import accumulate
+
+from ..._entities import NAME_ENTITIES
+from .._findings import Finding
+from .._normalize import lowered
+from ._address import addresses, street_number
+from ._judge import judge, speaker
+from ._lexicon import Lexicon, lexicon
+from ._orgs import firms, legal_form, org_tail
+from ._tokens import Word, common, joins, read_words
+from ._words import (
+    CALL,
+    FORM_HINTS,
+    MODALS,
+    NOT_FIRM,
+    NOT_SURNAME,
+    ORG_FIRST_WORDS,
+    ORG_HEADS,
+    ORG_LINKS,
+    PARTICLES,
+    PERSON_BEFORE,
+    PERSON_STRONG,
+    STREET_FIRST,
+    TITLES,
+    TO_PLACE,
+)
+
+__all__ = ["NameDetector"]
+
+
+class NameDetector:
+    """Finds `PERSON`, `LOCATION` and `ORGANIZATION` in free text (see the module)."""
+
+    name = "names"
+
+    def __init__(self, entities: Sequence[str] | None = None) -> None:
+        wanted = NAME_ENTITIES if entities is None else tuple(entities)
+        unknown = [e for e in wanted if e not in NAME_ENTITIES]
+        if unknown:
+            raise ValueError(f"the name detector finds {', '.join(NAME_ENTITIES)}, not {unknown}")
+        self.entities = frozenset(wanted)
+        self._lex: Lexicon = lexicon()
+
+    def detect(self, text: str) -> Iterator[Finding]:
+        found = _find(text, self._lex)
+        want = self.entities
+        for kind, start, end, score in found:
+            if kind in want:
+                yield Finding(kind, start, end, score, self.name)
+
+
+_LONGEST_RUN = 12  # words: no name is longer, and a run of "The The The ..." stays cheap
+
+
+def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
+    """Every name in `text`: (type, start, end, score), the walk described in the module."""
+    out: list[tuple[str, int, int, float]] = []
+    taken: list[tuple[int, int]] = []
+    for start, end in addresses(text):
+        out.append(("LOCATION", start, end, 0.85))
+        taken.append((start, end))
+    if ", " in text:
+        for start, end in firms(text, lex):
+            out.append(("ORGANIZATION", start, end, 0.8))
+            taken.append((start, end))
+    low_text = lowered(text)
+    forms = any(h in low_text for h in FORM_HINTS)  # any legal form at all?
+    words = read_words(text, lex)
+    taken.sort()
+    t = 0  # the first taken span that may still hold a word
+    nt = len(taken)
+    n = len(words)
+    i = 0
+    while i < n:
+        w = words[i]
+        while t < nt and taken[t][1] <= w.start:
+            t += 1
+        if t < nt and taken[t][0] <= w.start:
+            i += 1  # inside an address or a firm already found
+            continue
+        if not w.cap:
+            if w.word:  # most words: an English word in lower case
+                if (  # "call john smith": a first name that is a word, a cue, a surname
+                    i > 0
+                    and words[i - 1].low in CALL
+                    and w.key in lex.first
+                    and w.low not in NOT_SURNAME
+                ):
+                    i = _lower_name(text, words, i, out, lex, cued=True)
+                else:
+                    i += 1
+                continue
+            nxt = words[i + 1] if i + 1 < n else None
+            if w.low in STREET_FIRST and nxt and nxt.cap and joins(text, w, nxt):
+                j = i + 1
+                while j + 1 < n and words[j + 1].cap and joins(text, words[j], words[j + 1]):
+                    j += 1
+                out.append(("LOCATION", w.start, street_number(text, words[j].end), 0.75))
+                i = j + 1
+                continue
+            if w.first and len(w.low) > 2 and w.low.isalpha():
+                i = _lower_name(text, words, i, out, lex)
+            else:
+                if i > 0 and words[i - 1].low in TO_PLACE and w.key in lex.places:
+                    out.append(("LOCATION", w.start, w.end, 0.6))  # "moving to leeds"
+                i += 1
+            continue
+        j = i + 1  # the run: capitalised words, with particles and links between them
+        limit = taken[t][0] if t < nt else len(text)  # up to what was found
+        while j < n and j - i < _LONGEST_RUN:
+            nxt = words[j]
+            if nxt.start >= limit or not joins(text, words[j - 1], nxt):
+                break
+            if nxt.cap:
+                j += 1
+                continue
+            if nxt.low in PARTICLES or nxt.low in ORG_LINKS:  # "van der Berg", "Bank of"
+                k = j + 1
+                while (
+                    k < n
+                    and k - j < 4  # "van der", "de los": never more than a few
+                    and words[k].low in PARTICLES
+                    and joins(text, words[k - 1], words[k])
+                ):
+                    k += 1
+                if k < n and words[k].cap and joins(text, words[k - 1], words[k]):
+                    j = k + 1
+                    continue
+            break
+        while j > i + 1 and not words[j - 1].cap:
+            j -= 1
+        end = legal_form(text, words, i, j) if forms else 0
+        if end:  # "Polar Trans Sp. z o.o.": up to the end of the form
+            while i < j - 1 and words[i].low in NOT_FIRM:
+                i += 1  # "Then Acme Inc.", "Customer Acme Ltd."
+            out.append(("ORGANIZATION", words[i].start, end, 0.85))
+            while j < n and words[j].start < end:
+                j += 1
+        elif j > i + 1 or not common(w) or w.upper:  # "The", "Please": nothing to judge
+            judge(text, words, i, j, lex, out)
+        i = j
+    if out:
+        _echoes(words, out)
+        _lists(text, out)
+    return out
+
+
+def _echoes(words: list[Word], out: list[tuple[str, int, int, float]]) -> None:
+    """A name found in full is the same name where a part of it recurs alone: "Grace
+    Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler"."""
+    starts = [w.start for w in words]
+    known: dict[str, str] = {}  # a word, in lower case: what it names
+    for kind, start, end, score in out:
+        if score < 0.8 or kind == "LOCATION":
+            continue
+        k = bisect_left(starts, start)
+        inside = []
+        while k < len(words) and words[k].end <= end:
+            inside.append(words[k])
+            k += 1
+        if len(inside) < 2:
+            continue
+        if kind == "PERSON":
+            for w in inside:  # not a word found beside a name in capitals ("THE")
+                if (
+                    len(w.low) > 2
+                    and w.low not in TITLES
+                    and w.low not in PARTICLES
+                    and (not w.word or (w.named and not w.upper))
+                ):
+                    known.setdefault(w.low, kind)
+        elif (
+            (head := inside[0]).cap
+            and not head.word
+            and len(head.low) > 2
+            and not org_tail(head.low)
+            and head.low not in ORG_FIRST_WORDS | ORG_HEADS
+        ):
+            known.setdefault(head.low, kind)
+    if not known:
+        return
+    spans = sorted((s, e) for _, s, e, score in out if score >= 0.5)
+    span_starts = [s for s, _ in spans]
+    reach = list(accumulate((e for _, e in spans), max))  # the furthest end so far
+    for k, w in enumerate(words):  # one walk over the words: linear, however many names
+        echo = known.get(w.low)
+        if echo is not None:
+            if not w.cap and (w.word or echo != "PERSON"):
+                continue  # "grace" in lower case is a word, not Grace
+            c = bisect_left(span_starts, w.end)  # found spans that start before it ends
+            if c > 0 and reach[c - 1] > w.start:
+                continue
+            if w.low in MODALS and k + 1 < len(words) and not words[k + 1].cap:
+                continue  # "Will do", beside "Will Tanaka"
+            out.append((echo, w.start, w.end, 0.8))
+
+
+# "Ethan Marsh, Priyanka Iyer and Chen Xiaoling": a name beside names is one too
+_LIST_GAP = re.compile(r"(?:,|;|/|,? and|,? or|,? &|,? und|,? et|,? y|,? e)? ?")
+
+
+def _lists(text: str, out: list[tuple[str, int, int, float]]) -> None:
+    """Raise an unsure finding (a person or a firm? 0.45) listed beside sure ones of
+    the same type."""
+    ordered = sorted(range(len(out)), key=lambda k: out[k][1])
+    for pos, k in enumerate(ordered):
+        kind, start, end, score = out[k]
+        if not 0.4 <= score < 0.5:
+            continue
+        for near in (pos - 1, pos + 1):
+            if not 0 <= near < len(ordered):
+                continue
+            other = out[ordered[near]]
+            if other[0] != kind or other[3] < 0.7:
+                continue
+            gap = text[other[2] : start] if near < pos else text[end : other[1]]
+            if 0 < len(gap) <= 6 and _LIST_GAP.fullmatch(gap):
+                out[k] = (kind, start, end, 0.7)
+                break
+
+
+def _lower_name(
+    text: str,
+    words: list[Word],
+    i: int,
+    out: list[tuple[str, int, int, float]],
+    lex: Lexicon,
+    cued: bool = False,
+) -> int:
+    """A name written in lower case: a first name that is no English word (or, `cued`,
+    one after "call", "email", "dear"), then perhaps particles and a surname ("ask priya
+    sharma", "please email jane smith", "hans van der berg")."""
+    w = words[i]
+    before = words[i - 1].low if i > 0 else ""
+    k = i + 1
+    while k < len(words) and k - i < 4 and words[k].low in PARTICLES:
+        k += 1
+    if k < len(words) and all(
+        text[words[m - 1].end : words[m].start] == " " for m in range(i + 1, k + 1)
+    ):
+        nxt = words[k]
+        if (
+            not nxt.cap
+            and len(nxt.low) > 2
+            and nxt.key in lex.last
+            and nxt.low not in NOT_SURNAME
+            and (not nxt.word or not cued or k == i + 1)
+        ):
+            out.append(("PERSON", w.start, nxt.end, 0.8))
+            return k + 1
+    if not cued and (before in PERSON_BEFORE or w.poss or speaker(text, w)):
+        out.append(("PERSON", w.start, w.end, 0.65))
+    elif cued and before in PERSON_STRONG and text[w.end : w.end + 1] in (",", "\n", "!", ""):
+        out.append(("PERSON", w.start, w.end, 0.65))  # "thanks grace,"
+    return i + 1

@@ -1,0 +1,220 @@
+"""The document walker: a JSON document (a request body, a chat history) walked along its
+`Shape` (`_shapes`). What the shape calls structure passes; every other string, object key
+and number is content: its findings are recorded by path and it is rewritten. A value
+that cannot be inspected (bytes, an object, a non-text part) is refused, never passed."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from .._errors import RedactionFailed
+from .._shapes import Content, Each, Fields, JsonText, Parts, Shape, Structural
+from ._findings import Finding
+from ._names import KeyHints, name_shaped
+
+__all__ = ["MAX_DEPTH", "DocumentWalker", "Redacted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Redacted:
+    """Where a finding was in a document (``messages[1].content[0].text``) and what."""
+
+    path: str
+    finding: Finding
+
+
+Path = tuple[Any, ...] | str  # (parent, key) links, made into text only for a finding
+
+
+def _path_text(path: Path) -> str:
+    keys: list[Any] = []
+    while isinstance(path, tuple):
+        path, key = path
+        keys.append(key)
+    out = [path]
+    for key in reversed(keys):
+        out.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    return "".join(out)
+
+
+MAX_DEPTH = 64  # objects and arrays nested deeper than this are refused, not walked
+
+# what a media part carries as its payload: a base64 data URL, or base64 alone
+_MEDIA = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]*|[A-Za-z0-9+/]{256,}={0,2}")
+
+
+class DocumentWalker:
+    """Walks a JSON document along its `Shape`: structure passes, content is redacted
+    (`find`, then `rewrite`), and `found` says what was found where."""
+
+    def __init__(
+        self,
+        find: Callable[[str], list[Finding]],
+        rewrite: Callable[[str, list[Finding]], str],
+        hints: KeyHints,
+        non_text_pass: bool,
+    ) -> None:
+        self.find = find  # the findings in one text
+        self.rewrite = rewrite  # the text with its findings replaced
+        self.hints = hints
+        self.non_text_pass = non_text_pass
+        self.found: list[Redacted] = []
+
+    def walk(self, value: Any, shape: Shape, path: Path, depth: int = 0) -> Any:
+        kind = type(shape)
+        if kind is Fields:
+            fields_shape: Fields = shape  # type: ignore[assignment]
+            if not isinstance(value, Mapping):
+                return self.content(value, path, depth)
+            if depth > MAX_DEPTH:
+                return self.refuse(path, f"data nested more than {MAX_DEPTH} levels deep")
+            depth += 1
+            fields = fields_shape.fields
+            out: dict[Any, Any] = {}
+            for key, item in value.items():
+                sub = fields.get(key)
+                if sub is None:  # a key that is content: a path names it as it is sent
+                    sent = self.key(key, path)
+                    out[sent] = self.walk(item, fields_shape.rest, (path, sent), depth)
+                    continue
+                sub_kind = type(sub)
+                if sub_kind is Structural and sub.check(item):  # type: ignore[attr-defined]
+                    out[key] = item  # the common leaf, inline
+                elif type(item) is str and (sub_kind is Content or sub_kind is Parts):
+                    out[key] = self.text(item, (path, key))  # ... and this one
+                else:
+                    out[key] = self.walk(item, sub, (path, key), depth)
+            return out
+        if kind is Each:
+            each: Each = shape  # type: ignore[assignment]
+            if not isinstance(value, list):
+                return self.walk(value, each.single, path, depth)
+            if depth > MAX_DEPTH:
+                return self.refuse(path, f"data nested more than {MAX_DEPTH} levels deep")
+            item_shape = each.item
+            return [self.walk(v, item_shape, (path, i), depth + 1) for i, v in enumerate(value)]
+        if kind is Content:
+            return self.content(value, path, depth)
+        if kind is Structural:
+            leaf: Structural = shape  # type: ignore[assignment]
+            return value if leaf.check(value) else self.content(value, path, depth)
+        if kind is Parts:
+            return self.parts(value, shape, path, depth)  # type: ignore[arg-type]
+        if kind is JsonText:
+            return self.json_text(value, path, depth)
+        raise TypeError(f"unknown shape {kind.__name__}")  # a library bug, never data
+
+    def content(self, value: Any, path: Path, depth: int = 0, media: bool = False) -> Any:
+        if isinstance(value, str):
+            if media and _MEDIA.fullmatch(value):
+                return value  # the image, audio or file itself (pii.non_text = "pass")
+            return self.text(value, path)
+        if depth > MAX_DEPTH:
+            return self.refuse(path, f"data nested more than {MAX_DEPTH} levels deep")
+        depth += 1
+        if isinstance(value, Mapping):
+            obj: dict[str, Any] = {}
+            for k, v in value.items():  # keys are content: a path names them as sent
+                sent = self.key(k, path)
+                hint = self.hints.kind(k)
+                if hint is None:
+                    obj[sent] = self.content(v, (path, sent), depth, media)
+                elif type(v) is list:  # {"attendees": ["Grace", "Hopper"]}
+                    obj[sent] = [
+                        self.text(item, ((path, sent), n), hint[0])
+                        if name_shaped(item, hint[1])
+                        else self.content(item, ((path, sent), n), depth + 1, media)
+                        for n, item in enumerate(v)
+                    ]
+                elif name_shaped(v, hint[1]):
+                    obj[sent] = self.text(v, (path, sent), hint[0])
+                else:
+                    obj[sent] = self.content(v, (path, sent), depth, media)
+            return obj
+        if isinstance(value, (list, tuple)):
+            return [self.content(v, (path, i), depth, media) for i, v in enumerate(value)]
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)):  # a number can be a phone, card or account
+            whole = isinstance(value, int) or value.is_integer()
+            text = str(int(value)) if whole and abs(value) < 1e30 else repr(value)
+            out = self.text(text, path)
+            return value if out is text else out
+        if isinstance(value, (bytes, bytearray)) and self.non_text_pass:
+            return value
+        return self.refuse(path, type(value).__name__)
+
+    def key(self, key: Any, path: Path) -> Any:
+        if not isinstance(key, str):
+            return self.refuse(path, f"a {type(key).__name__} object key")
+        return self.text(key, (path, "<key>"))
+
+    def text(self, value: str, path: Path, hint: str | None = None) -> str:
+        findings = self.find(value)
+        if hint is not None:  # {"last_name": "Hopper"}: the key says what the value is
+            findings = self.hints.whole(value, hint, findings)
+        if not findings:
+            return value
+        where = _path_text(path)
+        self.found.extend(Redacted(where, f) for f in findings)
+        return self.rewrite(value, findings)
+
+    def json_text(self, value: Any, path: Path, depth: int = 0) -> Any:
+        """Tool-call arguments: a JSON document whose keys and values are content. It
+        leaves as it was parsed and redacted (a key given twice leaves once: what was
+        scanned is exactly what is sent)."""
+        if not isinstance(value, str):
+            return self.content(value, path, depth)
+        try:
+            data = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return self.text(value, path)
+        out = self.content(data, path, depth)
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+    def parts(self, value: Any, shape: Parts, path: Path, depth: int) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return self.text(value, path)
+        if not isinstance(value, list):
+            return self.content(value, path, depth)
+        out: list[Any] = []
+        for i, part in enumerate(value):
+            where = (path, i)
+            if isinstance(part, str):
+                out.append(self.text(part, where))
+                continue
+            if not isinstance(part, Mapping):
+                out.append(self.refuse(where, type(part).__name__))
+                continue
+            kind = part.get("type")
+            if kind in shape.text or (kind is None and "text" in part):
+                out.append(self.walk(part, _TEXT_PART, where, depth))
+            elif kind in shape.non_text:
+                if not self.non_text_pass:
+                    out.append(self.refuse(where, str(kind)))
+                else:  # the media passes; its URL, name, caption and any text are scanned
+                    out.append(self.content(part, where, depth, media=True))
+            elif isinstance(kind, str) and kind in shape.typed:
+                out.append(self.walk(part, shape.typed[kind], where, depth))
+            else:
+                out.append(self.refuse(where, "a content part of an unknown part type"))
+        return out
+
+    def refuse(self, path: Path, kind: str) -> Any:
+        raise RedactionFailed(
+            f"{_path_text(path)} holds {kind}, which cannot be inspected for PII; nothing "
+            "was sent (the policy's pii.non_text decides for images, audio and files)",
+            detector="non_text",
+            error_type=kind if len(kind) <= 40 else "uninspectable",
+        )
+
+
+_TEXT_PART = Fields({"type": Structural(lambda v: isinstance(v, str) and v.isidentifier())})
