@@ -263,3 +263,14 @@ def test_only_steps_raise_policy_errors() -> None:
         for line in _builds(path.read_text(encoding="utf-8"), names)
     ]
     assert not found, "policy errors built outside a step: " + ", ".join(found)
+
+
+def test_no_module_is_a_god_module() -> None:
+    """No module is over 600 lines, except data tables, which say so in their first line."""
+    big = [
+        f"{module} ({lines} lines)"
+        for module, path in FILES.items()
+        if (lines := len(text := path.read_text(encoding="utf-8").splitlines())) > 600
+        and "data table" not in text[0].lower()
+    ]
+    assert not big, big
