@@ -1,0 +1,48 @@
+"""Content Credentials for text: C2PA manifests that tools we did not write verify.
+
+A governed answer is marked as AI-made (``c2pa.created``, digitalSourceType
+trainedAlgorithmicMedia), bound to its NFC text by ``c2pa.hash.data``, signed with
+COSE over an X.509 chain, optionally time-stamped (RFC 3161), and carried as C2PA 2.4
+Annex A.8 prescribes (variation selectors after the visible text), as a sidecar or in
+an HTTP header. A person's review continues the chain. Verification says VALID,
+TRUSTED, INVALID (why) or UNMARKED.
+
+The modules, each importing only those above it:
+
+- `_cbor`, `_jumbf`, `_wrapper`: the encodings (CBOR, JUMBF boxes, the A.8 wrapper)
+- `_keys`: signing keys and chains, the certificate profile
+- `_cose`: COSE_Sign1 as C2PA narrows it
+- `_timestamp`: RFC 3161 time-stamps (the ``credentials`` extra)
+- `_manifest`: assertions, claim, store, and the wrapper's exact length
+- `_verify`: the verdict
+- `_mark`: `Credentials` (mark, review) and `Marked`
+- `_labels`: visible labels for deployers
+- `_app`: the ASGI verification service
+"""
+
+from ._app import credentials_app
+from ._keys import CHAIN_ENV, KEY_ENV, CredentialSigner, load_certificates
+from ._labels import Label, label_for
+from ._mark import HEADER, Carrier, Credentials, Marked, ReviewKind, manifest_of_header
+from ._verify import State, Verdict, parse_store, verify_store, verify_text
+
+__all__ = [
+    "CHAIN_ENV",
+    "HEADER",
+    "KEY_ENV",
+    "Carrier",
+    "CredentialSigner",
+    "Credentials",
+    "Label",
+    "Marked",
+    "ReviewKind",
+    "State",
+    "Verdict",
+    "credentials_app",
+    "label_for",
+    "load_certificates",
+    "manifest_of_header",
+    "parse_store",
+    "verify_store",
+    "verify_text",
+]
