@@ -122,6 +122,7 @@ class _Layout:
         self.jumd_manifest = _jumbf.box(b"jumd", _MANIFEST + b"\x03" + label.encode() + b"\x00")
         self.jumd_store = _jumbf.box(b"jumd", _STORE + b"\x03c2pa\x00")
         self.assertion_store = assertion_store
+        self.claim = claim
         self.claim_box = _jumbf.superbox(_CLAIM, "c2pa.claim.v2", [_jumbf.box(b"cbor", claim)])
         self.priors = b"".join(priors)
         fixed = (
@@ -171,14 +172,10 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def prepare(
-    draft: Draft,
-    text_bytes: bytes,
-    signer: CredentialSigner,
-    length: int | None,
-) -> Prepared:
-    """Sign the claim for `text_bytes` (NFC UTF-8) with the wrapper's exclusion `length`
-    (None: a sidecar or header manifest, whose binding covers the whole text)."""
+def _parts(
+    draft: Draft, text_bytes: bytes, length: int | None
+) -> tuple[bytes, list[dict[str, Any]], tuple[bytes, ...]]:
+    """The assertion store, the claim's references and the earlier manifests."""
     exclusions = [] if length is None else [{"start": len(text_bytes), "length": length}]
     binding = {
         "exclusions": exclusions,
@@ -186,27 +183,52 @@ def prepare(
         "hash": hashlib.sha256(text_bytes).digest(),
         "pad": b"",
     }
-    payloads: list[tuple[str, Any]] = []
-    if draft.ingredient is not None:
-        payloads.append(("c2pa.ingredient.v3", draft.ingredient.assertion()))
-    boxes: list[tuple[str, bytes]] = [(label, _assertion(label, p)) for label, p in payloads]
+    boxes: list[tuple[str, bytes]] = []
     actions = [dict(a) for a in draft.actions]
     if draft.ingredient is not None:  # c2pa.opened names the ingredient it opened
-        ref = hashed_uri("self#jumbf=c2pa.assertions/c2pa.ingredient.v3", boxes[0][1][8:])
-        actions[0].setdefault("parameters", {})["ingredients"] = [ref]
+        ingredient = _assertion("c2pa.ingredient.v3", draft.ingredient.assertion())
+        boxes.append(("c2pa.ingredient.v3", ingredient))
+        ref = hashed_uri("self#jumbf=c2pa.assertions/c2pa.ingredient.v3", ingredient[8:])
+        actions[0] = {**actions[0], "parameters": {"ingredients": [ref]}}
     payloads = [("c2pa.actions.v2", {"actions": actions}), ("c2pa.hash.data", binding)]
     payloads += list(draft.assertions.items())
     boxes += [(label, _assertion(label, p)) for label, p in payloads]
     created = [hashed_uri(f"self#jumbf=c2pa.assertions/{label}", b[8:]) for label, b in boxes]
-    assertion_store = _jumbf.superbox(_ASSERTIONS, "c2pa.assertions", [b for _, b in boxes])
+    store = _jumbf.superbox(_ASSERTIONS, "c2pa.assertions", [b for _, b in boxes])
+    priors = draft.ingredient.manifests if draft.ingredient is not None else ()
+    return store, created, priors
+
+
+def _signature_size(signer: CredentialSigner) -> int:
+    return {-7: 64, -35: 96, -36: 132, -8: 64}.get(signer.alg, 512)
+
+
+def prepare(
+    draft: Draft,
+    text_bytes: bytes,
+    signer: CredentialSigner,
+    length: int | None,
+    sign: bool = True,
+) -> Prepared:
+    """Sign the claim for `text_bytes` (NFC UTF-8) with the wrapper's exclusion `length`
+    (None: a sidecar or header manifest, whose binding covers the whole text). Without
+    `sign`, a stand-in signature of the right size (to measure)."""
+    assertion_store, created, priors = _parts(draft, text_bytes, length)
     label = f"urn:c2pa:{uuid.uuid4()}"
     claim = _claim(created, f"xmp:iid:{uuid.uuid4()}")
-    priors = draft.ingredient.manifests if draft.ingredient is not None else ()
-    # the assertion store's children are the assertion superboxes (header included)
     layout = _Layout(label, assertion_store, claim, priors)
     protected = _cose.protected_header(signer.alg, signer.x5chain)
-    signature = signer.sign(_cose.sig_structure(protected, claim))
-    return Prepared(layout, protected, signature)
+    if not sign:
+        return Prepared(layout, protected, b"\x80" * _signature_size(signer))
+    return Prepared(layout, protected, signer.sign(_cose.sig_structure(protected, claim)))
+
+
+def resign(p: Prepared, signer: CredentialSigner) -> Prepared:
+    """The same assertions signed again under a new instance id (another signature)."""
+    old = p.layout
+    claim = _claim(_cbor.loads(old.claim)["created_assertions"], f"xmp:iid:{uuid.uuid4()}")
+    layout = _Layout(old.label, old.assertion_store, claim, [old.priors])
+    return Prepared(layout, p.protected, signer.sign(_cose.sig_structure(p.protected, claim)))
 
 
 def _cose_parts(p: Prepared) -> tuple[bytes, bytes]:
@@ -237,12 +259,12 @@ def fit(p: Prepared, unprotected: Mapping[str, Any], target: int) -> bytes | Non
         raw = _cbor.dumps(header)
         return layout.cost(const_len + len(raw), const_cost + _wrapper.utf8_cost(raw)), raw
 
-    for m in (None, 0, 24, 25):
+    for m in (None, 0, 24, *range(1, 24), *range(25, 40)):
         base, _ = size(0, m)
         if base > target:
             continue
         estimate = (target - base) // 3
-        for n in range(max(0, estimate - 6), estimate + 7):
+        for n in range(max(0, estimate - 4), estimate + 5):
             total, raw = size(n, m)
             if total == target:
                 store = layout.store(pre + raw + post)
@@ -266,24 +288,27 @@ def embed(
     signer: CredentialSigner,
     stamp: Callable[[Prepared], Mapping[str, Any]] | None = None,
     reserve: int = 0,
-) -> bytes:
-    """The store of an embedded manifest (the wrapper is `_wrapper.encode(store)`).
+) -> tuple[bytes, str]:
+    """The store of an embedded manifest (the wrapper is `_wrapper.encode(store)`) and
+    its manifest label.
 
-    `stamp` adds the unprotected header of a signed claim (the time-stamp); `reserve` is
-    the UTF-8 room kept for it. Without a time-stamp, a claim whose padding cannot reach
-    its target is signed again for the next target (as c2patxt searches); with one, the
-    room is wide enough for every residue and one more attempt is made if it was not."""
-    probe = prepare(draft, text_bytes, signer, 0x10000 if reserve else 0x100)
-    slack = 48 if stamp is None else reserve + 900
-    target = probe_length(probe, {}) + slack
-    for _ in range(24):
-        p = prepare(draft, text_bytes, signer, target)
+    The claim is signed for a target length a little above the measured one; when the
+    zero padding cannot reach it exactly (one length in three), the claim is signed
+    again under a new instance id (another signature, another size). `stamp` adds the
+    time-stamp to the unprotected header; `reserve` is the UTF-8 room kept for it, and
+    the target is then wide enough for every residue (one more time-stamp if not)."""
+    width = 0x10000 if reserve else 0x100  # the exclusion's CBOR width, for measuring
+    measured = probe_length(prepare(draft, text_bytes, signer, width, sign=False), {})
+    target = measured + (120 if stamp is None else reserve + 850)
+    p = prepare(draft, text_bytes, signer, target)
+    for _ in range(32):
         header = stamp(p) if stamp is not None else {}
         store = fit(p, header, target)
         if store is not None:
-            return store
+            return store, p.layout.label
         if stamp is not None:
-            target = probe_length(p, header) + 900
+            target = probe_length(p, header) + 850
+            p = prepare(draft, text_bytes, signer, target)
         else:
-            target += 1
+            p = resign(p, signer)
     raise CredentialsError("size", "no padding makes the wrapper the length it names")

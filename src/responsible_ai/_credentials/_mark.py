@@ -83,8 +83,8 @@ def _anchors_from(path: str | os.PathLike[str] | None) -> tuple[x509.Certificate
 
 class Credentials:
     """Makes Content Credentials with one signer. `tsa_url` adds an RFC 3161 time-stamp
-    (verified before it is used; against `tsa_trust` anchors, or ``RAI_C2PA_TSA_TRUST``,
-    else against the roots the token carries); `carrier` is the default carrier."""
+    (verified before it is used, against the `tsa_trust` anchors or those of
+    ``RAI_C2PA_TSA_TRUST``); `carrier` is the default carrier."""
 
     def __init__(
         self,
@@ -97,6 +97,11 @@ class Credentials:
         self.signer = signer
         self.tsa_url = tsa_url
         self.tsa_trust = tsa_trust if tsa_trust is not None else _anchors_from(os.environ.get(TSA_TRUST_ENV))
+        if tsa_url is not None and not self.tsa_trust:
+            raise ConfigurationError(
+                f"a time-stamp authority needs its trust anchors (tsa_trust= or {TSA_TRUST_ENV}): "
+                "its answers are verified before they are used"
+            )
         self.carrier: Carrier = carrier
         self._token_room = 0  # the UTF-8 room the last token took (learned per service)
 
@@ -108,20 +113,19 @@ class Credentials:
         assert self.tsa_url is not None
         message = _cose.countersign_data(prepared.protected, prepared.signature)
         stamped = request(self.tsa_url, message, self.tsa_trust)
-        self._token_room = max(self._token_room, 4 * len(stamped.token) + 64)
+        self._token_room = max(self._token_room, _wrapper.utf8_cost(stamped.token) + 96)
         return {"sigTst2": {"tstTokens": [{"val": stamped.token}]}}
 
-    def _store(self, draft: Draft, visible: bytes, carrier: Carrier) -> bytes:
+    def _store(self, draft: Draft, visible: bytes, carrier: Carrier) -> tuple[bytes, str]:
         if carrier == "embedded":
             if self.tsa_url is None:
                 return _manifest.embed(draft, visible, self.signer)
             if not self._token_room:  # learn the size of this TSA's tokens once
-                probe = _manifest.prepare(draft, visible, self.signer, 0x10000)
-                self._stamp(probe)
+                self._stamp(_manifest.prepare(draft, visible, self.signer, 0x10000))
             return _manifest.embed(draft, visible, self.signer, self._stamp, self._token_room)
         prepared = _manifest.prepare(draft, visible, self.signer, None)
         header = self._stamp(prepared) if self.tsa_url is not None else {}
-        return _manifest.finish(prepared, header)
+        return _manifest.finish(prepared, header), prepared.layout.label
 
     def _marked(self, visible: str, draft: Draft, carrier: Carrier | None) -> Marked:
         chosen = carrier or self.carrier
@@ -129,8 +133,7 @@ class Credentials:
             raise ConfigurationError(f"unknown carrier {chosen!r}")
         if _wrapper.find(visible):
             raise CredentialsError("sign", "the text already carries Content Credentials")
-        store = self._store(draft, visible.encode("utf-8"), chosen)
-        label = parse_store(store)[-1].label
+        store, label = self._store(draft, visible.encode("utf-8"), chosen)
         text = visible + _wrapper.encode(store) if chosen == "embedded" else visible
         return Marked(text, visible, store, chosen, label)
 

@@ -78,20 +78,18 @@ def check_token(
     anchors: tuple[x509.Certificate, ...] = (),
     nonce: int | None = None,
 ) -> Stamped:
-    """Verify `token` over `message` (raises `CredentialsError` saying which check failed).
-
-    With `anchors`, the TSA must chain to one of them (``trusted``); without, the token
-    is checked against the self-signed certificates it carries (cryptographically whole,
-    its TSA not vouched for)."""
+    """Verify `token` over `message` (raises `CredentialsError` saying which check failed):
+    its CMS signature, its TSA's time-stamping certificate chaining to one of `anchors`,
+    its message imprint (and `nonce`)."""
     lib = _client_lib()
     try:
         response = lib.decode_timestamp_response(_response_of_token(token))
         carried = [x509.load_der_x509_certificate(c) for c in response.signed_data.certificates]
     except ValueError:
         raise CredentialsError("time-stamp", "the time-stamp token is not readable") from None
-    roots = list(anchors) or [c for c in carried if c.issuer == c.subject]
+    roots = list(anchors)
     if not roots:
-        raise CredentialsError("time-stamp", "the time-stamp token carries no root to check it")
+        raise CredentialsError("time-stamp", "no trust anchor for the time-stamp authority")
     builder = lib.VerifierBuilder(roots=roots)
     for cert in carried:
         if cert not in roots:
@@ -105,7 +103,7 @@ def check_token(
     gen = response.tst_info.gen_time
     if gen.tzinfo is None:
         gen = gen.replace(tzinfo=dt.timezone.utc)
-    return Stamped(bytes(response.time_stamp_token()), gen, bool(anchors))
+    return Stamped(bytes(response.time_stamp_token()), gen, True)
 
 
 def _token_of_reply(reply: bytes, message: bytes, nonce: int, anchors: tuple[Any, ...]) -> Stamped:

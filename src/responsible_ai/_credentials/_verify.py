@@ -58,6 +58,7 @@ class Verdict:
     actions: tuple[str, ...] = ()
     facts: dict[str, Any] = field(default_factory=dict)
     review: dict[str, Any] | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -281,7 +282,12 @@ def _chains_to(chain: Sequence[x509.Certificate], anchors: tuple[x509.Certificat
     return False
 
 
-def _timestamp(m: Manifest, anchors: tuple[x509.Certificate, ...]) -> tuple[dt.datetime | None, bool]:
+def _timestamp(
+    m: Manifest, anchors: tuple[x509.Certificate, ...]
+) -> tuple[dt.datetime | None, bool]:
+    """The time of the claim's time-stamp when it verifies against `anchors` (its CMS
+    signature, its TSA's chain, its imprint over this signature); otherwise None: an
+    unverified time-stamp is not used (validity is then judged now)."""
     from ._timestamp import check_token
 
     if "sigTst" in m.cose.unprotected:
@@ -295,16 +301,14 @@ def _timestamp(m: Manifest, anchors: tuple[x509.Certificate, ...]) -> tuple[dt.d
     token = tokens[0].get("val")
     if not isinstance(token, bytes):
         raise _Invalid("timeStamp.malformed", "the time-stamp token is malformed")
+    if not anchors:
+        return None, False  # present, not verifiable without an anchor: not used
     message = _cose.countersign_data(m.cose.protected, m.cose.signature)
     try:
         stamped = check_token(token, message, anchors)
-    except CredentialsError as exc:
-        raise _Invalid("timeStamp.mismatch", exc.detail) from None
-    except ConfigurationError as exc:
-        raise _Invalid("timeStamp.untrusted", str(exc)) from None
-    if anchors and not stamped.trusted:  # pragma: no cover - check_token with anchors
-        raise _Invalid("timeStamp.untrusted", "the time-stamp authority is not trusted")
-    return stamped.time, stamped.trusted
+    except (CredentialsError, ConfigurationError):
+        return None, False  # not verified against these anchors: not used
+    return stamped.time, True
 
 
 def _check_binding(payloads: dict[str, Any], text: bytes, exclusion: tuple[int, int] | None) -> None:
@@ -413,6 +417,7 @@ def verify_store(
                     actions=actions,
                     facts=_plain(payloads.get(STAMP_LABEL)),
                     review=_plain(payloads.get(REVIEW_LABEL)) or None,
+                    notes=_notes(m, signed),
                 )
             previous = m
         return verdict
@@ -420,6 +425,15 @@ def verify_store(
         return Verdict("INVALID", exc.code, exc.reason)
     except (_cbor.CborError, UnicodeDecodeError, ValueError) as exc:
         return Verdict("INVALID", "manifest.malformed", f"unreadable ({type(exc).__name__})")
+
+
+def _notes(m: Manifest, signed: _Signed) -> tuple[str, ...]:
+    notes = []
+    if "sigTst2" in m.cose.unprotected and signed.timestamp is None:
+        notes.append("timeStamp.untrusted")
+    if not signed.trusted:
+        notes.append("signingCredential.untrusted")
+    return tuple(notes)
 
 
 def _plain(value: Any) -> dict[str, Any]:

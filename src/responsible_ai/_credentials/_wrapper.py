@@ -28,9 +28,14 @@ MARKER = "\ufeff"
 MAX_STORE = 1 << 21  # 2 MiB: a store larger than this is refused, never decoded
 _HEADER = 13
 _TO_SELECTOR = {b: chr(0xFE00 + b) if b < 16 else chr(0xE0100 + b - 16) for b in range(256)}
-_FROM_SELECTOR = {ord(v): k for k, v in _TO_SELECTOR.items()}
 _LOW = bytes(range(16))
 _MAGIC_SELECTORS = "".join(_TO_SELECTOR[b] for b in MAGIC)
+# The selectors as UTF-32-LE code units, built a byte lane at a time (C speed): byte b
+# is U+FE00+b (lanes b, FE, 00, 00) below 16, else U+E0100+b-16 (lanes b-16, 01, 0E, 00).
+_LANE0 = bytes(b if b < 16 else b - 16 for b in range(256))
+_LANE1 = bytes(0xFE if b < 16 else 0x01 for b in range(256))
+_LANE2 = bytes(0x00 if b < 16 else 0x0E for b in range(256))
+_HIGH_FLAG = bytes(1 if b == 0x0E else 0 for b in range(256))
 _START = re.compile(re.escape(MARKER + _MAGIC_SELECTORS))
 
 
@@ -43,12 +48,19 @@ def utf8_cost(data: bytes) -> int:
     return 4 * len(data) - (len(data) - len(data.translate(None, _LOW)))
 
 
+def _selectors(data: bytes) -> str:
+    units = bytearray(4 * len(data))
+    units[0::4] = data.translate(_LANE0)
+    units[1::4] = data.translate(_LANE1)
+    units[2::4] = data.translate(_LANE2)
+    return units.decode("utf-32-le")
+
+
 def encode(store: bytes) -> str:
     """The wrapper (marker included) that carries `store`."""
     if len(store) > MAX_STORE:
         raise WrapperError("a manifest store larger than 2 MiB")
-    body = MAGIC + b"\x01" + len(store).to_bytes(4, "big") + store
-    return MARKER + body.decode("latin-1").translate(_TO_SELECTOR)
+    return MARKER + _selectors(MAGIC + b"\x01" + len(store).to_bytes(4, "big") + store)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +78,13 @@ def _decode(text: str, pos: int, count: int) -> bytes:
     chunk = text[pos : pos + count]
     if len(chunk) != count:
         raise WrapperError("the wrapper is cut short")
-    try:
-        return chunk.translate(_FROM_SELECTOR).encode("latin-1")
-    except UnicodeEncodeError:
-        raise WrapperError("the wrapper is interrupted by other characters") from None
+    units = chunk.encode("utf-32-le", "surrogatepass")
+    low = int.from_bytes(units[0::4], "big")
+    high = int.from_bytes(units[2::4].translate(_HIGH_FLAG), "big")
+    data = (low + 16 * high).to_bytes(count, "big")  # no carries: low + 16 <= 255
+    if _selectors(data) != chunk:  # any character that is not a selector
+        raise WrapperError("the wrapper is interrupted by other characters")
+    return data
 
 
 def find(text: str) -> list[Wrapper]:
