@@ -11,9 +11,19 @@ resp = guard.chat(messages, use_case="marketing.copy", provider="openai-prod", m
 
 from ._audit import AuditTrail
 from ._call import Call, Prepared, Step
+from ._credentials import (
+    Credentials,
+    CredentialSigner,
+    Label,
+    Marked,
+    Verdict,
+    credentials_app,
+    verify_credentials,
+)
 from ._errors import (
     ConfigurationError,
     ConsentRequired,
+    CredentialsError,
     DataClassExceeded,
     EndpointNotGoverned,
     ModelNotApproved,
@@ -90,6 +100,9 @@ __all__ = [
     "ConfigurationError",
     "Consent",
     "ConsentRequired",
+    "CredentialSigner",
+    "Credentials",
+    "CredentialsError",
     "DataClass",
     "DataClassExceeded",
     "Decision",
@@ -103,6 +116,8 @@ __all__ = [
     "HmacSigner",
     "Keyring",
     "KnownValues",
+    "Label",
+    "Marked",
     "ModelNotApproved",
     "PIIBlocked",
     "PIISession",
@@ -137,11 +152,13 @@ __all__ = [
     "UnreviewedContent",
     "Usage",
     "UseCaseBlocked",
+    "Verdict",
     "Verification",
     "__version__",
     "async_http_client",
     "client",
     "configure",
+    "credentials_app",
     "default_guard",
     "governed",
     "http_client",
@@ -155,6 +172,7 @@ __all__ = [
     "use_case",
     "verify",
     "verify_chain",
+    "verify_credentials",
     "verify_stamp",
     "with_consent",
 ]

@@ -622,7 +622,7 @@ class CredentialsPKI:
         from cryptography.hazmat.primitives.asymmetric import ec, ed25519
         from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
 
         def name(cn: str) -> x509.Name:
             return x509.Name([
@@ -656,20 +656,24 @@ class CredentialsPKI:
             .sign(root_key, hashes.SHA256())
         )
         aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key())
-        key: Any = ed25519.Ed25519PrivateKey.generate() if kind == "ed25519" else (
-            ec.generate_private_key(ec.SECP256R1())
+        key: Any = (
+            ed25519.Ed25519PrivateKey.generate()
+            if kind == "ed25519"
+            else (ec.generate_private_key(ec.SECP256R1()))
         )
         leaf = (
             builder("Test AI Signer", key.public_key(), root.subject)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(usage(digital_signature=True), critical=True)
             .add_extension(
-                x509.ExtendedKeyUsage([
-                    x509.ObjectIdentifier("1.3.6.1.4.1.62558.2.1"),
-                    ExtendedKeyUsageOID.EMAIL_PROTECTION,
-                ]),
+                x509.ExtendedKeyUsage(
+                    [
+                        x509.ObjectIdentifier("1.3.6.1.4.1.62558.2.1"),
+                        ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                    ]
+                ),
                 critical=False,
-            )  # fmt: skip
+            )
             .add_extension(aki, critical=False)
             .sign(root_key, hashes.SHA256())
         )
@@ -678,7 +682,9 @@ class CredentialsPKI:
             builder("Test Time-Stamp Authority", tsa_key.public_key(), root.subject)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(usage(digital_signature=True), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+            )
             .add_extension(aki, critical=False)
             .sign(root_key, hashes.SHA256())
         )

@@ -20,11 +20,41 @@ The modules, each importing only those above it:
 - `_app`: the ASGI verification service
 """
 
+from collections.abc import Sequence
+
+from cryptography import x509
+
 from ._app import credentials_app
 from ._keys import CHAIN_ENV, KEY_ENV, CredentialSigner, load_certificates
 from ._labels import Label, label_for
 from ._mark import HEADER, Carrier, Credentials, Marked, ReviewKind, manifest_of_header
 from ._verify import State, Verdict, parse_store, verify_store, verify_text
+
+
+def verify_credentials(
+    text: str | bytes, trust: Sequence[x509.Certificate] | bytes | str | None = None
+) -> Verdict:
+    """Verify the Content Credentials of `text`: VALID, TRUSTED (the signer chains to one
+    of `trust`: certificates, or PEM text/bytes), INVALID (``.code``, ``.reason``) or
+    UNMARKED. Never raises for what the text holds; `bytes` must be UTF-8."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return Verdict("INVALID", "manifest.text.encoding", "the text is not UTF-8")
+    return verify_text(text, trust=anchors(trust))
+
+
+def anchors(trust: Sequence[x509.Certificate] | bytes | str | None) -> tuple[x509.Certificate, ...]:
+    """Trust anchors from certificates or PEM text."""
+    if trust is None:
+        return ()
+    if isinstance(trust, str):
+        trust = trust.encode()
+    if isinstance(trust, bytes):
+        return tuple(load_certificates(trust))
+    return tuple(trust)
+
 
 __all__ = [
     "CHAIN_ENV",
@@ -38,11 +68,13 @@ __all__ = [
     "ReviewKind",
     "State",
     "Verdict",
+    "anchors",
     "credentials_app",
     "label_for",
     "load_certificates",
     "manifest_of_header",
     "parse_store",
+    "verify_credentials",
     "verify_store",
     "verify_text",
 ]

@@ -8,6 +8,7 @@ ES384, ES512 (ECDSA on P-256/384/521) and EdDSA (Ed25519 only); PS256 with an RS
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,7 +113,9 @@ def profile_problem(chain: Sequence[x509.Certificate]) -> str | None:
     try:
         usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
         if not usage.digital_signature or usage.key_cert_sign:
-            return "the signing certificate's key usage lacks digitalSignature or signs certificates"
+            return (
+                "the signing certificate's key usage lacks digitalSignature or signs certificates"
+            )
     except x509.ExtensionNotFound:
         return "the signing certificate has no key usage"
     try:
@@ -133,7 +136,7 @@ def profile_problem(chain: Sequence[x509.Certificate]) -> str | None:
             return "the signing certificate is a CA certificate"
     except x509.ExtensionNotFound:
         pass
-    for child, parent in zip(chain, chain[1:], strict=False):
+    for child, parent in itertools.pairwise(chain):
         try:
             child.verify_directly_issued_by(parent)
         except (ValueError, TypeError, InvalidSignature):

@@ -39,9 +39,14 @@ class Label:
 def label_for(disclosure: str | None, review: Mapping[str, Any] | None = None) -> Label | None:
     """The label for a text, or None when a person's editorial review is recorded (an
     approval or an edit under someone's editorial responsibility)."""
-    if review and review.get("editorial_responsibility") and review.get("status") in (
-        "approved",
-        "edited",
+    if (
+        review
+        and review.get("editorial_responsibility")
+        and review.get("status")
+        in (
+            "approved",
+            "edited",
+        )
     ):
         return None
     return Label(disclosure or DEFAULT_TEXT)

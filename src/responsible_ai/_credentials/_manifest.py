@@ -59,7 +59,7 @@ _SIG_LABEL = "c2pa.signature"
 
 def tdate(when: dt.datetime) -> _cbor.Tagged:
     """A C2PA date-time (CBOR tag 0, RFC 3339 in UTC)."""
-    text = when.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")
+    text = when.astimezone(dt.UTC).isoformat(timespec="milliseconds")
     return _cbor.Tagged(0, text.replace("+00:00", "Z"))
 
 
@@ -137,8 +137,8 @@ class _Layout:
         # manifest superbox, store superbox, and the wrapper's manifestLength
         m = 8 + len(self.jumd_manifest) + len(self.assertion_store) + len(self.claim_box)
         s = 8 + len(self.jumd_store) + len(self.priors)
-        self.offsets = (8, 16 + len(self.jumd_sig), m + 16 + len(self.jumd_sig))
-        self.offsets = (*self.offsets, self.offsets[2] + s, self.offsets[2] + s)
+        sig = 16 + len(self.jumd_sig)
+        self.offsets = (8, sig, m + sig, m + sig + s, m + sig + s)
         # the marker, magic and version, the fixed boxes, and the four box types around
         # the signature (cbor, jumb, jumb, jumb)
         self.fixed_cost = 3 + _wrapper.utf8_cost(_wrapper.MAGIC + b"\x01" + fixed + b"cbor" * 4)

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from cryptography import x509
 from .._errors import ConfigurationError, CredentialsError
 from . import _cose, _jumbf, _manifest, _wrapper
 from ._keys import CredentialSigner, load_certificates
+from ._labels import Label
 from ._manifest import COMPOSITE, GENERATOR, REVIEW_LABEL, STAMP_LABEL, TRAINED, Draft, tdate
 from ._verify import Verdict, parse_store, verify_store, verify_text
 
@@ -52,6 +53,11 @@ class Marked:
     store: bytes
     carrier: Carrier
     manifest: str
+    label: Label | None = None
+    """A visible label to show before the text (when the policy asks for one)."""
+
+    def labelled(self, label: Label | None) -> Marked:
+        return replace(self, label=label)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -96,7 +102,9 @@ class Credentials:
     ) -> None:
         self.signer = signer
         self.tsa_url = tsa_url
-        self.tsa_trust = tsa_trust if tsa_trust is not None else _anchors_from(os.environ.get(TSA_TRUST_ENV))
+        self.tsa_trust = (
+            tsa_trust if tsa_trust is not None else _anchors_from(os.environ.get(TSA_TRUST_ENV))
+        )
         if tsa_url is not None and not self.tsa_trust:
             raise ConfigurationError(
                 f"a time-stamp authority needs its trust anchors (tsa_trust= or {TSA_TRUST_ENV}): "
@@ -153,7 +161,7 @@ class Credentials:
             "action": "c2pa.created",
             "digitalSourceType": TRAINED,
             "softwareAgent": GENERATOR,
-            "when": tdate(when or dt.datetime.now(dt.timezone.utc)),
+            "when": tdate(when or dt.datetime.now(dt.UTC)),
         }
         assertions = {STAMP_LABEL: dict(facts)} if facts else {}
         return self._marked(visible, Draft([created], assertions), carrier)
@@ -199,9 +207,13 @@ class Credentials:
             active_label=previous.label,
             active_body=previous.body,
             signature_body=previous.signature_body,
-            validation={"success": [{"code": "claimSignature.validated"}], "informational": [], "failure": []},
+            validation={
+                "success": [{"code": "claimSignature.validated"}],
+                "informational": [],
+                "failure": [],
+            },
         )
-        moment = tdate(when or dt.datetime.now(dt.timezone.utc))
+        moment = tdate(when or dt.datetime.now(dt.UTC))
         actions: list[dict[str, Any]] = [{"action": "c2pa.opened", "when": moment}]
         status = "approved"
         visible = _manifest.nfc(text)

@@ -19,7 +19,7 @@ from cryptography import x509
 from .._errors import ConfigurationError, CredentialsError
 from .._http import backend
 
-__all__ = ["MAX_REPLY", "Stamped", "check_token", "request", "arequest", "token_request"]
+__all__ = ["MAX_REPLY", "Stamped", "arequest", "check_token", "request", "token_request"]
 
 MAX_REPLY = 1 << 20
 _TIMEOUT = 10.0
@@ -30,7 +30,8 @@ def _client_lib() -> Any:
         import rfc3161_client
     except ImportError:  # pragma: no cover - the extra is installed in tests
         raise ConfigurationError(
-            "time-stamps need the credentials extra: pip install 'responsible-ai-policy[credentials]'"
+            "time-stamps need the credentials extra: "
+            "pip install 'responsible-ai-policy[credentials]'"
         ) from None
     return rfc3161_client
 
@@ -102,7 +103,7 @@ def check_token(
         raise CredentialsError("time-stamp", f"the time-stamp does not verify ({exc})") from None
     gen = response.tst_info.gen_time
     if gen.tzinfo is None:
-        gen = gen.replace(tzinfo=dt.timezone.utc)
+        gen = gen.replace(tzinfo=dt.UTC)
     return Stamped(bytes(response.time_stamp_token()), gen, True)
 
 
@@ -139,13 +140,13 @@ def request(url: str, message: bytes, anchors: tuple[x509.Certificate, ...] = ()
             r = client.post(url, content=query, headers=_HEADERS)
             body = _reply(r.status_code, r.headers.get("content-type", ""), r.content)
     except http.HTTPError as exc:
-        raise CredentialsError("time-stamp", f"the TSA is unreachable ({type(exc).__name__})") from None
+        raise CredentialsError(
+            "time-stamp", f"the TSA is unreachable ({type(exc).__name__})"
+        ) from None
     return _token_of_reply(body, message, nonce, anchors)
 
 
-async def arequest(
-    url: str, message: bytes, anchors: tuple[x509.Certificate, ...] = ()
-) -> Stamped:
+async def arequest(url: str, message: bytes, anchors: tuple[x509.Certificate, ...] = ()) -> Stamped:
     """`request` for async callers."""
     query, nonce = token_request(message)
     http = backend()
@@ -154,5 +155,7 @@ async def arequest(
             r = await client.post(url, content=query, headers=_HEADERS)
             body = _reply(r.status_code, r.headers.get("content-type", ""), r.content)
     except http.HTTPError as exc:
-        raise CredentialsError("time-stamp", f"the TSA is unreachable ({type(exc).__name__})") from None
+        raise CredentialsError(
+            "time-stamp", f"the TSA is unreachable ({type(exc).__name__})"
+        ) from None
     return _token_of_reply(body, message, nonce, anchors)

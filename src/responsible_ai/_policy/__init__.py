@@ -16,6 +16,7 @@ from ._load import (
 )
 from ._model import (
     FORBIDDEN_HEADERS,
+    CredentialSettings,
     CustomDetector,
     DataClass,
     DataClassName,
@@ -27,6 +28,7 @@ from ._model import (
     PiiRule,
     PiiSettings,
     PolicyMeta,
+    ProvenanceSettings,
     Provider,
     RetrySettings,
     Tag,
@@ -46,6 +48,7 @@ __all__ = [
     "POLICY_ENV",
     "POLICY_SHA256_ENV",
     "TAG_PATTERN",
+    "CredentialSettings",
     "CustomDetector",
     "DataClass",
     "DataClassName",
@@ -58,6 +61,7 @@ __all__ = [
     "PiiSettings",
     "Policy",
     "PolicyMeta",
+    "ProvenanceSettings",
     "Provider",
     "RetrySettings",
     "Tag",

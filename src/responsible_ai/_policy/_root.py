@@ -12,7 +12,15 @@ from pydantic import Field, PrivateAttr, ValidationError
 from .._errors import PolicyError, PolicyIssue
 from ._issues import capped, format_loc, issue, repaired, under
 from ._load import canonical_sha256, check_pin, not_plain, read_document
-from ._model import PiiSettings, PolicyMeta, Provider, RetrySettings, StrictModel, UseCases
+from ._model import (
+    PiiSettings,
+    PolicyMeta,
+    ProvenanceSettings,
+    Provider,
+    RetrySettings,
+    StrictModel,
+    UseCases,
+)
 from ._references import check_references
 
 __all__ = ["Policy", "load_policy"]
@@ -26,6 +34,7 @@ class Policy(StrictModel):
     use_cases: UseCases = Field(default_factory=UseCases)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     pii: PiiSettings = Field(default_factory=PiiSettings)
+    provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
 
     _sha256: str = PrivateAttr(default="")
     _source: str = PrivateAttr(default="<dict>")
