@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "CborError", "Tagged", "dumps", "loads"]
+__all__ = ["MAX_DEPTH", "CborError", "Tagged", "dumps", "head", "loads"]
 
 MAX_DEPTH = 32
 
@@ -31,7 +31,8 @@ class Tagged:
     value: Any
 
 
-def _head(major: int, n: int) -> bytes:
+def head(major: int, n: int) -> bytes:
+    """The head of an item of `major` type and argument `n` (shortest form)."""
     if n < 24:
         return bytes((major << 5 | n,))
     if n < 0x100:
@@ -53,27 +54,27 @@ def _encode(value: Any, out: list[bytes], depth: int) -> None:
     elif value is False:
         out.append(b"\xf4")
     elif isinstance(value, int):
-        out.append(_head(0, value) if value >= 0 else _head(1, -1 - value))
+        out.append(head(0, value) if value >= 0 else head(1, -1 - value))
     elif isinstance(value, (bytes, bytearray, memoryview)):
         raw = bytes(value)
-        out.append(_head(2, len(raw)))
+        out.append(head(2, len(raw)))
         out.append(raw)
     elif isinstance(value, str):
         raw = value.encode("utf-8")
-        out.append(_head(3, len(raw)))
+        out.append(head(3, len(raw)))
         out.append(raw)
     elif isinstance(value, (list, tuple)):
-        out.append(_head(4, len(value)))
+        out.append(head(4, len(value)))
         for item in value:
             _encode(item, out, depth + 1)
     elif isinstance(value, dict):
         pairs = sorted((dumps(k), v) for k, v in value.items())
-        out.append(_head(5, len(pairs)))
+        out.append(head(5, len(pairs)))
         for key, item in pairs:
             out.append(key)
             _encode(item, out, depth + 1)
     elif isinstance(value, Tagged):
-        out.append(_head(6, value.tag))
+        out.append(head(6, value.tag))
         _encode(value.value, out, depth + 1)
     else:
         raise CborError(f"cannot encode a {type(value).__name__}")

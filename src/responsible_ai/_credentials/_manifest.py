@@ -246,28 +246,39 @@ def finish(p: Prepared, unprotected: Mapping[str, Any]) -> bytes:
 def fit(p: Prepared, unprotected: Mapping[str, Any], target: int) -> bytes | None:
     """The store whose wrapper is exactly `target` UTF-8 bytes, with `unprotected` and
     zero padding (``pad`` and, when one field cannot reach the length, ``pad2``); None
-    when no padding reaches it."""
+    when no padding reaches it.
+
+    The unprotected map is ``{"pad": 0*n, "pad2": 0*m, ...unprotected}`` (its keys sort
+    in that order), so its size and UTF-8 cost are sums of known parts: each candidate
+    is arithmetic, and only the one that fits is encoded."""
     pre, post = _cose_parts(p)
-    const_len = len(pre) + len(post)
-    const_cost = _wrapper.utf8_cost(pre + post)
+    rest = _cbor.dumps(dict(unprotected))[1:]  # the other entries, without the map head
+    if any(not isinstance(k, str) or k <= "pad2" for k in unprotected):
+        raise CredentialsError("size", "an unprotected header that sorts before the padding")
+    key_pad, key_pad2 = _cbor.dumps("pad"), _cbor.dumps("pad2")
+    fixed_len = len(pre) + len(post) + 1 + len(key_pad) + len(rest)
+    fixed_cost = _wrapper.utf8_cost(pre + post + b"\xa0" + key_pad + rest)
     layout = p.layout
 
-    def size(n: int, m: int | None) -> tuple[int, bytes]:
-        header = {**unprotected, "pad": bytes(n)}
+    def size(n: int, m: int | None) -> int:
+        head = _cbor.head(2, n)
+        length, cost = fixed_len + len(head) + n, fixed_cost + _wrapper.utf8_cost(head) + 3 * n
         if m is not None:
-            header["pad2"] = bytes(m)
-        raw = _cbor.dumps(header)
-        return layout.cost(const_len + len(raw), const_cost + _wrapper.utf8_cost(raw)), raw
+            head2 = key_pad2 + _cbor.head(2, m)
+            length, cost = length + len(head2) + m, cost + _wrapper.utf8_cost(head2) + 3 * m
+        return layout.cost(length, cost)
 
-    for m in (None, 0, 24, *range(1, 24), *range(25, 40)):
-        base, _ = size(0, m)
+    for m in (None, 0, 23, 24):
+        base = size(0, m)
         if base > target:
             continue
         estimate = (target - base) // 3
         for n in range(max(0, estimate - 4), estimate + 5):
-            total, raw = size(n, m)
-            if total == target:
-                store = layout.store(pre + raw + post)
+            if size(n, m) == target:
+                header = {**unprotected, "pad": bytes(n)}
+                if m is not None:
+                    header["pad2"] = bytes(m)
+                store = layout.store(pre + _cbor.dumps(header) + post)
                 head = _wrapper.MAGIC + b"\x01" + len(store).to_bytes(4, "big")
                 if 3 + _wrapper.utf8_cost(head + store) != target:
                     raise CredentialsError("size", "the wrapper length arithmetic disagrees")

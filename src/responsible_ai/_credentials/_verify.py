@@ -211,11 +211,25 @@ def _assertion_label(url: str, manifest: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Chain:
+    certs: tuple[x509.Certificate, ...]
+    problem: str | None
+    signer: str
+    issuer: str
+
+
 @lru_cache(maxsize=256)
-def _certificate(der: bytes) -> x509.Certificate:
-    cert = x509.load_der_x509_certificate(der)
-    _ = (cert.subject, cert.issuer, cert.not_valid_before_utc, cert.extensions)
-    return cert
+def _chain(x5chain: tuple[bytes, ...]) -> _Chain:
+    """A certificate chain parsed and checked against the signing profile, kept per DER
+    chain (a verification service sees the same few signers again and again; what
+    depends on time — validity, the time-stamp — is checked on every call)."""
+    try:
+        certs = tuple(x509.load_der_x509_certificate(der) for der in x5chain)
+        subject, issuer = certs[0].subject.rfc4514_string(), certs[0].issuer.rfc4514_string()
+    except ValueError:
+        return _Chain((), "a certificate is unreadable", "", "")
+    return _Chain(certs, profile_problem(certs), subject, issuer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,13 +250,10 @@ def _check_signature(
         f"self#jumbf=/c2pa/{m.label}/c2pa.signature",
     ):
         raise _Invalid("claimSignature.missing", "the claim does not name its signature")
-    try:
-        chain = [_certificate(der) for der in m.cose.x5chain]
-    except ValueError:
-        raise _Invalid("signingCredential.invalid", "a certificate is unreadable") from None
-    problem = profile_problem(chain)
-    if problem is not None:
-        raise _Invalid("signingCredential.invalid", problem)
+    checked = _chain(m.cose.x5chain)
+    if checked.problem is not None:
+        raise _Invalid("signingCredential.invalid", checked.problem)
+    chain = checked.certs
     leaf_key = chain[0].public_key()
     try:
         key_alg = algorithm_of(leaf_key)
@@ -267,8 +278,8 @@ def _check_signature(
             )
     trusted = bool(anchors) and _chains_to(chain, anchors)
     return _Signed(
-        chain[0].subject.rfc4514_string(),
-        chain[0].issuer.rfc4514_string(),
+        checked.signer,
+        checked.issuer,
         NAMES.get(m.cose.alg, str(m.cose.alg)),
         stamp_time,
         stamp_trusted,
