@@ -10,7 +10,6 @@ claim signature, the certificate profile and the time-stamp).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import subprocess
 import sys
@@ -18,7 +17,6 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-import c2pa
 import c2pa_unstructured_text as c2pu
 import c2patxt
 import pytest
@@ -93,7 +91,10 @@ class TestMarkAndVerify:
     def test_trusted_with_the_anchor(self, marked: rai.Marked, pki: CredentialsPKI) -> None:
         """TRUSTED when the chain reaches an anchor the caller gives; another CA: VALID."""
         assert rai.verify_credentials(marked.text, trust=[pki.root]).state == "TRUSTED"
-        assert rai.verify_credentials(marked.text, trust=CredentialsPKI.pem(pki.root)).state == "TRUSTED"
+        assert (
+            rai.verify_credentials(marked.text, trust=CredentialsPKI.pem(pki.root)).state
+            == "TRUSTED"
+        )
         other = CredentialsPKI.make("ec")
         assert rai.verify_credentials(marked.text, trust=[other.root]).state == "VALID"
 
@@ -111,7 +112,9 @@ class TestMarkAndVerify:
             lambda t: t.replace("東京", "大阪", 1),
         ],
     )
-    def test_any_change_to_the_visible_text_is_invalid(self, marked: rai.Marked, change: Any) -> None:
+    def test_any_change_to_the_visible_text_is_invalid(
+        self, marked: rai.Marked, change: Any
+    ) -> None:
         verdict = rai.verify_credentials(change(marked.text))
         assert verdict.state == "INVALID"
         assert verdict.code in ("assertion.dataHash.mismatch", "assertion.dataHash.malformed")
@@ -133,7 +136,9 @@ class TestMarkAndVerify:
 
     def test_two_wrappers_are_invalid(self, marked: rai.Marked) -> None:
         wrapper = marked.text[len(marked.visible) :]
-        assert rai.verify_credentials(marked.text + wrapper).code == "manifest.text.multipleWrappers"
+        assert (
+            rai.verify_credentials(marked.text + wrapper).code == "manifest.text.multipleWrappers"
+        )
 
     def test_nfd_and_nfkc_transports_break_the_binding(self, creds: rai.Credentials) -> None:
         """Documented: a channel that re-normalises to NFD shifts the bytes the exclusion
@@ -154,10 +159,19 @@ class TestMarkAndVerify:
 
     def test_an_assertion_changed_is_invalid(self, marked: rai.Marked) -> None:
         store = marked.store.replace(b"newsroom", b"newsr00m")
-        verdict = verify_store(store, marked.text, exclusion=(len(marked.visible.encode()), len(marked.text.encode()) - len(marked.visible.encode())))
+        verdict = verify_store(
+            store,
+            marked.text,
+            exclusion=(
+                len(marked.visible.encode()),
+                len(marked.text.encode()) - len(marked.visible.encode()),
+            ),
+        )
         assert verdict.code == "assertion.hashedURI.mismatch"
 
-    def test_already_marked_text_is_refused(self, creds: rai.Credentials, marked: rai.Marked) -> None:
+    def test_already_marked_text_is_refused(
+        self, creds: rai.Credentials, marked: rai.Marked
+    ) -> None:
         with pytest.raises(rai.CredentialsError):
             creds.mark(marked.text)
 
@@ -209,18 +223,28 @@ class TestInteroperability:
         assert exclusions == [(found["start"], found["length"])]
         c2pu.verify_data_hash(marked.text, hash_data["hash"], exclusions)  # raises on mismatch
         with pytest.raises(ValueError, match="mismatch"):
-            c2pu.verify_data_hash(marked.text.replace("hausse", "baisse"), hash_data["hash"], exclusions)
+            c2pu.verify_data_hash(
+                marked.text.replace("hausse", "baisse"), hash_data["hash"], exclusions
+            )
 
-    def test_c2pa_python_reads_the_store(self, marked: rai.Marked, tmp_path: Path, pki: CredentialsPKI) -> None:
+    def test_c2pa_python_reads_the_store(
+        self, marked: rai.Marked, tmp_path: Path, pki: CredentialsPKI
+    ) -> None:
         """c2pa-python (c2pa-rs): claim signature validated and inside validity, every
         hashed URI matches; the only failure is the data hash, which needs the text it
         cannot read (an extracted store has no asset); with our root trusted, no untrusted."""
         report = reference_reader(marked.store)
-        assert {"claimSignature.validated", "claimSignature.insideValidity", "assertion.hashedURI.match"} <= successes(report)
+        assert {
+            "claimSignature.validated",
+            "claimSignature.insideValidity",
+            "assertion.hashedURI.match",
+        } <= successes(report)
         assert failures(report) == {"signingCredential.untrusted", "assertion.dataHash.mismatch"}
         manifest = report["manifests"][report["active_manifest"]]
         actions = next(a for a in manifest["assertions"] if a["label"] == "c2pa.actions.v2")
-        assert actions["data"]["actions"][0]["digitalSourceType"].endswith("trainedAlgorithmicMedia")
+        assert actions["data"]["actions"][0]["digitalSourceType"].endswith(
+            "trainedAlgorithmicMedia"
+        )
         root = tmp_path / "root.pem"
         root.write_bytes(CredentialsPKI.pem(pki.root))
         assert failures(reference_reader(marked.store, root)) == {"assertion.dataHash.mismatch"}
@@ -229,7 +253,9 @@ class TestInteroperability:
         """A text marked by c2patxt (Ed25519) is VALID in ours (TRUSTED with its anchor)."""
         pki = CredentialsPKI.make("ed25519")
         signer = c2patxt.Signer(private_key=pki.key, certificates=(pki.leaf,))
-        disclosure = c2patxt.Disclosure(media_type="text/plain", model_type=c2patxt.ModelType.GENERIC)
+        disclosure = c2patxt.Disclosure(
+            media_type="text/plain", model_type=c2patxt.ModelType.GENERIC
+        )
         theirs = c2patxt.embed(ANSWER, signer, disclosure)
         assert rai.verify_credentials(theirs).state == "VALID"
         assert rai.verify_credentials(theirs, trust=[pki.root]).state == "TRUSTED"
@@ -263,7 +289,11 @@ class TestTimestamp:
         """Validity is judged at the verified time-stamp's time, else now."""
         pki = CredentialsPKI.make("ec", days=1)
         with TimestampAuthority(pki, tmp_path) as tsa:
-            creds = rai.Credentials(rai.CredentialSigner.of(pki.key, [pki.leaf, pki.root]), tsa_url=tsa.url, tsa_trust=(pki.root,))
+            creds = rai.Credentials(
+                rai.CredentialSigner.of(pki.key, [pki.leaf, pki.root]),
+                tsa_url=tsa.url,
+                tsa_trust=(pki.root,),
+            )
             m = creds.mark("dated")
         later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
         from responsible_ai._credentials import verify_text
@@ -275,13 +305,21 @@ class TestTimestamp:
         """A TSA whose certificate does not chain to the configured anchors: no mark."""
         pki, other = CredentialsPKI.make("ec"), CredentialsPKI.make("ec")
         with TimestampAuthority(other, tmp_path) as tsa:
-            creds = rai.Credentials(rai.CredentialSigner.of(pki.key, [pki.leaf, pki.root]), tsa_url=tsa.url, tsa_trust=(pki.root,))
+            creds = rai.Credentials(
+                rai.CredentialSigner.of(pki.key, [pki.leaf, pki.root]),
+                tsa_url=tsa.url,
+                tsa_trust=(pki.root,),
+            )
             with pytest.raises(rai.CredentialsError, match="time-stamp"):
                 creds.mark("x")
 
     def test_an_unreachable_tsa_refuses(self) -> None:
         pki = CredentialsPKI.make("ec")
-        creds = rai.Credentials(rai.CredentialSigner.of(pki.key, [pki.leaf]), tsa_url="http://127.0.0.1:9/", tsa_trust=(pki.root,))
+        creds = rai.Credentials(
+            rai.CredentialSigner.of(pki.key, [pki.leaf]),
+            tsa_url="http://127.0.0.1:9/",
+            tsa_trust=(pki.root,),
+        )
         with pytest.raises(rai.CredentialsError, match="unreachable"):
             creds.mark("x")
 
@@ -289,11 +327,15 @@ class TestTimestamp:
         monkeypatch.delenv("RAI_C2PA_TSA_TRUST", raising=False)
         pki = CredentialsPKI.make("ec")
         with pytest.raises(rai.ConfigurationError, match="trust anchors"):
-            rai.Credentials(rai.CredentialSigner.of(pki.key, [pki.leaf]), tsa_url="http://127.0.0.1:9/")
+            rai.Credentials(
+                rai.CredentialSigner.of(pki.key, [pki.leaf]), tsa_url="http://127.0.0.1:9/"
+            )
 
 
 class TestReview:
-    def test_edit_continues_the_chain(self, creds: rai.Credentials, marked: rai.Marked, pki: CredentialsPKI) -> None:
+    def test_edit_continues_the_chain(
+        self, creds: rai.Credentials, marked: rai.Marked, pki: CredentialsPKI
+    ) -> None:
         """A person's edit: c2pa.opened + c2pa.edited (compositeWithTrainedAlgorithmicMedia),
         who holds editorial responsibility, the earlier manifest as ingredient."""
         edited = marked.visible.replace("quiet week", "busy week")
@@ -306,7 +348,10 @@ class TestReview:
         assert verdict.review["status"] == "edited"  # type: ignore[index]
         assert verdict.review["editorial_responsibility"] == "Example News Ltd (desk editor)"  # type: ignore[index]
         assert verdict.manifests == 2
-        assert rai.Label is not None and rai.verify_credentials(rev.text.replace("busy", "calm")).state == "INVALID"
+        assert (
+            rai.Label is not None
+            and rai.verify_credentials(rev.text.replace("busy", "calm")).state == "INVALID"
+        )
         report = reference_reader(rev.store)  # the reference SDK reads the chain
         assert failures(report) == {"signingCredential.untrusted", "assertion.dataHash.mismatch"}
         active = report["manifests"][report["active_manifest"]]
@@ -323,7 +368,9 @@ class TestReview:
         assert label_for("AI-made", verdict.review) is None  # reviewed: no label
         assert label_for("AI-made", None) is not None
 
-    def test_a_tampered_ingredient_breaks_the_chain(self, creds: rai.Credentials, marked: rai.Marked) -> None:
+    def test_a_tampered_ingredient_breaks_the_chain(
+        self, creds: rai.Credentials, marked: rai.Marked
+    ) -> None:
         rev = creds.review(marked, responsible="Desk")
         manifests = parse_store(rev.store)
         assert len(manifests) == 2
@@ -332,7 +379,9 @@ class TestReview:
         verdict = verify_store(tampered, rev.text, exclusion=(w.byte_start, w.byte_length))
         assert verdict.state == "INVALID"
 
-    def test_an_invalid_text_cannot_be_reviewed(self, creds: rai.Credentials, marked: rai.Marked) -> None:
+    def test_an_invalid_text_cannot_be_reviewed(
+        self, creds: rai.Credentials, marked: rai.Marked
+    ) -> None:
         with pytest.raises(rai.CredentialsError, match="INVALID"):
             creds.review(marked.text.replace("hausse", "baisse"), responsible="Desk")
         with pytest.raises(rai.ConfigurationError):
@@ -340,7 +389,9 @@ class TestReview:
 
 
 class TestKeys:
-    def test_keys_from_files_and_environment(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_keys_from_files_and_environment(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         pki = CredentialsPKI.make("ec")
         paths = pki.write(tmp_path)
         monkeypatch.setenv("RAI_C2PA_KEY", paths["key"])
