@@ -415,3 +415,54 @@ class TestKeys:
         pki = CredentialsPKI.make("ec")
         assert anchors(CredentialsPKI.pem(pki.root, pki.leaf)) == (pki.root, pki.leaf)
         assert anchors(None) == ()
+
+
+def test_a_leaf_cannot_vouch_for_a_forged_signer() -> None:
+    """An attacker holding a legitimate signing leaf cannot issue a certificate in the
+    name of another signer and have it TRUSTED: every issuer in the chain must be a CA."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    pki = CredentialsPKI.make("ec")
+    forged_key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    forged = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Reuters AI desk")]))
+        .issuer_name(pki.leaf.subject)
+        .public_key(forged_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+        .sign(pki.key, hashes.SHA256())
+    )
+    with pytest.raises(rai.ConfigurationError, match="not a CA"):
+        rai.CredentialSigner.of(forged_key, [forged, pki.leaf, pki.root])
+    # built by hand past the signer's own check: the verifier refuses it too
+    signer = rai.CredentialSigner.of(pki.key, [pki.leaf, pki.root])
+    object.__setattr__(signer, "key", forged_key)
+    object.__setattr__(
+        signer,
+        "x5chain",
+        tuple(
+            c.public_bytes(
+                __import__(
+                    "cryptography.hazmat.primitives.serialization", fromlist=["Encoding"]
+                ).Encoding.DER
+            )
+            for c in (forged, pki.leaf)
+        ),
+    )
+    forged_mark = rai.Credentials(signer).mark("a forged statement")
+    verdict = rai.verify_credentials(forged_mark.text, trust=[pki.root])
+    assert verdict.state == "INVALID" and verdict.code == "signingCredential.invalid"
+    assert rai.verify_credentials(forged_mark.text, trust=[pki.leaf]).state == "INVALID"

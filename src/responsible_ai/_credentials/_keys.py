@@ -32,6 +32,7 @@ __all__ = [
     "KEY_ENV",
     "CredentialSigner",
     "algorithm_of",
+    "is_ca",
     "load_certificates",
     "profile_problem",
     "verify_raw",
@@ -137,11 +138,27 @@ def profile_problem(chain: Sequence[x509.Certificate]) -> str | None:
     except x509.ExtensionNotFound:
         pass
     for child, parent in itertools.pairwise(chain):
+        if not is_ca(parent):
+            return "a certificate of the chain is issued by one that is not a CA"
         try:
             child.verify_directly_issued_by(parent)
         except (ValueError, TypeError, InvalidSignature):
             return "the certificate chain is not in order (each certificate issued by the next)"
     return None
+
+
+def is_ca(cert: x509.Certificate) -> bool:
+    """True for a certificate that may issue others: basicConstraints cA, and keyCertSign
+    when it states its key usage (a signing leaf can never vouch for another leaf)."""
+    try:
+        if not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return False
+    except x509.ExtensionNotFound:
+        return False
+    try:
+        return cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
+    except x509.ExtensionNotFound:
+        return True
 
 
 def load_certificates(pem: bytes) -> list[x509.Certificate]:

@@ -24,7 +24,7 @@ from cryptography import x509
 
 from .._errors import ConfigurationError, CredentialsError
 from . import _cbor, _cose, _jumbf, _wrapper
-from ._keys import NAMES, algorithm_of, profile_problem, verify_raw
+from ._keys import NAMES, algorithm_of, is_ca, profile_problem, verify_raw
 from ._manifest import REVIEW_LABEL, STAMP_LABEL
 
 __all__ = ["Manifest", "State", "Verdict", "parse_store", "verify_store", "verify_text"]
@@ -292,6 +292,8 @@ def _chains_to(chain: Sequence[x509.Certificate], anchors: tuple[x509.Certificat
     for anchor in anchors:
         if top == anchor:
             return True
+        if not is_ca(anchor):  # an anchor vouches for others only if it is a CA
+            continue
         try:
             top.verify_directly_issued_by(anchor)
             return True
