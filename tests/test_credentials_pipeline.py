@@ -21,6 +21,8 @@ import uvicorn
 import responsible_ai as rai
 from responsible_ai.testing import CredentialsPKI, FakeModelServer
 
+pytestmark = pytest.mark.http
+
 CANARY = "Jane Canary, card 4111 1111 1111 1111"
 
 
