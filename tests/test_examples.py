@@ -34,3 +34,16 @@ def test_typed_example() -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "marketing.copy True" and lines[2].endswith(" True")
+
+
+def test_credentials_example() -> None:
+    """examples/content_credentials.py marks, continues after an edit and verifies, offline."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "content_credentials.py")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("draft:   TRUSTED") and lines[1].startswith("edited:  TRUSTED")
+    assert "c2pa.edited" in lines[2] and lines[3].startswith("tampered: INVALID")
+    assert lines[4] == "stripped: UNMARKED"

@@ -29,7 +29,9 @@ LAYERS = {
         0,
     ),  # foundation
     **dict.fromkeys(["_policy", "_usecases"], 1),  # policy data
-    **dict.fromkeys(["_pii", "_provenance", "_audit", "_telemetry", "presidio"], 2),  # libraries
+    **dict.fromkeys(
+        ["_pii", "_provenance", "_credentials", "_audit", "_telemetry", "presidio"], 2
+    ),  # libraries
     **dict.fromkeys(["_types", "_call"], 3),  # shared shapes
     **dict.fromkeys(["_providers"], 4),  # wire formats
     **dict.fromkeys(["_steps"], 5),  # steps
@@ -200,6 +202,13 @@ def test_private_modules_stay_in_their_package() -> None:
 def test_pii_and_provenance_are_independent() -> None:
     """The two libraries `_pii` and `_provenance` do not import each other."""
     pair = {"_pii", "_provenance"}
+    bad = _arrows(e for e in EDGES if {_top(e.importer), _top(e.imported)} == pair)
+    assert not bad, bad
+
+
+def test_credentials_is_independent_of_pii() -> None:
+    """`_credentials` (Content Credentials) and `_pii` do not import each other."""
+    pair = {"_pii", "_credentials"}
     bad = _arrows(e for e in EDGES if {_top(e.importer), _top(e.imported)} == pair)
     assert not bad, bad
 

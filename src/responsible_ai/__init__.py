@@ -11,9 +11,19 @@ resp = guard.chat(messages, use_case="marketing.copy", provider="openai-prod", m
 
 from ._audit import AuditTrail
 from ._call import Call, Prepared, Step
+from ._credentials import (
+    Credentials,
+    CredentialSigner,
+    Label,
+    Marked,
+    Verdict,
+    credentials_app,
+    verify_credentials,
+)
 from ._errors import (
     ConfigurationError,
     ConsentRequired,
+    CredentialsError,
     DataClassExceeded,
     EndpointNotGoverned,
     ModelNotApproved,
@@ -91,6 +101,9 @@ __all__ = [
     "ConfigurationError",
     "Consent",
     "ConsentRequired",
+    "CredentialSigner",
+    "Credentials",
+    "CredentialsError",
     "DataClass",
     "DataClassExceeded",
     "Decision",
@@ -104,6 +117,8 @@ __all__ = [
     "HmacSigner",
     "Keyring",
     "KnownValues",
+    "Label",
+    "Marked",
     "ModelNotApproved",
     "PIIBlocked",
     "PIISession",
@@ -138,11 +153,13 @@ __all__ = [
     "UnreviewedContent",
     "Usage",
     "UseCaseBlocked",
+    "Verdict",
     "Verification",
     "__version__",
     "async_http_client",
     "client",
     "configure",
+    "credentials_app",
     "default_guard",
     "governed",
     "http_client",
@@ -159,6 +176,7 @@ __all__ = [
     "use_case",
     "verify",
     "verify_chain",
+    "verify_credentials",
     "verify_stamp",
     "with_consent",
 ]

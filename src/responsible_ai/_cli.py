@@ -1,4 +1,5 @@
-"""The `rai` command: validate, show and hash policy files; run the demo.
+"""The `rai` command: validate, show and hash policy files; verify stamps and Content
+Credentials; run the demo.
 
 Exit codes: 0 success, 1 a policy violation or an invalid policy file, 2 usage errors.
 """
@@ -127,6 +128,36 @@ def _provenance_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     return EXIT_OK
 
 
+def _credentials_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``rai credentials verify FILE|-``: the verdict first on its line; exit 0 for
+    VALID, TRUSTED and UNMARKED, 1 for INVALID, 2 for a file that cannot be read."""
+    from ._credentials import anchors, verify_store, verify_text
+
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        trust = anchors(Path(args.trust).read_bytes()) if args.trust else ()
+        store = Path(args.manifest).read_bytes() if args.manifest else None
+    except OSError as exc:
+        print(f"rai: error: cannot read {exc.filename or args.file}", file=err)
+        return EXIT_USAGE
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        print("INVALID manifest.text.encoding: the text is not UTF-8", file=out)
+        return EXIT_POLICY
+    if store is not None:
+        verdict = verify_store(store, text, trust=trust)
+    else:
+        verdict = verify_text(text, trust=trust)
+    if args.json:
+        print(verdict.state, json.dumps(verdict.as_dict(), ensure_ascii=False), file=out)
+    else:
+        print(verdict.line(), file=out)
+        for name, value in sorted(verdict.facts.items()):
+            print(f"  {name:<16} {json.dumps(value, ensure_ascii=False)}", file=out)
+    return EXIT_POLICY if verdict.state == "INVALID" else EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rai", description="responsible-ai-policy: your AI-usage policy, as code."
@@ -159,6 +190,20 @@ def _parser() -> argparse.ArgumentParser:
     prov_sub = prov.add_subparsers(dest="action", metavar="ACTION")
     show = prov_sub.add_parser("show", help="print a stamp's fields and its disclosure footer")
     show.add_argument("file")
+    cred = sub.add_parser("credentials", help="verify Content Credentials (C2PA) on a text")
+    cred_sub = cred.add_subparsers(dest="action", metavar="ACTION")
+    cver = cred_sub.add_parser(
+        "verify",
+        help="print VALID, TRUSTED, INVALID or UNMARKED (exit 1 only for INVALID)",
+        description="Verify the C2PA manifest of a text (embedded after it, or --manifest "
+        "for a sidecar). VALID: intact and signed; TRUSTED: and the signer chains to a "
+        "--trust anchor; INVALID: with the C2PA status code and the reason; UNMARKED: no "
+        "manifest (not a finding).",
+    )
+    cver.add_argument("file", help="the text file, or - for standard input")
+    cver.add_argument("--trust", metavar="CA.pem", help="trust anchors (PEM certificates)")
+    cver.add_argument("--manifest", metavar="FILE.c2pa", help="a sidecar manifest store")
+    cver.add_argument("--json", action="store_true", help="the verdict as JSON after the state")
     demo = sub.add_parser(
         "demo", help="run a governed call end to end against a local stand-in model"
     )
@@ -170,7 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
-    if args.command is None or (args.command in ("policy", "provenance") and args.action is None):
+    if args.command is None or (
+        args.command in ("policy", "provenance", "credentials") and args.action is None
+    ):
         parser.print_usage(err)
         print(
             "rai: error: a command is required (try: rai demo, rai policy validate FILE)", file=err
@@ -183,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(out, prompt=args.prompt)
         if args.command in ("verify", "provenance"):
             return _provenance_command(args, out, err)
+        if args.command == "credentials":
+            return _credentials_command(args, out, err)
         # hashing a new version while the old one's pin is exported: the pin is not checked
         policy = load_policy(args.file, sha256=args.sha256, pinned=args.action != "hash")
         if args.action == "validate":

@@ -15,6 +15,7 @@ ResponsibleAIError
 ├── RedactionFailed             a detector or operator failed: nothing was sent
 ├── ProvenanceInvalid           a stamp failed verification (.check names which check)
 ├── UnreviewedContent           AI output needing review was about to be published
+├── CredentialsError            Content Credentials could not be made (.stage: key, time-stamp, ...)
 ├── ProviderError               the approved provider failed (after retries)
 │   ├── ProviderUnavailable     connection errors and time-outs
 │   ├── ProviderHTTPError       a non-success HTTP status
@@ -34,6 +35,7 @@ from typing import Any
 __all__ = [
     "ConfigurationError",
     "ConsentRequired",
+    "CredentialsError",
     "DataClassExceeded",
     "EndpointNotGoverned",
     "ModelNotApproved",
@@ -246,6 +248,16 @@ class UnreviewedContent(ResponsibleAIError):
         self.provenance_id = provenance_id
         self.status = status
         super().__init__(detail)
+
+
+class CredentialsError(ResponsibleAIError):
+    """Content Credentials (a C2PA manifest) could not be made: `stage` names the step
+    (``time-stamp``, ``sign``, ``size``); the message never carries the text."""
+
+    def __init__(self, stage: str, detail: str) -> None:
+        self.stage = stage
+        self.detail = detail
+        super().__init__(f"content credentials ({stage}): {detail}")
 
 
 class ProviderError(ResponsibleAIError):

@@ -23,6 +23,7 @@ from typing import Any, Literal, TypedDict
 
 from ._audit import AuditTrail, default_trail
 from ._call import AuditSink, Call, Step
+from ._credentials import Credentials, CredentialSigner
 from ._errors import ConfigurationError
 from ._observe import CallRecord, Observers
 from ._pii import Detector, KnownValues, Redactor
@@ -37,7 +38,7 @@ from ._provenance import (
     review,
     signer_from_env,
 )
-from ._steps import Egress, RedactStep, Routes, StampStep
+from ._steps import CredentialStep, Egress, RedactStep, Routes, StampStep
 from ._telemetry import Telemetry
 from ._types import Decision
 
@@ -56,6 +57,7 @@ class GovernanceOptions(TypedDict, total=False):
     known: KnownValues | None
     signer: Signer | None
     service: str | None
+    credentials: Credentials | None
 
 
 class Governance:
@@ -80,6 +82,7 @@ class Governance:
         known: KnownValues | None = None,
         signer: Signer | None = None,
         service: str | None = None,
+        credentials: Credentials | None = None,
     ) -> None:
         if not isinstance(policy, Policy):
             raise ConfigurationError(
@@ -105,6 +108,7 @@ class Governance:
             policy,
             redact=RedactStep(policy, self.redactor) if self.redactor is not None else None,
             stamp=StampStep(policy, self.signer, service),
+            credentials=CredentialStep(policy, credentials or _credentials_from_env(policy)),
             steps=steps,
         )
         self.observers = Observers(
@@ -237,3 +241,15 @@ def _check_services(audit: Any, on_decision: Any, signer: Any, steps: Any) -> No
                 f"steps must have prepare(prepared) and finish(prepared, response), got "
                 f"{type(step).__name__}"
             )
+
+
+def _credentials_from_env(policy: Policy) -> Credentials | None:
+    """The Content Credentials service of ``RAI_C2PA_KEY`` / ``RAI_C2PA_CHAIN`` for a policy
+    that marks outputs (None when it marks none)."""
+    settings = policy.provenance.credentials
+    if settings is None or not settings.use_cases:
+        return None
+    signer = CredentialSigner.from_env()
+    if signer is None:
+        return None  # CredentialStep refuses the policy: it asks for marks with no key
+    return Credentials(signer, tsa_url=settings.tsa_url, carrier=settings.carrier)

@@ -7,6 +7,7 @@
 4. call       the driver's sender (Guard) or the SDK's transport: the only I/O
 5. screen     RedactStep.finish        PII the model wrote, restore          -> Screened
 6. stamp      StampStep.finish         signed provenance                     -> Provenance
+   credentials CredentialStep.finish   a C2PA manifest (policy's use cases)  -> Marked
 7. observe    _observe.CallRecord      the span, measurements and audit events of 1-6
 ```
 
@@ -24,7 +25,7 @@ from ._call import Call, Outbound, Prepared, Screened, Step, WireAnswer
 from ._errors import ProviderError, ProviderHTTPError, ProviderUnavailable
 from ._policy import Policy
 from ._providers import Restorer, wire_for
-from ._steps import AnswerFilter, PolicyChecks, RedactStep, StampStep, admit
+from ._steps import AnswerFilter, CredentialStep, PolicyChecks, RedactStep, StampStep, admit
 from ._types import ChatResponse, Decision
 
 __all__ = ["Pipeline"]
@@ -39,12 +40,14 @@ class Pipeline:
         *,
         redact: RedactStep | None,
         stamp: StampStep,
+        credentials: CredentialStep | None = None,
         steps: Sequence[Step] = (),
     ) -> None:
         self.policy = policy
         self.checks = PolicyChecks(policy)
         self.redact = redact
         self.stamp = stamp
+        self.credentials = credentials if credentials is not None else CredentialStep(policy, None)
         self.steps = list(steps)
         self._retry_status = frozenset(policy.retry.retry_on_status)
 
@@ -119,6 +122,7 @@ class Pipeline:
             screened = Screened(answer.text, answer.tool_calls)
         call = prepared.call
         served = answer.model or call.model
+        stamp = self.stamp.finish(prepared, screened, served, trace_ids)
         response = ChatResponse(
             text=screened.text,
             model=served,
@@ -132,7 +136,8 @@ class Pipeline:
             redactions=dict(prepared.redactions),
             output_findings=screened.findings,
             restored=screened.restored,
-            provenance=self.stamp.finish(prepared, screened, served, trace_ids),
+            provenance=stamp,
+            credentials=self.credentials.finish(prepared, screened, stamp),
         )
         for step in self.steps:
             response = step.finish(prepared, response)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 from ._pii import Finding
 
 if TYPE_CHECKING:
+    from ._credentials import Marked
     from ._provenance import Provenance
     from ._usecases import Consent
 
@@ -94,7 +95,10 @@ class ChatResponse:
     `redactions` counts what was redacted from the prompt, by entity type;
     `output_findings` is PII the model produced on its own (positions in `text` before
     any restore); `restored` says whether placeholders were re-identified;
-    `provenance` is the signed stamp of `text`.
+    `provenance` is the signed stamp of `text`. `credentials` is set when the policy marks
+    this use case with Content Credentials (``[provenance.credentials]``): a
+    `rai.Marked` whose ``str()`` is the text to publish (`text` with its C2PA manifest
+    after it, or `text` alone with a sidecar or header manifest); `text` stays plain.
     """
 
     text: str
@@ -110,6 +114,7 @@ class ChatResponse:
     output_findings: tuple[Finding, ...] = field(default_factory=tuple)
     restored: bool = False
     provenance: Provenance | None = None
+    credentials: Marked | None = None
 
     def __str__(self) -> str:
         return self.text

@@ -77,6 +77,9 @@ class _StreamBase:
         tail = self._filter.flush() if self._filter is not None else ""
         answer = admit.complete(folder, self._prepared.provider.name)
         self._response = self._record.finish(self._prepared, answer, self._filter)
+        marked = self._response.credentials
+        if marked is not None and marked.carrier == "embedded":
+            tail += marked.text[len(marked.visible) :]  # the manifest follows the last chunk
         return ChatChunk(tail) if tail else None
 
     def _begin(self) -> None:

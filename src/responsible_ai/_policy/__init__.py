@@ -16,6 +16,7 @@ from ._load import (
 )
 from ._model import (
     FORBIDDEN_HEADERS,
+    CredentialSettings,
     CustomDetector,
     DataClass,
     DataClassName,
@@ -28,6 +29,7 @@ from ._model import (
     PiiRule,
     PiiSettings,
     PolicyMeta,
+    ProvenanceSettings,
     Provider,
     RetrySettings,
     Tag,
@@ -47,6 +49,7 @@ __all__ = [
     "POLICY_ENV",
     "POLICY_SHA256_ENV",
     "TAG_PATTERN",
+    "CredentialSettings",
     "CustomDetector",
     "DataClass",
     "DataClassName",
@@ -60,6 +63,7 @@ __all__ = [
     "PiiSettings",
     "Policy",
     "PolicyMeta",
+    "ProvenanceSettings",
     "Provider",
     "RetrySettings",
     "Tag",

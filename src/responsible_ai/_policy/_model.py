@@ -375,6 +375,28 @@ class EgressSettings(StrictModel):
     ai_hosts: list[HostName] = Field(default_factory=list)
 
 
+class CredentialSettings(StrictModel):
+    """``[provenance.credentials]``: which outputs carry a C2PA manifest (Content
+    Credentials), how it travels, and the time-stamp authority that dates it. The key and
+    chain come from ``RAI_C2PA_KEY`` / ``RAI_C2PA_CHAIN`` (PEM paths), never this file."""
+
+    use_cases: list[Tag] = Field(default_factory=list)
+    """Tags whose outputs are marked (a tag covers the tags below it)."""
+    carrier: Literal["embedded", "sidecar", "header"] = "embedded"
+    tsa_url: (
+        Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=2000)] | None
+    ) = None
+    label: bool = False
+    """Deployers: add a visible label (the disclosure and the EU icon reference) to
+    marked outputs that no person has reviewed."""
+
+
+class ProvenanceSettings(StrictModel):
+    """The ``[provenance]`` table."""
+
+    credentials: CredentialSettings | None = None
+
+
 class RetrySettings(StrictModel):
     """The `[retry]` table: bounded retries on 408/429/5xx and connection errors."""
 

@@ -16,6 +16,7 @@ from ._model import (
     EgressSettings,
     PiiSettings,
     PolicyMeta,
+    ProvenanceSettings,
     Provider,
     RetrySettings,
     StrictModel,
@@ -35,6 +36,7 @@ class Policy(StrictModel):
     retry: RetrySettings = Field(default_factory=RetrySettings)
     pii: PiiSettings = Field(default_factory=PiiSettings)
     egress: EgressSettings = Field(default_factory=EgressSettings)
+    provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
 
     _sha256: str = PrivateAttr(default="")
     _source: str = PrivateAttr(default="<dict>")

@@ -9,13 +9,17 @@
 3. redact     RedactStep.prepare      the whole body along its wire shape  -> Outbound
 5. screen     RedactStep.finish       PII the model wrote; restore         -> Screened
 6. stamp      StampStep.finish        signed provenance                    -> Provenance
+   credentials CredentialStep.finish  a C2PA manifest on the answer's text  -> Marked
 ```
+(The credentials step is the one that may do I/O: the RFC 3161 time-stamp the policy's
+``tsa_url`` asks for, bounded by a 10 s time-out; without ``tsa_url`` it does none.)
 (4, the call, is the sender's; 7, observing, `_observe.CallRecord`'s; `admit.complete`
 refuses a stream that ended before its final event.)
 """
 
 from . import admit
 from .checks import PolicyChecks, Verdict
+from .credentials import CredentialStep, stamp_facts
 from .egress import AI_HOSTS, Egress
 from .identifiers import is_identifier, shown
 from .redact import AnswerFilter, RedactStep
@@ -25,6 +29,7 @@ from .stamp import StampStep
 __all__ = [
     "AI_HOSTS",
     "AnswerFilter",
+    "CredentialStep",
     "Egress",
     "PolicyChecks",
     "RedactStep",
@@ -34,4 +39,5 @@ __all__ = [
     "admit",
     "is_identifier",
     "shown",
+    "stamp_facts",
 ]

@@ -43,14 +43,18 @@ class Exchange:
         answer = self.wire.parse(data, provider)
         result = self.record.finish(self.prepared, answer)
         responses.remember(result.id, result.provenance)
-        if result.text == answer.text and result.tool_calls == answer.tool_calls:
+        marked = result.credentials
+        text = marked.text if marked is not None and marked.carrier == "embedded" else result.text
+        extra = marked.headers if marked is not None and marked.carrier == "header" else {}
+        if text == answer.text and result.tool_calls == answer.tool_calls:
             # nothing to write back: the provider's (already read) response as it is
             if result.provenance is not None:
                 response.headers[HEADER] = result.provenance.to_header()
+            response.headers.update(extra)
             return response
-        screened = Screened(result.text, result.tool_calls)
+        screened = Screened(text, result.tool_calls)
         content = orjson.dumps(self.wire.write_answer(data, screened))
-        return response_of(http, response, result.provenance, content=content)
+        return response_of(http, response, result.provenance, content=content, extra=extra)
 
     def stream(self) -> SSERewriter:
         return SSERewriter(self)
@@ -63,6 +67,7 @@ def response_of(
     *,
     content: bytes | None = None,
     stream: Any = None,
+    extra: dict[str, str] | None = None,
 ) -> Any:
     """A new response (the public constructor) with the provider's status and headers,
     the answer as the library wrote it, and the stamp's header."""
@@ -74,6 +79,7 @@ def response_of(
         stream = http.ByteStream(content)
     if stamp is not None:
         headers[HEADER] = stamp.to_header()
+    headers.update(extra or {})
     return http.Response(
         response.status_code, headers=headers, stream=stream, extensions=response.extensions
     )

@@ -1,0 +1,181 @@
+"""CBOR (RFC 8949) for C2PA: a deterministic encoder and a bounded decoder.
+
+Only what C2PA manifests use: integers, byte and text strings, arrays, maps, tags,
+``false``/``true``/``null`` and (read only) floats. The encoder writes the core
+deterministic form (shortest heads, map keys sorted by their encoded bytes), so the
+same claim always has the same bytes. The decoder reads untrusted bytes: it refuses
+indefinite lengths, duplicate map keys, nesting deeper than `MAX_DEPTH` and lengths
+past the end of the input, so no input can make it allocate or recurse without bound.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["MAX_DEPTH", "CborError", "Tagged", "dumps", "head", "loads"]
+
+MAX_DEPTH = 32
+
+
+class CborError(ValueError):
+    """The bytes are not the CBOR this decoder accepts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """A tagged item (tag 0: a date-time text, tag 18: a COSE_Sign1)."""
+
+    tag: int
+    value: Any
+
+
+def head(major: int, n: int) -> bytes:
+    """The head of an item of `major` type and argument `n` (shortest form)."""
+    if n < 24:
+        return bytes((major << 5 | n,))
+    if n < 0x100:
+        return bytes((major << 5 | 24, n))
+    if n < 0x10000:
+        return bytes((major << 5 | 25,)) + n.to_bytes(2, "big")
+    if n < 0x100000000:
+        return bytes((major << 5 | 26,)) + n.to_bytes(4, "big")
+    return bytes((major << 5 | 27,)) + n.to_bytes(8, "big")
+
+
+def _encode(value: Any, out: list[bytes], depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise CborError("nested too deeply")
+    if value is None:
+        out.append(b"\xf6")
+    elif value is True:
+        out.append(b"\xf5")
+    elif value is False:
+        out.append(b"\xf4")
+    elif isinstance(value, int):
+        out.append(head(0, value) if value >= 0 else head(1, -1 - value))
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        raw = bytes(value)
+        out.append(head(2, len(raw)))
+        out.append(raw)
+    elif isinstance(value, str):
+        raw = value.encode("utf-8")
+        out.append(head(3, len(raw)))
+        out.append(raw)
+    elif isinstance(value, (list, tuple)):
+        out.append(head(4, len(value)))
+        for item in value:
+            _encode(item, out, depth + 1)
+    elif isinstance(value, dict):
+        pairs = sorted((dumps(k), v) for k, v in value.items())
+        out.append(head(5, len(pairs)))
+        for key, item in pairs:
+            out.append(key)
+            _encode(item, out, depth + 1)
+    elif isinstance(value, Tagged):
+        out.append(head(6, value.tag))
+        _encode(value.value, out, depth + 1)
+    else:
+        raise CborError(f"cannot encode a {type(value).__name__}")
+
+
+def dumps(value: Any) -> bytes:
+    """The deterministic encoding of `value`."""
+    out: list[bytes] = []
+    _encode(value, out, 0)
+    return b"".join(out)
+
+
+class _Reader:
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def take(self, n: int) -> bytes:
+        end = self.pos + n
+        if end > len(self.data):
+            raise CborError("truncated")
+        chunk = self.data[self.pos : end]
+        self.pos = end
+        return chunk
+
+    def argument(self, info: int) -> int:
+        if info < 24:
+            return info
+        if info == 24:
+            return self.take(1)[0]
+        if info == 25:
+            return int.from_bytes(self.take(2), "big")
+        if info == 26:
+            return int.from_bytes(self.take(4), "big")
+        if info == 27:
+            return int.from_bytes(self.take(8), "big")
+        raise CborError("indefinite or reserved length")
+
+    def item(self, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise CborError("nested too deeply")
+        first = self.take(1)[0]
+        major, info = first >> 5, first & 0x1F
+        if major == 7:
+            return self._simple(info)
+        n = self.argument(info)
+        if major == 0:
+            return n
+        if major == 1:
+            return -1 - n
+        if major == 2:
+            return self.take(n)
+        if major == 3:
+            try:
+                return self.take(n).decode("utf-8")
+            except UnicodeDecodeError:
+                raise CborError("a text string that is not UTF-8") from None
+        if major == 4:
+            if n > len(self.data) - self.pos:
+                raise CborError("truncated")
+            return [self.item(depth + 1) for _ in range(n)]
+        if major == 5:
+            if n > len(self.data) - self.pos:
+                raise CborError("truncated")
+            result: dict[Any, Any] = {}
+            for _ in range(n):
+                key = self.item(depth + 1)
+                if isinstance(key, (list, dict)):
+                    raise CborError("a map key that is not a scalar")
+                if key in result:
+                    raise CborError("a duplicate map key")
+                result[key] = self.item(depth + 1)
+            return result
+        return Tagged(n, self.item(depth + 1))  # major 6
+
+    def _simple(self, info: int) -> Any:
+        if info == 20:
+            return False
+        if info == 21:
+            return True
+        if info in (22, 23):
+            return None
+        if info == 25:
+            return _half(self.take(2))
+        if info == 26:
+            return struct.unpack(">f", self.take(4))[0]
+        if info == 27:
+            return struct.unpack(">d", self.take(8))[0]
+        raise CborError("an unsupported simple value")
+
+
+def _half(raw: bytes) -> float:
+    return float(struct.unpack(">e", raw)[0])
+
+
+def loads(data: bytes) -> Any:
+    """Decode exactly one item that fills `data` (raises `CborError`)."""
+    reader = _Reader(bytes(data))
+    value = reader.item(0)
+    if reader.pos != len(reader.data):
+        raise CborError("trailing bytes")
+    return value
