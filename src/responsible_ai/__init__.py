@@ -16,12 +16,17 @@ from ._errors import (
     ConsentRequired,
     DataClassExceeded,
     EndpointNotGoverned,
+    KillSwitchOn,
+    LimitExceeded,
     ModelNotApproved,
+    ModelNotPriced,
     PIIBlocked,
     PolicyError,
     PolicyHashMismatch,
     PolicyIssue,
     PolicyViolation,
+    PrincipalNotAllowed,
+    PrincipalRequired,
     ProvenanceInvalid,
     ProviderError,
     ProviderHTTPError,
@@ -30,6 +35,9 @@ from ._errors import (
     ProviderUnavailable,
     RedactionFailed,
     ResponsibleAIError,
+    StateError,
+    StateUnavailable,
+    TrainingRequired,
     UnreviewedContent,
     UseCaseBlocked,
 )
@@ -49,6 +57,7 @@ from ._pii import (
     RegexDetector,
 )
 from ._policy import DataClass, Policy, Provider, load_policy
+from ._principal import Principal, acting_as
 from ._provenance import (
     AIDict,
     AIText,
@@ -70,7 +79,10 @@ from ._provenance import (
     verify_chain,
     verify_stamp,
 )
+from ._pseudonym import Pseudonymizer
+from ._state import MemoryState, RedisState
 from ._telemetry import Telemetry, setup_otlp
+from ._training import TrainingRecord, TrainingRecords
 from ._transport import async_http_client, http_client, use_case
 from ._types import ChatChunk, ChatMessage, ChatResponse, Decision, ToolCall, Usage
 from ._usecases import Consent
@@ -102,8 +114,12 @@ __all__ = [
     "Guard",
     "HmacSigner",
     "Keyring",
+    "KillSwitchOn",
     "KnownValues",
+    "LimitExceeded",
+    "MemoryState",
     "ModelNotApproved",
+    "ModelNotPriced",
     "PIIBlocked",
     "PIISession",
     "Policy",
@@ -112,6 +128,9 @@ __all__ = [
     "PolicyIssue",
     "PolicyViolation",
     "Prepared",
+    "Principal",
+    "PrincipalNotAllowed",
+    "PrincipalRequired",
     "Provenance",
     "ProvenanceInvalid",
     "Provider",
@@ -120,25 +139,33 @@ __all__ = [
     "ProviderNotApproved",
     "ProviderResponseError",
     "ProviderUnavailable",
+    "Pseudonymizer",
     "Redacted",
     "RedactedMessages",
     "Redaction",
     "RedactionFailed",
     "Redactor",
+    "RedisState",
     "RegexDetector",
     "ResponsibleAIError",
     "ReviewInfo",
     "SignatureInfo",
     "Signer",
+    "StateError",
+    "StateUnavailable",
     "Step",
     "Stream",
     "Telemetry",
     "ToolCall",
+    "TrainingRecord",
+    "TrainingRecords",
+    "TrainingRequired",
     "UnreviewedContent",
     "Usage",
     "UseCaseBlocked",
     "Verification",
     "__version__",
+    "acting_as",
     "async_http_client",
     "client",
     "configure",

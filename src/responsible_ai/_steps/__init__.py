@@ -8,6 +8,9 @@
 3. redact     RedactStep.prepare      the whole body along its wire shape  -> Outbound
 5. screen     RedactStep.finish       PII the model wrote; restore         -> Screened
 6. stamp      StampStep.finish        signed provenance                    -> Provenance
+   who        WhoChecks.check         the principal's roles, teams, kind, training (after 2)
+   limits     LimitStep.reserve       kill switches and budgets, on the state store (last
+              LimitStep.settle        before the call; settled after it)
 ```
 (4, the call, is the sender's; 7, observing, `_observe.CallRecord`'s; `admit.complete`
 refuses a stream that ended before its final event.)
@@ -16,18 +19,24 @@ refuses a stream that ended before its final event.)
 from . import admit
 from .checks import PolicyChecks, Verdict
 from .identifiers import is_identifier, shown
+from .limits import LimitStep, kill_names
 from .redact import AnswerFilter, RedactStep
 from .route import Routes
 from .stamp import StampStep
+from .who import Who, WhoChecks
 
 __all__ = [
     "AnswerFilter",
+    "LimitStep",
     "PolicyChecks",
     "RedactStep",
     "Routes",
     "StampStep",
     "Verdict",
+    "Who",
+    "WhoChecks",
     "admit",
     "is_identifier",
+    "kill_names",
     "shown",
 ]
