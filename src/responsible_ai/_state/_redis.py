@@ -12,7 +12,8 @@ expiry of a lease or of its window.
 Keys (``PREFIX`` is ``state.prefix``)::
 
     PREFIX:kill:NAME                  a kill switch (uc:TAG, auto:PSEUDONYM)
-    PREFIX:c:KEY:WINDOW               hash: u* used, h* held, a:CALL held amounts, d:CALL settled
+    PREFIX:c:KEY:WINDOW               hash: u* used, h* held, a:CALL held amounts,
+                                      d:CALL settled amounts, w the window's length (s)
     PREFIX:c:KEY:WINDOW:l             sorted set: CALL -> lease expiry (ms, server clock)
 """
 
@@ -122,7 +123,7 @@ for j = 1, #KEYS do
     for f = 1, 4 do
       if act[f] ~= 0 then redis.call('HINCRBY', k, U[f], string.format('%d', act[f])) end
     end
-    redis.call('HSET', k, 'd:' .. call, '1')
+    redis.call('HSET', k, 'd:' .. call, string.format('%d,%d,%d,%d', act[1], act[2], act[3], act[4]))
     n = n + 1
   end
 end
