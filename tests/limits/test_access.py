@@ -164,6 +164,7 @@ class TestTraining:
         monkeypatch.setenv("RAI_TRAINING_FILE", str(file))
         g = rai.Guard(make_governance(limits_policy(access=ACCESS)))
         assert check(g, "marketing.campaign", rai.Principal("mia", roles=["marketer"]))
-        file.write_text("principal,course,completed_at\nmia,,2026-01-01\n")
-        with pytest.raises(rai.ConfigurationError, match=r"training\.csv:2: no course"):
-            rai.TrainingRecords.from_file(tmp_path / "training.csv")
+        bad = tmp_path / "bad.csv"
+        bad.write_text("principal,course,completed_at\nmia,,2026-01-01\n")
+        with pytest.raises(rai.ConfigurationError, match=r"bad\.csv:2: no course"):
+            rai.TrainingRecords.from_file(bad)
