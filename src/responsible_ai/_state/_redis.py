@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -182,6 +183,9 @@ class RedisState:
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
+        self._keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -244,6 +248,9 @@ class RedisState:
             )  # fmt: skip
             found = (client, client.register_script(RESERVE), client.register_script(SETTLE))
             self._async[loop] = found
+            keeper = _closed_with_the_loop(client)
+            loop.create_task(keeper.__anext__())  # started: the loop finalises it at its end
+            self._keepers[loop] = keeper
         return found
 
     async def areserve(self, ask: Ask) -> Held | Refusal:
@@ -307,4 +314,23 @@ class RedisState:
         return rows
 
     def close(self) -> None:
+        """Close the sync client (each event loop's async client closes with its loop,
+        or with `aclose` inside it)."""
         self._client.close()
+
+    async def aclose(self) -> None:
+        """Close this event loop's async client."""
+        loop = asyncio.get_running_loop()
+        self._async.pop(loop, None)
+        keeper = self._keepers.pop(loop, None)
+        if keeper is not None:
+            await keeper.aclose()
+
+
+async def _closed_with_the_loop(client: Any) -> AsyncGenerator[None, None]:
+    """Started once in a loop, finalised by that loop's end (``shutdown_asyncgens``):
+    the loop's client is closed inside the loop that owns its connections."""
+    try:
+        yield
+    finally:
+        await client.aclose()
