@@ -31,7 +31,7 @@ LAYERS = {
     "__init__": 10,  # the face: the package `__init__` itself
 }
 # who calls and how much: the principal is foundation, the state store and training records libraries
-LAYERS.update({"_principal": 0, "_state": 2, "_training": 2})
+LAYERS.update({"_principal": 0, "_state": 2, "_training": 2, "_cli_limits": 9})
 
 PKG = responsible_ai.__name__
 PKG_DIR = Path(responsible_ai.__file__).parent

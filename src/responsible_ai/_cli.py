@@ -1,4 +1,5 @@
-"""The `rai` command: validate, show and hash policy files; run the demo.
+"""The `rai` command: validate, show and hash policy files; verify stamps; flip kill
+switches and show limits (`_cli_limits`); run the demo.
 
 Exit codes: 0 success, 1 a policy violation or an invalid policy file, 2 usage errors.
 """
@@ -163,6 +164,9 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run a governed call end to end against a local stand-in model"
     )
     demo.add_argument("--prompt", default=None, help="the prompt of the allowed call")
+    from ._cli_limits import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -170,7 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
-    if args.command is None or (args.command in ("policy", "provenance") and args.action is None):
+    if args.command is None or (
+        args.command in ("policy", "provenance", "limits") and args.action is None
+    ):
         parser.print_usage(err)
         print(
             "rai: error: a command is required (try: rai demo, rai policy validate FILE)", file=err
@@ -183,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(out, prompt=args.prompt)
         if args.command in ("verify", "provenance"):
             return _provenance_command(args, out, err)
+        if args.command in ("kill", "revive", "limits"):
+            from ._cli_limits import run
+
+            return run(args, out, err)
         # hashing a new version while the old one's pin is exported: the pin is not checked
         policy = load_policy(args.file, sha256=args.sha256, pinned=args.action != "hash")
         if args.action == "validate":

@@ -33,7 +33,10 @@ if TYPE_CHECKING:
     import redis
     import redis.asyncio
 
-__all__ = ["RESERVE", "SETTLE", "RedisState", "redis_url"]
+__all__ = ["MAX_CONNECTIONS", "POOL_WAIT_S", "RESERVE", "SETTLE", "RedisState", "redis_url"]
+
+MAX_CONNECTIONS = 64  # per client (the sync one, and each event loop's): calls wait for one
+POOL_WAIT_S = 5.0  # how long a call waits for a free connection (not the server's time-out)
 
 # Lua numbers are doubles: integers go back to the server through %d, never tostring
 # (which would write 1e+15).
@@ -124,7 +127,8 @@ for j = 1, #KEYS do
     for f = 1, 4 do
       if act[f] ~= 0 then redis.call('HINCRBY', k, U[f], string.format('%d', act[f])) end
     end
-    redis.call('HSET', k, 'd:' .. call, string.format('%d,%d,%d,%d', act[1], act[2], act[3], act[4]))
+    local text = string.format('%d,%d,%d,%d', act[1], act[2], act[3], act[4])
+    redis.call('HSET', k, 'd:' .. call, text)
     n = n + 1
   end
 end
@@ -174,10 +178,12 @@ class RedisState:
         self._timeout = timeout_s
         self._errors: tuple[type[BaseException], ...] = (redis_lib.RedisError, OSError)
         self._retry = Retry(NoBackoff(), 1)  # one retry: reserve and settle are idempotent
-        self._client: redis.Redis = redis_lib.Redis.from_url(
-            self._url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
-            retry=self._retry, decode_responses=True,
+        pool = redis_lib.BlockingConnectionPool.from_url(
+            self._url, max_connections=MAX_CONNECTIONS, timeout=POOL_WAIT_S,
+            socket_timeout=timeout_s, socket_connect_timeout=timeout_s, retry=self._retry,
+            decode_responses=True,
         )  # fmt: skip
+        self._client: redis.Redis = redis_lib.Redis(connection_pool=pool)
         self._reserve = self._client.register_script(RESERVE)
         self._settle = self._client.register_script(SETTLE)
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
@@ -236,27 +242,29 @@ class RedisState:
 
     # -- async: a client per event loop (a client's connections belong to one loop)
 
-    def _aclient(self) -> tuple[Any, Any, Any]:
+    async def _aclient(self) -> tuple[Any, Any, Any]:
         loop = asyncio.get_running_loop()
         found = self._async.get(loop)
         if found is None:
             import redis.asyncio as aredis
 
-            client = aredis.Redis.from_url(
-                self._url, socket_timeout=self._timeout,
-                socket_connect_timeout=self._timeout, decode_responses=True,
+            pool = aredis.BlockingConnectionPool.from_url(
+                self._url, max_connections=MAX_CONNECTIONS, timeout=POOL_WAIT_S,
+                socket_timeout=self._timeout, socket_connect_timeout=self._timeout,
+                decode_responses=True,
             )  # fmt: skip
+            client = aredis.Redis(connection_pool=pool)
             found = (client, client.register_script(RESERVE), client.register_script(SETTLE))
             self._async[loop] = found
-            keeper = _closed_with_the_loop(client)
-            loop.create_task(keeper.__anext__())  # started: the loop finalises it at its end
+            keeper = _closed_with_the_loop(client, pool)
+            await keeper.__anext__()  # started: the loop finalises it at its end
             self._keepers[loop] = keeper
         return found
 
     async def areserve(self, ask: Ask) -> Held | Refusal:
         keys, args = self._reserve_args(ask)
         try:
-            _, script, _ = self._aclient()
+            _, script, _ = await self._aclient()
             return self._answer(ask, await script(keys=keys, args=args))
         except self._errors as exc:
             raise self._failed(exc) from None
@@ -265,7 +273,7 @@ class RedisState:
         if not held.keys:
             return 0
         try:
-            _, _, script = self._aclient()
+            _, _, script = await self._aclient()
             return int(await script(keys=list(held.keys), args=[held.call_id, *actual]))
         except self._errors as exc:
             raise self._failed(exc) from None
@@ -317,6 +325,7 @@ class RedisState:
         """Close the sync client (each event loop's async client closes with its loop,
         or with `aclose` inside it)."""
         self._client.close()
+        self._client.connection_pool.disconnect()
 
     async def aclose(self) -> None:
         """Close this event loop's async client."""
@@ -327,10 +336,11 @@ class RedisState:
             await keeper.aclose()
 
 
-async def _closed_with_the_loop(client: Any) -> AsyncGenerator[None, None]:
+async def _closed_with_the_loop(client: Any, pool: Any) -> AsyncGenerator[None, None]:
     """Started once in a loop, finalised by that loop's end (``shutdown_asyncgens``):
     the loop's client is closed inside the loop that owns its connections."""
     try:
         yield
     finally:
         await client.aclose()
+        await pool.disconnect()

@@ -19,13 +19,14 @@ refuses a stream that ended before its final event.)
 from . import admit
 from .checks import PolicyChecks, Verdict
 from .identifiers import is_identifier, shown
-from .limits import LimitStep, kill_names
+from .limits import MICROS, LimitStep, kill_names
 from .redact import AnswerFilter, RedactStep
 from .route import Routes
 from .stamp import StampStep
 from .who import Who, WhoChecks
 
 __all__ = [
+    "MICROS",
     "AnswerFilter",
     "LimitStep",
     "PolicyChecks",
