@@ -4,6 +4,7 @@ expire, settling once per call id — under one lock."""
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ _ZERO: Amounts = (0, 0, 0, 0)
 
 
 class _Window:
-    __slots__ = ("done", "expires_ms", "held", "leases", "used", "window_s")
+    __slots__ = ("done", "expires_ms", "expiries", "held", "leases", "used", "window_s")
 
     def __init__(self, window_s: int, expires_ms: int) -> None:
         self.window_s = window_s
@@ -24,6 +25,7 @@ class _Window:
         self.used = [0, 0, 0, 0]
         self.held = [0, 0, 0, 0]
         self.leases: dict[str, tuple[int, Amounts]] = {}  # call id -> (expiry ms, amounts)
+        self.expiries: list[tuple[int, str]] = []  # a heap of (expiry ms, call id)
         self.done: set[str] = set()
 
     def drop(self, call_id: str) -> None:
@@ -32,9 +34,22 @@ class _Window:
             for f, amount in enumerate(lease[1]):
                 self.held[f] -= amount
 
+    def hold(self, call_id: str, until: int, amounts: Amounts) -> None:
+        self.drop(call_id)
+        self.leases[call_id] = (until, amounts)
+        heapq.heappush(self.expiries, (until, call_id))
+        for f, amount in enumerate(amounts):
+            self.held[f] += amount
+
     def purge(self, now_ms: int) -> None:
-        for call_id in [c for c, (until, _) in self.leases.items() if until <= now_ms]:
-            self.drop(call_id)
+        """Drop the leases that ended (the heap's stale entries, of leases settled or
+        renewed since, are skipped)."""
+        heap = self.expiries
+        while heap and heap[0][0] <= now_ms:
+            until, call_id = heapq.heappop(heap)
+            lease = self.leases.get(call_id)
+            if lease is not None and lease[0] == until:
+                self.drop(call_id)
 
 
 class MemoryState:
@@ -75,10 +90,7 @@ class MemoryState:
                             return Refusal("limit", j, f, used, limit)
                 windows.append((key, window))
             for _, window in windows:
-                window.drop(ask.call_id)
-                window.leases[ask.call_id] = (now + ask.lease_ms, ask.amounts)
-                for f, amount in enumerate(ask.amounts):
-                    window.held[f] += amount
+                window.hold(ask.call_id, now + ask.lease_ms, ask.amounts)
             self._expire(now)
             return Held(ask.call_id, tuple(key for key, _ in windows), ask.amounts)
 
