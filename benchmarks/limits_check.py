@@ -83,9 +83,10 @@ def main() -> None:
         both = median(measure(lambda: shared.settle(
             shared.reserve(prepared).reservation, (1, 310, 82, 0)), n))  # fmt: skip
 
-        from limits import RateLimitItemPerHour
         from limits.storage import RedisStorage
         from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+
+        from limits import RateLimitItemPerHour
 
         storage = RedisStorage(url)
         item = RateLimitItemPerHour(10**12)
