@@ -273,11 +273,13 @@ class TestUnreachable:
         url = f"redis://:hunter2@127.0.0.1:{_closed_port()}/0"
         data = limits_policy(server.base_url)
         data["limits"]["rules"] = [per_principal(requests=5)]
-        guard = rai.Guard(make_governance(data, state=url))
-        with pytest.raises(rai.StateUnavailable) as info:
+        with (
+            rai.Guard(make_governance(data, state=url)) as guard,
+            pytest.raises(rai.StateUnavailable) as info,
+        ):
             guard.chat("hi", principal=ALICE, **MK)
         assert info.value.rule == "state.on_unreachable" and "hunter2" not in str(info.value)
         assert server.requests == []
         data["state"] = {"on_unreachable": "allow"}
-        guard = rai.Guard(make_governance(data, state=url))
-        assert guard.chat("hi", principal=ALICE, **MK).text
+        with rai.Guard(make_governance(data, state=url)) as guard:
+            assert guard.chat("hi", principal=ALICE, **MK).text
