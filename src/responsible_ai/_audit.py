@@ -35,6 +35,7 @@ AUDIT_FIELDS = frozenset(
         "data_class", "consent", "redactions", "requires_review", "fallback_from",
         "provenance_id", "previous_id", "reviewer", "decision", "signed", "service",
     }
+    | {"principal", "roles", "teams", "owner"}  # who: pseudonyms and groups, never ids
 )  # fmt: skip
 
 _log = logging.getLogger("responsible_ai.audit")

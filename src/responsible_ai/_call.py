@@ -23,6 +23,8 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 from ._pii import Finding, KnownValues, OperatorPlan, PIISession
 from ._policy import DataClass, Provider
+from ._principal import Principal
+from ._state import Held
 from ._types import ChatMessage, ChatResponse, Decision, ToolCall, Usage
 from ._usecases import Consent, EffectiveRule
 
@@ -77,6 +79,9 @@ class Call(NamedTuple):
     session: PIISession | None = None  # the conversation's placeholders (None: a new one)
     restore: bool | None = None  # re-identify the answer (None: the policy decides)
     fallback_from: str | None = None
+    principal: Principal | None = None  # who the call is made for (None: nobody said)
+    units: int | None = None  # what the caller declares it counts (a campaign's recipients)
+    call_id: str | None = None  # the reservation's id (a fallback keeps the first one's)
 
 
 class PiiContext(NamedTuple):
@@ -113,6 +118,7 @@ class Prepared(NamedTuple):
     outbound: Outbound
     content: bytes  # the body exactly as it is sent (what the stamp's prompt hash covers)
     audit_fields: Mapping[str, Any] = _NOTHING  # the decision's, made once
+    reservation: Held | None = None  # what the limits step holds for the call
 
     @property
     def redactions(self) -> Mapping[str, int]:

@@ -1,5 +1,5 @@
 """The `rai` command: validate, show and hash policy files; verify stamps and Content
-Credentials; run the demo.
+Credentials; flip kill switches and show limits (`_cli_limits`); run the demo.
 
 Exit codes: 0 success, 1 a policy violation or an invalid policy file, 2 usage errors.
 """
@@ -208,6 +208,9 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run a governed call end to end against a local stand-in model"
     )
     demo.add_argument("--prompt", default=None, help="the prompt of the allowed call")
+    from ._cli_limits import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -216,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
     if args.command is None or (
-        args.command in ("policy", "provenance", "credentials") and args.action is None
+        args.command in ("policy", "provenance", "credentials", "limits") and args.action is None
     ):
         parser.print_usage(err)
         print(
@@ -232,6 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _provenance_command(args, out, err)
         if args.command == "credentials":
             return _credentials_command(args, out, err)
+        if args.command in ("kill", "revive", "limits"):
+            from ._cli_limits import run
+
+            return run(args, out, err)
         # hashing a new version while the old one's pin is exported: the pin is not checked
         policy = load_policy(args.file, sha256=args.sha256, pinned=args.action != "hash")
         if args.action == "validate":

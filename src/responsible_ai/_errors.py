@@ -11,8 +11,16 @@ ResponsibleAIError
 │   ├── UseCaseBlocked
 │   ├── ConsentRequired
 │   ├── DataClassExceeded
-│   └── PIIBlocked              the prompt holds PII whose operator is `block`
+│   ├── PIIBlocked              the prompt holds PII whose operator is `block`
+│   ├── PrincipalRequired       the rule needs to know who calls, and no principal was given
+│   ├── PrincipalNotAllowed     the principal's roles, teams or kind are not allowed here
+│   ├── TrainingRequired        a required training record is missing or expired
+│   ├── LimitExceeded           a request, token, cost or unit budget has no room left
+│   ├── ModelNotPriced          a cost limit applies and the model has no price
+│   ├── KillSwitchOn            the use case (or the automation) is switched off
+│   └── StateUnavailable        the shared state store cannot be reached (fail closed)
 ├── RedactionFailed             a detector or operator failed: nothing was sent
+├── StateError                  the state store failed (the limits step decides what follows)
 ├── ProvenanceInvalid           a stamp failed verification (.check names which check)
 ├── UnreviewedContent           AI output needing review was about to be published
 ├── CredentialsError            Content Credentials could not be made (.stage: key, time-stamp, ...)
@@ -38,12 +46,17 @@ __all__ = [
     "CredentialsError",
     "DataClassExceeded",
     "EndpointNotGoverned",
+    "KillSwitchOn",
+    "LimitExceeded",
     "ModelNotApproved",
+    "ModelNotPriced",
     "PIIBlocked",
     "PolicyError",
     "PolicyHashMismatch",
     "PolicyIssue",
     "PolicyViolation",
+    "PrincipalNotAllowed",
+    "PrincipalRequired",
     "ProvenanceInvalid",
     "ProviderError",
     "ProviderHTTPError",
@@ -52,6 +65,9 @@ __all__ = [
     "ProviderUnavailable",
     "RedactionFailed",
     "ResponsibleAIError",
+    "StateError",
+    "StateUnavailable",
+    "TrainingRequired",
     "UnreviewedContent",
     "UseCaseBlocked",
 ]
@@ -219,6 +235,75 @@ class PIIBlocked(PolicyViolation):
             provider=provider,
             model=model,
         )
+
+
+class PrincipalRequired(PolicyViolation):
+    """A rule needs to know who calls (roles, teams, training, a per-principal limit) and
+    the call carries no principal: pass ``principal=`` or bind one with
+    ``rai.acting_as(principal)``."""
+
+    reason = "principal required"
+
+
+class PrincipalNotAllowed(PolicyViolation):
+    """The principal's roles or teams are not among those the rule allows, are among those
+    it denies, or the principal is an automation the rule does not admit (or one without
+    an owner)."""
+
+    reason = "principal not allowed"
+
+
+class TrainingRequired(PolicyViolation):
+    """The use case requires a training course the principal has no valid record of
+    (missing, expired, or dated in the future). `course` names it."""
+
+    reason = "training required"
+
+    def __init__(self, detail: str, *, course: str, **kw: Any) -> None:
+        self.course = course
+        super().__init__(detail, **kw)
+
+
+class LimitExceeded(PolicyViolation):
+    """A budget (requests, tokens, cost or declared units per window) has no room for the
+    call's worst case. `measure` names which, `limit` its size in the window and
+    `window_s` the window."""
+
+    reason = "limit exceeded"
+
+    def __init__(
+        self, detail: str, *, measure: str, limit: float, window_s: int, **kw: Any
+    ) -> None:
+        self.measure = measure
+        self.limit = limit
+        self.window_s = window_s
+        super().__init__(detail, **kw)
+
+
+class ModelNotPriced(PolicyViolation):
+    """A token or cost limit applies and the model has no entry in ``limits.prices`` while
+    the policy says unpriced models are refused (``limits.unpriced = "refuse"``)."""
+
+    reason = "model not priced"
+
+
+class KillSwitchOn(PolicyViolation):
+    """A platform team switched the use case (or a tag above it, or the automation) off
+    with ``rai kill``."""
+
+    reason = "kill switch on"
+
+
+class StateUnavailable(PolicyViolation):
+    """The shared state store (limits, kill switches) could not be reached and the policy
+    refuses calls then (``state.on_unreachable = "refuse"``, the default)."""
+
+    reason = "state store unavailable"
+
+
+class StateError(ResponsibleAIError):
+    """The state store failed: unreachable, timed out, or answered something unexpected.
+    Never carries a key's value or the server's password."""
 
 
 class RedactionFailed(ResponsibleAIError):

@@ -18,7 +18,8 @@ each makes its `Governance` with the defaults.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypedDict
 
 from ._audit import AuditTrail, default_trail
@@ -38,8 +39,11 @@ from ._provenance import (
     review,
     signer_from_env,
 )
+from ._pseudonym import Pseudonymizer, default_pseudonymizer
+from ._state import StateStore, open_state
 from ._steps import CredentialStep, Egress, RedactStep, Routes, StampStep
 from ._telemetry import Telemetry
+from ._training import TRAINING_FILE_ENV, TrainingLookup, training_source
 from ._types import Decision
 
 __all__ = ["Governance", "GovernanceOptions"]
@@ -58,6 +62,9 @@ class GovernanceOptions(TypedDict, total=False):
     signer: Signer | None
     service: str | None
     credentials: Credentials | None
+    state: StateStore | str | None
+    training: TrainingLookup | str | None
+    pseudonymizer: Pseudonymizer | None
 
 
 class Governance:
@@ -68,6 +75,12 @@ class Governance:
     OpenTelemetry providers, audit events on the ``responsible_ai.audit`` logger, the
     signer of ``RAI_SIGNING_KEY`` (if set). `detectors` and `known` extend the policy's
     own PII redaction (they cannot replace it); `steps` run after the library's.
+
+    Who calls and how much: `state` is where limits and kill switches live (a store, or
+    a ``redis://`` / ``valkey://`` URL; else ``RAI_STATE_URL``; else the policy's
+    ``state.url``; else in this process); `training` the training records (a CSV or
+    JSON export, or a callable; else ``RAI_TRAINING_FILE``); `pseudonymizer` the keyed
+    hash of principals (else ``RAI_PSEUDONYM_KEY``'s).
     """
 
     def __init__(
@@ -83,6 +96,9 @@ class Governance:
         signer: Signer | None = None,
         service: str | None = None,
         credentials: Credentials | None = None,
+        state: StateStore | str | None = None,
+        training: TrainingLookup | str | None = None,
+        pseudonymizer: Pseudonymizer | None = None,
     ) -> None:
         if not isinstance(policy, Policy):
             raise ConfigurationError(
@@ -104,12 +120,17 @@ class Governance:
                 "PII redaction is disabled by the policy (pii.enabled = false)"
             )
         self.signer = signer if signer is not None else signer_from_env()
+        self.state: StateStore = open_state(state, policy.state)
         self.pipeline = Pipeline(
             policy,
             redact=RedactStep(policy, self.redactor) if self.redactor is not None else None,
             stamp=StampStep(policy, self.signer, service),
             credentials=CredentialStep(policy, credentials or _credentials_from_env(policy)),
             steps=steps,
+            state=self.state,
+            pseudonyms=_pseudonyms(pseudonymizer),
+            training=training_source(training or os.environ.get(TRAINING_FILE_ENV) or None),
+            service=service,
         )
         self.observers = Observers(
             _telemetry(telemetry),
@@ -201,6 +222,14 @@ class Governance:
             output, keyring=self.keyring(), chain=chain, allow_unsigned=allow_unsigned,
             use_case=use_case, requires_review=lambda tag: rules.resolve(tag).requires_review,
         )  # fmt: skip
+
+
+def _pseudonyms(given: Pseudonymizer | None) -> Callable[[], Pseudonymizer]:
+    if given is None:
+        return default_pseudonymizer
+    if not isinstance(given, Pseudonymizer):
+        raise TypeError(f"pseudonymizer must be a rai.Pseudonymizer, got {type(given).__name__}")
+    return lambda: given
 
 
 def _telemetry(telemetry: Any) -> Telemetry:

@@ -26,6 +26,7 @@ from ._governance import Governance
 from ._guard import AsyncStream, Guard, Messages, Stream, current_consent
 from ._pii import ClientRecord, KnownValues, PIISession, as_known
 from ._policy import DataClass, Policy, load_policy
+from ._principal import Principal, current_principal
 from ._provenance import (
     AIDict,
     AIText,
@@ -133,6 +134,7 @@ class BoundClient:
         subject: ClientRecord | KnownValues | None = None,
         restore: bool | None = None,
         signer: Signer | None = None,
+        principal: Principal | None = None,
     ) -> None:
         self.guard = guard
         self.decision = decision
@@ -148,6 +150,7 @@ class BoundClient:
             "subject": as_known(subject),  # compiled once for every call of this client
             "session": self.session,
             "restore": restore,
+            "principal": principal,
         }
         self._params = params
 
@@ -255,7 +258,7 @@ class BoundClient:
         return (await self.achat(prompt, **params)).text
 
 
-_PER_CALL = ("subject", "restore", "consent", "data_class")
+_PER_CALL = ("subject", "restore", "consent", "data_class", "principal")
 # what decides how a call is governed: never a model parameter, whatever it is passed as
 _GOVERNANCE_FIELDS = frozenset({
     "use_case", "provider", "model", "session", "subject", "restore", "consent",
@@ -297,6 +300,7 @@ def governed(
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
     signer: Signer | None = None,
+    principal: Principal | None = None,
     guard: Guard | None = None,
     policy: Policy | Governance | Guard | None = None,
     extra_body: Mapping[str, Any] | None = None,
@@ -309,7 +313,9 @@ def governed(
     (temperature, max_tokens, ...) are defaults for the bound client's calls. `subject`
     is the client whose known values are redacted; all calls of one invocation share
     one `PIISession`, so placeholders stay stable across them; a call made through
-    `rai.client()` may pass its own `subject`, `restore`, `consent` and `data_class`.
+    `rai.client()` may pass its own `subject`, `restore`, `consent`, `data_class`,
+    `principal` and `units`. `principal` is who the function's calls are made for (else
+    the one ``rai.acting_as`` binds where the function is called).
 
     `policy` (a `Policy`, a `Governance` the service shares with its other clients, or a
     `Guard`) or `guard` names what governs the function (else
@@ -347,18 +353,23 @@ def governed(
             )
         params = {**extra_body, **params}
 
+    if principal is not None and not isinstance(principal, Principal):
+        raise TypeError(f"principal must be a rai.Principal, got {type(principal).__name__}")
+
     def bind() -> BoundClient:
         g = guard or default_guard()
+        who = principal if principal is not None else current_principal.get()
         decision = g.check(
             use_case=use_case,
             provider=provider,
             model=model,
             data_class=data_class,
             consent=consent,
+            principal=who,
         )
         return BoundClient(
             g, decision, data_class=data_class, consent=consent, params=params,
-            subject=subject, restore=restore, signer=signer,
+            subject=subject, restore=restore, signer=signer, principal=who,
         )  # fmt: skip
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:

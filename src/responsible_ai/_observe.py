@@ -5,6 +5,11 @@ Every driver path (chat, stream, early close, refusal, error, fallback, `check`)
 through a `CallRecord`, so no path can forget to end a span or to write an audit event;
 the fields of a decision are built once, by `Decision.as_dict`, and every audit event
 of a call is assembled by `_event`. The pipeline decides; this module records.
+
+The record also keeps what the limits step reserved for the call until it ends: a
+success settles it with the provider's usage, a failure before the answer started
+releases it, a stream closed after it started settles the worst case — on every path,
+once (the store's settle is idempotent per call id too).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from ._call import AuditSink, Call, Prepared, WireAnswer
 from ._errors import ConfigurationError, PolicyViolation, ProviderError, RedactionFailed
 from ._pipeline import Pipeline
 from ._providers import wire_for
+from ._state import Held
 from ._steps import AnswerFilter, shown
 from ._telemetry import UNLISTED, CallSpan, StreamClosed, Telemetry, start_span
 from ._types import ChatResponse, Decision
@@ -102,7 +108,7 @@ class CallRecord:
     was; `finish` ends it as a success. Ending twice is a no-op.
     """
 
-    __slots__ = ("_decided", "attempts", "observers", "pipeline", "span")
+    __slots__ = ("_decided", "_held", "_started", "attempts", "observers", "pipeline", "span")
 
     def __init__(self, pipeline: Pipeline, observers: Observers, call: Call) -> None:
         self.pipeline = pipeline
@@ -121,6 +127,8 @@ class CallRecord:
             model=model, provider=provider, use_case=use_case, params=params, stream=call.stream,
         )  # fmt: skip
         self._decided = False
+        self._held: Held | None = None  # the limits step's reservation, until settled
+        self._started = False  # the answer started arriving (a stream's first chunk)
         self.attempts = Attempts()
 
     def __enter__(self) -> CallRecord:
@@ -145,6 +153,7 @@ class CallRecord:
         return _Ending(self)
 
     def first_chunk(self) -> None:
+        self._started = True
         self.span.first_chunk()
 
     @classmethod
@@ -165,12 +174,28 @@ class CallRecord:
             raise
 
     def prepare(self, call: Call) -> Prepared:
-        """Steps 1-3 for `call`, recorded: allowed (and redacted), or refused."""
+        """Steps 1-3 and the limits step for `call`, recorded: allowed (and redacted,
+        its worst case reserved), or refused."""
         try:
-            prepared = self.pipeline.prepare(call)
+            prepared = self.pipeline.reserve(self.pipeline.prepare(call))
         except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
             self._refused(call, exc, final=not self._decided)
             raise
+        return self._reserved(prepared)
+
+    async def aprepare(self, call: Call) -> Prepared:
+        """`prepare`, reserving on the state store's async client."""
+        try:
+            prepared = await self.pipeline.areserve(self.pipeline.prepare(call))
+        except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
+            self._refused(call, exc, final=not self._decided)
+            raise
+        return self._reserved(prepared)
+
+    def _reserved(self, prepared: Prepared) -> Prepared:
+        old, self._held = self._held, prepared.reservation
+        if old is not None:  # a fallback reserved again under the same call id
+            self.pipeline.limits.moved(old, self._held)
         self._allowed(prepared)
         return prepared
 
@@ -204,7 +229,27 @@ class CallRecord:
     def finish(
         self, prepared: Prepared, answer: WireAnswer, streamed: AnswerFilter | None = None
     ) -> ChatResponse:
-        """Steps 5-6, recorded as the call's success."""
+        """Steps 5-6, recorded as the call's success (its reservation settled first: the
+        provider spent what it reports, whatever the screening makes of the answer)."""
+        held, self._held = self._held, None
+        if held is not None:
+            limits = self.pipeline.limits
+            limits.settle(held, limits.actual(held, prepared.call, answer.usage))
+        return self._finished(prepared, answer, streamed)
+
+    async def afinish(
+        self, prepared: Prepared, answer: WireAnswer, streamed: AnswerFilter | None = None
+    ) -> ChatResponse:
+        """`finish`, settling on the state store's async client."""
+        held, self._held = self._held, None
+        if held is not None:
+            limits = self.pipeline.limits
+            await limits.asettle(held, limits.actual(held, prepared.call, answer.usage))
+        return self._finished(prepared, answer, streamed)
+
+    def _finished(
+        self, prepared: Prepared, answer: WireAnswer, streamed: AnswerFilter | None
+    ) -> ChatResponse:
         self.span.enter()
         try:
             response, screened = self.pipeline.finish(
@@ -217,7 +262,15 @@ class CallRecord:
 
     def failed(self, error: BaseException) -> None:
         """The call failed after it was allowed (a provider error, PII in the answer...);
-        a closed generator (``GeneratorExit``) ends it as `StreamClosed`."""
+        a closed generator (``GeneratorExit``) ends it as `StreamClosed`. Its reservation
+        is released, or settled at the worst case if the answer had started."""
+        held, self._held = self._held, None
+        if held is not None:
+            limits = self.pipeline.limits
+            if self._started:
+                limits.settle(held, held.amounts)
+            else:
+                limits.release(held)
         self.span.failed(StreamClosed() if isinstance(error, GeneratorExit) else error)
 
     # ------------------------------------------------------------------
@@ -253,7 +306,7 @@ class CallRecord:
         if isinstance(exc, PolicyViolation) and exc.use_case is None:
             exc.use_case, exc.provider, exc.model = call.use_case, call.provider_name, call.model
         rule = exc.rule if isinstance(exc, PolicyViolation) and exc.rule else "pii.fail_closed"
-        decision = self.pipeline.checks.blocked(call, rule)
+        decision = self.pipeline.blocked(call, rule)
         try:
             self.observers.decided(decision, decision.as_dict(), type(exc).__name__)
         except Exception as audit_error:  # the refusal stays what the caller sees

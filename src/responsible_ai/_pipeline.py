@@ -11,7 +11,10 @@
 7. observe    _observe.CallRecord      the span, measurements and audit events of 1-6
 ```
 
-Admission (`_steps.admit`: size, endpoint, one choice) runs between 1 and 3.
+Admission (`_steps.admit`: size, endpoint, one choice) runs between 1 and 3; the who
+step (`WhoChecks`: roles, teams, training) right after 2. The limits step is the one
+step that talks to a service (the state store): `reserve` / `areserve` run after
+`prepare`, last before the call, and `CallRecord` settles what they held.
 `Pipeline.prepare(call) -> Prepared` and `Pipeline.finish(prepared, answer)` are pure
 functions of their inputs (and the policy): a fallback prepares the caller's own `Call`
 again for another provider.
@@ -19,13 +22,25 @@ again for another provider.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ._call import Call, Outbound, Prepared, Screened, Step, WireAnswer
 from ._errors import ProviderError, ProviderHTTPError, ProviderUnavailable
 from ._policy import Policy
 from ._providers import Restorer, wire_for
-from ._steps import AnswerFilter, CredentialStep, PolicyChecks, RedactStep, StampStep, admit
+from ._pseudonym import Pseudonymizer, default_pseudonymizer
+from ._state import MemoryState, StateStore
+from ._steps import (
+    AnswerFilter,
+    CredentialStep,
+    LimitStep,
+    PolicyChecks,
+    RedactStep,
+    StampStep,
+    WhoChecks,
+    admit,
+)
+from ._training import TrainingLookup
 from ._types import ChatResponse, Decision
 
 __all__ = ["Pipeline"]
@@ -42,9 +57,17 @@ class Pipeline:
         stamp: StampStep,
         credentials: CredentialStep | None = None,
         steps: Sequence[Step] = (),
+        state: StateStore | None = None,
+        pseudonyms: Callable[[], Pseudonymizer] = default_pseudonymizer,
+        training: TrainingLookup | None = None,
+        service: str | None = None,
     ) -> None:
         self.policy = policy
         self.checks = PolicyChecks(policy)
+        self.who = WhoChecks(policy, self.checks, pseudonyms, training)
+        self.limits = LimitStep(
+            policy, self.checks, state if state is not None else MemoryState(), service
+        )
         self.redact = redact
         self.stamp = stamp
         self.credentials = credentials if credentials is not None else CredentialStep(policy, None)
@@ -59,6 +82,11 @@ class Pipeline:
         endpoint = admit.endpoint(provider, call.endpoint)
         wire = wire_for(endpoint)
         verdict = self.checks.use_case(call, provider)
+        decision, fields = verdict.decision, verdict.fields
+        who = self.who.check(call, provider)
+        if who is not None:
+            decision = who.on(decision)
+            fields = decision.as_dict()
         if call.body is not None:
             body = call.body  # the SDK's: admitted by size before it was read
         else:
@@ -70,8 +98,8 @@ class Pipeline:
         else:
             outbound = Outbound(body, extra=call.extra)
         prepared = Prepared(
-            call, provider, endpoint, verdict.rule, verdict.decision, outbound,
-            admit.encode(outbound.body), verdict.fields,
+            call, provider, endpoint, verdict.rule, decision, outbound,
+            admit.encode(outbound.body), fields,
         )  # fmt: skip
         for step in self.steps:
             step.prepare(prepared)
@@ -80,7 +108,26 @@ class Pipeline:
     def check(self, call: Call) -> Decision:
         """Steps 1-2 only: the decision a call would get (raises the refusal; nothing is
         recorded here: `_observe.CallRecord.check` records a refusal)."""
-        return self.checks.use_case(call, self.checks.provider(call)).decision
+        provider = self.checks.provider(call)
+        decision = self.checks.use_case(call, provider).decision
+        who = self.who.check(call, provider)
+        return who.on(decision) if who is not None else decision
+
+    def blocked(self, call: Call, rule: str) -> Decision:
+        """The decision recorded for a refused call (who it was for, pseudonymised)."""
+        decision = self.checks.blocked(call, rule)
+        who = self.who.who(call.principal)
+        return who.on(decision) if who is not None else decision
+
+    # ------------------------------------------------------------------ the state store
+
+    def reserve(self, prepared: Prepared) -> Prepared:
+        """The limits step: `prepared` holding its reservation (kill switches and
+        budgets checked in one atomic step of the state store), or the refusal."""
+        return self.limits.reserve(prepared)
+
+    async def areserve(self, prepared: Prepared) -> Prepared:
+        return await self.limits.areserve(prepared)
 
     def fallback(self, prepared: Prepared, error: ProviderError) -> Call | None:
         """The call to try when `prepared`'s provider failed with `error`, if the policy
@@ -92,10 +139,12 @@ class Pipeline:
         if not retryable or fb is None or prepared.call.fallback_from is not None:
             return None
         call = prepared.call
+        held = prepared.reservation
         return call._replace(
             provider_name=fb.provider,
             model=fb.model or call.model,
             fallback_from=prepared.provider.name,
+            call_id=held.call_id if held is not None else call.call_id,  # one reservation
         )
 
     # ------------------------------------------------------------------ after I/O

@@ -30,7 +30,9 @@ class Decision:
     """What the policy decided for one call, and which rule decided it.
 
     `rule` is a key path in the policy (``use_cases.rules["client.support"]`` ...);
-    for an allowed call it is the most specific rule that applied.
+    for an allowed call it is the most specific rule that applied. `principal` (and, for
+    an automation, `owner`) is a pseudonym (``p:...``, a keyed hash: the same principal
+    gives the same one), never the account id; `roles` and `teams` are in clear.
     """
 
     outcome: Literal["allowed", "blocked"]
@@ -45,6 +47,12 @@ class Decision:
     requires_review: bool = False
     consent: Consent | None = None
     fallback_from: str | None = None
+    # who: the principal's and an automation owner's pseudonyms (never the ids), and the
+    # principal's roles and teams as they are (None / empty: no principal was given)
+    principal: str | None = None
+    roles: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    owner: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +68,10 @@ class Decision:
             "requires_review": self.requires_review,
             "consent": self.consent.as_dict() if self.consent else None,
             "fallback_from": self.fallback_from,
+            "principal": self.principal,
+            "roles": list(self.roles),
+            "teams": list(self.teams),
+            "owner": self.owner,
         }
 
 

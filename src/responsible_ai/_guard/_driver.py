@@ -22,6 +22,7 @@ from .._governance import Governance, GovernanceOptions
 from .._observe import CallRecord
 from .._pii import ClientRecord, KnownValues, PIISession, as_known
 from .._policy import DataClass, Policy
+from .._principal import Principal, current_principal
 from .._provenance import Keyring, Provenance, Signer
 from .._providers import RESERVED_PARAMS
 from .._send import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
@@ -108,8 +109,11 @@ class Guard:
         subject: ClientRecord | KnownValues | None = None,
         session: PIISession | None = None,
         restore: bool | None = None,
+        principal: Principal | None = None,
+        units: int | None = None,
     ) -> Call:
-        """The `Call` of these arguments (checked; nothing decided yet)."""
+        """The `Call` of these arguments (checked; nothing decided yet). Without
+        `principal`, the one bound by ``rai.acting_as`` (if any)."""
         if self._closed:
             raise ConfigurationError("this Guard is closed: make a new one (or do not close it)")
         if params and not RESERVED_PARAMS.isdisjoint(params):
@@ -129,6 +133,9 @@ class Guard:
             as_known(subject),
             session,
             restore,
+            None,  # fallback_from
+            _principal(principal),
+            _units(units),
         )
 
     def prepare(self, messages: Messages, **kw: Any) -> Prepared:
@@ -144,14 +151,17 @@ class Guard:
         model: str,
         data_class: DataClass | str | None = None,
         consent: Consent | None = None,
+        principal: Principal | None = None,
     ) -> Decision:
-        """Decide a call without making it (raises `PolicyViolation` when it would be refused)."""
+        """Decide a call without making it (raises `PolicyViolation` when it would be
+        refused; budgets are not reserved: the call itself reserves them)."""
         call = Call(
             use_case=use_case,
             provider_name=provider,
             model=model,
             data_class=DataClass.parse(data_class) if data_class is not None else None,
             consent=consent if consent is not None else current_consent.get(),
+            principal=_principal(principal),
         )
         return self.governance.check(call)
 
@@ -183,6 +193,8 @@ class Guard:
         subject: ClientRecord | KnownValues | None = None,
         session: PIISession | None = None,
         restore: bool | None = None,
+        principal: Principal | None = None,
+        units: int | None = None,
         **params: Any,
     ) -> ChatResponse:
         """One governed chat completion. Extra keyword arguments (temperature, max_tokens,
@@ -190,6 +202,7 @@ class Guard:
         call = self.make_call(
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, params=params, subject=subject, session=session, restore=restore,
+            principal=principal, units=units,
         )  # fmt: skip
         sender = self.sync_sender()
         record = self.governance.record(call)
@@ -215,6 +228,8 @@ class Guard:
         subject: ClientRecord | KnownValues | None = None,
         session: PIISession | None = None,
         restore: bool | None = None,
+        principal: Principal | None = None,
+        units: int | None = None,
         **params: Any,
     ) -> Stream:
         """A governed streamed completion. The policy is checked now (violations raise
@@ -222,7 +237,7 @@ class Guard:
         call = self.make_call(
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, stream=True, params=params, subject=subject, session=session,
-            restore=restore,
+            restore=restore, principal=principal, units=units,
         )  # fmt: skip
         return Stream(self.senders, self.governance.pipeline, *self._open(call))
 
@@ -291,12 +306,15 @@ class Guard:
         subject: ClientRecord | KnownValues | None = None,
         session: PIISession | None = None,
         restore: bool | None = None,
+        principal: Principal | None = None,
+        units: int | None = None,
         **params: Any,
     ) -> ChatResponse:
         """`chat`, awaitable."""
         call = self.make_call(
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, params=params, subject=subject, session=session, restore=restore,
+            principal=principal, units=units,
         )  # fmt: skip
         sender = await self.async_sender()
         record = self.governance.record(call)
@@ -304,7 +322,7 @@ class Guard:
             if text_size(call.messages) > OFF_LOOP_CHARS:  # a long scan: not on the loop
                 prepared = await anyio.to_thread.run_sync(record.prepare, call)
             else:
-                prepared = record.prepare(call)
+                prepared = await record.aprepare(call)
             while True:
                 try:
                     answer = await sender.send(prepared)
@@ -313,7 +331,7 @@ class Guard:
                     continue
                 if len(answer.text) > OFF_LOOP_CHARS:
                     return await anyio.to_thread.run_sync(record.finish, prepared, answer)
-                return record.finish(prepared, answer)
+                return await record.afinish(prepared, answer)
 
     def astream(
         self,
@@ -327,6 +345,8 @@ class Guard:
         subject: ClientRecord | KnownValues | None = None,
         session: PIISession | None = None,
         restore: bool | None = None,
+        principal: Principal | None = None,
+        units: int | None = None,
         **params: Any,
     ) -> AsyncStream:
         """`stream` for ``async for``. The policy is checked now; the request is sent when
@@ -334,7 +354,7 @@ class Guard:
         call = self.make_call(
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, stream=True, params=params, subject=subject, session=session,
-            restore=restore,
+            restore=restore, principal=principal, units=units,
         )  # fmt: skip
         return AsyncStream(self.senders, self.governance.pipeline, *self._open(call))
 
@@ -370,6 +390,21 @@ def text_size(messages: Sequence[Any]) -> int:
                 if isinstance(text, str):
                     total += len(text)
     return total
+
+
+def _principal(given: Principal | None) -> Principal | None:
+    """The call's principal: the one given, else the one ``rai.acting_as`` bound."""
+    if given is None:
+        return current_principal.get()
+    if not isinstance(given, Principal):
+        raise TypeError(f"principal must be a rai.Principal, got {type(given).__name__}")
+    return given
+
+
+def _units(units: int | None) -> int | None:
+    if units is not None and (isinstance(units, bool) or not isinstance(units, int) or units < 0):
+        raise TypeError("units must be a count (an int of 0 or more)")
+    return units
 
 
 def _reserved(params: Mapping[str, Any]) -> str:

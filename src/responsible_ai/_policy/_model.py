@@ -31,19 +31,25 @@ from ._tags import TAG_PATTERN
 
 __all__ = [
     "FORBIDDEN_HEADERS",
+    "Access",
+    "AccessRule",
     "CustomDetector",
     "DataClass",
     "DataClassName",
     "EntityName",
     "Fallback",
+    "LimitRule",
+    "Limits",
     "MaskSettings",
     "Name",
     "Operator",
     "PiiRule",
     "PiiSettings",
     "PolicyMeta",
+    "Price",
     "Provider",
     "RetrySettings",
+    "StateSettings",
     "StrictModel",
     "Tag",
     "Tier",
@@ -408,3 +414,101 @@ class RetrySettings(StrictModel):
         default_factory=lambda: [408, 429, 500, 502, 503, 504]
     )
     respect_retry_after: bool = True
+
+
+# -- who may call, how much, and where the shared state lives (the who and limits steps)
+
+GroupName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}$")]
+Course = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")]
+
+
+class AccessRule(StrictModel):
+    """Who may use a use case (the tag and every tag below it) or a provider. Every rule
+    that matches a call must pass (the strictest wins). `roles` and `teams`, when set, each
+    require one of theirs; `deny_*` refuse any of theirs; automations (principals with an
+    owner) may be refused, or held to `automation_roles` too; `training` lists courses the
+    principal must hold a valid record of. Any key here makes a principal required."""
+
+    roles: list[GroupName] | None = None
+    teams: list[GroupName] | None = None
+    deny_roles: list[GroupName] = Field(default_factory=list)
+    deny_teams: list[GroupName] = Field(default_factory=list)
+    automations: Literal["allow", "deny"] = "allow"
+    automation_roles: list[GroupName] | None = None
+    training: list[Course] = Field(default_factory=list)
+
+
+class Access(StrictModel):
+    """The `[access]` table: whether every call needs a principal, and the access rules
+    per use-case tag and per provider."""
+
+    require_principal: bool = False
+    use_cases: dict[Tag, AccessRule] = Field(default_factory=dict)
+    providers: dict[Name, AccessRule] = Field(default_factory=dict)
+
+
+class Price(StrictModel):
+    """A model's price per million tokens (in the policy's currency) and its largest
+    answer, which bounds the worst case of a call that sets no ``max_tokens``."""
+
+    input_per_mtok: Annotated[float, Field(ge=0, le=1_000_000)]
+    output_per_mtok: Annotated[float, Field(ge=0, le=1_000_000)]
+    max_output_tokens: Annotated[int, Field(ge=1, le=10_000_000)]
+
+
+class LimitRule(StrictModel):
+    """A budget per window for a use case (the tag and every tag below it), counted per
+    principal, per team (each of the principal's teams) or for the whole service. At least
+    one of `requests`, `tokens`, `cost` and `units` (a count the caller declares, such as
+    a campaign's recipients)."""
+
+    use_case: Tag
+    per: Literal["principal", "team", "service"]
+    window_s: Annotated[int, Field(ge=1, le=31 * 86400)]
+    requests: Annotated[int, Field(ge=0)] | None = None
+    tokens: Annotated[int, Field(ge=0)] | None = None
+    cost: Annotated[float, Field(ge=0, le=1e9)] | None = None
+    units: Annotated[int, Field(ge=0)] | None = None
+
+    def model_post_init(self, context: Any, /) -> None:
+        if (self.requests, self.tokens, self.cost, self.units) == (None, None, None, None):
+            raise ValueError("a limit needs at least one of requests, tokens, cost, units")
+
+
+class Limits(StrictModel):
+    """The `[limits]` table: prices, what an unpriced model counts, the lease margin and
+    the rules. A model without a price is a choice: ``unpriced = "refuse"`` (the default)
+    refuses it under a token or cost limit; ``"worst_case"`` counts
+    `worst_case_output_tokens` and `worst_case_cost` per call."""
+
+    unpriced: Literal["refuse", "worst_case"] = "refuse"
+    worst_case_cost: Annotated[float, Field(ge=0, le=1e9)] | None = None
+    worst_case_output_tokens: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    lease_margin_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
+    prices: dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], Price] = Field(
+        default_factory=dict
+    )
+    rules: list[LimitRule] = Field(default_factory=list)
+
+
+class StateSettings(StrictModel):
+    """The `[state]` table: the shared store (``redis://`` or ``valkey://``, without a
+    password: that comes from ``RAI_STATE_URL``), what happens when it is unreachable
+    (refuse, the default, or allow without counting), its time-out and key prefix."""
+
+    url: str | None = None
+    on_unreachable: Literal["refuse", "allow"] = "refuse"
+    timeout_s: Annotated[float, Field(gt=0, le=30)] = 0.5
+    prefix: Name = "rai"
+
+    @field_validator("url")
+    @classmethod
+    def _no_secret(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        url = urlsplit(value)
+        if url.scheme not in ("redis", "rediss", "valkey", "valkeys") or not url.hostname:
+            raise ValueError("a redis:// or valkey:// URL with a host")
+        if url.password is not None or url.username is not None:
+            raise ValueError("a URL without credentials (put them in RAI_STATE_URL)")
+        return value

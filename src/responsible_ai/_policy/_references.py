@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from .._errors import PolicyIssue
-from ._model import DataClass, PiiSettings, Provider, UseCaseRule, UseCases
+from ._model import Access, DataClass, Limits, PiiSettings, Provider, UseCaseRule, UseCases
 from ._tags import parents
 
 __all__ = [
+    "check_limits",
     "check_references",
     "duplicate_names",
     "entities_and_operators",
@@ -143,4 +144,31 @@ def _looser(key: str, rule: UseCaseRule, pkey: str, above: UseCaseRule) -> list[
                     "in it, and a tag cannot loosen the rules of the tags above it",
                 )
             )
+    return issues
+
+
+def check_limits(
+    providers: Sequence[Provider], access: Access, limits: Limits
+) -> list[PolicyIssue]:
+    """Access rules name providers of this policy; counting unpriced models as a worst
+    case says how much that is."""
+    names = {p.name for p in providers}
+    issues = [
+        PolicyIssue(
+            f'access.providers["{name}"]',
+            f"expected the name of a provider in this policy, got {name!r}",
+        )
+        for name in access.providers
+        if name not in names
+    ]
+    if limits.unpriced == "worst_case":
+        for key in ("worst_case_cost", "worst_case_output_tokens"):
+            if getattr(limits, key) is None:
+                issues.append(
+                    PolicyIssue(
+                        f"limits.{key}",
+                        'expected a value, since limits.unpriced = "worst_case" counts it for '
+                        "every call to a model without a price",
+                    )
+                )
     return issues

@@ -13,16 +13,19 @@ from .._errors import PolicyError, PolicyIssue
 from ._issues import capped, format_loc, issue, repaired, under
 from ._load import canonical_sha256, check_pin, not_plain, read_document
 from ._model import (
+    Access,
     EgressSettings,
+    Limits,
     PiiSettings,
     PolicyMeta,
     ProvenanceSettings,
     Provider,
     RetrySettings,
+    StateSettings,
     StrictModel,
     UseCases,
 )
-from ._references import check_references
+from ._references import check_limits, check_references
 
 __all__ = ["Policy", "load_policy"]
 
@@ -37,6 +40,9 @@ class Policy(StrictModel):
     pii: PiiSettings = Field(default_factory=PiiSettings)
     egress: EgressSettings = Field(default_factory=EgressSettings)
     provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
+    access: Access = Field(default_factory=Access)
+    limits: Limits = Field(default_factory=Limits)
+    state: StateSettings = Field(default_factory=StateSettings)
 
     _sha256: str = PrivateAttr(default="")
     _source: str = PrivateAttr(default="<dict>")
@@ -115,7 +121,9 @@ class Policy(StrictModel):
 
 def _cross_references(policy: Policy) -> list[PolicyIssue]:
     """The problems across the sections of a schema-valid `policy`."""
-    return check_references(policy.providers, policy.pii, policy.use_cases)
+    return check_references(policy.providers, policy.pii, policy.use_cases) + check_limits(
+        policy.providers, policy.access, policy.limits
+    )
 
 
 def load_policy(

@@ -10,6 +10,9 @@
 5. screen     RedactStep.finish       PII the model wrote; restore         -> Screened
 6. stamp      StampStep.finish        signed provenance                    -> Provenance
    credentials CredentialStep.finish  a C2PA manifest on the answer's text  -> Marked
+   who        WhoChecks.check         the principal's roles, teams, kind, training (after 2)
+   limits     LimitStep.reserve       kill switches and budgets, on the state store (last
+              LimitStep.settle        before the call; settled after it)
 ```
 (The credentials step is the one that may do I/O: the RFC 3161 time-stamp the policy's
 ``tsa_url`` asks for, bounded by a 10 s time-out; without ``tsa_url`` it does none.)
@@ -22,22 +25,29 @@ from .checks import PolicyChecks, Verdict
 from .credentials import CredentialStep, stamp_facts
 from .egress import AI_HOSTS, Egress
 from .identifiers import is_identifier, shown
+from .limits import MICROS, LimitStep, kill_names
 from .redact import AnswerFilter, RedactStep
 from .route import Routes
 from .stamp import StampStep
+from .who import Who, WhoChecks
 
 __all__ = [
     "AI_HOSTS",
+    "MICROS",
     "AnswerFilter",
     "CredentialStep",
     "Egress",
+    "LimitStep",
     "PolicyChecks",
     "RedactStep",
     "Routes",
     "StampStep",
     "Verdict",
+    "Who",
+    "WhoChecks",
     "admit",
     "is_identifier",
+    "kill_names",
     "shown",
     "stamp_facts",
 ]

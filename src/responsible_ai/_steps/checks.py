@@ -56,10 +56,12 @@ class PolicyChecks:
         self._allowed: dict[tuple[Any, ...], Verdict] = {}
 
     def violation(
-        self, cls: type[PolicyViolation], call: Call, detail: str, rule: str
+        self, cls: type[PolicyViolation], call: Call, detail: str, rule: str, **extra: Any
     ) -> PolicyViolation:
+        """The refusal of `call` by `rule` (`extra`: the error class's own fields)."""
         return cls(
             detail,
+            **extra,
             rule=rule,
             policy_id=self.policy.id,
             policy_version=self.policy.version,

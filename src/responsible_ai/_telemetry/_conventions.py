@@ -86,6 +86,10 @@ RAI_REVIEW_REQUIRED = "rai.review.required"
 RAI_FALLBACK_FROM = "rai.fallback_from"
 RAI_OUTPUT_PII = "rai.output_pii"
 RAI_PROVIDER = "rai.provider"  # the policy's name of the provider
+RAI_PRINCIPAL = "rai.principal"  # a pseudonym (p:...), never the account id
+RAI_PRINCIPAL_ROLES = "rai.principal.roles"
+RAI_PRINCIPAL_TEAMS = "rai.principal.teams"
+RAI_PRINCIPAL_OWNER = "rai.principal.owner"  # an automation owner's pseudonym
 UNLISTED = "(not in the policy)"
 
 
@@ -114,6 +118,14 @@ class DecisionFacts(Protocol):
     def requires_review(self) -> bool: ...
     @property
     def fallback_from(self) -> str | None: ...
+    @property
+    def principal(self) -> str | None: ...
+    @property
+    def roles(self) -> tuple[str, ...]: ...
+    @property
+    def teams(self) -> tuple[str, ...]: ...
+    @property
+    def owner(self) -> str | None: ...
 
 
 class _Tokens(Protocol):

@@ -26,6 +26,10 @@ from ._conventions import (
     RAI_POLICY_ID,
     RAI_POLICY_SHA256,
     RAI_POLICY_VERSION,
+    RAI_PRINCIPAL,
+    RAI_PRINCIPAL_OWNER,
+    RAI_PRINCIPAL_ROLES,
+    RAI_PRINCIPAL_TEAMS,
     RAI_PROVENANCE_ID,
     RAI_PROVIDER,
     RAI_REDACTIONS,
@@ -183,6 +187,12 @@ class CallSpan:
             pending[RAI_REVIEW_REQUIRED] = d.requires_review
             if d.fallback_from:
                 pending[RAI_FALLBACK_FROM] = d.fallback_from
+            if d.principal is not None:
+                pending[RAI_PRINCIPAL] = d.principal
+                pending[RAI_PRINCIPAL_ROLES] = list(d.roles)
+                pending[RAI_PRINCIPAL_TEAMS] = list(d.teams)
+                if d.owner is not None:
+                    pending[RAI_PRINCIPAL_OWNER] = d.owner
             total = 0
             for entity, count in redactions.items():
                 pending[f"{RAI_REDACTIONS}.{entity}"] = count

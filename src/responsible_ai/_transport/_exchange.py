@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from .._call import Prepared, Screened
+from .._call import Prepared, Screened, WireAnswer
 from .._observe import CallRecord
 from .._policy import Provider
 from .._provenance import HEADER, Provenance, responses
@@ -21,6 +21,7 @@ from .._send import AnswerLimits, DeadlineExceeded, late
 from .._sse import ServerSentEvent, SSEDecoder
 from .._steps import AnswerFilter, admit
 from .._telemetry import StreamClosed
+from .._types import ChatResponse
 from ._sdk_errors import sdk_errors_raised
 
 __all__ = ["Exchange", "body_classes", "bounded", "is_json", "response_of"]
@@ -38,10 +39,24 @@ class Exchange:
 
     def answer(self, http: ModuleType, response: Any, content: bytes) -> Any:
         """The JSON answer screened, stamped and written back into a new response."""
+        data, answer = self._read(content)
+        result = self.record.finish(self.prepared, answer)
+        return self._written(http, response, data, answer, result)
+
+    async def aanswer(self, http: ModuleType, response: Any, content: bytes) -> Any:
+        """`answer`, settling on the state store's async client."""
+        data, answer = self._read(content)
+        result = await self.record.afinish(self.prepared, answer)
+        return self._written(http, response, data, answer, result)
+
+    def _read(self, content: bytes) -> tuple[Any, WireAnswer]:
         provider = self.prepared.provider.name
         data = json_of(content, provider, "a body that is not JSON")
-        answer = self.wire.parse(data, provider)
-        result = self.record.finish(self.prepared, answer)
+        return data, self.wire.parse(data, provider)
+
+    def _written(
+        self, http: ModuleType, response: Any, data: Any, answer: WireAnswer, result: ChatResponse
+    ) -> Any:
         responses.remember(result.id, result.provenance)
         marked = result.credentials
         text = marked.text if marked is not None and marked.carrier == "embedded" else result.text

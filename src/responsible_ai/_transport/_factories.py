@@ -19,6 +19,7 @@ from .._governance import Governance
 from .._http import backend as http_backend
 from .._pii import ClientRecord, KnownValues, as_known
 from .._policy import Policy
+from .._principal import Principal
 from ._governed_transport import GovernedTransport
 from ._upstream import check_upstream
 
@@ -61,6 +62,7 @@ def http_client(
     use_case: str | None = None,
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
+    principal: Principal | None = None,
     backend: Literal["httpx2"] | None = None,
     inner: Any | None = None,
     **client_kw: Any,
@@ -74,6 +76,7 @@ def http_client(
     use_case: str | None = None,
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
+    principal: Principal | None = None,
     backend: Literal["httpx"],
     inner: Any | None = None,
     **client_kw: Any,
@@ -86,6 +89,7 @@ def http_client(
     use_case: str | None = None,
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
+    principal: Principal | None = None,
     backend: str | None = None,
     inner: Any | None = None,
     **client_kw: Any,
@@ -95,9 +99,10 @@ def http_client(
     ``backend="httpx"`` (for their previous majors). ``proxy=`` is routed through the
     governed transport (the proxy sees only what the policy let out); ``transport=`` and
     ``mounts=``, which would step around it, are refused: pass your own network
-    transport as ``inner=``."""
+    transport as ``inner=``. `principal` is who the client's calls are made for when
+    no ``rai.acting_as`` block says otherwise."""
     client: httpx2.Client | httpx.Client = _client(
-        True, policy, use_case, subject, restore, backend, inner, client_kw
+        True, policy, use_case, subject, restore, principal, backend, inner, client_kw
     )
     return client
 
@@ -109,6 +114,7 @@ def async_http_client(
     use_case: str | None = None,
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
+    principal: Principal | None = None,
     backend: Literal["httpx2"] | None = None,
     inner: Any | None = None,
     **client_kw: Any,
@@ -122,6 +128,7 @@ def async_http_client(
     use_case: str | None = None,
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
+    principal: Principal | None = None,
     backend: Literal["httpx"],
     inner: Any | None = None,
     **client_kw: Any,
@@ -134,13 +141,14 @@ def async_http_client(
     use_case: str | None = None,
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
+    principal: Principal | None = None,
     backend: str | None = None,
     inner: Any | None = None,
     **client_kw: Any,
 ) -> httpx2.AsyncClient | httpx.AsyncClient:
     """`http_client` for async SDK clients (`openai.AsyncOpenAI`, `anthropic.AsyncAnthropic`)."""
     client: httpx2.AsyncClient | httpx.AsyncClient = _client(
-        False, policy, use_case, subject, restore, backend, inner, client_kw
+        False, policy, use_case, subject, restore, principal, backend, inner, client_kw
     )
     return client
 
@@ -151,10 +159,13 @@ def _client(
     use_case: str | None,
     subject: ClientRecord | KnownValues | None,
     restore: bool | None,
+    principal: Principal | None,
     backend: str | None,
     inner: Any | None,
     client_kw: dict[str, Any],
 ) -> Any:
+    if principal is not None and not isinstance(principal, Principal):
+        raise TypeError(f"principal must be a rai.Principal, got {type(principal).__name__}")
     bypass = [name for name in _BYPASSES if client_kw.get(name) is not None]
     if bypass:
         raise ConfigurationError(
@@ -178,7 +189,8 @@ def _client(
     if inner is None:
         inner = http.HTTPTransport(**network_kw) if sync else http.AsyncHTTPTransport(**network_kw)
     transport = GovernedTransport(
-        governance, inner, http, use_case=use_case, subject=as_known(subject), restore=restore
-    )
+        governance, inner, http, use_case=use_case, subject=as_known(subject), restore=restore,
+        principal=principal,
+    )  # fmt: skip
     client_cls = http.Client if sync else http.AsyncClient
     return client_cls(transport=transport, **client_kw)

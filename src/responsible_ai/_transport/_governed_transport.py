@@ -13,6 +13,7 @@ from .._call import NO_USE_CASE, Call, Prepared
 from .._errors import ProviderUnavailable
 from .._governance import Governance
 from .._pii import KnownValues, PIISession
+from .._principal import Principal, current_principal
 from .._steps import admit
 from ._exchange import Exchange, body_classes, bounded, is_json, response_of
 from ._headers import USE_CASE_HEADER, USE_CASE_RAW, declared_use_case, is_protocol
@@ -36,8 +37,10 @@ class GovernedTransport:
         subject: KnownValues | None,
         restore: bool | None,
         session: PIISession | None = None,
+        principal: Principal | None = None,
     ) -> None:
         self.governance = governance
+        self.principal = principal
         self.inner = inner
         self.http = http
         self.default_use_case = use_case
@@ -48,7 +51,25 @@ class GovernedTransport:
     # -- reading the SDK's request
 
     def _begin(self, request: Any) -> Exchange:
-        """Route, decide and redact; the new request carries the prepared body."""
+        """Route, decide, redact and reserve; the new request carries the prepared body."""
+        call, declared = self._call(request)
+        record = self.governance.record(call)
+        with record:  # a request that cannot be rebuilt ends the record too
+            prepared = record.prepare(call)
+            return Exchange(record, prepared, self._request(request, prepared, declared))
+
+    async def _abegin(self, request: Any) -> Exchange:
+        """`_begin`, reserving on the state store's async client."""
+        call, declared = self._call(request)
+        record = self.governance.record(call)
+        with record:
+            prepared = await record.aprepare(call)
+            return Exchange(record, prepared, self._request(request, prepared, declared))
+
+    def _call(self, request: Any) -> tuple[Call, bool]:
+        """The SDK's request as a `Call` (routed and read), and whether it carried the
+        use-case header. The principal is the one ``rai.acting_as`` binds, else the
+        client's own."""
         data = admit.json_body(request.content)
         model = data.get("model") if isinstance(data, dict) else None
         provider, endpoint = self.governance.routes.route(
@@ -77,11 +98,9 @@ class GovernedTransport:
             session=self.session,
             restore=self.restore,
             extra=extra,
+            principal=current_principal.get() or self.principal,
         )
-        record = self.governance.record(call)
-        with record:  # a request that cannot be rebuilt ends the record too
-            prepared = record.prepare(call)
-            return Exchange(record, prepared, self._request(request, prepared, bool(tags)))
+        return call, bool(tags)
 
     def _request(self, request: Any, prepared: Prepared, declared: bool) -> Any:
         """The SDK's request with what the pipeline prepared: the body, and the query
@@ -148,7 +167,7 @@ class GovernedTransport:
     async def handle_async_request(self, request: Any) -> Any:
         await request.aread()
         with sdk_errors_raised:
-            ex = self._begin(request)
+            ex = await self._abegin(request)
         with ex.record.ending():
             token = governed_below.set(True)
             try:
@@ -160,7 +179,7 @@ class GovernedTransport:
             return response  # it follows comes back through this transport, governed
         if is_json(response):
             with ex.record.ending(), sdk_errors_raised:
-                return ex.answer(self.http, response, await response.aread())
+                return await ex.aanswer(self.http, response, await response.aread())
         _, async_body = body_classes(self.http)
         return response_of(self.http, response, None, stream=async_body(response, ex.stream()))
 

@@ -1,0 +1,96 @@
+"""What the limits step asks a state store, and what it answers: plain data, no I/O.
+
+Amounts are four integers in a fixed order, `MEASURES`: requests, tokens, cost in
+micro-units of the policy's currency (integers: no float drift across replicas), and the
+units a caller declares. A limit of ``-1`` means that measure is not limited.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple, Protocol
+
+__all__ = [
+    "MEASURES",
+    "NO_LIMIT",
+    "Amounts",
+    "Ask",
+    "Counter",
+    "Held",
+    "Refusal",
+    "StateStore",
+    "UsageRow",
+]
+
+MEASURES = ("requests", "tokens", "cost", "units")
+NO_LIMIT = -1
+Amounts = tuple[int, int, int, int]
+
+
+class Counter(NamedTuple):
+    """One budget a call counts against: `key` names it without its window (the store
+    adds the window it falls in, by the store's own clock), `limits` per measure."""
+
+    key: str
+    window_s: int
+    limits: Amounts
+
+
+class Ask(NamedTuple):
+    """A reservation to make, atomically: refused if any kill switch in `kills` is on or
+    any counter has no room for `amounts`; otherwise held under `call_id` for `lease_ms`.
+    Asking again with the same `call_id` replaces the call's earlier reservation."""
+
+    call_id: str
+    kills: tuple[str, ...]
+    counters: tuple[Counter, ...]
+    amounts: Amounts
+    lease_ms: int
+
+
+class Held(NamedTuple):
+    """A reservation the store holds: the windowed keys it is held in, and how much."""
+
+    call_id: str
+    keys: tuple[str, ...]
+    amounts: Amounts
+
+
+class Refusal(NamedTuple):
+    """Why the store refused: a kill switch (`at`: its index in `Ask.kills`), a counter without
+    room (`at`: its index in `Ask.counters`, `measure` into `MEASURES`, what is used and the
+    limit), or a call that was already settled (`settled`)."""
+
+    kind: Literal["killed", "limit", "settled"]
+    at: int
+    measure: int = 0
+    used: int = 0
+    limit: int = 0
+
+
+class UsageRow(NamedTuple):
+    """One counter's current window as `rai limits show` prints it."""
+
+    key: str
+    window: int
+    window_s: int
+    used: Amounts
+    held: Amounts
+    leases: int
+
+
+class StateStore(Protocol):
+    """Where limits, leases and kill switches live: `MemoryState` in the process, or
+    `RedisState` shared by every replica. Every method is atomic; an unreachable store
+    raises `StateError`."""
+
+    shared: bool
+
+    def reserve(self, ask: Ask) -> Held | Refusal: ...
+    async def areserve(self, ask: Ask) -> Held | Refusal: ...
+    def settle(self, held: Held, actual: Amounts) -> int: ...
+    async def asettle(self, held: Held, actual: Amounts) -> int: ...
+    def kill(self, name: str) -> None: ...
+    def revive(self, name: str) -> bool: ...
+    def killed(self) -> list[str]: ...
+    def usage(self) -> list[UsageRow]: ...
+    def close(self) -> None: ...
