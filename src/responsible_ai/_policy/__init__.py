@@ -5,6 +5,16 @@ holds the sections, ``_load`` reads a file into a document, ``_references`` chec
 across sections, and ``_root`` ties them into `Policy` and `load_policy`.
 """
 
+from ._evidence import (
+    RECORD_KINDS,
+    RETENTION_FLOOR_DAYS,
+    SEVERITIES,
+    EvidenceSettings,
+    IncidentClock,
+    IncidentSettings,
+    Retention,
+    check_store_url,
+)
 from ._issues import MAX_ISSUES
 from ._load import (
     MAX_DEPTH,
@@ -45,12 +55,18 @@ __all__ = [
     "MAX_POLICY_BYTES",
     "POLICY_ENV",
     "POLICY_SHA256_ENV",
+    "RECORD_KINDS",
+    "RETENTION_FLOOR_DAYS",
+    "SEVERITIES",
     "TAG_PATTERN",
     "CustomDetector",
     "DataClass",
     "DataClassName",
     "EntityName",
+    "EvidenceSettings",
     "Fallback",
+    "IncidentClock",
+    "IncidentSettings",
     "MaskSettings",
     "Name",
     "Operator",
@@ -59,12 +75,14 @@ __all__ = [
     "Policy",
     "PolicyMeta",
     "Provider",
+    "Retention",
     "RetrySettings",
     "Tag",
     "Tier",
     "UseCaseRule",
     "UseCases",
     "canonical_sha256",
+    "check_store_url",
     "check_base_url",
     "covers",
     "load_policy",

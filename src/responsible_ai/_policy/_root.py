@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr, ValidationError
 
 from .._errors import PolicyError, PolicyIssue
 from ._issues import capped, format_loc, issue, repaired, under
+from ._evidence import EvidenceSettings
 from ._load import canonical_sha256, check_pin, not_plain, read_document
 from ._model import PiiSettings, PolicyMeta, Provider, RetrySettings, StrictModel, UseCases
 from ._references import check_references
@@ -26,6 +27,7 @@ class Policy(StrictModel):
     use_cases: UseCases = Field(default_factory=UseCases)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     pii: PiiSettings = Field(default_factory=PiiSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
 
     _sha256: str = PrivateAttr(default="")
     _source: str = PrivateAttr(default="<dict>")
