@@ -18,12 +18,15 @@ each makes its `Governance` with the defaults.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any, Literal, TypedDict
 
 from ._audit import AuditTrail, default_trail
 from ._call import AuditSink, Call, Step
 from ._errors import ConfigurationError
+from ._evaluation import Evaluator
+from ._evidence import EVIDENCE_URL_ENV, EvidenceStore, announce_policy, open_store
 from ._observe import CallRecord, Observers
 from ._pii import Detector, KnownValues, Redactor
 from ._pipeline import Pipeline
@@ -56,6 +59,8 @@ class GovernanceOptions(TypedDict, total=False):
     known: KnownValues | None
     signer: Signer | None
     service: str | None
+    evidence: EvidenceStore | str | None
+    evaluators: Sequence[Evaluator]
 
 
 class Governance:
@@ -64,8 +69,10 @@ class Governance:
 
     ``Governance(policy)`` takes the defaults: spans and metrics on the global
     OpenTelemetry providers, audit events on the ``responsible_ai.audit`` logger, the
-    signer of ``RAI_SIGNING_KEY`` (if set). `detectors` and `known` extend the policy's
-    own PII redaction (they cannot replace it); `steps` run after the library's.
+    signer of ``RAI_SIGNING_KEY`` (if set), the evidence store of ``RAI_EVIDENCE_URL``
+    or of the policy's ``[evidence] url`` (if either is set). `detectors` and `known`
+    extend the policy's own PII redaction (they cannot replace it); `steps` run after
+    the library's; `evaluators` judge each answer (recorded, never refusing).
     """
 
     def __init__(
@@ -80,6 +87,8 @@ class Governance:
         known: KnownValues | None = None,
         signer: Signer | None = None,
         service: str | None = None,
+        evidence: EvidenceStore | str | None = None,
+        evaluators: Sequence[Evaluator] = (),
     ) -> None:
         if not isinstance(policy, Policy):
             raise ConfigurationError(
@@ -107,11 +116,21 @@ class Governance:
             stamp=StampStep(policy, self.signer, service),
             steps=steps,
         )
+        for evaluator in evaluators:
+            if not callable(evaluator):
+                raise TypeError(
+                    f"evaluators are callables taking a ChatResponse, got {type(evaluator).__name__}"
+                )
+        self.evidence = _evidence(policy, evidence)
         self.observers = Observers(
             _telemetry(telemetry),
             audit if audit is not None else default_trail,
             on_decision,
+            self.evidence,
+            tuple(evaluators),
         )
+        if self.evidence is not None:
+            announce_policy(self.evidence, policy.id, policy.version, policy.sha256)
         self.routes = Routes(policy)
 
     @classmethod
@@ -172,11 +191,12 @@ class Governance:
         allow_unsigned: bool = False,
     ) -> Provenance:
         """`rai.review`, verified against these keys, signed by this signer, recorded on
-        this audit trail."""
+        this audit trail and in this evidence store."""
         return review(
             output, reviewer=reviewer, decision=decision, edited_text=edited_text, note=note,
             signer=self.signer, audit=self.trail, keyring=self.keyring(),
             allow_unsigned=allow_unsigned,
+            evidence=self.evidence if self.evidence is not None else False,
         )  # fmt: skip
 
     def require_reviewed(
@@ -196,6 +216,26 @@ class Governance:
             output, keyring=self.keyring(), chain=chain, allow_unsigned=allow_unsigned,
             use_case=use_case, requires_review=lambda tag: rules.resolve(tag).requires_review,
         )  # fmt: skip
+
+
+def _evidence(policy: Policy, given: EvidenceStore | str | None) -> EvidenceStore | None:
+    """The store given, else ``RAI_EVIDENCE_URL``'s, else the policy's; none when none is
+    named — unless the policy requires one (then starting is refused)."""
+    if isinstance(given, EvidenceStore):
+        return given
+    if given is not None and not isinstance(given, str):
+        raise TypeError(
+            f"evidence must be a rai.EvidenceStore or a URL, got {type(given).__name__}"
+        )
+    url = given or os.environ.get(EVIDENCE_URL_ENV) or policy.evidence.url
+    if not url:
+        if policy.evidence.required:
+            raise ConfigurationError(
+                f"the policy requires an evidence store: set {EVIDENCE_URL_ENV} or "
+                "[evidence] url, or pass Governance(policy, evidence=...)"
+            )
+        return None
+    return open_store(url, policy.evidence)
 
 
 def _telemetry(telemetry: Any) -> Telemetry:

@@ -20,7 +20,6 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
@@ -28,8 +27,12 @@ import orjson
 from .._clock import clock
 from .._errors import ConfigurationError, EvidenceUnavailable
 from .._policy import RETENTION_FLOOR_DAYS, EvidenceSettings
+from .._pseudonym import Pseudonymizer, default_pseudonymizer
 from ._chain import ChainKey, Row, Verification, verify_rows
 from ._database import Database, Pending, open_database, shown_url
+from ._incidents import Incident, fold, open_incident, update_incident
+from ._lifecycle import Erasure, apply_retention, erase_subject, held
+from ._records import Record, rfc3339_days_ago
 
 __all__ = ["EVIDENCE_URL_ENV", "EvidenceStore", "Record", "open_store", "rfc3339_days_ago"]
 
@@ -37,41 +40,6 @@ EVIDENCE_URL_ENV = "RAI_EVIDENCE_URL"
 _log = logging.getLogger("responsible_ai.evidence")
 _BATCH = 4096
 _MAX_QUEUED = 100_000  # beyond this, appends wait for the writer (back-pressure)
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """A record read back: its place in the chain, its links and its body (None once its
-    retention removed it)."""
-
-    seq: int
-    at: str
-    kind: str
-    call: str | None
-    stamp: str | None
-    subject: str | None
-    body: dict[str, Any] | None
-    digest: str
-    prev: str
-    hash: str
-
-    @classmethod
-    def of(cls, row: Row) -> Record:
-        body = orjson.loads(row.body) if row.body is not None else None
-        return cls(row.seq, row.at, row.kind, row.call, row.stamp, row.subject, body,
-                   row.digest, row.prev, row.hash)  # fmt: skip
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq, "at": self.at, "kind": self.kind, "call": self.call,
-            "stamp": self.stamp, "subject": self.subject, "body": self.body,
-            "digest": self.digest, "prev": self.prev, "hash": self.hash,
-        }  # fmt: skip
-
-
-def rfc3339_days_ago(days: float, now_ns: int | None = None) -> str:
-    now = time.time_ns() if now_ns is None else now_ns
-    return clock.rfc3339(now - int(days * 86400 * 1_000_000_000))
 
 
 class _Flush:
@@ -99,6 +67,7 @@ class EvidenceStore:
         settings: EvidenceSettings | None = None,
         key: ChainKey | None = None,
         durability: Literal["batch", "sync"] | None = None,
+        pseudonymizer: Pseudonymizer | None = None,
     ) -> None:
         if not isinstance(url, str):
             raise ConfigurationError(f"an evidence store URL is a str, got {type(url).__name__}")
@@ -107,6 +76,7 @@ class EvidenceStore:
         if self.durability not in ("batch", "sync"):
             raise ConfigurationError("durability is 'batch' or 'sync'")
         self.key = key if key is not None else ChainKey.from_env()
+        self._pseudonymizer = pseudonymizer
         self.url = shown_url(url)
         self.db: Database = open_database(url)
         self.db.create(self.key)
@@ -212,7 +182,89 @@ class EvidenceStore:
         _log.error("evidence store %s failed: %s", self.url, self._failure)
         raise EvidenceUnavailable(f"the evidence store {self.url} failed: {self._failure}")
 
+    @property
+    def pseudonymizer(self) -> Pseudonymizer:
+        """How principals and subjects are named in records (``RAI_PSEUDONYM_KEY``)."""
+        return self._pseudonymizer or default_pseudonymizer()
+
+    # ------------------------------------------------------------------ incidents
+
+    def report_incident(
+        self,
+        stamp_id: str,
+        *,
+        category: str,
+        severity: str,
+        reporter: str,
+        ticket: str | None = None,
+    ) -> Incident:
+        """Report an output (by its provenance stamp id) as ``wrong``, ``biased``,
+        ``harmful``, ``leaking`` or ``other``, with a severity (``low`` … ``serious``).
+        The incident starts the clocks the policy sets for its severity and, if the
+        policy says so, puts a legal hold on the records of the calls it links to.
+        `reporter` is the reporter's identifier (recorded as a pseudonym); `ticket` a
+        reference in another system, never a description."""
+        if not reporter:
+            raise ConfigurationError("an incident needs the reporter's identifier")
+        return open_incident(
+            self, stamp_id, category=category, severity=severity, ticket=ticket,
+            reporter=self.pseudonymizer.pseudonym("principal", reporter),
+        )  # fmt: skip
+
+    def update_incident(
+        self,
+        incident_id: str,
+        *,
+        actor: str,
+        status: str | None = None,
+        resolution: str | None = None,
+        clock_met: str | None = None,
+        ticket: str | None = None,
+    ) -> Incident:
+        """Move an incident on: a new status, a clock met (``inform_provider`` …), or
+        resolved with a resolution (which ends its legal hold)."""
+        if not actor:
+            raise ConfigurationError("an incident update needs the actor's identifier")
+        return update_incident(
+            self, incident_id, status=status, resolution=resolution, clock_met=clock_met,
+            ticket=ticket, actor=self.pseudonymizer.pseudonym("principal", actor),
+        )  # fmt: skip
+
+    def incidents(self) -> list[Incident]:
+        """Every incident, as its records say it stands now."""
+        self.flush()
+        return fold(self.records(kinds=("incident", "incident.update")))
+
+    def held_calls(self) -> set[str]:
+        """The call ids whose records a legal hold covers."""
+        return held(self.incidents())[0]
+
+    # ------------------------------------------------------------------ erasure, retention
+
+    def erase(self, subject_id: str) -> Erasure:
+        """Erase a data subject (crypto-shredding; see `erase_subject`): refused with
+        `LegalHoldActive` while an incident holds one of the subject's records."""
+        if not subject_id:
+            raise ConfigurationError("erase() needs the subject's identifier")
+        self.flush()
+        return erase_subject(self, self.db, self.pseudonymizer.pseudonym("subject", subject_id))
+
+    def apply_retention(self, now_ns: int | None = None) -> dict[str, int]:
+        """Remove the bodies of records whose retention (the policy's, per kind) ended."""
+        self.flush()
+        return apply_retention(self, self.db, self.settings.retention, now_ns)
+
     # ------------------------------------------------------------------ reading
+
+    def by_stamp(self, stamp: str) -> list[Record]:
+        """The records that carry provenance stamp id `stamp`."""
+        self.flush()
+        rows = self.db.fetch(
+            "SELECT seq, at, kind, call, stamp, subject, body, digest, prev, hash "
+            "FROM rai_evidence WHERE stamp = ? ORDER BY seq",
+            (stamp,),
+        )
+        return [Record.of(Row(int(r[0]), *r[1:])) for r in rows]
 
     def records(
         self, since: str | None = None, until: str | None = None, kinds: Sequence[str] = ()
