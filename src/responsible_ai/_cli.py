@@ -1,4 +1,6 @@
-"""The `rai` command: validate, show and hash policy files; run the demo.
+"""The `rai` command: validate, show and hash policy files; run the demo; verify, export
+and report on the evidence store (``audit``, ``incident``, ``erase``, ``report``: in
+`_evidence_cli`).
 
 Exit codes: 0 success, 1 a policy violation or an invalid policy file, 2 usage errors.
 """
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ._errors import PolicyError, PolicyViolation, ProvenanceInvalid, ResponsibleAIError
+from ._evidence_cli import COMMANDS as EVIDENCE_COMMANDS
+from ._evidence_cli import add_evidence_commands, run_evidence_command
 from ._policy import Policy, load_policy
 from ._provenance import Provenance, keyring_from_env, verify
 from ._usecases import UseCaseRules
@@ -163,6 +167,7 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run a governed call end to end against a local stand-in model"
     )
     demo.add_argument("--prompt", default=None, help="the prompt of the allowed call")
+    add_evidence_commands(sub)
     return parser
 
 
@@ -176,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rai: error: a command is required (try: rai demo, rai policy validate FILE)", file=err
         )
         return EXIT_USAGE
+    if args.command in EVIDENCE_COMMANDS:
+        return run_evidence_command(args, out, err)
     try:
         if args.command == "demo":
             from ._demo import run_demo

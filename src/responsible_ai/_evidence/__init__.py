@@ -15,10 +15,12 @@ _report.py     the compliance report: figures (JSON) and a self-contained HTML p
 """
 
 from ._chain import EVIDENCE_KEY_ENV, ChainKey, Row, Verification, verify_rows
+from ._export import jsonl, otlp_logs, post_otlp
 from ._facts import announce_policy, record_review
 from ._incidents import CATEGORIES, RESOLUTIONS, STATUSES, ClockState, Incident
 from ._lifecycle import Erasure
 from ._records import Record, parse_rfc3339
+from ._report import compile_report, render_html
 from ._store import EVIDENCE_URL_ENV, EvidenceStore, open_store
 
 __all__ = [
@@ -36,8 +38,13 @@ __all__ = [
     "Row",
     "Verification",
     "announce_policy",
+    "compile_report",
+    "jsonl",
     "open_store",
+    "otlp_logs",
     "parse_rfc3339",
+    "post_otlp",
     "record_review",
+    "render_html",
     "verify_rows",
 ]
