@@ -155,7 +155,10 @@ def verify_rows(
     def broken(seq: int, problem: str) -> Verification:
         return Verification(False, count, head[0] if head else 0, key.keyed, removed, seq, problem)
 
+    bound = head[0] if head is not None else 0
     for row in rows:
+        if row.seq > bound and row.seq >= expected:
+            return broken(row.seq, f"record {row.seq} is after the head ({bound}): it was inserted")
         if row.seq != expected:
             if row.seq > expected:
                 missing = (
@@ -192,8 +195,6 @@ def verify_rows(
     if head_seq > last:
         which = f"record {last + 1}" if head_seq == last + 1 else f"records {last + 1}..{head_seq}"
         return broken(last + 1, f"{which} missing at the end (deleted): the head is {head_seq}")
-    if head_seq < last:
-        return broken(head_seq + 1, f"record {head_seq + 1} is after the head: it was inserted")
     if head_hash != prev:
         return broken(last, "the head names another last record: the end was replaced")
     return Verification(True, count, head_seq, key.keyed, removed)
