@@ -16,6 +16,9 @@ from ._errors import (
     ConsentRequired,
     DataClassExceeded,
     EndpointNotGoverned,
+    EvidenceError,
+    EvidenceUnavailable,
+    LegalHoldActive,
     ModelNotApproved,
     PIIBlocked,
     PolicyError,
@@ -33,6 +36,8 @@ from ._errors import (
     UnreviewedContent,
     UseCaseBlocked,
 )
+from ._evaluation import Evaluation, Evaluator
+from ._evidence import EvidenceStore, Incident
 from ._governance import Governance
 from ._governed import BoundClient, client, configure, default_guard, governed, with_consent
 from ._guard import AsyncStream, Guard, Stream
@@ -97,12 +102,19 @@ __all__ = [
     "Ed25519Signer",
     "Ed25519Verifier",
     "EndpointNotGoverned",
+    "Evaluation",
+    "Evaluator",
+    "EvidenceError",
+    "EvidenceStore",
+    "EvidenceUnavailable",
     "Finding",
     "Governance",
     "Guard",
     "HmacSigner",
+    "Incident",
     "Keyring",
     "KnownValues",
+    "LegalHoldActive",
     "ModelNotApproved",
     "PIIBlocked",
     "PIISession",
@@ -138,7 +150,6 @@ __all__ = [
     "Usage",
     "UseCaseBlocked",
     "Verification",
-    "__version__",
     "async_http_client",
     "client",
     "configure",
@@ -157,4 +168,5 @@ __all__ = [
     "verify_chain",
     "verify_stamp",
     "with_consent",
+    "__version__",
 ]

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from responsible_ai._evidence import ChainKey, EvidenceStore
+from responsible_ai._pseudonym import Pseudonymizer
 
 from .pg import postgres_server
 
@@ -23,9 +23,13 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'evidence.db'}"
 
 
+PSEUDONYM_HEX = "a1" * 32
+
+
 @pytest.fixture
-def store(sqlite_url: str, key: ChainKey) -> Iterator[EvidenceStore]:
-    s = EvidenceStore(sqlite_url, key=key)
+def store(sqlite_url: str, key: ChainKey, pseudonym_key: str) -> Iterator[EvidenceStore]:
+    """A keyed SQLite store; the CLI finds its keys in the environment."""
+    s = EvidenceStore(sqlite_url, key=key, pseudonymizer=Pseudonymizer(bytes.fromhex(PSEUDONYM_HEX)))
     yield s
     s.close()
 
@@ -38,16 +42,16 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture
 def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> str:
-    value = "a1" * 32
-    monkeypatch.setenv("RAI_PSEUDONYM_KEY", value)
-    return value
+    """The deployment's keys, as the command line reads them."""
+    monkeypatch.setenv("RAI_PSEUDONYM_KEY", PSEUDONYM_HEX)
+    monkeypatch.setenv("RAI_EVIDENCE_KEY", KEY_HEX)
+    return PSEUDONYM_HEX
 
 
 @pytest.fixture(autouse=True)
 def _no_store_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("RAI_EVIDENCE_URL", "RAI_EVIDENCE_KEY"):
         monkeypatch.delenv(name, raising=False)
-    assert "RAI_EVIDENCE_URL" not in os.environ
 
 
 @pytest.fixture
