@@ -18,7 +18,9 @@ LAYERS = {
         ["_errors", "_clock", "_version", "_regex", "_sse", "_http", "_entities", "_pseudonym"], 0
     ),  # foundation
     **dict.fromkeys(["_policy", "_usecases"], 1),  # policy data
-    **dict.fromkeys(["_pii", "_provenance", "_audit", "_telemetry", "presidio", "_evidence"], 2),  # libraries
+    **dict.fromkeys(
+        ["_pii", "_provenance", "_audit", "_telemetry", "presidio", "_evidence"], 2
+    ),  # libraries
     **dict.fromkeys(["_types", "_call", "_evaluation"], 3),  # shared shapes
     **dict.fromkeys(["_providers"], 4),  # wire formats
     **dict.fromkeys(["_steps"], 5),  # steps

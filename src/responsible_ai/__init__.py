@@ -150,6 +150,7 @@ __all__ = [
     "Usage",
     "UseCaseBlocked",
     "Verification",
+    "__version__",
     "async_http_client",
     "client",
     "configure",
@@ -168,5 +169,4 @@ __all__ = [
     "verify_chain",
     "verify_stamp",
     "with_consent",
-    "__version__",
 ]

@@ -48,10 +48,14 @@ def add_evidence_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
             p.add_argument("url", nargs="?", help=f"the store (default: ${EVIDENCE_URL_ENV})")
         else:
             p.add_argument("--store", dest="url", help=f"the store (default: ${EVIDENCE_URL_ENV})")
-        p.add_argument("--policy", help="policy file for retention and clocks (default: $RAI_POLICY)")
+        p.add_argument(
+            "--policy", help="policy file for retention and clocks (default: $RAI_POLICY)"
+        )
 
     def period(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--since", help="start (RFC 3339 or YYYY-MM-DD; default: 30 days before --until)")
+        p.add_argument(
+            "--since", help="start (RFC 3339 or YYYY-MM-DD; default: 30 days before --until)"
+        )
         p.add_argument("--until", help="end, exclusive (default: now)")
 
     audit = sub.add_parser("audit", help="verify, export or apply retention to an evidence store")
@@ -66,11 +70,15 @@ def add_evidence_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     period(export)
     export.add_argument("--format", choices=("jsonl", "otlp"), default="jsonl")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
-    export.add_argument("--otlp-endpoint", help="POST the OTLP logs to this collector URL (…/v1/logs)")
+    export.add_argument(
+        "--otlp-endpoint", help="POST the OTLP logs to this collector URL (…/v1/logs)"
+    )
     retention = asub.add_parser("retention", help="remove the bodies whose retention ended")
     store_args(retention)
 
-    incident = sub.add_parser("incident", help="report an output as wrong, biased, harmful or leaking")
+    incident = sub.add_parser(
+        "incident", help="report an output as wrong, biased, harmful or leaking"
+    )
     isub = incident.add_subparsers(dest="action", metavar="ACTION")
     report = isub.add_parser("report", help="report the output of a provenance stamp")
     report.add_argument("stamp_id", help="the output's provenance stamp id")

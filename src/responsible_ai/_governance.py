@@ -119,7 +119,8 @@ class Governance:
         for evaluator in evaluators:
             if not callable(evaluator):
                 raise TypeError(
-                    f"evaluators are callables taking a ChatResponse, got {type(evaluator).__name__}"
+                    "evaluators are callables taking a ChatResponse, got "
+                    f"{type(evaluator).__name__}"
                 )
         self.evidence = _evidence(policy, evidence)
         self.observers = Observers(

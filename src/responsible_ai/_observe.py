@@ -380,9 +380,7 @@ def _count(names: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def _evaluate(
-    evaluator: Evaluator, response: ChatResponse
-) -> list[tuple[Evaluation, str | None]]:
+def _evaluate(evaluator: Evaluator, response: ChatResponse) -> list[tuple[Evaluation, str | None]]:
     """An evaluator's results, each with None; or, when it raised or returned what is
     not an `Evaluation`, one failed result named after it, with the error's type."""
     name = getattr(evaluator, "name", None) or getattr(evaluator, "__name__", None)

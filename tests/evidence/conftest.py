@@ -29,7 +29,9 @@ PSEUDONYM_HEX = "a1" * 32
 @pytest.fixture
 def store(sqlite_url: str, key: ChainKey, pseudonym_key: str) -> Iterator[EvidenceStore]:
     """A keyed SQLite store; the CLI finds its keys in the environment."""
-    s = EvidenceStore(sqlite_url, key=key, pseudonymizer=Pseudonymizer(bytes.fromhex(PSEUDONYM_HEX)))
+    s = EvidenceStore(
+        sqlite_url, key=key, pseudonymizer=Pseudonymizer(bytes.fromhex(PSEUDONYM_HEX))
+    )
     yield s
     s.close()
 

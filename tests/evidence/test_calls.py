@@ -34,7 +34,10 @@ def _bytes(url: str) -> bytes:
 
 
 def test_every_driver_appends_and_no_content_is_stored(
-    server: FakeModelServer, policy: rai.Policy, store: EvidenceStore, sqlite_url: str,
+    server: FakeModelServer,
+    policy: rai.Policy,
+    store: EvidenceStore,
+    sqlite_url: str,
     pseudonym_key: str,
 ) -> None:
     """A Guard, an SDK client and a @governed function each leave a decision and an
@@ -65,7 +68,9 @@ def test_every_driver_appends_and_no_content_is_stored(
     assert kinds.count("decision") == 4 and kinds.count("answer") == 3
     assert kinds[0] == "policy"
     blocked = [r.body for r in records if r.kind == "decision" and r.body["outcome"] == "blocked"]
-    assert blocked == [{**blocked[0], "rule": "use_cases.blocked[legal]", "error": "UseCaseBlocked"}]
+    assert blocked == [
+        {**blocked[0], "rule": "use_cases.blocked[legal]", "error": "UseCaseBlocked"}
+    ]
     first = next(r for r in records if r.kind == "decision")
     assert first.body["redactions"] == {"EMAIL_ADDRESS": 1, "PERSON": 1, "KNOWN_PERSON": 0} or (
         sum(first.body["redactions"].values()) >= 2
@@ -81,7 +86,10 @@ def test_every_driver_appends_and_no_content_is_stored(
 
 
 def test_erasure_shreds_the_subject_and_keeps_the_chain(
-    policy: rai.Policy, store: EvidenceStore, sqlite_url: str, pseudonym_key: str,
+    policy: rai.Policy,
+    store: EvidenceStore,
+    sqlite_url: str,
+    pseudonym_key: str,
 ) -> None:
     """After `rai erase`, verification still passes and neither the subject's id nor its
     pseudonym is anywhere in the store's files; its records' tags link to no one."""
@@ -129,15 +137,22 @@ def test_erasure_under_a_legal_hold_is_refused_and_recorded(
 
 
 def test_retention_removes_bodies_keeps_the_chain_and_spares_held_records(
-    make_policy: Any, server: FakeModelServer, sqlite_url: str, key: ChainKey,
+    make_policy: Any,
+    server: FakeModelServer,
+    sqlite_url: str,
+    key: ChainKey,
     pseudonym_key: str,
 ) -> None:
     """Past its retention a record keeps its place and digest but loses its body; the
     chain still verifies; a body removed before the six-month floor is a break; the
     records of a call under a legal hold keep their bodies."""
     policy = make_policy(server.base_url, evidence={"retention": {"default": 200, "decision": 190}})
-    store = EvidenceStore(sqlite_url, key=key, settings=policy.evidence,
-                          pseudonymizer=Pseudonymizer(bytes.fromhex(pseudonym_key)))
+    store = EvidenceStore(
+        sqlite_url,
+        key=key,
+        settings=policy.evidence,
+        pseudonymizer=Pseudonymizer(bytes.fromhex(pseudonym_key)),
+    )
     with rai.Guard(rai.Governance(policy, evidence=store)) as guard:
         held = guard.chat("keep me", **MK)
         guard.chat("let me go", **MK)
@@ -161,8 +176,13 @@ def test_retention_removes_bodies_keeps_the_chain_and_spares_held_records(
 
 
 def test_incident_clocks_run_are_met_and_overdue(
-    make_policy: Any, server: FakeModelServer, sqlite_url: str, key: ChainKey,
-    pseudonym_key: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    make_policy: Any,
+    server: FakeModelServer,
+    sqlite_url: str,
+    key: ChainKey,
+    pseudonym_key: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A serious incident starts the policy's clocks (immediately / within 15 days);
     meeting one is recorded; an unmet one becomes overdue; `rai incident` does the same
@@ -176,8 +196,12 @@ def test_incident_clocks_run_are_met_and_overdue(
         }
     }
     policy = make_policy(server.base_url, evidence=evidence)
-    store = EvidenceStore(sqlite_url, key=key, settings=policy.evidence,
-                          pseudonymizer=Pseudonymizer(bytes.fromhex(pseudonym_key)))
+    store = EvidenceStore(
+        sqlite_url,
+        key=key,
+        settings=policy.evidence,
+        pseudonymizer=Pseudonymizer(bytes.fromhex(pseudonym_key)),
+    )
     with rai.Guard(rai.Governance(policy, evidence=store)) as guard:
         answer = guard.chat("hello", **MK)
     incident = store.report_incident(answer.provenance.id, category="biased",
@@ -211,9 +235,7 @@ def test_incident_clocks_run_are_met_and_overdue(
     assert "RAI_PSEUDONYM_KEY" in capsys.readouterr().err
 
 
-def test_evaluations_are_span_events_and_records(
-    policy: rai.Policy, store: EvidenceStore
-) -> None:
+def test_evaluations_are_span_events_and_records(policy: rai.Policy, store: EvidenceStore) -> None:
     """Each evaluator's result is a `gen_ai.evaluation.result` event on the call's span
     (semantic-convention attribute names) and an evaluation record; an evaluator that
     raises is recorded as failed and the call still returns."""
@@ -240,7 +262,8 @@ def test_evaluations_are_span_events_and_records(
     store.flush()
     bodies = [r.body for r in store.records() if r.kind == "evaluation"]
     assert [(b["name"], b["score"], b["label"], b["error"]) for b in bodies] == [
-        ("bias", 0.12, "pass", None), ("broken", None, "error", "RuntimeError")
+        ("bias", 0.12, "pass", None),
+        ("broken", None, "error", "RuntimeError"),
     ]
     assert answer.text not in str(bodies)
 

@@ -137,8 +137,14 @@ TAMPERING: list[tuple[Callable[[_Db, int], None], int, int, str]] = [
 @pytest.mark.parametrize(("tamper", "at", "named", "says"), TAMPERING,
                          ids=[t[0].__name__ + f"@{t[1]}" for t in TAMPERING])  # fmt: skip
 def test_sqlite_tampering_is_found_and_named(
-    sqlite_url: str, key: ChainKey, tamper: Any, at: int, named: int, says: str,
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    sqlite_url: str,
+    key: ChainKey,
+    tamper: Any,
+    at: int,
+    named: int,
+    says: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Deleting, editing, reordering or inserting one record makes verification fail,
     naming the record (and `rai audit verify` exits 1 saying where)."""
@@ -213,7 +219,9 @@ def _check_complete(url: str, key: ChainKey, processes: int, threads: int, per: 
 
 @pytest.mark.scale
 def test_four_processes_of_eight_threads_append_10000_records_to_sqlite(
-    sqlite_url: str, key: ChainKey, monkeypatch: pytest.MonkeyPatch,
+    sqlite_url: str,
+    key: ChainKey,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The issue's bar: 4 processes x 8 threads, 10,000 records, one SQLite store: no
@@ -230,7 +238,9 @@ def test_four_processes_of_eight_threads_append_10000_records_to_sqlite(
 
 
 def test_two_processes_append_to_one_postgres_store(
-    pg_db: str, key: ChainKey, monkeypatch: pytest.MonkeyPatch,
+    pg_db: str,
+    key: ChainKey,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """2 processes (4 threads each) on one PostgreSQL store: every record present, the

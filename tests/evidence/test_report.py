@@ -12,7 +12,7 @@ import threading
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -97,8 +97,12 @@ def _populate(governance: rai.Governance, store: EvidenceStore) -> str:
 
 
 def test_the_report_reads_right_in_a_real_browser(
-    server: FakeModelServer, make_policy: Any, store: EvidenceStore, sqlite_url: str,
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    server: FakeModelServer,
+    make_policy: Any,
+    store: EvidenceStore,
+    sqlite_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`rai report` writes one self-contained page (no script, no external asset) and its
     JSON; Chromium shows the verification, the figures, the charts, the inventory, the
@@ -142,7 +146,10 @@ def test_the_report_reads_right_in_a_real_browser(
 
 
 def test_a_tampered_store_is_reported_as_such(
-    server: FakeModelServer, policy: rai.Policy, store: EvidenceStore, sqlite_url: str,
+    server: FakeModelServer,
+    policy: rai.Policy,
+    store: EvidenceStore,
+    sqlite_url: str,
     tmp_path: Path,
 ) -> None:
     """An auditor opening the report of an altered store sees the failure and where."""
@@ -162,7 +169,7 @@ def test_a_tampered_store_is_reported_as_such(
 
 
 class _Collector(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
+    received: ClassVar[list[dict[str, Any]]] = []
 
     def do_POST(self) -> None:
         length = int(self.headers["content-length"])
@@ -180,8 +187,12 @@ class _Collector(BaseHTTPRequestHandler):
 
 
 def test_exports_json_lines_and_otlp_logs(
-    server: FakeModelServer, policy: rai.Policy, store: EvidenceStore, sqlite_url: str,
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    server: FakeModelServer,
+    policy: rai.Policy,
+    store: EvidenceStore,
+    sqlite_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`rai audit export` writes the period's records as JSON lines (every chain column,
     so a range can be re-verified) and sends them as OTLP logs to a collector."""

@@ -58,7 +58,7 @@ class ChainKey:
     """The HMAC key of a store's chain: ``RAI_EVIDENCE_KEY`` (hex or base64url, at least
     16 bytes), or the public one (`keyed` False). `kid` names it without revealing it."""
 
-    __slots__ = ("_mac", "keyed", "kid")
+    __slots__ = ("_raw", "keyed", "kid")
 
     def __init__(self, key: bytes | None) -> None:
         if key is not None and (not isinstance(key, bytes) or len(key) < 16):
@@ -70,7 +70,7 @@ class ChainKey:
             if key is not None
             else "unkeyed"
         )
-        self._mac = hmac.new(raw, digestmod=hashlib.sha256)
+        self._raw = raw
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ChainKey:
@@ -100,17 +100,13 @@ class ChainKey:
         prev: str,
     ) -> str:
         """The hash of a record: every column but the body (its digest stands for it)."""
-        mac = self._mac.copy()
-        mac.update(
+        message = (
             f"{seq}\n{at}\n{kind}\n{call or ''}\n{stamp or ''}\n{subject or ''}\n{digest}\n{prev}"
-            .encode()
-        )  # fmt: skip
-        return mac.hexdigest()
+        )
+        return hmac.digest(self._raw, message.encode(), "sha256").hex()
 
     def head_mac(self, seq: int, digest: str) -> str:
-        mac = self._mac.copy()
-        mac.update(f"head\n{seq}\n{digest}".encode())
-        return mac.hexdigest()
+        return hmac.digest(self._raw, f"head\n{seq}\n{digest}".encode(), "sha256").hex()
 
 
 def body_digest(body: str) -> str:

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from .._errors import ConfigurationError, EvidenceUnavailable
@@ -32,8 +32,7 @@ _SCHEMA = (
     " seq {int} PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, call TEXT, stamp TEXT,"
     " subject TEXT, body TEXT, digest TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS rai_evidence_at ON rai_evidence (at)",
-    "CREATE INDEX IF NOT EXISTS rai_evidence_stamp ON rai_evidence (stamp) "
-    "WHERE stamp IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS rai_evidence_stamp ON rai_evidence (stamp) WHERE stamp IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS rai_evidence_kind ON rai_evidence (kind, seq) "
     "WHERE kind IN ('incident', 'incident.update', 'policy')",
     "CREATE TABLE IF NOT EXISTS rai_evidence_head ("
@@ -76,7 +75,7 @@ class Database:
     begin = "BEGIN IMMEDIATE"
     begin_snapshot = "BEGIN"  # WAL: the first read fixes the snapshot
     lock_head = "SELECT seq, hash, mac FROM rai_evidence_head WHERE id = 1"
-    types = {"int": "INTEGER", "blob": "BLOB"}
+    types: ClassVar[dict[str, str]] = {"int": "INTEGER", "blob": "BLOB"}
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -142,7 +141,9 @@ class Database:
                     ("format", FORMAT, "kid", key.kid),
                 )
                 cur.execute(
-                    self.q("INSERT INTO rai_evidence_head (id, seq, hash, mac) VALUES (1, 0, ?, ?)"),
+                    self.q(
+                        "INSERT INTO rai_evidence_head (id, seq, hash, mac) VALUES (1, 0, ?, ?)"
+                    ),
                     (GENESIS, key.head_mac(0, GENESIS)),
                 )
                 return
@@ -173,9 +174,7 @@ class Database:
                 seq += 1
                 subject = None
                 if item.subjects:
-                    subject = " ".join(
-                        sorted({self._tag(cur, p, tags) for p in item.subjects})
-                    )
+                    subject = " ".join(sorted({self._tag(cur, p, tags) for p in item.subjects}))
                 digest = body_digest(item.body)
                 link = key.link(seq, item.at, item.kind, item.call, item.stamp, subject, digest,
                                 prev)  # fmt: skip
@@ -214,7 +213,7 @@ class Database:
     def head(
         self, fetch: Callable[[str, Sequence[Any]], list[tuple[Any, ...]]] | None = None
     ) -> tuple[int, str, str] | None:
-        rows = (fetch or self.fetch)("SELECT seq, hash, mac FROM rai_evidence_head WHERE id = 1")
+        rows = (fetch or self.fetch)("SELECT seq, hash, mac FROM rai_evidence_head WHERE id = 1", ())
         return (int(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
 
     @contextmanager
@@ -264,7 +263,7 @@ class Database:
                 [after, *params],
             )
             for r in page:
-                yield Row(int(r[0]), *r[1:])
+                yield Row._make((int(r[0]), *r[1:]))
             if len(page) < batch:
                 return
             after = int(page[-1][0])
@@ -317,7 +316,7 @@ class PostgresDatabase(Database):
     begin = "BEGIN"
     begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     lock_head = "SELECT seq, hash, mac FROM rai_evidence_head WHERE id = 1 FOR UPDATE"
-    types = {"int": "BIGINT", "blob": "BYTEA"}
+    types: ClassVar[dict[str, str]] = {"int": "BIGINT", "blob": "BYTEA"}
 
     def connect(self) -> Any:
         try:

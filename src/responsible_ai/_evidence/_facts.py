@@ -54,4 +54,3 @@ def record_review(store: EvidenceStore, stamp: Any, previous_id: str, reviewer: 
         },
         stamp=stamp.id,
     )  # fmt: skip
-

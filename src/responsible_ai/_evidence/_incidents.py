@@ -121,7 +121,8 @@ def linked_calls(store: StoreLike, stamp: str) -> tuple[str, ...]:
     """The calls whose records a stamp leads to: the call that made it, and through a
     review's stamp, the call of the output that was reviewed."""
     calls: list[str] = []
-    todo, seen = [stamp], set()
+    todo: list[str] = [stamp]
+    seen: set[str] = set()
     while todo and len(seen) < 64:
         current = todo.pop()
         if current in seen:
@@ -272,4 +273,3 @@ def _check_ticket(ticket: str | None) -> None:
             "a ticket is a reference such as INC-2026-0042 (letters, digits, -_.:/#, at most "
             "64 characters), not a description"
         )
-

@@ -62,9 +62,7 @@ def erase_subject(store: StoreLike, db: Database, pseudonym: str) -> Erasure:
         else:
             tag = subject_tag(secret)
             cur.execute(
-                db.q(
-                    "SELECT call FROM rai_evidence WHERE subject IS NOT NULL AND subject LIKE ?"
-                ),
+                db.q("SELECT call FROM rai_evidence WHERE subject IS NOT NULL AND subject LIKE ?"),
                 (f"%{tag}%",),
             )
             calls = [row[0] for row in cur.fetchall()]

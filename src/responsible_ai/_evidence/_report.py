@@ -67,9 +67,16 @@ def compile_report(
                 redactions.update(body.get("redactions") or {})
                 key = (body.get("provider", "?"), body.get("model", "?"))
                 entry = inventory.setdefault(
-                    key, {"provider": key[0], "model": key[1], "calls": 0, "first": r.at,
-                          "last": r.at, "data_classes": Counter()},
-                )  # fmt: skip
+                    key,
+                    {
+                        "provider": key[0],
+                        "model": key[1],
+                        "calls": 0,
+                        "first": r.at,
+                        "last": r.at,
+                        "data_classes": Counter(),
+                    },
+                )
                 entry["calls"] += 1
                 entry["last"] = r.at
                 entry["data_classes"][body.get("data_class", "?")] += 1
@@ -86,9 +93,14 @@ def compile_report(
         elif r.kind == "evaluation":
             ev = evaluations.setdefault(
                 body.get("name", "?"),
-                {"name": body.get("name", "?"), "count": 0, "scores": [], "labels": Counter(),
-                 "errors": 0},
-            )  # fmt: skip
+                {
+                    "name": body.get("name", "?"),
+                    "count": 0,
+                    "scores": [],
+                    "labels": Counter(),
+                    "errors": 0,
+                },
+            )
             ev["count"] += 1
             if body.get("error"):
                 ev["errors"] += 1
@@ -103,9 +115,7 @@ def compile_report(
         elif r.kind == "retention":
             retention.append({"at": r.at, "removed": body.get("removed", {})})
     shown_incidents = [
-        i.as_dict(now)
-        for i in incidents
-        if since <= i.opened_at < until or i.status != "resolved"
+        i.as_dict(now) for i in incidents if since <= i.opened_at < until or i.status != "resolved"
     ]
     clock_states = Counter(c["state"] for i in shown_incidents for c in i["clocks"])
     return {
@@ -115,15 +125,17 @@ def compile_report(
         "period": {"since": since, "until": until},
         "verification": {**verification._asdict(), "summary": verification.summary()},
         "calls": {
-            "allowed": calls["allowed"], "refused": calls["blocked"],
-            "answered": calls["answered"], "failed": calls["failed"],
-            "needing_review": needing_review, "principals": len(principals),
+            "allowed": calls["allowed"],
+            "refused": calls["blocked"],
+            "answered": calls["answered"],
+            "failed": calls["failed"],
+            "needing_review": needing_review,
+            "principals": len(principals),
             "by_day": [
-                {"day": d, "allowed": c["allowed"], "refused": c["blocked"],
-                 "failed": c["failed"]}
+                {"day": d, "allowed": c["allowed"], "refused": c["blocked"], "failed": c["failed"]}
                 for d, c in sorted(days.items())
             ],
-        },  # fmt: skip
+        },
         "refusals_by_rule": dict(refusals.most_common()),
         "redactions_by_type": dict(redactions.most_common()),
         "output_pii_by_type": dict(output_pii.most_common()),
@@ -132,20 +144,31 @@ def compile_report(
             for uc, c in sorted(use_cases.items())
         },
         "inventory": [
-            {"provider": e["provider"], "model": e["model"], "calls": e["calls"],
-             "first": e["first"], "last": e["last"],
-             "data_classes": dict(e["data_classes"])}
+            {
+                "provider": e["provider"],
+                "model": e["model"],
+                "calls": e["calls"],
+                "first": e["first"],
+                "last": e["last"],
+                "data_classes": dict(e["data_classes"]),
+            }
             for e in sorted(inventory.values(), key=lambda e: -e["calls"])
-        ],  # fmt: skip
+        ],
         "reviews": {"by_decision": dict(reviews), "reviewers": len(reviewers)},
         "evaluations": [
-            {"name": e["name"], "count": e["count"], "errors": e["errors"],
-             "mean_score": round(sum(e["scores"]) / len(e["scores"]), 4) if e["scores"] else None,
-             "min_score": min(e["scores"]) if e["scores"] else None,
-             "max_score": max(e["scores"]) if e["scores"] else None,
-             "labels": dict(e["labels"])}
+            {
+                "name": e["name"],
+                "count": e["count"],
+                "errors": e["errors"],
+                "mean_score": round(sum(e["scores"]) / len(e["scores"]), 4)
+                if e["scores"]
+                else None,
+                "min_score": min(e["scores"]) if e["scores"] else None,
+                "max_score": max(e["scores"]) if e["scores"] else None,
+                "labels": dict(e["labels"]),
+            }
             for e in evaluations.values()
-        ],  # fmt: skip
+        ],
         "incidents": shown_incidents,
         "incident_clocks": dict(clock_states),
         "policies": policies,
@@ -161,8 +184,8 @@ _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1b1f24;
 background:#f6f7f9}
 main{max-width:1040px;margin:0 auto;padding:24px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;border-bottom:1px solid #d0d5dc;
-padding-bottom:4px}
+h1{font-size:26px;margin:0 0 4px}
+h2{font-size:19px;margin:28px 0 8px;border-bottom:1px solid #d0d5dc;padding-bottom:4px}
 .meta{color:#57606a}.banner{padding:12px 16px;border-radius:6px;font-weight:600;margin:16px 0}
 .ok{background:#dafbe1;border:1px solid #4ac26b}.bad{background:#ffebe9;border:1px solid #ff8182}
 .tiles{display:flex;flex-wrap:wrap;gap:12px}.tile{background:#fff;border:1px solid #d0d5dc;
@@ -177,10 +200,14 @@ svg{background:#fff;border:1px solid #d0d5dc;border-radius:6px}
 
 
 def _tiles(items: Sequence[tuple[str, Any]]) -> str:
-    return '<div class="tiles">' + "".join(
-        f'<div class="tile" data-figure="{escape(k)}"><b>{escape(str(v))}</b>{escape(k)}</div>'
-        for k, v in items
-    ) + "</div>"
+    return (
+        '<div class="tiles">'
+        + "".join(
+            f'<div class="tile" data-figure="{escape(k)}"><b>{escape(str(v))}</b>{escape(k)}</div>'
+            for k, v in items
+        )
+        + "</div>"
+    )
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
@@ -188,13 +215,16 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: str =
         return f'<p class="none">None in this period{escape(caption)}.</p>'
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(
-            f'<td class="n">{v}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool)
+        "<tr>"
+        + "".join(
+            f'<td class="n">{v}</td>'
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
             else f"<td>{escape('' if v is None else str(v))}</td>"
             for v in row
-        ) + "</tr>"
+        )
+        + "</tr>"
         for row in rows
-    )  # fmt: skip
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -209,7 +239,7 @@ def _bars(title: str, data: Mapping[str, int], colour: str = "#3b6fd4") -> str:
     parts = [
         f'<svg role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
-        f'<title>{escape(title)}</title>',
+        f"<title>{escape(title)}</title>",
         f'<text x="10" y="20" font-size="14" font-weight="600">{escape(title)}</text>',
     ]
     for n, (label, value) in enumerate(items):
@@ -272,20 +302,30 @@ def render_html(report: Mapping[str, Any]) -> str:
     calls = report["calls"]
     period = report["period"]
     banner = (
-        f'<div class="banner ok" id="verification">Evidence store verified: {escape(v["summary"])}</div>'
+        '<div class="banner ok" id="verification">Evidence store verified: '
+        f"{escape(v['summary'])}</div>"
         if v["ok"]
         else f'<div class="banner bad" id="verification">Evidence store FAILED verification: '
         f"{escape(v['summary'])}</div>"
     )
     incidents = report["incidents"]
     incident_rows = [
-        [i["id"], i["opened_at"], i["category"], i["severity"], i["status"],
-         i["resolution"] or "", "yes" if i["hold"] else "no", i["stamp"], i["ticket"] or ""]
+        [
+            i["id"],
+            i["opened_at"],
+            i["category"],
+            i["severity"],
+            i["status"],
+            i["resolution"] or "",
+            "yes" if i["hold"] else "no",
+            i["stamp"],
+            i["ticket"] or "",
+        ]
         for i in incidents
-    ]  # fmt: skip
+    ]
     clock_rows = "".join(
-        f'<tr><td>{escape(i["id"])}</td><td>{escape(c["name"])}</td><td>{escape(c["due"])}</td>'
-        f'<td>{escape(c["met_at"] or "")}</td>'
+        f"<tr><td>{escape(i['id'])}</td><td>{escape(c['name'])}</td><td>{escape(c['due'])}</td>"
+        f"<td>{escape(c['met_at'] or '')}</td>"
         f'<td class="{escape(c["state"])}">{escape(c["state"])}</td></tr>'
         for i in incidents
         for c in i["clocks"]
@@ -297,21 +337,39 @@ def render_html(report: Mapping[str, Any]) -> str:
         else '<p class="none">No incident clock is running or was met in this period.</p>'
     )
     evals = [
-        [e["name"], e["count"], e["mean_score"], e["min_score"], e["max_score"],
-         ", ".join(f"{k}: {n}" for k, n in e["labels"].items()), e["errors"]]
+        [
+            e["name"],
+            e["count"],
+            e["mean_score"],
+            e["min_score"],
+            e["max_score"],
+            ", ".join(f"{k}: {n}" for k, n in e["labels"].items()),
+            e["errors"],
+        ]
         for e in report["evaluations"]
-    ]  # fmt: skip
+    ]
     inventory = [
-        [e["provider"], e["model"], e["calls"], e["first"], e["last"],
-         ", ".join(f"{k}: {n}" for k, n in e["data_classes"].items())]
+        [
+            e["provider"],
+            e["model"],
+            e["calls"],
+            e["first"],
+            e["last"],
+            ", ".join(f"{k}: {n}" for k, n in e["data_classes"].items()),
+        ]
         for e in report["inventory"]
-    ]  # fmt: skip
+    ]
     reviews = report["reviews"]
     policies = [
-        [p["at"], p.get("policy_id"), p.get("policy_version"), p.get("policy_sha256"),
-         "yes" if p.get("changed") else "no"]
+        [
+            p["at"],
+            p.get("policy_id"),
+            p.get("policy_version"),
+            p.get("policy_sha256"),
+            "yes" if p.get("changed") else "no",
+        ]
         for p in report["policies"]
-    ]  # fmt: skip
+    ]
     erasures = report["erasures"]
     retention = [
         [r["at"], ", ".join(f"{k}: {n}" for k, n in r["removed"].items()) or "nothing due"]
@@ -323,14 +381,18 @@ def render_html(report: Mapping[str, Any]) -> str:
         f"store {escape(report['store'])} · generated {escape(report['generated_at'])}</p>",
         banner,
         "<h2>Summary</h2>",
-        _tiles([
-            ("calls allowed", calls["allowed"]), ("calls refused", calls["refused"]),
-            ("answers", calls["answered"]), ("failed calls", calls["failed"]),
-            ("answers needing review", calls["needing_review"]),
-            ("reviews", sum(reviews["by_decision"].values())),
-            ("incidents", len(incidents)),
-            ("principals", calls["principals"]),
-        ]),  # fmt: skip
+        _tiles(
+            [
+                ("calls allowed", calls["allowed"]),
+                ("calls refused", calls["refused"]),
+                ("answers", calls["answered"]),
+                ("failed calls", calls["failed"]),
+                ("answers needing review", calls["needing_review"]),
+                ("reviews", sum(reviews["by_decision"].values())),
+                ("incidents", len(incidents)),
+                ("principals", calls["principals"]),
+            ]
+        ),
         "<h2>Calls</h2>",
         _days(calls["by_day"]),
         "<h2>Refusals by rule</h2>",
@@ -346,28 +408,37 @@ def render_html(report: Mapping[str, Any]) -> str:
             [[k, c["allowed"], c["refused"]] for k, c in report["use_cases"].items()],
         ),
         "<h2>Human reviews and overrides</h2>",
-        _table(
-            ["decision", "count"], [[k, n] for k, n in sorted(reviews["by_decision"].items())]
-        ),
+        _table(["decision", "count"], [[k, n] for k, n in sorted(reviews["by_decision"].items())]),
         f'<p class="meta">{reviews["reviewers"]} distinct reviewers (pseudonymised).</p>',
         "<h2>Evaluations</h2>",
         _table(["evaluator", "results", "mean", "min", "max", "labels", "errors"], evals),
         "<h2>Incidents</h2>",
         _table(
-            ["incident", "opened", "category", "severity", "status", "resolution",
-             "legal hold", "provenance stamp", "ticket"],
+            [
+                "incident",
+                "opened",
+                "category",
+                "severity",
+                "status",
+                "resolution",
+                "legal hold",
+                "provenance stamp",
+                "ticket",
+            ],
             incident_rows,
-        ),  # fmt: skip
+        ),
         "<h3>Incident clocks</h3>",
         clocks,
         "<h2>Policy in force</h2>",
         _table(["recorded", "policy", "version", "sha256", "changed"], policies),
         "<h2>Erasure and retention</h2>",
-        _tiles([
-            ("subjects erased", erasures.get("erased", 0)),
-            ("erasures refused (legal hold)", erasures.get("refused", 0)),
-            ("record bodies removed by retention", report["bodies_removed_in_period"]),
-        ]),  # fmt: skip
+        _tiles(
+            [
+                ("subjects erased", erasures.get("erased", 0)),
+                ("erasures refused (legal hold)", erasures.get("refused", 0)),
+                ("record bodies removed by retention", report["bodies_removed_in_period"]),
+            ]
+        ),
         _table(["applied", "bodies removed"], retention),
         "<footer>Records hold rule ids, counts, hashes and pseudonyms: no prompt, answer or "
         "client value. People appear as pseudonyms. Verification covers the whole store, "

@@ -39,6 +39,7 @@ __all__ = ["EVIDENCE_URL_ENV", "EvidenceStore", "Record", "open_store", "rfc3339
 EVIDENCE_URL_ENV = "RAI_EVIDENCE_URL"
 _log = logging.getLogger("responsible_ai.evidence")
 _BATCH = 4096
+_GATHER_S = 0.005  # how long the writer lets appends gather before it commits them
 _MAX_QUEUED = 100_000  # beyond this, appends wait for the writer (back-pressure)
 
 
@@ -264,7 +265,7 @@ class EvidenceStore:
             "FROM rai_evidence WHERE stamp = ? ORDER BY seq",
             (stamp,),
         )
-        return [Record.of(Row(int(r[0]), *r[1:])) for r in rows]
+        return [Record.of(Row._make((int(r[0]), *r[1:]))) for r in rows]
 
     def records(
         self, since: str | None = None, until: str | None = None, kinds: Sequence[str] = ()
@@ -293,6 +294,8 @@ def _writer_loop(ref: weakref.ref[EvidenceStore], q: queue.SimpleQueue[Any]) -> 
     """Take what queued, write it as one transaction, wake those who flushed."""
     while True:
         item = q.get()
+        if not isinstance(item, _Flush) and item is not _STOP:
+            time.sleep(_GATHER_S)  # group commit: let a burst gather into one transaction
         batch: list[Pending] = []
         markers: list[_Flush] = []
         stop = False

@@ -58,6 +58,13 @@ RECORD_KINDS = (
 
 SEVERITIES = ("low", "medium", "high", "serious")
 
+Severity = Literal["low", "medium", "high", "serious"]
+
+
+def _serious() -> list[Severity]:
+    return ["serious"]
+
+
 _Days = Annotated[int, Field(ge=RETENTION_FLOOR_DAYS, le=36_500)]
 _ClockName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
@@ -131,9 +138,7 @@ class IncidentClock(StrictModel):
 class IncidentSettings(StrictModel):
     """The `[evidence.incidents]` table."""
 
-    hold_severities: list[Literal["low", "medium", "high", "serious"]] = Field(
-        default_factory=lambda: ["serious"]
-    )
+    hold_severities: list[Severity] = Field(default_factory=_serious)
     clocks: list[IncidentClock] = Field(default_factory=list)
 
     @field_validator("clocks")

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from pydantic import Field, PrivateAttr, ValidationError
 
 from .._errors import PolicyError, PolicyIssue
-from ._issues import capped, format_loc, issue, repaired, under
 from ._evidence import EvidenceSettings
+from ._issues import capped, format_loc, issue, repaired, under
 from ._load import canonical_sha256, check_pin, not_plain, read_document
 from ._model import PiiSettings, PolicyMeta, Provider, RetrySettings, StrictModel, UseCases
 from ._references import check_references
