@@ -9,6 +9,7 @@ of a call is assembled by `_decision_event`. The pipeline decides; this module r
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -114,8 +115,23 @@ def _subjects(store: EvidenceStore, call: Call) -> tuple[str, ...]:
     return tuple(sorted(pseudonym("subject", i) for i in ids))
 
 
-def _call_id() -> str:
-    return os.urandom(12).hex()
+class _CallIds:
+    """Call ids: a random per-process prefix and a counter (unique, and no system call
+    per call); a forked child draws a new prefix."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix = os.urandom(8).hex()
+        self.counter = itertools.count(1)
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.counter):08x}"
+
+
+_call_id = _CallIds()
 
 
 class Attempts(NamedTuple):

@@ -213,7 +213,9 @@ class Database:
     def head(
         self, fetch: Callable[[str, Sequence[Any]], list[tuple[Any, ...]]] | None = None
     ) -> tuple[int, str, str] | None:
-        rows = (fetch or self.fetch)("SELECT seq, hash, mac FROM rai_evidence_head WHERE id = 1", ())
+        rows = (fetch or self.fetch)(
+            "SELECT seq, hash, mac FROM rai_evidence_head WHERE id = 1", ()
+        )
         return (int(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
 
     @contextmanager

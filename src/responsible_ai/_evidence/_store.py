@@ -39,7 +39,7 @@ __all__ = ["EVIDENCE_URL_ENV", "EvidenceStore", "Record", "open_store", "rfc3339
 EVIDENCE_URL_ENV = "RAI_EVIDENCE_URL"
 _log = logging.getLogger("responsible_ai.evidence")
 _BATCH = 4096
-_GATHER_S = 0.005  # how long the writer lets appends gather before it commits them
+_GATHER_S = 0.02  # how long the writer lets appends gather before it commits them
 _MAX_QUEUED = 100_000  # beyond this, appends wait for the writer (back-pressure)
 
 
