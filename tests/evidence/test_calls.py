@@ -172,6 +172,9 @@ def test_retention_removes_bodies_keeps_the_chain_and_spares_held_records(
     removed = store.apply_retention(much_later)
     assert removed.get("answer") == 1 and "incident" not in removed  # open incident stays
     assert store.verify(much_later).ok
+    runs = [r.body for r in store.records() if r.kind == "retention"]
+    assert len(runs) == 3  # each run is recorded (the first two's bodies were due by now)
+    assert runs[0] is None and runs[-1] is not None and runs[-1]["removed"] == removed
     store.close()
 
 

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from .._clock import uuid7
 from .._errors import LegalHoldActive
 from .._policy import RECORD_KINDS, Retention
@@ -131,4 +133,4 @@ def apply_retention(
 
 def _live_incident(kind: str, body: Any, live: set[str]) -> bool:
     """An open incident's own records stay while it is open."""
-    return kind.startswith("incident") and any(f'"{i}"' in str(body) for i in live)
+    return kind.startswith("incident") and orjson.loads(body).get("incident") in live
