@@ -30,16 +30,26 @@ LAYERS = {
     ),  # foundation
     **dict.fromkeys(["_policy", "_usecases"], 1),  # policy data
     **dict.fromkeys(
-        ["_pii", "_provenance", "_credentials", "_audit", "_telemetry", "presidio"], 2
+        ["_pii", "_provenance", "_credentials", "_audit", "_telemetry", "presidio", "_evidence"], 2
     ),  # libraries
-    **dict.fromkeys(["_types", "_call"], 3),  # shared shapes
+    **dict.fromkeys(["_types", "_call", "_evaluation"], 3),  # shared shapes
     **dict.fromkeys(["_providers"], 4),  # wire formats
     **dict.fromkeys(["_steps"], 5),  # steps
     **dict.fromkeys(["_pipeline", "_observe", "_send"], 6),  # pipeline, observation, senders
     **dict.fromkeys(["_governance"], 7),  # the composition root
     **dict.fromkeys(["_guard", "_transport"], 8),  # drivers (peers: neither imports the other)
     **dict.fromkeys(
-        ["_governed", "_instrument", "_cli", "_demo", "testing", "pytest_plugin", "__main__"], 9
+        [
+            "_governed",
+            "_instrument",
+            "_cli",
+            "_demo",
+            "testing",
+            "pytest_plugin",
+            "__main__",
+            "_evidence_cli",
+        ],
+        9,
     ),  # adapters and CLI
     "__init__": 10,  # the face: the package `__init__` itself
 }

@@ -26,7 +26,10 @@ from ._errors import (
     CredentialsError,
     DataClassExceeded,
     EndpointNotGoverned,
+    EvidenceError,
+    EvidenceUnavailable,
     KillSwitchOn,
+    LegalHoldActive,
     LimitExceeded,
     ModelNotApproved,
     ModelNotPriced,
@@ -51,6 +54,8 @@ from ._errors import (
     UnreviewedContent,
     UseCaseBlocked,
 )
+from ._evaluation import Evaluation, Evaluator
+from ._evidence import EvidenceStore, Incident
 from ._governance import Governance
 from ._governed import BoundClient, client, configure, default_guard, governed, with_consent
 from ._guard import AsyncStream, Guard, Stream
@@ -123,14 +128,21 @@ __all__ = [
     "Ed25519Signer",
     "Ed25519Verifier",
     "EndpointNotGoverned",
+    "Evaluation",
+    "Evaluator",
+    "EvidenceError",
+    "EvidenceStore",
+    "EvidenceUnavailable",
     "Finding",
     "Governance",
     "Guard",
     "HmacSigner",
+    "Incident",
     "Keyring",
     "KillSwitchOn",
     "KnownValues",
     "Label",
+    "LegalHoldActive",
     "LimitExceeded",
     "Marked",
     "MemoryState",

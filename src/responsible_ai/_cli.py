@@ -1,5 +1,7 @@
 """The `rai` command: validate, show and hash policy files; verify stamps and Content
-Credentials; flip kill switches and show limits (`_cli_limits`); run the demo.
+Credentials; flip kill switches and show limits (`_cli_limits`); verify, export and report
+on the evidence store (``audit``, ``incident``, ``erase``, ``report``: `_evidence_cli`);
+run the demo.
 
 Exit codes: 0 success, 1 a policy violation or an invalid policy file, 2 usage errors.
 """
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ._errors import PolicyError, PolicyViolation, ProvenanceInvalid, ResponsibleAIError
+from ._evidence_cli import COMMANDS as EVIDENCE_COMMANDS
+from ._evidence_cli import add_evidence_commands, run_evidence_command
 from ._policy import Policy, load_policy
 from ._provenance import Provenance, keyring_from_env, verify
 from ._usecases import UseCaseRules
@@ -211,6 +215,7 @@ def _parser() -> argparse.ArgumentParser:
     from ._cli_limits import add_commands
 
     add_commands(sub)
+    add_evidence_commands(sub)
     return parser
 
 
@@ -226,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rai: error: a command is required (try: rai demo, rai policy validate FILE)", file=err
         )
         return EXIT_USAGE
+    if args.command in EVIDENCE_COMMANDS:
+        return run_evidence_command(args, out, err)
     try:
         if args.command == "demo":
             from ._demo import run_demo

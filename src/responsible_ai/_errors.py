@@ -28,7 +28,10 @@ ResponsibleAIError
 │   ├── ProviderUnavailable     connection errors and time-outs
 │   ├── ProviderHTTPError       a non-success HTTP status
 │   └── ProviderResponseError   a body that is not the provider's wire format
-└── ConfigurationError          the library is used wrongly (no API key, no bound client, ...)
+├── ConfigurationError          the library is used wrongly (no API key, no bound client, ...)
+└── EvidenceError               the evidence store cannot record or do what was asked
+    ├── EvidenceUnavailable     the store cannot be reached or written: the call is refused
+    └── LegalHoldActive         an erasure or deletion touches records under a legal hold
 ```
 
 Messages never contain prompt text, answers or secrets: a violation names the rule,
@@ -46,7 +49,10 @@ __all__ = [
     "CredentialsError",
     "DataClassExceeded",
     "EndpointNotGoverned",
+    "EvidenceError",
+    "EvidenceUnavailable",
     "KillSwitchOn",
+    "LegalHoldActive",
     "LimitExceeded",
     "ModelNotApproved",
     "ModelNotPriced",
@@ -386,3 +392,22 @@ class ProviderResponseError(ProviderError):
 
 class ConfigurationError(ResponsibleAIError):
     """The library is set up or used wrongly (a missing API key variable, no bound client...)."""
+
+
+class EvidenceError(ResponsibleAIError):
+    """The evidence store cannot do what was asked (its messages never carry a subject,
+    a prompt or a credential)."""
+
+
+class EvidenceUnavailable(EvidenceError):
+    """The evidence store cannot be opened or written: a governed call that cannot leave
+    its record is not made (fail closed)."""
+
+
+class LegalHoldActive(EvidenceError):
+    """An erasure or a deletion would touch records a legal hold covers (a serious
+    incident keeps its records until it is resolved)."""
+
+    def __init__(self, message: str, *, incidents: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.incidents = incidents

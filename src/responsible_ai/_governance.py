@@ -26,6 +26,8 @@ from ._audit import AuditTrail, default_trail
 from ._call import AuditSink, Call, Step
 from ._credentials import Credentials, CredentialSigner
 from ._errors import ConfigurationError
+from ._evaluation import Evaluator
+from ._evidence import EVIDENCE_URL_ENV, EvidenceStore, announce_policy, open_store
 from ._observe import CallRecord, Observers
 from ._pii import Detector, KnownValues, Redactor
 from ._pipeline import Pipeline
@@ -65,6 +67,8 @@ class GovernanceOptions(TypedDict, total=False):
     state: StateStore | str | None
     training: TrainingLookup | str | None
     pseudonymizer: Pseudonymizer | None
+    evidence: EvidenceStore | str | None
+    evaluators: Sequence[Evaluator]
 
 
 class Governance:
@@ -73,8 +77,10 @@ class Governance:
 
     ``Governance(policy)`` takes the defaults: spans and metrics on the global
     OpenTelemetry providers, audit events on the ``responsible_ai.audit`` logger, the
-    signer of ``RAI_SIGNING_KEY`` (if set). `detectors` and `known` extend the policy's
-    own PII redaction (they cannot replace it); `steps` run after the library's.
+    signer of ``RAI_SIGNING_KEY`` (if set), the evidence store of ``RAI_EVIDENCE_URL``
+    or of the policy's ``[evidence] url`` (if either is set). `detectors` and `known`
+    extend the policy's own PII redaction (they cannot replace it); `steps` run after
+    the library's; `evaluators` judge each answer (recorded, never refusing).
 
     Who calls and how much: `state` is where limits and kill switches live (a store, or
     a ``redis://`` / ``valkey://`` URL; else ``RAI_STATE_URL``; else the policy's
@@ -99,6 +105,8 @@ class Governance:
         state: StateStore | str | None = None,
         training: TrainingLookup | str | None = None,
         pseudonymizer: Pseudonymizer | None = None,
+        evidence: EvidenceStore | str | None = None,
+        evaluators: Sequence[Evaluator] = (),
     ) -> None:
         if not isinstance(policy, Policy):
             raise ConfigurationError(
@@ -132,11 +140,22 @@ class Governance:
             training=training_source(training or os.environ.get(TRAINING_FILE_ENV) or None),
             service=service,
         )
+        for evaluator in evaluators:
+            if not callable(evaluator):
+                raise TypeError(
+                    "evaluators are callables taking a ChatResponse, got "
+                    f"{type(evaluator).__name__}"
+                )
+        self.evidence = _evidence(policy, evidence)
         self.observers = Observers(
             _telemetry(telemetry),
             audit if audit is not None else default_trail,
             on_decision,
+            self.evidence,
+            tuple(evaluators),
         )
+        if self.evidence is not None:
+            announce_policy(self.evidence, policy.id, policy.version, policy.sha256)
         self.routes = Routes(policy)
         self.egress = Egress(policy)
 
@@ -198,11 +217,12 @@ class Governance:
         allow_unsigned: bool = False,
     ) -> Provenance:
         """`rai.review`, verified against these keys, signed by this signer, recorded on
-        this audit trail."""
+        this audit trail and in this evidence store."""
         return review(
             output, reviewer=reviewer, decision=decision, edited_text=edited_text, note=note,
             signer=self.signer, audit=self.trail, keyring=self.keyring(),
             allow_unsigned=allow_unsigned,
+            evidence=self.evidence if self.evidence is not None else False,
         )  # fmt: skip
 
     def require_reviewed(
@@ -230,6 +250,26 @@ def _pseudonyms(given: Pseudonymizer | None) -> Callable[[], Pseudonymizer]:
     if not isinstance(given, Pseudonymizer):
         raise TypeError(f"pseudonymizer must be a rai.Pseudonymizer, got {type(given).__name__}")
     return lambda: given
+
+
+def _evidence(policy: Policy, given: EvidenceStore | str | None) -> EvidenceStore | None:
+    """The store given, else ``RAI_EVIDENCE_URL``'s, else the policy's; none when none is
+    named — unless the policy requires one (then starting is refused)."""
+    if isinstance(given, EvidenceStore):
+        return given
+    if given is not None and not isinstance(given, str):
+        raise TypeError(
+            f"evidence must be a rai.EvidenceStore or a URL, got {type(given).__name__}"
+        )
+    url = given or os.environ.get(EVIDENCE_URL_ENV) or policy.evidence.url
+    if not url:
+        if policy.evidence.required:
+            raise ConfigurationError(
+                f"the policy requires an evidence store: set {EVIDENCE_URL_ENV} or "
+                "[evidence] url, or pass Governance(policy, evidence=...)"
+            )
+        return None
+    return open_store(url, policy.evidence)
 
 
 def _telemetry(telemetry: Any) -> Telemetry:

@@ -14,17 +14,21 @@ once (the store's settle is idempotent per call id too).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+import os
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, NamedTuple
 
 from ._audit import AuditTrail
 from ._call import AuditSink, Call, Prepared, WireAnswer
 from ._errors import ConfigurationError, PolicyViolation, ProviderError, RedactionFailed
+from ._evaluation import Evaluation, Evaluator
+from ._evidence import EvidenceStore
 from ._pipeline import Pipeline
 from ._providers import wire_for
 from ._state import Held
-from ._steps import AnswerFilter, shown
+from ._steps import AnswerFilter, is_identifier, shown
 from ._telemetry import UNLISTED, CallSpan, StreamClosed, Telemetry, start_span
 from ._types import ChatResponse, Decision
 
@@ -35,11 +39,14 @@ TraceIds = tuple[str | None, str | None]
 
 
 class Observers(NamedTuple):
-    """Who hears about calls: the spans and metrics, the audit trail, the callback."""
+    """Who hears about calls: the spans and metrics, the audit trail, the callback, the
+    evidence store and the organisation's evaluators."""
 
     telemetry: Telemetry
     trail: AuditTrail
     on_decision: AuditSink | None = None
+    evidence: EvidenceStore | None = None
+    evaluators: tuple[Evaluator, ...] = ()
 
     def decided(
         self,
@@ -70,6 +77,66 @@ def _event(first: dict[str, Any], fields: Mapping[str, Any], trace_ids: TraceIds
     if trace_ids[0] is not None:
         event["trace_id"], event["span_id"] = trace_ids
     return event
+
+
+_DECISION_FIELDS = (
+    "outcome", "rule", "use_case", "provider", "model", "data_class", "policy_id",
+    "policy_version", "policy_sha256", "requires_review", "fallback_from",
+)  # fmt: skip
+
+
+def _evidence_body(
+    decision: Decision, redactions: Mapping[str, int] | None, error: str | None
+) -> dict[str, Any]:
+    """The evidence record of a decision: its rule and policy, counts, the principal's
+    pseudonym — an allow-list, so a consent's subject or reference never rides along."""
+    fields = decision.as_dict()
+    body = {name: fields[name] for name in _DECISION_FIELDS}
+    consent = decision.consent
+    if consent is not None:
+        body["consent"] = {"scope": consent.scope, "obtained_at": consent.obtained_at.isoformat()}
+    principal = getattr(decision, "principal", None)  # the principal's pseudonym (#25)
+    if principal is not None:
+        body["principal"] = principal
+    if redactions:
+        body["redactions"] = dict(redactions)
+    if error is not None:
+        body["error"] = error
+    return body
+
+
+def _subjects(store: EvidenceStore, call: Call) -> tuple[str, ...]:
+    """The pseudonyms of the call's data subjects: its client records' ids and its
+    consent's subject (none when the call concerns more than a few: then it is about a
+    population, and no one is linked)."""
+    ids: set[str] = set()
+    if call.subject is not None:
+        ids |= call.subject.subjects
+    if call.consent is not None and call.consent.subject:
+        ids.add(call.consent.subject)
+    if not ids or len(ids) > 16:
+        return ()
+    pseudonym = store.pseudonymizer.pseudonym
+    return tuple(sorted(pseudonym("subject", i) for i in ids))
+
+
+class _CallIds:
+    """Call ids: a random per-process prefix and a counter (unique, and no system call
+    per call); a forked child draws a new prefix."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix = os.urandom(8).hex()
+        self.counter = itertools.count(1)
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.counter):08x}"
+
+
+_call_id = _CallIds()
 
 
 class Attempts(NamedTuple):
@@ -108,11 +175,18 @@ class CallRecord:
     was; `finish` ends it as a success. Ending twice is a no-op.
     """
 
-    __slots__ = ("_decided", "_held", "_started", "attempts", "observers", "pipeline", "span")
+    __slots__ = (
+        "_decided", "_ended", "_held", "_started", "attempts", "call_id", "observers",
+        "pipeline", "span",
+    )  # fmt: skip
 
     def __init__(self, pipeline: Pipeline, observers: Observers, call: Call) -> None:
         self.pipeline = pipeline
         self.observers = observers
+        self._ended = False
+        # the call's id in the evidence store: its decision, answer, evaluations and
+        # failure records share it, and an incident's legal hold names it
+        self.call_id = _call_id() if observers.evidence is not None else ""
         params = call.params if call.body is None else call.body
         if pipeline.checks.seen(call):  # names that passed before: as they are
             model, provider, use_case = call.model, call.provider_name, call.use_case
@@ -257,6 +331,10 @@ class CallRecord:
             )
         finally:
             self.span.exit()
+        observers = self.observers
+        if observers.evaluators or observers.evidence is not None:
+            self._answered(response)
+        self._ended = True
         self.span.succeeded(response, screened.captured)
         return response
 
@@ -271,13 +349,64 @@ class CallRecord:
                 limits.settle(held, held.amounts)
             else:
                 limits.release(held)
-        self.span.failed(StreamClosed() if isinstance(error, GeneratorExit) else error)
+        error = StreamClosed() if isinstance(error, GeneratorExit) else error
+        store = self.observers.evidence
+        if store is not None and self._decided and not self._ended:
+            self._ended = True
+            try:
+                store.append("failure", {"error": type(error).__name__}, call=self.call_id)
+            except Exception as evidence_error:  # the call's own error stays what is raised
+                error.add_note(f"the evidence store failed too ({type(evidence_error).__name__})")
+        self.span.failed(error)
 
     # ------------------------------------------------------------------
+
+    def _answered(self, response: ChatResponse) -> None:
+        """The answer's record, then each evaluation of it (on the span and in the
+        store). An evaluator that fails is recorded as such; the call still returns."""
+        observers = self.observers
+        store = observers.evidence
+        stamp = response.provenance
+        if store is not None:
+            usage = response.usage
+            store.append(
+                "answer",
+                {
+                    "served_model": shown(response.model), "provider": response.provider,
+                    "finish_reason": shown(response.finish_reason or "none"),
+                    "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
+                    "output_sha256": stamp.output_sha256 if stamp is not None else None,
+                    "prompt_sha256": stamp.prompt_sha256 if stamp is not None else None,
+                    "output_pii": _count(f.entity_type for f in response.output_findings),
+                    "restored": response.restored, "tool_calls": len(response.tool_calls),
+                    "requires_review": response.decision.requires_review,
+                    "use_case": response.decision.use_case,
+                },
+                call=self.call_id, stamp=stamp.id if stamp is not None else None,
+            )  # fmt: skip
+        for evaluator in observers.evaluators:
+            for result, error in _evaluate(evaluator, response):
+                self.span.evaluated(
+                    result.name, result.score, result.label, result.explanation,
+                    response.id, error,
+                )  # fmt: skip
+                if store is not None:
+                    store.append(
+                        "evaluation",
+                        {"name": result.name, "score": result.score, "label": result.label,
+                         "error": error, "use_case": response.decision.use_case},
+                        call=self.call_id, stamp=stamp.id if stamp is not None else None,
+                    )  # fmt: skip
 
     def _allowed(self, prepared: Prepared) -> None:
         decision = prepared.decision
         observers = self.observers
+        store = observers.evidence
+        if store is not None:  # first: a call that cannot leave its record is not made
+            store.append(
+                "decision", _evidence_body(decision, prepared.redactions, None),
+                call=self.call_id, subjects=_subjects(store, prepared.call),
+            )  # fmt: skip
         ids = self.span.trace_ids() if observers.trail.active else (None, None)
         observers.decided(decision, prepared.audit_fields, None, ids, prepared.redactions)
         self._decided = True
@@ -307,11 +436,42 @@ class CallRecord:
             exc.use_case, exc.provider, exc.model = call.use_case, call.provider_name, call.model
         rule = exc.rule if isinstance(exc, PolicyViolation) and exc.rule else "pii.fail_closed"
         decision = self.pipeline.blocked(call, rule)
+        store = self.observers.evidence
+        if store is not None:
+            try:
+                store.append(
+                    "decision", _evidence_body(decision, None, type(exc).__name__),
+                    call=self.call_id, subjects=_subjects(store, call),
+                )  # fmt: skip
+            except Exception as evidence_error:  # the refusal stays what the caller sees
+                exc.add_note(f"the evidence store failed too ({type(evidence_error).__name__})")
         try:
             self.observers.decided(decision, decision.as_dict(), type(exc).__name__)
         except Exception as audit_error:  # the refusal stays what the caller sees
             exc.add_note(f"the audit sink failed too ({type(audit_error).__name__})")
         return rule
+
+
+def _count(names: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _evaluate(evaluator: Evaluator, response: ChatResponse) -> list[tuple[Evaluation, str | None]]:
+    """An evaluator's results, each with None; or, when it raised or returned what is
+    not an `Evaluation`, one failed result named after it, with the error's type."""
+    name = getattr(evaluator, "name", None) or getattr(evaluator, "__name__", None)
+    try:
+        found = evaluator(response)
+        results = [found] if isinstance(found, Evaluation) else list(found)
+        if not all(isinstance(r, Evaluation) for r in results):
+            raise TypeError("an evaluator returns Evaluation objects")
+        return [(r, None) for r in results]
+    except Exception as exc:
+        label = name if isinstance(name, str) and is_identifier(name) else "evaluator"
+        return [(Evaluation(label[:64], label="error"), type(exc).__name__)]
 
 
 class _Active:

@@ -5,6 +5,16 @@ holds the sections, ``_load`` reads a file into a document, ``_references`` chec
 across sections, and ``_root`` ties them into `Policy` and `load_policy`.
 """
 
+from ._evidence import (
+    RECORD_KINDS,
+    RETENTION_FLOOR_DAYS,
+    SEVERITIES,
+    EvidenceSettings,
+    IncidentClock,
+    IncidentSettings,
+    Retention,
+    check_store_url,
+)
 from ._issues import MAX_ISSUES
 from ._load import (
     MAX_DEPTH,
@@ -54,6 +64,9 @@ __all__ = [
     "MAX_POLICY_BYTES",
     "POLICY_ENV",
     "POLICY_SHA256_ENV",
+    "RECORD_KINDS",
+    "RETENTION_FLOOR_DAYS",
+    "SEVERITIES",
     "TAG_PATTERN",
     "Access",
     "AccessRule",
@@ -63,7 +76,10 @@ __all__ = [
     "DataClassName",
     "EgressSettings",
     "EntityName",
+    "EvidenceSettings",
     "Fallback",
+    "IncidentClock",
+    "IncidentSettings",
     "LimitRule",
     "Limits",
     "MaskSettings",
@@ -76,6 +92,7 @@ __all__ = [
     "Price",
     "ProvenanceSettings",
     "Provider",
+    "Retention",
     "RetrySettings",
     "StateSettings",
     "Tag",
@@ -84,6 +101,7 @@ __all__ = [
     "UseCases",
     "canonical_sha256",
     "check_base_url",
+    "check_store_url",
     "covers",
     "load_policy",
     "no_duplicate_keys",

@@ -3,12 +3,14 @@ to the one it judges, and `require_reviewed` is the gate at publish points."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from .._audit import AuditTrail, default_trail
 from .._clock import clock
 from .._errors import ConfigurationError, UnreviewedContent
+from .._evidence import EVIDENCE_URL_ENV, EvidenceStore, open_store, record_review
 from .._usecases import parents
 from ._carriers import provenance_of
 from ._keys import Keyring, Signer, signer_from_env
@@ -30,6 +32,7 @@ def review(
     audit: AuditTrail | Callable[[dict[str, Any]], None] | None = None,
     keyring: Keyring | None = None,
     allow_unsigned: bool = False,
+    evidence: EvidenceStore | Literal[False] | None = None,
 ) -> Provenance:
     """A person's decision on an AI output: a new stamp, signed, chained to the previous.
 
@@ -41,7 +44,9 @@ def review(
     becomes ``compositeWithTrainedAlgorithmicMedia``. `reviewer` is an identifier of the
     person (an employee id or login), kept on the stamp. One audit event per decision,
     to `audit` (an `AuditTrail` or a callable taking the event dict; by default the
-    ``responsible_ai.audit`` logger).
+    ``responsible_ai.audit`` logger). The review is recorded in `evidence` (by default
+    the store of ``RAI_EVIDENCE_URL``, if set; ``False``: none) with the reviewer as a
+    pseudonym.
     """
     previous = provenance_of(output)
     if previous is None:
@@ -83,6 +88,11 @@ def review(
         "policy_version": stamp.policy.version,
         "signed": stamp.signed,
     }
+    store = evidence
+    if store is None and os.environ.get(EVIDENCE_URL_ENV):
+        store = open_store(os.environ[EVIDENCE_URL_ENV])
+    if store:
+        record_review(store, stamp, previous.id, reviewer)
     if audit is None or isinstance(audit, AuditTrail):
         (audit or default_trail).emit("review", **event)
     else:

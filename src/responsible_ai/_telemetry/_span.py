@@ -44,7 +44,9 @@ from ._conventions import (
 )
 from ._instruments import Telemetry
 
-__all__ = ["CallSpan", "start_span"]
+__all__ = ["EVALUATION_RESULT", "CallSpan", "start_span"]
+
+EVALUATION_RESULT = "gen_ai.evaluation.result"  # the GenAI event (semantic conventions 1.37+)
 
 
 def start_span(
@@ -278,6 +280,32 @@ class CallSpan:
                 self.t.tokens.record(usage.output_tokens, tokens_out, context)
         self._end(metric_attrs=base)
 
+    def evaluated(
+        self,
+        name: str,
+        score: float | None,
+        label: str | None,
+        explanation: str | None = None,
+        response_id: str | None = None,
+        error_type: str | None = None,
+    ) -> None:
+        """One evaluation of the answer, as the GenAI ``gen_ai.evaluation.result`` event
+        on this call's span (the explanation only when content capture is on)."""
+        if not self._recording or self._ended:
+            return
+        attrs: dict[str, Any] = {gen_ai.GEN_AI_EVALUATION_NAME: name}
+        if score is not None:
+            attrs[gen_ai.GEN_AI_EVALUATION_SCORE_VALUE] = float(score)
+        if label is not None:
+            attrs[gen_ai.GEN_AI_EVALUATION_SCORE_LABEL] = label
+        if explanation is not None and self.t.capture_content:
+            attrs[gen_ai.GEN_AI_EVALUATION_EXPLANATION] = explanation
+        if response_id:
+            attrs[gen_ai.GEN_AI_RESPONSE_ID] = response_id
+        if error_type is not None:
+            attrs[error_attributes.ERROR_TYPE] = error_type
+        self.span.add_event(EVALUATION_RESULT, attrs)
+
     def _exemplar_context(self) -> otel_context.Context | None:
         """A context holding this call's span, so that measurements taken after it stopped
         being current still link to it (SDK exemplars carry its trace and span ids)."""
@@ -346,6 +374,17 @@ class _SilentSpan(CallSpan):
         pass
 
     def succeeded(self, response: AnswerFacts, captured_output: str | None = None) -> None:
+        pass
+
+    def evaluated(
+        self,
+        name: str,
+        score: float | None,
+        label: str | None,
+        explanation: str | None = None,
+        response_id: str | None = None,
+        error_type: str | None = None,
+    ) -> None:
         pass
 
     def failed(self, error: BaseException) -> None:

@@ -1,0 +1,116 @@
+"""What the evidence store adds to a governed call: the same `Guard.chat` with and
+without an embedded (SQLite) store, in the same run, interleaved in rounds (and the
+same pair for a call about one client, whose records carry the client's tag).
+
+Both sides go through the same in-process `MockTransport` (no sockets) with a 1 KB
+prompt and PII redaction on; with the store, each call appends its decision and its
+answer (two records, plus a subject's tag on the ``--subject`` side). The writer thread
+commits in batches. Wall-clock medians are what a caller waits; the CPU column is the
+process's CPU time per call with every thread counted and each store-side batch
+flushed, so the writer's commits are billed to the store's side (it is the steadier
+figure on a busy machine). The run ends with a verification of everything written.
+
+    python benchmarks/evidence.py [--calls 20000] [--durability batch|sync]
+
+Goal (issue 26): an append adds <= 50 us to a governed call (median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from typing import Any
+
+import httpx2 as http
+from _workload import BASE, PROMPT, RESPONSE, measure
+
+import responsible_ai as rai
+from responsible_ai._evidence import EvidenceStore
+
+CALL: dict[str, Any] = {"use_case": "client.support", "provider": "openai-prod",
+                        "model": "gpt-4o-mini"}  # fmt: skip
+
+
+def policy() -> rai.Policy:
+    return rai.Policy.from_dict({
+        "policy": {"id": "bench", "version": "1"},
+        "providers": [{"name": "openai-prod", "kind": "openai", "base_url": BASE,
+                       "models": ["gpt-4o-mini"], "tier": "enterprise",
+                       "api_key_env": "RAI_BENCH_KEY", "max_data_class": "confidential"}],
+        "use_cases": {"rules": {"client.support": {"max_data_class": "confidential"}}},
+    })  # fmt: skip
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=20000)
+    parser.add_argument("--durability", choices=["batch", "sync"], default="batch")
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    os.environ.setdefault("RAI_BENCH_KEY", "sk-bench")
+    os.environ.setdefault("RAI_PSEUDONYM_KEY", "ab" * 32)
+
+    def handler(request: Any) -> Any:
+        return http.Response(200, content=RESPONSE, headers={"content-type": "application/json"})
+
+    client = http.Client(transport=http.MockTransport(handler))
+    folder = tempfile.mkdtemp(prefix="rai-bench-")
+    store = EvidenceStore(f"sqlite:///{folder}/evidence.db", durability=args.durability)
+    plain = rai.Guard(rai.Governance(policy()), http_client=client)
+    stored = rai.Guard(rai.Governance(policy(), evidence=store), http_client=client)
+    messages = [{"role": "user", "content": PROMPT}]
+    subject = rai.ClientRecord(id="client-42", name="Jane Example")
+    sides = {
+        "no store": lambda: plain.chat(messages, **CALL),
+        "store": lambda: stored.chat(messages, **CALL),
+        "subject, no store": lambda: plain.chat(messages, subject=subject, **CALL),
+        "subject, store": lambda: stored.chat(messages, subject=subject, **CALL),
+    }
+    for fn in sides.values():  # warm up
+        measure(fn, 300)
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    cpu: dict[str, float] = dict.fromkeys(sides, 0.0)
+    per = max(1, args.calls // args.rounds)
+    for _ in range(args.rounds):
+        for name, fn in sides.items():
+            t0 = time.process_time()  # every thread of the process: the writer's work too
+            times[name] += measure(fn, per)
+            store.flush()  # the store's side pays for committing what it appended
+            cpu[name] += time.process_time() - t0
+    t0 = time.perf_counter()
+    store.flush()
+    drain = time.perf_counter() - t0
+    result = store.verify()
+    base = statistics.median(times["no store"])
+    print(f"1 KB prompt, PII on, {per * args.rounds} calls per side, in-process MockTransport,")
+    print(f"SQLite WAL store, durability={args.durability}\n")
+    calls = per * args.rounds
+    print(f"{'side':<18} {'median us':>10} {'p99 us':>9} {'added us':>9} {'ratio':>6} "
+          f"{'CPU us/call':>12}")  # fmt: skip
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"{name:<18} {median:>10.1f} {p99(values):>9.1f} {median - base:>9.1f} "
+              f"{median / base:>5.2f}x {cpu[name] / calls * 1e6:>12.1f}")  # fmt: skip
+    for plain_side, store_side in (("no store", "store"), ("subject, no store", "subject, store")):
+        added = statistics.median(times[store_side]) - statistics.median(times[plain_side])
+        verdict = "meets" if added <= 50 else "MISSES"
+        print(
+            f"\n{store_side!r} adds {added:.1f} us median per call to {plain_side!r}: "
+            f"{verdict} the <= 50 us goal",
+            end="",
+        )
+    print()
+    print(f"final flush {drain * 1000:.1f} ms; {result.summary()}")
+    store.close()
+    client.close()
+
+
+if __name__ == "__main__":
+    main()
