@@ -89,6 +89,89 @@ def _last_user_text(messages: Any) -> str:
     return ""
 
 
+def _chosen(tools: list[dict[str, Any]], choice: Any, named: Any) -> dict[str, Any] | None:
+    """The tool the stand-in model calls: the one `choice` names, else the first; none
+    when there are no tools or the choice is "none"."""
+    if not tools or choice == "none" or (isinstance(choice, dict) and choice.get("type") == "none"):
+        return None
+    name = named(choice) if isinstance(choice, dict) else None
+    if name:
+        return next((t for t in tools if t.get("name") == name), None)
+    return tools[0]
+
+
+def _format_schema(fmt: Any) -> Any:
+    """The JSON schema a structured-output request asks the answer to follow (chat's
+    ``response_format``, Responses' ``text.format``), or None."""
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        return None
+    inner = fmt.get("json_schema", fmt)  # chat nests it; Responses does not
+    schema = inner.get("schema") if isinstance(inner, dict) else None
+    return schema if isinstance(schema, dict) else {}
+
+
+def _arguments(schema: Any, text: str) -> Any:
+    """A forced tool call's arguments: an object `schema` accepts (``{"query": text}``
+    for a tool whose parameters say nothing more than "an object")."""
+    if not isinstance(schema, dict) or not (schema.get("properties") or schema.get("$ref")):
+        return {"query": text}
+    return _example(schema, text)
+
+
+def _example(schema: Any, text: str, root: Any = None, depth: int = 0) -> Any:
+    """A value that `schema` (a JSON schema) accepts, its strings quoting `text`: what
+    the stand-in model answers to a forced tool call or a structured-output request.
+    An object schema without properties gets ``{"query": text}``."""
+    root = schema if root is None else root
+    if not isinstance(schema, dict) or depth > 12:
+        return text
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        return _example(target, text, root, depth + 1)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if "default" in schema and schema.get("type") != "object":
+        return schema["default"]
+    for key in ("anyOf", "oneOf", "allOf"):
+        options = [o for o in schema.get(key) or [] if isinstance(o, dict)]
+        if options:
+            usable = [o for o in options if o.get("type") != "null"] or options
+            return _example(usable[0], text, root, depth + 1)
+    kind = schema.get("type", "object" if "properties" in schema else "string")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        props = schema.get("properties")
+        if not isinstance(props, dict) or not props:
+            return {"query": text}
+        return {k: _example(v, text, root, depth + 1) for k, v in props.items()}
+    if kind == "array":
+        items = _example(schema.get("items", {}), text, root, depth + 1)
+        return [items] * max(1, int(schema.get("minItems") or 1))
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum")) or 0
+        number = max(0, int(low) + (1 if "exclusiveMinimum" in schema else 0))
+        return number if kind == "integer" else float(number)
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    fmt = schema.get("format")
+    if fmt == "date-time":
+        return "2026-01-01T00:00:00Z"
+    if fmt == "date":
+        return "2026-01-01"
+    value = text or "text"
+    if isinstance(schema.get("maxLength"), int):
+        value = value[: schema["maxLength"]]
+    return value.ljust(int(schema.get("minLength") or 0), ".")
+
+
 def _chunks(text: str) -> list[str]:
     return re.findall(r"\S+\s*|\s+", text) or [""]
 
@@ -130,13 +213,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         prefix = owner.prefix
         path = self.path.split("?", 1)[0]  # query parameters (Azure's api-version) do not route
+        # any path ending in {prefix}/<endpoint>: one server can stand in for several
+        # providers at their own addresses (http://127.0.0.1:port/anthropic/v1, ...)
         if not isinstance(body, dict) or not isinstance(body.get("model"), str):
             self._json(400, {"error": {"type": "invalid_request_error", "message": "bad body"}})
-        elif path == f"{prefix}/chat/completions":
+        elif path.endswith(f"{prefix}/chat/completions"):
             self._openai(body)
-        elif path == f"{prefix}/messages":
+        elif path.endswith(f"{prefix}/messages"):
             self._anthropic(body)
-        elif path == f"{prefix}/responses":
+        elif path.endswith(f"{prefix}/responses"):
             self._responses(body)
         else:
             self._json(404, {"error": {"type": "not_found", "message": "unknown path"}})
@@ -154,16 +239,24 @@ class _Handler(BaseHTTPRequestHandler):
             "completion_tokens": len(answer.split()),
             "total_tokens": len(prompt.split()) + len(answer.split()),
         }
-        tools = body.get("tools")
-        if tools and not any(m.get("role") == "tool" for m in body.get("messages", [])):
-            name = tools[0].get("function", {}).get("name", "tool")
+        tools = [t.get("function") or {} for t in body.get("tools") or [] if isinstance(t, dict)]
+        tool = _chosen(
+            tools, body.get("tool_choice"), lambda c: (c.get("function") or {}).get("name")
+        )
+        answered = any(m.get("role") == "tool" for m in body.get("messages", []))
+        schema = _format_schema(body.get("response_format"))
+        if tool is not None and not answered:
+            arguments = json.dumps(_arguments(tool.get("parameters"), prompt))
             call = {
                 "id": owner._id("call"),
                 "type": "function",
-                "function": {"name": name, "arguments": json.dumps({"query": prompt})},
+                "function": {"name": tool.get("name", "tool"), "arguments": arguments},
             }
             message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [call]}
             finish = "tool_calls"
+        elif schema is not None:  # structured output: an answer the schema accepts
+            message = {"role": "assistant", "content": json.dumps(_example(schema, prompt))}
+            finish = "stop"
         else:
             message, finish = {"role": "assistant", "content": answer}, "stop"
         if not body.get("stream"):
@@ -206,7 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
                     **base,
                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
                 }
-                for piece in owner.chunks(answer)
+                for piece in owner.chunks(message["content"])
             ]
         events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         if (body.get("stream_options") or {}).get("include_usage"):
@@ -220,15 +313,16 @@ class _Handler(BaseHTTPRequestHandler):
         answer = owner.answer(prompt)
         rid = owner._id("msg")
         usage = {"input_tokens": len(prompt.split()), "output_tokens": len(answer.split())}
-        tools = body.get("tools") or []
+        tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+        tool = _chosen(tools, body.get("tool_choice"), lambda c: c.get("name"))
         answered = any(
             isinstance(block, dict) and block.get("type") == "tool_result"
             for m in body.get("messages", [])
             for block in (m.get("content") if isinstance(m.get("content"), list) else [])
         )
-        if tools and not answered:  # a tool_use block: the model calls the first tool
-            use = {"type": "tool_use", "id": owner._id("toolu"),
-                   "name": tools[0].get("name", "tool"), "input": {"query": prompt}}  # fmt: skip
+        if tool is not None and not answered:  # a tool_use block: the model calls the tool
+            use = {"type": "tool_use", "id": owner._id("toolu"), "name": tool.get("name", "tool"),
+                   "input": _arguments(tool.get("input_schema"), prompt)}  # fmt: skip
             if not body.get("stream"):
                 self._json(200, {"id": rid, "type": "message", "role": "assistant", "model": model,
                                  "content": [use], "stop_reason": "tool_use", "stop_sequence": None,
@@ -330,14 +424,18 @@ class _Handler(BaseHTTPRequestHandler):
             isinstance(i, dict) and i.get("type") == "function_call_output" for i in raw
         )
         tools = [t for t in body.get("tools") or [] if t.get("type") == "function"]
+        tool = _chosen(tools, body.get("tool_choice"), lambda c: c.get("name"))
+        schema = _format_schema((body.get("text") or {}).get("format"))
         answer = owner.answer(prompt)
+        if schema is not None:
+            answer = json.dumps(_example(schema, prompt))
         rid, mid = owner._id("resp"), owner._id("msg")
         usage = {"input_tokens": len(prompt.split()), "output_tokens": len(answer.split()),
                  "total_tokens": len(prompt.split()) + len(answer.split())}  # fmt: skip
-        if tools and not answered:
-            arguments = json.dumps({"query": prompt})
+        if tool is not None and not answered:
+            arguments = json.dumps(_arguments(tool.get("parameters"), prompt))
             item: dict[str, Any] = {"type": "function_call", "id": owner._id("fc"),
-                                    "call_id": owner._id("call"), "name": tools[0].get("name", "tool"),
+                                    "call_id": owner._id("call"), "name": tool.get("name", "tool"),
                                     "arguments": arguments, "status": "completed"}  # fmt: skip
         else:
             item = {"type": "message", "id": mid, "status": "completed", "role": "assistant",
