@@ -141,7 +141,11 @@ class GovernedTransport:
             with ex.record.ending(), sdk_errors_raised:
                 return ex.answer(self.http, response, response.read())
         sync_body, _ = body_classes(self.http)
-        return response_of(self.http, response, None, stream=sync_body(response, ex.stream()))
+        rewriter = ex.stream()
+        rewriter.response = response_of(
+            self.http, response, None, stream=sync_body(response, rewriter)
+        )
+        return rewriter.response
 
     async def handle_async_request(self, request: Any) -> Any:
         await request.aread()
@@ -160,7 +164,11 @@ class GovernedTransport:
             with ex.record.ending(), sdk_errors_raised:
                 return ex.answer(self.http, response, await response.aread())
         _, async_body = body_classes(self.http)
-        return response_of(self.http, response, None, stream=async_body(response, ex.stream()))
+        rewriter = ex.stream()
+        rewriter.response = response_of(
+            self.http, response, None, stream=async_body(response, rewriter)
+        )
+        return rewriter.response
 
     def close(self) -> None:
         self.inner.close()
