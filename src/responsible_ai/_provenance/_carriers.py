@@ -115,7 +115,7 @@ class ResponseStamps:
 
     Where a framework kept no id (a LangChain stream added up, an agent's result), the
     text alone finds the stamp (`by_text`) — only when every stamp kept for that text
-    agrees on what a publish gate reads (use case, whether review is required, policy);
+    agrees on what a publish gate reads (use case, whether review is required);
     two answers with the same text but different rules find none, and the gate refuses.
     Bounded (the oldest go first) and thread-safe; the transport writes, `provenance_of`
     reads."""
@@ -153,12 +153,12 @@ class ResponseStamps:
 
     def by_text(self, text: str | None) -> Provenance | None:
         """The newest stamp of an answer with this `text` (not empty), when the stamps
-        kept for it agree on use case, review requirement and policy; else None."""
+        kept for it agree on use case and review requirement; else None."""
         if not text:
             return None
         with self._lock:
             stamps = list(self._texts.get(sha256_text(text), ()))
-        rules = {(p.use_case, p.requires_review, p.policy.sha256) for p in stamps}
+        rules = {(p.use_case, p.requires_review) for p in stamps}
         return stamps[-1] if len(rules) == 1 else None
 
 
