@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import copy
 import re
-from urllib.parse import urlsplit, urlunsplit
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 

@@ -41,9 +41,8 @@ async def test_achat_and_stream(server: FakeModelServer, governed: Governed) -> 
     """`achat` (its own async client) and `astream_chat`: governed and stamped."""
     model = llm(server)
     answer = await model.achat([ChatMessage(role="user", content=PROMPT)])
-    last = None
-    async for last in await model.astream_chat([ChatMessage(role="user", content=PROMPT)]):
-        pass
+    chunks = [c async for c in await model.astream_chat([ChatMessage(role="user", content=PROMPT)])]
+    last = chunks[-1]
     assert rai.provenance_of(answer) is not None and rai.provenance_of(last) is not None
     assert raw_on_the_wire(server) == [] and governed.outcomes() == ["allowed", "allowed"]
 
