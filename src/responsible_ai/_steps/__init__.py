@@ -19,7 +19,7 @@ from .checks import PolicyChecks, Verdict
 from .egress import AI_HOSTS, Egress
 from .identifiers import is_identifier, shown
 from .redact import AnswerFilter, RedactStep
-from .route import Routes
+from .route import Routes, canonical_url
 from .stamp import StampStep
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "StampStep",
     "Verdict",
     "admit",
+    "canonical_url",
     "is_identifier",
     "shown",
 ]

@@ -13,7 +13,7 @@ from .._call import NO_USE_CASE, Call, Prepared
 from .._errors import ProviderUnavailable
 from .._governance import Governance
 from .._pii import KnownValues, PIISession
-from .._steps import admit
+from .._steps import admit, canonical_url
 from ._exchange import Exchange, body_classes, bounded, is_json, response_of
 from ._headers import STRUCTURAL_RAW, USE_CASE_HEADER, USE_CASE_RAW, declared_use_case
 from ._nesting import governed_below
@@ -90,12 +90,12 @@ class GovernedTransport:
         is no use-case header to drop, the SDK's request is already exactly that."""
         content = prepared.content
         extra = prepared.outbound.extra
-        if extra is None and not declared and content == request.content:
+        url = canonical_url(request.url, prepared.provider, prepared.endpoint)
+        if extra is None and not declared and content == request.content and url is request.url:
             return request
         headers = request.headers.copy()
         if USE_CASE_HEADER in headers:
             del headers[USE_CASE_HEADER]
-        url = request.url
         if extra is not None:
             for name, _ in extra["headers"]:
                 headers.pop(name, None)
