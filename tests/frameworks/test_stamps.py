@@ -156,3 +156,18 @@ class TestTransportsDefinedLater:
             )
         assert r.status_code == 200 and r.headers.get("AI-Provenance")
         assert raw_on_the_wire(server) == []
+
+    async def test_the_openai_sdks_aiohttp_client(
+        self, server: FakeModelServer, governed: Governed
+    ) -> None:
+        """`openai.DefaultAioHttpClient` (aiohttp behind an httpx2 transport) is governed."""
+        pytest.importorskip("aiohttp")
+        async with openai.AsyncOpenAI(
+            base_url=server.base_url, api_key="sk", max_retries=0,
+            http_client=openai.DefaultAioHttpClient(),
+        ) as client:  # fmt: skip
+            done = await client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}]
+            )
+        assert rai.provenance_of(done) is not None
+        assert raw_on_the_wire(server) == [] and len(server.requests) == 1
