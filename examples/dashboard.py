@@ -92,8 +92,13 @@ def main() -> None:
             server.fail_next(503, times=3)
             with contextlib.suppress(rai.ProviderError):  # the fallback provider answers
                 guard.chat("Status update for the team.", use_case="engineering.code", **mk)
-    providers.force_flush()
+    exported = providers.force_flush()
     providers.shutdown()
+    if not exported:
+        raise SystemExit(
+            f"made {args.rounds * 7} governed calls, but exporting their spans to "
+            f"{args.endpoint} failed (is the collector running there?)"
+        )
     print(f"sent {args.rounds * 7} governed calls to {args.endpoint} (project {args.project})")
 
 

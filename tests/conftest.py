@@ -4,6 +4,7 @@ import copy
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -22,8 +23,19 @@ def without_opaque(text: str) -> str:
     return _OPAQUE.sub("#", text)  # a value that must never appear in errors, logs or audit events
 
 
+def beside(base_url: str, name: str) -> str:
+    """Another address on the same server: ``http://h:p/v1`` -> ``http://h:p/{name}/v1``
+    (the stand-in serves every path that ends in ``/v1/<endpoint>``)."""
+    url = urlsplit(base_url)
+    return urlunsplit(url._replace(path=f"/{name}{url.path}"))
+
+
 def base_policy(base_url: str = "http://127.0.0.1:9/v1") -> dict[str, Any]:
-    """A policy exercising every rule kind; providers point at `base_url`."""
+    """A policy exercising every rule kind. openai-prod and anthropic-prod are at
+    `base_url` (their endpoints differ: /chat/completions, /messages); free-chat, a second
+    OpenAI-kind provider, has an address of its own on the same server (`beside`), so an
+    SDK request is routed to one provider by its address, as in production: an
+    unapproved model asked of openai-prod is "model not approved", not free-chat's rule."""
     return {
         "policy": {"id": "test-policy", "version": "1.2.3", "allow_free_tiers": False},
         "providers": [
@@ -42,7 +54,7 @@ def base_policy(base_url: str = "http://127.0.0.1:9/v1") -> dict[str, Any]:
             {
                 "name": "anthropic-prod",
                 "kind": "anthropic",
-                "base_url": base_url,
+                "base_url": base_url,  # the same address, another wire format (/messages)
                 "models": ["claude-haiku-4-5*"],
                 "tier": "enterprise",
                 "max_data_class": "internal",
@@ -51,7 +63,7 @@ def base_policy(base_url: str = "http://127.0.0.1:9/v1") -> dict[str, Any]:
             {
                 "name": "free-chat",
                 "kind": "openai",
-                "base_url": base_url,
+                "base_url": beside(base_url, "free"),
                 "models": ["*"],
                 "tier": "free",
                 "max_data_class": "public",

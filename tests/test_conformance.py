@@ -29,7 +29,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 import responsible_ai as rai
 from responsible_ai.testing import CapturedTelemetry, FakeModelServer
-from responsible_ai.testing._server import _Handler, _last_user_text, _Server
+from responsible_ai.testing._answers import last_user_text as _last_user_text
+from responsible_ai.testing._server import _Handler, _Server
 
 from .conftest import base_policy, without_opaque
 

@@ -84,7 +84,7 @@ class TestOpenAI:
         assert time.perf_counter() - t0 < 0.5  # no back-off
         assert isinstance(info.value, openai.OpenAIError)  # and the SDK's base error
         assert server.requests == []
-        with pytest.raises(rai.PolicyViolation):  # (in this policy, gpt-5 routes to a free tier)
+        with pytest.raises(rai.PolicyViolation):  # gpt-5 is not in the allow-list
             oai.chat.completions.create(model="gpt-5", messages=ask("x"))  # type: ignore[arg-type]
         assert server.requests == []
 

@@ -15,7 +15,9 @@ EXAMPLE = Path(__file__).parent.parent / "examples" / "policy.toml"
 
 # none of these belongs in a service's start-up because of this library
 HEAVY = ("presidio_anonymizer", "presidio_analyzer", "spacy", "numpy", "structlog", "rich",
-         "openai", "anthropic", "opentelemetry.sdk", "yaml", "httpx")  # fmt: skip
+         "openai", "anthropic", "opentelemetry.sdk", "yaml", "httpx", "langchain",
+         "langchain_core", "langchain_openai", "llama_index", "pydantic_ai", "agents", "litellm",
+         "aiohttp", "fastapi")  # fmt: skip
 
 
 def loaded_after(code: str) -> list[str]:

@@ -1,7 +1,8 @@
 """`rai.instrument()`: every AI call the process makes is governed, whatever library makes it.
 
-One call at start-up hooks the network transports of httpx2 and httpx (the HTTP layer of
-the openai and anthropic SDKs and of the frameworks built on them), as OpenTelemetry's
+One call at start-up hooks the transports of httpx2 and httpx — the network ones and any
+a library defines, such as litellm's aiohttp transport — (the HTTP layer of the openai
+and anthropic SDKs and of the frameworks built on them), as OpenTelemetry's
 instrumentors hook a library to trace it without touching call sites. From then on,
 every request of every client — made before or after the call, by the service or deep
 inside a dependency — meets the `Egress` step first:
@@ -47,7 +48,7 @@ class _State(NamedTuple):
 
 _state: _State | None = None
 _originals: dict[tuple[type, str], Callable[..., Any]] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 def instrument(
@@ -82,7 +83,10 @@ def uninstrument() -> None:
     with _lock:
         _state = None
         for (cls, attr), original in _originals.items():
-            setattr(cls, attr, original)
+            if original is _ABSENT:
+                delattr(cls, attr)
+            else:
+                setattr(cls, attr, original)
         _originals.clear()
 
 
@@ -130,13 +134,64 @@ def _governed_transport(state: _State, inner: _Unhooked, http: ModuleType) -> Go
     )  # fmt: skip
 
 
-def _hook(http: ModuleType) -> None:
-    sync_cls, async_cls = http.HTTPTransport, http.AsyncHTTPTransport
-    if (sync_cls, "handle_request") in _originals:
-        return  # already hooked: idempotent
-    send = sync_cls.handle_request
-    asend = async_cls.handle_async_request
+_METHODS = (("BaseTransport", "handle_request"), ("AsyncBaseTransport", "handle_async_request"))
 
+
+def _hook(http: ModuleType) -> None:
+    """Hook every transport class of `http` that sends requests itself: the network
+    transports, and any a library defines (litellm's aiohttp transport, the openai SDK's
+    ``DefaultAioHttpClient``, a wrapping transport), those defined later included (a
+    module imported after `instrument`). A wrapping transport is governed once, at the
+    outermost class: the ones it calls see `governed_below`."""
+    for base_name, attr in _METHODS:
+        base = getattr(http, base_name)
+        key = (base, "__init_subclass__")
+        if key in _originals:
+            continue  # already hooked: idempotent
+        for cls in _subclasses(base):
+            _hook_class(cls, attr, http)
+        _originals[key] = base.__dict__.get("__init_subclass__", _ABSENT)
+        base.__init_subclass__ = classmethod(_later(base, attr, http))
+
+
+_ABSENT: Any = object()
+
+
+def _subclasses(base: type) -> list[type]:
+    found: list[type] = []
+    todo: list[type] = list(base.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        if cls not in found:
+            found.append(cls)
+            todo.extend(cls.__subclasses__())
+    return found
+
+
+def _later(base: Any, attr: str, http: ModuleType) -> Callable[..., None]:
+    """`base.__init_subclass__` while instrumented: a transport class defined after
+    `instrument()` is hooked as it is made."""
+
+    def init_subclass(cls: Any, **kw: Any) -> None:
+        super(base, cls).__init_subclass__(**kw)
+        with _lock:
+            if (base, "__init_subclass__") in _originals:
+                _hook_class(cls, attr, http)
+
+    return init_subclass
+
+
+def _hook_class(cls: type, attr: str, http: ModuleType) -> None:
+    """Wrap `cls`'s own `attr` (a class that inherits it is covered by its parent's)."""
+    original = cls.__dict__.get(attr)
+    if original is None or (cls, attr) in _originals or not callable(original):
+        return
+    _originals[(cls, attr)] = original
+    wrap = _sync_hook if attr == "handle_request" else _async_hook
+    setattr(cls, attr, wrap(original, http))
+
+
+def _sync_hook(send: Callable[..., Any], http: ModuleType) -> Callable[..., Any]:
     def handle_request(self: Any, request: Any) -> Any:
         state = _state
         if state is None or governed_below.get():
@@ -147,6 +202,10 @@ def _hook(http: ModuleType) -> None:
             return send(self, request)
         return _governed_transport(state, _Unhooked(self, send), http).handle_request(request)
 
+    return handle_request
+
+
+def _async_hook(asend: Callable[..., Any], http: ModuleType) -> Callable[..., Any]:
     async def handle_async_request(self: Any, request: Any) -> Any:
         state = _state
         if state is None or governed_below.get():
@@ -158,7 +217,4 @@ def _hook(http: ModuleType) -> None:
         transport = _governed_transport(state, _Unhooked(self, asend), http)
         return await transport.handle_async_request(request)
 
-    _originals[(sync_cls, "handle_request")] = send
-    _originals[(async_cls, "handle_async_request")] = asend
-    sync_cls.handle_request = handle_request
-    async_cls.handle_async_request = handle_async_request
+    return handle_async_request

@@ -155,6 +155,19 @@ class Attempts(NamedTuple):
     def note(self, text: str) -> Attempts:
         return Attempts((*self.tried, text), self.first)
 
+    def explain(self, error: BaseException) -> None:
+        """An error that ended a call after a fallback was taken (the fallback provider's
+        key is missing, its answer unreadable...): chained to why the first provider
+        failed, noting every provider tried, so that neither reason hides the other."""
+        first = self.first
+        if first is None or error is first or isinstance(error, ProviderError):
+            return  # no fallback was taken, or `final_error` explains it
+        if error.__cause__ is None:
+            error.__cause__ = first
+        note = "providers tried: " + "; ".join(self.tried)
+        if note not in getattr(error, "__notes__", ()):
+            error.add_note(note)
+
     def final_error(self, error: ProviderError) -> ProviderError:
         """The error a caller sees when no provider answered: the last one's, chained to
         the first and noting every provider tried and why."""
@@ -341,7 +354,8 @@ class CallRecord:
     def failed(self, error: BaseException) -> None:
         """The call failed after it was allowed (a provider error, PII in the answer...);
         a closed generator (``GeneratorExit``) ends it as `StreamClosed`. Its reservation
-        is released, or settled at the worst case if the answer had started."""
+        is released, or settled at the worst case if the answer had started. After a
+        fallback, the error is chained to the first provider's (`Attempts.explain`)."""
         held, self._held = self._held, None
         if held is not None:
             limits = self.pipeline.limits
@@ -349,6 +363,8 @@ class CallRecord:
                 limits.settle(held, held.amounts)
             else:
                 limits.release(held)
+        if not isinstance(error, GeneratorExit):
+            self.attempts.explain(error)
         error = StreamClosed() if isinstance(error, GeneratorExit) else error
         store = self.observers.evidence
         if store is not None and self._decided and not self._ended:

@@ -4,11 +4,14 @@ pytest through the ``pytest11`` entry point).
 - ``rai_server``: a running `FakeModelServer` (127.0.0.1, a free port), one per test;
 - ``rai_policy``: your policy (the ``rai_policy`` ini option or ``RAI_POLICY``, else a
   small built-in one) with every provider pointed at that server and no API keys needed;
-- ``rai_telemetry``: a `CapturedTelemetry` (spans and metrics in memory);
+- ``rai_telemetry``: a `CapturedTelemetry` (spans and metrics in memory); it needs
+  opentelemetry-sdk (the ``otlp`` extra): without it, a test that asks for it is skipped,
+  saying so;
 - ``rai_audit``: the audit events of ``rai_guard``, as dicts;
 - ``rai_decisions``: the `Decision` of every call ``rai_guard`` decided;
 - ``rai_signer`` / ``rai_keyring``: an HMAC signer with a fresh key, and its keyring;
-- ``rai_guard``: a `Guard` over all of the above, closed after the test.
+- ``rai_guard``: a `Guard` over all of the above, closed after the test (on a base
+  install, without opentelemetry-sdk, it records no spans; everything else is the same).
 
 In ``pytest.ini`` / ``pyproject.toml``: ``rai_policy = "policy.toml"``. Disable the
 plugin with ``-p no:responsible_ai``.
@@ -16,6 +19,7 @@ plugin with ``-p no:responsible_ai``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,8 +92,25 @@ def rai_policy(request: pytest.FixtureRequest, rai_server: FakeModelServer) -> P
     return Policy.from_dict(data, source=f"{path or 'built-in'} (at the stand-in server)")
 
 
+OTEL_SDK_MISSING = (
+    "rai_telemetry needs opentelemetry-sdk, which the base install does not have: "
+    "pip install 'responsible-ai-policy[otlp]' (or add opentelemetry-sdk to your test "
+    "dependencies)"
+)
+
+
+def _has_otel_sdk() -> bool:
+    try:
+        return importlib.util.find_spec("opentelemetry.sdk") is not None
+    except ModuleNotFoundError:  # no opentelemetry package at all
+        return False
+
+
 @pytest.fixture
 def rai_telemetry() -> CapturedTelemetry:
+    """Spans and metrics in memory (needs opentelemetry-sdk: skipped without it)."""
+    if not _has_otel_sdk():
+        pytest.skip(OTEL_SDK_MISSING)
     return CapturedTelemetry()
 
 
@@ -115,15 +136,18 @@ def rai_keyring(rai_signer: HmacSigner) -> Keyring:
 
 @pytest.fixture
 def rai_guard(
+    request: pytest.FixtureRequest,
     rai_policy: Policy,
-    rai_telemetry: CapturedTelemetry,
     rai_audit: list[dict[str, Any]],
     rai_decisions: list[Decision],
     rai_signer: HmacSigner,
 ) -> Iterator[Guard]:
+    """A `Guard` over the fixtures above; its spans go to ``rai_telemetry`` when
+    opentelemetry-sdk is installed (none are recorded without it)."""
+    telemetry = request.getfixturevalue("rai_telemetry") if _has_otel_sdk() else None
     guard = Guard(
         rai_policy,
-        telemetry=rai_telemetry.telemetry,
+        telemetry=telemetry.telemetry if telemetry is not None else None,
         audit=AuditTrail(sink=rai_audit.append, render=False),
         on_decision=rai_decisions.append,
         signer=rai_signer,

@@ -27,7 +27,7 @@ from .egress import AI_HOSTS, Egress
 from .identifiers import is_identifier, shown
 from .limits import MICROS, LimitStep, kill_names
 from .redact import AnswerFilter, RedactStep
-from .route import Routes
+from .route import Routes, canonical_url
 from .stamp import StampStep
 from .who import Who, WhoChecks
 
@@ -46,6 +46,7 @@ __all__ = [
     "Who",
     "WhoChecks",
     "admit",
+    "canonical_url",
     "is_identifier",
     "kill_names",
     "shown",

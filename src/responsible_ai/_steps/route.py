@@ -15,7 +15,7 @@ from .._policy import Policy, Provider
 from .._providers import ENDPOINTS, speaks
 from . import admit
 
-__all__ = ["Routes"]
+__all__ = ["Routes", "canonical_url"]
 
 
 class Routes:
@@ -53,7 +53,7 @@ class Routes:
                 and url.path.startswith(prefix + "/")
             ):
                 continue
-            endpoint = ENDPOINTS.get(url.path[len(prefix) :])
+            endpoint = ENDPOINTS.get(_anthropic_path(provider.kind, prefix, url.path))
             if endpoint is None:
                 stray = stray or provider  # the first in the policy at that address
                 allowed += [
@@ -81,6 +81,27 @@ class Routes:
             policy_id=self.policy.id, policy_version=self.policy.version,
         )  # fmt: skip
 
+
+def _anthropic_path(kind: str, prefix: str, path: str) -> str:
+    """The path below a provider's base URL. The anthropic SDK appends ``/v1/messages``
+    to its base URL, so one given the policy's ``https://api.anthropic.com/v1`` asks for
+    ``/v1/v1/messages``: for an anthropic provider whose base URL ends in ``/v1``, that
+    exact spelling is read as ``/messages`` (the transport sends it to the policy's
+    address, `canonical_url`)."""
+    rest = path[len(prefix) :]
+    if kind == "anthropic" and prefix.endswith("/v1") and rest == "/v1/messages":
+        return "/messages"
+    return rest
+
+
+def canonical_url(url: Any, provider: Provider, endpoint: Endpoint) -> Any:
+    """`url` with the path of `endpoint` below the provider's base URL (the same URL
+    unless the SDK spelled it another way, as `_anthropic_path` reads)."""
+    path = urlsplit(provider.base_url).path.rstrip("/") + _PATHS[endpoint]
+    return url if url.path == path else url.copy_with(path=path)
+
+
+_PATHS = {endpoint: path for path, endpoint in ENDPOINTS.items()}
 
 _API_WORDS = frozenset({
     "v1", "v2", "chat", "completions", "responses", "messages", "models", "files",

@@ -45,11 +45,9 @@ def setup_otlp(
     name = service_name or default_service_name() or "responsible-ai"
     resource = Resource.create({SERVICE_NAME: name})
     tracer_provider = TracerProvider(resource=resource)
-    tracer_provider.add_span_processor(
-        BatchSpanProcessor(
-            OTLPSpanExporter(endpoint=f"{base}/v1/traces", headers=dict(headers or {}))
-        )
-    )
+    exporter = OTLPSpanExporter(endpoint=f"{base}/v1/traces", headers=dict(headers or {}))
+    spans = _Counted(exporter)
+    tracer_provider.add_span_processor(BatchSpanProcessor(spans))  # type: ignore[arg-type]
     readers = []
     if metrics:
         readers.append(
@@ -61,17 +59,43 @@ def setup_otlp(
     meter_provider = MeterProvider(resource=resource, metric_readers=readers)
     trace.set_tracer_provider(tracer_provider)
     otel_metrics.set_meter_provider(meter_provider)
-    return _Providers(tracer_provider, meter_provider)
+    return _Providers(tracer_provider, meter_provider, spans)
+
+
+class _Counted:
+    """The span exporter, counting the batches it failed to export (the SDK's batch
+    processor only logs a failure): `force_flush()` reports them. It has the three
+    methods the batch processor calls (the SDK's `SpanExporter` is imported lazily)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.failed = 0
+
+    def export(self, spans: Any) -> Any:
+        result = self.inner.export(spans)
+        if getattr(result, "name", "") != "SUCCESS":
+            self.failed += 1
+        return result
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return bool(self.inner.force_flush(timeout_millis))
 
 
 class _Providers:
-    def __init__(self, tracer_provider: Any, meter_provider: Any) -> None:
+    def __init__(self, tracer_provider: Any, meter_provider: Any, spans: _Counted) -> None:
         self.tracer_provider = tracer_provider
         self.meter_provider = meter_provider
+        self._spans = spans
 
-    def force_flush(self) -> None:
-        self.tracer_provider.force_flush()
+    def force_flush(self) -> bool:
+        """Export what is pending; True only when every batch of spans so far reached
+        the endpoint (False: a batch failed or the flush timed out)."""
+        flushed = bool(self.tracer_provider.force_flush())
         self.meter_provider.force_flush()
+        return flushed and self._spans.failed == 0
 
     def shutdown(self) -> None:
         self.tracer_provider.shutdown()

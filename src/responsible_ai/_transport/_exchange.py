@@ -63,6 +63,7 @@ class Exchange:
         extra = marked.headers if marked is not None and marked.carrier == "header" else {}
         if text == answer.text and result.tool_calls == answer.tool_calls:
             # nothing to write back: the provider's (already read) response as it is
+            response.headers.pop(HEADER, None)  # only the library writes a stamp
             if result.provenance is not None:
                 response.headers[HEADER] = result.provenance.to_header()
             response.headers.update(extra)
@@ -87,8 +88,8 @@ def response_of(
     """A new response (the public constructor) with the provider's status and headers,
     the answer as the library wrote it, and the stamp's header."""
     headers = response.headers.copy()
-    for name in ("content-encoding", "transfer-encoding", "content-length"):
-        headers.pop(name, None)  # the body below is decoded and re-measured
+    for name in ("content-encoding", "transfer-encoding", "content-length", HEADER):
+        headers.pop(name, None)  # the body below is decoded and re-measured; the stamp is ours
     if content is not None:
         headers["content-length"] = str(len(content))
         stream = http.ByteStream(content)
@@ -115,6 +116,7 @@ class SSERewriter:
         self.text: AnswerFilter | None = pipeline.chunk_filter(ex.prepared)
         self.writer: EventWriter = ex.wire.events(self.text, pipeline.args_restorer(ex.prepared))
         self.ended = False
+        self.response: Any = None  # the response the SDK reads: stamped when the stream ends
 
     def feed(self, chunk: bytes) -> bytes:
         return b"".join(self._event(event) for event in self.decoder.feed(chunk))
@@ -140,6 +142,9 @@ class SSERewriter:
             answer.text = self.writer.emitted_text()  # what the caller received
         result = self.ex.record.finish(self.ex.prepared, answer, self.text)
         responses.remember(result.id, result.provenance)
+        if self.response is not None and result.provenance is not None:
+            # as a trailer: the SDK's Stream keeps this response (`provenance_of(stream)`)
+            self.response.headers[HEADER] = result.provenance.to_header()
         return tail
 
     def closed(self) -> None:

@@ -14,7 +14,7 @@ from .._errors import ProviderUnavailable
 from .._governance import Governance
 from .._pii import KnownValues, PIISession
 from .._principal import Principal, current_principal
-from .._steps import admit
+from .._steps import admit, canonical_url
 from ._exchange import Exchange, body_classes, bounded, is_json, response_of
 from ._headers import USE_CASE_HEADER, USE_CASE_RAW, declared_use_case, is_protocol
 from ._nesting import governed_below
@@ -111,12 +111,12 @@ class GovernedTransport:
         extra = prepared.outbound.extra
         if extra == prepared.call.extra:
             extra = None  # the headers and query read as content held nothing to redact
-        if extra is None and not declared and content == request.content:
+        url = canonical_url(request.url, prepared.provider, prepared.endpoint)
+        if extra is None and not declared and content == request.content and url is request.url:
             return request
         headers = request.headers.copy()
         if USE_CASE_HEADER in headers:
             del headers[USE_CASE_HEADER]
-        url = request.url
         if extra is not None:
             for name, _ in extra["headers"]:
                 headers.pop(name, None)
@@ -162,7 +162,11 @@ class GovernedTransport:
             with ex.record.ending(), sdk_errors_raised:
                 return ex.answer(self.http, response, response.read())
         sync_body, _ = body_classes(self.http)
-        return response_of(self.http, response, None, stream=sync_body(response, ex.stream()))
+        rewriter = ex.stream()
+        rewriter.response = response_of(
+            self.http, response, None, stream=sync_body(response, rewriter)
+        )
+        return rewriter.response
 
     async def handle_async_request(self, request: Any) -> Any:
         await request.aread()
@@ -181,7 +185,11 @@ class GovernedTransport:
             with ex.record.ending(), sdk_errors_raised:
                 return await ex.aanswer(self.http, response, await response.aread())
         _, async_body = body_classes(self.http)
-        return response_of(self.http, response, None, stream=async_body(response, ex.stream()))
+        rewriter = ex.stream()
+        rewriter.response = response_of(
+            self.http, response, None, stream=async_body(response, rewriter)
+        )
+        return rewriter.response
 
     def close(self) -> None:
         self.inner.close()

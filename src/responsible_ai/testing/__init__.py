@@ -18,8 +18,9 @@ the connection without an answer. `CapturedTelemetry` keeps spans and metrics in
 `CredentialsPKI` and `TimestampAuthority` are a throw-away CA and an RFC 3161 responder.
 """
 
+from ._answers import stand_in_answer
 from ._credentials import CredentialsPKI, TimestampAuthority
-from ._server import FakeModelServer, Fault, RecordedRequest, stand_in_answer
+from ._server import FakeModelServer, Fault, RecordedRequest
 from ._telemetry import CapturedTelemetry
 
 __all__ = [

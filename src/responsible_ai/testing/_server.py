@@ -20,7 +20,6 @@ the connection without an answer.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import threading
 import time
@@ -29,6 +28,16 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
+
+from ._answers import (
+    chosen_tool,
+    format_schema,
+    last_user_text,
+    schema_arguments,
+    schema_example,
+    split_chunks,
+    stand_in_answer,
+)
 
 __all__ = ["FakeModelServer", "Fault", "RecordedRequest", "stand_in_answer"]
 
@@ -60,42 +69,10 @@ class Fault:
     error_type: str = "server_error"
 
 
-def stand_in_answer(prompt: str) -> str:
-    """The deterministic stand-in model: a short reply that quotes the prompt back.
-
-    Quoting makes the effect of the pipeline visible (what the provider received is what
-    it can repeat) and gives streams several chunks.
-    """
-    quoted = " ".join(prompt.split())
-    if len(quoted) > 240:
-        quoted = quoted[:237] + "..."
-    return (
-        f"Here is a draft based on your request: \u201c{quoted}\u201d. Please review it before use."
-    )
-
-
-def _last_user_text(messages: Any) -> str:
-    if not isinstance(messages, list):
-        return ""
-    for m in reversed(messages):
-        if isinstance(m, dict) and m.get("role") == "user":
-            content = m.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return " ".join(
-                    str(p.get("text", "")) for p in content if isinstance(p, dict) and "text" in p
-                )
-    return ""
-
-
-def _chunks(text: str) -> list[str]:
-    return re.findall(r"\S+\s*|\s+", text) or [""]
-
-
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms ACK wait
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -130,13 +107,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         prefix = owner.prefix
         path = self.path.split("?", 1)[0]  # query parameters (Azure's api-version) do not route
+        # any path ending in {prefix}/<endpoint>: one server can stand in for several
+        # providers at their own addresses (http://127.0.0.1:port/anthropic/v1, ...)
         if not isinstance(body, dict) or not isinstance(body.get("model"), str):
             self._json(400, {"error": {"type": "invalid_request_error", "message": "bad body"}})
-        elif path == f"{prefix}/chat/completions":
+        elif path.endswith(f"{prefix}/chat/completions"):
             self._openai(body)
-        elif path == f"{prefix}/messages":
+        elif path.endswith(f"{prefix}/messages"):
             self._anthropic(body)
-        elif path == f"{prefix}/responses":
+        elif path.endswith(f"{prefix}/responses"):
             self._responses(body)
         else:
             self._json(404, {"error": {"type": "not_found", "message": "unknown path"}})
@@ -146,7 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _openai(self, body: dict[str, Any]) -> None:
         owner = self.server.owner
         model = owner.served_model(body["model"])
-        prompt = _last_user_text(body.get("messages"))
+        prompt = last_user_text(body.get("messages"))
         answer = owner.answer(prompt)
         rid = owner._id("chatcmpl")
         usage = {
@@ -154,16 +133,24 @@ class _Handler(BaseHTTPRequestHandler):
             "completion_tokens": len(answer.split()),
             "total_tokens": len(prompt.split()) + len(answer.split()),
         }
-        tools = body.get("tools")
-        if tools and not any(m.get("role") == "tool" for m in body.get("messages", [])):
-            name = tools[0].get("function", {}).get("name", "tool")
+        tools = [t.get("function") or {} for t in body.get("tools") or [] if isinstance(t, dict)]
+        tool = chosen_tool(
+            tools, body.get("tool_choice"), lambda c: (c.get("function") or {}).get("name")
+        )
+        answered = any(m.get("role") == "tool" for m in body.get("messages", []))
+        schema = format_schema(body.get("response_format"))
+        if tool is not None and not answered:
+            arguments = json.dumps(schema_arguments(tool.get("parameters"), prompt))
             call = {
                 "id": owner._id("call"),
                 "type": "function",
-                "function": {"name": name, "arguments": json.dumps({"query": prompt})},
+                "function": {"name": tool.get("name", "tool"), "arguments": arguments},
             }
             message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [call]}
             finish = "tool_calls"
+        elif schema is not None:  # structured output: an answer the schema accepts
+            message = {"role": "assistant", "content": json.dumps(schema_example(schema, prompt))}
+            finish = "stop"
         else:
             message, finish = {"role": "assistant", "content": answer}, "stop"
         if not body.get("stream"):
@@ -206,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
                     **base,
                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
                 }
-                for piece in owner.chunks(answer)
+                for piece in owner.chunks(message["content"])
             ]
         events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         if (body.get("stream_options") or {}).get("include_usage"):
@@ -216,19 +203,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _anthropic(self, body: dict[str, Any]) -> None:
         owner = self.server.owner
         model = owner.served_model(body["model"])
-        prompt = _last_user_text(body.get("messages"))
+        prompt = last_user_text(body.get("messages"))
         answer = owner.answer(prompt)
         rid = owner._id("msg")
         usage = {"input_tokens": len(prompt.split()), "output_tokens": len(answer.split())}
-        tools = body.get("tools") or []
+        tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+        tool = chosen_tool(tools, body.get("tool_choice"), lambda c: c.get("name"))
         answered = any(
             isinstance(block, dict) and block.get("type") == "tool_result"
             for m in body.get("messages", [])
             for block in (m.get("content") if isinstance(m.get("content"), list) else [])
         )
-        if tools and not answered:  # a tool_use block: the model calls the first tool
-            use = {"type": "tool_use", "id": owner._id("toolu"),
-                   "name": tools[0].get("name", "tool"), "input": {"query": prompt}}  # fmt: skip
+        if tool is not None and not answered:  # a tool_use block: the model calls the tool
+            use = {"type": "tool_use", "id": owner._id("toolu"), "name": tool.get("name", "tool"),
+                   "input": schema_arguments(tool.get("input_schema"), prompt)}  # fmt: skip
             if not body.get("stream"):
                 self._json(200, {"id": rid, "type": "message", "role": "assistant", "model": model,
                                  "content": [use], "stop_reason": "tool_use", "stop_sequence": None,
@@ -325,19 +313,23 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         model = owner.served_model(body["model"])
         raw = body.get("input")
-        prompt = raw if isinstance(raw, str) else _last_user_text(raw)
+        prompt = raw if isinstance(raw, str) else last_user_text(raw)
         answered = isinstance(raw, list) and any(
             isinstance(i, dict) and i.get("type") == "function_call_output" for i in raw
         )
         tools = [t for t in body.get("tools") or [] if t.get("type") == "function"]
+        tool = chosen_tool(tools, body.get("tool_choice"), lambda c: c.get("name"))
+        schema = format_schema((body.get("text") or {}).get("format"))
         answer = owner.answer(prompt)
+        if schema is not None:
+            answer = json.dumps(schema_example(schema, prompt))
         rid, mid = owner._id("resp"), owner._id("msg")
         usage = {"input_tokens": len(prompt.split()), "output_tokens": len(answer.split()),
                  "total_tokens": len(prompt.split()) + len(answer.split())}  # fmt: skip
-        if tools and not answered:
-            arguments = json.dumps({"query": prompt})
+        if tool is not None and not answered:
+            arguments = json.dumps(schema_arguments(tool.get("parameters"), prompt))
             item: dict[str, Any] = {"type": "function_call", "id": owner._id("fc"),
-                                    "call_id": owner._id("call"), "name": tools[0].get("name", "tool"),
+                                    "call_id": owner._id("call"), "name": tool.get("name", "tool"),
                                     "arguments": arguments, "status": "completed"}  # fmt: skip
         else:
             item = {"type": "message", "id": mid, "status": "completed", "role": "assistant",
@@ -516,7 +508,7 @@ class FakeModelServer:
     def chunks(self, text: str) -> list[str]:
         if self.chunk_size:
             return [text[i : i + self.chunk_size] for i in range(0, len(text), self.chunk_size)]
-        return _chunks(text)
+        return split_chunks(text)
 
     def served_model(self, requested: str) -> str:
         return self.model_aliases.get(requested, requested)
