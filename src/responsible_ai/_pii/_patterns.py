@@ -47,6 +47,24 @@ class PatternRule:
 # --------------------------------------------------------------------------- checks
 
 
+_HOST_END = re.compile(r"[/:?#]")
+# the top-level domains a bare domain name is read with (a file name is not one: "main.py",
+# "README.md", "node.js" end in none of them)
+_DOMAIN_TLDS = ("com", "org", "net", "edu", "gov", "io", "co", "info", "biz", "app", "dev")
+
+
+def _url(value: str) -> float | None:
+    """A URL names a host: "www." then a domain with a dot, or a scheme and a host with
+    a dot or something after it (``http://intranet/x``; never ``http://microsoft``)."""
+    low = value.lower()
+    if low.startswith("www."):
+        host = _HOST_END.split(value[4:], 1)[0]
+        return 0.6 if "." in host.strip(".") else None
+    rest = value.split("://", 1)[-1]
+    host = _HOST_END.split(rest, 1)[0]
+    return 0.6 if "." in host or len(host) < len(rest) else None
+
+
 def _valid(check: Callable[[str], bool], score: float) -> Check:
     return lambda value: score if check(value) else None
 
@@ -65,6 +83,16 @@ RULES: tuple[PatternRule, ...] = (
         re.compile(r"(?i)\b(?:https?://|ftp://|www\.)[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]"),
         0.6,
         gate=("://", "www.", "WWW."),
+        check=lambda v: _url(v),
+    ),
+    PatternRule(
+        "URL",  # a bare domain name: "microsoft.com", "google.co.il"
+        re.compile(
+            r"(?i)(?<![\w@./:-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+            rf"(?:{'|'.join(_DOMAIN_TLDS)})(?:\.[a-z]{{2}})?(?![\w@-]|\.[a-z0-9])"
+        ),
+        0.5,
+        gate=tuple(f".{t}" for t in _DOMAIN_TLDS),
     ),
     PatternRule(
         "API_KEY",
@@ -154,32 +182,62 @@ _MONTH_BEFORE_YEAR = re.compile(
 
 
 _LOCAL_PART = re.compile(r"[\w.%+-]{1,64}")
-_DOMAIN = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,24}(?![\w-])")
+_DOMAIN = re.compile(
+    r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,24}|xn--[a-z0-9-]{2,59})(?![\w-])"
+)
+# the top-level domains an address written with spaces around its "@" must end in (any
+# two-letter country code, or one of these): "jane @ roe.example", never "me @ team.lead"
+_SPACED_TLDS = frozenset(
+    "com net org edu gov mil int info biz io co ai app dev email mail online site cloud "
+    "example test invalid local".split()
+)
 
 
 def _emails(text: str) -> Iterator[tuple[int, int]]:
-    """Email addresses, found from each "@" (a C-speed find) with two small anchored
-    matches, instead of a scan that tries every position of the text."""
+    """Email addresses, found from each "@" (a C-speed find) with small anchored matches
+    (the domain first: most "@"s have none), instead of a scan that tries every position.
+    Spaces around the "@" (``jane @ roe.example``) and a quoted local part
+    (``"jane doe"@roe.example``) are read too."""
     at = text.find("@")
     while at != -1:
-        # the local part: the longest run of its characters (at most 64) that ends at the
-        # "@", matched forwards on the reversed window (a search would try every start)
-        local = _LOCAL_PART.match(text[max(0, at - 64) : at][::-1])
-        domain = _DOMAIN.match(text, at + 1)
-        if local is not None and domain is not None:
-            start = at - local.end()
-            while start < at and not text[start].isalnum() and text[start] != "_":
-                start += 1  # an address starts with a letter, digit or underscore
-            before = text[max(0, start - 1) : start]
-            lo = max(0, start - _AUTHORITY_BACK)  # bounded: linear with no whitespace
-            authority = text.find("://", max(lo, text.rfind(" ", lo, start)), start) != -1
-            if (
-                start < at
-                and not (before and (before.isalnum() or before in "._%+-"))
-                and not authority
-            ):
-                yield start, domain.end()
-        at = text.find("@", (domain.end() if domain is not None else at + 1))
+        after = at + 1
+        while after < len(text) and after - at <= 2 and text[after] in " \t":
+            after += 1
+        domain = _DOMAIN.match(text, after)
+        if domain is None:
+            at = text.find("@", at + 1)
+            continue
+        end = at  # where the local part ends
+        while end > 0 and at - end < 2 and text[end - 1] in " \t":
+            end -= 1
+        spaced = end < at or after > at + 1
+        tld = domain.group().rsplit(".", 1)[-1].lower()
+        start = _local_start(text, end)
+        if start is not None and not (spaced and len(tld) != 2 and tld not in _SPACED_TLDS):
+            yield start, domain.end()
+        at = text.find("@", domain.end())
+
+
+def _local_start(text: str, end: int) -> int | None:
+    """Where the local part that ends at `end` starts (None: there is none)."""
+    if end > 0 and text[end - 1] == '"':  # a quoted local part, on one line
+        quote = text.rfind('"', max(0, end - 66), end - 1)
+        if quote != -1 and "\n" not in text[quote:end]:
+            return quote
+    # the longest run of a local part's characters (at most 64) that ends at `end`,
+    # matched forwards on the reversed window (a search would try every start)
+    local = _LOCAL_PART.match(text[max(0, end - 64) : end][::-1])
+    if local is None:
+        return None
+    start = end - local.end()
+    while start < end and not text[start].isalnum() and text[start] != "_":
+        start += 1  # an address starts with a letter, digit or underscore
+    before = text[max(0, start - 1) : start]
+    lo = max(0, start - _AUTHORITY_BACK)  # bounded: linear with no whitespace
+    authority = text.find("://", max(lo, text.rfind(" ", lo, start)), start) != -1
+    if start == end or (before and (before.isalnum() or before in "._%+-")) or authority:
+        return None
+    return start
 
 
 _AUTHORITY_BACK = 160  # characters before an address where "scheme://" makes it userinfo
