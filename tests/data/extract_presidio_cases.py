@@ -45,9 +45,13 @@ def _with_checksum(iban: str) -> str:
 
 
 def _value(node: ast.expr) -> Any:
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        if node.func.id == "update_iban_checksum" and len(node.args) == 1:
-            return _with_checksum(_value(node.args[0]))
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "update_iban_checksum"
+        and len(node.args) == 1
+    ):
+        return _with_checksum(_value(node.args[0]))
     if isinstance(node, ast.JoinedStr):  # f"..." without placeholders
         return "".join(_value(v) for v in node.values)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
