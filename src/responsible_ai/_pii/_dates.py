@@ -47,11 +47,12 @@ def _valid(m: re.Match[str]) -> bool:
     return True  # the compact form's pattern only takes valid months and days
 
 
-def date_spans(text: str) -> Iterator[tuple[int, int, int]]:
-    """(start, end of the date, end with its time) of each date; a time alone as
-    (start, start, end): no date, only a span in which no number is read."""
+def date_spans(text: str, lo: int = 0, hi: int | None = None) -> Iterator[tuple[int, int, int]]:
+    """(start, end of the date, end with its time) of each date in text[lo:hi]; a time
+    alone as (start, start, end): no date, only a span in which no number is read."""
+    hi = len(text) if hi is None else hi
     spans: list[tuple[int, int]] = []
-    for m in _DATE.finditer(text):
+    for m in _DATE.finditer(text, lo, hi):
         if not _valid(m):
             continue
         t3 = m.group("t3")
@@ -69,9 +70,9 @@ def date_spans(text: str) -> Iterator[tuple[int, int, int]]:
         end = max(end, date_end)
         spans.append((m.start(), end))
         yield m.start(), date_end, end
-    if ":" in text:
+    if ":" in text[lo:hi]:
         k = 0
-        for m in _TIME_ALONE.finditer(text):
+        for m in _TIME_ALONE.finditer(text, lo, hi):
             start = m.start()
             while k < len(spans) and spans[k][1] <= start:
                 k += 1

@@ -21,17 +21,18 @@ _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(
     rf"(?<![\w.])(?:{_OCTET}\.){{3}}{_OCTET}(?:/(?:3[0-2]|[12]?\d)(?!\d))?(?![\w]|\.\d{{1,3}}\.)"
 )
-# a run of hex digits, colons and dots holding two colons, tried from a run's first
-# character only (the look-behind), so no run is scanned twice: linear
-_HEX_RUN = re.compile(r"(?<![0-9A-Fa-f:.])(?=[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:)[0-9A-Fa-f:.]+")
+# from a colon (found with `str.find`, at C speed), the rest of its run of hex digits,
+# colons and dots; the run's start is found backwards, at most an address long: linear
+_FROM_COLON = re.compile(r":[0-9A-Fa-f:.]*")
+_HEX = frozenset("0123456789abcdefABCDEF:.")
 _ZONE = re.compile(r"%[0-9A-Za-z_.-]{1,32}")
 _PREFIX = re.compile(r"/(?:12[0-8]|1[01]\d|[1-9]?\d)(?!\d)")
 _MAX_ADDRESS = 45  # the longest IPv6 text form (with an embedded IPv4)
 
 
-def ipv4_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Dotted quads, with a CIDR suffix when one follows; not inside a word."""
-    for m in _IPV4.finditer(text):
+def ipv4_spans(text: str, lo: int = 0, hi: int | None = None) -> Iterator[tuple[int, int]]:
+    """Dotted quads in text[lo:hi], with a CIDR suffix when one follows; not inside a word."""
+    for m in _IPV4.finditer(text, lo, len(text) if hi is None else hi):
         yield m.span()
 
 
@@ -43,8 +44,14 @@ def ipv6_spans(text: str) -> Iterator[tuple[int, int]]:
     """IPv6 addresses: each run of hex digits, colons and dots with two colons or more,
     its trailing sentence punctuation dropped, valid as a whole; then its zone and its
     prefix length."""
-    for m in _HEX_RUN.finditer(text):
-        start, end = m.span()
+    pos = text.find(":")
+    while pos != -1:
+        m = _FROM_COLON.match(text, pos)
+        assert m is not None
+        start, end = pos, m.end()
+        pos = text.find(":", end)
+        while start > 0 and end - start <= _MAX_ADDRESS and text[start - 1] in _HEX:
+            start -= 1
         while end > start and text[end - 1] == ".":
             end -= 1
         if end > start + 1 and text[end - 1] == ":" and text[end - 2] != ":":

@@ -29,13 +29,13 @@ from collections.abc import Iterator
 from ._country_codes import COUNTRY_CODES
 from ._validators import IBAN_LENGTHS, compact_iban_valid, ssn_valid
 
-__all__ = ["Candidate", "iban_spans", "read_run", "runs"]
+__all__ = ["Candidate", "iban_at", "read_run", "runs"]
 
 Candidate = tuple[str, int, int, float]  # entity, start, end, base score
 
 _SEP = " \t\r\n._/()-"
-_RUN = re.compile(r"\d+(?:[ \t\r\n._/()\-]{1,4}\d+)*")
-_GROUP = re.compile(r"\d+")
+_RUN = re.compile(r"\d\d*(?:[ \t\r\n._/()\-]{1,4}\d+)*")
+_GROUP = re.compile(r"\d\d*")  # led by one digit: the scan skips to digits at C speed
 _EXT = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}\b", re.IGNORECASE)
 STRONG = 0.5  # a reading this sure needs no second look at the run's parts
 MAX_GROUPS = 8  # groups in one window of a run read in parts (a card in pairs: eight)
@@ -251,7 +251,6 @@ def _card_shaped(lens: list[int]) -> bool:
 
 # --------------------------------------------------------------------------- IBAN
 
-_IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
 _IBAN_BODY: dict[int, re.Pattern[str]] = {
     n: re.compile(rf"(?:[ \t\r\n./_-]{{0,4}}[A-Za-z0-9]){{{n}}}")
     for n in sorted({length - 4 for length in IBAN_LENGTHS.values()})
@@ -259,24 +258,26 @@ _IBAN_BODY: dict[int, re.Pattern[str]] = {
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 
 
-def iban_spans(text: str) -> Iterator[tuple[int, int]]:
-    """IBANs in any case and through any separator (up to four characters between two
-    of its characters), glued to a word on one side at most: each ``CCdd`` of a country
-    that has IBANs, read on for that country's length, checked with mod 97."""
-    for m in _IBAN_START.finditer(text):
-        start = m.start()
-        want = IBAN_LENGTHS.get(text[start : start + 2].upper())
-        if want is None or text[start + 2 : start + 4] in ("00", "01", "99"):
-            continue
-        body = _IBAN_BODY[want - 4].match(text, m.end())
-        if body is None:
-            continue
-        end = body.end()
-        compact = (m.group() + _NOT_ALNUM.sub("", body.group())).upper()
-        if not compact_iban_valid(compact):
-            continue
-        left = start > 0 and text[start - 1].isalnum()
-        right = end < len(text) and text[end].isalnum()
-        if left and right:
-            continue  # inside a longer word (a hash, a code): not an IBAN
-        yield start, end
+def iban_at(text: str, digits: int) -> tuple[int, int] | None:
+    """The IBAN whose check digits start at `digits` (its country code the two letters
+    before), in any case and through any separator (up to four characters between two of
+    its characters), glued to a word on one side at most; checked with mod 97."""
+    start = digits - 2
+    if start < 0 or not text[start:digits].isalpha() or not text[start:digits].isascii():
+        return None
+    want = IBAN_LENGTHS.get(text[start:digits].upper())
+    check = text[digits : digits + 2]
+    if want is None or not check.isdigit() or check in ("00", "01", "99"):
+        return None
+    body = _IBAN_BODY[want - 4].match(text, digits + 2)
+    if body is None:
+        return None
+    end = body.end()
+    compact = (text[start : digits + 2] + _NOT_ALNUM.sub("", body.group())).upper()
+    if not compact_iban_valid(compact):
+        return None
+    left = start > 0 and text[start - 1].isalnum()
+    right = end < len(text) and text[end].isalnum()
+    if left and right:
+        return None  # inside a longer word (a hash, a code): not an IBAN
+    return start, end

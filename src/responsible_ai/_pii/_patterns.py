@@ -22,7 +22,7 @@ from ._dates import date_spans
 from ._findings import Finding
 from ._network import ipv4_spans, ipv6_spans
 from ._normalize import lowered
-from ._numbers import iban_spans, read_run, runs
+from ._numbers import iban_at, read_run, runs
 from ._validators import jwt_valid
 
 __all__ = ["BUILTIN_ENTITIES", "PEM_FOOT", "PEM_HEAD", "BuiltinDetector", "PatternRule"]
@@ -176,6 +176,8 @@ DIGIT_ENTITIES = (
     "DATE_OF_BIRTH",
 )
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zé]*\.?"
+_MONTH_NEAR = re.compile(r"(?i)jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+_DATE_PUNCT = re.compile(r"[-/.]")
 _MONTH_BEFORE_YEAR = re.compile(
     rf"(?i)(?:\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s{_MONTH}|\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?,?)\s$"
 )
@@ -325,55 +327,78 @@ class BuiltinDetector:
             yield from self._numbers(text, has_digit, ipv6)
 
     def _numbers(self, text: str, has_digit: bool, ipv6: bool) -> Iterator[Finding]:
-        """IP addresses, dates, IBANs, then every run of digits outside them."""
+        """IP addresses, dates and IBANs found whole, then every run of digits read
+        outside them. One pass over the runs: each run is checked for what may start or
+        lie in it (a dotted quad, a date or time, an IBAN's check digits) with small
+        anchored matches, then read as the identifiers it may hold."""
         wanted = self.digits
-        low: str | None = None
         found: list[tuple[str, int, int, float]] = []
-        taken: list[tuple[int, int]] = []  # spans no run is read in
-        if "IP_ADDRESS" in wanted:
-            if ipv6:
-                found += [("IP_ADDRESS", s, e, 0.8) for s, e in ipv6_spans(text)]
-            if has_digit and "." in text:
-                found += [("IP_ADDRESS", s, e, 0.75) for s, e in ipv4_spans(text)]
-            taken += [(f[1], f[2]) for f in found]
+        ip = "IP_ADDRESS" in wanted
+        v6: list[tuple[int, int]] = []
+        if ip and ipv6:
+            v6 = list(ipv6_spans(text))
+            found += [("IP_ADDRESS", s, e, 0.8) for s, e in v6]
         if not has_digit:
-            yield from self._scored(text, found, low)
+            yield from self._scored(text, found)
             return
-        for start, date_end, end in date_spans(text):
-            if date_end > start:
-                found.append(("DATE_OF_BIRTH", start, date_end, 0.3))
-            taken.append((start, end))
-        if "IBAN_CODE" in wanted:
-            for start, end in iban_spans(text):
-                found.append(("IBAN_CODE", start, end, 1.0))
-                taken.append((start, end))
-        if taken:
-            taken = _merged(taken)
+        iban = "IBAN_CODE" in wanted
         dob = "DATE_OF_BIRTH" in wanted
-        for start, end in _outside(text, taken):
-            if end - start < 7:  # fewer than seven digits: no identifier, perhaps a year
-                if dob and end - start == 4:
-                    year = self._year(text, start, end)
-                    if year is not None:
-                        found.append(year)
+        v6_starts = [s for s, _ in v6]
+        claimed_to = 0  # a date-time claims the runs of its time after its own run
+        for start, end in runs(text):
+            taken: list[tuple[int, int]] = []
+            if end <= claimed_to:
                 continue
-            whole, parts = read_run(text, start, end)
-            found += whole
-            found += parts
-        yield from self._scored(text, found, low)
+            if start < claimed_to:
+                taken.append((start, claimed_to))
+            if v6:
+                i = bisect.bisect_right(v6_starts, end)
+                taken += [(s, e) for s, e in v6[max(0, i - 2) : i] if s < end and e > start]
+            after = text[end : end + 1]
+            if ip and text.count(".", start, end) >= 3:
+                for s, e in ipv4_spans(text, start, end):
+                    found.append(("IP_ADDRESS", s, e, 0.75))
+                    taken.append((s, e))
+            if (after == ":" and text[end + 1 : end + 3].isdigit()) or (
+                end - start >= 6 and _DATE_PUNCT.search(text, start, end)
+            ):
+                for s, date_end, e in date_spans(text, start, min(len(text), end + 40)):
+                    if s >= end:
+                        continue  # it belongs to a later run
+                    if date_end > s:
+                        found.append(("DATE_OF_BIRTH", s, date_end, 0.3))
+                    taken.append((s, e))
+                    claimed_to = max(claimed_to, e)
+            if iban and start >= 2 and text[start - 1].isalpha():
+                span = iban_at(text, start)
+                if span is not None:
+                    found.append(("IBAN_CODE", span[0], span[1], 1.0))
+                    taken.append(span)
+                    claimed_to = max(claimed_to, span[1])
+            pieces = [(start, end)] if not taken else list(_outside(text, start, end, taken))
+            for s, e in pieces:
+                if e - s < 7:  # fewer than seven digits: no identifier, perhaps a year
+                    if dob and e - s == 4:
+                        year = self._year(text, s, e)
+                        if year is not None:
+                            found.append(year)
+                    continue
+                whole, parts = read_run(text, s, e)
+                found += whole
+                found += parts
+        yield from self._scored(text, found)
 
     def _year(self, text: str, start: int, end: int) -> tuple[str, int, int, float] | None:
         """A bare year after a day and a month ("12 March 1965"): a date (of birth, when
         a birth-date word is near)."""
-        if not text[start:end].isdigit():
+        if not text[start:end].isdigit() or not _MONTH_NEAR.search(text, max(0, start - 24), start):
             return None
         m = _MONTH_BEFORE_YEAR.search(text, max(0, start - 24), start)
         return ("DATE_OF_BIRTH", m.start(), end, 0.3) if m is not None else None
 
-    def _scored(
-        self, text: str, found: list[tuple[str, int, int, float]], low: str | None
-    ) -> Iterator[Finding]:
+    def _scored(self, text: str, found: list[tuple[str, int, int, float]]) -> Iterator[Finding]:
         wanted = self.digits
+        low: str | None = None
         for entity, s, e, score in found:
             if entity not in wanted:
                 continue
@@ -384,38 +409,16 @@ class BuiltinDetector:
             yield Finding(entity, s, e, score, "builtin")
 
 
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    spans.sort()
-    out = [spans[0]]
-    for s, e in spans[1:]:
-        if s <= out[-1][1]:
-            if e > out[-1][1]:
-                out[-1] = (out[-1][0], e)
-        else:
-            out.append((s, e))
-    return out
-
-
-def _outside(text: str, taken: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """The runs of digits of `text` outside the merged, sorted `taken` spans (a run
-    that crosses one is read as the runs on either side of it)."""
-    if not taken:
-        yield from runs(text)
-        return
-    starts = [t[0] for t in taken]
-    for s, e in runs(text):
-        i = max(0, bisect.bisect_right(starts, s) - 1)
-        if taken[i][1] <= s:
-            i += 1
-        if i >= len(taken) or taken[i][0] >= e:
-            yield s, e  # the common case: the run touches nothing taken
-            continue
-        pos = s
-        while i < len(taken) and taken[i][0] < e:
-            ts, te = taken[i]
-            if ts > pos:
-                yield from runs(text, pos, ts)
-            pos = max(pos, te)
-            i += 1
-        if pos < e:
-            yield from runs(text, pos, e)
+def _outside(
+    text: str, start: int, end: int, taken: list[tuple[int, int]]
+) -> Iterator[tuple[int, int]]:
+    """The runs of digits in text[start:end] outside the `taken` spans."""
+    pos = start
+    for ts, te in sorted(taken):
+        if ts > pos:
+            yield from runs(text, pos, min(ts, end))
+        pos = max(pos, te)
+        if pos >= end:
+            return
+    if pos < end:
+        yield from runs(text, pos, end)
