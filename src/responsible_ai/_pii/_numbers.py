@@ -190,8 +190,9 @@ def read_run(text: str, start: int, end: int) -> tuple[list[Candidate], list[Can
 def _parts(
     text: str, groups: list[tuple[int, int]], digits: str, glued_left: bool, glued_right: bool
 ) -> list[Candidate]:
-    """The best reading of each window of groups, left to right, not overlapping. A
-    window is read only when its group sizes allow a reading (integer tests first)."""
+    """The best reading of the windows of groups from each start, then the surest of
+    them that do not overlap. A window is read only when its group sizes allow a
+    reading (integer tests first)."""
     n = len(groups)
     lens = [e - s for s, e in groups]
     offsets = [0]
@@ -220,7 +221,6 @@ def _parts(
             i += 1
             continue  # nothing can start here (integer tests only)
         best: Candidate | None = None
-        best_j = i
         for j in range(lo, hi + 1):
             size = offsets[j + 1] - base
             if i == 0 and j == n - 1:
@@ -234,13 +234,26 @@ def _parts(
             window = digits[offsets[i] : offsets[j + 1]]
             for c in read_window(text, groups[i : j + 1], window, glued):
                 if best is None or (c[3], c[2] - c[1]) > (best[3], best[2] - best[1]):
-                    best, best_j = c, j
+                    best = c
         if best is not None and best[3] >= 0.45:
             out.append(best)
-            i = best_j + 1
-        else:
-            i += 1
-    return out
+        i += 1
+    return _strongest(out)
+
+
+def _strongest(candidates: list[Candidate]) -> list[Candidate]:
+    """Candidates that do not overlap, the surest first (then the earliest, as a text
+    is read): a weak reading of a label and the start of a card never eclipses the
+    card, and of two values side by side the first is not cut by a window astride."""
+    kept: list[Candidate] = []
+    starts: list[int] = []
+    for c in sorted(candidates, key=lambda c: (-c[3], c[1], c[1] - c[2])):
+        k = bisect.bisect_left(starts, c[1])
+        if (k > 0 and kept[k - 1][2] > c[1]) or (k < len(kept) and kept[k][1] < c[2]):
+            continue
+        starts.insert(k, c[1])
+        kept.insert(k, c)
+    return kept
 
 
 def _card_shaped(lens: list[int]) -> bool:
