@@ -203,7 +203,7 @@ def _parts(
     next_short = [n] * (n + 1)  # the first group of one digit at or after each index
     for k in range(n - 1, -1, -1):
         next_short[k] = k if lens[k] < 2 else next_short[k + 1]
-    out: list[Candidate] = []
+    out: list[tuple[Candidate, int, int]] = []
     i = 0
     while i < n:
         base = offsets[i]
@@ -221,6 +221,7 @@ def _parts(
             i += 1
             continue  # nothing can start here (integer tests only)
         best: Candidate | None = None
+        best_j = i
         for j in range(lo, hi + 1):
             size = offsets[j + 1] - base
             if i == 0 and j == n - 1:
@@ -234,25 +235,26 @@ def _parts(
             window = digits[offsets[i] : offsets[j + 1]]
             for c in read_window(text, groups[i : j + 1], window, glued):
                 if best is None or (c[3], c[2] - c[1]) > (best[3], best[2] - best[1]):
-                    best = c
+                    best, best_j = c, j
         if best is not None and best[3] >= 0.45:
-            out.append(best)
+            out.append((best, i, best_j))
         i += 1
-    return _strongest(out)
+    return _strongest(out, n)
 
 
-def _strongest(candidates: list[Candidate]) -> list[Candidate]:
-    """Candidates that do not overlap, the surest first (then the earliest, as a text
-    is read): a weak reading of a label and the start of a card never eclipses the
-    card, and of two values side by side the first is not cut by a window astride."""
+def _strongest(candidates: list[tuple[Candidate, int, int]], n: int) -> list[Candidate]:
+    """Candidates (each with its first and last group) that share no group, the surest
+    first (then the earliest, as a text is read): a weak reading of a label and the start
+    of a card never eclipses the card, and of two values side by side the first is not
+    cut by a window astride. A window spans at most eight groups: linear after the sort."""
+    used = [False] * n
     kept: list[Candidate] = []
-    starts: list[int] = []
-    for c in sorted(candidates, key=lambda c: (-c[3], c[1], c[1] - c[2])):
-        k = bisect.bisect_left(starts, c[1])
-        if (k > 0 and kept[k - 1][2] > c[1]) or (k < len(kept) and kept[k][1] < c[2]):
+    for c, i, j in sorted(candidates, key=lambda t: (-t[0][3], t[0][1], t[0][1] - t[0][2])):
+        if any(used[i : j + 1]):
             continue
-        starts.insert(k, c[1])
-        kept.insert(k, c)
+        used[i : j + 1] = [True] * (j + 1 - i)
+        kept.append(c)
+    kept.sort(key=lambda c: c[1])
     return kept
 
 
