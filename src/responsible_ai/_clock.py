@@ -41,13 +41,17 @@ clock = Clock()
 
 
 def uuid7(now_ns: int | None = None) -> str:
-    """A time-ordered UUIDv7 (RFC 9562): 48-bit Unix ms, version, 74 random bits."""
-    ms = (time.time_ns() if now_ns is None else now_ns) // 1_000_000
-    r = os.urandom(10)  # 12 bits of rand_a, 62 of rand_b (6 spare)
+    """A time-ordered UUIDv7 (RFC 9562): 48-bit Unix ms, version, 12 bits of the
+    fraction of the millisecond (its method 3: ids made within one millisecond still
+    sort in the order they were made), 62 random bits."""
+    ns = time.time_ns() if now_ns is None else now_ns
+    ms, frac = divmod(ns, 1_000_000)
+    sub = frac * 4096 // 1_000_000  # 12 bits: steps of about 244 ns
+    r = os.urandom(8)  # 62 bits of rand_b (2 spare)
     h = (
         (ms & 0xFFFF_FFFF_FFFF).to_bytes(6, "big")
-        + bytes((0x70 | r[0] & 0x0F, r[1], 0x80 | r[2] & 0x3F))
-        + r[3:]
+        + bytes((0x70 | sub >> 8, sub & 0xFF, 0x80 | r[0] & 0x3F))
+        + r[1:]
     ).hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 

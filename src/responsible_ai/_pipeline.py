@@ -149,6 +149,15 @@ class Pipeline:
 
     # ------------------------------------------------------------------ after I/O
 
+    def screen_error(self, prepared: Prepared, body: bytes) -> bytes:
+        """A provider's error body, screened like an answer (its PII masked, nothing
+        restored): it reaches exceptions and logs."""
+        return self.redact.screen_error(prepared, body) if self.redact is not None else body
+
+    def error_type(self, prepared: Prepared, kind: str) -> str | None:
+        """The error type an error body names, or None when it holds PII."""
+        return self.redact.error_type(prepared, kind) if self.redact is not None else kind
+
     def chunk_filter(self, prepared: Prepared) -> AnswerFilter | None:
         """The filter of a streamed answer's text (None: the text passes as it is)."""
         return self.redact.chunk_filter(prepared) if self.redact is not None else None

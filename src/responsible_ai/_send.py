@@ -34,7 +34,11 @@ from ._policy import Provider, RetrySettings
 from ._providers import StreamFolder, WireFormat, json_of, wire_for
 from ._sse import ServerSentEvent, SSEDecoder
 
-__all__ = ["AsyncSender", "SyncSender"]
+__all__ = [
+    "AsyncSender",
+    "ErrorKind",
+    "SyncSender",
+]
 
 SleepFn = Callable[[float], None]
 AsyncSleepFn = Callable[[float], Awaitable[None]]
@@ -199,7 +203,13 @@ class _Route:
         return keyed[2]
 
 
+ErrorKind = Callable[[Prepared, str], str | None]
+"""Screens the error type a provider's error body names (None: it is dropped)."""
+
+
 class _SenderBase:
+    error_kind: ErrorKind | None = None  # the pipeline's screen of an error body's type
+
     def __init__(self, http: ModuleType, client: Any, retry: RetrySettings) -> None:
         self.http = http
         self.client = client
@@ -235,16 +245,22 @@ class _SenderBase:
     def give_up(self, prepared: Prepared, exc: _Retryable, attempts: int) -> ProviderError:
         return exc.to_error(prepared.provider.name, attempts)
 
-    def check_status(self, response: Any, body: bytes, wire: WireFormat, provider: str) -> None:
-        """Raise for a non-2xx status: `_Retryable` when the policy retries it."""
+    def check_status(
+        self, response: Any, body: bytes, wire: WireFormat, prepared: Prepared
+    ) -> None:
+        """Raise for a non-2xx status: `_Retryable` when the policy retries it. The error
+        type the body names is screened like an answer (one that holds PII is dropped)."""
         status = response.status_code
         if 200 <= status < 300:
             return
+        provider = prepared.provider.name
         try:
             data = json.loads(body) if body else None
         except ValueError:
             data = None
         kind = wire.error_type(data)
+        if kind is not None and self.error_kind is not None:
+            kind = self.error_kind(prepared, kind)
         if status in self._retry_status:
             raise _Retryable(
                 status_code=status, error_type=kind, retry_after=retry_after(response.headers)
@@ -303,7 +319,7 @@ class SyncSender(_SenderBase):
                     response.close()
             except (self.http.TransportError, DeadlineExceeded) as exc:
                 raise _Retryable(cause=exc) from exc
-            self.check_status(response, body, wire, name)
+            self.check_status(response, body, wire, prepared)
             return body
 
         return self.parse(self._with_retries(prepared, attempt), wire, name)
@@ -323,7 +339,7 @@ class SyncSender(_SenderBase):
                     body = response.read()
                 finally:
                     response.close()
-                self.check_status(response, body, wire, name)
+                self.check_status(response, body, wire, prepared)
             return response
 
         return self._with_retries(prepared, attempt), wire.folder(name)
@@ -400,7 +416,7 @@ class AsyncSender(_SenderBase):
                         await response.aclose()
             except (self.http.TransportError, TimeoutError) as exc:
                 raise _Retryable(cause=exc) from exc
-            self.check_status(response, body, wire, name)
+            self.check_status(response, body, wire, prepared)
             return body
 
         return self.parse(await self._with_retries(prepared, attempt), wire, name)
@@ -419,7 +435,7 @@ class AsyncSender(_SenderBase):
                     body = await response.aread()
                 finally:
                     await response.aclose()
-                self.check_status(response, body, wire, name)
+                self.check_status(response, body, wire, prepared)
             return response
 
         return await self._with_retries(prepared, attempt), wire.folder(name)

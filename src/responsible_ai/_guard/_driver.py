@@ -81,7 +81,7 @@ class Guard:
         self.senders = Senders(
             self.governance.policy.retry, http_client=http_client,
             async_http_client=async_http_client, http_backend=http_backend, sleep=sleep,
-            async_sleep=async_sleep,
+            async_sleep=async_sleep, error_kind=self.governance.pipeline.error_type,
         )  # fmt: skip
         self._closed = False
 

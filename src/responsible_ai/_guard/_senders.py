@@ -7,13 +7,15 @@ import asyncio
 import threading
 from collections.abc import AsyncGenerator
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from .._http import backend, backend_of
 from .._policy import RetrySettings
-from .._send import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
+from .._send import AsyncSender, AsyncSleepFn, ErrorKind, SleepFn, SyncSender
 
 __all__ = ["Senders"]
+
+_S = TypeVar("_S", SyncSender, AsyncSender)
 
 
 class Senders:
@@ -31,8 +33,10 @@ class Senders:
         http_backend: str | None,
         sleep: SleepFn | None,
         async_sleep: AsyncSleepFn | None,
+        error_kind: ErrorKind | None = None,
     ) -> None:
         self._retry = retry
+        self._error_kind = error_kind
         self._backend_name = http_backend
         self._http_client = http_client
         self._async_http_client = async_http_client
@@ -43,6 +47,10 @@ class Senders:
         self._per_loop: dict[asyncio.AbstractEventLoop, tuple[AsyncSender, Any]] = {}
         self._lock = threading.Lock()
 
+    def _screened(self, sender: _S) -> _S:
+        sender.error_kind = self._error_kind
+        return sender
+
     def _http(self, client: Any | None) -> ModuleType:
         return backend_of(client) if client is not None else backend(self._backend_name)
 
@@ -52,7 +60,7 @@ class Senders:
                 if self._sync is None:
                     http = self._http(self._http_client)
                     client = self._http_client or http.Client()
-                    self._sync = SyncSender(http, client, self._retry, self._sleep)
+                    self._sync = self._screened(SyncSender(http, client, self._retry, self._sleep))
         return self._sync
 
     async def async_(self) -> AsyncSender:
@@ -65,13 +73,17 @@ class Senders:
             if self._async is None:
                 http = self._http(self._async_http_client)
                 client = self._async_http_client or http.AsyncClient()
-                self._async = AsyncSender(http, client, self._retry, self._async_sleep)
+                self._async = self._screened(
+                    AsyncSender(http, client, self._retry, self._async_sleep)
+                )
             return self._async
         found = self._per_loop.get(loop)
         if found is not None:
             return found[0]
         http = self._http(None)
-        sender = AsyncSender(http, http.AsyncClient(), self._retry, self._async_sleep)
+        sender = self._screened(
+            AsyncSender(http, http.AsyncClient(), self._retry, self._async_sleep)
+        )
         keeper = _closed_with_the_loop(sender)
         await keeper.__anext__()  # started: the loop finalises it at its end
         with self._lock:

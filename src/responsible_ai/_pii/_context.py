@@ -82,12 +82,16 @@ class Context:
 
 _PHONE_CONTEXT = (
     "phone", "tel", "mobile", "cell", "call", "reach", "fax", "whatsapp", "contact", "ring",
-    "dial", "telefon", "téléphone", "teléfono", "telefono", "handy", "numéro", "sms"
+    "dial", "telefon", "téléphone", "teléfono", "telefono", "handy", "numéro", "sms",
+    "number", "landline", "hotline", "helpline"
 )  # fmt: skip
 _ID_NEGATIVE = (
     "order", "invoice", "tracking", "ref ", "ref.", "ref:", "ref#", "reference", "version",
     "isbn", "serial", "ticket", "sku", "po number", "case", "build", "release", "id ", "id:",
-    "id#", "id no", "customer no", "customer number", "member no"
+    "id#", "id no", "customer no", "customer number", "member no", "licence", "license",
+    "permit", "passport", "plate", "registration", "policy", "member", "employee", "patient",
+    "claim", "contract", "badge", "student", "routing", "nhs", "vat", "tax id", "tin ", "ein ",
+    "dl ", "dl:", "dl#", "vin ", "vin:", "part no", "model no", "batch", "lot "
 )  # fmt: skip
 CONTEXT = {
     "PHONE_NUMBER": Context(_PHONE_CONTEXT, (*_ID_NEGATIVE, "account", "iban", "card", "ssn")),

@@ -9,6 +9,7 @@ with no PII costs a handful of scans.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -16,19 +17,13 @@ from dataclasses import dataclass
 import re2
 
 from .._entities import BUILTIN_ENTITIES
-from ._context import CONTEXT, DOB_STEMS, NO_CONTEXT, WINDOW_BEFORE
-from ._country_codes import COUNTRY_CODES
+from ._context import CONTEXT, NO_CONTEXT
+from ._dates import date_spans
 from ._findings import Finding
+from ._network import ipv4_spans, ipv6_spans
 from ._normalize import lowered
-from ._validators import (
-    IBAN_LENGTHS,
-    compact_iban_valid,
-    digits_of,
-    ipv6_valid,
-    jwt_valid,
-    luhn_valid,
-    ssn_valid,
-)
+from ._numbers import iban_at, read_run, runs
+from ._validators import jwt_valid
 
 __all__ = ["BUILTIN_ENTITIES", "PEM_FOOT", "PEM_HEAD", "BuiltinDetector", "PatternRule"]
 
@@ -51,57 +46,28 @@ class PatternRule:
 
 # --------------------------------------------------------------------------- checks
 
-_DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
+
+_HOST_END = re.compile(r"[/:?#]")
+# the top-level domains a bare domain name is read with (a file name is not one: "main.py",
+# "README.md", "node.js" end in none of them)
+_DOMAIN_TLDS = ("com", "org", "net", "edu", "gov", "io", "co", "info", "biz", "app", "dev")
 
 
-def _phone(value: str) -> float | None:
-    if ":" in value or "/" in value:
-        return None  # times, dates, fractions
-    digits = sum(map(str.isdigit, value.split("x")[0].split("ext")[0]))
-    if _DATE_LIKE.match(value.strip()):
-        return None
-    if value.startswith("+"):
-        d = "".join(filter(str.isdigit, value[1:4]))
-        if not (d[:1] in COUNTRY_CODES or d[:2] in COUNTRY_CODES or d[:3] in COUNTRY_CODES):
-            return None
-        return 0.75 if 8 <= digits <= 15 else None
-    if value.startswith("00") and 10 <= digits <= 15:
-        return 0.6
-    if not 7 <= digits <= 12:
-        return None
-    formatted = any(c in value for c in " -.()")
-    if "." in value and "(" not in value and value.count(".") != 2:
-        return None  # 1.2.3.4 style: versions, IPs
-    if formatted:
-        return 0.6 if value.lstrip("(").startswith("0") or "(" in value or digits == 10 else 0.45
-    if value.startswith("0") and digits >= 9:
-        return 0.5  # a national number with its trunk prefix
-    return 0.15  # other bare digits: a phone only with phone context
-
-
-def _card(value: str) -> float | None:
-    digits = digits_of(value)
-    if not 12 <= len(digits) <= 19 or not luhn_valid(digits):
-        return None
-    if len(set(digits)) == 1:
-        return None  # 0000 0000 0000 0000
-    known_iin = digits[0] in "3456" or digits[:2] in ("22", "23", "24", "25", "26", "27")
-    if not known_iin:
-        return 0.3
-    return 0.85 if len(digits) >= 15 else 0.45
-
-
-def _ssn(value: str) -> float | None:
-    if not ssn_valid(value):
-        return None
-    return 0.85 if ("-" in value or " " in value) else 0.3
+def _url(value: str) -> float | None:
+    """A URL names a host: "www." then a domain with a dot, or a scheme and a host with
+    a dot or something after it (``http://intranet/x``; never ``http://microsoft``)."""
+    low = value.lower()
+    if low.startswith("www."):
+        host = _HOST_END.split(value[4:], 1)[0]
+        return 0.6 if "." in host.strip(".") else None
+    rest = value.split("://", 1)[-1]
+    host = _HOST_END.split(rest, 1)[0]
+    return 0.6 if "." in host or len(host) < len(rest) else None
 
 
 def _valid(check: Callable[[str], bool], score: float) -> Check:
     return lambda value: score if check(value) else None
 
-
-_IPV6_GATE = ("::", ":")
 
 # Literal-gated rules: each runs only when the text contains one of its gates.
 RULES: tuple[PatternRule, ...] = (
@@ -117,13 +83,16 @@ RULES: tuple[PatternRule, ...] = (
         re.compile(r"(?i)\b(?:https?://|ftp://|www\.)[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]"),
         0.6,
         gate=("://", "www.", "WWW."),
+        check=lambda v: _url(v),
     ),
     PatternRule(
-        "IP_ADDRESS",
-        re.compile(r"[0-9A-Fa-f:][0-9A-Fa-f]{0,3}:[0-9A-Fa-f:]{2,37}"),
-        0.8,
-        gate=_IPV6_GATE,
-        check=_valid(ipv6_valid, 0.8),
+        "URL",  # a bare domain name: "microsoft.com", "google.co.il"
+        re.compile(
+            r"(?i)(?<![\w@./:-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+            rf"(?:{'|'.join(_DOMAIN_TLDS)})(?:\.[a-z]{{2}})?(?![\w@-]|\.[a-z0-9])"
+        ),
+        0.5,
+        gate=tuple(f".{t}" for t in _DOMAIN_TLDS),
     ),
     PatternRule(
         "API_KEY",
@@ -196,8 +165,8 @@ RULES: tuple[PatternRule, ...] = (
     ),
 )
 
-# Numbers: one scan finds every run of 4+ digits (with separators); each run is then
-# classified (IP, date, SSN, card, phone, IBAN) by small anchored checks.
+# Numbers: IP addresses, dates and IBANs found whole first, then every run of digits
+# read as the identifiers it may hold (`_numbers`).
 DIGIT_ENTITIES = (
     "IBAN_CODE",
     "CREDIT_CARD",
@@ -206,56 +175,73 @@ DIGIT_ENTITIES = (
     "PHONE_NUMBER",
     "DATE_OF_BIRTH",
 )
-_DROP_SEPARATORS = str.maketrans("", "", " ().:/-")
-_RUN = re.compile(r"\d(?:[ ().:/-]{0,2}\d){3,}")
-_IPV4 = re.compile(
-    r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})|\d{4}/\d{2}/\d{2}")
-_SSN = re.compile(r"\d{3}([- ]?)\d{2}\1\d{4}")
-_CARD = re.compile(r"\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -]?)\d{6}\2\d{4,5}|\d{12,19}")
-# digits in groups of any size (a dropped zero-width character or surrogate can join two
-# groups of a card number: "4111\u200b1111 1111 1111"); the card's Luhn check decides
-_GROUPS = re.compile(r"\d{4,}(?:[ -]\d{4,})*")
-_EXT = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}\b", re.IGNORECASE)
-_IBAN_BACK = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){0,30}[ ]?$")
-_IBAN = re.compile(r"[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){8,30}")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zé]*\.?"
+_MONTH_NEAR = re.compile(r"(?i)jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+_DATE_PUNCT = re.compile(r"[-/.]")
 _MONTH_BEFORE_YEAR = re.compile(
     rf"(?i)(?:\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s{_MONTH}|\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?,?)\s$"
 )
 
 
 _LOCAL_PART = re.compile(r"[\w.%+-]{1,64}")
-_DOMAIN = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,24}(?![\w-])")
+_DOMAIN = re.compile(
+    r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,24}|xn--[a-z0-9-]{2,59})(?![\w-])"
+)
+# the top-level domains an address written with spaces around its "@" must end in (any
+# two-letter country code, or one of these): "jane @ roe.example", never "me @ team.lead"
+_SPACED_TLDS = frozenset({
+    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "co", "ai", "app",
+    "dev", "email", "mail", "online", "site", "cloud", "example", "test", "invalid", "local",
+})  # fmt: skip
 
 
 def _emails(text: str) -> Iterator[tuple[int, int]]:
-    """Email addresses, found from each "@" (a C-speed find) with two small anchored
-    matches, instead of a scan that tries every position of the text."""
+    """Email addresses, found from each "@" (a C-speed find) with small anchored matches
+    (the domain first: most "@"s have none), instead of a scan that tries every position.
+    Spaces around the "@" (``jane @ roe.example``) and a quoted local part
+    (``"jane doe"@roe.example``) are read too."""
     at = text.find("@")
     while at != -1:
-        # the local part: the longest run of its characters (at most 64) that ends at the
-        # "@", matched forwards on the reversed window (a search would try every start)
-        local = _LOCAL_PART.match(text[max(0, at - 64) : at][::-1])
-        domain = _DOMAIN.match(text, at + 1)
-        if local is not None and domain is not None:
-            start = at - local.end()
-            while start < at and not text[start].isalnum() and text[start] != "_":
-                start += 1  # an address starts with a letter, digit or underscore
-            before = text[max(0, start - 1) : start]
-            lo = max(0, start - _AUTHORITY_BACK)  # bounded: linear with no whitespace
-            authority = text.find("://", max(lo, text.rfind(" ", lo, start)), start) != -1
-            if (
-                start < at
-                and not (before and (before.isalnum() or before in "._%+-"))
-                and not authority
-            ):
-                yield start, domain.end()
-        at = text.find("@", (domain.end() if domain is not None else at + 1))
+        after = at + 1
+        while after < len(text) and after - at <= 2 and text[after] in " \t":
+            after += 1
+        domain = _DOMAIN.match(text, after)
+        if domain is None:
+            at = text.find("@", at + 1)
+            continue
+        end = at  # where the local part ends
+        while end > 0 and at - end < 2 and text[end - 1] in " \t":
+            end -= 1
+        spaced = end < at or after > at + 1
+        tld = domain.group().rsplit(".", 1)[-1].lower()
+        start = _local_start(text, end)
+        if start is not None and not (spaced and len(tld) != 2 and tld not in _SPACED_TLDS):
+            yield start, domain.end()
+        at = text.find("@", domain.end())
 
 
-_IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
+def _local_start(text: str, end: int) -> int | None:
+    """Where the local part that ends at `end` starts (None: there is none)."""
+    if end > 0 and text[end - 1] == '"':  # a quoted local part, on one line
+        quote = text.rfind('"', max(0, end - 66), end - 1)
+        if quote != -1 and "\n" not in text[quote:end]:
+            return quote
+    # the longest run of a local part's characters (at most 64) that ends at `end`,
+    # matched forwards on the reversed window (a search would try every start)
+    local = _LOCAL_PART.match(text[max(0, end - 64) : end][::-1])
+    if local is None:
+        return None
+    start = end - local.end()
+    while start < end and not text[start].isalnum() and text[start] != "_":
+        start += 1  # an address starts with a letter, digit or underscore
+    before = text[max(0, start - 1) : start]
+    lo = max(0, start - _AUTHORITY_BACK)  # bounded: linear with no whitespace
+    authority = text.find("://", max(lo, text.rfind(" ", lo, start)), start) != -1
+    if start == end or (before and (before.isalnum() or before in "._%+-")) or authority:
+        return None
+    return start
+
+
 _AUTHORITY_BACK = 160  # characters before an address where "scheme://" makes it userinfo
 
 PEM_HEAD = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
@@ -292,94 +278,6 @@ def _pem_blocks(text: str) -> Iterator[tuple[int, int]]:
             pos = head.end()
 
 
-def _balanced(value: str) -> int:
-    """Length of `value` up to an opening parenthesis that is never closed in it:
-    "0161 496 0000 (24/7" -> "0161 496 0000"."""
-    depth_at: list[int] = []
-    for i, c in enumerate(value):
-        if c == "(":
-            depth_at.append(i)
-        elif c == ")" and depth_at:
-            depth_at.pop()
-    if not depth_at:
-        return len(value)
-    return len(value[: depth_at[0]].rstrip(" .-/:"))
-
-
-def _classify(text: str, start: int, end: int) -> Iterator[tuple[str, int, int, float]]:
-    """What a run of digits text[start:end] may be: (entity, start, end, base score)."""
-    value = text[start:end]
-    digits = sum(map(str.isdigit, value))
-    if _IPV4.fullmatch(value):
-        yield "IP_ADDRESS", start, end, 0.75
-        return
-    if _DATE.fullmatch(value):
-        yield "DATE_OF_BIRTH", start, end, 0.3
-        return
-    if digits == 4 and value.isdigit():
-        m = _MONTH_BEFORE_YEAR.search(text, max(0, start - 24), start)
-        if m is not None:
-            yield "DATE_OF_BIRTH", m.start(), end, 0.3
-        return
-    if _SSN.fullmatch(value):
-        score = _ssn(value)
-        if score is not None:
-            yield "US_SSN", start, end, score
-    if 12 <= digits <= 19 and (_CARD.fullmatch(value) or _GROUPS.fullmatch(value)):
-        score = _card(value)
-        if score is not None:
-            yield "CREDIT_CARD", start, end, score
-    # phones: a leading + or ( and a trailing extension belong to the number
-    p_start, p_end = start, end
-    if p_start > 0 and text[p_start - 1] in "+(":
-        p_start -= 1
-        if text[p_start] == "(" and p_start > 0 and text[p_start - 1] == "+":
-            p_start -= 1
-    ext = _EXT.match(text, p_end)
-    if ext is not None:
-        p_end = ext.end()
-    score = _phone(text[p_start:p_end])
-    if score is not None:
-        yield "PHONE_NUMBER", p_start, p_end, score
-
-
-_GROUP = re.compile(r"\d+")
-_EDGE_ENTITIES = frozenset({"CREDIT_CARD", "PHONE_NUMBER", "US_SSN"})
-
-
-def _at_the_edges(text: str, start: int, end: int) -> list[tuple[str, int, int, float]]:
-    """A run that is no identifier as a whole may be one with a stray group of digits
-    before or after it ("card 4012 8888 8888 1881 0"): try it without up to two groups
-    at either end (at most eight tries, so still linear). Only checksummed or strongly
-    shaped types (card, phone, SSN) are taken from such a part."""
-    groups = [m.span() for m in _GROUP.finditer(text, start, end)]
-    n = len(groups)
-    best: list[tuple[str, int, int, float]] = []
-    for head in range(3):
-        for tail in range(n - 1, n - 4, -1):
-            if (head, tail) == (0, n - 1) or tail - head < 1:
-                continue
-            s, e = groups[head][0], groups[tail][1]
-            for f in _classify(text, s, e):
-                if f[0] in _EDGE_ENTITIES and (not best or f[3] > best[0][3]):
-                    best = [f]
-    return best
-
-
-def _iban_at(text: str, start: int) -> tuple[int, int] | None:
-    if _IBAN_HINT.search(text, max(0, start - 34), start + 2) is None:
-        return None  # no "CCdd" country code and check digits nearby: not an IBAN
-    back = _IBAN_BACK.search(text, max(0, start - 34), start)
-    begin = back.start() if back is not None else start - 2
-    if begin < 0 or not text[begin : begin + 2].isupper():
-        return None
-    m = _IBAN.match(text, begin)
-    if m is None:
-        return None
-    length = _trim_iban(m.group())
-    return (begin, begin + length) if length is not None else None
-
-
 class BuiltinDetector:
     """Runs the built-in rules (or a subset of entity types) over a text."""
 
@@ -394,8 +292,7 @@ class BuiltinDetector:
         # gates the text holds; most texts hold none. The gates are ASCII, so the UTF-8
         # bytes hold one exactly where the text does. (A regex search, or an Aho-Corasick
         # pass, per gate or for all of them, costs two to four times as much.)
-        self._gated = tuple(r for r in self.rules if r.gate and r.gate != _IPV6_GATE)
-        self._ipv6 = tuple(r for r in self.rules if r.gate == _IPV6_GATE)
+        self._gated = tuple(r for r in self.rules if r.gate)
         self._gate_set: re2.Set | None = None
         if self._gated:
             self._gate_set = re2.Set.SearchSet()
@@ -411,11 +308,10 @@ class BuiltinDetector:
         hits = None
         if self._gate_set is not None:
             hits = self._gate_set.Match(text.encode("utf-8", "surrogatepass"))
-        if hits is None and not has_digit:
-            return  # no literal gate and no digit (IPv6 needs digits too): nothing can match
+        ipv6 = "IP_ADDRESS" in self.digits and text.count(":") >= 2
+        if hits is None and not has_digit and not ipv6:
+            return  # no literal gate, no digit, no address: nothing can match
         rules = [self._gated[i] for i in sorted(hits)] if hits is not None else []
-        if self._ipv6 and has_digit and ":" in text:
-            rules += self._ipv6
         for rule in rules:
             if rule.finder is not None:
                 for start, end in rule.finder(text):
@@ -427,84 +323,102 @@ class BuiltinDetector:
                 score = rule.check(m.group(rule.group)) if rule.check else rule.score
                 if score is not None:
                     yield Finding(rule.entity_type, start, end, score, "builtin")
-        if self.digits and has_digit:
-            yield from self._numbers(text, None)
+        if self.digits and (has_digit or ipv6):
+            yield from self._numbers(text, has_digit, ipv6)
 
-    def _numbers(self, text: str, low: str | None) -> Iterator[Finding]:
+    def _numbers(self, text: str, has_digit: bool, ipv6: bool) -> Iterator[Finding]:
+        """IP addresses, dates and IBANs found whole, then every run of digits read
+        outside them. One pass over the runs: each run is checked for what may start or
+        lie in it (a dotted quad, a date or time, an IBAN's check digits) with small
+        anchored matches, then read as the identifiers it may hold."""
         wanted = self.digits
+        found: list[tuple[str, int, int, float]] = []
+        ip = "IP_ADDRESS" in wanted
+        v6: list[tuple[int, int]] = []
+        if ip and ipv6:
+            v6 = list(ipv6_spans(text))
+            found += [("IP_ADDRESS", s, e, 0.8) for s, e in v6]
+        if not has_digit:
+            yield from self._scored(text, found)
+            return
         iban = "IBAN_CODE" in wanted
         dob = "DATE_OF_BIRTH" in wanted
-        dob_words = CONTEXT["DATE_OF_BIRTH"].positive
-        last_iban_end = -1
-        dob_in_text: bool | None = None
-        for m in _RUN.finditer(text):
-            start, end = m.span()
-            if start < last_iban_end:
+        v6_starts = [s for s, _ in v6]
+        claimed_to = 0  # a date-time claims the runs of its time after its own run
+        for start, end in runs(text):
+            taken: list[tuple[int, int]] = []
+            if end <= claimed_to:
                 continue
-            value = text[start:end]
-            if "(" in value:
-                end = start + _balanced(value)
-                value = text[start:end]
-            digits = len(value.translate(_DROP_SEPARATORS))
-            if digits < 7 and value.isdigit():
-                # a short bare number ("2026", "12345"): only the year of a birth date, and
-                # only near a birth-date word, can make it PII
-                if not dob or digits != 4 or dob_words is None:
-                    continue
-                if low is None:
-                    low = lowered(text)
-                if dob_in_text is None:  # substring tests: far cheaper than a regex scan
-                    dob_in_text = any(w in low for w in DOB_STEMS)
-                if not dob_in_text:
-                    continue
-                if not dob_words.near(low, start - WINDOW_BEFORE - 24, start):
-                    continue
-            elif digits < 7 and not ("." in value or "/" in value or "-" in value):
-                continue  # "3 2026", "12 34": too short for any identifier or date
-            if iban and start >= 2:
-                span = _iban_at(text, start)
-                if span is not None:
-                    last_iban_end = span[1]
-                    yield Finding("IBAN_CODE", span[0], span[1], 1.0, "builtin")
-                    continue
-            inside_word = (start > 0 and text[start - 1].isalpha()) or (
-                end < len(text) and text[end].isalpha() and text[end] not in "xXe"
-            )  # (an extension, "x123" or "ext. 123", may follow a phone number)
-            if inside_word:  # digits inside a word: a hash, a code, not an identifier ...
-                if digits < 13 or value.isdigit():
-                    continue
-                # ... unless the word only touches a stray group: "A0 4012 8888 8888 1881"
-                found = [
-                    f for f in _at_the_edges(text, start, end)
-                    if not (f[1] == start and text[start - 1 : start].isalpha())
-                    and not (f[2] == end and text[end : end + 1].isalpha())
-                ]  # fmt: skip
-            else:
-                found = list(_classify(text, start, end))
-            if (
-                not inside_word
-                and digits >= 12
-                and not value.isdigit()
-                and all(f[3] < 0.5 for f in found)
+            if start < claimed_to:
+                taken.append((start, claimed_to))
+            if v6:
+                i = bisect.bisect_right(v6_starts, end)
+                taken += [(s, e) for s, e in v6[max(0, i - 2) : i] if s < end and e > start]
+            after = text[end : end + 1]
+            if ip and text.count(".", start, end) >= 3:
+                for s, e in ipv4_spans(text, start, end):
+                    found.append(("IP_ADDRESS", s, e, 0.75))
+                    taken.append((s, e))
+            if (after == ":" and text[end + 1 : end + 3].isdigit()) or (
+                end - start >= 6 and _DATE_PUNCT.search(text, start, end)
             ):
-                found += _at_the_edges(text, start, end)  # overlaps: the stronger one wins
-            for entity, s, e, score in found:
-                if entity not in wanted:
+                for s, date_end, e in date_spans(text, start, min(len(text), end + 40)):
+                    if s >= end:
+                        continue  # it belongs to a later run
+                    if date_end > s:
+                        found.append(("DATE_OF_BIRTH", s, date_end, 0.3))
+                    taken.append((s, e))
+                    claimed_to = max(claimed_to, e)
+            if iban and start >= 2 and text[start - 1].isalpha():
+                span = iban_at(text, start)
+                if span is not None:
+                    found.append(("IBAN_CODE", span[0], span[1], 1.0))
+                    taken.append(span)
+                    claimed_to = max(claimed_to, span[1])
+            pieces = [(start, end)] if not taken else list(_outside(text, start, end, taken))
+            for s, e in pieces:
+                if e - s < 7:  # fewer than seven digits: no identifier, perhaps a year
+                    if dob and e - s == 4:
+                        year = self._year(text, s, e)
+                        if year is not None:
+                            found.append(year)
                     continue
+                whole, parts = read_run(text, s, e)
+                found += whole
+                found += parts
+        yield from self._scored(text, found)
+
+    def _year(self, text: str, start: int, end: int) -> tuple[str, int, int, float] | None:
+        """A bare year after a day and a month ("12 March 1965"): a date (of birth, when
+        a birth-date word is near)."""
+        if not text[start:end].isdigit() or not _MONTH_NEAR.search(text, max(0, start - 24), start):
+            return None
+        m = _MONTH_BEFORE_YEAR.search(text, max(0, start - 24), start)
+        return ("DATE_OF_BIRTH", m.start(), end, 0.3) if m is not None else None
+
+    def _scored(self, text: str, found: list[tuple[str, int, int, float]]) -> Iterator[Finding]:
+        wanted = self.digits
+        low: str | None = None
+        for entity, s, e, score in found:
+            if entity not in wanted:
+                continue
+            if entity != "IBAN_CODE":
                 if low is None:
                     low = lowered(text)
                 score = CONTEXT.get(entity, NO_CONTEXT).score(low, s, e, score)
-                yield Finding(entity, s, e, score, "builtin")
+            yield Finding(entity, s, e, score, "builtin")
 
 
-def _trim_iban(value: str) -> int | None:
-    """The IBAN at the start of `value` (which may run on into the next word): its length."""
-    want = IBAN_LENGTHS.get(value[:2])
-    if want is None:
-        return None
-    end = want  # the shortest prefix of `value` holding `want` characters besides spaces
-    while end <= len(value) and end - value.count(" ", 0, end) < want:
-        end += 1
-    if end > len(value):
-        return None
-    return end if compact_iban_valid(value[:end].replace(" ", "")) else None
+def _outside(
+    text: str, start: int, end: int, taken: list[tuple[int, int]]
+) -> Iterator[tuple[int, int]]:
+    """The runs of digits in text[start:end] outside the `taken` spans."""
+    pos = start
+    for ts, te in sorted(taken):
+        if ts > pos:
+            yield from runs(text, pos, min(ts, end))
+        pos = max(pos, te)
+        if pos >= end:
+            return
+    if pos < end:
+        yield from runs(text, pos, end)

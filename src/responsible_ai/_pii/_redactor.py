@@ -13,7 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 from .._entities import NAME_ENTITIES, PLACEHOLDER
 from .._errors import ConfigurationError, PIIBlocked, RedactionFailed
 from .._policy import PiiSettings
-from .._shapes import CHAT_HISTORY, Shape
+from .._shapes import CHAT_HISTORY, CONTENT, Shape
 from ._custom import RegexDetector
 from ._findings import Finding, outside, resolve_overlaps
 from ._known import ClientRecord, KnownValues, as_known
@@ -337,6 +337,22 @@ class Redactor:
         if blocked:
             self.refuse_blocked(blocked, plan)
         return RedactedDocument(out, tuple(walker.found), session)
+
+    def mask_document(
+        self, document: Any, *, subject: ClientRecord | KnownValues | None = None
+    ) -> RedactedDocument:
+        """`document` (JSON data or a text) with every finding masked, never replaced by
+        a placeholder and never restored: for text that reaches exceptions and logs (a
+        provider's error body). Keys, strings and numbers are all content."""
+        known = as_known(subject)
+        walker = DocumentWalker(
+            lambda text: self.scan(text, subject=known),
+            self.mask_output,
+            self._hints,
+            True,
+        )
+        out = walker.walk(document, CONTENT, "error")
+        return RedactedDocument(out, tuple(walker.found), PIISession())
 
     def refuse_blocked(
         self, blocked: Mapping[str, int], plan: OperatorPlan, where: str = "prompt"

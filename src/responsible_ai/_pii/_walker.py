@@ -15,7 +15,7 @@ import orjson
 
 from .._errors import RedactionFailed
 from .._shapes import Content, Each, Fields, JsonText, Parts, Shape, Structural
-from ._findings import Finding
+from ._findings import Finding, resolve_overlaps
 from ._names import KeyHints, name_shaped
 
 __all__ = ["MAX_DEPTH", "DocumentWalker", "Redacted"]
@@ -44,6 +44,25 @@ def _path_text(path: Path) -> str:
 
 
 MAX_DEPTH = 64  # objects and arrays nested deeper than this are refused, not walked
+_KEY_CONTEXT = 40  # characters of a key read as the context of its value
+# a string that may be a JSON object or array as a whole
+_JSON_LIKE = re.compile(r"\s*[\[{]")
+# a "key": "value" pair of JSON inside a text (bounded: linear)
+_PAIR = re.compile(r'"([A-Za-z_][\w .-]{0,40})"\s{0,4}:\s{0,4}"((?:[^"\\\n]|\\.){1,120})"')
+
+
+def _as_text(value: float) -> str:
+    whole = isinstance(value, int) or value.is_integer()
+    return str(int(value)) if whole and abs(value) < 1e30 else repr(value)
+
+
+def _scalar_with_digits(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return isinstance(value, str) and len(value) <= 64 and any(c.isdigit() for c in value)
+
 
 # what a media part carries as its payload: a base64 data URL, or base64 alone
 _MEDIA = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]*|[A-Za-z0-9+/]{256,}={0,2}")
@@ -114,7 +133,7 @@ class DocumentWalker:
         if isinstance(value, str):
             if media and _MEDIA.fullmatch(value):
                 return value  # the image, audio or file itself (pii.non_text = "pass")
-            return self.text(value, path)
+            return self.text(value, path, depth=depth)
         if depth > MAX_DEPTH:
             return self.refuse(path, f"data nested more than {MAX_DEPTH} levels deep")
         depth += 1
@@ -124,7 +143,10 @@ class DocumentWalker:
                 sent = self.key(k, path)
                 hint = self.hints.kind(k)
                 if hint is None:
-                    obj[sent] = self.content(v, (path, sent), depth, media)
+                    if _scalar_with_digits(v):  # the key is context: {"ssn": 234567890}
+                        obj[sent] = self.scalar(v, (path, sent), k)
+                    else:
+                        obj[sent] = self.content(v, (path, sent), depth, media)
                 elif type(v) is list:  # {"attendees": ["Grace", "Hopper"]}
                     obj[sent] = [
                         self.text(item, ((path, sent), n), hint[0])
@@ -155,15 +177,71 @@ class DocumentWalker:
             return self.refuse(path, f"a {type(key).__name__} object key")
         return self.text(key, (path, "<key>"))
 
-    def text(self, value: str, path: Path, hint: str | None = None) -> str:
+    def scalar(self, value: str | float, path: Path, key: str) -> Any:
+        """A number or a short string with digits under `key`, scanned with its key
+        before it as context ("ssn: 234567890"): a bare number is an identifier only
+        beside a word that says so, and in JSON that word is the key."""
+        text = _as_text(value) if not isinstance(value, str) else value
+        lead = f"{key[:_KEY_CONTEXT]}: "
+        n = len(lead)
+        findings = [  # what the key itself holds is the key's own finding
+            Finding(f.entity_type, max(f.start, n) - n, f.end - n, f.score, f.detector, f.ref)
+            for f in self.find(lead + text)
+            if f.end > n
+        ]
+        if not findings:
+            return value
+        self.found.extend(Redacted(_path_text(path), f) for f in findings)
+        return self.rewrite(text, findings)
+
+    def text(self, value: str, path: Path, hint: str | None = None, depth: int = 0) -> str:
+        if hint is None and depth <= MAX_DEPTH and _JSON_LIKE.match(value):
+            walked = self.json_in_text(value, path, depth)
+            if walked is not None:
+                return walked
         findings = self.find(value)
         if hint is not None:  # {"last_name": "Hopper"}: the key says what the value is
             findings = self.hints.whole(value, hint, findings)
+        elif '"' in value and ":" in value:  # JSON pasted into a text: its keys as hints
+            findings = self.pasted_keys(value, findings)
         if not findings:
             return value
         where = _path_text(path)
         self.found.extend(Redacted(where, f) for f in findings)
         return self.rewrite(value, findings)
+
+    def json_in_text(self, value: str, path: Path, depth: int) -> str | None:
+        """A string that is a JSON object or array (a tool result, a record pasted as a
+        message) walked as JSON: keys as hints, numbers scanned; written back as JSON
+        when anything in it was redacted, else left as it was (None: not JSON)."""
+        try:
+            data = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, (dict, list)):
+            return None
+        before = len(self.found)
+        out = self.content(data, path, depth + 1)
+        if len(self.found) == before and out == data:
+            return value
+        indent = 2 if "\n" in value.strip() else None
+        return json.dumps(out, ensure_ascii=False, indent=indent)
+
+    def pasted_keys(self, value: str, findings: list[Finding]) -> list[Finding]:
+        """``"key": "value"`` pairs in a text that is not JSON as a whole (JSON pasted
+        into a message, a log line): a value under a name key (``"first_name"``,
+        ``"city"``) is that name whole, as in a JSON document."""
+        extra: list[Finding] = []
+        for m in _PAIR.finditer(value):
+            hint = self.hints.kind(m.group(1))
+            inner = m.group(2)
+            if hint is None or not name_shaped(inner, hint[1]):
+                continue
+            start = m.start(2)
+            extra += [f.shifted(start) for f in self.hints.whole(inner, hint[0], [])]
+        if not extra:
+            return findings
+        return resolve_overlaps([*findings, *extra], value)
 
     def json_text(self, value: Any, path: Path, depth: int = 0) -> Any:
         """Tool-call arguments: a JSON document whose keys and values are content. It

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+
 from .._call import Call, ChunkFilter, Outbound, PiiContext, Prepared, Screened, WireAnswer
 from .._errors import RedactionFailed
 from .._pii import (
@@ -127,6 +129,33 @@ class RedactStep:
                 text = pii.session.restore(text)
         calls = tuple(self._tool_call(c, pii) for c in answer.tool_calls)
         return Screened(text, calls, findings, pii.restore, captured)
+
+    def screen_error(self, prepared: Prepared, body: bytes) -> bytes:
+        """A provider's error body screened like an answer: every string, key and number
+        scanned with the call's client record, what is found masked (whatever
+        ``pii.output`` says: an error body is not an answer the caller reads but text that
+        reaches exceptions and logs), placeholders never restored. The same bytes when
+        nothing is found; a body that is not JSON is screened as text."""
+        pii = prepared.outbound.pii
+        subject = pii.subject if pii is not None else None
+        if not body:
+            return body
+        try:
+            data: Any = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            data = body.decode("utf-8", "replace")
+        red = self.redactor.mask_document(data, subject=subject)
+        if not red.findings:
+            return body
+        if isinstance(data, str):
+            return str(red.document).encode()
+        return orjson.dumps(red.document)
+
+    def error_type(self, prepared: Prepared, kind: str) -> str | None:
+        """The error type an error body names; None when the detectors find anything in it."""
+        pii = prepared.outbound.pii
+        found = self.redactor.scan(kind, subject=pii.subject if pii is not None else None)
+        return None if found else kind
 
     def _tool_call(self, call: ToolCall, pii: PiiContext) -> ToolCall:
         args = call.arguments

@@ -19,6 +19,7 @@ from ._exchange import Exchange, body_classes, bounded, is_json, response_of
 from ._headers import USE_CASE_HEADER, USE_CASE_RAW, declared_use_case, is_protocol
 from ._nesting import governed_below
 from ._sdk_errors import sdk_errors_raised
+from ._upstream import check_upstream
 
 __all__ = ["GovernedTransport"]
 
@@ -70,6 +71,7 @@ class GovernedTransport:
         """The SDK's request as a `Call` (routed and read), and whether it carried the
         use-case header. The principal is the one ``rai.acting_as`` binds, else the
         client's own."""
+        check_upstream(self.governance.policy)  # logging may be set up after the client
         data = admit.json_body(request.content)
         model = data.get("model") if isinstance(data, dict) else None
         provider, endpoint = self.governance.routes.route(
@@ -143,6 +145,14 @@ class GovernedTransport:
             provider=ex.prepared.provider.name,
         ))  # fmt: skip
 
+    def _screened(self, ex: Exchange, response: Any, content: bytes) -> Any:
+        """The provider's error body screened like an answer (the SDK puts it in its
+        exception, which is logged): the response as it was when nothing was found."""
+        screened = ex.record.pipeline.screen_error(ex.prepared, content)
+        if screened is content:
+            return response
+        return response_of(self.http, response, None, content=screened)
+
     # -- the two modes
 
     def handle_request(self, request: Any) -> Any:
@@ -156,8 +166,9 @@ class GovernedTransport:
             finally:
                 governed_below.reset(token)
         if not 200 <= response.status_code < 300:
-            self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
-            return response  # it follows comes back through this transport, governed
+            self._failed(ex, response)  # the SDK sees the provider's answer, screened; a
+            with sdk_errors_raised:  # redirect it follows comes back through here, governed
+                return self._screened(ex, response, response.read())
         if is_json(response):
             with ex.record.ending(), sdk_errors_raised:
                 return ex.answer(self.http, response, response.read())
@@ -179,8 +190,9 @@ class GovernedTransport:
             finally:
                 governed_below.reset(token)
         if not 200 <= response.status_code < 300:
-            self._failed(ex, response)  # the SDK sees the provider's answer; a redirect
-            return response  # it follows comes back through this transport, governed
+            self._failed(ex, response)  # the SDK sees the provider's answer, screened; a
+            with sdk_errors_raised:  # redirect it follows comes back through here, governed
+                return self._screened(ex, response, await response.aread())
         if is_json(response):
             with ex.record.ending(), sdk_errors_raised:
                 return await ex.aanswer(self.http, response, await response.aread())

@@ -1,9 +1,16 @@
-"""Telemetry *above* the transport: the settings by which an SDK's own spans or an
-instrumentor would record prompts before the transport redacts them, and the policy's
-answer to them (``pii.upstream_capture``: refuse, warn or allow)."""
+"""Capture *above* the transport: the settings by which an SDK's own spans, an
+instrumentor or an SDK's debug log would record prompts before the transport redacts
+them, and the policy's answer to them (``pii.upstream_capture``: refuse, warn or allow).
+
+The SDK debug logs: the anthropic SDK logs each request's options — the whole body — at
+DEBUG on its ``anthropic`` logger (``ANTHROPIC_LOG=debug`` turns it on, and so does any
+logging set-up that lets DEBUG records of that logger reach a handler, a root logger at
+DEBUG included); the openai SDK did the same before version 3 (``OPENAI_LOG=debug``).
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import warnings
@@ -13,7 +20,13 @@ from typing import Any
 from .._errors import ConfigurationError
 from .._policy import Policy
 
-__all__ = ["GENAI_INSTRUMENTORS", "UPSTREAM_CAPTURE_ENVS", "check_upstream", "upstream_capture_on"]
+__all__ = [
+    "GENAI_INSTRUMENTORS",
+    "SDK_DEBUG_LOGGERS",
+    "UPSTREAM_CAPTURE_ENVS",
+    "check_upstream",
+    "upstream_capture_on",
+]
 
 _OFF = ("", "0", "false", "no", "off", "no_content")
 # the instrumentors that read the GenAI capture setting and record spans *above* the
@@ -35,7 +48,28 @@ UPSTREAM_CAPTURE_ENVS: dict[str, tuple[Callable[[str], bool], tuple[str, ...]]] 
     ),
     # anthropic >= 2's own spans
     "ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE": (lambda v: v == "content", ("anthropic",)),
+    # the SDKs' debug logs, which hold each request's body (set at the SDK's import)
+    "ANTHROPIC_LOG": (lambda v: v == "debug", ("anthropic",)),
+    "OPENAI_LOG": (lambda v: v == "debug", ("openai",)),
 }
+# the SDK loggers whose DEBUG records hold whole requests (logger: the module that logs)
+SDK_DEBUG_LOGGERS = {"anthropic": "anthropic", "openai": "openai"}
+
+
+def _debug_reaches_a_handler(name: str) -> bool:
+    """Whether a DEBUG record of logger `name` would be written by some handler: the
+    logger lets DEBUG through, and a handler on its way up to the root takes DEBUG."""
+    logger = logging.getLogger(name)
+    if not logger.isEnabledFor(logging.DEBUG):
+        return False
+    current: logging.Logger | None = logger
+    while current is not None:
+        if any(h.level <= logging.DEBUG for h in current.handlers):
+            return True
+        if not current.propagate:
+            return False
+        current = current.parent
+    return False
 
 
 def upstream_capture_on(
@@ -44,17 +78,24 @@ def upstream_capture_on(
     *,
     loaded_only: bool = True,
 ) -> list[str]:
-    """The settings by which telemetry *above* the transport (an SDK's own spans, an
-    instrumentor) would record prompts before they are redacted: a setting that is on
-    while what reads it is loaded (the setting alone, with no instrumentor, records
-    nothing); with ``loaded_only=False``, every setting that is on."""
+    """The settings by which capture *above* the transport (an SDK's own spans, an
+    instrumentor, an SDK's debug log) would record prompts before they are redacted: a
+    setting that is on while what reads it is loaded (the setting alone, with no
+    instrumentor, records nothing); with ``loaded_only=False``, every setting that is on.
+    An SDK logger that lets DEBUG records reach a handler counts as a setting."""
     source = env if env is not None else os.environ
     loaded = modules if modules is not None else sys.modules
-    return [
+    found = [
         name for name, (on, readers) in UPSTREAM_CAPTURE_ENVS.items()
         if on(source.get(name, "").strip().lower())
         and (not loaded_only or any(m in loaded for m in readers))
     ]  # fmt: skip
+    found += [
+        f"the {name!r} logger at DEBUG"
+        for name, module in SDK_DEBUG_LOGGERS.items()
+        if (module in loaded or not loaded_only) and _debug_reaches_a_handler(name)
+    ]
+    return found
 
 
 def _caller_level() -> int:
@@ -77,8 +118,8 @@ def check_upstream(policy: Policy) -> None:
     if not found:
         return
     message = (
-        f"{', '.join(found)} is on: telemetry above the governed transport (the SDK's own "
-        "spans or an instrumentor) may record prompts before they are redacted"
+        f"{', '.join(found)} is on: capture above the governed transport (the SDK's own "
+        "spans or debug log, or an instrumentor) may record prompts before they are redacted"
     )
     if mode == "refuse":
         raise ConfigurationError(f"{message}; the policy's pii.upstream_capture is 'refuse'")

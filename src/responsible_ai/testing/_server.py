@@ -67,6 +67,7 @@ class Fault:
     delay: float = 0.0
     drop: bool = False
     error_type: str = "server_error"
+    message: str = "scripted fault"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -102,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
                 headers = {}
                 if fault.retry_after is not None:
                     headers["retry-after"] = f"{fault.retry_after:g}"
-                error = {"error": {"type": fault.error_type, "message": "scripted fault"}}
+                error = {"error": {"type": fault.error_type, "message": fault.message}}
                 self._json(fault.status, error, headers)
                 return
         prefix = owner.prefix
@@ -487,11 +488,13 @@ class FakeModelServer:
         delay: float = 0.0,
         drop: bool = False,
         error_type: str = "server_error",
+        message: str = "scripted fault",
     ) -> None:
-        """Script the next `times` requests to fail (or be late, or be dropped)."""
+        """Script the next `times` requests to fail (or be late, or be dropped); the
+        error body names `error_type` and carries `message`."""
         with self._lock:
             for _ in range(times):
-                self._faults.append(Fault(status, retry_after, delay, drop, error_type))
+                self._faults.append(Fault(status, retry_after, delay, drop, error_type, message))
 
     def reply_next(self, text: str, *, times: int = 1) -> None:
         """Answer the next `times` requests with `text` instead of the stand-in's reply
