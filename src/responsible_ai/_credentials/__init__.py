@@ -18,12 +18,14 @@ The modules, each importing only those above it:
 - `_mark`: `Credentials` (mark, review) and `Marked`
 - `_labels`: visible labels for deployers
 - `_app`: the ASGI verification service
+- `_answers`: the marks of SDK answers, by response id (`credentials_of`)
 """
 
 from collections.abc import Sequence
 
 from cryptography import x509
 
+from ._answers import credentials_of, marked_answers
 from ._app import credentials_app
 from ._keys import CHAIN_ENV, KEY_ENV, CredentialSigner, load_certificates
 from ._labels import Label, label_for
@@ -70,9 +72,11 @@ __all__ = [
     "Verdict",
     "anchors",
     "credentials_app",
+    "credentials_of",
     "label_for",
     "load_certificates",
     "manifest_of_header",
+    "marked_answers",
     "parse_store",
     "verify_credentials",
     "verify_store",

@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 
 from .._call import Prepared, Screened, WireAnswer
+from .._credentials import marked_answers
+from .._errors import ProviderResponseError
 from .._observe import CallRecord
 from .._policy import Provider
 from .._provenance import HEADER, Provenance, responses
@@ -58,6 +60,7 @@ class Exchange:
         self, http: ModuleType, response: Any, data: Any, answer: WireAnswer, result: ChatResponse
     ) -> Any:
         responses.remember(result.id, result.provenance)
+        marked_answers.remember(result.id, result.credentials)
         marked = result.credentials
         text = marked.text if marked is not None and marked.carrier == "embedded" else result.text
         extra = marked.headers if marked is not None and marked.carrier == "header" else {}
@@ -100,12 +103,21 @@ def response_of(
     )
 
 
+_Held = tuple[ServerSentEvent, dict[str, Any] | None, str | None]
+
+
 class SSERewriter:
     """Rewrites an SSE answer as it streams: text through the same chunk filter as a
     `Guard` stream (PII the model writes reported, masked or refused with bounded
     look-behind; placeholders restored even when split across events), tool-call
     arguments through a restorer each; what the filters hold is written just before
-    the event that closes it. The whole answer is stamped when the stream ends."""
+    the event that closes it. The whole answer is stamped when the stream ends.
+
+    A marked answer (embedded carrier) gets its manifest after its last text: the
+    events from the one that closes the text to the stream's final event are held (no
+    text follows them; a text that goes on releases them), the answer is finished when
+    the final event arrives, and the held events are written with the manifest as one
+    more text delta before the closing one (`EventWriter.seal`)."""
 
     def __init__(self, ex: Exchange) -> None:
         self.ex = ex
@@ -115,6 +127,9 @@ class SSERewriter:
         self.text: AnswerFilter | None = pipeline.chunk_filter(ex.prepared)
         self.writer: EventWriter = ex.wire.events(self.text, pipeline.args_restorer(ex.prepared))
         self.ended = False
+        self.embeds = ex.prepared.marking == "embedded"
+        self.held: list[_Held] | None = None  # from the text's closing event on
+        self.finished = False
 
     def feed(self, chunk: bytes) -> bytes:
         return b"".join(self._event(event) for event in self.decoder.feed(chunk))
@@ -126,7 +141,52 @@ class SSERewriter:
         delta = self.folder.feed(event)
         if delta:
             self.ex.record.first_chunk()
-        return self.writer.event(event, data, delta)
+        if not self.embeds or self.finished:
+            return self.writer.event(event, data, delta)
+        return self._marking(event, data, delta)
+
+    def _marking(self, event: ServerSentEvent, data: dict[str, Any] | None, delta: str | None) -> bytes:
+        """An event of a marked answer: held from the text's closing event to the final
+        event, where the manifest is written."""
+        out = b""
+        if self.held is not None and delta:  # the text goes on: what was held was not its end
+            out = b"".join(self.writer.event(*held) for held in self.held)
+            self.held = None
+        if self.held is None and not (self.folder.done or self.writer.closes_text(data)):
+            return out + self.writer.event(event, data, delta)
+        self.held = [*(self.held or ()), (event, data, delta)]
+        if not self.folder.done:
+            return out
+        held, self.held = self.held, None
+        self.writer.seal = self._seal
+        out += b"".join(self.writer.event(*h) for h in held)
+        if not self.finished:  # no event closed the text: it cannot carry its manifest
+            self.writer.seal = None
+            if self.writer.emitted_text():
+                raise ProviderResponseError(
+                    f"provider {self.ex.prepared.provider.name!r} ended a marked answer's "
+                    "stream without closing its text",
+                    provider=self.ex.prepared.provider.name,
+                )
+            self._seal()
+        return out
+
+    def _seal(self) -> str:
+        """Finish the answer (stamp, manifest) and return what follows its text."""
+        marked = self._finish().credentials
+        if marked is None or marked.carrier != "embedded":
+            return ""
+        return marked.text[len(marked.visible) :]
+
+    def _finish(self) -> ChatResponse:
+        answer = admit.complete(self.folder, self.ex.prepared.provider.name)
+        if self.text is not None:
+            answer.text = self.writer.emitted_text()  # what the caller received
+        result = self.ex.record.finish(self.ex.prepared, answer, self.text)
+        self.finished = True
+        responses.remember(result.id, result.provenance)
+        marked_answers.remember(result.id, result.credentials)
+        return result
 
     def end(self) -> bytes:
         """The body ended: the rest of the events, then the stamp (an incomplete stream
@@ -135,11 +195,8 @@ class SSERewriter:
             return b""
         tail = b"".join(self._event(event) for event in self.decoder.flush())
         self.ended = True
-        answer = admit.complete(self.folder, self.ex.prepared.provider.name)
-        if self.text is not None:
-            answer.text = self.writer.emitted_text()  # what the caller received
-        result = self.ex.record.finish(self.ex.prepared, answer, self.text)
-        responses.remember(result.id, result.provenance)
+        if not self.finished:
+            self._finish()
         return tail
 
     def closed(self) -> None:

@@ -1,0 +1,298 @@
+"""Content Credentials on streamed answers through the SDK transport (`rai.http_client`,
+`rai.instrument`): the real openai and anthropic SDKs streaming from the stand-in server,
+the manifest written as one more text delta after the last text, so that the text the
+SDKs concatenate is VALID; the header and sidecar carriers; the per-call switch and the
+per-channel carrier."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import openai
+import pytest
+
+import responsible_ai as rai
+from responsible_ai._credentials import verify_store
+from responsible_ai.testing import CredentialsPKI, FakeModelServer
+
+pytestmark = pytest.mark.http
+
+CANARY_CARD = "4111 1111 1111 1111"
+CLAUDE = "claude-haiku-4-5"
+
+
+@pytest.fixture(scope="module")
+def pki() -> CredentialsPKI:
+    return CredentialsPKI.make("ed25519")
+
+
+@pytest.fixture
+def keys(pki: CredentialsPKI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    paths = pki.write(tmp_path)
+    monkeypatch.setenv("RAI_C2PA_KEY", paths["key"])
+    monkeypatch.setenv("RAI_C2PA_CHAIN", paths["chain"])
+    return paths
+
+
+def _policy(make_policy: Callable[..., rai.Policy], server: FakeModelServer, **kw: Any) -> rai.Policy:
+    settings = {"use_cases": ["marketing"], "channels": {"sms": "sidecar", "api": "header"}, **kw}
+    return make_policy(server.base_url, provenance={"credentials": settings})
+
+
+@pytest.fixture
+def marking(
+    make_policy: Callable[..., rai.Policy], server: FakeModelServer, keys: dict[str, str]
+) -> rai.Policy:
+    return _policy(make_policy, server)
+
+
+@pytest.fixture
+def oai(marking: rai.Policy, server: FakeModelServer) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(
+        base_url=server.base_url, api_key="sk", http_client=rai.http_client(policy=marking)
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def claude(marking: rai.Policy, server: FakeModelServer) -> Iterator[anthropic.Anthropic]:
+    base = server.base_url.removesuffix("/v1")
+    with anthropic.Anthropic(
+        base_url=base, api_key="sk", http_client=rai.http_client(policy=marking)
+    ) as client:
+        yield client
+
+
+def _valid(text: str, pki: CredentialsPKI, use_case: str = "marketing.copy") -> rai.Verdict:
+    verdict = rai.verify_credentials(text, trust=[pki.root])
+    assert verdict.state == "TRUSTED", (verdict.code, verdict.reason)
+    assert verdict.facts["use_case"] == use_case
+    return verdict
+
+
+# ------------------------------------------------------------------ the three wire formats
+
+
+class TestOpenAIChatStream:
+    def test_concatenated_deltas_are_valid(
+        self, oai: openai.OpenAI, pki: CredentialsPKI, server: FakeModelServer
+    ) -> None:
+        """The deltas the SDK yields, joined, are the marked text: the manifest is one
+        more content delta before the finish chunk; the usage chunk still follows."""
+        with rai.use_case("marketing.copy"):
+            stream = oai.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "a slogan"}],
+                stream=True, stream_options={"include_usage": True},
+            )  # fmt: skip
+            chunks = list(stream)
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        verdict = _valid(text, pki)
+        finish = [i for i, c in enumerate(chunks) if c.choices and c.choices[0].finish_reason]
+        manifest = [i for i, c in enumerate(chunks)
+                    if c.choices and "\ufe00" <= (c.choices[0].delta.content or " ")[-1:] <= "\U000e01ef"]  # fmt: skip
+        assert manifest and finish and manifest[-1] < finish[0]  # before the stream's final event
+        assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens
+        visible = rai.credentials_of(chunks[0].id, text)
+        assert visible is not None and visible.text == text
+        assert verdict.facts["stamp_id"] == rai.provenance_of(chunks[0]).id  # type: ignore[union-attr]
+        # the request the provider saw carried none of the library's own headers
+        assert not any(k.startswith("x-rai-") for k in server.requests[-1].headers)
+
+    def test_stream_helper_final_completion(self, oai: openai.OpenAI, pki: CredentialsPKI) -> None:
+        """The SDK's accumulating helper (`chat.completions.stream`) ends with the marked
+        text as the message content."""
+        with (
+            rai.use_case("marketing.copy"),
+            oai.chat.completions.stream(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "a tagline"}]
+            ) as stream,
+        ):
+            final = stream.get_final_completion()
+        _valid(final.choices[0].message.content or "", pki)
+
+    def test_unmarked_use_case_streams_untouched(
+        self, oai: openai.OpenAI, server: FakeModelServer
+    ) -> None:
+        server.reply_next("plain words, as the model wrote them")
+        with rai.use_case("engineering"):
+            chunks = list(oai.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}], stream=True
+            ))  # fmt: skip
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        assert text == "plain words, as the model wrote them"
+        assert rai.verify_credentials(text).state == "UNMARKED"
+        assert rai.credentials_of(chunks[0].id) is None
+
+    def test_pii_the_model_writes_is_masked_and_the_mark_covers_what_was_sent(
+        self, make_policy: Callable[..., rai.Policy], server: FakeModelServer,
+        keys: dict[str, str], pki: CredentialsPKI,
+    ) -> None:  # fmt: skip
+        """The text filter's tail (held back across deltas) comes before the manifest; the
+        binding covers the masked text the caller received; no value is in the store."""
+        policy = make_policy(server.base_url, pii={"output": "mask"},
+                             provenance={"credentials": {"use_cases": ["marketing"]}})  # fmt: skip
+        server.chunk_size = 3
+        server.reply_next(f"Your card {CANARY_CARD} is fine")
+        with (
+            openai.OpenAI(base_url=server.base_url, api_key="sk",
+                          http_client=rai.http_client(policy=policy)) as client,
+            rai.use_case("marketing.copy"),
+        ):  # fmt: skip
+            chunks = list(client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}], stream=True
+            ))  # fmt: skip
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        _valid(text, pki)
+        marked = rai.credentials_of(chunks[0].id, text)
+        assert marked is not None and CANARY_CARD not in marked.visible
+        assert b"4111" not in marked.store
+
+    async def test_async_client(
+        self, marking: rai.Policy, server: FakeModelServer, pki: CredentialsPKI
+    ) -> None:
+        async with openai.AsyncOpenAI(
+            base_url=server.base_url, api_key="sk",
+            http_client=rai.async_http_client(policy=marking),
+        ) as client:  # fmt: skip
+            with rai.use_case("marketing.copy"):
+                stream = await client.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True
+                )
+                text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+        _valid(text, pki)
+
+
+class TestOpenAIResponsesStream:
+    def test_deltas_and_completed_response_are_valid(
+        self, oai: openai.OpenAI, pki: CredentialsPKI
+    ) -> None:
+        """The output_text deltas joined, the `.done` event's text and the completed
+        response's `output_text` are all the marked text."""
+        with rai.use_case("marketing.copy"):
+            events = list(oai.responses.create(model="gpt-4o-mini", input="a slogan", stream=True))
+        deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+        _valid(deltas, pki)
+        done = next(e for e in events if e.type == "response.output_text.done")
+        completed = next(e for e in events if e.type == "response.completed")
+        assert done.text == deltas and completed.response.output_text == deltas
+        kinds = [e.type for e in events]
+        last_delta = max(i for i, k in enumerate(kinds) if k == "response.output_text.delta")
+        assert kinds[last_delta + 1] == "response.output_text.done"
+
+    def test_stream_helper(self, oai: openai.OpenAI, pki: CredentialsPKI) -> None:
+        with (
+            rai.use_case("marketing.copy"),
+            oai.responses.stream(model="gpt-4o-mini", input="a tagline") as stream,
+        ):
+            text = "".join(e.delta for e in stream if e.type == "response.output_text.delta")
+            final = stream.get_final_response()
+        _valid(text, pki)
+        assert final.output_text == text
+
+
+class TestAnthropicStream:
+    def test_text_stream_and_final_message(
+        self, claude: anthropic.Anthropic, pki: CredentialsPKI
+    ) -> None:
+        """The manifest is a text_delta before the text block's content_block_stop: the
+        SDK's text stream and its final message both hold the marked text."""
+        with (
+            rai.use_case("marketing.copy"),
+            claude.messages.stream(model=CLAUDE, max_tokens=64,
+                                   messages=[{"role": "user", "content": "a slogan"}]) as stream,
+        ):  # fmt: skip
+            text = "".join(stream.text_stream)
+            final = stream.get_final_message()
+        _valid(text, pki)
+        assert final.content[0].type == "text" and final.content[0].text == text
+        assert final.usage.output_tokens and final.stop_reason == "end_turn"
+        marked = rai.credentials_of(final)
+        assert marked is not None and marked.text == text
+
+    def test_raw_events(self, claude: anthropic.Anthropic, pki: CredentialsPKI) -> None:
+        with rai.use_case("marketing.copy"):
+            events = list(claude.messages.create(
+                model=CLAUDE, max_tokens=64, stream=True,
+                messages=[{"role": "user", "content": "x"}],
+            ))  # fmt: skip
+        kinds = [e.type for e in events]
+        assert kinds[-3:] == ["content_block_stop", "message_delta", "message_stop"]
+        text = "".join(
+            e.delta.text for e in events
+            if e.type == "content_block_delta" and e.delta.type == "text_delta"
+        )  # fmt: skip
+        _valid(text, pki)
+
+    def test_tool_use_only_is_not_marked(
+        self, claude: anthropic.Anthropic, server: FakeModelServer
+    ) -> None:
+        """An answer with no text carries nothing to mark, and its stream is complete."""
+        tools = [{"name": "lookup", "description": "d", "input_schema": {"type": "object"}}]
+        with rai.use_case("marketing.copy"):
+            with claude.messages.stream(model=CLAUDE, max_tokens=64, tools=tools,  # type: ignore[arg-type]
+                                        messages=[{"role": "user", "content": "x"}]) as stream:  # fmt: skip
+                final = stream.get_final_message()
+        assert final.content[0].type == "tool_use"
+        assert rai.credentials_of(final) is None
+
+
+def test_instrument_marks_streams(
+    marking: rai.Policy, server: FakeModelServer, pki: CredentialsPKI
+) -> None:
+    """Under `rai.instrument()`, an ordinary openai client's stream is marked."""
+    rai.instrument(marking, use_case="marketing.copy")
+    try:
+        with openai.OpenAI(base_url=server.base_url, api_key="sk") as client:
+            chunks = list(client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True
+            ))  # fmt: skip
+        base = server.base_url.removesuffix("/v1")
+        with anthropic.Anthropic(base_url=base, api_key="sk") as claude, claude.messages.stream(
+            model=CLAUDE, max_tokens=64, messages=[{"role": "user", "content": "hi"}]
+        ) as stream:  # fmt: skip
+            claude_text = "".join(stream.text_stream)
+    finally:
+        rai.uninstrument()
+    _valid("".join(c.choices[0].delta.content or "" for c in chunks if c.choices), pki)
+    _valid(claude_text, pki)
+
+
+# ------------------------------------------------------------------ the other carriers
+
+
+@pytest.mark.parametrize("carrier", ["header", "sidecar"])
+def test_header_and_sidecar_carriers_on_streams(
+    make_policy: Callable[..., rai.Policy], server: FakeModelServer, keys: dict[str, str],
+    pki: CredentialsPKI, carrier: str,
+) -> None:  # fmt: skip
+    """A stream's HTTP headers leave before its manifest exists: the text streams
+    untouched and `rai.credentials_of` gives the mark (its store, its header value)."""
+    policy = _policy(make_policy, server, carrier=carrier)
+    with (
+        openai.OpenAI(base_url=server.base_url, api_key="sk",
+                      http_client=rai.http_client(policy=policy)) as client,
+        rai.use_case("marketing.copy"),
+    ):  # fmt: skip
+        chunks = list(client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True
+        ))  # fmt: skip
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert rai.verify_credentials(text).state == "UNMARKED"
+    marked = rai.credentials_of(chunks[0].id, text)
+    assert marked is not None and marked.carrier == carrier and marked.text == text
+    assert verify_store(marked.store, text, trust=(pki.root,)).state == "TRUSTED"
+    assert set(marked.headers) == {"C2PA-Manifest"}
+
+
+def test_credentials_of_json_answers(oai: openai.OpenAI, pki: CredentialsPKI) -> None:
+    """A JSON answer's mark is found from the SDK's response object too."""
+    with rai.use_case("marketing.copy"):
+        out = oai.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        )
+    marked = rai.credentials_of(out)
+    assert marked is not None and marked.text == out.choices[0].message.content
+    assert rai.credentials_of(out.id, "some other text") is None
