@@ -37,7 +37,9 @@ def keys(pki: CredentialsPKI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     return paths
 
 
-def _policy(make_policy: Callable[..., rai.Policy], server: FakeModelServer, **kw: Any) -> rai.Policy:
+def _policy(
+    make_policy: Callable[..., rai.Policy], server: FakeModelServer, **kw: Any
+) -> rai.Policy:
     settings = {"use_cases": ["marketing"], "channels": {"sms": "sidecar", "api": "header"}, **kw}
     return make_policy(server.base_url, provenance={"credentials": settings})
 
@@ -161,7 +163,9 @@ class TestOpenAIChatStream:
                 stream = await client.chat.completions.create(
                     model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True
                 )
-                text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+                text = "".join(
+                    [c.choices[0].delta.content or "" async for c in stream if c.choices]
+                )
         _valid(text, pki)
 
 
@@ -231,10 +235,12 @@ class TestAnthropicStream:
     ) -> None:
         """An answer with no text carries nothing to mark, and its stream is complete."""
         tools = [{"name": "lookup", "description": "d", "input_schema": {"type": "object"}}]
-        with rai.use_case("marketing.copy"):
-            with claude.messages.stream(model=CLAUDE, max_tokens=64, tools=tools,  # type: ignore[arg-type]
-                                        messages=[{"role": "user", "content": "x"}]) as stream:  # fmt: skip
-                final = stream.get_final_message()
+        with (
+            rai.use_case("marketing.copy"),
+            claude.messages.stream(model=CLAUDE, max_tokens=64, tools=tools,  # type: ignore[arg-type]
+                                   messages=[{"role": "user", "content": "x"}]) as stream,
+        ):  # fmt: skip
+            final = stream.get_final_message()
         assert final.content[0].type == "tool_use"
         assert rai.credentials_of(final) is None
 
@@ -296,3 +302,159 @@ def test_credentials_of_json_answers(oai: openai.OpenAI, pki: CredentialsPKI) ->
     marked = rai.credentials_of(out)
     assert marked is not None and marked.text == out.choices[0].message.content
     assert rai.credentials_of(out.id, "some other text") is None
+
+
+# ------------------------------------------------------------------ the per-call switch
+
+
+def _chat(g: rai.Guard, use_case: str, **kw: Any) -> rai.ChatResponse:
+    return g.chat("hi", use_case=use_case, provider="openai-prod", model="gpt-4o-mini", **kw)
+
+
+class TestPerCall:
+    def test_a_call_may_add_a_mark(self, marking: rai.Policy, pki: CredentialsPKI) -> None:
+        with rai.Guard(marking) as g:
+            plain = _chat(g, "engineering")
+            asked = _chat(g, "engineering", credentials=True)
+            stream = g.stream("hi", use_case="engineering", provider="openai-prod",
+                              model="gpt-4o-mini", credentials=True)  # fmt: skip
+            streamed = "".join(c.text for c in stream)
+        assert plain.credentials is None
+        _valid(str(asked.credentials), pki, use_case="engineering")
+        _valid(streamed, pki, use_case="engineering")
+
+    def test_a_call_cannot_remove_the_policys_mark(
+        self, marking: rai.Policy, server: FakeModelServer
+    ) -> None:
+        """`credentials=False` on a marked use case is refused before anything is sent
+        (deny by default), on every entry point; on an unmarked one it is a no-op."""
+        with rai.Guard(marking) as g:
+            for call in (
+                lambda: _chat(g, "marketing.copy", credentials=False),
+                lambda: g.stream("hi", use_case="marketing.copy", provider="openai-prod",
+                                 model="gpt-4o-mini", credentials=False),
+                lambda: g.check(use_case="marketing.copy", provider="openai-prod",
+                                model="gpt-4o-mini", credentials=False),
+            ):  # fmt: skip
+                with pytest.raises(rai.CredentialsRequired) as caught:
+                    call()
+                assert caught.value.rule == "provenance.credentials.use_cases"
+            assert _chat(g, "engineering", credentials=False).credentials is None
+        assert all(r.path.endswith("/chat/completions") for r in server.requests)
+        assert len(server.requests) == 1  # only the allowed call was sent
+
+    async def test_async(self, marking: rai.Policy, pki: CredentialsPKI) -> None:
+        async with rai.Guard(marking) as g:
+            resp = await g.achat("hi", use_case="engineering", provider="openai-prod",
+                                 model="gpt-4o-mini", credentials=True)  # fmt: skip
+            chunks = [c.text async for c in g.astream(
+                "hi", use_case="engineering", provider="openai-prod", model="gpt-4o-mini",
+                credentials=True, channel="sms")]  # fmt: skip
+            with pytest.raises(rai.CredentialsRequired):
+                await g.achat("hi", use_case="marketing.copy", provider="openai-prod",
+                              model="gpt-4o-mini", credentials=False)  # fmt: skip
+        _valid(str(resp.credentials), pki, use_case="engineering")
+        assert rai.verify_credentials("".join(chunks)).state == "UNMARKED"  # the sidecar channel
+
+    def test_bad_values(self, marking: rai.Policy) -> None:
+        with rai.Guard(marking) as g:
+            with pytest.raises(TypeError, match="credentials"):
+                _chat(g, "engineering", credentials="yes")
+            with pytest.raises(TypeError, match="channel"):
+                _chat(g, "engineering", channel=3)
+            with pytest.raises(rai.ConfigurationError, match="channel"):
+                _chat(g, "marketing.copy", channel="fax")
+
+    def test_without_a_key_a_call_that_asks_is_refused(
+        self, make_policy: Callable[..., rai.Policy], server: FakeModelServer,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:  # fmt: skip
+        monkeypatch.delenv("RAI_C2PA_KEY", raising=False)
+        with rai.Guard(make_policy(server.base_url)) as g:
+            with pytest.raises(rai.ConfigurationError, match="RAI_C2PA_KEY"):
+                _chat(g, "engineering", credentials=True)
+            assert _chat(g, "engineering").credentials is None
+        assert len(server.requests) == 1
+
+    def test_governed(self, marking: rai.Policy, pki: CredentialsPKI) -> None:
+        g = rai.Guard(marking)
+
+        @rai.governed(use_case="engineering", provider="openai-prod", model="gpt-4o-mini",
+                      guard=g, credentials=True)  # fmt: skip
+        def write() -> rai.ChatResponse:
+            return rai.client().chat("hi")
+
+        @rai.governed(use_case="engineering", provider="openai-prod", model="gpt-4o-mini",
+                      guard=g, credentials=True)  # fmt: skip
+        def undo() -> rai.ChatResponse:
+            return rai.client().chat("hi", credentials=False)
+
+        @rai.governed(use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini",
+                      guard=g, credentials=False)  # fmt: skip
+        def refused() -> None:
+            return None
+
+        @rai.governed(use_case="marketing.copy", provider="openai-prod", model="gpt-4o-mini",
+                      guard=g, channel="sms")  # fmt: skip
+        def sms() -> rai.ChatResponse:
+            return rai.client().chat("hi")
+
+        _valid(str(write().credentials), pki, use_case="engineering")
+        with pytest.raises(TypeError, match="switch off"):
+            undo()
+        with pytest.raises(rai.CredentialsRequired):
+            refused()  # at call time, before the body runs
+        marked = sms().credentials
+        assert marked is not None and marked.carrier == "sidecar"
+        g.close()
+
+    def test_sdk_headers(
+        self, oai: openai.OpenAI, server: FakeModelServer, pki: CredentialsPKI
+    ) -> None:
+        """`x-rai-credentials: on|off` and `x-rai-channel` are read by the transport and
+        never sent; `off` on a marked use case is refused before the request leaves."""
+        with rai.use_case("engineering"):
+            out = oai.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+                extra_headers={"x-rai-credentials": "on"},
+            )  # fmt: skip
+            chunks = list(oai.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True,
+                extra_headers={"X-RAI-Credentials": "on"},
+            ))  # fmt: skip
+        _valid(out.choices[0].message.content or "", pki, use_case="engineering")
+        _valid("".join(c.choices[0].delta.content or "" for c in chunks if c.choices), pki,
+               use_case="engineering")  # fmt: skip
+        with rai.use_case("marketing.copy"):
+            via_sms = oai.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+                extra_headers={"x-rai-channel": "sms"},
+            )  # fmt: skip
+            sent = len(server.requests)
+            with pytest.raises(rai.CredentialsRequired):
+                oai.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+                    extra_headers={"x-rai-credentials": "off"},
+                )  # fmt: skip
+            for bad in ({"x-rai-credentials": "maybe"}, {"x-rai-channel": "fax"}):
+                with pytest.raises(rai.ConfigurationError):
+                    oai.chat.completions.create(
+                        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+                        extra_headers=bad,
+                    )  # fmt: skip
+            assert len(server.requests) == sent  # refused: nothing left
+        text = via_sms.choices[0].message.content or ""
+        assert rai.verify_credentials(text).state == "UNMARKED"
+        marked = rai.credentials_of(via_sms)
+        assert marked is not None and marked.carrier == "sidecar"
+        assert verify_store(marked.store, text).state == "VALID"
+        for request in server.requests:
+            assert not any(name.startswith("x-rai-") for name in request.headers)
+
+
+def test_channels_are_checked(make_policy: Callable[..., rai.Policy]) -> None:
+    """A channel's carrier is one the library knows; a channel name is a name."""
+    with pytest.raises(rai.PolicyError):
+        make_policy(provenance={"credentials": {"channels": {"sms": "pigeon"}}})
+    with pytest.raises(rai.PolicyError):
+        make_policy(provenance={"credentials": {"channels": {"SMS Gateway": "sidecar"}}})

@@ -199,7 +199,9 @@ class BoundClient:
                 if value is not None:
                     kw[name] = as_known(value) if name == "subject" else value
         if self._kw["credentials"] is True and kw["credentials"] is False:
-            raise TypeError("a call cannot switch off the Content Credentials its decorator asks for")
+            raise TypeError(
+                "a call cannot switch off the Content Credentials its decorator asks for"
+            )
         floor = self._kw["data_class"]
         if floor is not None and DataClass.parse(kw["data_class"]) < DataClass.parse(floor):
             raise TypeError(f"a call's data_class cannot be lower than its decorator's ({floor!s})")

@@ -432,7 +432,9 @@ def _units(units: int | None) -> int | None:
 
 def _credentials(asked: bool | None) -> bool | None:
     if asked is not None and not isinstance(asked, bool):
-        raise TypeError("credentials must be True (mark the answer), False or None (the policy decides)")
+        raise TypeError(
+            "credentials must be True (mark the answer), False or None (the policy decides)"
+        )
     return asked
 
 

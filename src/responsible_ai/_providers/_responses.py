@@ -215,7 +215,8 @@ class ResponsesEvents(EventWriterBase):
             tail, suffix = self.close_text()
             if tail + suffix:
                 synthetic = {"type": "response.output_text.delta",
-                             **{k: data[k] for k in keys if k in data}, "delta": tail + suffix}  # fmt: skip
+                             **{k: data[k] for k in keys if k in data},
+                             "delta": tail + suffix}  # fmt: skip
                 prefix = event_bytes(synthetic, "response.output_text.delta")
             self._texts.append("".join(self.emitted[self._mark :]) + suffix)
             self._mark = len(self.emitted)

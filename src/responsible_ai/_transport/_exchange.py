@@ -145,7 +145,9 @@ class SSERewriter:
             return self.writer.event(event, data, delta)
         return self._marking(event, data, delta)
 
-    def _marking(self, event: ServerSentEvent, data: dict[str, Any] | None, delta: str | None) -> bytes:
+    def _marking(
+        self, event: ServerSentEvent, data: dict[str, Any] | None, delta: str | None
+    ) -> bytes:
         """An event of a marked answer: held from the text's closing event to the final
         event, where the manifest is written."""
         out = b""

@@ -68,7 +68,8 @@ class GovernedTransport:
 
     def _call(self, request: Any) -> tuple[Call, bool]:
         """The SDK's request as a `Call` (routed and read), and whether it carried one of
-        the library's own headers (use case, credentials, channel: dropped before sending). The principal is the one ``rai.acting_as`` binds, else the
+        the library's own headers (use case, credentials, channel: dropped before
+        sending). The principal is the one ``rai.acting_as`` binds, else the
         client's own."""
         data = admit.json_body(request.content)
         model = data.get("model") if isinstance(data, dict) else None
