@@ -30,7 +30,7 @@ from ._app import credentials_app
 from ._keys import CHAIN_ENV, KEY_ENV, CredentialSigner, load_certificates
 from ._labels import Label, label_for
 from ._mark import HEADER, Carrier, Credentials, Marked, ReviewKind, manifest_of_header
-from ._verify import State, Verdict, parse_store, verify_store, verify_text
+from ._verify import State, Verdict, forget_signers, parse_store, verify_store, verify_text
 
 
 def verify_credentials(
@@ -73,6 +73,7 @@ __all__ = [
     "anchors",
     "credentials_app",
     "credentials_of",
+    "forget_signers",
     "label_for",
     "load_certificates",
     "manifest_of_header",
