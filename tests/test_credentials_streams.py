@@ -6,6 +6,7 @@ per-channel carrier."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -458,3 +459,82 @@ def test_channels_are_checked(make_policy: Callable[..., rai.Policy]) -> None:
         make_policy(provenance={"credentials": {"channels": {"sms": "pigeon"}}})
     with pytest.raises(rai.PolicyError):
         make_policy(provenance={"credentials": {"channels": {"SMS Gateway": "sidecar"}}})
+
+
+# ------------------------------------------------------------------ streams that misbehave
+
+
+def test_a_stream_complete_by_its_finish_reason_is_marked(
+    marking: rai.Policy, server: FakeModelServer, pki: CredentialsPKI
+) -> None:
+    """A stream whose final event is missing but whose finish reason arrived is complete
+    (as for every stream): what was held is written, the manifest in place."""
+    import httpx2
+
+    body = _anthropic_events(close_text=True, stop=False)
+    http = rai.http_client(
+        marking, use_case="marketing.copy",
+        inner=httpx2.MockTransport(lambda r: httpx2.Response(
+            200, headers={"content-type": "text/event-stream"}, content=body)),
+    )  # fmt: skip
+    with anthropic.Anthropic(
+        base_url=server.base_url.removesuffix("/v1"), api_key="sk", http_client=http
+    ) as c:
+        events = list(c.messages.create(model=CLAUDE, max_tokens=9, stream=True,
+                                        messages=[{"role": "user", "content": "x"}]))  # fmt: skip
+    text = "".join(e.delta.text for e in events
+                   if e.type == "content_block_delta" and e.delta.type == "text_delta")  # fmt: skip
+    _valid(text, pki)
+    assert [e.type for e in events][-2:] == ["content_block_stop", "message_delta"]
+
+
+def _anthropic_events(*, close_text: bool, stop: bool) -> bytes:
+    def ev(kind: str, data: dict[str, Any]) -> str:
+        return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n"
+
+    start = {"message": {"id": "msg_x", "type": "message", "role": "assistant", "model": CLAUDE,
+                         "content": [], "usage": {"input_tokens": 1, "output_tokens": 1}}}  # fmt: skip
+    out = ev("message_start", start)
+    out += ev("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
+    out += ev("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": "Hi."}})
+    if close_text:
+        out += ev("content_block_stop", {"index": 0})
+    out += ev(
+        "message_delta", {"delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 2}}
+    )
+    if stop:
+        out += ev("message_stop", {})
+    return out.encode()
+
+
+@pytest.mark.parametrize(
+    ("close_text", "stop", "error"),
+    [
+        (False, True, rai.ProviderResponseError),  # the text never closed
+        (False, False, rai.ProviderResponseError),  # ... nor a final event (a finish reason)
+    ],
+)
+def test_a_marked_stream_is_never_completed_unmarked(
+    marking: rai.Policy,
+    server: FakeModelServer,
+    close_text: bool,
+    stop: bool,
+    error: type[Exception],
+) -> None:
+    """A stream that never closes its text cannot carry its manifest, and one cut before
+    its final event is incomplete: both end in an error, never in an unmarked answer."""
+    import httpx2
+
+    body = _anthropic_events(close_text=close_text, stop=stop)
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+    http = rai.http_client(marking, use_case="marketing.copy", inner=httpx2.MockTransport(handler))
+    with (
+        anthropic.Anthropic(base_url=server.base_url.removesuffix("/v1"), api_key="sk",
+                            http_client=http) as c,
+        pytest.raises(error),
+        c.messages.stream(model=CLAUDE, max_tokens=9, messages=[{"role": "user", "content": "x"}]) as s,
+    ):  # fmt: skip
+        s.get_final_message()

@@ -157,20 +157,27 @@ class SSERewriter:
         if self.held is None and not (self.folder.done or self.writer.closes_text(data)):
             return out + self.writer.event(event, data, delta)
         self.held = [*(self.held or ()), (event, data, delta)]
-        if not self.folder.done:
-            return out
-        held, self.held = self.held, None
+        return out + self._sealed() if self.folder.done else out
+
+    def _sealed(self) -> bytes:
+        """The answer is complete (its final event, or the body's end): finish it and
+        write what was held, the manifest after the text. An answer whose text no event
+        closed cannot carry it: an error, never an unmarked answer."""
+        admit.complete(self.folder, self.ex.prepared.provider.name)  # a cut stream raises
+        held, self.held = self.held or [], None
         self.writer.seal = self._seal
-        out += b"".join(self.writer.event(*h) for h in held)
-        if not self.finished:  # no event closed the text: it cannot carry its manifest
+        try:
+            out = b"".join(self.writer.event(*h) for h in held)
+        finally:
             self.writer.seal = None
+        if not self.finished:
             if self.writer.emitted_text():
                 raise ProviderResponseError(
                     f"provider {self.ex.prepared.provider.name!r} ended a marked answer's "
                     "stream without closing its text",
                     provider=self.ex.prepared.provider.name,
                 )
-            self._seal()
+            self._finish()  # no text: nothing to mark
         return out
 
     def _seal(self) -> str:
@@ -197,6 +204,8 @@ class SSERewriter:
             return b""
         tail = b"".join(self._event(event) for event in self.decoder.flush())
         self.ended = True
+        if self.embeds and not self.finished:  # no final event: complete by its finish reason
+            return tail + self._sealed()
         if not self.finished:
             self._finish()
         return tail
