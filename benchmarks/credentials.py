@@ -5,7 +5,10 @@
 "embed + sign": build the manifest (actions, hard binding, our stamp's facts), sign the
 claim (Ed25519, as c2patxt signs), fit the A.8 wrapper to the length its binding names,
 append it. "verify": locate and decode the wrapper, parse the store, check every hashed
-URI, the binding over the NFC text, the certificate chain and the signature. Neither
+URI, the binding over the NFC text, the certificate chain and the signature — "cold"
+for a signer seen for the first time (the chains already checked are forgotten before
+each call: every certificate parsed, its profile and each link of the chain verified),
+"warm" for one seen before (a verification service sees the same few signers). Neither
 with the network time-stamp (a TSA round trip dominates both when it is on).
 
 Goals (issue 27): embed + sign <= 0.25x c2patxt's; verify <= 0.5x c2patxt's.
@@ -23,6 +26,7 @@ from typing import Any
 import c2patxt
 
 import responsible_ai as rai
+from responsible_ai._credentials import forget_signers
 from responsible_ai.testing import CredentialsPKI
 
 ANSWER = ("Here is a friendly reminder that our branch closes early this Friday. " * 16)[:1024]
@@ -70,10 +74,17 @@ def main() -> None:
     assert rai.verify_credentials(marked).state == "VALID"
     assert c2patxt.verify(marked).state == c2patxt.Provenance.VALID
 
+    def cold() -> None:
+        """A signer seen for the first time: the chains it knew are forgotten first."""
+        forget_signers()
+        rai.verify_credentials(marked)
+
     rows = [
         ("embed + sign", lambda: ours.mark(ANSWER, FACTS),
          lambda: c2patxt.embed(ANSWER, signer, disclosure), 0.25),
-        ("verify", lambda: rai.verify_credentials(marked), lambda: c2patxt.verify(theirs), 0.5),
+        ("verify, cold", cold, lambda: c2patxt.verify(theirs), 0.5),
+        ("verify, warm", lambda: rai.verify_credentials(marked),
+         lambda: c2patxt.verify(theirs), 0.5),
     ]  # fmt: skip
     print(f"1 KB answer, Ed25519, chain of 2, {n} calls each (median, us)")
     print(f"{'':<14}{'ours':>10}{'c2patxt':>10}{'ratio':>8}{'goal':>7}")

@@ -32,6 +32,7 @@ __all__ = [
     "NO_USE_CASE",
     "AuditSink",
     "Call",
+    "Carrier",
     "ChunkFilter",
     "Endpoint",
     "Outbound",
@@ -48,6 +49,9 @@ Anthropic messages."""
 
 NO_USE_CASE = "undeclared"
 """The use case of an SDK request that declared none (the policy's default rule applies)."""
+
+Carrier = Literal["embedded", "sidecar", "header"]
+"""How an answer's Content Credentials travel (``rai.Carrier``)."""
 
 AuditSink = Callable[[Decision], None]
 """The ``on_decision`` callback: called with every decision the pipeline records."""
@@ -82,6 +86,10 @@ class Call(NamedTuple):
     principal: Principal | None = None  # who the call is made for (None: nobody said)
     units: int | None = None  # what the caller declares it counts (a campaign's recipients)
     call_id: str | None = None  # the reservation's id (a fallback keeps the first one's)
+    # Content Credentials asked for by this call: True adds a manifest, False asks for
+    # none (refused where the policy marks the use case); None: the policy decides
+    credentials: bool | None = None
+    channel: str | None = None  # where the answer is published: its carrier (the policy's)
 
 
 class PiiContext(NamedTuple):
@@ -119,6 +127,7 @@ class Prepared(NamedTuple):
     content: bytes  # the body exactly as it is sent (what the stamp's prompt hash covers)
     audit_fields: Mapping[str, Any] = _NOTHING  # the decision's, made once
     reservation: Held | None = None  # what the limits step holds for the call
+    marking: Carrier | None = None  # the carrier of the answer's C2PA manifest (None: unmarked)
 
     @property
     def redactions(self) -> Mapping[str, int]:

@@ -18,7 +18,8 @@ ResponsibleAIError
 │   ├── LimitExceeded           a request, token, cost or unit budget has no room left
 │   ├── ModelNotPriced          a cost limit applies and the model has no price
 │   ├── KillSwitchOn            the use case (or the automation) is switched off
-│   └── StateUnavailable        the shared state store cannot be reached (fail closed)
+│   ├── StateUnavailable        the shared state store cannot be reached (fail closed)
+│   └── CredentialsRequired     a call asked for no Content Credentials where the policy marks
 ├── RedactionFailed             a detector or operator failed: nothing was sent
 ├── StateError                  the state store failed (the limits step decides what follows)
 ├── ProvenanceInvalid           a stamp failed verification (.check names which check)
@@ -47,6 +48,7 @@ __all__ = [
     "ConfigurationError",
     "ConsentRequired",
     "CredentialsError",
+    "CredentialsRequired",
     "DataClassExceeded",
     "EndpointNotGoverned",
     "EvidenceError",
@@ -305,6 +307,15 @@ class StateUnavailable(PolicyViolation):
     refuses calls then (``state.on_unreachable = "refuse"``, the default)."""
 
     reason = "state store unavailable"
+
+
+class CredentialsRequired(PolicyViolation):
+    """A call asked for no Content Credentials (``credentials=False``, or the
+    ``x-rai-credentials: off`` header) for a use case whose outputs the policy marks: a
+    call may add a mark, never remove one the policy asks for. To publish where invisible
+    characters cannot go, name the channel (``channel=``): its carrier is the policy's."""
+
+    reason = "content credentials required"
 
 
 class StateError(ResponsibleAIError):

@@ -314,10 +314,10 @@ def _check_services(audit: Any, on_decision: Any, signer: Any, steps: Any) -> No
 
 def _credentials_from_env(policy: Policy) -> Credentials | None:
     """The Content Credentials service of ``RAI_C2PA_KEY`` / ``RAI_C2PA_CHAIN`` for a policy
-    that marks outputs (None when it marks none)."""
+    with ``[provenance.credentials]`` (None without the table, or without a key)."""
     settings = policy.provenance.credentials
-    if settings is None or not settings.use_cases:
-        return None
+    if settings is None:
+        return None  # a call that asks for a mark is refused: nothing to sign with
     signer = CredentialSigner.from_env()
     if signer is None:
         return None  # CredentialStep refuses the policy: it asks for marks with no key

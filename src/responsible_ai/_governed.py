@@ -135,6 +135,8 @@ class BoundClient:
         restore: bool | None = None,
         signer: Signer | None = None,
         principal: Principal | None = None,
+        credentials: bool | None = None,
+        channel: str | None = None,
     ) -> None:
         self.guard = guard
         self.decision = decision
@@ -151,6 +153,8 @@ class BoundClient:
             "session": self.session,
             "restore": restore,
             "principal": principal,
+            "credentials": credentials,
+            "channel": channel,
         }
         self._params = params
 
@@ -194,6 +198,10 @@ class BoundClient:
                 value = per_call.pop(name)
                 if value is not None:
                     kw[name] = as_known(value) if name == "subject" else value
+        if self._kw["credentials"] is True and kw["credentials"] is False:
+            raise TypeError(
+                "a call cannot switch off the Content Credentials its decorator asks for"
+            )
         floor = self._kw["data_class"]
         if floor is not None and DataClass.parse(kw["data_class"]) < DataClass.parse(floor):
             raise TypeError(f"a call's data_class cannot be lower than its decorator's ({floor!s})")
@@ -258,11 +266,12 @@ class BoundClient:
         return (await self.achat(prompt, **params)).text
 
 
-_PER_CALL = ("subject", "restore", "consent", "data_class", "principal")
+_PER_CALL = ("subject", "restore", "consent", "data_class", "principal", "credentials", "channel")
 # what decides how a call is governed: never a model parameter, whatever it is passed as
 _GOVERNANCE_FIELDS = frozenset({
     "use_case", "provider", "model", "session", "subject", "restore", "consent",
     "data_class", "messages", "stream", "principal", "guard", "policy", "signer",
+    "credentials", "channel",
 }) | RESERVED_PARAMS  # fmt: skip
 _FIXED = frozenset({"use_case", "provider", "model", "session"})
 
@@ -301,6 +310,8 @@ def governed(
     restore: bool | None = None,
     signer: Signer | None = None,
     principal: Principal | None = None,
+    credentials: bool | None = None,
+    channel: str | None = None,
     guard: Guard | None = None,
     policy: Policy | Governance | Guard | None = None,
     extra_body: Mapping[str, Any] | None = None,
@@ -315,7 +326,10 @@ def governed(
     one `PIISession`, so placeholders stay stable across them; a call made through
     `rai.client()` may pass its own `subject`, `restore`, `consent`, `data_class`,
     `principal` and `units`. `principal` is who the function's calls are made for (else
-    the one ``rai.acting_as`` binds where the function is called).
+    the one ``rai.acting_as`` binds where the function is called). `credentials=True`
+    marks the answers of its calls with Content Credentials where the policy does not
+    (``False`` on a use case the policy marks is refused, `CredentialsRequired`);
+    `channel` names where they are published (its carrier is the policy's).
 
     `policy` (a `Policy`, a `Governance` the service shares with its other clients, or a
     `Guard`) or `guard` names what governs the function (else
@@ -366,10 +380,13 @@ def governed(
             data_class=data_class,
             consent=consent,
             principal=who,
+            credentials=credentials,
+            channel=channel,
         )
         return BoundClient(
             g, decision, data_class=data_class, consent=consent, params=params,
             subject=subject, restore=restore, signer=signer, principal=who,
+            credentials=credentials, channel=channel,
         )  # fmt: skip
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:

@@ -8,6 +8,7 @@
 5. screen     RedactStep.finish        PII the model wrote, restore          -> Screened
 6. stamp      StampStep.finish         signed provenance                     -> Provenance
    credentials CredentialStep.finish   a C2PA manifest (policy's use cases)  -> Marked
+              (CredentialStep.plan decides it before the call    -> the carrier)
 7. observe    _observe.CallRecord      the span, measurements and audit events of 1-6
 ```
 
@@ -87,6 +88,7 @@ class Pipeline:
         if who is not None:
             decision = who.on(decision)
             fields = decision.as_dict()
+        marking = self.credentials.plan(call, decision)  # refused before the body is read
         if call.body is not None:
             body = call.body  # the SDK's: admitted by size before it was read
         else:
@@ -99,7 +101,7 @@ class Pipeline:
             outbound = Outbound(body, extra=call.extra)
         prepared = Prepared(
             call, provider, endpoint, verdict.rule, decision, outbound,
-            admit.encode(outbound.body), fields,
+            admit.encode(outbound.body), fields, None, marking,
         )  # fmt: skip
         for step in self.steps:
             step.prepare(prepared)
@@ -111,7 +113,9 @@ class Pipeline:
         provider = self.checks.provider(call)
         decision = self.checks.use_case(call, provider).decision
         who = self.who.check(call, provider)
-        return who.on(decision) if who is not None else decision
+        decision = who.on(decision) if who is not None else decision
+        self.credentials.plan(call, decision)  # a call that would switch off a mark
+        return decision
 
     def blocked(self, call: Call, rule: str) -> Decision:
         """The decision recorded for a refused call (who it was for, pseudonymised)."""

@@ -18,17 +18,19 @@ The modules, each importing only those above it:
 - `_mark`: `Credentials` (mark, review) and `Marked`
 - `_labels`: visible labels for deployers
 - `_app`: the ASGI verification service
+- `_answers`: the marks of SDK answers, by response id (`credentials_of`)
 """
 
 from collections.abc import Sequence
 
 from cryptography import x509
 
+from ._answers import credentials_of, marked_answers
 from ._app import credentials_app
 from ._keys import CHAIN_ENV, KEY_ENV, CredentialSigner, load_certificates
 from ._labels import Label, label_for
 from ._mark import HEADER, Carrier, Credentials, Marked, ReviewKind, manifest_of_header
-from ._verify import State, Verdict, parse_store, verify_store, verify_text
+from ._verify import State, Verdict, forget_signers, parse_store, verify_store, verify_text
 
 
 def verify_credentials(
@@ -70,9 +72,12 @@ __all__ = [
     "Verdict",
     "anchors",
     "credentials_app",
+    "credentials_of",
+    "forget_signers",
     "label_for",
     "load_certificates",
     "manifest_of_header",
+    "marked_answers",
     "parse_store",
     "verify_credentials",
     "verify_store",

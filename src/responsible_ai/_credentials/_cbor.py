@@ -87,70 +87,80 @@ def dumps(value: Any) -> bytes:
     return b"".join(out)
 
 
+_ARG_BYTES = {24: 1, 25: 2, 26: 4, 27: 8}
+
+
 class _Reader:
-    __slots__ = ("data", "pos")
+    """One pass over the bytes: each item's head read by index (a manifest store holds
+    about a hundred items; this is the verifier's hot loop)."""
+
+    __slots__ = ("data", "end", "pos")
 
     def __init__(self, data: bytes) -> None:
         self.data = data
+        self.end = len(data)
         self.pos = 0
 
     def take(self, n: int) -> bytes:
-        end = self.pos + n
-        if end > len(self.data):
+        pos = self.pos
+        end = pos + n
+        if end > self.end:
             raise CborError("truncated")
-        chunk = self.data[self.pos : end]
         self.pos = end
-        return chunk
-
-    def argument(self, info: int) -> int:
-        if info < 24:
-            return info
-        if info == 24:
-            return self.take(1)[0]
-        if info == 25:
-            return int.from_bytes(self.take(2), "big")
-        if info == 26:
-            return int.from_bytes(self.take(4), "big")
-        if info == 27:
-            return int.from_bytes(self.take(8), "big")
-        raise CborError("indefinite or reserved length")
+        return self.data[pos:end]
 
     def item(self, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise CborError("nested too deeply")
-        first = self.take(1)[0]
-        major, info = first >> 5, first & 0x1F
+        data, pos = self.data, self.pos
+        if pos >= self.end:
+            raise CborError("truncated")
+        first = data[pos]
+        pos += 1
+        major, n = first >> 5, first & 0x1F
         if major == 7:
-            return self._simple(info)
-        n = self.argument(info)
+            self.pos = pos
+            return self._simple(n)
+        if n >= 24:
+            size = _ARG_BYTES.get(n)
+            if size is None:
+                raise CborError("indefinite or reserved length")
+            if pos + size > self.end:
+                raise CborError("truncated")
+            n = int.from_bytes(data[pos : pos + size], "big")
+            pos += size
+        self.pos = pos
         if major == 0:
             return n
-        if major == 1:
-            return -1 - n
-        if major == 2:
-            return self.take(n)
-        if major == 3:
+        if major == 2 or major == 3:
+            if pos + n > self.end:
+                raise CborError("truncated")
+            self.pos = pos + n
+            if major == 2:
+                return data[pos : pos + n]
             try:
-                return self.take(n).decode("utf-8")
+                return data[pos : pos + n].decode("utf-8")
             except UnicodeDecodeError:
                 raise CborError("a text string that is not UTF-8") from None
-        if major == 4:
-            if n > len(self.data) - self.pos:
-                raise CborError("truncated")
-            return [self.item(depth + 1) for _ in range(n)]
+        if major == 1:
+            return -1 - n
+        depth += 1
+        if major == 6:
+            return Tagged(n, self.item(depth))
+        if n > self.end - pos:  # every element takes at least a byte
+            raise CborError("truncated")
         if major == 5:
-            if n > len(self.data) - self.pos:
-                raise CborError("truncated")
             result: dict[Any, Any] = {}
+            item = self.item
             for _ in range(n):
-                key = self.item(depth + 1)
+                key = item(depth)
                 if isinstance(key, (list, dict)):
                     raise CborError("a map key that is not a scalar")
                 if key in result:
                     raise CborError("a duplicate map key")
-                result[key] = self.item(depth + 1)
+                result[key] = item(depth)
             return result
-        return Tagged(n, self.item(depth + 1))  # major 6
+        return [self.item(depth) for _ in range(n)]  # major 4
 
     def _simple(self, info: int) -> Any:
         if info == 20:

@@ -27,7 +27,15 @@ from . import _cbor, _cose, _jumbf, _wrapper
 from ._keys import NAMES, algorithm_of, is_ca, profile_problem, verify_raw
 from ._manifest import REVIEW_LABEL, STAMP_LABEL
 
-__all__ = ["Manifest", "State", "Verdict", "parse_store", "verify_store", "verify_text"]
+__all__ = [
+    "Manifest",
+    "State",
+    "Verdict",
+    "forget_signers",
+    "parse_store",
+    "verify_store",
+    "verify_text",
+]
 
 State = Literal["VALID", "TRUSTED", "INVALID", "UNMARKED"]
 _HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
@@ -230,6 +238,12 @@ def _chain(x5chain: tuple[bytes, ...]) -> _Chain:
     except ValueError:
         return _Chain((), "a certificate is unreadable", "", "")
     return _Chain(certs, profile_problem(certs), subject, issuer)
+
+
+def forget_signers() -> None:
+    """Forget the signers' chains checked so far (the next verification of each is a
+    first one: for key rotation drills and the cold-path benchmark)."""
+    _chain.cache_clear()
 
 
 @dataclass(frozen=True, slots=True)

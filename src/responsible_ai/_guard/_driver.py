@@ -111,6 +111,8 @@ class Guard:
         restore: bool | None = None,
         principal: Principal | None = None,
         units: int | None = None,
+        credentials: bool | None = None,
+        channel: str | None = None,
     ) -> Call:
         """The `Call` of these arguments (checked; nothing decided yet). Without
         `principal`, the one bound by ``rai.acting_as`` (if any)."""
@@ -136,6 +138,9 @@ class Guard:
             None,  # fallback_from
             _principal(principal),
             _units(units),
+            None,  # call_id
+            _credentials(credentials),
+            _channel(channel),
         )
 
     def prepare(self, messages: Messages, **kw: Any) -> Prepared:
@@ -152,6 +157,8 @@ class Guard:
         data_class: DataClass | str | None = None,
         consent: Consent | None = None,
         principal: Principal | None = None,
+        credentials: bool | None = None,
+        channel: str | None = None,
     ) -> Decision:
         """Decide a call without making it (raises `PolicyViolation` when it would be
         refused; budgets are not reserved: the call itself reserves them)."""
@@ -162,6 +169,8 @@ class Guard:
             data_class=DataClass.parse(data_class) if data_class is not None else None,
             consent=consent if consent is not None else current_consent.get(),
             principal=_principal(principal),
+            credentials=_credentials(credentials),
+            channel=_channel(channel),
         )
         return self.governance.check(call)
 
@@ -195,14 +204,20 @@ class Guard:
         restore: bool | None = None,
         principal: Principal | None = None,
         units: int | None = None,
+        credentials: bool | None = None,
+        channel: str | None = None,
         **params: Any,
     ) -> ChatResponse:
         """One governed chat completion. Extra keyword arguments (temperature, max_tokens,
-        tools, ...) go to the provider in its wire format."""
+        tools, ...) go to the provider in its wire format.
+
+        `credentials=True` marks the answer with Content Credentials where the policy
+        does not (``False`` where it does is refused: `CredentialsRequired`); `channel`
+        names where the answer is published, whose carrier the policy sets."""
         call = self.make_call(
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, params=params, subject=subject, session=session, restore=restore,
-            principal=principal, units=units,
+            principal=principal, units=units, credentials=credentials, channel=channel,
         )  # fmt: skip
         sender = self.sync_sender()
         record = self.governance.record(call)
@@ -230,6 +245,8 @@ class Guard:
         restore: bool | None = None,
         principal: Principal | None = None,
         units: int | None = None,
+        credentials: bool | None = None,
+        channel: str | None = None,
         **params: Any,
     ) -> Stream:
         """A governed streamed completion. The policy is checked now (violations raise
@@ -237,7 +254,8 @@ class Guard:
         call = self.make_call(
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, stream=True, params=params, subject=subject, session=session,
-            restore=restore, principal=principal, units=units,
+            restore=restore, principal=principal, units=units, credentials=credentials,
+            channel=channel,
         )  # fmt: skip
         return Stream(self.senders, self.governance.pipeline, *self._open(call))
 
@@ -308,13 +326,15 @@ class Guard:
         restore: bool | None = None,
         principal: Principal | None = None,
         units: int | None = None,
+        credentials: bool | None = None,
+        channel: str | None = None,
         **params: Any,
     ) -> ChatResponse:
         """`chat`, awaitable."""
         call = self.make_call(
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, params=params, subject=subject, session=session, restore=restore,
-            principal=principal, units=units,
+            principal=principal, units=units, credentials=credentials, channel=channel,
         )  # fmt: skip
         sender = await self.async_sender()
         record = self.governance.record(call)
@@ -347,6 +367,8 @@ class Guard:
         restore: bool | None = None,
         principal: Principal | None = None,
         units: int | None = None,
+        credentials: bool | None = None,
+        channel: str | None = None,
         **params: Any,
     ) -> AsyncStream:
         """`stream` for ``async for``. The policy is checked now; the request is sent when
@@ -354,7 +376,8 @@ class Guard:
         call = self.make_call(
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, stream=True, params=params, subject=subject, session=session,
-            restore=restore, principal=principal, units=units,
+            restore=restore, principal=principal, units=units, credentials=credentials,
+            channel=channel,
         )  # fmt: skip
         return AsyncStream(self.senders, self.governance.pipeline, *self._open(call))
 
@@ -405,6 +428,20 @@ def _units(units: int | None) -> int | None:
     if units is not None and (isinstance(units, bool) or not isinstance(units, int) or units < 0):
         raise TypeError("units must be a count (an int of 0 or more)")
     return units
+
+
+def _credentials(asked: bool | None) -> bool | None:
+    if asked is not None and not isinstance(asked, bool):
+        raise TypeError(
+            "credentials must be True (mark the answer), False or None (the policy decides)"
+        )
+    return asked
+
+
+def _channel(channel: str | None) -> str | None:
+    if channel is not None and not isinstance(channel, str):
+        raise TypeError("channel must be a channel name of [provenance.credentials.channels]")
+    return channel
 
 
 def _reserved(params: Mapping[str, Any]) -> str:

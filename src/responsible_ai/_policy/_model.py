@@ -381,6 +381,10 @@ class EgressSettings(StrictModel):
     ai_hosts: list[HostName] = Field(default_factory=list)
 
 
+ChannelName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+"""A publication channel's name (``web``, ``sms``, ``crm.notes``)."""
+
+
 class CredentialSettings(StrictModel):
     """``[provenance.credentials]``: which outputs carry a C2PA manifest (Content
     Credentials), how it travels, and the time-stamp authority that dates it. The key and
@@ -395,6 +399,12 @@ class CredentialSettings(StrictModel):
     label: bool = False
     """Deployers: add a visible label (the disclosure and the EU icon reference) to
     marked outputs that no person has reviewed."""
+    channels: dict[ChannelName, Literal["embedded", "sidecar", "header"]] = Field(
+        default_factory=dict
+    )
+    """The carrier of each channel the organisation publishes to (``sms = "sidecar"``);
+    a call names its channel (``channel=``, or the ``x-rai-channel`` header) and gets
+    that channel's carrier; a channel not listed here is an error."""
 
 
 class ProvenanceSettings(StrictModel):

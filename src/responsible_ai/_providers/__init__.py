@@ -8,7 +8,7 @@ events, and where those events carry text and tool-call arguments.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from .._call import ChunkFilter, Endpoint, Screened, WireAnswer
@@ -98,6 +98,9 @@ class EventWriter(Protocol):
         self, event: ServerSentEvent, data: dict[str, Any] | None, delta: str | None
     ) -> bytes: ...
     def emitted_text(self) -> str: ...
+    def closes_text(self, data: dict[str, Any] | None) -> bool: ...
+
+    seal: Callable[[], str] | None
 
 
 class WireFormat(Protocol):

@@ -236,6 +236,14 @@ class AnthropicEvents(EventWriterBase):
         super().__init__(text, restorer)
         self._text_blocks: set[int] = set()
 
+    def closes_text(self, data: dict[str, Any] | None) -> bool:
+        """Whether this event closes a text block (its ``content_block_stop``)."""
+        return (
+            data is not None
+            and data.get("type") == "content_block_stop"
+            and data.get("index", 0) in self._text_blocks
+        )
+
     def event(
         self, event: ServerSentEvent, data: dict[str, Any] | None, delta: str | None
     ) -> bytes:
@@ -266,11 +274,11 @@ class AnthropicEvents(EventWriterBase):
                 self.tool_named(index, block.get("name"))
         elif kind == "content_block_stop":
             if index in self._text_blocks:
-                tail = self.flush_text()
-                if tail:
+                tail, suffix = self.close_text()
+                if tail + suffix:
                     prefix = event_bytes(
                         {"type": "content_block_delta", "index": index,
-                         "delta": {"type": "text_delta", "text": tail}},
+                         "delta": {"type": "text_delta", "text": tail + suffix}},
                         "content_block_delta",
                     )  # fmt: skip
             rest = self.flush_args(index)

@@ -5,6 +5,13 @@ this base holds what every format does with them: text through the call's chunk 
 (PII the model writes, placeholders restored), arguments through one restorer per tool
 call (placeholders restored even when split across events), the text as emitted kept
 for the stamp.
+
+A marked answer (Content Credentials, embedded) gets its manifest right after its last
+text: the transport holds the events from the one that closes the text (`closes_text`)
+to the stream's final event, then writes them with `seal` set; the closing event calls
+it once (`close_text`), and what it returns is written as one more text delta there —
+so the SDKs concatenate it into the text — and is part of every event that repeats the
+whole text.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ class EventWriterBase:
         self._names: dict[object, str] = {}
         self._args: dict[object, ChunkFilter | None] = {}
         self._args_out: dict[object, list[str]] = {}
+        self.seal: Callable[[], str] | None = None
+        self.suffix = ""  # what `seal` returned: it follows the text (the manifest)
 
     def tool_named(self, slot: object, name: object) -> None:
         """The model named the tool of call `slot` (restore into it is the policy's choice)."""
@@ -52,6 +61,17 @@ class EventWriterBase:
         tail = self.text.flush()
         self.emitted.append(tail)
         return tail
+
+    def close_text(self) -> tuple[str, str]:
+        """The text is closed here: what the filter held (the rest of the text) and, once,
+        what `seal` adds after the whole text (set while the transport writes the tail
+        of a marked answer)."""
+        tail = self.flush_text()
+        seal, self.seal = self.seal, None
+        if seal is None:
+            return tail, ""
+        self.suffix = seal()
+        return tail, self.suffix
 
     def feed_args(self, slot: object, delta: str) -> str:
         if self.restorer is None:

@@ -196,6 +196,13 @@ class OpenAIStreamFolder:
         )
 
 
+def _first_choice(data: dict[str, Any]) -> dict[str, Any]:
+    for choice in data.get("choices") or ():
+        if isinstance(choice, dict) and choice.get("index", 0) == 0:
+            return choice
+    return {}
+
+
 class OpenAIChatEvents(EventWriterBase):
     """Chat-completion chunks: text in ``choices[0].delta.content``, tool-call arguments
     in ``choices[0].delta.tool_calls[i].function.arguments``; a chunk with a
@@ -227,6 +234,9 @@ class OpenAIChatEvents(EventWriterBase):
                     changed = True
         if delta:
             out = self.feed_text(delta)
+            if choice is not None and choice.get("finish_reason"):
+                tail, suffix = self.close_text()  # a closing chunk's own text goes first
+                out += tail + suffix
             if out != delta:
                 inner["content"] = out
                 changed = True
@@ -236,12 +246,17 @@ class OpenAIChatEvents(EventWriterBase):
         body = json.dumps(data, ensure_ascii=False) if changed else event.data
         return prefix + event_bytes(body, event.event)
 
+    def closes_text(self, data: dict[str, Any] | None) -> bool:
+        """Whether this event closes the answer's text (a finish_reason, or ``[DONE]``)."""
+        return data is None or _first_choice(data).get("finish_reason") is not None
+
     def _closing(self, data: dict[str, Any]) -> bytes:
-        """A chunk with what the filters still hold, to go before the closing one."""
+        """A chunk with what the filters still hold (and what follows the text of a
+        marked answer), to go before the closing one."""
         delta: dict[str, Any] = {}
-        tail = self.flush_text()
-        if tail:
-            delta["content"] = tail
+        tail, suffix = self.close_text()
+        if tail + suffix:
+            delta["content"] = tail + suffix
         calls = [
             {"index": slot, "function": {"arguments": rest}}
             for slot in self.open_slots()

@@ -212,14 +212,15 @@ class ResponsesEvents(EventWriterBase):
                 data["delta"] = out
                 changed = True
         elif kind == "response.output_text.done":
-            tail = self.flush_text()
-            if tail:
+            tail, suffix = self.close_text()
+            if tail + suffix:
                 synthetic = {"type": "response.output_text.delta",
-                             **{k: data[k] for k in keys if k in data}, "delta": tail}  # fmt: skip
+                             **{k: data[k] for k in keys if k in data},
+                             "delta": tail + suffix}  # fmt: skip
                 prefix = event_bytes(synthetic, "response.output_text.delta")
-            self._texts.append("".join(self.emitted[self._mark :]))
+            self._texts.append("".join(self.emitted[self._mark :]) + suffix)
             self._mark = len(self.emitted)
-            if self.text is not None:
+            if self.text is not None or suffix:
                 data["text"] = self._texts[-1]
                 changed = True
         elif kind == "response.function_call_arguments.delta" and isinstance(
@@ -247,7 +248,7 @@ class ResponsesEvents(EventWriterBase):
         elif kind == "response.content_part.done":
             part = data.get("part")
             if (
-                self.text is not None
+                (self.text is not None or self.suffix)
                 and self._texts
                 and isinstance(part, dict)
                 and part.get("type") == "output_text"
@@ -263,10 +264,14 @@ class ResponsesEvents(EventWriterBase):
         body = json.dumps(data, ensure_ascii=False) if changed else event.data
         return prefix + event_bytes(body, event.event)
 
+    def closes_text(self, data: dict[str, Any] | None) -> bool:
+        """Whether this event closes a text part (``response.output_text.done``)."""
+        return data is not None and data.get("type") == "response.output_text.done"
+
     def _rewrite_items(self, items: list[Any]) -> bool:
         changed = False
         parts = _output_parts({"output": items})
-        if self.text is not None and parts:
+        if (self.text is not None or self.suffix) and parts:
             texts = self._texts[-len(parts) :] if len(self._texts) >= len(parts) else None
             if texts is not None:
                 for part, text in zip(parts, texts, strict=True):

@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 
 from .._call import Prepared, Screened, WireAnswer
+from .._credentials import marked_answers
+from .._errors import ProviderResponseError
 from .._observe import CallRecord
 from .._policy import Provider
 from .._provenance import HEADER, Provenance, responses
@@ -58,6 +60,7 @@ class Exchange:
         self, http: ModuleType, response: Any, data: Any, answer: WireAnswer, result: ChatResponse
     ) -> Any:
         responses.remember(result.id, result.provenance)
+        marked_answers.remember(result.id, result.credentials)
         marked = result.credentials
         text = marked.text if marked is not None and marked.carrier == "embedded" else result.text
         extra = marked.headers if marked is not None and marked.carrier == "header" else {}
@@ -101,12 +104,21 @@ def response_of(
     )
 
 
+_Held = tuple[ServerSentEvent, dict[str, Any] | None, str | None]
+
+
 class SSERewriter:
     """Rewrites an SSE answer as it streams: text through the same chunk filter as a
     `Guard` stream (PII the model writes reported, masked or refused with bounded
     look-behind; placeholders restored even when split across events), tool-call
     arguments through a restorer each; what the filters hold is written just before
-    the event that closes it. The whole answer is stamped when the stream ends."""
+    the event that closes it. The whole answer is stamped when the stream ends.
+
+    A marked answer (embedded carrier) gets its manifest after its last text: the
+    events from the one that closes the text to the stream's final event are held (no
+    text follows them; a text that goes on releases them), the answer is finished when
+    the final event arrives, and the held events are written with the manifest as one
+    more text delta before the closing one (`EventWriter.seal`)."""
 
     def __init__(self, ex: Exchange) -> None:
         self.ex = ex
@@ -117,6 +129,9 @@ class SSERewriter:
         self.writer: EventWriter = ex.wire.events(self.text, pipeline.args_restorer(ex.prepared))
         self.ended = False
         self.response: Any = None  # the response the SDK reads: stamped when the stream ends
+        self.embeds = ex.prepared.marking == "embedded"
+        self.held: list[_Held] | None = None  # from the text's closing event on
+        self.finished = False
 
     def feed(self, chunk: bytes) -> bytes:
         return b"".join(self._event(event) for event in self.decoder.feed(chunk))
@@ -128,7 +143,64 @@ class SSERewriter:
         delta = self.folder.feed(event)
         if delta:
             self.ex.record.first_chunk()
-        return self.writer.event(event, data, delta)
+        if not self.embeds or self.finished:
+            return self.writer.event(event, data, delta)
+        return self._marking(event, data, delta)
+
+    def _marking(
+        self, event: ServerSentEvent, data: dict[str, Any] | None, delta: str | None
+    ) -> bytes:
+        """An event of a marked answer: held from the text's closing event to the final
+        event, where the manifest is written."""
+        out = b""
+        if self.held is not None and delta:  # the text goes on: what was held was not its end
+            out = b"".join(self.writer.event(*held) for held in self.held)
+            self.held = None
+        if self.held is None and not (self.folder.done or self.writer.closes_text(data)):
+            return out + self.writer.event(event, data, delta)
+        self.held = [*(self.held or ()), (event, data, delta)]
+        return out + self._sealed() if self.folder.done else out
+
+    def _sealed(self) -> bytes:
+        """The answer is complete (its final event, or the body's end): finish it and
+        write what was held, the manifest after the text. An answer whose text no event
+        closed cannot carry it: an error, never an unmarked answer."""
+        admit.complete(self.folder, self.ex.prepared.provider.name)  # a cut stream raises
+        held, self.held = self.held or [], None
+        self.writer.seal = self._seal
+        try:
+            out = b"".join(self.writer.event(*h) for h in held)
+        finally:
+            self.writer.seal = None
+        if not self.finished:
+            if self.writer.emitted_text():
+                raise ProviderResponseError(
+                    f"provider {self.ex.prepared.provider.name!r} ended a marked answer's "
+                    "stream without closing its text",
+                    provider=self.ex.prepared.provider.name,
+                )
+            self._finish()  # no text: nothing to mark
+        return out
+
+    def _seal(self) -> str:
+        """Finish the answer (stamp, manifest) and return what follows its text."""
+        marked = self._finish().credentials
+        if marked is None or marked.carrier != "embedded":
+            return ""
+        return marked.text[len(marked.visible) :]
+
+    def _finish(self) -> ChatResponse:
+        answer = admit.complete(self.folder, self.ex.prepared.provider.name)
+        if self.text is not None:
+            answer.text = self.writer.emitted_text()  # what the caller received
+        result = self.ex.record.finish(self.ex.prepared, answer, self.text)
+        self.finished = True
+        responses.remember(result.id, result.provenance)
+        marked_answers.remember(result.id, result.credentials)
+        if self.response is not None and result.provenance is not None:
+            # as a trailer: the SDK's Stream keeps this response (`provenance_of(stream)`)
+            self.response.headers[HEADER] = result.provenance.to_header()
+        return result
 
     def end(self) -> bytes:
         """The body ended: the rest of the events, then the stamp (an incomplete stream
@@ -137,14 +209,10 @@ class SSERewriter:
             return b""
         tail = b"".join(self._event(event) for event in self.decoder.flush())
         self.ended = True
-        answer = admit.complete(self.folder, self.ex.prepared.provider.name)
-        if self.text is not None:
-            answer.text = self.writer.emitted_text()  # what the caller received
-        result = self.ex.record.finish(self.ex.prepared, answer, self.text)
-        responses.remember(result.id, result.provenance)
-        if self.response is not None and result.provenance is not None:
-            # as a trailer: the SDK's Stream keeps this response (`provenance_of(stream)`)
-            self.response.headers[HEADER] = result.provenance.to_header()
+        if self.embeds and not self.finished:  # no final event: complete by its finish reason
+            return tail + self._sealed()
+        if not self.finished:
+            self._finish()
         return tail
 
     def closed(self) -> None:

@@ -16,7 +16,7 @@ from .._pii import KnownValues, PIISession
 from .._principal import Principal, current_principal
 from .._steps import admit, canonical_url
 from ._exchange import Exchange, body_classes, bounded, is_json, response_of
-from ._headers import USE_CASE_HEADER, USE_CASE_RAW, declared_use_case, is_protocol
+from ._headers import OWN_HEADERS, USE_CASE_RAW, declared_use_case, is_protocol, marking_of
 from ._nesting import governed_below
 from ._sdk_errors import sdk_errors_raised
 from ._upstream import check_upstream
@@ -68,8 +68,9 @@ class GovernedTransport:
             return Exchange(record, prepared, self._request(request, prepared, declared))
 
     def _call(self, request: Any) -> tuple[Call, bool]:
-        """The SDK's request as a `Call` (routed and read), and whether it carried the
-        use-case header. The principal is the one ``rai.acting_as`` binds, else the
+        """The SDK's request as a `Call` (routed and read), and whether it carried one of
+        the library's own headers (use case, credentials, channel: dropped before
+        sending). The principal is the one ``rai.acting_as`` binds, else the
         client's own."""
         check_upstream(self.governance.policy)  # logging may be set up after the client
         data = admit.json_body(request.content)
@@ -79,13 +80,17 @@ class GovernedTransport:
         )
         body, model = admit.request_body(data)
         tags: list[str] = []
+        own: dict[bytes, list[str]] = {}  # the library's own headers: read, never sent
         content_headers: list[list[str]] = []  # every header that is not protocol
         for key, value in request.headers.raw:
             name = key.lower()
             if name == USE_CASE_RAW:
                 tags.append(value.decode("latin-1"))
+            elif name in OWN_HEADERS:
+                own.setdefault(name, []).append(value.decode("latin-1"))
             elif not is_protocol(name, value):
                 content_headers.append([key.decode("latin-1"), value.decode("latin-1")])
+        credentials, channel = marking_of(own)
         tag = ", ".join(tags) or declared_use_case.get() or self.default_use_case
         query = [list(kv) for kv in request.url.params.multi_items()] if request.url.query else []
         extra = {"query": query, "headers": content_headers} if query or content_headers else None
@@ -101,8 +106,10 @@ class GovernedTransport:
             restore=self.restore,
             extra=extra,
             principal=current_principal.get() or self.principal,
+            credentials=credentials,
+            channel=channel,
         )
-        return call, bool(tags)
+        return call, bool(tags or own)
 
     def _request(self, request: Any, prepared: Prepared, declared: bool) -> Any:
         """The SDK's request with what the pipeline prepared: the body, and the query
@@ -117,8 +124,8 @@ class GovernedTransport:
         if extra is None and not declared and content == request.content and url is request.url:
             return request
         headers = request.headers.copy()
-        if USE_CASE_HEADER in headers:
-            del headers[USE_CASE_HEADER]
+        for own in OWN_HEADERS:
+            headers.pop(own.decode(), None)
         if extra is not None:
             for name, _ in extra["headers"]:
                 headers.pop(name, None)

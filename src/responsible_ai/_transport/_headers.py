@@ -8,12 +8,18 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .._errors import ConfigurationError
+
 __all__ = [
+    "CHANNEL_HEADER",
+    "CREDENTIALS_HEADER",
+    "OWN_HEADERS",
     "PROTOCOL_HEADERS",
     "USE_CASE_HEADER",
     "USE_CASE_RAW",
     "declared_use_case",
     "is_protocol",
+    "marking_of",
     "use_case",
 ]
 
@@ -43,6 +49,27 @@ PROTOCOL_HEADERS: dict[bytes, re.Pattern[bytes] | None] = {
     }.items()
 }
 USE_CASE_RAW = USE_CASE_HEADER.encode()
+CREDENTIALS_HEADER = "x-rai-credentials"  # "on" | "off": the call's Content Credentials
+CHANNEL_HEADER = "x-rai-channel"  # where the answer is published (its carrier)
+OWN_HEADERS = frozenset({USE_CASE_RAW, CREDENTIALS_HEADER.encode(), CHANNEL_HEADER.encode()})
+"""The library's own request headers: read by the transport, never sent."""
+
+_SWITCH = {"on": True, "off": False}
+
+
+def marking_of(values: dict[bytes, list[str]]) -> tuple[bool | None, str | None]:
+    """The call's ``credentials`` and ``channel`` from the library's own headers (each at
+    most once; ``x-rai-credentials`` is ``on`` or ``off``)."""
+    switch = values.get(CREDENTIALS_HEADER.encode(), [])
+    channel = values.get(CHANNEL_HEADER.encode(), [])
+    if len(switch) > 1 or len(channel) > 1:
+        raise ConfigurationError("x-rai-credentials and x-rai-channel may each be sent once")
+    asked = None
+    if switch:
+        asked = _SWITCH.get(switch[0].strip().lower())
+        if asked is None:
+            raise ConfigurationError('x-rai-credentials must be "on" or "off"')
+    return asked, (channel[0].strip() if channel else None)
 
 
 def is_protocol(name: bytes, value: bytes) -> bool:
