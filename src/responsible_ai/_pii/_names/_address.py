@@ -6,7 +6,7 @@ test per position."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 
 from ._lexicon import lexicon
@@ -89,10 +89,40 @@ def street_number(text: str, end: int) -> int:
     return ADDRESS_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
 
 
-def addresses(text: str) -> Iterator[tuple[int, int]]:
-    """The street addresses in `text`, in order, none overlapping the one before."""
+# where an address can start: a number, or a word (a street glued to its name, "Unit",
+# "P.O. Box") at most this many characters before a number
+_REACH = 96
+_STARTS = re.compile(r"\b[\dA-ZÄÖÜÅp]")
+
+
+def _matches(text: str, numbers: Sequence[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """What ``_pattern().finditer(text)`` finds, tried only where a number is near (the
+    words that hold a digit, `numbers`, in order): every form holds one, so positions far
+    from any digit cannot start an address."""
+    pattern = _pattern()
+    resume = 0  # where the scan goes on after a match (as finditer's does)
+    floor = 0  # the first position not tried yet
+    for start, end in numbers:
+        lo = max(start - _REACH, floor, resume)
+        hi = end
+        if lo >= hi:
+            continue
+        for s in _STARTS.finditer(text, lo, hi):
+            at = s.start()
+            if at < resume:
+                continue
+            m = pattern.match(text, at)
+            if m is not None and m.end() > at:
+                resume = m.end()
+                yield m
+        floor = hi
+
+
+def addresses(text: str, numbers: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The street addresses in `text` (whose words with a digit are `numbers`), in order,
+    none overlapping the one before."""
     last_end = -1
-    for m in _pattern().finditer(text):
+    for m in _matches(text, numbers):
         end = ADDRESS_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
         start = m.start()
         head = _ADDRESS_HEAD.search(text, max(0, start - 16), start)  # "Unit 4, ..."

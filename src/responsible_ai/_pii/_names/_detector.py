@@ -18,11 +18,14 @@ from ._address import addresses, street_number
 from ._judge import judge, speaker
 from ._lexicon import Lexicon, lexicon
 from ._orgs import firms, legal_form, org_tail
+from ._gate import gate, windows
 from ._tokens import Word, common, joins, read_words
 from ._words import (
     CALL,
     FORM_HINTS,
     MODALS,
+    MONTHS_DAYS,
+    NOT_NAMES,
     NOT_FIRM,
     NOT_SURNAME,
     ORG_FIRST_WORDS,
@@ -64,20 +67,42 @@ _LONGEST_RUN = 12  # words: no name is longer, and a run of "The The The ..." st
 
 
 def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
-    """Every name in `text`: (type, start, end, score), the walk described in the module."""
+    """Every name in `text`: (type, start, end, score), the walk described in the module,
+    over the windows where a name can be (`_gate`)."""
+    spans, numbers = windows(text, gate(lex), lex)
     out: list[tuple[str, int, int, float]] = []
     taken: list[tuple[int, int]] = []
-    for start, end in addresses(text):
-        out.append(("LOCATION", start, end, 0.85))
-        taken.append((start, end))
-    if ", " in text:
-        for start, end in firms(text, lex):
-            out.append(("ORGANIZATION", start, end, 0.8))
+    if numbers:
+        for start, end in addresses(text, numbers):
+            out.append(("LOCATION", start, end, 0.85))
             taken.append((start, end))
+    if not spans:
+        return out
+    for ws, we in spans:
+        if ", " in text[ws:we]:
+            for start, end in firms(text, lex, ws, we):
+                out.append(("ORGANIZATION", start, end, 0.8))
+                taken.append((start, end))
+    taken.sort()
     low_text = lowered(text)
     forms = any(h in low_text for h in FORM_HINTS)  # any legal form at all?
-    words = read_words(text, lex)
-    taken.sort()
+    for ws, we in spans:
+        _walk(text, read_words(text, lex, ws, we), lex, taken, forms, out)
+    if out:
+        _echoes(text, lex, out)
+        _lists(text, out)
+    return out
+
+
+def _walk(
+    text: str,
+    words: list[Word],
+    lex: Lexicon,
+    taken: list[tuple[int, int]],
+    forms: bool,
+    out: list[tuple[str, int, int, float]],
+) -> None:
+    """One window's words, judged in order (see the module)."""
     t = 0  # the first taken span that may still hold a word
     nt = len(taken)
     n = len(words)
@@ -150,25 +175,18 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
         elif j > i + 1 or not common(w) or w.upper:  # "The", "Please": nothing to judge
             judge(text, words, i, j, lex, out)
         i = j
-    if out:
-        _echoes(words, out)
-        _lists(text, out)
-    return out
 
 
-def _echoes(words: list[Word], out: list[tuple[str, int, int, float]]) -> None:
+def _echoes(text: str, lex: Lexicon, out: list[tuple[str, int, int, float]]) -> None:
     """A name found in full is the same name where a part of it recurs alone: "Grace
-    Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler"."""
-    starts = [w.start for w in words]
+    Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler".
+    Each part is looked for in the whole text (C's `str.find`), not word by word."""
     known: dict[str, str] = {}  # a word, in lower case: what it names
     for kind, start, end, score in out:
         if score < 0.8 or kind == "LOCATION":
             continue
-        k = bisect_left(starts, start)
-        inside = []
-        while k < len(words) and words[k].end <= end:
-            inside.append(words[k])
-            k += 1
+        inside = read_words(text, lex, start, end)
+        inside = [w for w in inside if w.end <= end]
         if len(inside) < 2:
             continue
         if kind == "PERSON":
@@ -193,17 +211,58 @@ def _echoes(words: list[Word], out: list[tuple[str, int, int, float]]) -> None:
     spans = sorted((s, e) for _, s, e, score in out if score >= 0.5)
     span_starts = [s for s, _ in spans]
     reach = list(accumulate((e for _, e in spans), max))  # the furthest end so far
-    for k, w in enumerate(words):  # one walk over the words: linear, however many names
-        echo = known.get(w.low)
-        if echo is not None:
-            if not w.cap and (w.word or echo != "PERSON"):
-                continue  # "grace" in lower case is a word, not Grace
-            c = bisect_left(span_starts, w.end)  # found spans that start before it ends
-            if c > 0 and reach[c - 1] > w.start:
-                continue
-            if w.low in MODALS and k + 1 < len(words) and not words[k + 1].cap:
-                continue  # "Will do", beside "Will Tanaka"
-            out.append((echo, w.start, w.end, 0.8))
+    low_text = lowered(text)
+    found: list[tuple[str, int, int, float]] = []
+    for part, echo in known.items():
+        word = part in lex.words or part in MONTHS_DAYS or part in NOT_NAMES
+        at = low_text.find(part)
+        while at != -1:
+            end = at + len(part)
+            if _alone(low_text, at, end):
+                cap = text[at].isupper()
+                c = bisect_left(span_starts, end)  # found spans that start before it ends
+                if (
+                    (cap or (not word and echo == "PERSON"))  # "grace" in lower case: a word
+                    and not (c > 0 and reach[c - 1] > at)
+                    and not (part in MODALS and not _next_capitalised(text, end))
+                ):  # "Will do", beside "Will Tanaka"
+                    found.append((echo, at, end, 0.8))
+            at = low_text.find(part, at + 1)
+    out.extend(sorted(found, key=lambda f: f[1]))
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum()
+
+
+def _alone(low: str, start: int, end: int) -> bool:
+    """Whether ``low[start:end]`` is a word of the text whole (perhaps with "'s"), as
+    `_tokens.WORD` cuts it."""
+    if start > 0:
+        before = low[start - 1]
+        if _word_char(before):
+            return False
+        if before in "'\u2019-" and start > 1 and _word_char(low[start - 2]):
+            return False
+    if end < len(low):
+        after = low[end]
+        if _word_char(after):
+            return False
+        if after in "'\u2019-" and end + 1 < len(low) and _word_char(low[end + 1]):
+            if after != "-" and low[end + 1] == "s" and end - start > 1:
+                return end + 2 == len(low) or not (
+                    _word_char(low[end + 2]) or low[end + 2] in "'\u2019-"
+                )
+            return False
+    return True
+
+
+_NEXT_WORD = re.compile(r"[\W_]*([^\W_])")
+
+
+def _next_capitalised(text: str, end: int) -> bool:
+    m = _NEXT_WORD.match(text, end)
+    return m is not None and m.group(1).isupper()
 
 
 # "Ethan Marsh, Priyanka Iyer and Chen Xiaoling": a name beside names is one too

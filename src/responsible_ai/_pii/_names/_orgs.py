@@ -22,9 +22,9 @@ _FIRM = re.compile(
 )
 
 
-def firms(text: str, lex: Lexicon) -> Iterator[tuple[int, int]]:
-    """Firms named after three partners whose names are all surnames."""
-    for m in _FIRM.finditer(text):
+def firms(text: str, lex: Lexicon, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Firms named after three partners whose names are all surnames, in ``text[start:end]``."""
+    for m in _FIRM.finditer(text, start, end):
         names = [folded(m.group(k)) for k in (1, 2, 3)]
         if all(n in lex.last for n in names):
             yield m.start(), m.end()
