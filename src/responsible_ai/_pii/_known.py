@@ -188,7 +188,13 @@ class KnownValues:
                 self._subjects = self._subjects | {record.id}
             for entity, value, canonical, score in record.values():
                 key = _fold(value)
-                if len(key) < 2 or key in self._keys:
+                if len(key) < 2:
+                    continue
+                if key in self._keys:  # a value two records share ("Smith"): neither's
+                    ref = self._keys[key]
+                    kind, other, other_score = self._entries[ref]
+                    if _fold(other) != _fold(canonical) and kind == entity:
+                        self._entries[ref] = (kind, value, min(score, other_score))
                     continue
                 self._keys[key] = len(self._entries)
                 self._entries.append((entity, canonical, score))
