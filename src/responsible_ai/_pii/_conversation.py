@@ -138,9 +138,8 @@ class NameMemory:
             start, end = last - len(key) + 1, last + 1
             kind, ref, whole = parts[key]
             left, right = _edge(text, low, start, True), _edge(text, low, end, False)
-            if not (left and right):
-                if not self._glued(low, start, end, glued):
-                    continue
+            if not (left and right) and not self._glued(low, start, end, glued):
+                continue
             if not whole and not self._stands(key, text, start, end):
                 continue
             score = WHOLE_SCORE if whole else PART_SCORE
@@ -171,7 +170,9 @@ class NameMemory:
         b = end
         while b < len(low) and low[b].isalpha() and b - end <= _GLUED:
             b += 1
-        if b - a > _GLUED or (a > 0 and low[a - 1].isalpha()) or (b < len(low) and low[b].isalpha()):
+        if b - a > _GLUED or (a > 0 and low[a - 1].isalpha()):
+            return False
+        if b < len(low) and low[b].isalpha():
             return False
         cached = memo.get(a)
         if cached is None:
@@ -193,7 +194,9 @@ def _joined(found: list[Finding], text: str) -> list[Finding]:
             and len(gap) <= 1
             and all(c in _SLUG for c in gap)
         ):
-            out[-1] = Finding(f.entity_type, last.start, f.end, WHOLE_SCORE, SESSION_DETECTOR, f.ref)
+            out[-1] = Finding(
+                f.entity_type, last.start, f.end, WHOLE_SCORE, SESSION_DETECTOR, f.ref
+            )
         else:
             out.append(f)
     return out

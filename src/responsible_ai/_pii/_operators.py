@@ -24,8 +24,8 @@ from ._findings import Finding
 from ._session import PIISession
 
 __all__ = [
-    "Canonical",
     "MIN_SALT_BYTES",
+    "Canonical",
     "OperatorPlan",
     "Operators",
     "aes_key",

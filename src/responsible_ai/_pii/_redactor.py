@@ -14,6 +14,7 @@ from .._entities import NAME_ENTITIES, PLACEHOLDER
 from .._errors import ConfigurationError, PIIBlocked, RedactionFailed
 from .._policy import PiiSettings
 from .._shapes import CHAT_HISTORY, Shape
+from ._conversation import SESSION_DETECTOR
 from ._custom import RegexDetector
 from ._findings import Finding, outside, resolve_overlaps
 from ._known import ClientRecord, KnownValues, as_known
@@ -21,7 +22,6 @@ from ._names import KeyHints, NameDetector, is_english_word, names_someone
 from ._normalize import NormalizedView, normalized
 from ._operators import OperatorPlan, Operators
 from ._patterns import BUILTIN_ENTITIES, BuiltinDetector
-from ._conversation import SESSION_DETECTOR
 from ._session import TOKEN, PIISession
 from ._walker import DocumentWalker, Redacted
 
@@ -207,6 +207,8 @@ class Redactor:
             found = [_remapped(f, view) for f in found] + self._find(
                 text, subject, False, names=False
             )
+        if session is not None and forged:  # its own placeholders, given to the model
+            found = _own_placeholders_pass(found, text, session)  # earlier: back unchanged
         if len(found) < 2:
             return found
         if subject is not None or self.known is not None or session is not None:
@@ -477,6 +479,16 @@ def _known_first(found: list[Finding], text: str) -> list[Finding]:
                 if names_someone(word := text[p.start : p.end]) or not is_english_word(word.lower())
             )
     return out
+
+
+def _own_placeholders_pass(found: list[Finding], text: str, session: PIISession) -> list[Finding]:
+    """A placeholder this conversation gave the model comes back to it unchanged in later
+    turns (an agent loop re-sends the history it wrote: its tool call holding
+    ``<PERSON_1>`` stays as the model wrote it); only text that looks like a placeholder
+    and is not one of this session's is replaced."""
+    return [
+        f for f in found if f.entity_type != PLACEHOLDER or not session.knows(text[f.start : f.end])
+    ]
 
 
 def _parts_of_others(sure: list[Finding], guesses: list[Finding], text: str) -> set[Finding]:

@@ -52,7 +52,6 @@ def is_english_word(low: str) -> bool:
     return low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES
 
 
-
 def names_someone(word: str) -> bool:
     """Whether a capitalised word is a first name or a surname of its own ("John" in
     "John Smith"; not "Can" in "Can Smith ...")."""

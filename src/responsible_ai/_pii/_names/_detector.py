@@ -15,18 +15,18 @@ from ..._entities import NAME_ENTITIES
 from .._findings import Finding
 from .._normalize import lowered
 from ._address import addresses, street_number
+from ._gate import gate, windows
 from ._judge import judge, speaker
 from ._lexicon import Lexicon, lexicon
 from ._orgs import firms, legal_form, org_tail
-from ._gate import gate, windows
 from ._tokens import Word, common, joins, read_words
 from ._words import (
     CALL,
     FORM_HINTS,
     MODALS,
     MONTHS_DAYS,
-    NOT_NAMES,
     NOT_FIRM,
+    NOT_NAMES,
     NOT_SURNAME,
     ORG_FIRST_WORDS,
     ORG_HEADS,

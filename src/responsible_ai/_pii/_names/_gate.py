@@ -39,10 +39,11 @@ __all__ = ["Gate", "gate", "windows"]
 # what `_tokens.WORD` never holds inside a word (apostrophes and hyphens split it too, so
 # a piece is never more than a word)
 _PUNCT = "".join(chr(c) for c in range(128) if not chr(c).isalnum())
-_SPACES = "\x85\u00a0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
-_SEPARATORS = str.maketrans(
-    dict.fromkeys(_PUNCT + _SPACES + "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00b7", " ")
+_SPACES = "\x85\u00a0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
+    map(chr, range(0x2000, 0x200B))
 )
+_TYPOGRAPHIC = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00b7"
+_SEPARATORS = str.maketrans(dict.fromkeys(_PUNCT + _SPACES + _TYPOGRAPHIC, " "))
 _HAS_DIGIT = re.compile(r"\d").search
 _JOINERS = "-'\u2019"
 
