@@ -15,6 +15,7 @@ from ..._entities import NAME_ENTITIES
 from .._findings import Finding
 from .._normalize import lowered
 from ._address import addresses, street_number
+from ._forms import handles, listed
 from ._gate import gate, windows
 from ._judge import judge, speaker
 from ._lexicon import Lexicon, lexicon
@@ -88,9 +89,11 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
     forms = any(h in low_text for h in FORM_HINTS)  # any legal form at all?
     for ws, we in spans:
         _walk(text, read_words(text, lex, ws, we), lex, taken, forms, out)
+        handles(text, ws, we, lex, out)
     if out:
         _echoes(text, lex, out)
         _lists(text, out)
+        listed(text, lex, out)
     return out
 
 

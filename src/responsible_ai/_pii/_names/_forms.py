@@ -1,0 +1,110 @@
+"""Names in the forms a run of capitalised words does not show: handles and slugs made
+of a name ("kenji.watanabe", "Kenji_Watanabe", "/home/ayodele.bakare/"), and first names
+that are also words ("Rose", "Mark", "Will") where only a name can stand: listed beside
+a person found for sure ("Rose, Mark and Priya Patel"), or before a possessive
+("Hope's card"). Surname-first orders ("Nguyen Van Thanh", "WATANABE Kenji") are read by
+`_judge`; these run after it, over the windows `_gate` chose.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._lexicon import Lexicon
+from ._words import MODALS, MONTHS_DAYS, NOT_NAMES, NOT_SURNAME, PERSON_BEFORE
+
+__all__ = ["handles", "listed"]
+
+Found = list[tuple[str, int, int, float]]
+
+# two or three parts joined by one dot, underscore or hyphen, not inside a longer word,
+# an e-mail's domain or a number: "kenji.watanabe", "ayodele.bakare", "j.smith"
+_HANDLE = re.compile(
+    r"(?<![\w.@-])([^\W\d_]{1,30})([._\-])([^\W\d_]{1,30})(?:\2([^\W\d_]{2,30}))?(?![\w@]|\.\w)"
+)
+
+
+def _named(part: str, names: frozenset[str]) -> bool:
+    return (part[:1].upper() + part[1:].lower()) in names
+
+
+def handles(text: str, start: int, end: int, lex: Lexicon, out: Found) -> None:
+    """Handles and slugs made of a first name and a surname (either order, an initial
+    allowed) in ``text[start:end]``: each a person."""
+    lo = max(0, start - 64)  # the window may start inside the handle: from its chunk
+    gap = max(text.rfind(" ", lo, start), text.rfind("\n", lo, start), text.rfind("\t", lo, start))
+    for m in _HANDLE.finditer(text, gap + 1 if gap >= 0 else lo, end):
+        parts = [p for p in (m.group(1), m.group(3), m.group(4)) if p]
+        if m.group(2) == "-" and not all(p.islower() for p in parts):
+            continue  # "Roe-Smith", "Jean-Luc": a double name, read as a word
+        head, tail = parts[0], parts[-1]
+        if len(tail) < 2:
+            continue
+        ordered = (_named(head, lex.first) or len(head) == 1) and _named(tail, lex.last)
+        reverse = _named(head, lex.last) and _named(tail, lex.first) and len(head) > 1
+        if not (ordered or reverse):
+            continue
+        words = [p.lower() in lex.words or p.lower() in NOT_NAMES for p in parts if len(p) > 1]
+        capitalised = all(p[:1].isupper() for p in parts)
+        if all(words) and not capitalised:
+            continue  # "mark.down", "will-call": words, not a name
+        if any(p.lower() in NOT_SURNAME for p in parts if len(p) > 1):
+            continue
+        out.append(("PERSON", m.start(), m.end(), 0.9))
+
+
+_WORD_AFTER = re.compile(r"(?:,[ \t]*|[ \t]+(?:and|&|or|und|et|y)[ \t]+|,[ \t]*(?:and|&)[ \t]+)"
+                         r"([A-Z][a-z\u00e0-\u00ff]{1,20})(?:['\u2019]s)?\b")  # fmt: skip
+_WORD_BEFORE = re.compile(r"(?<![\w.])([A-Z][a-z\u00e0-\u00ff]{1,20})(?:,[ \t]*|[ \t]+(?:and|&|or)"
+                          r"[ \t]+|,[ \t]*(?:and|&)[ \t]+)$")  # fmt: skip
+
+
+def listed(text: str, lex: Lexicon, out: Found) -> None:
+    """First names that are also words, listed beside a person found for sure: "Rose,
+    Mark and Priya Patel", "cc: Will, Rose". Each one found makes its neighbour sure
+    too, so a list is read whole, in either direction."""
+    people = sorted((s, e) for kind, s, e, score in out if kind == "PERSON" and score >= 0.75)
+    if not people:
+        return
+    taken = {(s, e) for _, s, e, _ in out}
+    todo = list(people)
+    seen, most = 0, 4 * len(todo) + 16
+    while todo and seen < most:  # each step adds at most two names
+        seen += 1
+        start, end = todo.pop()
+        after = _WORD_AFTER.match(text, end)
+        if after is not None and _may_be_listed(after.group(1), lex, text, after.end(1)):
+            span = (after.start(1), after.end(1))
+            if span not in taken and not _inside(span, out):
+                taken.add(span)
+                out.append(("PERSON", *span, 0.75))
+                todo.append(span)
+        before = _WORD_BEFORE.search(text, max(0, start - 40), start)
+        if before is not None and _may_be_listed(before.group(1), lex, text, before.end(1)):
+            span = (before.start(1), before.end(1))
+            if span not in taken and not _inside(span, out):
+                taken.add(span)
+                out.append(("PERSON", *span, 0.75))
+                todo.append(span)
+
+
+_GOES_ON = re.compile(
+    r"[ \t]+(?!(?:and|or|und|et|y)\b)[a-z]"
+)  # "Will you ...": the word, not a name
+
+
+def _may_be_listed(word: str, lex: Lexicon, text: str, end: int) -> bool:
+    low = word.lower()
+    if low in MODALS and _GOES_ON.match(text, end):
+        return False
+    return (
+        word in lex.first
+        and low not in MONTHS_DAYS
+        and low not in NOT_NAMES
+        and low not in PERSON_BEFORE
+    )
+
+
+def _inside(span: tuple[int, int], out: Found) -> bool:
+    s, e = span
+    return any(a < e and s < b for _, a, b, _ in out)
