@@ -15,7 +15,7 @@ from ..._entities import NAME_ENTITIES
 from .._findings import Finding
 from .._normalize import lowered
 from ._address import addresses, street_number
-from ._forms import handles, listed
+from ._forms import handles, listed, mentions
 from ._gate import gate, windows
 from ._judge import judge, speaker
 from ._lexicon import Lexicon, lexicon
@@ -77,6 +77,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
         for start, end in addresses(text, numbers):
             out.append(("LOCATION", start, end, 0.85))
             taken.append((start, end))
+    mentions(text, lex, out)
     if not spans:
         return out
     for ws, we in spans:

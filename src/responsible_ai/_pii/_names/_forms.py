@@ -13,7 +13,7 @@ import re
 from ._lexicon import Lexicon
 from ._words import MODALS, MONTHS_DAYS, NOT_NAMES, NOT_SURNAME, PERSON_BEFORE
 
-__all__ = ["handles", "listed"]
+__all__ = ["handles", "listed", "mentions"]
 
 Found = list[tuple[str, int, int, float]]
 
@@ -53,6 +53,37 @@ def handles(text: str, start: int, end: int, lex: Lexicon, out: Found) -> None:
         out.append(("PERSON", m.start(), m.end(), 0.9))
 
 
+# "@kenji_w", "@ JaneSmith" (a space after the "@", as some exports write it); not an
+# e-mail address ("jane@example.org")
+_MENTION = re.compile(r"(?<![\w.@])@[ \t]?(_?[A-Za-z][A-Za-z0-9_]{1,30})(?![\w@])")
+_HANDLE_PARTS = re.compile(r"[_\d]+|(?<=[a-z])(?=[A-Z])")
+
+
+def mentions(text: str, lex: Lexicon, out: Found) -> None:
+    """Mentions of an account whose name holds a person's: it starts with a first name
+    ("@jimmyfallon", "@tallt33baby") or one of its parts is a first name or a surname of
+    four letters or more ("@DicksonLauren", "@dj_friend"). A mention is an online
+    identifier: one made of a name is that person."""
+    if "@" not in text:
+        return
+    for m in _MENTION.finditer(text):
+        if _holds_a_name(m.group(1), lex):
+            out.append(("PERSON", m.start(1), m.end(1), 0.8))
+
+
+def _holds_a_name(handle: str, lex: Lexicon) -> bool:
+    low = handle.lower().lstrip("_")
+    for n in range(min(len(low), 12), 2, -1):
+        if low[:n].isalpha() and low[:1].upper() + low[1:n] in lex.first:
+            return True
+    for part in _HANDLE_PARTS.split(handle):
+        if len(part) >= 4:
+            key = part[:1].upper() + part[1:].lower()
+            if key in lex.first or key in lex.last:
+                return True
+    return False
+
+
 _WORD_AFTER = re.compile(r"(?:,[ \t]*|[ \t]+(?:and|&|or|und|et|y)[ \t]+|,[ \t]*(?:and|&)[ \t]+)"
                          r"([A-Z][a-z\u00e0-\u00ff]{1,20})(?:['\u2019]s)?\b")  # fmt: skip
 _WORD_BEFORE = re.compile(r"(?<![\w.])([A-Z][a-z\u00e0-\u00ff]{1,20})(?:,[ \t]*|[ \t]+(?:and|&|or)"
@@ -88,9 +119,8 @@ def listed(text: str, lex: Lexicon, out: Found) -> None:
                 todo.append(span)
 
 
-_GOES_ON = re.compile(
-    r"[ \t]+(?!(?:and|or|und|et|y)\b)[a-z]"
-)  # "Will you ...": the word, not a name
+# "Will you ...": the word, not a name
+_GOES_ON = re.compile(r"[ \t]+(?!(?:and|or|und|et|y)\b)[a-z]")
 
 
 def _may_be_listed(word: str, lex: Lexicon, text: str, end: int) -> bool:

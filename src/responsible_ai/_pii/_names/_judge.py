@@ -67,6 +67,11 @@ def judge(
     if firm is not None:
         out.append(firm)
         return
+    k = _person_inside(run)
+    if k:  # "Dundee UTDs Johnny Russell", "Boston Gangster Whitey Bulger": what leads, apart
+        out.append(("PERSON", run[k].start, run[-1].end, 0.85))
+        judge(text, words, i, i + k, lex, out)
+        return
     if (  # "Elm Street", "Harbour Road", "Main St"; not "The Road"
         len(run) > 1
         and run[-1].low in STREET_TAILS
@@ -200,6 +205,22 @@ def judge(
             out.append(("LOCATION", start, end, 0.55))
         else:
             out.append(("PERSON", start, end, 0.7 if strong_before or said else 0.45))
+
+
+def _person_inside(run: list[Word]) -> int:
+    """Where a person starts inside a longer run of capitalised words: a first name that
+    is no English word (not the run's first word), then only names to the run's end; or
+    0."""
+    if len(run) < 3:
+        return 0
+    for k in range(1, len(run) - 1):
+        w = run[k]
+        if w.first and not w.word and not w.upper and not w.place:
+            rest = run[k + 1 :]
+            if all(x.named and not x.upper for x in rest) and rest[-1].last:
+                return k
+            return 0
+    return 0
 
 
 def _surname_first(run: list[Word]) -> bool:
