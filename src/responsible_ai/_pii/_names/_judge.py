@@ -208,10 +208,10 @@ def judge(
 
 
 def _person_inside(run: list[Word]) -> int:
-    """Where a person starts inside a longer run of capitalised words: a first name that
-    is no English word (not the run's first word), then only names to the run's end; or
-    0."""
-    if len(run) < 3:
+    """Where a person starts inside a longer run of capitalised words that does not start
+    with a first name: a first name that is no English word, then only names to the
+    run's end; or 0."""
+    if len(run) < 3 or run[0].first:
         return 0
     for k in range(1, len(run) - 1):
         w = run[k]
