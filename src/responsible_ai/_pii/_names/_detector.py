@@ -86,9 +86,9 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
                 out.append(("ORGANIZATION", start, end, 0.8))
                 taken.append((start, end))
     taken.sort()
-    low_text = lowered(text)
-    forms = any(h in low_text for h in FORM_HINTS)  # any legal form at all?
     for ws, we in spans:
+        low = text[ws : we + 16].lower()
+        forms = any(h in low for h in FORM_HINTS)  # any legal form here at all?
         _walk(text, read_words(text, lex, ws, we), lex, taken, forms, out)
         handles(text, ws, we, lex, out)
     if out:

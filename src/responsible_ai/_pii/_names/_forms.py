@@ -31,6 +31,8 @@ def _named(part: str, names: frozenset[str]) -> bool:
 def handles(text: str, start: int, end: int, lex: Lexicon, out: Found) -> None:
     """Handles and slugs made of a first name and a surname (either order, an initial
     allowed) in ``text[start:end]``: each a person."""
+    if not any(c in text[start:end] for c in "._-"):
+        return
     lo = max(0, start - 64)  # the window may start inside the handle: from its chunk
     gap = max(text.rfind(" ", lo, start), text.rfind("\n", lo, start), text.rfind("\t", lo, start))
     for m in _HANDLE.finditer(text, gap + 1 if gap >= 0 else lo, end):
@@ -64,11 +66,12 @@ def mentions(text: str, lex: Lexicon, out: Found) -> None:
     ("@jimmyfallon", "@tallt33baby") or one of its parts is a first name or a surname of
     four letters or more ("@DicksonLauren", "@dj_friend"). A mention is an online
     identifier: one made of a name is that person."""
-    if "@" not in text:
-        return
-    for m in _MENTION.finditer(text):
-        if _holds_a_name(m.group(1), lex):
+    at = text.find("@")
+    while at != -1:
+        m = _MENTION.match(text, at)
+        if m is not None and _holds_a_name(m.group(1), lex):
             out.append(("PERSON", m.start(1), m.end(1), 0.8))
+        at = text.find("@", at + 1)
 
 
 def _holds_a_name(handle: str, lex: Lexicon) -> bool:

@@ -118,12 +118,21 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
     numbers: list[str] = []
     hot: list[str] = []
     cues: list[str] = []
+    call = g.call
     for piece in rest:
-        if _HAS_DIGIT(piece):
+        if piece.isalpha():
+            if piece.islower():
+                if piece in call:
+                    cues.append(piece)
+                elif _lower_hot(piece, lex):
+                    hot.append(piece)
+            elif piece.lower() in call:
+                cues.append(piece)
+            else:
+                hot.append(piece)
+        elif _HAS_DIGIT(piece):
             numbers.append(piece)
-        elif piece.lower() in g.call:
-            cues.append(piece)
-        elif not piece.islower() or _lower_hot(piece, lex):
+        else:
             hot.append(piece)
     padded = f" {trans} "
     digits = _places(padded, numbers) if numbers else []

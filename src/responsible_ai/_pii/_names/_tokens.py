@@ -131,4 +131,8 @@ def read_words(text: str, lex: Lexicon, start: int = 0, end: int | None = None) 
     memo = _memo(lex)
     get = memo.get
     found = WORD.finditer(text, start) if end is None else WORD.finditer(text, start, end)
-    return [Word(m.start(), get(m.group()) or _learn(m.group(), lex, memo)) for m in found]
+    words = []
+    for m in found:
+        tok = m[0]
+        words.append(Word(m.start(), get(tok) or _learn(tok, lex, memo)))
+    return words
