@@ -98,6 +98,20 @@ _STARTS = re.compile(r"\b[A-ZÄÖÜÅp]")
 _NUMBER_GOES_ON = re.compile(r"\d*[A-Za-z]?(?:[-/]\d{1,5})?,?[ \t]+[^\W\d_]|\d*-\d")
 
 
+def _goes_on(text: str, end: int) -> bool:
+    """Whether what follows a number may go on into an address (a letter, a range, a
+    comma, or spaces and then a letter): a quick look before the pattern's."""
+    if end >= len(text):
+        return False
+    c = text[end]
+    if c == " " or c == "\t":
+        k = end + 1
+        while k < len(text) and k - end < 8 and text[k] in " \t":
+            k += 1
+        return k < len(text) and text[k].isalpha()
+    return c.isalpha() or c in ",-/"
+
+
 def _first_digit(text: str, start: int, end: int) -> int:
     return start + next((k for k, c in enumerate(text[start:end]) if c.isdigit()), 0)
 
@@ -127,7 +141,11 @@ def _matches(text: str, numbers: Sequence[tuple[int, int]]) -> Iterator[re.Match
         lo = max(start - _REACH, floor, resume)
         if lo < at_digit and _word_before(text, at_digit):
             tries = [m.start() for m in _STARTS.finditer(text, lo, at_digit)][-3:]
-        if at_digit >= max(floor, resume) and _NUMBER_GOES_ON.match(text, at_digit):
+        if (
+            at_digit >= max(floor, resume)
+            and _goes_on(text, end)
+            and _NUMBER_GOES_ON.match(text, at_digit)
+        ):
             tries.append(at_digit)
         for at in tries:
             if at < resume:

@@ -86,16 +86,32 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
                 out.append(("ORGANIZATION", start, end, 0.8))
                 taken.append((start, end))
     taken.sort()
+    seen: list[Word] = []  # every window's words, in order
     for ws, we in spans:
-        low = text[ws : we + 16].lower()
-        forms = any(h in low for h in FORM_HINTS)  # any legal form here at all?
-        _walk(text, read_words(text, lex, ws, we), lex, taken, forms, out)
+        forms = _forms_near(text, ws, we)
+        words = read_words(text, lex, ws, we)
+        _walk(text, words, lex, taken, forms, out)
         handles(text, ws, we, lex, out)
+        seen += words
     if out:
-        _echoes(text, lex, out)
+        _echoes(text, lex, out, seen)
         _lists(text, out)
         listed(text, lex, out)
     return out
+
+
+# what every legal form of FORM_HINTS holds: a dot, a slash, or one of these words
+_FORM_WORDS = ("sp", "pvt", "pty", "sdn", "gmbh")
+assert all("." in h or "/" in h or any(w in h for w in _FORM_WORDS) for h in FORM_HINTS)
+
+
+def _forms_near(text: str, start: int, end: int) -> bool:
+    """Whether a legal form ("S.r.l.", "A/S", "Pty Ltd") may end a run in this window."""
+    chunk = text[start : end + 16]
+    if "." in chunk or "/" in chunk:
+        return True
+    low = chunk.lower()
+    return any(w in low for w in _FORM_WORDS)
 
 
 def _walk(
@@ -181,16 +197,18 @@ def _walk(
         i = j
 
 
-def _echoes(text: str, lex: Lexicon, out: list[tuple[str, int, int, float]]) -> None:
+def _echoes(
+    text: str, lex: Lexicon, out: list[tuple[str, int, int, float]], seen: list[Word]
+) -> None:
     """A name found in full is the same name where a part of it recurs alone: "Grace
     Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler".
     Each part is looked for in the whole text (C's `str.find`), not word by word."""
     known: dict[str, str] = {}  # a word, in lower case: what it names
+    starts = [w.start for w in seen]
     for kind, start, end, score in out:
         if score < 0.8 or kind == "LOCATION":
             continue
-        inside = read_words(text, lex, start, end)
-        inside = [w for w in inside if w.end <= end]
+        inside = _words_in(text, lex, seen, starts, start, end)
         if len(inside) < 2:
             continue
         if kind == "PERSON":
@@ -233,6 +251,20 @@ def _echoes(text: str, lex: Lexicon, out: list[tuple[str, int, int, float]]) -> 
                     found.append((echo, at, end, 0.8))
             at = low_text.find(part, at + 1)
     out.extend(sorted(found, key=lambda f: f[1]))
+
+
+def _words_in(
+    text: str, lex: Lexicon, seen: list[Word], starts: list[int], start: int, end: int
+) -> list[Word]:
+    """The words of ``text[start:end]``: from the windows' words where they hold it."""
+    k = bisect_left(starts, start)
+    inside = []
+    while k < len(seen) and seen[k].end <= end:
+        inside.append(seen[k])
+        k += 1
+    if inside and inside[0].start == start and inside[-1].end >= end - 1:
+        return inside
+    return [w for w in read_words(text, lex, start, end) if w.end <= end]
 
 
 def _word_char(c: str) -> bool:

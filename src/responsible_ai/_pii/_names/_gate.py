@@ -52,8 +52,8 @@ _JOINERS = "-'\u2019"
 class Gate:
     """The word sets of the gate, made once per lexicon (set algebra and `map`, in C)."""
 
-    lower: frozenset[str]  # English words in lower case (not "call", "email": cues)
-    title: frozenset[str]  # capitalised common words with no other role
+    boring: frozenset[str]  # English words in lower case (not "call", "email": cues), and
+    # capitalised common words with no other role
     safe: frozenset[str]  # lower-case words no name, run or look-back crosses
     first: frozenset[str]  # first names, places (as looked up), street words
     call: frozenset[str]
@@ -82,7 +82,7 @@ def gate(lex: Lexicon) -> Gate:
     title.update(("I", "A"))  # ... but these
     safe = set(map(str.lower, unnamed))
     safe.difference_update(PARTICLES, ORG_LINKS, STREET_FIRST)
-    return Gate(frozenset(lower), frozenset(title), frozenset(safe), lex.first, CALL)
+    return Gate(frozenset(lower | title), frozenset(safe), lex.first, CALL)
 
 
 def _lower_hot(piece: str, lex: Lexicon) -> bool:
@@ -111,7 +111,7 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
     """The stretches of `text` worth judging (in order, apart), and the places of its
     words that hold a digit (where a street address may be)."""
     trans = text.translate(_SEPARATORS)
-    rest = set(trans.split(" ")).difference(g.lower, g.title)
+    rest = set(trans.split(" ")).difference(g.boring)
     rest.discard("")
     if not rest:
         return [], []
