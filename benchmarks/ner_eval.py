@@ -443,6 +443,15 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     '"Jan van de van de ..."': lambda n: "Jan " + "van de " * (n // 7) + "Berg",
     '"12 Main St N N N ..."': lambda n: "12 Main St" + " N" * (n // 2),
     '"12 Main St, Ab, Ab, ..."': lambda n: "12 Main St" + ", Ab" * (n // 4),
+    # issue 23: lists, handles, mentions, numbers
+    '"Priya Patel, Rose, Mark, Rose, ..."': lambda n: "Priya Patel" + ", Rose, Mark" * (n // 12),
+    '"kenji.watanabe.kenji.watanabe..."': lambda n: "kenji.watanabe." * (n // 15),
+    '"@jane@jane@jane ..."': lambda n: "@jane" * (n // 5),
+    '"@ JaneSmith @ JaneSmith ..."': lambda n: "@ JaneSmith " * (n // 12),
+    '"Unit 1 2 3 4 5 ..."': lambda n: "Unit " + "1 " * (n // 2),
+    '"Hauptstraße 1 Hauptstraße 1 ..."': lambda n: "Hauptstraße 1 " * (n // 14),
+    '"Nguyen Van Thanh Nguyen Van ..."': lambda n: "Nguyen Van Thanh " * (n // 17),
+    '"Call john call john ..."': lambda n: "Call john " * (n // 10),
 }
 
 

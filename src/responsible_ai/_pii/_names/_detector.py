@@ -11,12 +11,14 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
 
+import ahocorasick
+
 from ..._entities import NAME_ENTITIES
 from .._findings import Finding
 from .._normalize import lowered
 from ._address import addresses, street_number
 from ._forms import handles, listed, mentions
-from ._gate import gate, windows
+from ._gate import gate, lower_hot, windows
 from ._judge import judge, speaker
 from ._lexicon import Lexicon, lexicon
 from ._orgs import firms, legal_form, org_tail
@@ -202,7 +204,7 @@ def _echoes(
 ) -> None:
     """A name found in full is the same name where a part of it recurs alone: "Grace
     Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler".
-    Each part is looked for in the whole text (C's `str.find`), not word by word."""
+    Linear: the windows' words are walked once, and rare parts found in one pass."""
     known: dict[str, str] = {}  # a word, in lower case: what it names
     starts = [w.start for w in seen]
     for kind, start, end, score in out:
@@ -233,24 +235,56 @@ def _echoes(
     spans = sorted((s, e) for _, s, e, score in out if score >= 0.5)
     span_starts = [s for s, _ in spans]
     reach = list(accumulate((e for _, e in spans), max))  # the furthest end so far
-    low_text = lowered(text)
+    places: set[tuple[int, int]] = set()
+    # where a part recurs: among the windows' words (every word that can recur as a name
+    # is a candidate there), and, for a part no list knows in lower case ("okonkwo"), by
+    # one Aho-Corasick pass over the text: linear however many names were found
+    for w in seen:
+        if w.low in known:
+            places.add((w.start, w.end))
+    rare = [p for p, kind in known.items() if kind == "PERSON" and not _hot_in_lower(p, lex)]
+    if rare:
+        places.update(_occurrences(text, rare))
     found: list[tuple[str, int, int, float]] = []
-    for part, echo in known.items():
+    low_text = lowered(text)
+    for at, end in sorted(places):
+        part = low_text[at:end]
+        echo = known.get(part)
+        if echo is None or not _alone(low_text, at, end):
+            continue
         word = part in lex.words or part in MONTHS_DAYS or part in NOT_NAMES
-        at = low_text.find(part)
-        while at != -1:
-            end = at + len(part)
-            if _alone(low_text, at, end):
-                cap = text[at].isupper()
-                c = bisect_left(span_starts, end)  # found spans that start before it ends
-                if (
-                    (cap or (not word and echo == "PERSON"))  # "grace" in lower case: a word
-                    and not (c > 0 and reach[c - 1] > at)
-                    and not (part in MODALS and not _next_capitalised(text, end))
-                ):  # "Will do", beside "Will Tanaka"
-                    found.append((echo, at, end, 0.8))
-            at = low_text.find(part, at + 1)
-    out.extend(sorted(found, key=lambda f: f[1]))
+        cap = text[at].isupper()
+        c = bisect_left(span_starts, end)  # found spans that start before it ends
+        if (
+            (cap or (not word and echo == "PERSON"))  # "grace" in lower case: a word
+            and not (c > 0 and reach[c - 1] > at)
+            and not (part in MODALS and not _next_capitalised(text, end))
+        ):  # "Will do", beside "Will Tanaka"
+            found.append((echo, at, end, 0.8))
+    out.extend(found)
+
+
+def _hot_in_lower(part: str, lex: Lexicon) -> bool:
+    """Whether `part` in lower case is a candidate of `_gate` (so in a window)."""
+    return part in lex.words or part in MONTHS_DAYS or part in NOT_NAMES or lower_hot(part, lex)
+
+
+def _occurrences(text: str, parts: list[str]) -> set[tuple[int, int]]:
+    """Where any of `parts` (lower case) stands in `text`, in one pass."""
+    low = lowered(text)
+    if len(parts) <= 4:
+        out = set()
+        for part in parts:
+            at = low.find(part)
+            while at != -1:
+                out.add((at, at + len(part)))
+                at = low.find(part, at + 1)
+        return out
+    automaton = ahocorasick.Automaton()
+    for part in parts:
+        automaton.add_word(part, len(part))
+    automaton.make_automaton()
+    return {(last - size + 1, last + 1) for last, size in automaton.iter(low)}
 
 
 def _words_in(

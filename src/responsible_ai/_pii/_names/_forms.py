@@ -9,6 +9,8 @@ a person found for sure ("Rose, Mark and Priya Patel"), or before a possessive
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from itertools import accumulate
 
 from ._lexicon import Lexicon
 from ._words import MODALS, MONTHS_DAYS, NOT_NAMES, NOT_SURNAME, PERSON_BEFORE
@@ -89,8 +91,32 @@ def _holds_a_name(handle: str, lex: Lexicon) -> bool:
 
 _WORD_AFTER = re.compile(r"(?:,[ \t]*|[ \t]+(?:and|&|or|und|et|y)[ \t]+|,[ \t]*(?:and|&)[ \t]+)"
                          r"([A-Z][a-z\u00e0-\u00ff]{1,20})(?:['\u2019]s)?\b")  # fmt: skip
-_WORD_BEFORE = re.compile(r"(?<![\w.])([A-Z][a-z\u00e0-\u00ff]{1,20})(?:,[ \t]*|[ \t]+(?:and|&|or)"
-                          r"[ \t]+|,[ \t]*(?:and|&)[ \t]+)$")  # fmt: skip
+_CONNECTORS = (" and ", " & ", " or ")
+
+
+def _word_before(text: str, start: int) -> tuple[int, int] | None:
+    """The capitalised word listed right before `start` (", " or " and " between), as
+    `_WORD_AFTER` reads one after: where it is, or None."""
+    k = start
+    while k > 0 and text[k - 1] in " \t" and start - k < 4:
+        k -= 1
+    if k > 0 and text[k - 1] == ",":
+        k -= 1
+    else:
+        tail = next((c for c in _CONNECTORS if text.endswith(c, max(0, start - 5), start)), None)
+        if tail is None:
+            return None
+        k = start - len(tail)
+        if k > 0 and text[k - 1] == ",":
+            k -= 1
+    end = k
+    while k > 0 and (text[k - 1].isalpha()) and end - k <= 21:
+        k -= 1
+    if end - k < 2 or end - k > 21 or not text[k].isupper() or not text[k + 1 : end].islower():
+        return None
+    if k > 0 and (text[k - 1].isalnum() or text[k - 1] in "._"):
+        return None
+    return k, end
 
 
 def listed(text: str, lex: Lexicon, out: Found) -> None:
@@ -101,6 +127,14 @@ def listed(text: str, lex: Lexicon, out: Found) -> None:
     if not people:
         return
     taken = {(s, e) for _, s, e, _ in out}
+    found = sorted((s, e) for _, s, e, _ in out)
+    starts = [s for s, _ in found]
+    reach = list(accumulate((e for _, e in found), max))  # the furthest end so far
+
+    def inside(span: tuple[int, int]) -> bool:  # overlaps what was found before
+        k = bisect_left(starts, span[1])
+        return k > 0 and reach[k - 1] > span[0]
+
     todo = list(people)
     seen, most = 0, 4 * len(todo) + 16
     while todo and seen < most:  # each step adds at most two names
@@ -109,14 +143,14 @@ def listed(text: str, lex: Lexicon, out: Found) -> None:
         after = _WORD_AFTER.match(text, end)
         if after is not None and _may_be_listed(after.group(1), lex, text, after.end(1)):
             span = (after.start(1), after.end(1))
-            if span not in taken and not _inside(span, out):
+            if span not in taken and not inside(span):
                 taken.add(span)
                 out.append(("PERSON", *span, 0.75))
                 todo.append(span)
-        before = _WORD_BEFORE.search(text, max(0, start - 40), start)
-        if before is not None and _may_be_listed(before.group(1), lex, text, before.end(1)):
-            span = (before.start(1), before.end(1))
-            if span not in taken and not _inside(span, out):
+        before = _word_before(text, start)
+        if before is not None and _may_be_listed(text[before[0] : before[1]], lex, text, before[1]):
+            span = before
+            if span not in taken and not inside(span):
                 taken.add(span)
                 out.append(("PERSON", *span, 0.75))
                 todo.append(span)
@@ -136,8 +170,3 @@ def _may_be_listed(word: str, lex: Lexicon, text: str, end: int) -> bool:
         and low not in NOT_NAMES
         and low not in PERSON_BEFORE
     )
-
-
-def _inside(span: tuple[int, int], out: Found) -> bool:
-    s, e = span
-    return any(a < e and s < b for _, a, b, _ in out)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 
 from ._lexicon import Lexicon
 from ._words import (
@@ -33,7 +34,7 @@ from ._words import (
     TOWN_HEADS,
 )
 
-__all__ = ["Gate", "gate", "windows"]
+__all__ = ["Gate", "gate", "lower_hot", "windows"]
 
 # every ASCII character that is not a letter or a digit, and the common typographic ones:
 # what `_tokens.WORD` never holds inside a word (apostrophes and hyphens split it too, so
@@ -85,17 +86,24 @@ def gate(lex: Lexicon) -> Gate:
     return Gate(frozenset(lower | title), frozenset(safe), lex.first, CALL)
 
 
-def _lower_hot(piece: str, lex: Lexicon) -> bool:
+def lower_hot(piece: str, lex: Lexicon) -> bool:
     """Whether a lower-case piece that is no English word can be or start a name."""
     key = piece[:1].upper() + piece[1:]
     return key in lex.first or key in lex.places or piece in STREET_FIRST
 
 
 Spans = list[tuple[int, int]]
+_PLUS_ONE = (1).__add__  # a piece and the separator after it (in C, not a Python call)
 
 
-def _places(padded: str, pieces: list[str]) -> Spans:
-    """Where each of `pieces` stands in the text (`padded`: its pieces between spaces)."""
+def _places(padded: str, every: list[str], pieces: list[str]) -> Spans:
+    """Where each of `pieces` stands in the text (`padded`: its pieces between spaces;
+    `every`: all of them, in order). A few are found by `str.find`; many, by one pass
+    over the list in C (`map`, `accumulate`, `compress`): linear either way."""
+    if len(pieces) > 8:
+        starts = accumulate(map(_PLUS_ONE, map(len, every)), initial=0)
+        wanted = frozenset(pieces).__contains__
+        return [(s, s + len(p)) for s, p, hit in zip(starts, every, map(wanted, every)) if hit]
     out: Spans = []
     for piece in pieces:
         needle = f" {piece} "
@@ -111,7 +119,8 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
     """The stretches of `text` worth judging (in order, apart), and the places of its
     words that hold a digit (where a street address may be)."""
     trans = text.translate(_SEPARATORS)
-    rest = set(trans.split(" ")).difference(g.boring)
+    every = trans.split(" ")
+    rest = set(every).difference(g.boring)
     rest.discard("")
     if not rest:
         return [], []
@@ -124,7 +133,7 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
             if piece.islower():
                 if piece in call:
                     cues.append(piece)
-                elif _lower_hot(piece, lex):
+                elif lower_hot(piece, lex):
                     hot.append(piece)
             elif piece.lower() in call:
                 cues.append(piece)
@@ -135,11 +144,11 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
         else:
             hot.append(piece)
     padded = f" {trans} "
-    digits = _places(padded, numbers) if numbers else []
-    starts = _places(padded, hot) if hot else []
+    digits = _places(padded, every, numbers) if numbers else []
+    starts = _places(padded, every, hot) if hot else []
     if cues:  # "call john": a cue counts only before a first name in lower case
         size = len(trans)
-        for start, end in _places(padded, cues):
+        for start, end in _places(padded, every, cues):
             s = end
             while s < size and trans[s] == " ":
                 s += 1
