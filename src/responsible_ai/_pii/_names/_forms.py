@@ -26,6 +26,9 @@ _HANDLE = re.compile(
 )
 
 
+_SEPARATED = re.compile(r"[^\W\d_][._\-][^\W\d_]")
+
+
 def _named(part: str, names: frozenset[str]) -> bool:
     return (part[:1].upper() + part[1:].lower()) in names
 
@@ -33,8 +36,8 @@ def _named(part: str, names: frozenset[str]) -> bool:
 def handles(text: str, start: int, end: int, lex: Lexicon, out: Found) -> None:
     """Handles and slugs made of a first name and a surname (either order, an initial
     allowed) in ``text[start:end]``: each a person."""
-    if not any(c in text[start:end] for c in "._-"):
-        return
+    if _SEPARATED.search(text, start, end) is None:
+        return  # no letters joined by a dot, an underscore or a hyphen here
     lo = max(0, start - 64)  # the window may start inside the handle: from its chunk
     gap = max(text.rfind(" ", lo, start), text.rfind("\n", lo, start), text.rfind("\t", lo, start))
     for m in _HANDLE.finditer(text, gap + 1 if gap >= 0 else lo, end):
@@ -92,6 +95,7 @@ def _holds_a_name(handle: str, lex: Lexicon) -> bool:
 _WORD_AFTER = re.compile(r"(?:,[ \t]*|[ \t]+(?:and|&|or|und|et|y)[ \t]+|,[ \t]*(?:and|&)[ \t]+)"
                          r"([A-Z][a-z\u00e0-\u00ff]{1,20})(?:['\u2019]s)?\b")  # fmt: skip
 _CONNECTORS = (" and ", " & ", " or ")
+_LINKS = (",", " and ", " & ", " or ", " und ", " et ", " y ", "\tand ", "  ")
 
 
 def _word_before(text: str, start: int) -> tuple[int, int] | None:
@@ -140,7 +144,7 @@ def listed(text: str, lex: Lexicon, out: Found) -> None:
     while todo and seen < most:  # each step adds at most two names
         seen += 1
         start, end = todo.pop()
-        after = _WORD_AFTER.match(text, end)
+        after = _WORD_AFTER.match(text, end) if text.startswith(_LINKS, end) else None
         if after is not None and _may_be_listed(after.group(1), lex, text, after.end(1)):
             span = (after.start(1), after.end(1))
             if span not in taken and not inside(span):

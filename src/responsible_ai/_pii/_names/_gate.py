@@ -47,6 +47,7 @@ _TYPOGRAPHIC = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00b7"
 _SEPARATORS = str.maketrans(dict.fromkeys(_PUNCT + _SPACES + _TYPOGRAPHIC, " "))
 _HAS_DIGIT = re.compile(r"\d").search
 _JOINERS = "-'\u2019"
+_NEAR = 48  # characters: windows closer than this are walked as one (the same words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,11 @@ def _places(padded: str, every: list[str], pieces: list[str]) -> Spans:
     if len(pieces) > 8:
         starts = accumulate(map(_PLUS_ONE, map(len, every)), initial=0)
         wanted = frozenset(pieces).__contains__
-        return [(s, s + len(p)) for s, p, hit in zip(starts, every, map(wanted, every)) if hit]
+        return [
+            (s, s + len(p))
+            for s, p, hit in zip(starts, every, map(wanted, every), strict=False)
+            if hit
+        ]
     out: Spans = []
     for piece in pieces:
         needle = f" {piece} "
@@ -168,7 +173,7 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
         floor = out[-1][1] if out else 0
         left = _left(text, trans, start, floor, safe)
         right = _right(text, trans, end, size, safe)
-        if out and left <= out[-1][1]:
+        if out and left <= out[-1][1] + _NEAR:  # one walk costs less than two here
             out[-1] = (out[-1][0], right)
         else:
             out.append((left, right))
