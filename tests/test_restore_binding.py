@@ -72,16 +72,17 @@ def scripted() -> Iterator[ScriptedServer]:
         yield s
 
 
-def _policy(server: ScriptedServer) -> rai.Policy:
+def _policy(server: ScriptedServer, tools: tuple[str, ...] = ("crm",)) -> rai.Policy:
     data = base_policy(server.base_url)
-    data["pii"] = {"restore_tools": ["crm"]}
+    data["pii"] = {"restore_tools": list(tools)}
     return rai.Policy.from_dict(data)
 
 
-def _openai(server: ScriptedServer) -> openai.OpenAI:
+def _openai(server: ScriptedServer, restoring: bool = True) -> openai.OpenAI:
     http = rai.http_client(
-        policy=_policy(server), use_case="marketing.copy", subject=JANE, restore=True
-    )
+        policy=_policy(server, ("crm",) if restoring else ()), use_case="marketing.copy",
+        subject=JANE, restore=restoring,
+    )  # fmt: skip
     return openai.OpenAI(base_url=server.base_url, api_key="sk-test", http_client=http,
                          max_retries=0)  # fmt: skip
 
@@ -103,11 +104,13 @@ def _call(name: str | None = None, args: str | None = None) -> dict[str, Any]:
     return _chunk(tool_calls=[call])
 
 
-def _chat_stream(server: ScriptedServer, *events: dict[str, Any]) -> tuple[str, str]:
+def _chat_stream(
+    server: ScriptedServer, *events: dict[str, Any], restoring: bool = True
+) -> tuple[str, str]:
     """The tool call an openai SDK stream ends with: (name, arguments)."""
     done = {**_chunk(), "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}
     server.events = [(None, e) for e in events] + [(None, done), (None, "[DONE]")]
-    with _openai(server) as c:
+    with _openai(server, restoring) as c:
         stream = c.chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "Find Jane Roe"}],
             stream=True,
@@ -140,6 +143,14 @@ class TestChatCompletionsStream:
         with pytest.raises(rai.ProviderResponseError, match="names one tool call") as caught:
             _chat_stream(scripted, _call("crm", ""), _call(args=ARGS), _call("_export"))
         assert "Jane Roe" not in str(caught.value)
+
+    def test_where_nothing_is_restored_into_tools_names_pass_as_they_come(
+        self, scripted: ScriptedServer
+    ) -> None:
+        name, args = _chat_stream(
+            scripted, _call("crm", ""), _call(args=ARGS), _call("_export"), restoring=False
+        )
+        assert name == "crm_export" and args == ARGS
 
 
 def _responses_events(first: str, last: str) -> list[tuple[str | None, Any]]:

@@ -30,7 +30,8 @@ class EventWriterBase:
     the name the caller's SDK will end with, or the stream is refused. A format that
     names a call whole (`names_whole`: Anthropic, Responses) must name it the same in
     every event; one whose name may arrive in pieces (chat completions, folded by the
-    SDK by joining them) must have all of them before its arguments begin."""
+    SDK by joining them) must have all of them before its arguments begin. (Where no
+    restore into tool calls can happen, names pass as they come.)"""
 
     names_whole = True
 
@@ -50,6 +51,8 @@ class EventWriterBase:
         had = self._names.get(slot)
         if had is None:
             self._names[slot] = name
+            return
+        if self.restorer is None:  # nothing is restored into tool calls: the SDK's to judge
             return
         if self.names_whole:
             if name != had:
