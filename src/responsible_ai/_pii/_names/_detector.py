@@ -98,7 +98,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
     if out:
         _echoes(text, lex, out, seen)
         _lists(text, out)
-        listed(text, lex, out)
+        listed(text, lex, out, seen)
     return out
 
 
@@ -235,33 +235,28 @@ def _echoes(
     spans = sorted((s, e) for _, s, e, score in out if score >= 0.5)
     span_starts = [s for s, _ in spans]
     reach = list(accumulate((e for _, e in spans), max))  # the furthest end so far
-    places: set[tuple[int, int]] = set()
     # where a part recurs: among the windows' words (every word that can recur as a name
     # is a candidate there), and, for a part no list knows in lower case ("okonkwo"), by
     # one Aho-Corasick pass over the text: linear however many names were found
-    for w in seen:
-        if w.low in known:
-            places.add((w.start, w.end))
+    places = [(w.start, w.end, w.low, w.cap, w.word) for w in seen if w.low in known]
     rare = [p for p, kind in known.items() if kind == "PERSON" and not _hot_in_lower(p, lex)]
     if rare:
-        places.update(_occurrences(text, rare))
-    found: list[tuple[str, int, int, float]] = []
-    low_text = lowered(text)
-    for at, end in sorted(places):
-        part = low_text[at:end]
-        echo = known.get(part)
-        if echo is None or not _alone(low_text, at, end):
-            continue
-        word = part in lex.words or part in MONTHS_DAYS or part in NOT_NAMES
-        cap = text[at].isupper()
+        low_text = lowered(text)
+        got = {(s, e) for s, e, *_ in places}
+        for at, end in _occurrences(low_text, rare):
+            if (at, end) not in got and _alone(low_text, at, end):
+                part = low_text[at:end]
+                word = part in lex.words or part in MONTHS_DAYS or part in NOT_NAMES
+                places.append((at, end, part, text[at].isupper(), word))
+    for at, end, part, cap, word in places:
+        echo = known[part]
         c = bisect_left(span_starts, end)  # found spans that start before it ends
         if (
             (cap or (not word and echo == "PERSON"))  # "grace" in lower case: a word
             and not (c > 0 and reach[c - 1] > at)
             and not (part in MODALS and not _next_capitalised(text, end))
         ):  # "Will do", beside "Will Tanaka"
-            found.append((echo, at, end, 0.8))
-    out.extend(found)
+            out.append((echo, at, end, 0.8))
 
 
 def _hot_in_lower(part: str, lex: Lexicon) -> bool:
@@ -269,9 +264,9 @@ def _hot_in_lower(part: str, lex: Lexicon) -> bool:
     return part in lex.words or part in MONTHS_DAYS or part in NOT_NAMES or lower_hot(part, lex)
 
 
-def _occurrences(text: str, parts: list[str]) -> set[tuple[int, int]]:
-    """Where any of `parts` (lower case) stands in `text`, in one pass."""
-    low = lowered(text)
+def _occurrences(low: str, parts: list[str]) -> set[tuple[int, int]]:
+    """Where any of `parts` (lower case) stands in `low` (a text in lower case), in one
+    pass."""
     if len(parts) <= 4:
         out = set()
         for part in parts:

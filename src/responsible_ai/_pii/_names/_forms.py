@@ -13,6 +13,7 @@ from bisect import bisect_left
 from itertools import accumulate
 
 from ._lexicon import Lexicon
+from ._tokens import Word
 from ._words import MODALS, MONTHS_DAYS, NOT_NAMES, NOT_SURNAME, PERSON_BEFORE
 
 __all__ = ["handles", "listed", "mentions"]
@@ -123,10 +124,16 @@ def _word_before(text: str, start: int) -> tuple[int, int] | None:
     return k, end
 
 
-def listed(text: str, lex: Lexicon, out: Found) -> None:
+def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
     """First names that are also words, listed beside a person found for sure: "Rose,
     Mark and Priya Patel", "cc: Will, Rose". Each one found makes its neighbour sure
-    too, so a list is read whole, in either direction."""
+    too, so a list is read whole, in either direction. (Only where the windows' words,
+    `seen`, hold such a name, or a first name not found on its own.)"""
+    begun = {s for _, s, _, _ in out}
+    if not any(
+        w.first and w.cap and not w.upper and (w.word or w.start not in begun) for w in seen
+    ):
+        return
     people = sorted((s, e) for kind, s, e, score in out if kind == "PERSON" and score >= 0.75)
     if not people:
         return
