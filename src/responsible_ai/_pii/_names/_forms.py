@@ -147,9 +147,9 @@ def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
         return k > 0 and reach[k - 1] > span[0]
 
     todo = list(people)
-    seen, most = 0, 4 * len(todo) + 16
-    while todo and seen < most:  # each step adds at most two names
-        seen += 1
+    steps, most = 0, 4 * len(todo) + 16
+    while todo and steps < most:  # each step adds at most two names
+        steps += 1
         start, end = todo.pop()
         after = _WORD_AFTER.match(text, end) if text.startswith(_LINKS, end) else None
         if after is not None and _may_be_listed(after.group(1), lex, text, after.end(1)):
