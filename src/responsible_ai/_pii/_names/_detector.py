@@ -57,6 +57,7 @@ class NameDetector:
             raise ValueError(f"the name detector finds {', '.join(NAME_ENTITIES)}, not {unknown}")
         self.entities = frozenset(wanted)
         self._lex: Lexicon = lexicon()
+        gate(self._lex)  # its word sets: made now, with the lists, not in the first call
 
     def detect(self, text: str) -> Iterator[Finding]:
         found = _find(text, self._lex)
