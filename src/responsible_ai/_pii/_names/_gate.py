@@ -100,7 +100,7 @@ _PLUS_ONE = (1).__add__  # a piece and the separator after it (in C, not a Pytho
 def _places(padded: str, every: list[str], pieces: list[str]) -> Spans:
     """Where each of `pieces` stands in the text (`padded`: its pieces between spaces;
     `every`: all of them, in order). A few are found by `str.find`; many, by one pass
-    over the list in C (`map`, `accumulate`, `compress`): linear either way."""
+    over the list (its starts summed by `accumulate` in C): linear either way."""
     if len(pieces) > 8:
         starts = accumulate(map(_PLUS_ONE, map(len, every)), initial=0)
         wanted = frozenset(pieces).__contains__
