@@ -359,3 +359,30 @@ class TestPerCallCannotWeaken:
         first, second = draft("Jane Roe"), draft("John Smith")
         assert sessions[0] is not sessions[1]
         assert "Jane" not in second and "John" not in first
+
+    def test_a_call_for_another_client_is_a_conversation_of_its_own(
+        self, guard: rai.Guard, server: FakeModelServer
+    ) -> None:
+        """Within one invocation, a call made for another client than the one before gets
+        a session of its own: the placeholder the first client's name was given is never
+        restored into the second's answer; the same client again is the same conversation."""
+        jane, john = (
+            rai.ClientRecord(name="Jane Roe", id="j1"),
+            rai.ClientRecord(name="John Smith", id="j2"),
+        )
+
+        @rai.governed(guard=guard, restore=True, subject=jane, **MK)
+        def draft() -> tuple[str, str, str]:
+            client = rai.client()
+            a = client.chat("Write to Jane Roe").text
+            server.reply_next("Dear <PERSON_1>, thanks.")
+            b = client.chat("Write to John Smith", subject=john).text
+            server.reply_next("Dear <PERSON_1>, thanks.")
+            c = client.chat(
+                "Again for Jane Roe", subject=rai.ClientRecord(name="Jane Roe", id="j1")
+            ).text
+            return a, b, c
+
+        _, second, third = draft()
+        assert "Jane" not in second and "John Smith" in second
+        assert "Jane Roe" in third

@@ -143,6 +143,7 @@ class BoundClient:
         self.signer = signer if signer is not None else guard.signer
         self._last: Any = None
         self.session = PIISession()  # one conversation: placeholders stable across its calls
+        self._sessions: dict[object, PIISession] = {}  # calls for other clients (`_session_of`)
         self._kw: dict[str, Any] = {
             "use_case": decision.use_case,
             "provider": decision.provider,
@@ -181,6 +182,16 @@ class BoundClient:
         restore: bool | None = self._kw["restore"]
         return restore
 
+    def _session_of(self, subject: KnownValues | None) -> PIISession:
+        """The session of a call made for another client than the invocation's: one per
+        client (by record ids, else by values), so that placeholders one client's values
+        were given are never restored into an answer about another."""
+        key = subject.identity() if subject is not None else None
+        session = self._sessions.get(key)
+        if session is None:
+            session = self._sessions[key] = PIISession()
+        return session
+
     def _call(self, per_call: dict[str, Any]) -> dict[str, Any]:
         """The keywords of one call: the decorator's, with this call's `subject`,
         `restore`, `consent` and `data_class` (when given) in their place. The use case,
@@ -202,6 +213,11 @@ class BoundClient:
             raise TypeError(
                 "a call cannot switch off the Content Credentials its decorator asks for"
             )
+        mine, theirs = self._kw["subject"], kw["subject"]
+        if theirs is not mine and (  # another client: a conversation of its own
+            mine is None or theirs is None or mine.identity() != theirs.identity()
+        ):
+            kw["session"] = self._session_of(theirs)
         floor = self._kw["data_class"]
         if floor is not None and DataClass.parse(kw["data_class"]) < DataClass.parse(floor):
             raise TypeError(f"a call's data_class cannot be lower than its decorator's ({floor!s})")

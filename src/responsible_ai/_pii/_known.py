@@ -22,7 +22,7 @@ from ._findings import Finding
 from ._names import RECORD_DROPS
 from ._normalize import lowered
 
-__all__ = ["ClientRecord", "KnownValues", "as_known", "normalize"]
+__all__ = ["ClientRecord", "KnownValues", "as_known", "field_type", "normalize"]
 
 _WS = re.compile(r"\s+")
 
@@ -106,8 +106,22 @@ class ClientRecord:
         for address in self.addresses:
             yield "ADDRESS", address, address, 1.0
         for key, value in self.fields.items():
-            kind = re.sub(r"[^A-Z0-9_]", "_", key.upper()) or "CLIENT_DATA"
-            yield kind, value, value, 1.0
+            yield field_type(key), value, value, 1.0
+
+
+_FIELD_TYPE_MAX = 32  # characters: a placeholder restore (and a stream's hold-back) can read
+
+
+def field_type(key: str) -> str:
+    """The entity type of a `ClientRecord.fields` key, as a placeholder can carry it: upper
+    case, letters, digits and underscores, starting with a letter ("1st_line" ->
+    "CLIENT_1ST_LINE", "Straße" -> "STRASSE"), at most 32 characters."""
+    kind = re.sub(r"[^A-Z0-9_]", "_", key.upper()).strip("_")
+    if not kind:
+        return "CLIENT_DATA"
+    if not kind[0].isalpha():
+        kind = f"CLIENT_{kind}"
+    return kind[:_FIELD_TYPE_MAX].rstrip("_")
 
 
 class _Normalized:
@@ -179,6 +193,12 @@ class KnownValues:
     def __len__(self) -> int:
         return len(self._keys)
 
+    def identity(self) -> object:
+        """Who these values are of, as a key (in memory only): the record ids, or else the
+        values themselves (two compilations of one record are the same client)."""
+        with self._lock:
+            return self._subjects if self._subjects else frozenset(self._keys)
+
     def __repr__(self) -> str:
         return f"KnownValues({len(self)} values)"
 
@@ -188,7 +208,13 @@ class KnownValues:
                 self._subjects = self._subjects | {record.id}
             for entity, value, canonical, score in record.values():
                 key = _fold(value)
-                if len(key) < 2 or key in self._keys:
+                if len(key) < 2:
+                    continue
+                if key in self._keys:  # a value two records share ("Smith"): neither's
+                    ref = self._keys[key]
+                    kind, other, other_score = self._entries[ref]
+                    if _fold(other) != _fold(canonical) and kind == entity:
+                        self._entries[ref] = (kind, value, min(score, other_score))
                     continue
                 self._keys[key] = len(self._entries)
                 self._entries.append((entity, canonical, score))

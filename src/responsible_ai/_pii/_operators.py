@@ -13,21 +13,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from .._entities import PLACEHOLDER
+from .._entities import NAME_ENTITIES, PLACEHOLDER
 from .._errors import ConfigurationError, RedactionFailed
 from .._policy import PiiRule, PiiSettings
 from ._findings import Finding
 from ._session import PIISession
 
-if TYPE_CHECKING:
-    from ._known import KnownValues
-
 __all__ = [
     "MIN_SALT_BYTES",
+    "Canonical",
     "OperatorPlan",
     "Operators",
     "aes_key",
@@ -38,6 +36,8 @@ __all__ = [
 ]
 
 MIN_SALT_BYTES = 16
+
+Canonical = Callable[[Finding], "str | None"]  # the value a finding stands for, if not itself
 
 
 def mask(value: str, char: str, count: int | None, from_end: bool) -> str:
@@ -182,12 +182,14 @@ class Operators:
         findings: Sequence[Finding],
         session: PIISession,
         plan: OperatorPlan,
-        known: KnownValues | None,
+        canonical_of: Canonical | None,
         blocked: dict[str, int],
     ) -> str:
         """`text` with each finding replaced as `plan` says; findings of a blocked type are
-        counted in `blocked` instead. A placeholder of a `known` value stands for its
-        canonical form (every spelling of one client's name is one placeholder)."""
+        counted in `blocked` instead. A placeholder of a known value stands for its
+        canonical form (`canonical_of`: every spelling of one client's name, every part of
+        a name met earlier in the conversation, is one placeholder). Each person, place or
+        organisation is remembered by the session (a name belongs to the conversation)."""
         if not findings:
             return text
         pieces: list[str] = []
@@ -202,9 +204,9 @@ class Operators:
                 blocked[f.entity_type] = blocked.get(f.entity_type, 0) + 1
                 continue
             value = text[f.start : f.end]
-            canonical = None
-            if f.ref >= 0 and f.detector == "known" and known is not None:
-                canonical = known.canonical(f.ref)
+            canonical = canonical_of(f) if canonical_of is not None else None
+            if f.entity_type in NAME_ENTITIES:
+                session.remember(f.entity_type, value, canonical)
             pieces.append(text[pos : f.start])
             pieces.append(self.apply(op, f.entity_type, value, session, canonical))
             pos = f.end

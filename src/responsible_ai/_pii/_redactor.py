@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -14,10 +14,11 @@ from .._entities import NAME_ENTITIES, PLACEHOLDER
 from .._errors import ConfigurationError, PIIBlocked, RedactionFailed
 from .._policy import PiiSettings
 from .._shapes import CHAT_HISTORY, CONTENT, Shape
+from ._conversation import SESSION_DETECTOR
 from ._custom import RegexDetector
 from ._findings import Finding, outside, resolve_overlaps
 from ._known import ClientRecord, KnownValues, as_known
-from ._names import KeyHints, NameDetector
+from ._names import KeyHints, NameDetector, is_english_word, names_someone
 from ._normalize import NormalizedView, normalized
 from ._operators import OperatorPlan, Operators
 from ._patterns import BUILTIN_ENTITIES, BuiltinDetector
@@ -184,6 +185,7 @@ class Redactor:
         *,
         subject: ClientRecord | KnownValues | None = None,
         forged: bool = False,
+        session: PIISession | None = None,
     ) -> list[Finding]:
         """Findings at or above the threshold, overlaps resolved, in text order.
 
@@ -191,9 +193,13 @@ class Redactor:
         compatibility forms, separators, common escapes decoded); positions are in
         `text`. With `forged`, text that looks like a placeholder is a finding too
         (``PLACEHOLDER``): an outgoing text must not carry a token that restore would
-        take for one of this conversation's."""
+        take for one of this conversation's. With `session`, the names the conversation
+        has met are found again wherever they recur (`PIISession.names_in`)."""
         view = normalized(text)
-        found: list[Finding] = self._find(text if view is None else view.text, subject, forged)
+        target = text if view is None else view.text
+        found: list[Finding] = self._find(target, subject, forged)
+        if session is not None:
+            found.extend(session.names_in(target))
         if view is not None:
             # positions back to the original; and the original itself is scanned too: a
             # dropped character can join a number to the word before it, hiding it from
@@ -201,9 +207,11 @@ class Redactor:
             found = [_remapped(f, view) for f in found] + self._find(
                 text, subject, False, names=False
             )
+        if session is not None and forged:  # its own placeholders, given to the model
+            found = _own_placeholders_pass(found, text, session)  # earlier: back unchanged
         if len(found) < 2:
             return found
-        if subject is not None or self.known is not None:
+        if subject is not None or self.known is not None or session is not None:
             found = _known_first(found, text)
         return resolve_overlaps(found, text)
 
@@ -239,8 +247,15 @@ class Redactor:
                 if len(clean) >= _CLEAN_SIZE:
                     clean.clear()
                 clean[target] = None
-        if subject is not None or self.known is not None:
-            self._detect(self._extra(subject), target, found)
+        if self.known is not None:
+            self._detect([self.known], target, found)
+        if subject is not None:  # the call's own client: refs of their own, so that each
+            mine: list[Finding] = []  # finding's value is looked up in the record it matched
+            self._detect(self._extra(subject)[-1:], target, mine)
+            found.extend(
+                Finding(f.entity_type, f.start, f.end, f.score, f.detector, _SUBJECT_REFS + f.ref)
+                for f in mine
+            )
         return found
 
     def _detect(self, detectors: Sequence[Any], text: str, found: list[Finding]) -> None:
@@ -258,6 +273,25 @@ class Redactor:
                     detector=name,
                     error_type=failed,
                 )
+
+    def _canonical(
+        self, subject: KnownValues | None, session: PIISession
+    ) -> Callable[[Finding], str | None]:
+        """What each finding stands for: the canonical value of a client record's match
+        (looked up in the record that matched: the redactor's or the call's), the full
+        name of a part the conversation met before; else None (the text itself)."""
+        mine = self.known
+
+        def canonical(f: Finding) -> str | None:
+            if f.detector == KnownValues.name and f.ref >= _SUBJECT_REFS:
+                return subject.canonical(f.ref - _SUBJECT_REFS) if subject is not None else None
+            if f.detector == KnownValues.name and mine is not None and f.ref >= 0:
+                return mine.canonical(f.ref)
+            if f.detector == SESSION_DETECTOR:
+                return session.name_of(f.ref)
+            return None
+
+        return canonical
 
     def _extra(self, subject: ClientRecord | KnownValues | None) -> list[KnownValues]:
         """The known values of this redactor and of the call's subject."""
@@ -282,10 +316,11 @@ class Redactor:
         session = session if session is not None else PIISession()
         plan = plan or self.plan
         known = as_known(subject)
-        findings = self.scan(text, subject=known, forged=True)
+        findings = self.scan(text, subject=known, forged=True, session=session)
         blocked: dict[str, int] = {}
-        values = known if known is not None else self.known
-        out = self._ops.rewrite(text, findings, session, plan, values, blocked)
+        out = self._ops.rewrite(
+            text, findings, session, plan, self._canonical(known, session), blocked
+        )
         if blocked:
             self.refuse_blocked(blocked, plan)
         return Redaction(out, tuple(findings), session)
@@ -325,11 +360,11 @@ class Redactor:
         session = session if session is not None else PIISession()
         plan = plan or self.plan
         known = as_known(subject)
-        values = known if known is not None else self.known
+        canonical = self._canonical(known, session)
         blocked: dict[str, int] = {}
         walker = DocumentWalker(
-            lambda text: self.scan(text, subject=known, forged=True),
-            lambda text, found: self._ops.rewrite(text, found, session, plan, values, blocked),
+            lambda text: self.scan(text, subject=known, forged=True, session=session),
+            lambda text, found: self._ops.rewrite(text, found, session, plan, canonical, blocked),
             self._hints,
             self.settings.non_text == "pass",
         )
@@ -414,11 +449,32 @@ def _allow_list(settings: PiiSettings) -> dict[str, frozenset[str]]:
     }
 
 
+_SUBJECT_REFS = 1 << 40  # the refs of the call's own client record start here
+_SURE = frozenset({KnownValues.name, SESSION_DETECTOR})
+
+
+def _part(f: Finding) -> bool:
+    """A sure finding that is one part of a name (a surname alone), not the name whole."""
+    return f.score < 0.9 if f.detector == SESSION_DETECTOR else f.score <= 0.85
+
+
 def _known_first(found: list[Finding], text: str) -> list[Finding]:
-    """A client record's value wins over the name detector's guess on the same words:
-    "Ms Roe" is the record's <PERSON_1>, not a new person. The rest of the guess stays
-    ("Jane Goodall" beside a record's "Jane": "Goodall" is still a person)."""
-    known = resolve_overlaps([f for f in found if f.detector == "known"])
+    """A client record's value, or a name the conversation met before, wins over the name
+    detector's guess on the same words: "Ms Roe" is the record's <PERSON_1>, not a new
+    person. The rest of the guess stays ("Jane Goodall" beside a record's "Jane":
+    "Goodall" is still a person). But a part does not make another person of the same
+    name its own: beside a record's Jane Smith, "John Smith" is John Smith, not John and
+    <Jane Smith>; the guess wins where its first or last word is no sure finding's."""
+    sure = [f for f in found if f.detector in _SURE]
+    if not sure:
+        return found
+    guesses = [f for f in found if f.detector == NameDetector.name and f.entity_type == "PERSON"]
+    if guesses:
+        lost = _parts_of_others(sure, guesses, text)
+        if lost:
+            found = [f for f in found if f not in lost]
+            sure = [f for f in sure if f not in lost]
+    known = resolve_overlaps(sure)
     if not known:
         return found
     starts = [s.start for s in known]
@@ -432,9 +488,44 @@ def _known_first(found: list[Finding], text: str) -> list[Finding]:
     for f in found:
         if f.detector != NameDetector.name or not covered(f):
             out.append(f)
-        else:
-            out.extend(outside(f, known, text, starts))
+        else:  # what is left of the guess, if it is a name ("Goodall"; not "Can")
+            out.extend(
+                p
+                for p in outside(f, known, text, starts)
+                if names_someone(word := text[p.start : p.end]) or not is_english_word(word.lower())
+            )
     return out
+
+
+def _own_placeholders_pass(found: list[Finding], text: str, session: PIISession) -> list[Finding]:
+    """A placeholder this conversation gave the model comes back to it unchanged in later
+    turns (an agent loop re-sends the history it wrote: its tool call holding
+    ``<PERSON_1>`` stays as the model wrote it); only text that looks like a placeholder
+    and is not one of this session's is replaced."""
+    return [
+        f for f in found if f.entity_type != PLACEHOLDER or not session.knows(text[f.start : f.end])
+    ]
+
+
+def _parts_of_others(sure: list[Finding], guesses: list[Finding], text: str) -> set[Finding]:
+    """The sure part-findings inside a guessed person whose first or last word no sure
+    finding covers and is a name of its own (see `_known_first`)."""
+    lost: set[Finding] = set()
+    ordered = sorted(sure, key=lambda f: f.start)
+    starts = [f.start for f in ordered]
+    for g in guesses:
+        lo, hi = bisect.bisect_left(starts, g.start), bisect.bisect_left(starts, g.end)
+        inside = [f for f in ordered[lo:hi] if f.end <= g.end]
+        if not inside or not all(_part(f) for f in inside):
+            continue
+        if len(inside) == 1 and inside[0].start == g.start and inside[0].end == g.end:
+            continue  # the same words: the record's
+        words = text[g.start : g.end].split()
+        head = any(f.start == g.start for f in inside) or not names_someone(words[0])
+        tail = any(f.end == g.end for f in inside) or not names_someone(words[-1])
+        if not (head and tail):
+            lost.update(inside)
+    return lost
 
 
 def _remapped(f: Finding, view: NormalizedView) -> Finding:

@@ -7,6 +7,8 @@ import re
 import threading
 from typing import NoReturn
 
+from ._conversation import NameMemory
+from ._findings import Finding
 from ._known import normalize
 
 __all__ = ["TOKEN", "PIISession"]
@@ -25,15 +27,37 @@ class PIISession:
     shares the session, so a model can follow who is who, and `restore` puts the
     values back locally. The map lives only in this object: it is never logged,
     pickled or copied, its repr shows counts only, and `drop()` forgets every value.
+
+    A name belongs to the conversation: a person, place or organisation found once is
+    remembered with its parts, and every later text of the session is searched for them
+    (`_conversation.NameMemory`): "Hope Okonkwo asked..." then "Hope" alone, in another
+    message, call or turn, is the same placeholder.
     """
 
-    __slots__ = ("__weakref__", "_by_key", "_by_placeholder", "_counters", "_lock")
+    __slots__ = ("__weakref__", "_by_key", "_by_placeholder", "_counters", "_lock", "_names")
 
     def __init__(self) -> None:
         self._by_key: dict[tuple[str, str], str] = {}
         self._by_placeholder: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._names = NameMemory()
+
+    def remember(self, entity_type: str, value: str, canonical: str | None = None) -> None:
+        """Remember a person, place or organisation found in this conversation (other
+        types are not names, and are ignored)."""
+        with self._lock:
+            self._names.remember(entity_type, value, canonical)
+
+    def names_in(self, text: str) -> list[Finding]:
+        """Where the names this conversation has met recur in `text`."""
+        with self._lock:
+            return self._names.find(text)
+
+    def name_of(self, ref: int) -> str | None:
+        """The full name behind a finding of `names_in` (None: a part two names share)."""
+        with self._lock:
+            return self._names.canonical(ref)
 
     def placeholder(self, entity_type: str, value: str, canonical: str | None = None) -> str:
         """The placeholder for `value` (the same one each time it, or its canonical
@@ -73,6 +97,7 @@ class PIISession:
             self._by_key.clear()
             self._by_placeholder.clear()
             self._counters.clear()
+            self._names.clear()
 
     def __len__(self) -> int:
         return len(self._by_placeholder)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .._call import ChunkFilter
+from .._errors import ProviderResponseError
 
 __all__ = ["EventWriterBase"]
 
@@ -30,7 +31,16 @@ arguments pass as they are)."""
 
 class EventWriterBase:
     """`text`: the chunk filter of the answer's text (None: text passes as it is);
-    `restorer`: makes one filter per tool call for its arguments (None: no restore)."""
+    `restorer`: makes one filter per tool call for its arguments (None: no restore).
+
+    Restore binds to the finished tool call: the name a call's restorer is made for is
+    the name the caller's SDK will end with, or the stream is refused. A format that
+    names a call whole (`names_whole`: Anthropic, Responses) must name it the same in
+    every event; one whose name may arrive in pieces (chat completions, folded by the
+    SDK by joining them) must have all of them before its arguments begin. (Where no
+    restore into tool calls can happen, names pass as they come.)"""
+
+    names_whole = True
 
     def __init__(self, text: ChunkFilter | None, restorer: Restorer | None) -> None:
         self.text = text
@@ -43,9 +53,23 @@ class EventWriterBase:
         self.suffix = ""  # what `seal` returned: it follows the text (the manifest)
 
     def tool_named(self, slot: object, name: object) -> None:
-        """The model named the tool of call `slot` (restore into it is the policy's choice)."""
-        if isinstance(name, str) and name:
-            self._names.setdefault(slot, name)
+        """The model named the tool of call `slot` (restore into it is the policy's choice).
+        Raises `ProviderResponseError` where events disagree about it (see the class)."""
+        if not isinstance(name, str) or not name:
+            return
+        had = self._names.get(slot)
+        if had is None:
+            self._names[slot] = name
+            return
+        if self.restorer is None:  # nothing is restored into tool calls: the SDK's to judge
+            return
+        if self.names_whole:
+            if name != had:
+                raise _disagree()
+            return
+        if slot in self._args:  # a piece of the name after the arguments began
+            raise _disagree()
+        self._names[slot] = had + name
 
     def emitted_text(self) -> str:
         return "".join(self.emitted)
@@ -100,3 +124,11 @@ class EventWriterBase:
         """The arguments of one tool call as the caller received them (None: not seen)."""
         parts = self._args_out.get(slot)
         return None if parts is None else "".join(parts)
+
+
+def _disagree() -> ProviderResponseError:
+    return ProviderResponseError(
+        "the provider's stream names one tool call differently in different events (or "
+        "finishes its name after its arguments began); the answer was refused",
+        provider="stream",
+    )

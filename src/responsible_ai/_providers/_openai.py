@@ -204,10 +204,14 @@ def _first_choice(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class OpenAIChatEvents(EventWriterBase):
-    """Chat-completion chunks: text in ``choices[0].delta.content``, tool-call arguments
+    """A tool's name may arrive in pieces (see `EventWriterBase`).
+
+    Chat-completion chunks: text in ``choices[0].delta.content``, tool-call arguments
     in ``choices[0].delta.tool_calls[i].function.arguments``; a chunk with a
     ``finish_reason`` (or ``[DONE]``) closes both, so what the filters hold is written
     into it, or into a chunk just before it."""
+
+    names_whole = False
 
     def event(
         self, event: ServerSentEvent, data: dict[str, Any] | None, delta: str | None

@@ -278,6 +278,7 @@ class ResponsesEvents(EventWriterBase):
                     part["text"] = text
                 changed = True
         for item in _function_calls({"output": items}):
+            self.tool_named(item.get("id"), item.get("name"))  # the same name, or refused
             args = self.args_text(item.get("id"))
             if args is not None:
                 item["arguments"] = args

@@ -19,6 +19,44 @@ for each capitalised word (and each lower-case word that could be a name).
 
 from ._detector import NameDetector
 from ._keys import KeyHints, name_shaped
-from ._words import RECORD_DROPS
+from ._lexicon import lexicon
+from ._words import (
+    MONTHS_DAYS,
+    NOT_NAMES,
+    NOT_SURNAME,
+    ORG_HEADS,
+    ORG_LINKS,
+    ORG_TAILS,
+    PARTICLES,
+    RECORD_DROPS,
+    TITLES,
+)
 
-__all__ = ["RECORD_DROPS", "KeyHints", "NameDetector", "name_shaped"]
+__all__ = [
+    "NAME_DROPS",
+    "RECORD_DROPS",
+    "KeyHints",
+    "NameDetector",
+    "is_english_word",
+    "name_shaped",
+    "names_someone",
+]
+
+# the words of a name that are not the name: never looked for alone
+NAME_DROPS = TITLES | PARTICLES | ORG_TAILS | ORG_HEADS | ORG_LINKS | frozenset({"the"})
+
+
+def is_english_word(low: str) -> bool:
+    """Whether a word (lower case) is an English word to the name detector."""
+    lex = lexicon()
+    return low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES
+
+
+def names_someone(word: str) -> bool:
+    """Whether a capitalised word is a first name or a surname of its own ("John" in
+    "John Smith"; not "Can" in "Can Smith ...")."""
+    if not word[:1].isupper():
+        return False
+    lex = lexicon()
+    key = word[:1] + word[1:].lower()
+    return (key in lex.first or key in lex.last) and word.lower() not in NOT_SURNAME

@@ -6,7 +6,7 @@ test per position."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 
 from ._lexicon import lexicon
@@ -89,10 +89,79 @@ def street_number(text: str, end: int) -> int:
     return ADDRESS_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
 
 
-def addresses(text: str) -> Iterator[tuple[int, int]]:
-    """The street addresses in `text`, in order, none overlapping the one before."""
+# where an address can start: at a number, or at one of the three words before it (a
+# street glued to its name, "Unit", "P.O. Box", "House No.") no further than this
+_REACH = 64
+_STARTS = re.compile(r"\b[A-ZÄÖÜÅp]")
+# what must follow a number for an address to start at it: a word ("12 Harbour Road",
+# "12a, Rue ..."), or a block number ("3-5-12 Meieki")
+_NUMBER_GOES_ON = re.compile(r"\d*[A-Za-z]?(?:[-/]\d{1,5})?,?[ \t]+[^\W\d_]|\d*-\d")
+
+
+def _goes_on(text: str, end: int) -> bool:
+    """Whether what follows a number may go on into an address (a letter, a range, a
+    comma, or spaces and then a letter): a quick look before the pattern's."""
+    if end >= len(text):
+        return False
+    c = text[end]
+    if c == " " or c == "\t":
+        k = end + 1
+        while k < len(text) and k - end < 8 and text[k] in " \t":
+            k += 1
+        return k < len(text) and text[k].isalpha()
+    return c.isalpha() or c in ",-/"
+
+
+def _first_digit(text: str, start: int, end: int) -> int:
+    return start + next((k for k, c in enumerate(text[start:end]) if c.isdigit()), 0)
+
+
+def _word_before(text: str, at: int) -> bool:
+    """Whether a word (or a dot: "No. 14") ends right before `at`, spaces apart."""
+    k = at
+    while k > 0 and text[k - 1] in " \t" and at - k < 8:
+        k -= 1
+    if k == 0:
+        return False
+    c = text[k - 1]
+    return c == "." or (k < at and c.isalpha())
+
+
+def _matches(text: str, numbers: Sequence[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """What ``_pattern().finditer(text)`` finds, tried only where it can start: every
+    form holds a number (the words that hold a digit, `numbers`, in order), and starts
+    at it, when a word follows it, or at one of the three words before it, when a word
+    ends right before it."""
+    pattern = _pattern()
+    resume = 0  # where the scan goes on after a match (as finditer's does)
+    floor = 0  # the first position not tried yet
+    for start, end in numbers:
+        at_digit = start if text[start].isdigit() else _first_digit(text, start, end)
+        tries: list[int] = []
+        lo = max(start - _REACH, floor, resume)
+        if lo < at_digit and _word_before(text, at_digit):
+            tries = [m.start() for m in _STARTS.finditer(text, lo, at_digit)][-3:]
+        if (
+            at_digit >= max(floor, resume)
+            and _goes_on(text, end)
+            and _NUMBER_GOES_ON.match(text, at_digit)
+        ):
+            tries.append(at_digit)
+        for at in tries:
+            if at < resume:
+                continue
+            m = pattern.match(text, at)
+            if m is not None and m.end() > at:
+                resume = m.end()
+                yield m
+        floor = max(floor, end)
+
+
+def addresses(text: str, numbers: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The street addresses in `text` (whose words with a digit are `numbers`), in order,
+    none overlapping the one before."""
     last_end = -1
-    for m in _pattern().finditer(text):
+    for m in _matches(text, numbers):
         end = ADDRESS_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
         start = m.start()
         head = _ADDRESS_HEAD.search(text, max(0, start - 16), start)  # "Unit 4, ..."

@@ -11,10 +11,14 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
 
+import ahocorasick
+
 from ..._entities import NAME_ENTITIES
 from .._findings import Finding
 from .._normalize import lowered
 from ._address import addresses, street_number
+from ._forms import handles, listed, mentions
+from ._gate import gate, lower_hot, windows
 from ._judge import judge, speaker
 from ._lexicon import Lexicon, lexicon
 from ._orgs import firms, legal_form, org_tail
@@ -23,7 +27,9 @@ from ._words import (
     CALL,
     FORM_HINTS,
     MODALS,
+    MONTHS_DAYS,
     NOT_FIRM,
+    NOT_NAMES,
     NOT_SURNAME,
     ORG_FIRST_WORDS,
     ORG_HEADS,
@@ -51,6 +57,7 @@ class NameDetector:
             raise ValueError(f"the name detector finds {', '.join(NAME_ENTITIES)}, not {unknown}")
         self.entities = frozenset(wanted)
         self._lex: Lexicon = lexicon()
+        gate(self._lex)  # its word sets: made now, with the lists, not in the first call
 
     def detect(self, text: str) -> Iterator[Finding]:
         found = _find(text, self._lex)
@@ -64,20 +71,61 @@ _LONGEST_RUN = 12  # words: no name is longer, and a run of "The The The ..." st
 
 
 def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
-    """Every name in `text`: (type, start, end, score), the walk described in the module."""
+    """Every name in `text`: (type, start, end, score), the walk described in the module,
+    over the windows where a name can be (`_gate`)."""
+    spans, numbers = windows(text, gate(lex), lex)
     out: list[tuple[str, int, int, float]] = []
     taken: list[tuple[int, int]] = []
-    for start, end in addresses(text):
-        out.append(("LOCATION", start, end, 0.85))
-        taken.append((start, end))
-    if ", " in text:
-        for start, end in firms(text, lex):
-            out.append(("ORGANIZATION", start, end, 0.8))
+    if numbers:
+        for start, end in addresses(text, numbers):
+            out.append(("LOCATION", start, end, 0.85))
             taken.append((start, end))
-    low_text = lowered(text)
-    forms = any(h in low_text for h in FORM_HINTS)  # any legal form at all?
-    words = read_words(text, lex)
+    mentions(text, lex, out)
+    if not spans:
+        return out
+    for ws, we in spans:
+        if ", " in text[ws:we]:
+            for start, end in firms(text, lex, ws, we):
+                out.append(("ORGANIZATION", start, end, 0.8))
+                taken.append((start, end))
     taken.sort()
+    seen: list[Word] = []  # every window's words, in order
+    for ws, we in spans:
+        forms = _forms_near(text, ws, we)
+        words = read_words(text, lex, ws, we)
+        _walk(text, words, lex, taken, forms, out)
+        handles(text, ws, we, lex, out)
+        seen += words
+    if out:
+        _echoes(text, lex, out, seen)
+        _lists(text, out)
+        listed(text, lex, out, seen)
+    return out
+
+
+# what every legal form of FORM_HINTS holds: a dot, a slash, or one of these words
+_FORM_WORDS = ("sp", "pvt", "pty", "sdn", "gmbh")
+assert all("." in h or "/" in h or any(w in h for w in _FORM_WORDS) for h in FORM_HINTS)
+
+
+def _forms_near(text: str, start: int, end: int) -> bool:
+    """Whether a legal form ("S.r.l.", "A/S", "Pty Ltd") may end a run in this window."""
+    chunk = text[start : end + 16]
+    if "." in chunk or "/" in chunk:
+        return True
+    low = chunk.lower()
+    return any(w in low for w in _FORM_WORDS)
+
+
+def _walk(
+    text: str,
+    words: list[Word],
+    lex: Lexicon,
+    taken: list[tuple[int, int]],
+    forms: bool,
+    out: list[tuple[str, int, int, float]],
+) -> None:
+    """One window's words, judged in order (see the module)."""
     t = 0  # the first taken span that may still hold a word
     nt = len(taken)
     n = len(words)
@@ -150,25 +198,20 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
         elif j > i + 1 or not common(w) or w.upper:  # "The", "Please": nothing to judge
             judge(text, words, i, j, lex, out)
         i = j
-    if out:
-        _echoes(words, out)
-        _lists(text, out)
-    return out
 
 
-def _echoes(words: list[Word], out: list[tuple[str, int, int, float]]) -> None:
+def _echoes(
+    text: str, lex: Lexicon, out: list[tuple[str, int, int, float]], seen: list[Word]
+) -> None:
     """A name found in full is the same name where a part of it recurs alone: "Grace
-    Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler"."""
-    starts = [w.start for w in words]
+    Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler".
+    Linear: the windows' words are walked once, and rare parts found in one pass."""
     known: dict[str, str] = {}  # a word, in lower case: what it names
+    starts = [w.start for w in seen]
     for kind, start, end, score in out:
         if score < 0.8 or kind == "LOCATION":
             continue
-        k = bisect_left(starts, start)
-        inside = []
-        while k < len(words) and words[k].end <= end:
-            inside.append(words[k])
-            k += 1
+        inside = _words_in(text, lex, seen, starts, start, end)
         if len(inside) < 2:
             continue
         if kind == "PERSON":
@@ -193,17 +236,99 @@ def _echoes(words: list[Word], out: list[tuple[str, int, int, float]]) -> None:
     spans = sorted((s, e) for _, s, e, score in out if score >= 0.5)
     span_starts = [s for s, _ in spans]
     reach = list(accumulate((e for _, e in spans), max))  # the furthest end so far
-    for k, w in enumerate(words):  # one walk over the words: linear, however many names
-        echo = known.get(w.low)
-        if echo is not None:
-            if not w.cap and (w.word or echo != "PERSON"):
-                continue  # "grace" in lower case is a word, not Grace
-            c = bisect_left(span_starts, w.end)  # found spans that start before it ends
-            if c > 0 and reach[c - 1] > w.start:
-                continue
-            if w.low in MODALS and k + 1 < len(words) and not words[k + 1].cap:
-                continue  # "Will do", beside "Will Tanaka"
-            out.append((echo, w.start, w.end, 0.8))
+    # where a part recurs: among the windows' words (every word that can recur as a name
+    # is a candidate there), and, for a part no list knows in lower case ("okonkwo"), by
+    # one Aho-Corasick pass over the text: linear however many names were found
+    places = [(w.start, w.end, w.low, w.cap, w.word) for w in seen if w.low in known]
+    rare = [p for p, kind in known.items() if kind == "PERSON" and not _hot_in_lower(p, lex)]
+    if rare:
+        low_text = lowered(text)
+        got = {(s, e) for s, e, *_ in places}
+        for at, end in _occurrences(low_text, rare):
+            if (at, end) not in got and _alone(low_text, at, end):
+                part = low_text[at:end]
+                word = part in lex.words or part in MONTHS_DAYS or part in NOT_NAMES
+                places.append((at, end, part, text[at].isupper(), word))
+    for at, end, part, cap, word in places:
+        echo = known[part]
+        c = bisect_left(span_starts, end)  # found spans that start before it ends
+        if (
+            (cap or (not word and echo == "PERSON"))  # "grace" in lower case: a word
+            and not (c > 0 and reach[c - 1] > at)
+            and not (part in MODALS and not _next_capitalised(text, end))
+        ):  # "Will do", beside "Will Tanaka"
+            out.append((echo, at, end, 0.8))
+
+
+def _hot_in_lower(part: str, lex: Lexicon) -> bool:
+    """Whether `part` in lower case is a candidate of `_gate` (so in a window)."""
+    return part in lex.words or part in MONTHS_DAYS or part in NOT_NAMES or lower_hot(part, lex)
+
+
+def _occurrences(low: str, parts: list[str]) -> set[tuple[int, int]]:
+    """Where any of `parts` (lower case) stands in `low` (a text in lower case), in one
+    pass."""
+    if len(parts) <= 4:
+        out = set()
+        for part in parts:
+            at = low.find(part)
+            while at != -1:
+                out.add((at, at + len(part)))
+                at = low.find(part, at + 1)
+        return out
+    automaton = ahocorasick.Automaton()
+    for part in parts:
+        automaton.add_word(part, len(part))
+    automaton.make_automaton()
+    return {(last - size + 1, last + 1) for last, size in automaton.iter(low)}
+
+
+def _words_in(
+    text: str, lex: Lexicon, seen: list[Word], starts: list[int], start: int, end: int
+) -> list[Word]:
+    """The words of ``text[start:end]``: from the windows' words where they hold it."""
+    k = bisect_left(starts, start)
+    inside = []
+    while k < len(seen) and seen[k].end <= end:
+        inside.append(seen[k])
+        k += 1
+    if inside and inside[0].start == start and inside[-1].end >= end - 1:
+        return inside
+    return [w for w in read_words(text, lex, start, end) if w.end <= end]
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum()
+
+
+def _alone(low: str, start: int, end: int) -> bool:
+    """Whether ``low[start:end]`` is a word of the text whole (perhaps with "'s"), as
+    `_tokens.WORD` cuts it."""
+    if start > 0:
+        before = low[start - 1]
+        if _word_char(before):
+            return False
+        if before in "'\u2019-" and start > 1 and _word_char(low[start - 2]):
+            return False
+    if end < len(low):
+        after = low[end]
+        if _word_char(after):
+            return False
+        if after in "'\u2019-" and end + 1 < len(low) and _word_char(low[end + 1]):
+            if after != "-" and low[end + 1] == "s" and end - start > 1:
+                return end + 2 == len(low) or not (
+                    _word_char(low[end + 2]) or low[end + 2] in "'\u2019-"
+                )
+            return False
+    return True
+
+
+_NEXT_WORD = re.compile(r"[\W_]*([^\W_])")
+
+
+def _next_capitalised(text: str, end: int) -> bool:
+    m = _NEXT_WORD.match(text, end)
+    return m is not None and m.group(1).isupper()
 
 
 # "Ethan Marsh, Priyanka Iyer and Chen Xiaoling": a name beside names is one too

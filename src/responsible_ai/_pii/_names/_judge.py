@@ -15,6 +15,7 @@ from ._words import (
     NOT_SURNAME,
     ORG_FIRST_WORDS,
     ORG_LINKS,
+    PARTICLES,
     PERSON_AFTER,
     PERSON_BEFORE,
     PERSON_STRONG,
@@ -66,6 +67,11 @@ def judge(
     if firm is not None:
         out.append(firm)
         return
+    k = _person_inside(run)
+    if k:  # "Dundee UTDs Johnny Russell", "Boston Gangster Whitey Bulger": what leads, apart
+        out.append(("PERSON", run[k].start, run[-1].end, 0.85))
+        judge(text, words, i, i + k, lex, out)
+        return
     if (  # "Elm Street", "Harbour Road", "Main St"; not "The Road"
         len(run) > 1
         and run[-1].low in STREET_TAILS
@@ -103,6 +109,15 @@ def judge(
             return  # "HE'S", "Hi"
         if speaker(text, w) or (strong_before and w.named and w.low not in MONTHS_DAYS):
             out.append(("PERSON", start, end, 0.85))  # "priya: ...", "Hi Jordan,"
+            return
+        if (
+            w.poss
+            and w.first
+            and (w.word or place)
+            and w.low not in MONTHS_DAYS
+            and w.low not in NOT_NAMES
+        ):
+            out.append(("PERSON", start, end, 0.75))  # "Hope's card", "Mark's account"
             return
         if w.upper and not (strong_before or who):
             if place and len(w.low) > 3 and (w.key in lex.major or not w.word):
@@ -176,6 +191,9 @@ def judge(
             score = 0.5 if not who else 0.7
         out.append(("PERSON", start, end, score))
         return
+    if _surname_first(run):  # "Nguyen Van Thanh", "Watanabe Kenji", "WATANABE Kenji"
+        out.append(("PERSON", start, end, 0.85))
+        return
     if tail.last and not head.word:  # "Rodrigues Gonçalves": a person, or a firm
         out.append(("PERSON", start, end, 0.83 if who else 0.45))
         return
@@ -187,6 +205,31 @@ def judge(
             out.append(("LOCATION", start, end, 0.55))
         else:
             out.append(("PERSON", start, end, 0.7 if strong_before or said else 0.45))
+
+
+def _person_inside(run: list[Word]) -> int:
+    """Where a person starts inside a longer run of capitalised words that does not start
+    with a first name: a first name that is no English word, then only names to the
+    run's end; or 0."""
+    if len(run) < 3 or run[0].first:
+        return 0
+    for k in range(1, len(run) - 1):
+        w = run[k]
+        if w.first and not w.word and not w.upper and not w.place:
+            rest = run[k + 1 :]
+            if all(x.named and not x.upper for x in rest) and rest[-1].last:
+                return k
+            return 0
+    return 0
+
+
+def _surname_first(run: list[Word]) -> bool:
+    """A surname, then a first name that is no English word, with names or particles
+    between: the order of Hungarian, Vietnamese, Chinese, Japanese and Korean names."""
+    head, tail = run[0], run[-1]
+    if not (head.last and not head.word and tail.first and not tail.word and not tail.place):
+        return False
+    return len(run) <= 4 and all(w.named or w.low in PARTICLES for w in run[1:-1])
 
 
 def _before_a_name(run: list[Word]) -> bool:

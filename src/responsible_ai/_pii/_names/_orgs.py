@@ -22,12 +22,22 @@ _FIRM = re.compile(
 )
 
 
-def firms(text: str, lex: Lexicon) -> Iterator[tuple[int, int]]:
-    """Firms named after three partners whose names are all surnames."""
-    for m in _FIRM.finditer(text):
+def firms(text: str, lex: Lexicon, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Firms named after three partners whose names are all surnames, in ``text[start:end]``."""
+    for m in _FIRM.finditer(text, start, end):
         names = [folded(m.group(k)) for k in (1, 2, 3)]
-        if all(n in lex.last for n in names):
+        if all(n in lex.last for n in names) and not _after_first_name(text, m.start(), lex):
             yield m.start(), m.end()
+
+
+_LAST_WORD = re.compile(r"([A-Z][\w'’\-]{1,40})[ \t]$")
+
+
+def _after_first_name(text: str, at: int, lex: Lexicon) -> bool:
+    """Whether a first name stands right before `at`: "Priya Patel, Will and Hope" is
+    a list of people, not a firm named after partners."""
+    m = _LAST_WORD.search(text, max(0, at - 42), at)
+    return m is not None and folded(m.group(1)) in lex.first
 
 
 # legal forms written with dots, slashes or in several words, which the runs of words

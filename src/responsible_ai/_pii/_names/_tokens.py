@@ -126,10 +126,13 @@ def _learn(tok: str, lex: Lexicon, memo: dict[str, _Features]) -> _Features:
     return features
 
 
-def read_words(text: str, lex: Lexicon) -> list[Word]:
-    """The words of `text`, in order, each with what it is."""
+def read_words(text: str, lex: Lexicon, start: int = 0, end: int | None = None) -> list[Word]:
+    """The words of ``text[start:end]``, in order, each with what it is."""
     memo = _memo(lex)
     get = memo.get
-    return [
-        Word(m.start(), get(m.group()) or _learn(m.group(), lex, memo)) for m in WORD.finditer(text)
-    ]
+    found = WORD.finditer(text, start) if end is None else WORD.finditer(text, start, end)
+    words = []
+    for m in found:
+        tok = m[0]
+        words.append(Word(m.start(), get(tok) or _learn(tok, lex, memo)))
+    return words

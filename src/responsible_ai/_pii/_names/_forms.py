@@ -1,0 +1,189 @@
+"""Names in the forms a run of capitalised words does not show: handles and slugs made
+of a name ("kenji.watanabe", "Kenji_Watanabe", "/home/ayodele.bakare/"), and first names
+that are also words ("Rose", "Mark", "Will") where only a name can stand: listed beside
+a person found for sure ("Rose, Mark and Priya Patel"), or before a possessive
+("Hope's card"). Surname-first orders ("Nguyen Van Thanh", "WATANABE Kenji") are read by
+`_judge`; these run after it, over the windows `_gate` chose.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from itertools import accumulate
+
+from ._lexicon import Lexicon
+from ._tokens import Word
+from ._words import MODALS, MONTHS_DAYS, NOT_NAMES, NOT_SURNAME, PERSON_BEFORE
+
+__all__ = ["handles", "listed", "mentions"]
+
+Found = list[tuple[str, int, int, float]]
+
+# two or three parts joined by one dot, underscore or hyphen, not inside a longer word,
+# an e-mail's domain or a number: "kenji.watanabe", "ayodele.bakare", "j.smith"
+_HANDLE = re.compile(
+    r"(?<![\w.@-])([^\W\d_]{1,30})([._\-])([^\W\d_]{1,30})(?:\2([^\W\d_]{2,30}))?(?![\w@]|\.\w)"
+)
+
+
+_SEPARATED = re.compile(r"[^\W\d_][._\-][^\W\d_]")
+
+
+def _named(part: str, names: frozenset[str]) -> bool:
+    return (part[:1].upper() + part[1:].lower()) in names
+
+
+def handles(text: str, start: int, end: int, lex: Lexicon, out: Found) -> None:
+    """Handles and slugs made of a first name and a surname (either order, an initial
+    allowed) in ``text[start:end]``: each a person."""
+    if _SEPARATED.search(text, start, end) is None:
+        return  # no letters joined by a dot, an underscore or a hyphen here
+    lo = max(0, start - 64)  # the window may start inside the handle: from its chunk
+    gap = max(text.rfind(" ", lo, start), text.rfind("\n", lo, start), text.rfind("\t", lo, start))
+    for m in _HANDLE.finditer(text, gap + 1 if gap >= 0 else lo, end):
+        parts = [p for p in (m.group(1), m.group(3), m.group(4)) if p]
+        if m.group(2) == "-" and not all(p.islower() for p in parts):
+            continue  # "Roe-Smith", "Jean-Luc": a double name, read as a word
+        head, tail = parts[0], parts[-1]
+        if len(tail) < 2:
+            continue
+        ordered = (_named(head, lex.first) or len(head) == 1) and _named(tail, lex.last)
+        reverse = _named(head, lex.last) and _named(tail, lex.first) and len(head) > 1
+        if not (ordered or reverse):
+            continue
+        words = [p.lower() in lex.words or p.lower() in NOT_NAMES for p in parts if len(p) > 1]
+        capitalised = all(p[:1].isupper() for p in parts)
+        if all(words) and not capitalised:
+            continue  # "mark.down", "will-call": words, not a name
+        if any(p.lower() in NOT_SURNAME for p in parts if len(p) > 1):
+            continue
+        out.append(("PERSON", m.start(), m.end(), 0.9))
+
+
+# "@kenji_w", "@ JaneSmith" (a space after the "@", as some exports write it); not an
+# e-mail address ("jane@example.org")
+_MENTION = re.compile(r"(?<![\w.@])@[ \t]?(_?[A-Za-z][A-Za-z0-9_]{1,30})(?![\w@])")
+_HANDLE_PARTS = re.compile(r"[_\d]+|(?<=[a-z])(?=[A-Z])")
+
+
+def mentions(text: str, lex: Lexicon, out: Found) -> None:
+    """Mentions of an account whose name holds a person's: it starts with a first name
+    ("@jimmyfallon", "@tallt33baby") or one of its parts is a first name or a surname of
+    four letters or more ("@DicksonLauren", "@dj_friend"). A mention is an online
+    identifier: one made of a name is that person. A mention that is an English word
+    and no first name ("@team", "@channel", "@here", "@ sales") names a group, not one."""
+    at = text.find("@")
+    while at != -1:
+        m = _MENTION.match(text, at)
+        if m is not None and not _a_group(m.group(1), lex) and _holds_a_name(m.group(1), lex):
+            out.append(("PERSON", m.start(1), m.end(1), 0.8))
+        at = text.find("@", at + 1)
+
+
+def _a_group(handle: str, lex: Lexicon) -> bool:
+    low = handle.lower()
+    return low in lex.words and low[:1].upper() + low[1:] not in lex.first
+
+
+def _holds_a_name(handle: str, lex: Lexicon) -> bool:
+    low = handle.lower().lstrip("_")
+    for n in range(min(len(low), 12), 2, -1):
+        if low[:n].isalpha() and low[:1].upper() + low[1:n] in lex.first:
+            return True
+    for part in _HANDLE_PARTS.split(handle):
+        if len(part) >= 4:
+            key = part[:1].upper() + part[1:].lower()
+            if key in lex.first or key in lex.last:
+                return True
+    return False
+
+
+_WORD_AFTER = re.compile(r"(?:,[ \t]*|[ \t]+(?:and|&|or|und|et|y)[ \t]+|,[ \t]*(?:and|&)[ \t]+)"
+                         r"([A-Z][a-z\u00e0-\u00ff]{1,20})(?:['\u2019]s)?\b")  # fmt: skip
+_CONNECTORS = (" and ", " & ", " or ")
+_LINKS = (",", " and ", " & ", " or ", " und ", " et ", " y ", "\tand ", "  ")
+
+
+def _word_before(text: str, start: int) -> tuple[int, int] | None:
+    """The capitalised word listed right before `start` (", " or " and " between), as
+    `_WORD_AFTER` reads one after: where it is, or None."""
+    k = start
+    while k > 0 and text[k - 1] in " \t" and start - k < 4:
+        k -= 1
+    if k > 0 and text[k - 1] == ",":
+        k -= 1
+    else:
+        tail = next((c for c in _CONNECTORS if text.endswith(c, max(0, start - 5), start)), None)
+        if tail is None:
+            return None
+        k = start - len(tail)
+        if k > 0 and text[k - 1] == ",":
+            k -= 1
+    end = k
+    while k > 0 and (text[k - 1].isalpha()) and end - k <= 21:
+        k -= 1
+    if end - k < 2 or end - k > 21 or not text[k].isupper() or not text[k + 1 : end].islower():
+        return None
+    if k > 0 and (text[k - 1].isalnum() or text[k - 1] in "._"):
+        return None
+    return k, end
+
+
+def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
+    """First names that are also words, listed beside a person found for sure: "Rose,
+    Mark and Priya Patel", "cc: Will, Rose". Each one found makes its neighbour sure
+    too, so a list is read whole, in either direction. (Only where the windows' words,
+    `seen`, hold such a name, or a first name not found on its own.)"""
+    begun = {s for _, s, _, _ in out}
+    if not any(
+        w.first and w.cap and not w.upper and (w.word or w.start not in begun) for w in seen
+    ):
+        return
+    people = sorted((s, e) for kind, s, e, score in out if kind == "PERSON" and score >= 0.75)
+    if not people:
+        return
+    taken = {(s, e) for _, s, e, _ in out}
+    found = sorted((s, e) for _, s, e, _ in out)
+    starts = [s for s, _ in found]
+    reach = list(accumulate((e for _, e in found), max))  # the furthest end so far
+
+    def inside(span: tuple[int, int]) -> bool:  # overlaps what was found before
+        k = bisect_left(starts, span[1])
+        return k > 0 and reach[k - 1] > span[0]
+
+    todo = list(people)
+    steps, most = 0, 4 * len(todo) + 16
+    while todo and steps < most:  # each step adds at most two names
+        steps += 1
+        start, end = todo.pop()
+        after = _WORD_AFTER.match(text, end) if text.startswith(_LINKS, end) else None
+        if after is not None and _may_be_listed(after.group(1), lex, text, after.end(1)):
+            span = (after.start(1), after.end(1))
+            if span not in taken and not inside(span):
+                taken.add(span)
+                out.append(("PERSON", *span, 0.75))
+                todo.append(span)
+        before = _word_before(text, start)
+        if before is not None and _may_be_listed(text[before[0] : before[1]], lex, text, before[1]):
+            span = before
+            if span not in taken and not inside(span):
+                taken.add(span)
+                out.append(("PERSON", *span, 0.75))
+                todo.append(span)
+
+
+# "Will you ...": the word, not a name
+_GOES_ON = re.compile(r"[ \t]+(?!(?:and|or|und|et|y)\b)[a-z]")
+
+
+def _may_be_listed(word: str, lex: Lexicon, text: str, end: int) -> bool:
+    low = word.lower()
+    if low in MODALS and _GOES_ON.match(text, end):
+        return False
+    return (
+        word in lex.first
+        and low not in MONTHS_DAYS
+        and low not in NOT_NAMES
+        and low not in PERSON_BEFORE
+    )

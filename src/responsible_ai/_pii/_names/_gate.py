@@ -1,0 +1,216 @@
+"""Where in a text a name can be, found without an object per word.
+
+The text is split once, in C (`str.translate` and `str.split`); its distinct pieces minus
+those that can neither be nor start a name (English words in lower case, capitalised
+common words with no other role: "Please", "Budget") leave the candidates. Clean prose
+leaves none, and the detector stops there. Around each candidate a window reaches back
+and forward to a safe word: a whole lower-case English word that is no name, particle or
+link. No run of names crosses one, and what follows it does not depend on what came
+before it, so judging the windows finds what judging every word of the text would
+(`benchmarks/ner_eval.py` checks that on every text it scores). Street addresses need a
+digit: where a text has none, they are not looked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from itertools import accumulate
+
+from ._lexicon import Lexicon
+from ._words import (
+    CALL,
+    MONTHS_DAYS,
+    NOT_NAMES,
+    ORG_FIRST_WORDS,
+    ORG_HEADS,
+    ORG_LINKS,
+    ORG_TAILS,
+    PARTICLES,
+    STREET_FIRST,
+    STREET_TAILS,
+    TITLES,
+    TOWN_HEADS,
+)
+
+__all__ = ["Gate", "gate", "lower_hot", "windows"]
+
+# every ASCII character that is not a letter or a digit, and the common typographic ones:
+# what `_tokens.WORD` never holds inside a word (apostrophes and hyphens split it too, so
+# a piece is never more than a word)
+_PUNCT = "".join(chr(c) for c in range(128) if not chr(c).isalnum())
+_SPACES = "\x85\u00a0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
+    map(chr, range(0x2000, 0x200B))
+)
+_TYPOGRAPHIC = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00b7"
+_SEPARATORS = str.maketrans(dict.fromkeys(_PUNCT + _SPACES + _TYPOGRAPHIC, " "))
+_HAS_DIGIT = re.compile(r"\d").search
+_JOINERS = "-'\u2019"
+_NEAR = 48  # characters: windows closer than this are walked as one (the same words)
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """The word sets of the gate, made once per lexicon (set algebra and `map`, in C)."""
+
+    boring: frozenset[str]  # English words in lower case (not "call", "email": cues), and
+    # capitalised common words with no other role
+    safe: frozenset[str]  # lower-case words no name, run or look-back crosses
+    first: frozenset[str]  # first names, places (as looked up), street words
+    call: frozenset[str]
+
+
+@cache
+def gate(lex: Lexicon) -> Gate:
+    words = lex.words | MONTHS_DAYS | NOT_NAMES
+    lower = set(filter(str.isalpha, words))
+    lower.difference_update(CALL)
+    unnamed = set(map(str.capitalize, lower))
+    unnamed.difference_update(lex.first, lex.last, lex.places)
+    roles = (
+        ORG_TAILS | ORG_HEADS | ORG_FIRST_WORDS | STREET_TAILS | STREET_FIRST | TITLES
+        | TOWN_HEADS | {"ville", "city", "town"}
+    )  # fmt: skip
+    title = unnamed.difference(map(str.capitalize, roles))
+    # a place of several words each of them common ("Long Beach", "The Colony"): its
+    # last word is a candidate, so that a window holds the place whole
+    for place in lex.places:
+        if " " in place or "-" in place:
+            parts = place.replace("-", " ").split()
+            if all(p in title for p in parts):
+                title.discard(parts[-1])
+    title.difference_update(map(chr, range(ord("A"), ord("Z") + 1)))  # initials ...
+    title.update(("I", "A"))  # ... but these
+    safe = set(map(str.lower, unnamed))
+    safe.difference_update(PARTICLES, ORG_LINKS, STREET_FIRST)
+    return Gate(frozenset(lower | title), frozenset(safe), lex.first, CALL)
+
+
+def lower_hot(piece: str, lex: Lexicon) -> bool:
+    """Whether a lower-case piece that is no English word can be or start a name."""
+    key = piece[:1].upper() + piece[1:]
+    return key in lex.first or key in lex.places or piece in STREET_FIRST
+
+
+Spans = list[tuple[int, int]]
+_PLUS_ONE = (1).__add__  # a piece and the separator after it (in C, not a Python call)
+
+
+def _places(padded: str, every: list[str], pieces: list[str]) -> Spans:
+    """Where each of `pieces` stands in the text (`padded`: its pieces between spaces;
+    `every`: all of them, in order). A few are found by `str.find`; many, by one pass
+    over the list (its starts summed by `accumulate` in C): linear either way."""
+    if len(pieces) > 8:
+        starts = accumulate(map(_PLUS_ONE, map(len, every)), initial=0)
+        wanted = frozenset(pieces).__contains__
+        return [
+            (s, s + len(p))
+            for s, p, hit in zip(starts, every, map(wanted, every), strict=False)
+            if hit
+        ]
+    out: Spans = []
+    for piece in pieces:
+        needle = f" {piece} "
+        at = padded.find(needle)
+        while at != -1:
+            out.append((at, at + len(piece)))  # the piece's place in the text
+            at = padded.find(needle, at + 1)
+    out.sort()
+    return out
+
+
+def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
+    """The stretches of `text` worth judging (in order, apart), and the places of its
+    words that hold a digit (where a street address may be)."""
+    trans = text.translate(_SEPARATORS)
+    every = trans.split(" ")
+    rest = set(every).difference(g.boring)
+    rest.discard("")
+    if not rest:
+        return [], []
+    numbers: list[str] = []
+    hot: list[str] = []
+    cues: list[str] = []
+    call = g.call
+    for piece in rest:
+        if piece.isalpha():
+            if piece.islower():
+                if piece in call:
+                    cues.append(piece)
+                elif lower_hot(piece, lex):
+                    hot.append(piece)
+            elif piece.lower() in call:
+                cues.append(piece)
+            else:
+                hot.append(piece)
+        elif _HAS_DIGIT(piece):
+            numbers.append(piece)
+        else:
+            hot.append(piece)
+    padded = f" {trans} "
+    digits = _places(padded, every, numbers) if numbers else []
+    starts = _places(padded, every, hot) if hot else []
+    if cues:  # "call john": a cue counts only before a first name in lower case
+        size = len(trans)
+        for start, end in _places(padded, every, cues):
+            s = end
+            while s < size and trans[s] == " ":
+                s += 1
+            e = trans.find(" ", s)
+            nxt = trans[s : size if e == -1 else e]
+            if nxt.islower() and nxt[:1].upper() + nxt[1:] in lex.first:
+                starts.append((start, end))
+        starts.sort()
+    if not starts:
+        return [], digits
+    out: list[tuple[int, int]] = []
+    safe = g.safe
+    size = len(text)
+    for start, end in starts:
+        if out and start < out[-1][1]:
+            continue  # inside the window before
+        floor = out[-1][1] if out else 0
+        left = _left(text, trans, start, floor, safe)
+        right = _right(text, trans, end, size, safe)
+        if out and left <= out[-1][1] + _NEAR:  # one walk costs less than two here
+            out[-1] = (out[-1][0], right)
+        else:
+            out.append((left, right))
+    return out, digits
+
+
+def _whole(text: str, s: int, e: int) -> bool:
+    """Whether the piece ``text[s:e]`` is a word whole (no apostrophe or hyphen joins it)."""
+    return (s == 0 or text[s - 1] not in _JOINERS) and (e == len(text) or text[e] not in _JOINERS)
+
+
+def _left(text: str, trans: str, pos: int, floor: int, safe: frozenset[str]) -> int:
+    """Where a window that holds the piece at `pos` starts: at the nearest safe word
+    before it, or at `floor` (the end of the window before, or the text's start)."""
+    e = pos
+    while True:
+        while e > floor and trans[e - 1] == " ":
+            e -= 1
+        if e <= floor:
+            return floor
+        s = max(trans.rfind(" ", floor, e) + 1, floor)
+        if trans[s:e] in safe and _whole(text, s, e):
+            return s
+        e = s
+
+
+def _right(text: str, trans: str, pos: int, size: int, safe: frozenset[str]) -> int:
+    """Where a window that holds the piece ending at `pos` ends: after the nearest safe
+    word after it, or at the end of the text."""
+    s = pos
+    while True:
+        while s < size and trans[s] == " ":
+            s += 1
+        if s >= size:
+            return size
+        e = trans.find(" ", s)
+        e = size if e == -1 else e
+        if trans[s:e] in safe and _whole(text, s, e):
+            return e
+        s = e
