@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from ._ids import new_call_id
 from ._shapes import Amounts, Counter, Held, Plan, Refusal, UsageRow
 
 __all__ = ["MemoryState"]
@@ -126,7 +127,9 @@ class MemoryState:
             )
         return Plan(kills, counters, lease_ms, slots)
 
-    def reserve(self, plan: Plan, call_id: str, amounts: Amounts) -> Held | Refusal:
+    def reserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
+        if call_id is None:
+            call_id = new_call_id()
         with self._lock:
             if self._kills:
                 for i, name in enumerate(plan.kills):
@@ -155,7 +158,7 @@ class MemoryState:
                 window.hold(call_id, until, amounts)
             return Held(call_id, tuple([w.key for w in windows]), amounts)
 
-    async def areserve(self, plan: Plan, call_id: str, amounts: Amounts) -> Held | Refusal:
+    async def areserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
         return self.reserve(plan, call_id, amounts)
 
     def _roll(self, counter: str, slot: _Slot, now: int, lease_ms: int) -> _Window:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .._errors import ConfigurationError, StateError
+from ._ids import new_call_id
 from ._shapes import Amounts, Counter, Held, Plan, Refusal, UsageRow
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ if nk > 0 and redis.call('EXISTS', unpack(KEYS, 1, nk)) > 0 then
   end
 end
 local n = #ARGV
-local call = ARGV[n - 1]
+local known, call = ARGV[n - 2] == '1', ARGV[n - 1]
 local a1, a2, a3, a4 = four(ARGV[n])
 local lease = tonumber(ARGV[2])
 local ends = now + lease
@@ -118,7 +119,7 @@ for j = 1, #KEYS - nk do
     purge(k, now)
     v = redis.call('HMGET', k, 't', 'e', mine)
   end
-  if redis.call('HEXISTS', k .. ':d', call) == 1 then return {2, j - 1} end
+  if known and redis.call('HEXISTS', k .. ':d', call) == 1 then return {2, j - 1} end
   local t1, t2, t3, t4 = four(v[1])
   if v[3] then -- this call's earlier hold (a retry, a fallback): replaced
     local p1, p2, p3, p4 = four(v[3])
@@ -147,7 +148,7 @@ for j = 1, #keys do
     redis.call('HSET', k, 't', row[1], mine, hold)
   end
 end
-return {3, unpack(keys)}
+return now -- the server's time: the caller names the windows it holds in from it
 """
 )
 
@@ -192,11 +193,32 @@ def _bulk(value: bytes) -> bytes:
     return b"$%d\r\n%s\r\n" % (len(value), value)
 
 
-def _tail(call_id: str, amounts: Amounts) -> bytes:
-    """A reservation's own two arguments: its id and its amounts."""
+def _reserve_command(plan: Plan, call_id: str | None, amounts: Amounts) -> tuple[bytes, str]:
+    """The plan's packed command with the call's own arguments: whether its id may have
+    been settled (an id the caller gives; a new one cannot), the id, and the amounts."""
+    if call_id is None:
+        call_id, known = new_call_id(), b"0"
+    else:
+        known = b"1"
     cid = call_id.encode()
     text = b"%d,%d,%d,%d" % amounts
-    return b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(cid), cid, len(text), text)
+    tail = b"$1\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (known, len(cid), cid, len(text), text)
+    return plan.args[0] + tail, call_id
+
+
+def _windows(plan: Plan, now: int) -> tuple[str, ...]:
+    """The keys of the windows `plan`'s counters are in at `now` (the server's ms), as the
+    reserve script names them; the last ones are kept while every window lasts."""
+    memo: list[tuple[int, int, tuple[str, ...]]] = plan.args[2]
+    start, end, keys = memo[0]
+    if start <= now < end:
+        return keys
+    windows: tuple[tuple[str, int], ...] = plan.args[1]
+    keys = tuple(f"{base}:{now // ms}" for base, ms in windows)
+    start = max((now // ms * ms for _, ms in windows), default=0)
+    end = min(((now // ms + 1) * ms for _, ms in windows), default=2**62)
+    memo[0] = (start, end, keys)  # one tuple, swapped whole (threads may read it)
+    return keys
 
 
 def _settle_command(held: Held, actual: Amounts) -> bytes:
@@ -274,19 +296,22 @@ class RedisState:
     def plan(self, kills: tuple[str, ...], counters: tuple[Counter, ...], lease_ms: int) -> Plan:
         """The reserve command but the call's id and amounts, packed once (``EVALSHA``,
         the kill switches' and counters' keys, the number of kill switches, the lease,
-        and each counter's window and limits): per call, two arguments are appended."""
+        and each counter's window and limits): per call, three arguments are appended.
+        With it, each counter's key and window length, and the last windows named."""
         p = self.prefix
-        keys = [f"{p}:kill:{name}" for name in kills] + [f"{p}:c:{c.key}" for c in counters]
+        bases = [f"{p}:c:{c.key}" for c in counters]
+        keys = [f"{p}:kill:{name}" for name in kills] + bases
         args: list[object] = ["EVALSHA", _SHA[RESERVE], len(keys), *keys, len(kills), lease_ms]
         for c in counters:
             args += [c.window_s, *c.limits]
-        head = b"*%d\r\n" % (len(args) + 2) + b"".join(_bulk(str(a).encode()) for a in args)
-        return Plan(kills, counters, lease_ms, (head,))
+        head = b"*%d\r\n" % (len(args) + 3) + b"".join(_bulk(str(a).encode()) for a in args)
+        windows = tuple((base, c.window_s * 1000) for base, c in zip(bases, counters, strict=True))
+        return Plan(kills, counters, lease_ms, (head, windows, [(0, -1, ())]))
 
-    def _answer(self, call_id: str, amounts: Amounts, out: Any) -> Held | Refusal:
+    def _answer(self, plan: Plan, call_id: str, amounts: Amounts, out: Any) -> Held | Refusal:
+        if out.__class__ is int:  # held: the server's time in ms
+            return Held(call_id, _windows(plan, out), amounts)
         code = out[0]
-        if code == 3:
-            return Held(call_id, tuple(out[1:]), amounts)
         if code == 0:
             return Refusal("killed", int(out[1]))
         if code == 1:
@@ -324,13 +349,13 @@ class RedisState:
             finally:
                 self._pool.release(conn)
 
-    def reserve(self, plan: Plan, call_id: str, amounts: Amounts) -> Held | Refusal:
-        packed = plan.args[0] + _tail(call_id, amounts)
+    def reserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
+        packed, call_id = _reserve_command(plan, call_id, amounts)
         try:
             out = self._send(packed, RESERVE)
         except self._errors as exc:
             raise self._failed(exc) from None
-        return self._answer(call_id, amounts, out)
+        return self._answer(plan, call_id, amounts, out)
 
     def settle(self, held: Held, actual: Amounts) -> int:
         if not held.keys:
@@ -385,13 +410,13 @@ class RedisState:
             finally:
                 await pool.release(conn)
 
-    async def areserve(self, plan: Plan, call_id: str, amounts: Amounts) -> Held | Refusal:
-        packed = plan.args[0] + _tail(call_id, amounts)
+    async def areserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
+        packed, call_id = _reserve_command(plan, call_id, amounts)
         try:
             out = await self._asend(packed, RESERVE)
         except self._errors as exc:
             raise self._failed(exc) from None
-        return self._answer(call_id, amounts, out)
+        return self._answer(plan, call_id, amounts, out)
 
     async def asettle(self, held: Held, actual: Amounts) -> int:
         if not held.keys:

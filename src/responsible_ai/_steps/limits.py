@@ -21,10 +21,8 @@ is settled with what the provider reported.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
-import os
 from typing import NamedTuple
 
 from .._call import Call, Prepared
@@ -60,26 +58,6 @@ def kill_names(use_case: str, automation: str | None = None) -> tuple[str, ...]:
     automation (by pseudonym) it is made for."""
     names = tuple(f"uc:{tag}" for tag in parents(use_case))
     return (*names, f"auto:{automation}") if automation is not None else names
-
-
-class _CallIds:
-    """Reservation ids: a random per-process prefix and a counter (unique across replicas
-    and processes, no system call per call); a forked child draws a new prefix, so two
-    processes never hold under one id."""
-
-    def __init__(self) -> None:
-        self.reset()
-        os.register_at_fork(after_in_child=self.reset)
-
-    def reset(self) -> None:
-        self.prefix = os.urandom(9).hex()
-        self.counter = itertools.count(1)
-
-    def __call__(self) -> str:
-        return f"{self.prefix}{next(self.counter):x}"
-
-
-_call_id = _CallIds()
 
 
 class Kind(NamedTuple):
@@ -243,9 +221,8 @@ class LimitStep:
         """`prepared` holding its reservation (refused: the `PolicyViolation` naming why)."""
         kind = self.kind(prepared)
         amounts = self.amounts(prepared, kind)
-        call_id = prepared.call.call_id or _call_id()
         try:
-            outcome = self.state.reserve(kind.plan, call_id, amounts)
+            outcome = self.state.reserve(kind.plan, prepared.call.call_id, amounts)
         except StateError as exc:
             return self._unreachable(prepared, exc)
         if isinstance(outcome, Held):
@@ -256,9 +233,8 @@ class LimitStep:
         """`reserve`, on the store's async client."""
         kind = self.kind(prepared)
         amounts = self.amounts(prepared, kind)
-        call_id = prepared.call.call_id or _call_id()
         try:
-            outcome = await self.state.areserve(kind.plan, call_id, amounts)
+            outcome = await self.state.areserve(kind.plan, prepared.call.call_id, amounts)
         except StateError as exc:
             return self._unreachable(prepared, exc)
         if isinstance(outcome, Held):
