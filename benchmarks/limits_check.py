@@ -82,7 +82,7 @@ def packed_noop(url: str) -> Callable[[], Any]:
     packed once, on a connection of a pool (the same public redis-py calls)."""
     import redis
 
-    pool = redis.BlockingConnectionPool.from_url(
+    pool: Any = redis.BlockingConnectionPool.from_url(
         url, max_connections=64, timeout=5, socket_timeout=0.5, decode_responses=True
     )
     sha = hashlib.sha1(NOOP.encode(), usedforsecurity=False).hexdigest().encode()
@@ -144,9 +144,10 @@ def main() -> None:
         def shared_settle() -> None:
             shared.settle(held.pop(), actual)
 
-        from limits import RateLimitItemPerHour
         from limits.storage import RedisStorage
         from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+
+        from limits import RateLimitItemPerHour
 
         storage = RedisStorage(url)
         item = RateLimitItemPerHour(10**12)

@@ -69,7 +69,9 @@ def holds(fields: dict[str, str]) -> list[list[int]]:
 def consistent(fields: dict[str, str], settled: dict[str, str]) -> None:
     """Every reservation is wholly held or wholly settled: each total is the sum of the
     reservations held and of the settlements, and no call is both."""
-    parts = [h[:4] for h in holds(fields)] + [list(map(int, v.split(","))) for v in settled.values()]
+    parts = [h[:4] for h in holds(fields)] + [
+        list(map(int, v.split(","))) for v in settled.values()
+    ]
     totals = [int(v) for v in fields.get("t", "0,0,0,0").split(",")]
     for f, name in enumerate(("requests", "tokens", "cost", "units")):
         assert totals[f] == sum(p[f] for p in parts), name

@@ -16,7 +16,16 @@ from .._pii import KnownValues, PIISession
 from .._principal import Principal, current_principal
 from .._steps import admit
 from ._exchange import Exchange, body_classes, bounded, is_json, response_of
-from ._headers import USE_CASE_HEADER, USE_CASE_RAW, declared_use_case, is_protocol
+from ._headers import (
+    UNITS_HEADER,
+    UNITS_RAW,
+    USE_CASE_HEADER,
+    USE_CASE_RAW,
+    declared_units,
+    declared_use_case,
+    is_protocol,
+    read_units,
+)
 from ._nesting import governed_below
 from ._sdk_errors import sdk_errors_raised
 
@@ -68,8 +77,9 @@ class GovernedTransport:
 
     def _call(self, request: Any) -> tuple[Call, bool]:
         """The SDK's request as a `Call` (routed and read), and whether it carried the
-        use-case header. The principal is the one ``rai.acting_as`` binds, else the
-        client's own."""
+        library's own headers (the use case, the units: read here, never sent). The
+        principal is the one ``rai.acting_as`` binds, else the client's own; the units
+        the header declares, else ``rai.units``."""
         data = admit.json_body(request.content)
         model = data.get("model") if isinstance(data, dict) else None
         provider, endpoint = self.governance.routes.route(
@@ -77,14 +87,18 @@ class GovernedTransport:
         )
         body, model = admit.request_body(data)
         tags: list[str] = []
+        counts: list[bytes] = []
         content_headers: list[list[str]] = []  # every header that is not protocol
         for key, value in request.headers.raw:
             name = key.lower()
             if name == USE_CASE_RAW:
                 tags.append(value.decode("latin-1"))
+            elif name == UNITS_RAW:
+                counts.append(value)
             elif not is_protocol(name, value):
                 content_headers.append([key.decode("latin-1"), value.decode("latin-1")])
         tag = ", ".join(tags) or declared_use_case.get() or self.default_use_case
+        units = read_units(counts)
         query = [list(kv) for kv in request.url.params.multi_items()] if request.url.query else []
         extra = {"query": query, "headers": content_headers} if query or content_headers else None
         call = Call(
@@ -99,8 +113,9 @@ class GovernedTransport:
             restore=self.restore,
             extra=extra,
             principal=current_principal.get() or self.principal,
+            units=declared_units.get() if units is None else units,
         )
-        return call, bool(tags)
+        return call, bool(tags or counts)
 
     def _request(self, request: Any, prepared: Prepared, declared: bool) -> Any:
         """The SDK's request with what the pipeline prepared: the body, and the query
@@ -114,8 +129,9 @@ class GovernedTransport:
         if extra is None and not declared and content == request.content:
             return request
         headers = request.headers.copy()
-        if USE_CASE_HEADER in headers:
-            del headers[USE_CASE_HEADER]
+        for own in (USE_CASE_HEADER, UNITS_HEADER):
+            if own in headers:
+                del headers[own]
         url = request.url
         if extra is not None:
             for name, _ in extra["headers"]:
