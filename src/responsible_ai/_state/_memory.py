@@ -61,8 +61,7 @@ class _Window:
         return a
 
     def hold(self, call_id: str, until: int, amounts: Amounts) -> None:
-        if call_id in self.leases:
-            self.drop(call_id)
+        self.drop(call_id)
         self.leases[call_id] = (until, amounts)
         heap = self.expiries
         heapq.heappush(heap, (until, call_id))
@@ -128,6 +127,7 @@ class MemoryState:
         return Plan(kills, counters, lease_ms, slots)
 
     def reserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
+        known = call_id is not None  # a new call cannot have held or settled before
         if call_id is None:
             call_id = new_call_id()
         with self._lock:
@@ -143,10 +143,13 @@ class MemoryState:
                     window = self._roll(plan.counters[j].key, slot, now, plan.lease_ms)
                 if window.expiries and window.expiries[0][0] <= now:
                     window.purge(now)
-                if call_id in window.done:
-                    return Refusal("settled", j)
-                lease = window.leases.get(call_id)
-                prev = _ZERO if lease is None else lease[1]
+                prev = _ZERO
+                if known:
+                    if call_id in window.done:
+                        return Refusal("settled", j)
+                    lease = window.leases.get(call_id)
+                    if lease is not None:
+                        prev = lease[1]
                 limits = plan.counters[j].limits
                 f = window.over(limits, amounts, prev)
                 if f >= 0:
