@@ -101,7 +101,7 @@ from ._pseudonym import Pseudonymizer
 from ._state import MemoryState, RedisState
 from ._telemetry import Telemetry, setup_otlp
 from ._training import TrainingRecord, TrainingRecords
-from ._transport import async_http_client, http_client, use_case
+from ._transport import async_http_client, http_client, units, use_case
 from ._types import ChatChunk, ChatMessage, ChatResponse, Decision, ToolCall, Usage
 from ._usecases import Consent
 from ._version import __version__
@@ -216,6 +216,7 @@ __all__ = [
     "setup_otlp",
     "signer_from_env",
     "uninstrument",
+    "units",
     "use_case",
     "verify",
     "verify_chain",

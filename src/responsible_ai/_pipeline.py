@@ -101,7 +101,7 @@ class Pipeline:
             outbound = Outbound(body, extra=call.extra)
         prepared = Prepared(
             call, provider, endpoint, verdict.rule, decision, outbound,
-            admit.encode(outbound.body), fields, None, marking,
+            admit.encode(outbound.body), fields, marking,
         )  # fmt: skip
         for step in self.steps:
             step.prepare(prepared)

@@ -67,13 +67,11 @@ class TestLimitsShow:
         import json
         from pathlib import Path
 
-        from responsible_ai._state import Ask, Counter, Held
+        from responsible_ai._state import Counter, Held
 
         store = rai.RedisState(valkey.url, prefix=prefix)
-        held = store.reserve(
-            Ask("c1", (), (Counter("engineering/3600/s:-", 3600, (10, -1, -1, -1)),),
-                (1, 500, 0, 0), 60_000)
-        )  # fmt: skip
+        plan = store.plan((), (Counter("engineering/3600/s:-", 3600, (10, -1, -1, -1)),), 60_000)
+        held = store.reserve(plan, "c1", (1, 500, 0, 0))
         assert isinstance(held, Held)
         store.settle(held, (1, 42, 2_000_000, 0))
         store.close()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import responsible_ai as rai
-from responsible_ai._state import Ask, Counter, Held, Refusal
+from responsible_ai._state import Counter, Held, Refusal
 from responsible_ai.testing import FakeModelServer
 from tests.limits.conftest import Valkey, limits_policy
 
@@ -101,11 +101,13 @@ class TestBudgets:
         guard = make_guard(per_principal(tokens=1_000_000))
         limits = guard.governance.pipeline.limits
         prepared = guard.prepare("hi", principal=ALICE, params={"max_tokens": 50_000}, **MK)
-        ask = limits.ask(prepared)
-        assert ask.amounts[1] == len(prepared.content) + 1000  # clamped to max_output_tokens
-        assert ask.amounts[2] == len(prepared.content) * 1 + 1000 * 2
-        small = limits.ask(guard.prepare("hi", principal=ALICE, params={"max_tokens": 10}, **MK))
-        assert small.amounts[1] == len(prepared.content) - len("50000") + len("10") + 10
+        amounts = limits.amounts(prepared)
+        assert amounts[1] == len(prepared.content) + 1000  # clamped to max_output_tokens
+        assert amounts[2] == len(prepared.content) * 1 + 1000 * 2
+        small = limits.amounts(
+            guard.prepare("hi", principal=ALICE, params={"max_tokens": 10}, **MK)
+        )
+        assert small[1] == len(prepared.content) - len("50000") + len("10") + 10
 
     def test_a_call_whose_worst_case_does_not_fit_is_refused(
         self, make_guard: Callable[..., rai.Guard], server: FakeModelServer
@@ -160,30 +162,30 @@ class TestBudgets:
 class TestSettling:
     def test_settling_is_idempotent_per_call_id(self, store: Any) -> None:
         """A second settle of a call changes nothing; a settled call id cannot reserve again."""
-        ask = Ask("call-1", (), (Counter("k", 60, (-1, -1, -1, -1)),), (1, 10, 0, 0), 60_000)
-        held = store.reserve(ask)
+        plan = store.plan((), (Counter("k", 60, (-1, -1, -1, -1)),), 60_000)
+        held = store.reserve(plan, "call-1", (1, 10, 0, 0))
         assert isinstance(held, Held)
         assert store.settle(held, (1, 7, 0, 0)) == 1
         assert store.settle(held, (1, 7, 0, 0)) == 0
         assert totals(store) == ([1, 7, 0, 0], [0, 0, 0, 0])
-        assert store.reserve(ask) == Refusal("settled", 0)
+        assert store.reserve(plan, "call-1", (1, 10, 0, 0)) == Refusal("settled", 0)
 
     def test_reserving_again_under_one_call_id_replaces(self, store: Any) -> None:
         """The same call id reserved twice holds once (a retried reserve, a fallback)."""
-        ask = Ask("c", (), (Counter("k", 60, (1, -1, -1, -1)),), (1, 10, 0, 0), 60_000)
-        assert isinstance(store.reserve(ask), Held)
-        assert isinstance(store.reserve(ask._replace(amounts=(1, 20, 0, 0))), Held)
+        plan = store.plan((), (Counter("k", 60, (1, -1, -1, -1)),), 60_000)
+        assert isinstance(store.reserve(plan, "c", (1, 10, 0, 0)), Held)
+        assert isinstance(store.reserve(plan, "c", (1, 20, 0, 0)), Held)
         assert totals(store)[1] == [1, 20, 0, 0]
 
     def test_a_lease_expires(self, store: Any) -> None:
         """A reservation never settled stops counting when its lease ends."""
         import time
 
-        counter = Counter("k", 60, (1, -1, -1, -1))
-        assert isinstance(store.reserve(Ask("a", (), (counter,), (1, 0, 0, 0), 150)), Held)
-        assert isinstance(store.reserve(Ask("b", (), (counter,), (1, 0, 0, 0), 150)), Refusal)
+        plan = store.plan((), (Counter("k", 60, (1, -1, -1, -1)),), 150)
+        assert isinstance(store.reserve(plan, "a", (1, 0, 0, 0)), Held)
+        assert isinstance(store.reserve(plan, "b", (1, 0, 0, 0)), Refusal)
         time.sleep(0.2)
-        assert isinstance(store.reserve(Ask("b", (), (counter,), (1, 0, 0, 0), 150)), Held)
+        assert isinstance(store.reserve(plan, "b", (1, 0, 0, 0)), Held)
 
     def test_a_failed_call_releases(
         self, make_guard: Callable[..., rai.Guard], server: FakeModelServer, store: Any

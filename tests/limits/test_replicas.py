@@ -51,22 +51,31 @@ def procs() -> Iterator[list[Any]]:
         proc.join(10)
 
 
-def counters(url: str, prefix: str) -> dict[str, dict[str, str]]:
+def counters(url: str, prefix: str) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    """Each counter window's hash, with the hash of the calls settled in it."""
     client = redis.Redis.from_url(url.replace("valkey://", "redis://"), decode_responses=True)
     try:
-        keys = [k for k in client.scan_iter(match=f"{prefix}:c:*") if not k.endswith(":l")]
-        return {k: client.hgetall(k) for k in keys}
+        keys = [k for k in client.scan_iter(match=f"{prefix}:c:*") if not k.endswith(":d")]
+        return {k: (client.hgetall(k), client.hgetall(k + ":d")) for k in keys}
     finally:
         client.close()
 
 
-def consistent(fields: dict[str, str]) -> None:
-    """Every reservation is wholly held or wholly settled: the held totals are the sum of
-    the reservations held, the used totals the sum of the settlements."""
-    for kind, prefix in (("h", "a:"), ("u", "d:")):
-        parts = [list(map(int, v.split(","))) for k, v in fields.items() if k.startswith(prefix)]
-        for f, name in enumerate("rtcn"):
-            assert int(fields.get(kind + name, 0)) == sum(p[f] for p in parts), (kind, name)
+def holds(fields: dict[str, str]) -> list[list[int]]:
+    """The reservations a window holds (requests, tokens, cost, units; then the lease end)."""
+    return [list(map(int, v.split(","))) for k, v in fields.items() if k.startswith("a:")]
+
+
+def consistent(fields: dict[str, str], settled: dict[str, str]) -> None:
+    """Every reservation is wholly held or wholly settled: each total is the sum of the
+    reservations held and of the settlements, and no call is both."""
+    parts = [h[:4] for h in holds(fields)] + [
+        list(map(int, v.split(","))) for v in settled.values()
+    ]
+    totals = [int(v) for v in fields.get("t", "0,0,0,0").split(",")]
+    for f, name in enumerate(("requests", "tokens", "cost", "units")):
+        assert totals[f] == sum(p[f] for p in parts), name
+    assert not {k[2:] for k in fields if k.startswith("a:")} & set(settled)
 
 
 class TestAcrossProcesses:
@@ -84,9 +93,9 @@ class TestAcrossProcesses:
         assert sum(a for a, _ in results) == 100
         assert sum(r for _, r in results) == 300
         assert len(server.requests) == 100
-        [fields] = counters(valkey.url, prefix).values()
-        assert fields["ur"] == "100" and fields["hr"] == "0"
-        consistent(fields)
+        [(fields, settled)] = counters(valkey.url, prefix).values()
+        assert fields["t"].split(",")[0] == "100" and holds(fields) == [] and len(settled) == 100
+        consistent(fields, settled)
 
     def test_a_kill_switch_stops_every_replica_at_once(
         self, valkey: Valkey, server: FakeModelServer, prefix: str, procs: list[Any]
@@ -126,8 +135,8 @@ class TestAcrossProcesses:
         assert allowed and first is not None and first - stopped_at < 3.0
         assert after == ["StateUnavailable"] * 3
         own_valkey.start()
-        for fields in counters(own_valkey.url, prefix).values():
-            consistent(fields)
+        for fields, settled in counters(own_valkey.url, prefix).values():
+            consistent(fields, settled)
         store = rai.RedisState(own_valkey.url, prefix=prefix)
         governance = rai.Governance(rai.Policy.from_dict(policy), state=store)
         with rai.Guard(governance) as guard:
@@ -151,7 +160,7 @@ class TestAcrossProcesses:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 rows = list(counters(valkey.url, prefix).values())
-                if rows and rows[0].get("hr") == "1":
+                if rows and len(holds(rows[0][0])) == 1:
                     break
                 time.sleep(0.01)
             held_at = time.monotonic()

@@ -33,6 +33,7 @@ from ._keys import (
 from ._model import (
     HEADER,
     PolicyRef,
+    PrincipalRef,
     Provenance,
     ReviewInfo,
     SignatureInfo,
@@ -53,6 +54,7 @@ __all__ = [
     "HmacSigner",
     "Keyring",
     "PolicyRef",
+    "PrincipalRef",
     "Provenance",
     "ResponseStamps",
     "ReviewInfo",

@@ -3,6 +3,10 @@ base64url it is written with.
 
 Canonical JSON is sorted keys, no insignificant whitespace, UTF-8: the bytes a signature
 covers (everything but `signature`), so any language can rebuild and check them.
+
+A field added after the first stamps were made (`principal`) is optional and written only
+when present: a stamp without it has the canonical form it always had, so stamps made
+before it still verify, and one with it has it under its signature.
 """
 
 from __future__ import annotations
@@ -13,10 +17,17 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from .._errors import ProvenanceInvalid
 from .._policy import no_duplicate_keys
@@ -24,9 +35,11 @@ from .._policy import no_duplicate_keys
 __all__ = [
     "COMPOSITE",
     "HEADER",
+    "OPTIONAL_FIELDS",
     "SCHEMA_VERSION",
     "TRAINED",
     "PolicyRef",
+    "PrincipalRef",
     "Provenance",
     "ReviewInfo",
     "SignatureInfo",
@@ -42,6 +55,9 @@ IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = IPTC + "trainedAlgorithmicMedia"
 COMPOSITE = IPTC + "compositeWithTrainedAlgorithmicMedia"
 HEADER = "AI-Provenance"
+OPTIONAL_FIELDS = ("principal",)  # in the canonical form only when present
+_PSEUDONYM = r"^p:[A-Za-z0-9_-]{22}$"
+_GROUP = r"^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}$"
 
 
 class _Frozen(BaseModel):
@@ -52,6 +68,17 @@ class PolicyRef(_Frozen):
     id: str
     version: str
     sha256: str
+
+
+class PrincipalRef(_Frozen):
+    """Who the output was made for, as records may say it: the principal's pseudonym
+    (``p:`` and 22 base64url characters, a keyed hash: never the account id), its roles
+    and teams in clear, and an automation owner's pseudonym."""
+
+    pseudonym: str = Field(pattern=_PSEUDONYM)
+    roles: tuple[Annotated[str, Field(pattern=_GROUP)], ...] = ()
+    teams: tuple[Annotated[str, Field(pattern=_GROUP)], ...] = ()
+    owner: str | None = Field(default=None, pattern=_PSEUDONYM)
 
 
 class ReviewInfo(_Frozen):
@@ -93,7 +120,18 @@ class Provenance(_Frozen):
     requires_review: bool = False
     review: ReviewInfo = Field(default_factory=ReviewInfo)
     previous_sha256: str | None = None
+    principal: PrincipalRef | None = None  # who it was made for (stamps since 2026-12)
     signature: SignatureInfo = Field(default_factory=SignatureInfo)
+
+    @model_serializer(mode="wrap")
+    def _absent_left_out(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Every form of the stamp (its JSON, its header, what is signed and chained to)
+        leaves out an optional field it does not have."""
+        data: dict[str, Any] = handler(self)
+        for name in OPTIONAL_FIELDS:
+            if data.get(name, 0) is None:
+                del data[name]
+        return data
 
     # -- forms
 

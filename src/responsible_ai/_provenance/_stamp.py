@@ -11,6 +11,7 @@ from typing import Any
 from .._clock import clock, uuid7
 from ._keys import Signer
 from ._model import (
+    OPTIONAL_FIELDS,
     SCHEMA_VERSION,
     TRAINED,
     PolicyRef,
@@ -31,6 +32,9 @@ def sign_stamp(
     build the Provenance (validated, with the already-built shared parts; `policy_ref`,
     when given, is the policy part already built)."""
     fields.pop("signature", None)
+    for name in OPTIONAL_FIELDS:  # absent, not null: the canonical form stamps always had
+        if name in fields and fields[name] is None:
+            del fields[name]
     if signer is not None:
         value = signer.sign(canonical_json(fields))
         signature = SignatureInfo(alg=signer.alg, kid=signer.kid, value=b64url_encode(value))  # type: ignore[arg-type]
@@ -66,10 +70,12 @@ def stamp_fields(
     disclosure: str | None,
     service: str | None,
     trace_ids: tuple[str | None, str | None] = (None, None),
+    principal: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The fields of a new, unreviewed stamp (a dict as the model dumps it)."""
+    """The fields of a new, unreviewed stamp (a dict as the model dumps it); `principal`
+    (pseudonym, roles, teams, owner) only when the call had one."""
     now = time.time_ns()
-    return {
+    fields = {
         "schema_version": SCHEMA_VERSION,
         "id": uuid7(now),
         "ai_generated": True,
@@ -91,6 +97,9 @@ def stamp_fields(
         "review": dict(_NOT_REVIEWED_FIELDS),
         "previous_sha256": None,
     }
+    if principal is not None:
+        fields["principal"] = dict(principal)
+    return fields
 
 
 def chained(

@@ -3,7 +3,8 @@ default: nothing to run) or on a Redis-protocol server every replica shares
 (`RedisState`, named by ``RAI_STATE_URL`` or the policy's ``state.url``).
 
 ```
-_shapes.py   Ask, Counter, Held, Refusal, UsageRow, the StateStore protocol (data only)
+_shapes.py   Counter, Plan, Held, Refusal, UsageRow, the StateStore protocol (data only)
+_ids.py      new_call_id: reservation ids (a per-process prefix and a counter)
 _memory.py   MemoryState: the same rules under one lock
 _redis.py    RedisState: the rules as two server-side scripts (reserve, settle)
 ```
@@ -21,9 +22,9 @@ from ._shapes import (
     MEASURES,
     NO_LIMIT,
     Amounts,
-    Ask,
     Counter,
     Held,
+    Plan,
     Refusal,
     StateStore,
     UsageRow,
@@ -36,10 +37,10 @@ __all__ = [
     "SETTLE",
     "STATE_URL_ENV",
     "Amounts",
-    "Ask",
     "Counter",
     "Held",
     "MemoryState",
+    "Plan",
     "RedisState",
     "Refusal",
     "StateStore",

@@ -9,17 +9,23 @@ import threading
 import time
 from collections.abc import Callable
 
-from ._shapes import Amounts, Ask, Held, Refusal, UsageRow
+from ._ids import new_call_id
+from ._shapes import Amounts, Counter, Held, Plan, Refusal, UsageRow
 
 __all__ = ["MemoryState"]
 
 _ZERO: Amounts = (0, 0, 0, 0)
 
 
-class _Window:
-    __slots__ = ("done", "expires_ms", "expiries", "held", "leases", "used", "window_s")
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
 
-    def __init__(self, window_s: int, expires_ms: int) -> None:
+
+class _Window:
+    __slots__ = ("done", "expires_ms", "expiries", "held", "key", "leases", "used", "window_s")
+
+    def __init__(self, key: str, window_s: int, expires_ms: int) -> None:
+        self.key = key
         self.window_s = window_s
         self.expires_ms = expires_ms
         self.used = [0, 0, 0, 0]
@@ -28,18 +34,54 @@ class _Window:
         self.expiries: list[tuple[int, str]] = []  # a heap of (expiry ms, call id)
         self.done: set[str] = set()
 
-    def drop(self, call_id: str) -> None:
+    def over(self, limits: Amounts, amounts: Amounts, prev: Amounts) -> int:
+        """The first measure whose limit `amounts` would pass (-1: none), `prev` (the
+        call's own earlier hold) not counted."""
+        u, h = self.used, self.held
+        r, t, c, n = limits
+        if r >= 0 and u[0] + h[0] - prev[0] + amounts[0] > r:
+            return 0
+        if t >= 0 and u[1] + h[1] - prev[1] + amounts[1] > t:
+            return 1
+        if c >= 0 and u[2] + h[2] - prev[2] + amounts[2] > c:
+            return 2
+        if n >= 0 and u[3] + h[3] - prev[3] + amounts[3] > n:
+            return 3
+        return -1
+
+    def drop(self, call_id: str) -> Amounts:
         lease = self.leases.pop(call_id, None)
-        if lease is not None:
-            for f, amount in enumerate(lease[1]):
-                self.held[f] -= amount
+        if lease is None:
+            return _ZERO
+        a, held = lease[1], self.held
+        held[0] -= a[0]
+        held[1] -= a[1]
+        held[2] -= a[2]
+        held[3] -= a[3]
+        return a
 
     def hold(self, call_id: str, until: int, amounts: Amounts) -> None:
         self.drop(call_id)
         self.leases[call_id] = (until, amounts)
-        heapq.heappush(self.expiries, (until, call_id))
-        for f, amount in enumerate(amounts):
-            self.held[f] += amount
+        heap = self.expiries
+        heapq.heappush(heap, (until, call_id))
+        if len(heap) > 2 * len(self.leases) + 64:  # mostly settled: keep the live ones
+            self.expiries = [(u, c) for c, (u, _) in self.leases.items()]
+            heapq.heapify(self.expiries)
+        held = self.held
+        held[0] += amounts[0]
+        held[1] += amounts[1]
+        held[2] += amounts[2]
+        held[3] += amounts[3]
+
+    def settle(self, call_id: str, actual: Amounts) -> None:
+        self.drop(call_id)
+        used = self.used
+        used[0] += actual[0]
+        used[1] += actual[1]
+        used[2] += actual[2]
+        used[3] += actual[3]
+        self.done.add(call_id)
 
     def purge(self, now_ms: int) -> None:
         """Drop the leases that ended (the heap's stale entries, of leases settled or
@@ -52,6 +94,17 @@ class _Window:
                 self.drop(call_id)
 
 
+class _Slot:
+    """A counter's current window (its end, so that a call compares one number)."""
+
+    __slots__ = ("ends_ms", "window", "window_ms")
+
+    def __init__(self, window_ms: int) -> None:
+        self.window_ms = window_ms
+        self.ends_ms = 0  # no window yet
+        self.window: _Window | None = None
+
+
 class MemoryState:
     """Limits, leases and kill switches in this process only (a service of one replica,
     tests, development). `clock` returns milliseconds (injectable for tests)."""
@@ -59,43 +112,69 @@ class MemoryState:
     shared = False
 
     def __init__(self, clock: Callable[[], int] | None = None) -> None:
-        self._clock = clock or (lambda: time.time_ns() // 1_000_000)
+        self._clock = clock or _now_ms
         self._lock = threading.Lock()
         self._windows: dict[str, _Window] = {}
+        self._slots: dict[tuple[str, int], _Slot] = {}  # (counter key, window s) -> slot
         self._kills: set[str] = set()
 
-    def reserve(self, ask: Ask) -> Held | Refusal:
+    def plan(self, kills: tuple[str, ...], counters: tuple[Counter, ...], lease_ms: int) -> Plan:
         with self._lock:
-            for i, name in enumerate(ask.kills):
-                if name in self._kills:
-                    return Refusal("killed", i)
-            now = self._clock()
-            windows: list[tuple[str, _Window]] = []
-            for j, counter in enumerate(ask.counters):
-                win_ms = counter.window_s * 1000
-                index = now // win_ms
-                key = f"{counter.key}:{index}"
-                window = self._windows.get(key)
-                if window is None or window.expires_ms <= now:
-                    window = _Window(counter.window_s, (index + 1) * win_ms + ask.lease_ms)
-                    self._windows[key] = window
-                window.purge(now)
-                if ask.call_id in window.done:
-                    return Refusal("settled", j)
-                prev = window.leases.get(ask.call_id, (0, _ZERO))[1]
-                for f, limit in enumerate(counter.limits):
-                    if limit >= 0:
-                        used = window.used[f] + window.held[f] - prev[f]
-                        if used + ask.amounts[f] > limit:
-                            return Refusal("limit", j, f, used, limit)
-                windows.append((key, window))
-            for _, window in windows:
-                window.hold(ask.call_id, now + ask.lease_ms, ask.amounts)
-            self._expire(now)
-            return Held(ask.call_id, tuple(key for key, _ in windows), ask.amounts)
+            slots = tuple(
+                self._slots.setdefault((c.key, c.window_s), _Slot(c.window_s * 1000))
+                for c in counters
+            )
+        return Plan(kills, counters, lease_ms, slots)
 
-    async def areserve(self, ask: Ask) -> Held | Refusal:
-        return self.reserve(ask)
+    def reserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
+        known = call_id is not None  # a new call cannot have held or settled before
+        if call_id is None:
+            call_id = new_call_id()
+        with self._lock:
+            if self._kills:
+                for i, name in enumerate(plan.kills):
+                    if name in self._kills:
+                        return Refusal("killed", i)
+            now = self._clock()
+            windows: list[_Window] = []
+            for j, slot in enumerate(plan.args):
+                window = slot.window
+                if now >= slot.ends_ms or window is None:
+                    window = self._roll(plan.counters[j].key, slot, now, plan.lease_ms)
+                if window.expiries and window.expiries[0][0] <= now:
+                    window.purge(now)
+                prev = _ZERO
+                if known:
+                    if call_id in window.done:
+                        return Refusal("settled", j)
+                    lease = window.leases.get(call_id)
+                    if lease is not None:
+                        prev = lease[1]
+                limits = plan.counters[j].limits
+                f = window.over(limits, amounts, prev)
+                if f >= 0:
+                    total = window.used[f] + window.held[f] - prev[f]
+                    return Refusal("limit", j, f, total, limits[f])
+                windows.append(window)
+            until = now + plan.lease_ms
+            for window in windows:
+                window.hold(call_id, until, amounts)
+            return Held(call_id, tuple([w.key for w in windows]), amounts)
+
+    async def areserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
+        return self.reserve(plan, call_id, amounts)
+
+    def _roll(self, counter: str, slot: _Slot, now: int, lease_ms: int) -> _Window:
+        """The counter's window at `now` (made when it has none, or it ended)."""
+        index = now // slot.window_ms
+        key = f"{counter}:{index}"
+        window = self._windows.get(key)
+        if window is None or window.expires_ms <= now:
+            window = _Window(key, slot.window_ms // 1000, (index + 1) * slot.window_ms + lease_ms)
+            self._windows[key] = window
+            self._expire(now)
+        slot.window, slot.ends_ms = window, (index + 1) * slot.window_ms
+        return window
 
     def settle(self, held: Held, actual: Amounts) -> int:
         n = 0
@@ -104,10 +183,7 @@ class MemoryState:
                 window = self._windows.get(key)
                 if window is None or held.call_id in window.done:
                     continue
-                window.drop(held.call_id)
-                for f, amount in enumerate(actual):
-                    window.used[f] += amount
-                window.done.add(held.call_id)
+                window.settle(held.call_id, actual)
                 n += 1
         return n
 

@@ -9,17 +9,28 @@ replicas with skewed clocks agree. Counters are integers (cost in micro-units). 
 is ever re-seeded: a counter only changes by a reservation, its settlement, or the
 expiry of a lease or of its window.
 
+A reservation is a few commands: ``TIME``, one ``EXISTS`` over the kill switches, and
+per counter one ``HMGET`` (its totals, the earliest lease end, the call's own earlier
+hold), one ``HEXISTS`` (was the call settled) and one ``HSET``. The ended leases are
+looked for only once the earliest one has ended, in the counter's hash, which holds a
+field per call in flight only (settled calls are in a hash of their own). The command
+is packed once per kind of call (`plan`); a call appends its id and amounts and sends
+it on a pooled connection, without the client's generic command path.
+
 Keys (``PREFIX`` is ``state.prefix``)::
 
     PREFIX:kill:NAME                  a kill switch (uc:TAG, auto:PSEUDONYM)
-    PREFIX:c:KEY:WINDOW               hash: u* used, h* held, a:CALL held amounts,
-                                      d:CALL settled amounts, w the window's length (s)
-    PREFIX:c:KEY:WINDOW:l             sorted set: CALL -> lease expiry (ms, server clock)
+    PREFIX:c:KEY:WINDOW               hash: t the totals (used and held), a:CALL a call
+                                      in flight (its amounts and lease end), e no
+                                      lease ends before this, w the window's length
+                                      (s), x its expiry (ms, server clock)
+    PREFIX:c:KEY:WINDOW:d             hash: CALL -> the amounts it settled
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 import weakref
 from collections.abc import AsyncGenerator
@@ -27,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .._errors import ConfigurationError, StateError
-from ._shapes import Amounts, Ask, Held, Refusal, UsageRow
+from ._ids import new_call_id
+from ._shapes import Amounts, Counter, Held, Plan, Refusal, UsageRow
 
 if TYPE_CHECKING:
     import redis
@@ -39,102 +51,181 @@ MAX_CONNECTIONS = 64  # per client (the sync one, and each event loop's): calls 
 POOL_WAIT_S = 5.0  # how long a call waits for a free connection (not the server's time-out)
 
 # Lua numbers are doubles: integers go back to the server through %d, never tostring
-# (which would write 1e+15).
+# (which would write 1e+15). Amounts travel, and totals are kept, as one text of four
+# integers, "requests,tokens,cost,units" (a hold adds ",LEASE_END"): one field to read and
+# one to write per counter, whatever the measures.
 _LIB = """
-local H = {'hr', 'ht', 'hc', 'hn'}
-local U = {'ur', 'ut', 'uc', 'un'}
-local function amounts(s)
-  local out = {}
-  for v in string.gmatch(s, '[^,]+') do out[#out + 1] = tonumber(v) end
-  return out
-end
-local function drop(k, member)
-  local mine = redis.call('HGET', k, 'a:' .. member)
-  if mine then
-    local a = amounts(mine)
-    for f = 1, 4 do
-      if a[f] ~= 0 then redis.call('HINCRBY', k, H[f], string.format('%d', -a[f])) end
-    end
-    redis.call('HDEL', k, 'a:' .. member)
-  end
-  redis.call('ZREM', k .. ':l', member)
+local FOUR = '^(%-?%d+),(%-?%d+),(%-?%d+),(%-?%d+)'
+local function four(s)
+  if not s then return 0, 0, 0, 0 end
+  local a, b, c, d = string.match(s, FOUR)
+  return tonumber(a), tonumber(b), tonumber(c), tonumber(d)
 end
 """
 
 RESERVE = (
     _LIB
     + """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local call = ARGV[1]
-local nk = tonumber(ARGV[2])
-local nc = tonumber(ARGV[3])
-local lease = tonumber(ARGV[4])
-local ask = {tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])}
-for i = 1, nk do
-  if redis.call('EXISTS', KEYS[i]) == 1 then return {0, i - 1} end
-end
-local keys = {}
-for j = 1, nc do
-  local a = 9 + (j - 1) * 5
-  local win = tonumber(ARGV[a]) * 1000
-  local k = KEYS[nk + j] .. ':' .. string.format('%d', math.floor(now / win))
-  keys[j] = k
-  local expired = redis.call('ZRANGEBYSCORE', k .. ':l', '-inf', now, 'LIMIT', 0, 256)
-  for _, m in ipairs(expired) do drop(k, m) end
-  if redis.call('HEXISTS', k, 'd:' .. call) == 1 then return {2, j - 1} end
-  local mine = redis.call('HGET', k, 'a:' .. call)
-  local prev = mine and amounts(mine) or {0, 0, 0, 0}
-  local v = redis.call('HMGET', k, 'ur', 'ut', 'uc', 'un', 'hr', 'ht', 'hc', 'hn')
-  for f = 1, 4 do
-    local lim = tonumber(ARGV[a + f])
-    if lim >= 0 then
-      local used = tonumber(v[f] or '0') + tonumber(v[f + 4] or '0') - prev[f]
-      if used + ask[f] > lim then return {1, j - 1, f - 1, used, lim} end
+-- drop the holds whose lease ended by `now` (a window's hash has a field per call in
+-- flight only, so this reads few); `e` becomes the earliest lease end left
+local function purge(k, now)
+  local all = redis.call('HGETALL', k)
+  local t1, t2, t3, t4, gone, e = 0, 0, 0, 0, {}, nil
+  for i = 1, #all, 2 do
+    local f, v = all[i], all[i + 1]
+    if f == 't' then
+      local a, b, c, d = four(v)
+      t1, t2, t3, t4 = t1 + a, t2 + b, t3 + c, t4 + d
+    elseif string.sub(f, 1, 2) == 'a:' then
+      local ends = tonumber(string.match(v, ',(%d+)$'))
+      if ends <= now then
+        local a, b, c, d = four(v)
+        t1, t2, t3, t4 = t1 - a, t2 - b, t3 - c, t4 - d
+        gone[#gone + 1] = f
+      elseif e == nil or ends < e then
+        e = ends
+      end
     end
   end
-end
-local text = string.format('%d,%d,%d,%d', ask[1], ask[2], ask[3], ask[4])
-for j = 1, nc do
-  local k = keys[j]
-  local win = tonumber(ARGV[9 + (j - 1) * 5]) * 1000
-  drop(k, call)
-  for f = 1, 4 do
-    if ask[f] ~= 0 then redis.call('HINCRBY', k, H[f], string.format('%d', ask[f])) end
+  if #gone > 0 then
+    redis.call('HDEL', k, unpack(gone))
+    redis.call('HSET', k, 't', string.format('%d,%d,%d,%d', t1, t2, t3, t4))
   end
-  redis.call('HSET', k, 'a:' .. call, text, 'w', string.format('%d', win / 1000))
-  redis.call('ZADD', k .. ':l', now + lease, call)
-  local keep = (math.floor(now / win) + 1) * win + lease + 60000
-  redis.call('PEXPIREAT', k, keep)
-  redis.call('PEXPIREAT', k .. ':l', keep)
+  if e then redis.call('HSET', k, 'e', string.format('%d', e)) else redis.call('HDEL', k, 'e') end
 end
-local out = {3}
-for j = 1, nc do out[j + 1] = keys[j] end
-return out
+
+local now = redis.call('TIME')
+now = now[1] * 1000 + math.floor(now[2] / 1000)
+local nk = tonumber(ARGV[1])
+if nk > 0 and redis.call('EXISTS', unpack(KEYS, 1, nk)) > 0 then
+  for i = 1, nk do
+    if redis.call('EXISTS', KEYS[i]) == 1 then return {0, i - 1} end
+  end
+end
+local n = #ARGV
+local known, call = ARGV[n - 2] == '1', ARGV[n - 1]
+local a1, a2, a3, a4 = four(ARGV[n])
+local lease = tonumber(ARGV[2])
+local ends = now + lease
+local mine = 'a:' .. call
+local hold = ARGV[n] .. ',' .. string.format('%d', ends)
+local keys, rows = {}, {}
+for j = 1, #KEYS - nk do
+  local a = 2 + (j - 1) * 5
+  local win = tonumber(ARGV[a + 1]) * 1000
+  local k = KEYS[nk + j] .. ':' .. string.format('%d', math.floor(now / win))
+  local v = redis.call('HMGET', k, 't', 'e', mine)
+  if v[2] and tonumber(v[2]) <= now then
+    purge(k, now)
+    v = redis.call('HMGET', k, 't', 'e', mine)
+  end
+  if known and redis.call('HEXISTS', k .. ':d', call) == 1 then return {2, j - 1} end
+  local t1, t2, t3, t4 = four(v[1])
+  if v[3] then -- this call's earlier hold (a retry, a fallback): replaced
+    local p1, p2, p3, p4 = four(v[3])
+    t1, t2, t3, t4 = t1 - p1, t2 - p2, t3 - p3, t4 - p4
+  end
+  local l1, l2, l3, l4 = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]),
+                         tonumber(ARGV[a + 5])
+  if l1 >= 0 and t1 + a1 > l1 then return {1, j - 1, 0, t1, l1} end
+  if l2 >= 0 and t2 + a2 > l2 then return {1, j - 1, 1, t2, l2} end
+  if l3 >= 0 and t3 + a3 > l3 then return {1, j - 1, 2, t3, l3} end
+  if l4 >= 0 and t4 + a4 > l4 then return {1, j - 1, 3, t4, l4} end
+  keys[j] = k
+  rows[j] = {string.format('%d,%d,%d,%d', t1 + a1, t2 + a2, t3 + a3, t4 + a4), v, win}
+end
+for j = 1, #keys do
+  local k, row = keys[j], rows[j]
+  local v = row[2]
+  if not v[1] then -- a new window: its length and end, and an expiry past both
+    local keep = string.format('%d', (math.floor(now / row[3]) + 1) * row[3] + lease + 60000)
+    redis.call('HSET', k, 't', row[1], mine, hold, 'e', string.format('%d', ends),
+               'w', string.format('%d', row[3] / 1000), 'x', keep)
+    redis.call('PEXPIREAT', k, keep)
+  elseif not v[2] or tonumber(v[2]) > ends then -- the earliest lease end
+    redis.call('HSET', k, 't', row[1], mine, hold, 'e', string.format('%d', ends))
+  else
+    redis.call('HSET', k, 't', row[1], mine, hold)
+  end
+end
+return now -- the server's time: the caller names the windows it holds in from it
 """
 )
 
 SETTLE = (
     _LIB
     + """
-local call = ARGV[1]
-local act = {tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])}
+local call, text = ARGV[1], ARGV[2]
+local a1, a2, a3, a4 = four(text)
+local mine = 'a:' .. call
 local n = 0
 for j = 1, #KEYS do
   local k = KEYS[j]
-  if redis.call('EXISTS', k) == 1 and redis.call('HEXISTS', k, 'd:' .. call) == 0 then
-    drop(k, call)
-    for f = 1, 4 do
-      if act[f] ~= 0 then redis.call('HINCRBY', k, U[f], string.format('%d', act[f])) end
+  local v = redis.call('HMGET', k, 't', 'x', 'dx', mine)
+  -- the window is there, and the call was not settled in it before
+  if v[2] and redis.call('HSETNX', k .. ':d', call, text) == 1 then
+    local t1, t2, t3, t4 = four(v[1])
+    local p1, p2, p3, p4 = four(v[4]) -- none: its lease ended (and was dropped)
+    local t = string.format('%d,%d,%d,%d', t1 - p1 + a1, t2 - p2 + a2, t3 - p3 + a3,
+                            t4 - p4 + a4)
+    if v[3] then
+      redis.call('HSET', k, 't', t)
+    else -- the window's first settlement: its settled calls expire with it
+      redis.call('HSET', k, 't', t, 'dx', '1')
+      redis.call('PEXPIREAT', k .. ':d', v[2])
     end
-    local text = string.format('%d,%d,%d,%d', act[1], act[2], act[3], act[4])
-    redis.call('HSET', k, 'd:' .. call, text)
+    if v[4] then redis.call('HDEL', k, mine) end
     n = n + 1
   end
 end
 return n
 """
 )
+
+
+_SHA = {
+    script: hashlib.sha1(script.encode(), usedforsecurity=False).hexdigest()
+    for script in (RESERVE, SETTLE)
+}
+
+
+def _bulk(value: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(value), value)
+
+
+def _reserve_command(plan: Plan, call_id: str | None, amounts: Amounts) -> tuple[bytes, str]:
+    """The plan's packed command with the call's own arguments: whether its id may have
+    been settled (an id the caller gives; a new one cannot), the id, and the amounts."""
+    if call_id is None:
+        call_id, known = new_call_id(), b"0"
+    else:
+        known = b"1"
+    cid = call_id.encode()
+    text = b"%d,%d,%d,%d" % amounts
+    tail = b"$1\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (known, len(cid), cid, len(text), text)
+    return plan.args[0] + tail, call_id
+
+
+def _windows(plan: Plan, now: int) -> tuple[str, ...]:
+    """The keys of the windows `plan`'s counters are in at `now` (the server's ms), as the
+    reserve script names them; the last ones are kept while every window lasts."""
+    memo: list[tuple[int, int, tuple[str, ...]]] = plan.args[2]
+    start, end, keys = memo[0]
+    if start <= now < end:
+        return keys
+    windows: tuple[tuple[str, int], ...] = plan.args[1]
+    keys = tuple(f"{base}:{now // ms}" for base, ms in windows)
+    start = max((now // ms * ms for _, ms in windows), default=0)
+    end = min(((now // ms + 1) * ms for _, ms in windows), default=2**62)
+    memo[0] = (start, end, keys)  # one tuple, swapped whole (threads may read it)
+    return keys
+
+
+def _settle_command(held: Held, actual: Amounts) -> bytes:
+    keys = [k.encode() for k in held.keys]
+    args = [b"EVALSHA", _SHA[SETTLE].encode(), b"%d" % len(keys), *keys, held.call_id.encode(),
+            b"%d,%d,%d,%d" % actual]  # fmt: skip
+    return b"*%d\r\n" % len(args) + b"".join(_bulk(a) for a in args)
 
 
 def redis_url(url: str) -> tuple[str, str]:
@@ -184,8 +275,11 @@ class RedisState:
             decode_responses=True,
         )  # fmt: skip
         self._client: redis.Redis = redis_lib.Redis(connection_pool=pool)
-        self._reserve = self._client.register_script(RESERVE)
-        self._settle = self._client.register_script(SETTLE)
+        self._pool: Any = pool  # the packed commands' connections
+        self._no_script: type[BaseException] = redis_lib.exceptions.NoScriptError
+        self._broken: tuple[type[BaseException], ...] = (
+            redis_lib.ConnectionError, redis_lib.TimeoutError,
+        )  # fmt: skip
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
@@ -199,53 +293,84 @@ class RedisState:
 
     # -- the scripts' arguments and answers
 
-    def _reserve_args(self, ask: Ask) -> tuple[list[str], list[Any]]:
+    def plan(self, kills: tuple[str, ...], counters: tuple[Counter, ...], lease_ms: int) -> Plan:
+        """The reserve command but the call's id and amounts, packed once (``EVALSHA``,
+        the kill switches' and counters' keys, the number of kill switches, the lease,
+        and each counter's window and limits): per call, three arguments are appended.
+        With it, each counter's key and window length, and the last windows named."""
         p = self.prefix
-        keys = [f"{p}:kill:{name}" for name in ask.kills]
-        keys += [f"{p}:c:{c.key}" for c in ask.counters]
-        args: list[Any] = [ask.call_id, len(ask.kills), len(ask.counters), ask.lease_ms]
-        args += ask.amounts
-        for c in ask.counters:
-            args.append(c.window_s)
-            args += c.limits
-        return keys, args
+        bases = [f"{p}:c:{c.key}" for c in counters]
+        keys = [f"{p}:kill:{name}" for name in kills] + bases
+        args: list[object] = ["EVALSHA", _SHA[RESERVE], len(keys), *keys, len(kills), lease_ms]
+        for c in counters:
+            args += [c.window_s, *c.limits]
+        head = b"*%d\r\n" % (len(args) + 3) + b"".join(_bulk(str(a).encode()) for a in args)
+        windows = tuple((base, c.window_s * 1000) for base, c in zip(bases, counters, strict=True))
+        return Plan(kills, counters, lease_ms, (head, windows, [(0, -1, ())]))
 
-    def _answer(self, ask: Ask, out: Any) -> Held | Refusal:
-        code = int(out[0])
+    def _answer(self, plan: Plan, call_id: str, amounts: Amounts, out: Any) -> Held | Refusal:
+        if out.__class__ is int:  # held: the server's time in ms
+            return Held(call_id, _windows(plan, out), amounts)
+        code = out[0]
         if code == 0:
             return Refusal("killed", int(out[1]))
         if code == 1:
             return Refusal("limit", int(out[1]), int(out[2]), int(out[3]), int(out[4]))
-        if code == 2:
-            return Refusal("settled", int(out[1]))
-        return Held(ask.call_id, tuple(str(k) for k in out[1:]), ask.amounts)
+        return Refusal("settled", int(out[1]))
 
     def _failed(self, exc: BaseException) -> StateError:
         return StateError(f"the state store at {self.shown} failed ({type(exc).__name__})")
 
-    # -- sync
+    # -- sync: one packed command, one round trip on a pooled connection
 
-    def reserve(self, ask: Ask) -> Held | Refusal:
-        keys, args = self._reserve_args(ask)
+    def _send(self, packed: bytes, script: str) -> Any:
+        """Send `packed` (an ``EVALSHA`` of `script`) and read its answer; a broken
+        connection is tried once more (reserve and settle are idempotent per call id),
+        a server that lost its scripts (a restart) is given them."""
+        retried = loaded = False
+        while True:
+            conn = self._pool.get_connection()
+            try:
+                conn.send_packed_command((packed,))
+                return conn.read_response()
+            except self._broken:
+                conn.disconnect()
+                if retried:
+                    raise
+                retried = True
+            except self._no_script:
+                if loaded:
+                    raise
+                loaded = True
+                self._client.script_load(script)
+            except BaseException:
+                conn.disconnect()  # never hand on a connection whose answer is unread
+                raise
+            finally:
+                self._pool.release(conn)
+
+    def reserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
+        packed, call_id = _reserve_command(plan, call_id, amounts)
         try:
-            return self._answer(ask, self._reserve(keys=keys, args=args))
+            out = self._send(packed, RESERVE)
         except self._errors as exc:
             raise self._failed(exc) from None
+        return self._answer(plan, call_id, amounts, out)
 
     def settle(self, held: Held, actual: Amounts) -> int:
         if not held.keys:
             return 0
         try:
-            return int(self._settle(keys=list(held.keys), args=[held.call_id, *actual]))
+            return int(self._send(_settle_command(held, actual), SETTLE))
         except self._errors as exc:
             raise self._failed(exc) from None
 
     # -- async: a client per event loop (a client's connections belong to one loop)
 
-    async def _aclient(self) -> tuple[Any, Any, Any]:
+    async def _aclient(self) -> Any:
         loop = asyncio.get_running_loop()
-        found = self._async.get(loop)
-        if found is None:
+        client = self._async.get(loop)
+        if client is None:
             import redis.asyncio as aredis
 
             pool = aredis.BlockingConnectionPool.from_url(
@@ -254,27 +379,50 @@ class RedisState:
                 decode_responses=True,
             )  # fmt: skip
             client = aredis.Redis(connection_pool=pool)
-            found = (client, client.register_script(RESERVE), client.register_script(SETTLE))
-            self._async[loop] = found
+            self._async[loop] = client
             keeper = _closed_with_the_loop(client, pool)
             await keeper.__anext__()  # started: the loop finalises it at its end
             self._keepers[loop] = keeper
-        return found
+        return client
 
-    async def areserve(self, ask: Ask) -> Held | Refusal:
-        keys, args = self._reserve_args(ask)
+    async def _asend(self, packed: bytes, script: str) -> Any:
+        client = await self._aclient()
+        pool = client.connection_pool
+        retried = loaded = False
+        while True:
+            conn = await pool.get_connection()
+            try:
+                await conn.send_packed_command((packed,))
+                return await conn.read_response()
+            except self._broken:
+                await conn.disconnect()
+                if retried:
+                    raise
+                retried = True
+            except self._no_script:
+                if loaded:
+                    raise
+                loaded = True
+                await client.script_load(script)
+            except BaseException:  # cancelled mid-call: the answer is unread
+                await conn.disconnect()
+                raise
+            finally:
+                await pool.release(conn)
+
+    async def areserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
+        packed, call_id = _reserve_command(plan, call_id, amounts)
         try:
-            _, script, _ = await self._aclient()
-            return self._answer(ask, await script(keys=keys, args=args))
+            out = await self._asend(packed, RESERVE)
         except self._errors as exc:
             raise self._failed(exc) from None
+        return self._answer(plan, call_id, amounts, out)
 
     async def asettle(self, held: Held, actual: Amounts) -> int:
         if not held.keys:
             return 0
         try:
-            _, _, script = await self._aclient()
-            return int(await script(keys=list(held.keys), args=[held.call_id, *actual]))
+            return int(await self._asend(_settle_command(held, actual), SETTLE))
         except self._errors as exc:
             raise self._failed(exc) from None
 
@@ -305,17 +453,23 @@ class RedisState:
         rows: list[UsageRow] = []
         try:
             for key in sorted(self._client.scan_iter(match=start + "*", count=1000)):
-                if key.endswith(":l"):
+                if key.endswith(":d"):  # a window's settled calls
                     continue
-                values = self._client.hmget(
-                    key, ["ur", "ut", "uc", "un", "hr", "ht", "hc", "hn", "w"]
-                )
-                leases = int(self._client.zcard(key + ":l"))
-                n = [int(v or 0) for v in values]
+                answer: Any = self._client.hgetall(key)
+                fields: dict[str, str] = dict(answer)
+                total = [int(v) for v in fields.get("t", "0,0,0,0").split(",")]
+                held = [0, 0, 0, 0]
+                leases = 0
+                for name, value in fields.items():
+                    if name.startswith("a:"):
+                        leases += 1
+                        for f, amount in enumerate(value.split(",")[:4]):
+                            held[f] += int(amount)
+                used = [t - h for t, h in zip(total, held, strict=True)]
                 base, _, window = key[len(start) :].rpartition(":")
                 rows.append(
-                    UsageRow(base, int(window), n[8], (n[0], n[1], n[2], n[3]),
-                             (n[4], n[5], n[6], n[7]), leases)
+                    UsageRow(base, int(window), int(fields.get("w", 0)), _four(used),
+                             _four(held), leases)
                 )  # fmt: skip
         except self._errors as exc:
             raise self._failed(exc) from None
@@ -334,6 +488,10 @@ class RedisState:
         keeper = self._keepers.pop(loop, None)
         if keeper is not None:
             await keeper.aclose()
+
+
+def _four(values: list[int]) -> Amounts:
+    return (values[0], values[1], values[2], values[3])
 
 
 async def _closed_with_the_loop(client: Any, pool: Any) -> AsyncGenerator[None, None]:

@@ -7,15 +7,15 @@ units a caller declares. A limit of ``-1`` means that measure is not limited.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 __all__ = [
     "MEASURES",
     "NO_LIMIT",
     "Amounts",
-    "Ask",
     "Counter",
     "Held",
+    "Plan",
     "Refusal",
     "StateStore",
     "UsageRow",
@@ -35,16 +35,17 @@ class Counter(NamedTuple):
     limits: Amounts
 
 
-class Ask(NamedTuple):
-    """A reservation to make, atomically: refused if any kill switch in `kills` is on or
-    any counter has no room for `amounts`; otherwise held under `call_id` for `lease_ms`.
-    Asking again with the same `call_id` replaces the call's earlier reservation."""
+class Plan(NamedTuple):
+    """What a kind of call reserves against, compiled once by the store (`StateStore.plan`)
+    and asked with each call's id and amounts (`StateStore.reserve`): refused if any kill
+    switch in `kills` is on or any counter has no room; otherwise held for `lease_ms`.
+    `args` is the store's own precomputed form (the shared store's packed command, the
+    in-process store's counters)."""
 
-    call_id: str
     kills: tuple[str, ...]
     counters: tuple[Counter, ...]
-    amounts: Amounts
     lease_ms: int
+    args: tuple[Any, ...] = ()
 
 
 class Held(NamedTuple):
@@ -56,8 +57,8 @@ class Held(NamedTuple):
 
 
 class Refusal(NamedTuple):
-    """Why the store refused: a kill switch (`at`: its index in `Ask.kills`), a counter without
-    room (`at`: its index in `Ask.counters`, `measure` into `MEASURES`, what is used and the
+    """Why the store refused: a kill switch (`at`: its index in `Plan.kills`), a counter without
+    room (`at`: its index in `Plan.counters`, `measure` into `MEASURES`, what is used and the
     limit), or a call that was already settled (`settled`)."""
 
     kind: Literal["killed", "limit", "settled"]
@@ -85,8 +86,17 @@ class StateStore(Protocol):
 
     shared: bool
 
-    def reserve(self, ask: Ask) -> Held | Refusal: ...
-    async def areserve(self, ask: Ask) -> Held | Refusal: ...
+    def plan(
+        self, kills: tuple[str, ...], counters: tuple[Counter, ...], lease_ms: int
+    ) -> Plan: ...
+    def reserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
+        """Atomically: refuse, or hold `amounts` in every counter of `plan` under
+        `call_id` (None: a new call, which the store names; reserving again under one
+        call id replaces its earlier hold, and a settled call id is refused)."""
+
+    async def areserve(
+        self, plan: Plan, call_id: str | None, amounts: Amounts
+    ) -> Held | Refusal: ...
     def settle(self, held: Held, actual: Amounts) -> int: ...
     async def asettle(self, held: Held, actual: Amounts) -> int: ...
     def kill(self, name: str) -> None: ...

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
-from typing import Any
+from typing import NamedTuple
 
 from .._call import Call, Prepared
-from .._clock import service_name, uuid7
+from .._clock import service_name
 from .._errors import (
     ConfigurationError,
     KillSwitchOn,
@@ -40,7 +39,7 @@ from .._errors import (
     StateUnavailable,
 )
 from .._policy import LimitRule, Policy, parents
-from .._state import MEASURES, NO_LIMIT, Amounts, Ask, Counter, Held, Refusal, StateStore
+from .._state import MEASURES, NO_LIMIT, Amounts, Counter, Held, Plan, Refusal, StateStore
 from .._types import Usage
 from .checks import PolicyChecks
 
@@ -48,6 +47,7 @@ __all__ = ["MICROS", "LimitStep", "kill_names"]
 
 MICROS = 1_000_000  # cost is counted in micro-units of the policy's currency
 _MEMO_SIZE = 4096
+_KINDS_SIZE = 16384  # compiled kinds of call kept (then started again)
 _RELEASE: Amounts = (0, 0, 0, 0)
 _MAX_TOKEN_KEYS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 _log = logging.getLogger("responsible_ai")
@@ -58,6 +58,19 @@ def kill_names(use_case: str, automation: str | None = None) -> tuple[str, ...]:
     automation (by pseudonym) it is made for."""
     names = tuple(f"uc:{tag}" for tag in parents(use_case))
     return (*names, f"auto:{automation}") if automation is not None else names
+
+
+class Kind(NamedTuple):
+    """What every call of one kind (use case, provider, model, principal, teams) reserves
+    against, compiled once: the store's `plan` (kill switches, counters, lease) and the
+    worst case's terms. Per call only its id, its size and its ``max_tokens`` are left."""
+
+    plan: Plan
+    most: int | None  # the answer's largest size (None: what the call asks, else 0)
+    per_in: float  # micro-units per prompt token (0: no price)
+    per_out: float  # micro-units per answer token
+    fixed: int  # the stated worst-case cost of an unpriced model (micro-units)
+    units: int  # the rule whose units limit needs `units=` (-1: none)
 
 
 class LimitStep:
@@ -73,6 +86,7 @@ class LimitStep:
         self.state = state
         self.service = service_name(service) or "-"
         self._rules: dict[str, tuple[tuple[int, LimitRule], ...]] = {}
+        self._kinds: dict[tuple[object, ...], Kind] = {}
 
     def rules(self, use_case: str) -> tuple[tuple[int, LimitRule], ...]:
         """The limit rules that hold for a use case, with their index in the policy."""
@@ -86,8 +100,24 @@ class LimitStep:
 
     # ------------------------------------------------------------------ before the call
 
-    def ask(self, prepared: Prepared) -> Ask:
-        """What to reserve for `prepared` (no I/O); refuses a call a rule cannot count."""
+    def kind(self, prepared: Prepared) -> Kind:
+        """The compiled plan of `prepared`'s kind of call (refuses a call no rule can
+        count: no principal, no team, no price)."""
+        call, decision = prepared.call, prepared.decision
+        principal = call.principal
+        key = (
+            call.use_case, prepared.provider.name, call.model, decision.principal,
+            decision.teams, principal is not None and principal.automation,
+        )  # fmt: skip
+        found = self._kinds.get(key)
+        if found is None:
+            found = self._compile(prepared)
+            if len(self._kinds) >= _KINDS_SIZE:
+                self._kinds.clear()
+            self._kinds[key] = found
+        return found
+
+    def _compile(self, prepared: Prepared) -> Kind:
         call, decision = prepared.call, prepared.decision
         automation = (
             decision.principal if call.principal is not None and call.principal.automation else None
@@ -95,9 +125,6 @@ class LimitStep:
         kills = kill_names(call.use_case, automation)
         rules = self.rules(call.use_case)
         lease_ms = int((prepared.provider.timeout_s + self.limits.lease_margin_s) * 1000)
-        call_id = call.call_id or uuid7()
-        if not rules:
-            return Ask(call_id, kills, (), (1, 0, 0, 0), lease_ms)
         counters: dict[str, list[int]] = {}
         windows: dict[str, int] = {}
         for i, rule in rules:
@@ -114,12 +141,26 @@ class LimitStep:
                     for f, value in enumerate(limits):
                         if value != NO_LIMIT and (merged[f] == NO_LIMIT or value < merged[f]):
                             merged[f] = value
-        amounts = self._worst_case(prepared, rules)
-        return Ask(
-            call_id, kills,
-            tuple(Counter(k, windows[k], _four(v)) for k, v in counters.items()),
-            amounts, lease_ms,
-        )  # fmt: skip
+        plan = self.state.plan(
+            kills, tuple(Counter(k, windows[k], _four(v)) for k, v in counters.items()), lease_ms
+        )
+        units = next((i for i, r in rules if r.units is not None), -1)
+        price = self.limits.prices.get(call.model)
+        if price is not None:
+            return Kind(plan, price.max_output_tokens, price.input_per_mtok,
+                        price.output_per_mtok, 0, units)  # fmt: skip
+        if self.limits.unpriced == "worst_case":
+            cost = math.ceil((self.limits.worst_case_cost or 0.0) * MICROS)
+            return Kind(plan, self.limits.worst_case_output_tokens or 0, 0.0, 0.0, cost, units)
+        counted = [i for i, r in rules if r.tokens is not None or r.cost is not None]
+        if counted:
+            raise self.checks.violation(
+                ModelNotPriced, call,
+                f"{call.model!r} has no price in limits.prices and a token or cost limit "
+                'applies (limits.unpriced = "refuse")',
+                f"limits.rules[{counted[0]}]",
+            )  # fmt: skip
+        return Kind(plan, None, 0.0, 0.0, 0, units)
 
     def _scopes(self, call: Call, prepared: Prepared, index: int, rule: LimitRule) -> list[str]:
         decision = prepared.decision
@@ -141,60 +182,64 @@ class LimitStep:
             )  # fmt: skip
         return [f"{base}/t:{team}" for team in decision.teams]
 
-    def _worst_case(self, prepared: Prepared, rules: tuple[tuple[int, LimitRule], ...]) -> Amounts:
-        call = prepared.call
-        counted = [(i, r) for i, r in rules if r.tokens is not None or r.cost is not None]
-        asked = _max_tokens(prepared.outbound.body)
-        prompt = len(prepared.content)
-        price = self.limits.prices.get(call.model)
-        if price is not None:
-            most = price.max_output_tokens
-            out = min(asked, most) if asked is not None else most
-            cost = math.ceil(prompt * price.input_per_mtok + out * price.output_per_mtok)
-        elif self.limits.unpriced == "worst_case":
-            most = self.limits.worst_case_output_tokens or 0
-            out = min(asked, most) if asked is not None else most
-            cost = math.ceil((self.limits.worst_case_cost or 0.0) * MICROS)
-        elif counted:
-            raise self.checks.violation(
-                ModelNotPriced, call,
-                f"{call.model!r} has no price in limits.prices and a token or cost limit "
-                'applies (limits.unpriced = "refuse")',
-                f"limits.rules[{counted[0][0]}]",
-            )  # fmt: skip
+    def amounts(self, prepared: Prepared, kind: Kind | None = None) -> Amounts:
+        """The worst case `prepared` reserves (no I/O): one request; the body's bytes plus
+        the answer's largest size in tokens; their cost; the units the call declares."""
+        kind = kind or self.kind(prepared)
+        asked = None
+        get = getattr(prepared.outbound.body, "get", None)
+        if get is not None:
+            for key in _MAX_TOKEN_KEYS:
+                value = get(key)
+                if value.__class__ is int and value > 0:
+                    asked = int(value)
+                    break
+        most = kind.most
+        if asked is None:
+            out = most or 0
+        elif most is not None and asked > most:
+            out = most
         else:
-            out, cost = asked or 0, 0
+            out = asked
+        prompt = len(prepared.content)
+        cost = kind.fixed + math.ceil(prompt * kind.per_in + out * kind.per_out)
         units = 0
-        needs_units = [i for i, r in rules if r.units is not None]
-        if needs_units:
-            if call.units is None:
+        if kind.units >= 0:
+            declared = prepared.call.units
+            if declared is None:
                 raise self.checks.violation(
-                    LimitExceeded, call,
+                    LimitExceeded, prepared.call,
                     "this use case limits the units a call declares and the call declares "
                     "none (pass units=)",
-                    f"limits.rules[{needs_units[0]}].units", measure="units", limit=0,
-                    window_s=self.limits.rules[needs_units[0]].window_s,
+                    f"limits.rules[{kind.units}].units", measure="units", limit=0,
+                    window_s=self.limits.rules[kind.units].window_s,
                 )  # fmt: skip
-            units = call.units
+            units = declared
         return (1, prompt + out, cost, units)
 
     def reserve(self, prepared: Prepared) -> Prepared:
         """`prepared` holding its reservation (refused: the `PolicyViolation` naming why)."""
-        ask = self.ask(prepared)
+        kind = self.kind(prepared)
+        amounts = self.amounts(prepared, kind)
         try:
-            outcome = self.state.reserve(ask)
+            outcome = self.state.reserve(kind.plan, prepared.call.call_id, amounts)
         except StateError as exc:
             return self._unreachable(prepared, exc)
-        return self._held(prepared, ask, outcome)
+        if isinstance(outcome, Held):
+            return prepared.holding(outcome)
+        raise self.refusal(prepared.call, kind.plan, amounts, outcome)
 
     async def areserve(self, prepared: Prepared) -> Prepared:
         """`reserve`, on the store's async client."""
-        ask = self.ask(prepared)
+        kind = self.kind(prepared)
+        amounts = self.amounts(prepared, kind)
         try:
-            outcome = await self.state.areserve(ask)
+            outcome = await self.state.areserve(kind.plan, prepared.call.call_id, amounts)
         except StateError as exc:
             return self._unreachable(prepared, exc)
-        return self._held(prepared, ask, outcome)
+        if isinstance(outcome, Held):
+            return prepared.holding(outcome)
+        raise self.refusal(prepared.call, kind.plan, amounts, outcome)
 
     def _unreachable(self, prepared: Prepared, exc: StateError) -> Prepared:
         if self.on_unreachable == "refuse":
@@ -205,22 +250,19 @@ class LimitStep:
         _log.warning("%s; the call is let through uncounted (state.on_unreachable)", exc)
         return prepared
 
-    def _held(self, prepared: Prepared, ask: Ask, outcome: Held | Refusal) -> Prepared:
-        if isinstance(outcome, Held):
-            return prepared._replace(reservation=outcome)
-        raise self.refusal(prepared.call, ask, outcome)
-
-    def refusal(self, call: Call, ask: Ask, refusal: Refusal) -> PolicyViolation:
+    def refusal(
+        self, call: Call, plan: Plan, amounts: Amounts, refusal: Refusal
+    ) -> PolicyViolation:
         """The error of a store's refusal, naming the switch or the rule."""
         if refusal.kind == "killed":
-            name = ask.kills[refusal.at]
+            name = plan.kills[refusal.at]
             what = "the automation" if name.startswith("auto:") else f"use case {name[3:]!r}"
             return self.checks.violation(
                 KillSwitchOn, call, f"{what} is switched off (rai kill)", f'kill["{name}"]'
             )
         if refusal.kind == "settled":
             raise ConfigurationError("this call id was settled already: a call id is used once")
-        counter = ask.counters[refusal.at]
+        counter = plan.counters[refusal.at]
         measure = MEASURES[refusal.measure]
         rule = self._rule_of(call, counter, refusal.measure)
         scale = MICROS if measure == "cost" else 1
@@ -228,7 +270,7 @@ class LimitStep:
             LimitExceeded, call,
             f"the {measure} limit of {_shown(refusal.limit, scale)} per {counter.window_s} s "
             f"has {_shown(max(refusal.limit - refusal.used, 0), scale)} left and the call "
-            f"needs up to {_shown(ask.amounts[refusal.measure], scale)}",
+            f"needs up to {_shown(amounts[refusal.measure], scale)}",
             rule, measure=measure, limit=refusal.limit / scale, window_s=counter.window_s,
         )  # fmt: skip
 
@@ -295,14 +337,6 @@ def _or_none(value: int | None) -> int:
 
 def _four(values: list[int]) -> Amounts:
     return (values[0], values[1], values[2], values[3])
-
-
-def _max_tokens(body: Any) -> int | None:
-    for key in _MAX_TOKEN_KEYS:
-        value = body.get(key) if isinstance(body, Mapping) else None
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-    return None
 
 
 def _shown(value: int, scale: int) -> str:

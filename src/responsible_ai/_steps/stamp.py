@@ -1,4 +1,5 @@
-"""Step 6: every answer is stamped with signed provenance."""
+"""Step 6: every answer is stamped with signed provenance, saying who it was made for when
+the call had a principal (its pseudonym, roles and teams: as audit events and spans do)."""
 
 from __future__ import annotations
 
@@ -52,5 +53,8 @@ class StampStep:
             disclosure=self.disclosure,
             service=self.service,
             trace_ids=trace_ids,
-        )
+            principal=None if d.principal is None else {
+                "pseudonym": d.principal, "roles": d.roles, "teams": d.teams, "owner": d.owner,
+            },
+        )  # fmt: skip
         return sign_stamp(fields, self.signer, self.policy_ref)

@@ -8,7 +8,8 @@ _governed_transport.py  GovernedTransport: route (a step), read the SDK's reques
                         Call, send what the pipeline prepared
 _exchange.py            one exchange: the JSON answer written back, an SSE answer
                         rewritten event by event, the body bounded by deadline and size
-_headers.py             which request headers are protocol; the use-case header/context
+_headers.py             which request headers are protocol; the use-case and units
+                        headers and contexts
 _sdk_errors.py          the library's errors made instances of the SDKs' base errors
 _nesting.py             a request already governed (not governed twice)
 _upstream.py            telemetry above the transport that would record raw prompts
@@ -17,13 +18,14 @@ _upstream.py            telemetry above the transport that would record raw prom
 
 from ._factories import Governed, async_http_client, governance_of, http_client
 from ._governed_transport import GovernedTransport
-from ._headers import USE_CASE_HEADER, use_case
+from ._headers import UNITS_HEADER, USE_CASE_HEADER, units, use_case
 from ._nesting import governed_below
 from ._sdk_errors import sdk_errors_raised
 from ._upstream import GENAI_INSTRUMENTORS, UPSTREAM_CAPTURE_ENVS, upstream_capture_on
 
 __all__ = [
     "GENAI_INSTRUMENTORS",
+    "UNITS_HEADER",
     "UPSTREAM_CAPTURE_ENVS",
     "USE_CASE_HEADER",
     "Governed",
@@ -33,6 +35,7 @@ __all__ = [
     "governed_below",
     "http_client",
     "sdk_errors_raised",
+    "units",
     "upstream_capture_on",
     "use_case",
 ]

@@ -16,7 +16,16 @@ from .._pii import KnownValues, PIISession
 from .._principal import Principal, current_principal
 from .._steps import admit, canonical_url
 from ._exchange import Exchange, body_classes, bounded, is_json, response_of
-from ._headers import OWN_HEADERS, USE_CASE_RAW, declared_use_case, is_protocol, marking_of
+from ._headers import (
+    OWN_HEADERS,
+    UNITS_RAW,
+    USE_CASE_RAW,
+    declared_units,
+    declared_use_case,
+    is_protocol,
+    marking_of,
+    read_units,
+)
 from ._nesting import governed_below
 from ._sdk_errors import sdk_errors_raised
 from ._upstream import check_upstream
@@ -69,9 +78,9 @@ class GovernedTransport:
 
     def _call(self, request: Any) -> tuple[Call, bool]:
         """The SDK's request as a `Call` (routed and read), and whether it carried one of
-        the library's own headers (use case, credentials, channel: dropped before
-        sending). The principal is the one ``rai.acting_as`` binds, else the
-        client's own."""
+        the library's own headers (use case, units, credentials, channel: read here, never
+        sent). The principal is the one ``rai.acting_as`` binds, else the client's own;
+        the units the header declares, else ``rai.units``."""
         check_upstream(self.governance.policy)  # logging may be set up after the client
         data = admit.json_body(request.content)
         model = data.get("model") if isinstance(data, dict) else None
@@ -92,6 +101,7 @@ class GovernedTransport:
                 content_headers.append([key.decode("latin-1"), value.decode("latin-1")])
         credentials, channel = marking_of(own)
         tag = ", ".join(tags) or declared_use_case.get() or self.default_use_case
+        units = read_units([v.encode("latin-1") for v in own.get(UNITS_RAW, [])])
         query = [list(kv) for kv in request.url.params.multi_items()] if request.url.query else []
         extra = {"query": query, "headers": content_headers} if query or content_headers else None
         call = Call(
@@ -108,6 +118,7 @@ class GovernedTransport:
             principal=current_principal.get() or self.principal,
             credentials=credentials,
             channel=channel,
+            units=declared_units.get() if units is None else units,
         )
         return call, bool(tags or own)
 

@@ -1,5 +1,6 @@
 """Which of an SDK request's headers are protocol (they pass as they are) and which are
-content (scanned and redacted like the body); the use-case header and context."""
+content (scanned and redacted like the body); the library's own headers (the use case, the
+units a call declares), read and never sent, and their contexts."""
 
 from __future__ import annotations
 
@@ -15,15 +16,22 @@ __all__ = [
     "CREDENTIALS_HEADER",
     "OWN_HEADERS",
     "PROTOCOL_HEADERS",
+    "UNITS_HEADER",
+    "UNITS_RAW",
     "USE_CASE_HEADER",
     "USE_CASE_RAW",
+    "declared_units",
     "declared_use_case",
     "is_protocol",
     "marking_of",
+    "read_units",
+    "units",
     "use_case",
 ]
 
 USE_CASE_HEADER = "x-rai-use-case"
+UNITS_HEADER = "x-rai-units"  # the units a request declares (a campaign's recipients)
+MAX_UNITS = 10**15  # a count, not a number of any size (the counters are integers)
 
 # The protocol: the only headers that leave unscanned, each only while its value has the
 # protocol's form (a value of another form is content). Credentials pass as they are: the
@@ -51,9 +59,13 @@ PROTOCOL_HEADERS: dict[bytes, re.Pattern[bytes] | None] = {
 USE_CASE_RAW = USE_CASE_HEADER.encode()
 CREDENTIALS_HEADER = "x-rai-credentials"  # "on" | "off": the call's Content Credentials
 CHANNEL_HEADER = "x-rai-channel"  # where the answer is published (its carrier)
-OWN_HEADERS = frozenset({USE_CASE_RAW, CREDENTIALS_HEADER.encode(), CHANNEL_HEADER.encode()})
+UNITS_RAW = UNITS_HEADER.encode()
+OWN_HEADERS = frozenset({
+    USE_CASE_RAW, UNITS_RAW, CREDENTIALS_HEADER.encode(), CHANNEL_HEADER.encode(),
+})  # fmt: skip
 """The library's own request headers: read by the transport, never sent."""
 
+_COUNT = re.compile(rb"[0-9]{1,15}")
 _SWITCH = {"on": True, "off": False}
 
 
@@ -93,3 +105,35 @@ def use_case(tag: str) -> Iterator[str]:
         yield tag
     finally:
         declared_use_case.reset(token)
+
+
+declared_units: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "rai_units", default=None
+)
+
+
+@contextmanager
+def units(count: int) -> Iterator[int]:
+    """SDK calls made through a governed http client inside this block declare `count`
+    units (what a ``units`` limit counts: a campaign's recipients, say); a request's
+    ``x-rai-units`` header wins over it."""
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_UNITS:
+        raise TypeError(f"units must be a count (an int from 0 to {MAX_UNITS})")
+    token = declared_units.set(count)
+    try:
+        yield count
+    finally:
+        declared_units.reset(token)
+
+
+def read_units(values: list[bytes]) -> int | None:
+    """The units the ``x-rai-units`` header values declare (None: no header); anything
+    but one count of decimal digits is refused, and its value never repeated."""
+    if not values:
+        return None
+    if len(values) > 1 or not _COUNT.fullmatch(values[0].strip()):
+        raise ConfigurationError(
+            f"the {UNITS_HEADER} header must be one count of units (decimal digits, at "
+            f"most {MAX_UNITS})"
+        )
+    return int(values[0])
