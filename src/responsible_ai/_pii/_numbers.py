@@ -25,6 +25,8 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
+from itertools import accumulate, repeat
+from operator import ne
 
 from ._country_codes import COUNTRY_CODES
 from ._validators import IBAN_LENGTHS, compact_iban_valid, ssn_valid
@@ -191,77 +193,292 @@ def _parts(
     text: str, groups: list[tuple[int, int]], digits: str, glued_left: bool, glued_right: bool
 ) -> list[Candidate]:
     """The best reading of the windows of groups from each start, then the surest of
-    them that do not overlap. A window is read only when its group sizes allow a
-    reading (integer tests first)."""
+    them that do not overlap.
+
+    The rules are those of `read_window` (`card_score`, `ssn_score`, `phone_score`), put
+    as integer tests on what the run says once: the sizes of its groups, prefix sums of
+    what its separators hold (a slash, a dot, a parenthesis) and of its digits' Luhn
+    weights. A window then costs a few list look-ups, no string is built for it, and
+    only a group of two digits or more, or the one before it, can start a reading: every
+    reading's groups after its first have two digits or more."""
     n = len(groups)
     lens = [e - s for s, e in groups]
-    offsets = [0]
-    short = [0]  # groups of one digit so far (a phone number's groups after its first)
-    for size in lens:
-        offsets.append(offsets[-1] + size)
-        short.append(short[-1] + (size < 2))
-    next_short = [n] * (n + 1)  # the first group of one digit at or after each index
-    for k in range(n - 1, -1, -1):
-        next_short[k] = k if lens[k] < 2 else next_short[k + 1]
-    out: list[tuple[Candidate, int, int]] = []
-    i = 0
-    while i < n:
-        base = offsets[i]
-        lo = bisect.bisect_left(offsets, base + 7, i + 1) - 1  # the first end of 7 digits
-        hi = min(n, i + MAX_GROUPS, bisect.bisect_right(offsets, base + 19, i + 1) - 1) - 1
-        if (
-            lo > hi
+    nxt = [*lens[1:], 0]
+    starts = [i for i, (x, y) in enumerate(zip(lens, nxt, strict=True)) if x > 1 or y > 1]
+    if not starts:
+        return []
+    off = [0, *accumulate(lens)]  # digits before each group
+    seps = _GROUP.split(text[groups[0][0] : groups[-1][1]])[1:-1]  # the n - 1 gaps
+    flags = list(map(_SEP_FLAGS.__getitem__, seps))
+    short = [0, *accumulate(map((2).__gt__, lens))]  # groups of one digit before each
+    bad = [0, *accumulate(map(_BAD.__and__, flags))]  # gaps with ":/_" or a line break
+    dot = [0, *accumulate(map(_DOT.__and__, flags))]  # gaps with a dot
+    paren = [0, *accumulate(map(_PAREN.__and__, flags))]  # gaps with "("
+    change = [0, *accumulate(map(ne, lens[1:], lens))]  # where a group's size changes
+    ascii_digits = digits.isascii()
+    luhn = _luhn_sums(digits) if ascii_digits else ([], [])
+    ext = _EXT.match(text, groups[-1][1]) is not None  # an extension after the last group
+    ends = frozenset(off)
+
+    def luhn_ok(a: int, b: int) -> bool:
+        if ascii_digits:
+            weights = luhn[b & 1]
+            valid = (weights[b] - weights[a]) % 10 == 0
+        else:
+            valid = _luhn(digits[a:b])
+        return valid and digits.count(digits[a], a, b) != b - a
+
+    def card_window(i: int, j: int, size: int) -> bool:
+        """Whether `read_window` reads the window i..j (`size` digits) as a card."""
+        return size >= 12 and (
+            i == j
             or (
-                next_short[i + 1] <= lo  # no phone: a group of one digit inside
-                and offsets[hi + 1] - base < 12  # no card: too short
-                and lens[i] != 9
-                and lens[i : i + 3] != [3, 2, 4]  # no SSN
+                digits[off[i]] in "123456"
+                and (
+                    (size <= 15 and short[j + 1] == short[i + 1])
+                    or change[j] == change[i]
+                    or lens[i : j + 1] in ([4, 4, 4, 4, 3], [4, 6, 5], [4, 6, 4])
+                )
             )
-        ):
-            i += 1
-            continue  # nothing can start here (integer tests only)
+        )
+
+    def best_at(i: int, lo: int, hi: int) -> tuple[Candidate, int] | None:
+        """The best reading of the windows i..lo to i..hi (`read_window`'s, in its order:
+        the first of two equal ones) scoring 0.45 or more, and its last group."""
+        a = off[i]
+        s = groups[i][0]
+        # a phone number's lead: "+", "(" or "+(" before it
+        lead = text[s - 1] if s else ""
+        p_start = s
+        if lead == "(":
+            p_start -= 1
+            if s >= 2 and text[s - 2] == "+":
+                lead, p_start = "+", p_start - 1
+        elif lead == "+":
+            p_start -= 1
+        else:
+            lead = ""
+        ssn_shape = lens[i] == 3 and i + 2 <= hi and lens[i + 1] == 2 and lens[i + 2] == 4
         best: Candidate | None = None
+        best_key = (0.0, 0)
         best_j = i
         for j in range(lo, hi + 1):
-            size = offsets[j + 1] - base
-            if i == 0 and j == n - 1:
-                continue
-            phone = size <= 15 and short[j + 1] == short[i + 1]
-            ssn = size == 9 and (i == j or (j == i + 2 and lens[i : i + 3] == [3, 2, 4]))
-            card = size >= 12 and (i == j or _card_shaped(lens[i : j + 1]))
-            if not (phone or ssn or card):
-                continue
+            b = off[j + 1]
+            size = b - a
+            e = groups[j][1]
             glued = (i == 0 and glued_left) or (j == n - 1 and glued_right)
-            window = digits[offsets[i] : offsets[j + 1]]
-            for c in read_window(text, groups[i : j + 1], window, glued):
-                if best is None or (c[3], c[2] - c[1]) > (best[3], best[2] - best[1]):
-                    best, best_j = c, j
-        if best is not None and best[3] >= 0.45:
-            out.append((best, i, best_j))
-        i += 1
-    return _strongest(out, n)
+            ssn = ssn_shape and j == i + 2 and _ssn_at(i, seps, flags, digits, a)
+            if ssn and (0.85, e - s) > best_key:
+                best, best_key, best_j = ("US_SSN", s, e, 0.85), (0.85, e - s), j
+            if card_window(i, j, size):
+                score = _card_class(digits, a, size)
+                if glued and score > 0.6:
+                    score = 0.6
+                if score >= 0.45 and (score, e - s) > best_key and luhn_ok(a, b):
+                    best, best_key, best_j = ("CREDIT_CARD", s, e, score), (score, e - s), j
+            if glued or size > 15 or short[j + 1] != short[i + 1]:
+                continue
+            if j == n - 1 and ext:  # the extension belongs to the number: read as a string
+                ps, pe = _phone_span(text, s, e)
+                phone = phone_score(text[ps:pe])
+            else:
+                ps, pe = p_start, e
+                phone = _phone_parts(i, j, size, lead, digits, a, lens, off, seps, bad, dot, paren)
+            if phone is not None and phone >= 0.45 and (phone, pe - ps) > best_key:
+                best, best_key, best_j = ("PHONE_NUMBER", ps, pe, phone), (phone, pe - ps), j
+        return None if best is None else (best, best_j)
 
-
-def _strongest(candidates: list[tuple[Candidate, int, int]], n: int) -> list[Candidate]:
-    """Candidates (each with its first and last group) that share no group, the surest
-    first (then the earliest, as a text is read): a weak reading of a label and the start
-    of a card never eclipses the card, and of two values side by side the first is not
-    cut by a window astride. A window spans at most eight groups: linear after the sort."""
-    used = [False] * n
-    kept: list[Candidate] = []
-    for c, i, j in sorted(candidates, key=lambda t: (-t[0][3], t[0][1], t[0][1] - t[0][2])):
-        if any(used[i : j + 1]):
+    # What each start may score at most, from integer tests (and the exact test of the
+    # surest readings, a checksum-valid card or SSN): most starts are then never read.
+    bounded: list[tuple[int, int, int, float]] = []  # start, lo, hi, the most it may score
+    # the first and the last group of a window from each start: 7 and at most 19 digits
+    los = list(map(bisect.bisect_left, repeat(off), map((7).__add__, off), range(1, n + 1)))
+    his = list(map(bisect.bisect_right, repeat(off), map((19).__add__, off), range(1, n + 1)))
+    for i in starts:
+        lo = los[i] - 1
+        hi = min(n, i + MAX_GROUPS, his[i] - 1) - 1
+        if i == 0:
+            hi = min(hi, n - 2)  # the whole run was read already
+        if lo > hi:
             continue
-        used[i : j + 1] = [True] * (j + 1 - i)
-        kept.append(c)
-    kept.sort(key=lambda c: c[1])
+        a = off[i]
+        phone = short[lo + 1] == short[i + 1] and bad[lo] == bad[i]  # may be a phone number
+        card = off[hi + 1] - a >= 12
+        ssn = lens[i] == 3 and i + 2 <= hi and lens[i + 1] == 2 and lens[i + 2] == 4
+        if not (phone or card or ssn):
+            continue  # no phone (a group of one digit, a slash...), card nor SSN
+        if i == 0 or hi == n - 1:
+            bounded.append((i, lo, hi, 1.0))  # a lead "+", a word glued, an extension
+            continue
+        if ssn and _ssn_at(i, seps, flags, digits, a):
+            bounded.append((i, lo, hi, 0.85))
+            continue
+        first = digits[a]
+        if card and (first in "3456" or digits[a : a + 2] in _CARD_TWO_85):
+            found = False
+            for j in range(hi, lo - 1, -1):
+                b = off[j + 1]
+                if b - a < 14:
+                    break
+                sure = b - a >= 15 or digits[a : a + 2] in _DINERS
+                if sure and card_window(i, j, b - a) and luhn_ok(a, b):
+                    found = True
+                    break
+            if found:
+                bounded.append((i, lo, hi, 0.85))
+                continue
+        if (
+            first == "0"
+            or text[groups[i][0] - 1] == "("
+            or paren[hi] != paren[i]
+            or a + 10 in ends
+            or digits[a : a + lens[i]] in COUNTRY_CODES
+            or (first == "1" and a + 15 in ends)
+        ):
+            bounded.append((i, lo, hi, 0.6))
+        else:
+            bounded.append((i, lo, hi, 0.45))
+
+    # The surest readings first, then the earliest (as `_strongest`): a start is read
+    # when its bound reaches the level and none of its groups is taken yet.
+    used = bytearray(n)
+    kept: list[Candidate] = []
+    read: dict[int, tuple[Candidate, int] | None] = {}
+    for level in _LEVELS:
+        for i, lo, hi, _ in bounded if level <= 0.45 else [t for t in bounded if t[3] >= level]:
+            if used[i]:
+                continue
+            if i in read:
+                found_at = read[i]
+            else:
+                found_at = read[i] = best_at(i, lo, hi)
+            if found_at is None or found_at[0][3] != level:
+                continue
+            c, j = found_at
+            if used.find(1, i, j + 1) == -1:
+                used[i : j + 1] = b"\x01" * (j + 1 - i)
+                kept.append(c)
+    kept.sort(key=_start)
     return kept
 
 
-def _card_shaped(lens: list[int]) -> bool:
-    """Groups a card is written in, when it is read out of a longer run: groups of one
-    size (4-4-4-4, pairs), 4-4-4-4-3, or American Express's and Diners' 4-6-5, 4-6-4."""
-    return len(set(lens)) == 1 or lens in ([4, 4, 4, 4, 3], [4, 6, 5], [4, 6, 4])
+def _start(c: Candidate) -> int:
+    return c[1]
+
+
+# every score a reading of a run's parts may have (0.45 and up), surest first
+_LEVELS = (0.85, 0.75, 0.6, 0.5, 0.45)
+_CARD_TWO_85 = frozenset({"22", "23", "24", "25", "26", "27", "30", "36", "38", "39"})
+_DINERS = frozenset({"30", "36", "38", "39"})
+
+
+def _ssn_at(i: int, seps: list[str], flags: list[int], digits: str, a: int) -> bool:
+    """Groups i..i+2 (3-2-4 digits from digit `a`): an SSN by `ssn_score`."""
+    return seps[i] == seps[i + 1] and bool(flags[i] & _SSN_SEP) and ssn_valid(digits[a : a + 9])
+
+
+def _phone_parts(
+    i: int,
+    j: int,
+    size: int,
+    lead: str,
+    digits: str,
+    a: int,
+    lens: list[int],
+    off: list[int],
+    seps: list[str],
+    bad: list[int],
+    dot: list[int],
+    paren: list[int],
+) -> float | None:
+    """`phone_score` of groups i..j of a run (`size` digits from digit `a`, after `lead`:
+    "", "(" or "+"), none of them after the first of one digit, as integer tests."""
+    if bad[j] != bad[i]:
+        return None  # ":/_" or a line break between two of its groups
+    if lead == "+":
+        d = digits[a : a + 3]
+        if d[:1] in COUNTRY_CODES or d[:2] in COUNTRY_CODES or d in COUNTRY_CODES:
+            return 0.75 if size >= 8 else None
+        return None
+    size_i = lens[i]
+    if not lead and size_i >= 2 and size >= 10 and digits[a : a + 2] == "00":
+        return 0.6
+    if j > i and size - size_i == 10 and size_i <= 3 and digits[a : a + size_i] in COUNTRY_CODES:
+        # "91-415-555-0132": the rest after the country code, read on its own
+        if not lead:
+            return _after_code(i, j, digits, off, seps)
+        last = digits[a + size_i - 1]  # "(" leads: `phone_score` reads from the code's last digit
+        if last in COUNTRY_CODES:
+            return _after_code(i, j, digits, off, seps)
+        if dot[j] != dot[i]:
+            return None
+        return 0.6 if last == "0" or paren[j] != paren[i] else 0.45
+    if size > 12:
+        return None
+    if dot[j] != dot[i] and size_i < 2:
+        return None
+    if j > i:
+        if digits[a] == "0" or lead == "(" or paren[j] != paren[i] or size == 10:
+            return 0.6
+        return 0.45
+    return 0.5 if not lead and digits[a] == "0" and size >= 9 else None
+
+
+def _after_code(i: int, j: int, digits: str, off: list[int], seps: list[str]) -> float | None:
+    """`phone_score` of the ten digits of groups i+1..j after a country code (group i)."""
+    lead = seps[i].lstrip(" .-")
+    a = off[i + 1]
+    if not lead and digits[a : a + 2] == "00":
+        return 0.6
+    if j > i + 1:
+        return 0.6
+    return 0.5 if not lead and digits[a] == "0" else None
+
+
+def _card_class(digits: str, a: int, size: int) -> float:
+    """`card_score` of the `size` digits from `a`, were they Luhn-valid."""
+    first, two = digits[a], digits[a : a + 2]
+    if size == 14 and two in ("30", "36", "38", "39"):
+        return 0.85  # Diners Club
+    if first == "1" and size == 15:
+        return 0.6  # UATP
+    if first in "3456" or two in ("22", "23", "24", "25", "26", "27"):
+        return 0.85 if size >= 15 else 0.45
+    return 0.3
+
+
+def _luhn_sums(digits: str) -> tuple[list[int], list[int]]:
+    """Prefix sums of Luhn weights, one list for windows that end at an even digit index
+    and one for an odd: a window's Luhn sum is then a difference of two of them."""
+    raw = digits.encode()
+    plain, doubled = raw.translate(_VALUE), raw.translate(_DOUBLED_VALUE)
+    even_end, odd_end = bytearray(doubled), bytearray(plain)  # the last digit: not doubled
+    even_end[1::2] = plain[1::2]
+    odd_end[1::2] = doubled[1::2]
+    return [0, *accumulate(even_end)], [0, *accumulate(odd_end)]
+
+
+_VALUE = bytes.maketrans(b"0123456789", bytes(range(10)))
+_DOUBLED_VALUE = bytes.maketrans(b"0123456789", bytes([0, 2, 4, 6, 8, 1, 3, 5, 7, 9]))
+_BAD, _DOT, _PAREN, _SSN_SEP = 1, 2, 4, 8
+
+
+class _SepFlags(dict[str, int]):
+    """What a separator between two groups holds, as bits (at most 16,104 separators:
+    one to four of eleven characters)."""
+
+    def __missing__(self, sep: str) -> int:
+        flags = (
+            _BAD * any(c in sep for c in ":/_\n")
+            | _DOT * ("." in sep)
+            | _PAREN * ("(" in sep)
+            | _SSN_SEP * (sep.strip(" -.") == "" and len(set(sep)) == 1)
+        )
+        self[sep] = flags
+        return flags
+
+
+_SEP_FLAGS = _SepFlags()
 
 
 # --------------------------------------------------------------------------- IBAN
