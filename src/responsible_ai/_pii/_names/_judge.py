@@ -7,7 +7,7 @@ from .._normalize import folded
 from ._address import ADDRESS_TAIL, street_number
 from ._lexicon import Lexicon
 from ._orgs import before_tails, org, org_like
-from ._tokens import Word, common
+from ._tokens import Word
 from ._words import (
     LEADS,
     MONTHS_DAYS,
@@ -76,7 +76,7 @@ def judge(
         len(run) > 1
         and run[-1].low in STREET_TAILS
         and run[0].low not in LEADS
-        and (not common(run[0]) or run[-1].low in ("street", "st", "road", "rd", "avenue", "ave"))
+        and (not run[0].plain or run[-1].low in ("street", "st", "road", "rd", "avenue", "ave"))
     ):
         town = ADDRESS_TAIL.match(text, run[-1].end)
         out.append(("LOCATION", run[0].start, town.end() if town else run[-1].end, 0.7))
@@ -85,13 +85,13 @@ def judge(
     after = words[j].low if j < len(words) and text[run[-1].end : words[j].start] == " " else ""
     # common words at the edges are not part of a name ("Thanks Maria", "Maria Team")
     while (
-        run and (common(run[0]) or _before_a_name(run)) and not _is_place(run, text, lex)
+        run and (run[0].plain or _before_a_name(run)) and not _is_place(run, text, lex)
     ):  # "Officer Jane Smith": a word that is also a town, before a first name
         before = run[0].low
         strong_before = before in PERSON_STRONG
         run = run[1:]
         i += 1
-    while run and common(run[-1]) and not _is_place(run, text, lex):
+    while run and run[-1].plain and not _is_place(run, text, lex):
         run = run[:-1]
     if not run:
         return
