@@ -97,11 +97,15 @@ Spans = list[tuple[int, int]]
 _PLUS_ONE = (1).__add__  # a piece and the separator after it (in C, not a Python call)
 
 
+_FIND_BUDGET = 32 * 1024  # characters: `str.find` over the text, for all pieces at most
+
+
 def _places(padded: str, every: list[str], pieces: list[str]) -> Spans:
     """Where each of `pieces` stands in the text (`padded`: its pieces between spaces;
-    `every`: all of them, in order). A few are found by `str.find`; many, by one pass
-    over the list (its starts summed by `accumulate` in C): linear either way."""
-    if len(pieces) > 8:
+    `every`: all of them, in order). A few (or, in a short text, up to a few dozen) are
+    found by `str.find`, in C; many, by one pass over the list (its starts summed by
+    `accumulate` in C): linear either way."""
+    if len(pieces) > max(8, _FIND_BUDGET // len(padded)):
         starts = accumulate(map(_PLUS_ONE, map(len, every)), initial=0)
         wanted = frozenset(pieces).__contains__
         return [
