@@ -107,6 +107,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
 # what every legal form of FORM_HINTS holds: a dot, a slash, or one of these words
 _FORM_WORDS = ("sp", "pvt", "pty", "sdn", "gmbh")
 assert all("." in h or "/" in h or any(w in h for w in _FORM_WORDS) for h in FORM_HINTS)
+_FORM_WORD = re.compile("|".join(_FORM_WORDS)).search  # any of them, in one search
 
 
 def _forms_near(text: str, start: int, end: int) -> bool:
@@ -114,8 +115,7 @@ def _forms_near(text: str, start: int, end: int) -> bool:
     chunk = text[start : end + 16]
     if "." in chunk or "/" in chunk:
         return True
-    low = chunk.lower()
-    return any(w in low for w in _FORM_WORDS)
+    return _FORM_WORD(chunk.lower()) is not None
 
 
 def _walk(

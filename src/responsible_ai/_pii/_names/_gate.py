@@ -198,7 +198,7 @@ def _left(text: str, trans: str, pos: int, floor: int, safe: frozenset[str]) -> 
             e -= 1
         if e <= floor:
             return floor
-        s = max(trans.rfind(" ", floor, e) + 1, floor)
+        s = trans.rfind(" ", floor, e) + 1 or floor  # (-1 + 1: none, from the floor)
         if trans[s:e] in safe and _whole(text, s, e):
             return s
         e = s

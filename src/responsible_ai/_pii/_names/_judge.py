@@ -354,6 +354,9 @@ def _town(low: str) -> bool:
     return len(low) > 6 and low.endswith(TOWN_TAILS)
 
 
+_STOPS = frozenset(".!?")
+
+
 def _before(text: str, words: list[Word], i: int) -> tuple[str, bool]:
     """The word before the run, if it is close enough to tell something about it."""
     if i == 0:
@@ -365,7 +368,7 @@ def _before(text: str, words: list[Word], i: int) -> tuple[str, bool]:
         if low in ("regards", "sincerely", "cheers", "best", "thanks", "wishes") and len(gap) < 6:
             return low, True
         return "", False
-    if any(c in gap for c in ".!?"):
+    if not _STOPS.isdisjoint(gap):  # a sentence ends between them
         return "", False
     return low, low in PERSON_STRONG
 
