@@ -37,7 +37,7 @@ def _features(tok: str, lex: Lexicon) -> _Features:
     low = tok.lower()
     cap = tok[0].isupper()
     upper = len(tok) > 1 and tok.isupper()
-    if _HAS_DIGIT(tok):  # "DE89", "Q3", "4B": a code, never a name
+    if not tok.isalpha() and _HAS_DIGIT(tok):  # "DE89", "Q3", "4B": a code, never a name
         return (low, cap, upper, True, tok, False, False, False, poss, len(tok))
     word = low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES
     if not cap:  # most words: only a lower-case name matters ("ask priya sharma")
