@@ -22,7 +22,7 @@ from ._gate import gate, lower_hot, windows
 from ._judge import judge, speaker
 from ._lexicon import Lexicon, lexicon
 from ._orgs import firms, legal_form, org_tail
-from ._tokens import Word, common, joins, read_words
+from ._tokens import Memo, Word, joins, read_words
 from ._words import (
     CALL,
     FORM_HINTS,
@@ -90,14 +90,15 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
                 taken.append((start, end))
     taken.sort()
     seen: list[Word] = []  # every window's words, in order
+    local: Memo = {}  # what each word of this text is, once per distinct word
     for ws, we in spans:
         forms = _forms_near(text, ws, we)
-        words = read_words(text, lex, ws, we)
+        words = read_words(text, lex, ws, we, local)
         _walk(text, words, lex, taken, forms, out)
         handles(text, ws, we, lex, out)
         seen += words
     if out:
-        _echoes(text, lex, out, seen)
+        _echoes(text, lex, out, seen, local)
         _lists(text, out)
         listed(text, lex, out, seen)
     return out
@@ -106,6 +107,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
 # what every legal form of FORM_HINTS holds: a dot, a slash, or one of these words
 _FORM_WORDS = ("sp", "pvt", "pty", "sdn", "gmbh")
 assert all("." in h or "/" in h or any(w in h for w in _FORM_WORDS) for h in FORM_HINTS)
+_FORM_WORD = re.compile("|".join(_FORM_WORDS)).search  # any of them, in one search
 
 
 def _forms_near(text: str, start: int, end: int) -> bool:
@@ -113,8 +115,7 @@ def _forms_near(text: str, start: int, end: int) -> bool:
     chunk = text[start : end + 16]
     if "." in chunk or "/" in chunk:
         return True
-    low = chunk.lower()
-    return any(w in low for w in _FORM_WORDS)
+    return _FORM_WORD(chunk.lower()) is not None
 
 
 def _walk(
@@ -195,13 +196,17 @@ def _walk(
             out.append(("ORGANIZATION", words[i].start, end, 0.85))
             while j < n and words[j].start < end:
                 j += 1
-        elif j > i + 1 or not common(w) or w.upper:  # "The", "Please": nothing to judge
+        elif j > i + 1 or not w.plain or w.upper:  # "The", "Please": nothing to judge
             judge(text, words, i, j, lex, out)
         i = j
 
 
 def _echoes(
-    text: str, lex: Lexicon, out: list[tuple[str, int, int, float]], seen: list[Word]
+    text: str,
+    lex: Lexicon,
+    out: list[tuple[str, int, int, float]],
+    seen: list[Word],
+    local: Memo,
 ) -> None:
     """A name found in full is the same name where a part of it recurs alone: "Grace
     Whitfield ... Grace to chase", "Kessler Maschinenbau GmbH ... send it to Kessler".
@@ -211,7 +216,7 @@ def _echoes(
     for kind, start, end, score in out:
         if score < 0.8 or kind == "LOCATION":
             continue
-        inside = _words_in(text, lex, seen, starts, start, end)
+        inside = _words_in(text, lex, seen, starts, start, end, local)
         if len(inside) < 2:
             continue
         if kind == "PERSON":
@@ -284,7 +289,13 @@ def _occurrences(low: str, parts: list[str]) -> set[tuple[int, int]]:
 
 
 def _words_in(
-    text: str, lex: Lexicon, seen: list[Word], starts: list[int], start: int, end: int
+    text: str,
+    lex: Lexicon,
+    seen: list[Word],
+    starts: list[int],
+    start: int,
+    end: int,
+    local: Memo,
 ) -> list[Word]:
     """The words of ``text[start:end]``: from the windows' words where they hold it."""
     k = bisect_left(starts, start)
@@ -294,7 +305,7 @@ def _words_in(
         k += 1
     if inside and inside[0].start == start and inside[-1].end >= end - 1:
         return inside
-    return [w for w in read_words(text, lex, start, end) if w.end <= end]
+    return [w for w in read_words(text, lex, start, end, local) if w.end <= end]
 
 
 def _word_char(c: str) -> bool:

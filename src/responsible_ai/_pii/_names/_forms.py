@@ -157,20 +157,28 @@ def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
     while todo and steps < most:  # each step adds at most two names
         steps += 1
         start, end = todo.pop()
+        # the cheapest test first: a word already found is not looked up again
         after = _WORD_AFTER.match(text, end) if text.startswith(_LINKS, end) else None
-        if after is not None and _may_be_listed(after.group(1), lex, text, after.end(1)):
+        if after is not None:
             span = (after.start(1), after.end(1))
-            if span not in taken and not inside(span):
+            if (
+                span not in taken
+                and not inside(span)
+                and _may_be_listed(after.group(1), lex, text, after.end(1))
+            ):
                 taken.add(span)
                 out.append(("PERSON", *span, 0.75))
                 todo.append(span)
         before = _word_before(text, start)
-        if before is not None and _may_be_listed(text[before[0] : before[1]], lex, text, before[1]):
-            span = before
-            if span not in taken and not inside(span):
-                taken.add(span)
-                out.append(("PERSON", *span, 0.75))
-                todo.append(span)
+        if (
+            before is not None
+            and before not in taken
+            and not inside(before)
+            and _may_be_listed(text[before[0] : before[1]], lex, text, before[1])
+        ):
+            taken.add(before)
+            out.append(("PERSON", *before, 0.75))
+            todo.append(before)
 
 
 # "Will you ...": the word, not a name

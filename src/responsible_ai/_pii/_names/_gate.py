@@ -1,14 +1,14 @@
 """Where in a text a name can be, found without an object per word.
 
-The text is split once, in C (`str.translate` and `str.split`); its distinct pieces minus
-those that can neither be nor start a name (English words in lower case, capitalised
-common words with no other role: "Please", "Budget") leave the candidates. Clean prose
-leaves none, and the detector stops there. Around each candidate a window reaches back
-and forward to a safe word: a whole lower-case English word that is no name, particle or
-link. No run of names crosses one, and what follows it does not depend on what came
-before it, so judging the windows finds what judging every word of the text would
-(`benchmarks/ner_eval.py` checks that on every text it scores). Street addresses need a
-digit: where a text has none, they are not looked for.
+The text is split once, in C (`str.translate` or one `re.sub`, and `str.split`); its
+distinct pieces minus those that can neither be nor start a name (English words in lower
+case, capitalised common words with no other role: "Please", "Budget") leave the
+candidates. Clean prose leaves none, and the detector stops there. Around each candidate
+a window reaches back and forward to a safe word: a whole lower-case English word that
+is no name, particle or link. No run of names crosses one, and what follows it does not
+depend on what came before it, so judging the windows finds what judging every word of
+the text would (`benchmarks/ner_eval.py` checks that on every text it scores). Street
+addresses need a digit: where a text has none, they are not looked for.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ _SPACES = "\x85\u00a0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
 )
 _TYPOGRAPHIC = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00b7"
 _SEPARATORS = str.maketrans(dict.fromkeys(_PUNCT + _SPACES + _TYPOGRAPHIC, " "))
+# the same, for a text that is not all ASCII: `str.translate` has a fast path for ASCII
+# only (else one dictionary look-up per character); one substitution is twice as fast
+_SEPARATOR = re.compile(f"[{re.escape(_PUNCT + _SPACES + _TYPOGRAPHIC)}]")
 _HAS_DIGIT = re.compile(r"\d").search
 _JOINERS = "-'\u2019"
 _NEAR = 48  # characters: windows closer than this are walked as one (the same words)
@@ -97,11 +100,15 @@ Spans = list[tuple[int, int]]
 _PLUS_ONE = (1).__add__  # a piece and the separator after it (in C, not a Python call)
 
 
+_FIND_BUDGET = 32 * 1024  # characters: `str.find` over the text, for all pieces at most
+
+
 def _places(padded: str, every: list[str], pieces: list[str]) -> Spans:
     """Where each of `pieces` stands in the text (`padded`: its pieces between spaces;
-    `every`: all of them, in order). A few are found by `str.find`; many, by one pass
-    over the list (its starts summed by `accumulate` in C): linear either way."""
-    if len(pieces) > 8:
+    `every`: all of them, in order). A few (or, in a short text, up to a few dozen) are
+    found by `str.find`, in C; many, by one pass over the list (its starts summed by
+    `accumulate` in C): linear either way."""
+    if len(pieces) > max(8, _FIND_BUDGET // len(padded)):
         starts = accumulate(map(_PLUS_ONE, map(len, every)), initial=0)
         wanted = frozenset(pieces).__contains__
         return [
@@ -123,7 +130,7 @@ def _places(padded: str, every: list[str], pieces: list[str]) -> Spans:
 def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
     """The stretches of `text` worth judging (in order, apart), and the places of its
     words that hold a digit (where a street address may be)."""
-    trans = text.translate(_SEPARATORS)
+    trans = text.translate(_SEPARATORS) if text.isascii() else _SEPARATOR.sub(" ", text)
     every = trans.split(" ")
     rest = set(every).difference(g.boring)
     rest.discard("")
@@ -194,7 +201,7 @@ def _left(text: str, trans: str, pos: int, floor: int, safe: frozenset[str]) -> 
             e -= 1
         if e <= floor:
             return floor
-        s = max(trans.rfind(" ", floor, e) + 1, floor)
+        s = trans.rfind(" ", floor, e) + 1 or floor  # (-1 + 1: none, from the floor)
         if trans[s:e] in safe and _whole(text, s, e):
             return s
         e = s

@@ -7,7 +7,7 @@ from .._normalize import folded
 from ._address import ADDRESS_TAIL, street_number
 from ._lexicon import Lexicon
 from ._orgs import before_tails, org, org_like
-from ._tokens import Word, common
+from ._tokens import Word
 from ._words import (
     LEADS,
     MONTHS_DAYS,
@@ -41,6 +41,13 @@ def judge(
     out: list[tuple[str, int, int, float]],
 ) -> None:
     """Decide what the capitalised run ``words[i:j]`` is, and add what it holds."""
+    if j - i == 1:  # one word, the most common run: only what bears on one word
+        w = words[i]
+        if not w.plain:  # a common word alone is no name ("The", "Please")
+            before, strong_before = _before(text, words, i)
+            after = words[j].low if j < len(words) and text[w.end : words[j].start] == " " else ""
+            _one(text, w, before, strong_before, after, lex, out)
+        return
     run = words[i:j]
     if (
         len(run) > 1
@@ -76,7 +83,7 @@ def judge(
         len(run) > 1
         and run[-1].low in STREET_TAILS
         and run[0].low not in LEADS
-        and (not common(run[0]) or run[-1].low in ("street", "st", "road", "rd", "avenue", "ave"))
+        and (not run[0].plain or run[-1].low in ("street", "st", "road", "rd", "avenue", "ave"))
     ):
         town = ADDRESS_TAIL.match(text, run[-1].end)
         out.append(("LOCATION", run[0].start, town.end() if town else run[-1].end, 0.7))
@@ -85,13 +92,13 @@ def judge(
     after = words[j].low if j < len(words) and text[run[-1].end : words[j].start] == " " else ""
     # common words at the edges are not part of a name ("Thanks Maria", "Maria Team")
     while (
-        run and (common(run[0]) or _before_a_name(run)) and not _is_place(run, text, lex)
+        run and (run[0].plain or _before_a_name(run)) and not _is_place(run, text, lex)
     ):  # "Officer Jane Smith": a word that is also a town, before a first name
         before = run[0].low
         strong_before = before in PERSON_STRONG
         run = run[1:]
         i += 1
-    while run and common(run[-1]) and not _is_place(run, text, lex):
+    while run and run[-1].plain and not _is_place(run, text, lex):
         run = run[:-1]
     if not run:
         return
@@ -104,61 +111,7 @@ def judge(
     said = after in PERSON_AFTER or run[-1].poss  # "Okafor said", "Okafor's"
     who = said or before in PERSON_BEFORE
     if len(run) == 1:
-        w = run[0]
-        if w.low in NOT_NAMES:
-            return  # "HE'S", "Hi"
-        if speaker(text, w) or (strong_before and w.named and w.low not in MONTHS_DAYS):
-            out.append(("PERSON", start, end, 0.85))  # "priya: ...", "Hi Jordan,"
-            return
-        if (
-            w.poss
-            and w.first
-            and (w.word or place)
-            and w.low not in MONTHS_DAYS
-            and w.low not in NOT_NAMES
-        ):
-            out.append(("PERSON", start, end, 0.75))  # "Hope's card", "Mark's account"
-            return
-        if w.upper and not (strong_before or who):
-            if place and len(w.low) > 3 and (w.key in lex.major or not w.word):
-                out.append(("LOCATION", start, end, 0.7))  # COUNTRY: POLAND, BERGAMO
-            return  # an acronym: KPI, ISA, DAP
-        strong_where = before in STRONG_WHERE
-        site = after in SITES  # "the Cork warehouse", "your Bristol depot"
-        if place and w.low not in MONTHS_DAYS:
-            if w.word and not (where or site):
-                return
-            if (
-                not (w.named and not w.word)
-                or strong_where
-                or site
-                or w.key in lex.major
-                or (not w.first and not who)  # a surname or a town: the town, unless cued
-            ):
-                score = 0.85 if not w.word else 0.6
-                out.append(("LOCATION", start, end, score))
-                return
-        if "-" in w.low and w.last and not strong_before and not said:
-            out.append(("ORGANIZATION", start, end, 0.55))  # "at Murphy-Williams"
-            return
-        if w.first and not w.word:
-            out.append(("PERSON", start, end, 0.9 if strong_before or who else 0.75))
-            return
-        if w.last and not w.word:
-            score = 0.86 if strong_before or said else 0.45  # a surname alone: a shop, a town?
-            out.append(("PERSON", start, end, score))
-            return
-        if w.named and (strong_before or (said and w.low not in MONTHS_DAYS)):
-            out.append(("PERSON", start, end, 0.7))
-            return
-        if not w.word and strong_where:
-            out.append(("LOCATION", start, end, 0.6))
-            return
-        if not w.word and _town(w.low):
-            out.append(("LOCATION", start, end, 0.55))
-            return
-        if strong_before and not w.word:
-            out.append(("PERSON", start, end, 0.6))
+        _one(text, run[0], before, strong_before, after, lex, out)
         return
     # two words or more
     if any(w.upper and not w.named for w in run):
@@ -205,6 +158,78 @@ def judge(
             out.append(("LOCATION", start, end, 0.55))
         else:
             out.append(("PERSON", start, end, 0.7 if strong_before or said else 0.45))
+
+
+def _one(
+    text: str,
+    w: Word,
+    before: str,
+    strong_before: bool,
+    after: str,
+    lex: Lexicon,
+    out: list[tuple[str, int, int, float]],
+) -> None:
+    """Decide what one capitalised word is (after `before`, which is `strong_before` when
+    it calls a person: "Dear", "Hi"; before `after`), and add it if it is a name."""
+    start, end = w.start, w.end
+    place = w.place
+    where = before in PLACE_BEFORE
+    said = after in PERSON_AFTER or w.poss  # "Okafor said", "Okafor's"
+    who = said or before in PERSON_BEFORE
+    if w.low in NOT_NAMES:
+        return  # "HE'S", "Hi"
+    if speaker(text, w) or (strong_before and w.named and w.low not in MONTHS_DAYS):
+        out.append(("PERSON", start, end, 0.85))  # "priya: ...", "Hi Jordan,"
+        return
+    if (
+        w.poss
+        and w.first
+        and (w.word or place)
+        and w.low not in MONTHS_DAYS
+        and w.low not in NOT_NAMES
+    ):
+        out.append(("PERSON", start, end, 0.75))  # "Hope's card", "Mark's account"
+        return
+    if w.upper and not (strong_before or who):
+        if place and len(w.low) > 3 and (w.key in lex.major or not w.word):
+            out.append(("LOCATION", start, end, 0.7))  # COUNTRY: POLAND, BERGAMO
+        return  # an acronym: KPI, ISA, DAP
+    strong_where = before in STRONG_WHERE
+    site = after in SITES  # "the Cork warehouse", "your Bristol depot"
+    if place and w.low not in MONTHS_DAYS:
+        if w.word and not (where or site):
+            return
+        if (
+            not (w.named and not w.word)
+            or strong_where
+            or site
+            or w.key in lex.major
+            or (not w.first and not who)  # a surname or a town: the town, unless cued
+        ):
+            score = 0.85 if not w.word else 0.6
+            out.append(("LOCATION", start, end, score))
+            return
+    if "-" in w.low and w.last and not strong_before and not said:
+        out.append(("ORGANIZATION", start, end, 0.55))  # "at Murphy-Williams"
+        return
+    if w.first and not w.word:
+        out.append(("PERSON", start, end, 0.9 if strong_before or who else 0.75))
+        return
+    if w.last and not w.word:
+        score = 0.86 if strong_before or said else 0.45  # a surname alone: a shop, a town?
+        out.append(("PERSON", start, end, score))
+        return
+    if w.named and (strong_before or (said and w.low not in MONTHS_DAYS)):
+        out.append(("PERSON", start, end, 0.7))
+        return
+    if not w.word and strong_where:
+        out.append(("LOCATION", start, end, 0.6))
+        return
+    if not w.word and _town(w.low):
+        out.append(("LOCATION", start, end, 0.55))
+        return
+    if strong_before and not w.word:
+        out.append(("PERSON", start, end, 0.6))
 
 
 def _person_inside(run: list[Word]) -> int:
@@ -329,6 +354,9 @@ def _town(low: str) -> bool:
     return len(low) > 6 and low.endswith(TOWN_TAILS)
 
 
+_STOPS = frozenset(".!?")
+
+
 def _before(text: str, words: list[Word], i: int) -> tuple[str, bool]:
     """The word before the run, if it is close enough to tell something about it."""
     if i == 0:
@@ -340,7 +368,7 @@ def _before(text: str, words: list[Word], i: int) -> tuple[str, bool]:
         if low in ("regards", "sincerely", "cheers", "best", "thanks", "wishes") and len(gap) < 6:
             return low, True
         return "", False
-    if any(c in gap for c in ".!?"):
+    if not _STOPS.isdisjoint(gap):  # a sentence ends between them
         return "", False
     return low, low in PERSON_STRONG
 

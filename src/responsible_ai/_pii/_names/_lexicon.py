@@ -18,7 +18,7 @@ from importlib import resources
 __all__ = ["Lexicon", "lexicon"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # one per process: hashed by identity, in C
 class Lexicon:
     first: frozenset[str]
     last: frozenset[str]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from .._normalize import folded
 from ._lexicon import Lexicon
-from ._tokens import Word, common
+from ._tokens import Word
 from ._words import FORM_LETTERS, NOT_FIRM, ORG_FIRST, ORG_HEADS, ORG_TAILS
 
 __all__ = ["before_tails", "firms", "legal_form", "org", "org_like", "org_tail"]
@@ -103,7 +103,7 @@ def org(run: list[Word], text: str, lex: Lexicon) -> tuple[str, int, int, float]
     if k < len(run) - 1 and k >= first:
         name = run[first : k + 1]
         if (
-            all(common(w) for w in name)
+            all(w.plain for w in name)
             and len(run) - 1 - k < 2
             and run[-1].low not in ("inc", "llc", "ltd", "gmbh", "plc", "corp", "llp", "ag")
         ):

@@ -11,11 +11,14 @@ from .._normalize import folded
 from ._lexicon import Lexicon
 from ._words import MONTHS_DAYS, NOT_NAMES, STREET_FIRST, TITLES, TOWN_HEADS
 
-__all__ = ["WORD", "Word", "common", "joins", "read_words"]
+__all__ = ["WORD", "Memo", "Word", "common", "joins", "read_words"]
 
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
 _Features = tuple[str, bool, bool, bool, str, bool, bool, bool, bool, int]
+# what one word is (`_features`), then whether it is a name and whether it is common
+_Described = tuple[str, bool, bool, bool, str, bool, bool, bool, bool, int, bool, bool]
+Memo = dict[str, _Described]  # what each word of one text is: made per scan, then dropped
 # a capital inside a word, not after the prefixes of names (McDonald, DeShawn, O'Neill)
 _CAMEL = re.compile(r"(?!(?:Mc|Mac|Fitz|De|Di|Da|Du|La|Le|Van|Von|St)[A-Z])[A-Z][a-z]+[A-Z]")
 _HUMPS = re.compile(r"[A-Z][a-z]+")
@@ -34,7 +37,7 @@ def _features(tok: str, lex: Lexicon) -> _Features:
     low = tok.lower()
     cap = tok[0].isupper()
     upper = len(tok) > 1 and tok.isupper()
-    if _HAS_DIGIT(tok):  # "DE89", "Q3", "4B": a code, never a name
+    if not tok.isalpha() and _HAS_DIGIT(tok):  # "DE89", "Q3", "4B": a code, never a name
         return (low, cap, upper, True, tok, False, False, False, poss, len(tok))
     word = low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES
     if not cap:  # most words: only a lower-case name matters ("ask priya sharma")
@@ -68,21 +71,26 @@ def _features(tok: str, lex: Lexicon) -> _Features:
     return (low, cap, upper, word, key, first, last, key in lex.places, poss, len(tok))
 
 
+def _described(tok: str, lex: Lexicon) -> _Described:
+    """`_features`, and what follows from them: a name (a first name or a surname), and
+    a common word (see `common`), decided once per word rather than at each look."""
+    f = _features(tok, lex)
+    low, word, first, last, place = f[0], f[3], f[5], f[6], f[7]
+    keep = low in TITLES or low in TOWN_HEADS or low in STREET_FIRST
+    return (*f, first or last, word and not (first or last) and not place and not keep)
+
+
 class Word:
     """One word of a text: where it is and what it is (see `_features`)."""
 
-    __slots__ = ("cap", "end", "first", "key", "last", "low", "place", "poss", "start", "upper",
-                 "word")  # fmt: skip
+    __slots__ = ("cap", "end", "first", "key", "last", "low", "named", "place", "plain", "poss",
+                 "start", "upper", "word")  # fmt: skip
 
-    def __init__(self, start: int, features: _Features) -> None:
+    def __init__(self, start: int, features: _Described) -> None:
         self.start = start
         (self.low, self.cap, self.upper, self.word, self.key, self.first, self.last,
-         self.place, self.poss, size) = features  # fmt: skip
+         self.place, self.poss, size, self.named, self.plain) = features  # fmt: skip
         self.end = start + size
-
-    @property
-    def named(self) -> bool:
-        return self.first or self.last
 
 
 def joins(text: str, a: Word, b: Word) -> bool:
@@ -103,22 +111,23 @@ def joins(text: str, a: Word, b: Word) -> bool:
 
 def common(w: Word) -> bool:
     """A common English word that is no name, place, title or street word ("The", "Please")."""
-    keep = w.low in TITLES or w.low in TOWN_HEADS or w.low in STREET_FIRST
-    return w.word and not w.named and not w.place and not keep
+    return w.plain
 
 
 _MEMO_SIZE = 50_000  # English words; what a word is does not change, and most recur
 
 
 @cache
-def _memo(lex: Lexicon) -> dict[str, _Features]:
+def _memo(lex: Lexicon) -> Memo:
     return {}
 
 
-def _learn(tok: str, lex: Lexicon, memo: dict[str, _Features]) -> _Features:
-    """What `tok` is; kept for next time only when it is a dictionary word, never a name
-    nor anything else of the text."""
-    features = _features(tok, lex)
+def _learn(tok: str, lex: Lexicon, memo: Memo, local: Memo) -> _Described:
+    """What `tok` is; kept for the rest of the scan (`local`), and for next time
+    (`memo`) only when it is a dictionary word, never a name nor anything else of the
+    text."""
+    features = _described(tok, lex)
+    local[tok] = features
     if features[3] and not (features[5] or features[6] or features[7]):
         if len(memo) >= _MEMO_SIZE:
             memo.clear()
@@ -126,13 +135,19 @@ def _learn(tok: str, lex: Lexicon, memo: dict[str, _Features]) -> _Features:
     return features
 
 
-def read_words(text: str, lex: Lexicon, start: int = 0, end: int | None = None) -> list[Word]:
-    """The words of ``text[start:end]``, in order, each with what it is."""
+def read_words(
+    text: str, lex: Lexicon, start: int = 0, end: int | None = None, local: Memo | None = None
+) -> list[Word]:
+    """The words of ``text[start:end]``, in order, each with what it is. `local`: what
+    the words of this text already read are (a word that recurs is looked up once)."""
     memo = _memo(lex)
     get = memo.get
+    if local is None:
+        local = {}
+    here = local.get
     found = WORD.finditer(text, start) if end is None else WORD.finditer(text, start, end)
     words = []
     for m in found:
         tok = m[0]
-        words.append(Word(m.start(), get(tok) or _learn(tok, lex, memo)))
+        words.append(Word(m.start(), get(tok) or here(tok) or _learn(tok, lex, memo, local)))
     return words
