@@ -75,6 +75,7 @@ from ._pii import (
     RegexDetector,
 )
 from ._policy import DataClass, Policy, Provider, load_policy
+from ._conversations import conversation
 from ._principal import Principal, acting_as
 from ._provenance import (
     AIDict,
@@ -201,6 +202,7 @@ __all__ = [
     "async_http_client",
     "client",
     "configure",
+    "conversation",
     "credentials_app",
     "credentials_of",
     "default_guard",

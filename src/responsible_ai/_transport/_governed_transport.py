@@ -16,7 +16,15 @@ from .._pii import KnownValues, PIISession
 from .._principal import Principal, current_principal
 from .._steps import admit, canonical_url
 from ._exchange import Exchange, body_classes, bounded, is_json, response_of
-from ._headers import OWN_HEADERS, USE_CASE_RAW, declared_use_case, is_protocol, marking_of
+from .._conversations import current_conversation
+from ._headers import (
+    OWN_HEADERS,
+    USE_CASE_RAW,
+    conversation_of,
+    declared_use_case,
+    is_protocol,
+    marking_of,
+)
 from ._nesting import governed_below
 from ._sdk_errors import sdk_errors_raised
 from ._upstream import check_upstream
@@ -39,6 +47,7 @@ class GovernedTransport:
         restore: bool | None,
         session: PIISession | None = None,
         principal: Principal | None = None,
+        conversation: str | None = None,
     ) -> None:
         self.governance = governance
         self.principal = principal
@@ -48,6 +57,7 @@ class GovernedTransport:
         self.subject = subject
         self.session = session  # the conversation's placeholders (None: one per request)
         self.restore = restore
+        self.conversation = conversation  # the client's conversation (a header's wins)
 
     # -- reading the SDK's request
 
@@ -71,7 +81,8 @@ class GovernedTransport:
         """The SDK's request as a `Call` (routed and read), and whether it carried one of
         the library's own headers (use case, credentials, channel: dropped before
         sending). The principal is the one ``rai.acting_as`` binds, else the
-        client's own."""
+        client's own; the conversation the ``x-rai-conversation`` header names, else the
+        one ``rai.conversation`` binds, else the client's own."""
         check_upstream(self.governance.policy)  # logging may be set up after the client
         data = admit.json_body(request.content)
         model = data.get("model") if isinstance(data, dict) else None
@@ -91,6 +102,9 @@ class GovernedTransport:
             elif not is_protocol(name, value):
                 content_headers.append([key.decode("latin-1"), value.decode("latin-1")])
         credentials, channel = marking_of(own)
+        conversation = (
+            conversation_of(own) or current_conversation.get() or self.conversation
+        )
         tag = ", ".join(tags) or declared_use_case.get() or self.default_use_case
         query = [list(kv) for kv in request.url.params.multi_items()] if request.url.query else []
         extra = {"query": query, "headers": content_headers} if query or content_headers else None
@@ -102,12 +116,13 @@ class GovernedTransport:
             endpoint=endpoint,
             stream=bool(body.get("stream")),
             subject=self.subject,
-            session=self.session,
+            session=self.session if conversation is None else None,
             restore=self.restore,
             extra=extra,
             principal=current_principal.get() or self.principal,
             credentials=credentials,
             channel=channel,
+            conversation=conversation,
         )
         return call, bool(tags or own)
 

@@ -1,0 +1,243 @@
+"""`RedisConversations`: a conversation's placeholder map on the shared state store (the
+same Valkey or Redis server, client and prefix as `RedisState`), so turn 2 restores on
+any replica what turn 1 redacted on another.
+
+Nothing is kept in clear: the conversation, the client record and each value's lookup
+field are keyed hashes (`ConversationKey.ref`), every value and name is sealed with
+AES-256-GCM for its place. Keys (``P`` is ``state.prefix``)::
+
+    P:cv:m:MAP        hash, one per conversation and client record:
+                      k:FIELD -> <TYPE_N>            a value's placeholder (FIELD: its keyed hash)
+                      v:<TYPE_N> -> FIELD:SEALED     the value, sealed [type, key, value]
+                      m:NAME -> SEALED               a name the conversation met [kind, value, canonical]
+    P:cv:c:CONV       set: the maps of a conversation        (erase by conversation)
+    P:cv:s:SUBJECT    set: the maps of a client record's id  (erase by data subject)
+
+Every key lives `ttl_s` after the last turn that read or wrote it. A call loads the map
+in one round trip (`OPEN`) and, when it made new placeholders, keeps them in one more
+(`KEEP`) *before anything is sent*: all or nothing, and only if no other replica gave
+one of its values another placeholder, or one of its placeholders to another value,
+meanwhile. Otherwise the call is prepared again on the map as it now is, so both
+replicas use one placeholder per value and no placeholder is lost or reused.
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from typing import Any
+
+from .._errors import StateError
+from .._pii import KeptName, KeptPlaceholder, KnownValues, PIISession
+from .._state import RedisState
+from ._keys import ConversationKey
+from ._store import one_target, subject_ids
+
+__all__ = ["ERASE", "KEEP", "OPEN", "RedisConversations"]
+
+OPEN = """
+local t = redis.call('HGETALL', KEYS[1])
+if #t > 0 then
+  for k = 1, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
+end
+return t
+"""
+
+KEEP = """
+local m = KEYS[1]
+local n = tonumber(ARGV[2])
+for i = 0, n - 1 do
+  local a = 3 + i * 3
+  local have = redis.call('HGET', m, 'k:' .. ARGV[a])
+  if have then
+    if have ~= ARGV[a + 1] then return 0 end
+  elseif redis.call('HEXISTS', m, 'v:' .. ARGV[a + 1]) == 1 then
+    return 0
+  end
+end
+for i = 0, n - 1 do
+  local a = 3 + i * 3
+  if redis.call('HSETNX', m, 'k:' .. ARGV[a], ARGV[a + 1]) == 1 then
+    redis.call('HSET', m, 'v:' .. ARGV[a + 1], ARGV[a + 2])
+  end
+end
+for j = 3 + n * 3, #ARGV, 2 do
+  redis.call('HSETNX', m, 'm:' .. ARGV[j], ARGV[j + 1])
+end
+redis.call('PEXPIRE', m, ARGV[1])
+for k = 2, #KEYS do
+  redis.call('SADD', KEYS[k], m)
+  redis.call('PEXPIRE', KEYS[k], ARGV[1])
+end
+return 1
+"""
+
+ERASE = """
+local n = 0
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if string.sub(m, 1, #ARGV[1]) == ARGV[1] then n = n + redis.call('DEL', m) end
+end
+redis.call('DEL', KEYS[1])
+return n
+"""
+
+
+class RedisConversations:
+    """Conversations kept on `state`'s server, sealed with `key`, for `ttl_s` after their
+    last turn. Every failure is a `StateError` naming the server, never a value."""
+
+    shared = True
+
+    def __init__(self, state: RedisState, key: ConversationKey, ttl_s: int) -> None:
+        import redis
+
+        self.state = state
+        self.key = key
+        self.ttl_s = ttl_s
+        self._ttl_ms = str(ttl_s * 1000)
+        self._p = f"{state.prefix}:cv:"
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        client = state.client()
+        self._scripts = tuple(client.register_script(s) for s in (OPEN, KEEP, ERASE))
+        self._async: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __repr__(self) -> str:
+        return f"RedisConversations({self.state.shown!r}, ttl_s={self.ttl_s})"
+
+    # -- names and sealed entries (no I/O)
+
+    def _keys(self, conversation: str, subject: KnownValues | None) -> tuple[str, list[str]]:
+        """The map's reference and the keys a turn touches: the map, the conversation's
+        index and each client record's index."""
+        ref = self.key.ref
+        conv = ref("conversation", conversation)
+        subjects = [ref("subject", i) for i in subject_ids(subject)]
+        if subject is not None and not subjects:  # a record without an id: by its values
+            values = subject.identity()
+            parts = sorted(map(str, values)) if isinstance(values, frozenset) else [repr(values)]
+            map_ref = ref("map", conv, "values", *parts)
+        else:
+            map_ref = ref("map", conv, *subjects)
+        p = self._p
+        return map_ref, [f"{p}m:{map_ref}", f"{p}c:{conv}", *(f"{p}s:{s}" for s in subjects)]
+
+    def _session(self, map_ref: str, flat: list[Any]) -> PIISession:
+        """The map's entries, opened, as a session that notes what a call adds."""
+        session = PIISession(journal=True)
+        key = self.key
+        try:
+            for i in range(0, len(flat), 2):
+                name, stored = str(flat[i]), str(flat[i + 1])
+                if name.startswith("v:"):
+                    placeholder = name[2:]
+                    field, _, sealed = stored.partition(":")
+                    kind, norm, value = json.loads(
+                        key.open(f"v\0{map_ref}\0{placeholder}\0{field}", sealed)
+                    )
+                    if key.ref("k", map_ref, kind, norm) != field:
+                        raise ValueError
+                    session.load(KeptPlaceholder(kind, norm, placeholder, value))
+                elif name.startswith("m:"):
+                    kind, value, canonical = json.loads(key.open(f"m\0{map_ref}\0{name[2:]}", stored))
+                    session.load_name(KeptName(kind, value, canonical))
+        except (ValueError, TypeError):
+            raise StateError(
+                f"a conversation's entries on {self.state.shown} do not open with this key "
+                "(another RAI_CONVERSATION_KEY, or they were altered)"
+            ) from None
+        return session
+
+    def _keep_args(
+        self, conversation: str, subject: KnownValues | None, session: PIISession
+    ) -> tuple[list[str], list[str]] | None:
+        new, names = session.added()
+        if not new and not names:
+            return None
+        map_ref, keys = self._keys(conversation, subject)
+        key = self.key
+        args = [self._ttl_ms, str(len(new))]
+        for e in new:
+            field = key.ref("k", map_ref, e.entity_type, e.key)
+            sealed = key.seal(
+                f"v\0{map_ref}\0{e.placeholder}\0{field}",
+                json.dumps([e.entity_type, e.key, e.value], ensure_ascii=False),
+            )
+            args += [field, e.placeholder, f"{field}:{sealed}"]
+        for n in names:
+            text = json.dumps([n.kind, n.value, n.canonical], ensure_ascii=False)
+            field = key.ref("m", map_ref, text)
+            args += [field, key.seal(f"m\0{map_ref}\0{field}", text)]
+        return keys, args
+
+    def _failed(self, exc: BaseException) -> StateError:
+        return StateError(f"the state store at {self.state.shown} failed ({type(exc).__name__})")
+
+    # -- sync
+
+    def open(self, conversation: str, subject: KnownValues | None) -> PIISession:
+        map_ref, keys = self._keys(conversation, subject)
+        try:
+            flat = self._scripts[0](keys=keys, args=[self._ttl_ms])
+        except self._errors as exc:
+            raise self._failed(exc) from None
+        return self._session(map_ref, flat)
+
+    def keep(self, conversation: str, subject: KnownValues | None, session: PIISession) -> bool:
+        made = self._keep_args(conversation, subject, session)
+        if made is None:
+            return True
+        try:
+            return bool(self._scripts[1](keys=made[0], args=made[1]))
+        except self._errors as exc:
+            raise self._failed(exc) from None
+
+    # -- async (the state store's client of the running event loop)
+
+    async def _ascripts(self) -> tuple[Any, Any]:
+        client = await self.state.aclient()
+        found = self._async.get(client)
+        if found is None:
+            found = self._async[client] = (
+                client.register_script(OPEN), client.register_script(KEEP)
+            )
+        return found
+
+    async def aopen(self, conversation: str, subject: KnownValues | None) -> PIISession:
+        map_ref, keys = self._keys(conversation, subject)
+        try:
+            script, _ = await self._ascripts()
+            flat = await script(keys=keys, args=[self._ttl_ms])
+        except self._errors as exc:
+            raise self._failed(exc) from None
+        return self._session(map_ref, flat)
+
+    async def akeep(
+        self, conversation: str, subject: KnownValues | None, session: PIISession
+    ) -> bool:
+        made = self._keep_args(conversation, subject, session)
+        if made is None:
+            return True
+        try:
+            _, script = await self._ascripts()
+            return bool(await script(keys=made[0], args=made[1]))
+        except self._errors as exc:
+            raise self._failed(exc) from None
+
+    # -- erasure
+
+    def erase(self, *, conversation: str | None = None, subject: str | None = None) -> int:
+        """Erase every map of a conversation (all its client records), or every map of a
+        client record's id (all its conversations); returns how many there were."""
+        one_target(conversation, subject)
+        ref = self.key.ref
+        index = (
+            f"{self._p}c:{ref('conversation', conversation)}"
+            if conversation is not None
+            else f"{self._p}s:{ref('subject', str(subject))}"
+        )
+        try:
+            return int(self._scripts[2](keys=[index], args=[f"{self._p}m:"]))
+        except self._errors as exc:
+            raise self._failed(exc) from None
