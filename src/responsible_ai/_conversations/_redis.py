@@ -12,6 +12,8 @@ AES-256-GCM for its place. Keys (``P`` is ``state.prefix``)::
                       m:NAME -> SEALED               a name the conversation met [kind, value, canonical]
     P:cv:c:CONV       set: the maps of a conversation        (erase by conversation)
     P:cv:s:SUBJECT    set: the maps of a client record's id  (erase by data subject)
+    P:cv:key          the key's check value (a keyed hash): a replica with another key
+                      is refused, never silently given an empty conversation
 
 Every key lives `ttl_s` after the last turn that read or wrote it. A call loads the map
 in one round trip (`OPEN`) and, when it made new placeholders, keeps them in one more
@@ -36,11 +38,17 @@ from ._store import one_target, subject_ids
 __all__ = ["ERASE", "KEEP", "OPEN", "RedisConversations"]
 
 OPEN = """
-local t = redis.call('HGETALL', KEYS[1])
-if #t > 0 then
-  for k = 1, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
+local check = redis.call('GET', KEYS[1])
+if not check then
+  redis.call('SET', KEYS[1], ARGV[2])
+elseif check ~= ARGV[2] then
+  return {0}
 end
-return t
+local t = redis.call('HGETALL', KEYS[2])
+if #t > 0 then
+  for k = 2, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
+end
+return {1, t}
 """
 
 KEEP = """
@@ -96,6 +104,7 @@ class RedisConversations:
         self.ttl_s = ttl_s
         self._ttl_ms = str(ttl_s * 1000)
         self._p = f"{state.prefix}:cv:"
+        self._check = key.ref("key check")
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         client = state.client()
         self._scripts = tuple(client.register_script(s) for s in (OPEN, KEEP, ERASE))
@@ -176,13 +185,21 @@ class RedisConversations:
 
     # -- sync
 
+    def _opened(self, map_ref: str, out: Any) -> PIISession:
+        if int(out[0]) != 1:
+            raise StateError(
+                f"the conversations on {self.state.shown} were sealed with another "
+                "RAI_CONVERSATION_KEY than this replica's (every replica needs the same one)"
+            )
+        return self._session(map_ref, list(out[1]))
+
     def open(self, conversation: str, subject: KnownValues | None) -> PIISession:
         map_ref, keys = self._keys(conversation, subject)
         try:
-            flat = self._scripts[0](keys=keys, args=[self._ttl_ms])
+            out = self._scripts[0](keys=[self._p + "key", *keys], args=[self._ttl_ms, self._check])
         except self._errors as exc:
             raise self._failed(exc) from None
-        return self._session(map_ref, flat)
+        return self._opened(map_ref, out)
 
     def keep(self, conversation: str, subject: KnownValues | None, session: PIISession) -> bool:
         made = self._keep_args(conversation, subject, session)
@@ -208,10 +225,10 @@ class RedisConversations:
         map_ref, keys = self._keys(conversation, subject)
         try:
             script, _ = await self._ascripts()
-            flat = await script(keys=keys, args=[self._ttl_ms])
+            out = await script(keys=[self._p + "key", *keys], args=[self._ttl_ms, self._check])
         except self._errors as exc:
             raise self._failed(exc) from None
-        return self._session(map_ref, flat)
+        return self._opened(map_ref, out)
 
     async def akeep(
         self, conversation: str, subject: KnownValues | None, session: PIISession
