@@ -9,6 +9,7 @@ AES-256-GCM for its place. Keys (``P`` is ``state.prefix``)::
     P:cv:m:MAP        hash, one per conversation and client record:
                       k:FIELD -> <TYPE_N>            a value's placeholder (FIELD: its keyed hash)
                       v:<TYPE_N> -> FIELD:SEALED     the value, sealed [type, key, value]
+                      n:TYPE -> N                    the highest number of the type
                       m:NAME -> SEALED               a name the conversation met [kind, value, canonical]
     P:cv:c:CONV       set: the maps of a conversation        (erase by conversation)
     P:cv:s:SUBJECT    set: the maps of a client record's id  (erase by data subject)
@@ -17,10 +18,19 @@ AES-256-GCM for its place. Keys (``P`` is ``state.prefix``)::
 
 Every key lives `ttl_s` after the last turn that read or wrote it. A call loads the map
 in one round trip (`OPEN`) and, when it made new placeholders, keeps them in one more
-(`KEEP`) *before anything is sent*: all or nothing, and only if no other replica gave
-one of its values another placeholder, or one of its placeholders to another value,
-meanwhile. Otherwise the call is prepared again on the map as it now is, so both
-replicas use one placeholder per value and no placeholder is lost or reused.
+(`KEEP`) *before anything is sent*, atomically: a value another replica kept meanwhile
+keeps the placeholder it has; a placeholder another replica gave to another value
+meanwhile is not reused, the value gets the next free number. In either case the call
+is prepared again on the map as it now is (every value of it is then kept, so the next
+attempt sends what the map says): both replicas use one placeholder per value, and no
+placeholder is lost or stands for two values.
+
+A sealed value's associated data is its conversation map and its lookup field, and a
+map is read only if each value's placeholder is the one its lookup field names: a value
+cannot be moved to another conversation or opened with another key. Someone who can
+write to the server can still delete a conversation, or rewrite both fields of two
+values consistently to swap their placeholders: the server's own access control guards
+that; no one without the key can read or forge a value.
 """
 
 from __future__ import annotations
@@ -54,22 +64,27 @@ return {1, t}
 KEEP = """
 local m = KEYS[1]
 local n = tonumber(ARGV[2])
+local moved = 0
 for i = 0, n - 1 do
-  local a = 3 + i * 3
-  local have = redis.call('HGET', m, 'k:' .. ARGV[a])
+  local a = 3 + i * 4
+  local field, ph, kind = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  local have = redis.call('HGET', m, 'k:' .. field)
   if have then
-    if have ~= ARGV[a + 1] then return 0 end
-  elseif redis.call('HEXISTS', m, 'v:' .. ARGV[a + 1]) == 1 then
-    return 0
+    if have ~= ph then moved = 1 end
+  else
+    local top = tonumber(redis.call('HGET', m, 'n:' .. kind) or '0')
+    if redis.call('HEXISTS', m, 'v:' .. ph) == 1 then
+      top = top + 1
+      ph = '<' .. kind .. '_' .. string.format('%d', top) .. '>'
+      moved = 1
+    end
+    redis.call('HSET', m, 'k:' .. field, ph, 'v:' .. ph, ARGV[a + 3])
+    local num = tonumber(string.match(ph, '_(%d+)>$'))
+    if num > top then top = num end
+    redis.call('HSET', m, 'n:' .. kind, string.format('%d', top))
   end
 end
-for i = 0, n - 1 do
-  local a = 3 + i * 3
-  if redis.call('HSETNX', m, 'k:' .. ARGV[a], ARGV[a + 1]) == 1 then
-    redis.call('HSET', m, 'v:' .. ARGV[a + 1], ARGV[a + 2])
-  end
-end
-for j = 3 + n * 3, #ARGV, 2 do
+for j = 3 + n * 4, #ARGV, 2 do
   redis.call('HSETNX', m, 'm:' .. ARGV[j], ARGV[j + 1])
 end
 redis.call('PEXPIRE', m, ARGV[1])
@@ -77,7 +92,7 @@ for k = 2, #KEYS do
   redis.call('SADD', KEYS[k], m)
   redis.call('PEXPIRE', KEYS[k], ARGV[1])
 end
-return 1
+return 1 - moved
 """
 
 ERASE = """
@@ -136,16 +151,17 @@ class RedisConversations:
         """The map's entries, opened, as a session that notes what a call adds."""
         session = PIISession(journal=True)
         key = self.key
+        fields = {str(flat[i]): str(flat[i + 1]) for i in range(0, len(flat), 2)}
         try:
-            for i in range(0, len(flat), 2):
-                name, stored = str(flat[i]), str(flat[i + 1])
+            for name, stored in fields.items():
                 if name.startswith("v:"):
                     placeholder = name[2:]
                     field, _, sealed = stored.partition(":")
-                    kind, norm, value = json.loads(
-                        key.open(f"v\0{map_ref}\0{placeholder}\0{field}", sealed)
-                    )
-                    if key.ref("k", map_ref, kind, norm) != field:
+                    kind, norm, value = json.loads(key.open(f"v\0{map_ref}\0{field}", sealed))
+                    if (
+                        key.ref("k", map_ref, kind, norm) != field
+                        or fields.get("k:" + field) != placeholder
+                    ):
                         raise ValueError
                     session.load(KeptPlaceholder(kind, norm, placeholder, value))
                 elif name.startswith("m:"):
@@ -170,10 +186,10 @@ class RedisConversations:
         for e in new:
             field = key.ref("k", map_ref, e.entity_type, e.key)
             sealed = key.seal(
-                f"v\0{map_ref}\0{e.placeholder}\0{field}",
+                f"v\0{map_ref}\0{field}",
                 json.dumps([e.entity_type, e.key, e.value], ensure_ascii=False),
             )
-            args += [field, e.placeholder, f"{field}:{sealed}"]
+            args += [field, e.placeholder, e.entity_type, f"{field}:{sealed}"]
         for n in names:
             text = json.dumps([n.kind, n.value, n.canonical], ensure_ascii=False)
             field = key.ref("m", map_ref, text)
