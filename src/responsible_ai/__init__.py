@@ -11,6 +11,7 @@ resp = guard.chat(messages, use_case="marketing.copy", provider="openai-prod", m
 
 from ._audit import AuditTrail
 from ._call import Call, Prepared, Step
+from ._conversations import conversation
 from ._credentials import (
     Credentials,
     CredentialSigner,
@@ -75,7 +76,6 @@ from ._pii import (
     RegexDetector,
 )
 from ._policy import DataClass, Policy, Provider, load_policy
-from ._conversations import conversation
 from ._principal import Principal, acting_as
 from ._provenance import (
     AIDict,

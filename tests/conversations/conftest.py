@@ -13,7 +13,10 @@ import pytest
 import responsible_ai as rai
 from responsible_ai.testing import FakeModelServer
 from tests.conftest import base_policy
-from tests.limits.conftest import Valkey, own_valkey, prefix, valkey  # noqa: F401 (fixtures)
+from tests.limits import conftest as limits
+from tests.limits.conftest import Valkey
+
+valkey, own_valkey, prefix = limits.valkey, limits.own_valkey, limits.prefix  # the fixtures
 
 KEY = bytes(range(32))
 MK = {"use_case": "engineering", "provider": "openai-prod", "model": "gpt-4o-mini"}

@@ -33,12 +33,12 @@ def serve(
                 outbox.put(("ok", guard.chat(text, **kw, **MK).text))
             else:  # "burst": one turn per line of `text`, all at once
 
-                async def burst() -> list[str]:
+                async def burst(lines: list[str], kw: dict[str, Any]) -> list[str]:
                     async with rai.Guard(guard.governance) as g:
-                        turns = [g.achat(line, **kw, **MK) for line in text.splitlines()]
+                        turns = [g.achat(line, **kw, **MK) for line in lines]
                         return [r.text for r in await asyncio.gather(*turns)]
 
-                outbox.put(("ok", "\n".join(asyncio.run(burst()))))
+                outbox.put(("ok", "\n".join(asyncio.run(burst(text.splitlines(), kw)))))
         except rai.ResponsibleAIError as exc:
             outbox.put((type(exc).__name__, str(exc)))
     guard.close()

@@ -190,18 +190,25 @@ class TestOnTheSharedStore:
         async with rai.Guard(shared()) as a, rai.Guard(shared()) as b:
             await a.achat(TURN_1, conversation="t-async", **MK)
             server.reply_next("Dear <PERSON_1>.")
-            chunks = [c.text async for c in b.astream(TURN_2, conversation="t-async", restore=True, **MK)]
+            chunks = [
+                c.text async for c in b.astream(TURN_2, conversation="t-async", restore=True, **MK)
+            ]
         assert sent(server) == "Add that <PERSON_2> and <PERSON_1> called again."
         assert "".join(chunks) == "Dear Jane Roe."
 
     def test_nothing_is_kept_in_clear(
-        self, shared: Callable[..., rai.Governance], server: FakeModelServer, valkey: Valkey,
+        self,
+        shared: Callable[..., rai.Governance],
+        server: FakeModelServer,
+        valkey: Valkey,
         prefix: str,
     ) -> None:
         """Canary: every key, field and value on the server holds no value, name, part of
         a name, conversation id or client record id; every key of a conversation (its map
         and its two indexes) has a time to live."""
-        record = rai.ClientRecord(name="Zyxia Quorble", id="subject-Wqxjzv", emails=["zq@canary.example"])
+        record = rai.ClientRecord(
+            name="Zyxia Quorble", id="subject-Wqxjzv", emails=["zq@canary.example"]
+        )
         data = conversation_policy(server.base_url, conversations={"ttl_s": 600})
         with rai.Guard(shared(data)) as guard:
             guard.chat("Write to Zyxia Quorble (zq@canary.example) about Orvindale Plc.",
@@ -215,7 +222,10 @@ class TestOnTheSharedStore:
         assert len(kept) == 3 and all(0 < t <= 600_000 for t in ttls(valkey.url, kept))
 
     def test_without_a_key_conversations_are_refused(
-        self, valkey: Valkey, prefix: str, server: FakeModelServer,
+        self,
+        valkey: Valkey,
+        prefix: str,
+        server: FakeModelServer,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         """A shared store without ``RAI_CONVERSATION_KEY``: a call in a conversation is
@@ -239,8 +249,12 @@ class TestOnTheSharedStore:
         state.close()
 
     def test_another_key_or_an_altered_entry_does_not_open(
-        self, shared: Callable[..., rai.Governance], server: FakeModelServer, valkey: Valkey,
-        prefix: str, monkeypatch: pytest.MonkeyPatch,
+        self,
+        shared: Callable[..., rai.Governance],
+        server: FakeModelServer,
+        valkey: Valkey,
+        prefix: str,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         """A replica with another key, or a map whose sealed values were swapped between
         placeholders, refuses the call (fail closed) and names no value."""
@@ -251,8 +265,10 @@ class TestOnTheSharedStore:
             other.chat("hi", conversation="t", **MK)
         assert info.value.rule == "conversations" and "Jane" not in str(info.value)
         monkeypatch.setenv("RAI_CONVERSATION_KEY", KEY.hex())
-        client = redis.Redis.from_url(valkey.url.replace("valkey://", "redis://"), decode_responses=True)
-        (key,) = [k for k in client.scan_iter(match=f"{prefix}:cv:m:*")]
+        client = redis.Redis.from_url(
+            valkey.url.replace("valkey://", "redis://"), decode_responses=True
+        )
+        (key,) = list(client.scan_iter(match=f"{prefix}:cv:m:*"))
         one, two = client.hget(key, "v:<PERSON_1>"), client.hget(key, "v:<PERSON_2>")
         client.hset(key, mapping={"v:<PERSON_1>": str(two), "v:<PERSON_2>": str(one)})
         client.close()
@@ -262,7 +278,10 @@ class TestOnTheSharedStore:
 
     @pytest.mark.parametrize("on_unreachable", ["refuse", "allow"])
     def test_an_unreachable_store_refuses(
-        self, own_valkey: Valkey, server: FakeModelServer, conversation_key: bytes,
+        self,
+        own_valkey: Valkey,
+        server: FakeModelServer,
+        conversation_key: bytes,
         on_unreachable: str,
     ) -> None:
         """The server stopped: a call in a conversation is refused with a clear error
@@ -301,12 +320,18 @@ class TestOnTheSharedStore:
         assert again.placeholder("PERSON", "Maria Gonzalez") == "<PERSON_3>"
         assert b.keep("t", None, again)
         final = a.open("t", None)
-        assert final.restore("<PERSON_1> <PERSON_2> <PERSON_3>") == "Jane Roe Peter Novak Maria Gonzalez"
+        assert (
+            final.restore("<PERSON_1> <PERSON_2> <PERSON_3>")
+            == "Jane Roe Peter Novak Maria Gonzalez"
+        )
         for s in states:
             s.close()
 
     def test_concurrent_turns_on_two_replicas_lose_nothing(
-        self, shared: Callable[..., rai.Governance], server: FakeModelServer, valkey: Valkey,
+        self,
+        shared: Callable[..., rai.Governance],
+        server: FakeModelServer,
+        valkey: Valkey,
         prefix: str,
     ) -> None:
         """16 turns at once on two replicas, each naming one of 8 people: each answer is
@@ -349,8 +374,13 @@ class TestOnTheSharedStore:
             g.close()
 
     def test_erase_by_conversation_and_by_subject(
-        self, shared: Callable[..., rai.Governance], server: FakeModelServer, valkey: Valkey,
-        prefix: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        self,
+        shared: Callable[..., rai.Governance],
+        server: FakeModelServer,
+        valkey: Valkey,
+        prefix: str,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         """`rai conversations erase --subject` erases every conversation map made for the
         client record (restore is impossible after it); ``--conversation`` every map of

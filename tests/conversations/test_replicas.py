@@ -79,8 +79,13 @@ def sent(server: FakeModelServer) -> str:
 
 class TestAcrossProcesses:
     def test_a_conversation_started_in_one_process_restores_in_the_other(
-        self, replicas: tuple[Replica, Replica], server: FakeModelServer, valkey: Valkey,
-        prefix: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        self,
+        replicas: tuple[Replica, Replica],
+        server: FakeModelServer,
+        valkey: Valkey,
+        prefix: str,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
         """Turn 1 in process A redacts "Jane Roe" as <PERSON_1>; turn 2 in process B
         restores <PERSON_1> in the answer and redacts a later "Jane" alone with it (a new
@@ -103,7 +108,10 @@ class TestAcrossProcesses:
         assert a.turn("Any news?", **TICKET) == "Dear <PERSON_1>."
 
     def test_turns_at_once_on_two_processes_lose_no_placeholder(
-        self, replicas: tuple[Replica, Replica], server: FakeModelServer, valkey: Valkey,
+        self,
+        replicas: tuple[Replica, Replica],
+        server: FakeModelServer,
+        valkey: Valkey,
         prefix: str,
     ) -> None:
         """Each process sends 8 turns at once into one conversation, naming 8 people (the

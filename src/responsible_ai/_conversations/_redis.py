@@ -10,7 +10,7 @@ AES-256-GCM for its place. Keys (``P`` is ``state.prefix``)::
                       k:FIELD -> <TYPE_N>            a value's placeholder (FIELD: its keyed hash)
                       v:<TYPE_N> -> FIELD:SEALED     the value, sealed [type, key, value]
                       n:TYPE -> N                    the highest number of the type
-                      m:NAME -> SEALED               a name the conversation met [kind, value, canonical]
+                      m:NAME -> SEALED               a name met [kind, value, canonical]
     P:cv:c:CONV       set: the maps of a conversation        (erase by conversation)
     P:cv:s:SUBJECT    set: the maps of a client record's id  (erase by data subject)
     P:cv:key          the key's check value (a keyed hash): a replica with another key
@@ -123,9 +123,7 @@ class RedisConversations:
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         client = state.client()
         self._scripts = tuple(client.register_script(s) for s in (OPEN, KEEP, ERASE))
-        self._async: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._async: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
         return f"RedisConversations({self.state.shown!r}, ttl_s={self.ttl_s})"
@@ -165,7 +163,8 @@ class RedisConversations:
                         raise ValueError
                     session.load(KeptPlaceholder(kind, norm, placeholder, value))
                 elif name.startswith("m:"):
-                    kind, value, canonical = json.loads(key.open(f"m\0{map_ref}\0{name[2:]}", stored))
+                    place = f"m\0{map_ref}\0{name[2:]}"
+                    kind, value, canonical = json.loads(key.open(place, stored))
                     session.load_name(KeptName(kind, value, canonical))
         except (ValueError, TypeError):
             raise StateError(
@@ -233,7 +232,8 @@ class RedisConversations:
         found = self._async.get(client)
         if found is None:
             found = self._async[client] = (
-                client.register_script(OPEN), client.register_script(KEEP)
+                client.register_script(OPEN),
+                client.register_script(KEEP),
             )
         return found
 

@@ -111,7 +111,7 @@ def http_client(
     client: httpx2.Client | httpx.Client = _client(
         True, policy, use_case, subject, restore, principal, backend, inner, client_kw,
         conversation,
-    )
+    )  # fmt: skip
     return client
 
 
@@ -161,7 +161,7 @@ def async_http_client(
     client: httpx2.AsyncClient | httpx.AsyncClient = _client(
         False, policy, use_case, subject, restore, principal, backend, inner, client_kw,
         conversation,
-    )
+    )  # fmt: skip
     return client
 
 

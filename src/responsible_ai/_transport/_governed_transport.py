@@ -10,13 +10,13 @@ from types import ModuleType, TracebackType
 from typing import Any
 
 from .._call import NO_USE_CASE, Call, Prepared
+from .._conversations import current_conversation
 from .._errors import ProviderUnavailable
 from .._governance import Governance
 from .._pii import KnownValues, PIISession
 from .._principal import Principal, current_principal
 from .._steps import admit, canonical_url
 from ._exchange import Exchange, body_classes, bounded, is_json, response_of
-from .._conversations import current_conversation
 from ._headers import (
     OWN_HEADERS,
     USE_CASE_RAW,
@@ -102,9 +102,7 @@ class GovernedTransport:
             elif not is_protocol(name, value):
                 content_headers.append([key.decode("latin-1"), value.decode("latin-1")])
         credentials, channel = marking_of(own)
-        conversation = (
-            conversation_of(own) or current_conversation.get() or self.conversation
-        )
+        conversation = conversation_of(own) or current_conversation.get() or self.conversation
         tag = ", ".join(tags) or declared_use_case.get() or self.default_use_case
         query = [list(kv) for kv in request.url.params.multi_items()] if request.url.query else []
         extra = {"query": query, "headers": content_headers} if query or content_headers else None

@@ -19,9 +19,9 @@ __all__ = [
     "PROTOCOL_HEADERS",
     "USE_CASE_HEADER",
     "USE_CASE_RAW",
+    "conversation_of",
     "declared_use_case",
     "is_protocol",
-    "conversation_of",
     "marking_of",
     "use_case",
 ]
