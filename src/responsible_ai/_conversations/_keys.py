@@ -3,7 +3,7 @@ base64url, at least 32 bytes), never in the policy file, never shown.
 
 Two keys are derived from it (HKDF-SHA256): one seals every value with AES-256-GCM (a
 random 96-bit nonce per value, the value's place in the store as associated data, so a
-sealed value moved to another conversation or placeholder does not open), the other
+sealed value moved to another conversation or lookup field does not open), the other
 names things with HMAC-SHA256 (a conversation, a data subject, a value's lookup field),
 so the store holds no id and no value in clear and the same value finds the same field
 on every replica.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 from collections.abc import Mapping
@@ -48,15 +47,13 @@ class ConversationKey:
     """``ConversationKey(key)``: seals and names a conversation's entries (see the module).
     Its repr shows nothing of the key; it cannot be pickled or copied."""
 
-    __slots__ = ("_aead", "_mac")
+    __slots__ = ("_aead", "_names")
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes) or len(key) < 32:
             raise ConfigurationError(f"{CONVERSATION_KEY_ENV} must be at least 32 bytes")
         self._aead = AESGCM(_derive(key, b"responsible-ai conversations: seal"))
-        self._mac = hmac.new(
-            _derive(key, b"responsible-ai conversations: names"), digestmod=hashlib.sha256
-        )
+        self._names = _derive(key, b"responsible-ai conversations: names")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ConversationKey | None:
@@ -85,10 +82,8 @@ class ConversationKey:
 
     def ref(self, *parts: str) -> str:
         """A keyed name of `parts` (22 base64url characters: 128 bits of HMAC-SHA256)."""
-        mac = self._mac.copy()
-        for part in parts:
-            mac.update(part.encode("utf-8") + b"\0")
-        return _b64(mac.digest()[:16])
+        message = "\0".join(parts).encode("utf-8") + b"\0"
+        return _b64(hmac.digest(self._names, message, "sha256")[:16])
 
     def seal(self, place: str, text: str) -> str:
         """`text` encrypted for `place` (its associated data), as base64url."""

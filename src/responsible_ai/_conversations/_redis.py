@@ -17,7 +17,7 @@ AES-256-GCM for its place. Keys (``P`` is ``state.prefix``)::
                       is refused, never silently given an empty conversation
 
 Every key lives `ttl_s` after the last turn that read or wrote it. A call loads the map
-in one round trip (`OPEN`) and, when it made new placeholders, keeps them in one more
+in one round trip (`OPEN`: the sealed entries as one string) and, when it made new placeholders, keeps them in one more
 (`KEEP`) *before anything is sent*, atomically: a value another replica kept meanwhile
 keeps the placeholder it has; a placeholder another replica gave to another value
 meanwhile is not reused, the value gets the next free number. In either case the call
@@ -35,9 +35,10 @@ that; no one without the key can read or forge a value.
 
 from __future__ import annotations
 
-import json
 import weakref
 from typing import Any
+
+import orjson
 
 from .._errors import StateError
 from .._pii import KeptName, KeptPlaceholder, KnownValues, PIISession
@@ -47,7 +48,7 @@ from ._store import one_target, subject_ids
 
 __all__ = ["ERASE", "KEEP", "OPEN", "RedisConversations"]
 
-OPEN = """
+OPEN = r"""
 local check = redis.call('GET', KEYS[1])
 if not check then
   redis.call('SET', KEYS[1], ARGV[2])
@@ -55,10 +56,22 @@ elseif check ~= ARGV[2] then
   return {0}
 end
 local t = redis.call('HGETALL', KEYS[2])
-if #t > 0 then
-  for k = 2, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
+if #t == 0 then return {1, ''} end
+local h = {}
+for i = 1, #t, 2 do h[t[i]] = t[i + 1] end
+local out = {}
+for i = 1, #t, 2 do
+  local f, v = t[i], t[i + 1]
+  local kind = string.sub(f, 1, 2)
+  if kind == 'v:' then
+    if h['k:' .. (string.match(v, '^([^:]*):') or '')] ~= string.sub(f, 3) then return {2} end
+    out[#out + 1] = f .. '\t' .. v
+  elseif kind == 'm:' then
+    out[#out + 1] = f .. '\t' .. v
+  end
 end
-return {1, t}
+for k = 2, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
+return {1, table.concat(out, '\n')}
 """
 
 KEEP = """
@@ -145,33 +158,31 @@ class RedisConversations:
         p = self._p
         return map_ref, [f"{p}m:{map_ref}", f"{p}c:{conv}", *(f"{p}s:{s}" for s in subjects)]
 
-    def _session(self, map_ref: str, flat: list[Any]) -> PIISession:
-        """The map's entries, opened, as a session that notes what a call adds."""
+    def _session(self, map_ref: str, lines: str) -> PIISession:
+        """The map's entries (as `OPEN` returns them: one per line, a placeholder's only
+        if its lookup field names it), opened, as a session that notes what a call adds."""
         session = PIISession(journal=True)
         key = self.key
-        fields = {str(flat[i]): str(flat[i + 1]) for i in range(0, len(flat), 2)}
         try:
-            for name, stored in fields.items():
+            for line in lines.split("\n") if lines else ():
+                name, _, stored = line.partition("\t")
                 if name.startswith("v:"):
-                    placeholder = name[2:]
-                    field, _, sealed = stored.partition(":")
-                    kind, norm, value = json.loads(key.open(f"v\0{map_ref}\0{field}", sealed))
-                    if (
-                        key.ref("k", map_ref, kind, norm) != field
-                        or fields.get("k:" + field) != placeholder
-                    ):
-                        raise ValueError
-                    session.load(KeptPlaceholder(kind, norm, placeholder, value))
-                elif name.startswith("m:"):
+                    field, _, sealed = stored.partition(":")  # sealed for its field
+                    kind, norm, value = orjson.loads(key.open(f"v\0{map_ref}\0{field}", sealed))
+                    session.load(KeptPlaceholder(kind, norm, name[2:], value))
+                else:
                     place = f"m\0{map_ref}\0{name[2:]}"
-                    kind, value, canonical = json.loads(key.open(place, stored))
+                    kind, value, canonical = orjson.loads(key.open(place, stored))
                     session.load_name(KeptName(kind, value, canonical))
-        except (ValueError, TypeError):
-            raise StateError(
-                f"a conversation's entries on {self.state.shown} do not open with this key "
-                "(another RAI_CONVERSATION_KEY, or they were altered)"
-            ) from None
+        except (ValueError, TypeError, orjson.JSONDecodeError):
+            raise self._altered() from None
         return session
+
+    def _altered(self) -> StateError:
+        return StateError(
+            f"a conversation's entries on {self.state.shown} do not open with this key "
+            "(another RAI_CONVERSATION_KEY, or they were altered)"
+        )
 
     def _keep_args(
         self, conversation: str, subject: KnownValues | None, session: PIISession
@@ -186,11 +197,11 @@ class RedisConversations:
             field = key.ref("k", map_ref, e.entity_type, e.key)
             sealed = key.seal(
                 f"v\0{map_ref}\0{field}",
-                json.dumps([e.entity_type, e.key, e.value], ensure_ascii=False),
+                orjson.dumps([e.entity_type, e.key, e.value]).decode(),
             )
             args += [field, e.placeholder, e.entity_type, f"{field}:{sealed}"]
         for n in names:
-            text = json.dumps([n.kind, n.value, n.canonical], ensure_ascii=False)
+            text = orjson.dumps([n.kind, n.value, n.canonical]).decode()
             field = key.ref("m", map_ref, text)
             args += [field, key.seal(f"m\0{map_ref}\0{field}", text)]
         return keys, args
@@ -201,12 +212,15 @@ class RedisConversations:
     # -- sync
 
     def _opened(self, map_ref: str, out: Any) -> PIISession:
-        if int(out[0]) != 1:
+        code = int(out[0])
+        if code == 0:
             raise StateError(
                 f"the conversations on {self.state.shown} were sealed with another "
                 "RAI_CONVERSATION_KEY than this replica's (every replica needs the same one)"
             )
-        return self._session(map_ref, list(out[1]))
+        if code != 1:
+            raise self._altered()
+        return self._session(map_ref, str(out[1]))
 
     def open(self, conversation: str, subject: KnownValues | None) -> PIISession:
         map_ref, keys = self._keys(conversation, subject)

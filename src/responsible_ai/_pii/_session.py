@@ -76,7 +76,7 @@ class PIISession:
         with self._lock:
             self._names.remember(entity_type, value, canonical)
             if self._new is not None and entity_type in NAME_ENTITIES:
-                name = KeptName(entity_type, value, canonical)
+                name = KeptName(entity_type, value, None if canonical == value else canonical)
                 if name not in self._kept_names:
                     self._kept_names.add(name)
                     self._new_names.append(name)
@@ -100,7 +100,8 @@ class PIISession:
         """Take a name a store kept (remembered, not noted as added)."""
         with self._lock:
             self._names.remember(name.kind, name.value, name.canonical)
-            self._kept_names.add(name)
+            canonical = None if name.canonical == name.value else name.canonical
+            self._kept_names.add(KeptName(name.kind, name.value, canonical))
 
     def added(self) -> tuple[tuple[KeptPlaceholder, ...], tuple[KeptName, ...]]:
         """The placeholders and names this session made since it was loaded (nothing
