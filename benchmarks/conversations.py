@@ -12,6 +12,7 @@ stops it at the end.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import uuid
@@ -29,7 +30,7 @@ POLICY: dict[str, Any] = {
     "use_cases": {"rules": {"engineering": {}}},
 }  # fmt: skip
 PROMPT = "Please write to Jane Roe about her refund; Peter Novak asked too."
-MK = {"use_case": "engineering", "provider": "p", "model": "gpt-4o-mini"}
+MK: dict[str, Any] = {"use_case": "engineering", "provider": "p", "model": "gpt-4o-mini"}
 
 
 def median(xs: list[float]) -> float:
@@ -79,14 +80,14 @@ def main() -> None:
         key = ConversationKey.from_env()
         assert key is not None
         store = RedisConversations(state, key, 600)
-        opens = {}
+        opens: dict[int, float] = {}
         for size in (0, 10, 100):
             name = f"size-{size}"
             session = store.open(name, None)
             for i in range(size):
                 session.placeholder("PERSON", f"Person Number{i}")
             store.keep(name, None, session)
-            opens[size] = median(measure(lambda name=name: store.open(name, None), N))
+            opens[size] = median(measure(functools.partial(store.open, name, None), N))
 
         def keep_one() -> None:  # a new conversation each time: open (empty), then keep
             name = uuid.uuid4().hex
@@ -99,8 +100,9 @@ def main() -> None:
         state.close()
 
     print(f"shared (Valkey, loopback): bare EVALSHA of a no-op script {bare:.1f} us")
+    added = conv - plain
     print(f"  a turn prepared {conv:.1f} us, without a conversation {plain:.1f} us "
-          f"(+{conv - plain:.1f} us = {(conv - plain) / bare:.2f}x the bare round trip)")  # fmt: skip
+          f"(+{added:.1f} us = {added / bare:.2f}x the bare round trip)")  # fmt: skip
     for size, us in opens.items():
         print(f"  open a map of {size:>3} placeholders (one EVALSHA, values opened) {us:.1f} us "
               f"= {us / bare:.2f}x the bare round trip")  # fmt: skip

@@ -17,13 +17,13 @@ AES-256-GCM for its place. Keys (``P`` is ``state.prefix``)::
                       is refused, never silently given an empty conversation
 
 Every key lives `ttl_s` after the last turn that read or wrote it. A call loads the map
-in one round trip (`OPEN`: the sealed entries as one string) and, when it made new placeholders, keeps them in one more
-(`KEEP`) *before anything is sent*, atomically: a value another replica kept meanwhile
-keeps the placeholder it has; a placeholder another replica gave to another value
-meanwhile is not reused, the value gets the next free number. In either case the call
-is prepared again on the map as it now is (every value of it is then kept, so the next
-attempt sends what the map says): both replicas use one placeholder per value, and no
-placeholder is lost or stands for two values.
+in one round trip (`OPEN`: the sealed entries as one string) and, when it made new
+placeholders, keeps them in one more (`KEEP`) *before anything is sent*, atomically: a
+value another replica kept meanwhile keeps the placeholder it has; a placeholder another
+replica gave to another value meanwhile is not reused, the value gets the next free
+number. In either case the call is prepared again on the map as it now is (every value
+of it is then kept, so the next attempt sends what the map says): both replicas use one
+placeholder per value, and no placeholder is lost or stands for two values.
 
 A sealed value's associated data is its conversation map and its lookup field, and a
 map is read only if each value's placeholder is the one its lookup field names: a value
