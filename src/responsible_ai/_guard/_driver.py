@@ -149,7 +149,9 @@ class Guard:
 
     def prepare(self, messages: Messages, **kw: Any) -> Prepared:
         """Decide and redact a call without sending it (no record is made): the
-        `Prepared` call holds the decision and the body exactly as it would leave."""
+        `Prepared` call holds the decision and the body exactly as it would leave (in a
+        conversation, the placeholders it gave are kept in the conversation store, as a
+        sent call's are)."""
         return self.governance.pipeline.converse(self.make_call(messages, **kw))
 
     def check(
@@ -218,7 +220,10 @@ class Guard:
 
         `credentials=True` marks the answer with Content Credentials where the policy
         does not (``False`` where it does is refused: `CredentialsRequired`); `channel`
-        names where the answer is published, whose carrier the policy sets."""
+        names where the answer is published, whose carrier the policy sets.
+        `conversation` makes the call a turn of that conversation (else the one
+        ``rai.conversation`` binds): its placeholders are loaded from the conversation
+        store and what it adds is kept there before it is sent (not with `session`)."""
         call = self.make_call(
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, params=params, subject=subject, session=session, restore=restore,
