@@ -55,6 +55,8 @@ LAYERS = {
 }
 # who calls and how much: the principal is foundation, the state store and training records libraries
 LAYERS.update({"_principal": 0, "_state": 2, "_training": 2, "_cli_limits": 9})
+# a conversation's placeholders across replicas: a library (over _pii and _state), its CLI
+LAYERS.update({"_conversations": 2, "_cli_conversations": 9})
 
 PKG = responsible_ai.__name__
 PKG_DIR = Path(responsible_ai.__file__).parent

@@ -11,6 +11,7 @@ resp = guard.chat(messages, use_case="marketing.copy", provider="openai-prod", m
 
 from ._audit import AuditTrail
 from ._call import Call, Prepared, Step
+from ._conversations import conversation
 from ._credentials import (
     Credentials,
     CredentialSigner,
@@ -201,6 +202,7 @@ __all__ = [
     "async_http_client",
     "client",
     "configure",
+    "conversation",
     "credentials_app",
     "credentials_of",
     "default_guard",

@@ -90,6 +90,9 @@ class Call(NamedTuple):
     # none (refused where the policy marks the use case); None: the policy decides
     credentials: bool | None = None
     channel: str | None = None  # where the answer is published: its carrier (the policy's)
+    # the conversation the call is a turn of: its session is loaded from the conversation
+    # store and what it adds kept there (None: the call's own session, or a new one)
+    conversation: str | None = None
 
 
 class PiiContext(NamedTuple):

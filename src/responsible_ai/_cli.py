@@ -1,5 +1,6 @@
 """The `rai` command: validate, show and hash policy files; verify stamps and Content
-Credentials; flip kill switches and show limits (`_cli_limits`); verify, export and report
+Credentials; flip kill switches and show limits (`_cli_limits`); erase conversations'
+placeholders (`_cli_conversations`); verify, export and report
 on the evidence store (``audit``, ``incident``, ``erase``, ``report``: `_evidence_cli`);
 run the demo.
 
@@ -215,6 +216,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._cli_limits import add_commands
 
     add_commands(sub)
+    from ._cli_conversations import add_commands as add_conversation_commands
+
+    add_conversation_commands(sub)
     add_evidence_commands(sub)
     return parser
 
@@ -224,7 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
     if args.command is None or (
-        args.command in ("policy", "provenance", "credentials", "limits") and args.action is None
+        args.command in ("policy", "provenance", "credentials", "limits", "conversations")
+        and args.action is None
     ):
         parser.print_usage(err)
         print(
@@ -246,6 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._cli_limits import run
 
             return run(args, out, err)
+        if args.command == "conversations":
+            from ._cli_conversations import run as run_conversations
+
+            return run_conversations(args, out, err)
         # hashing a new version while the old one's pin is exported: the pin is not checked
         policy = load_policy(args.file, sha256=args.sha256, pinned=args.action != "hash")
         if args.action == "validate":

@@ -24,6 +24,7 @@ from typing import Any, Literal, TypedDict
 
 from ._audit import AuditTrail, default_trail
 from ._call import AuditSink, Call, Step
+from ._conversations import ConversationStore, open_conversations
 from ._credentials import Credentials, CredentialSigner
 from ._errors import ConfigurationError
 from ._evaluation import Evaluator
@@ -86,7 +87,10 @@ class Governance:
     a ``redis://`` / ``valkey://`` URL; else ``RAI_STATE_URL``; else the policy's
     ``state.url``; else in this process); `training` the training records (a CSV or
     JSON export, or a callable; else ``RAI_TRAINING_FILE``); `pseudonymizer` the keyed
-    hash of principals (else ``RAI_PSEUDONYM_KEY``'s).
+    hash of principals (else ``RAI_PSEUDONYM_KEY``'s). Conversations (calls naming
+    ``conversation=``) are kept beside `state`: in the process, or on the shared store
+    sealed with ``RAI_CONVERSATION_KEY`` (`conversations`; its ``erase`` erases one
+    conversation or one data subject's).
     """
 
     def __init__(
@@ -129,6 +133,7 @@ class Governance:
             )
         self.signer = signer if signer is not None else signer_from_env()
         self.state: StateStore = open_state(state, policy.state)
+        self.conversations: ConversationStore = open_conversations(self.state, policy.conversations)
         self.pipeline = Pipeline(
             policy,
             redact=RedactStep(policy, self.redactor) if self.redactor is not None else None,
@@ -139,6 +144,7 @@ class Governance:
             pseudonyms=_pseudonyms(pseudonymizer),
             training=training_source(training or os.environ.get(TRAINING_FILE_ENV) or None),
             service=service,
+            conversations=self.conversations,
         )
         for evaluator in evaluators:
             if not callable(evaluator):

@@ -21,6 +21,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar, cast, overload
 
 from pydantic import BaseModel
 
+from ._conversations import conversation_id, current_conversation
 from ._errors import ConfigurationError
 from ._governance import Governance
 from ._guard import AsyncStream, Guard, Messages, Stream, current_consent
@@ -137,6 +138,7 @@ class BoundClient:
         principal: Principal | None = None,
         credentials: bool | None = None,
         channel: str | None = None,
+        conversation: str | None = None,
     ) -> None:
         self.guard = guard
         self.decision = decision
@@ -156,6 +158,7 @@ class BoundClient:
             "principal": principal,
             "credentials": credentials,
             "channel": channel,
+            "conversation": conversation,
         }
         self._params = params
 
@@ -176,6 +179,13 @@ class BoundClient:
         """The client record of this invocation (compiled once)."""
         subject: KnownValues | None = self._kw["subject"]
         return subject
+
+    @property
+    def conversation(self) -> str | None:
+        """The conversation the decorator names (None: the calls' own, or the session of
+        this invocation)."""
+        conversation: str | None = self._kw["conversation"]
+        return conversation
 
     @property
     def restore(self) -> bool | None:
@@ -219,6 +229,11 @@ class BoundClient:
         ):
             kw["session"] = self._session_of(theirs)
         floor = self._kw["data_class"]
+        conversation = kw["conversation"]
+        if conversation is None:
+            conversation = current_conversation.get()
+        if conversation is not None:  # a turn of a conversation: its session is the store's
+            kw["session"], kw["conversation"] = None, conversation
         if floor is not None and DataClass.parse(kw["data_class"]) < DataClass.parse(floor):
             raise TypeError(f"a call's data_class cannot be lower than its decorator's ({floor!s})")
         kw.update(per_call)
@@ -282,12 +297,15 @@ class BoundClient:
         return (await self.achat(prompt, **params)).text
 
 
-_PER_CALL = ("subject", "restore", "consent", "data_class", "principal", "credentials", "channel")
+_PER_CALL = (
+    "subject", "restore", "consent", "data_class", "principal", "credentials", "channel",
+    "conversation",
+)  # fmt: skip
 # what decides how a call is governed: never a model parameter, whatever it is passed as
 _GOVERNANCE_FIELDS = frozenset({
     "use_case", "provider", "model", "session", "subject", "restore", "consent",
     "data_class", "messages", "stream", "principal", "guard", "policy", "signer",
-    "credentials", "channel",
+    "credentials", "channel", "conversation",
 }) | RESERVED_PARAMS  # fmt: skip
 _FIXED = frozenset({"use_case", "provider", "model", "session"})
 
@@ -328,6 +346,7 @@ def governed(
     principal: Principal | None = None,
     credentials: bool | None = None,
     channel: str | None = None,
+    conversation: str | None = None,
     guard: Guard | None = None,
     policy: Policy | Governance | Guard | None = None,
     extra_body: Mapping[str, Any] | None = None,
@@ -346,6 +365,10 @@ def governed(
     marks the answers of its calls with Content Credentials where the policy does not
     (``False`` on a use case the policy marks is refused, `CredentialsRequired`);
     `channel` names where they are published (its carrier is the policy's).
+    `conversation` makes the function's calls turns of that conversation (else the one
+    ``rai.conversation`` binds where a call is made; a call may name its own): their
+    placeholders are loaded from and kept in the conversation store instead of the
+    invocation's own session.
 
     `policy` (a `Policy`, a `Governance` the service shares with its other clients, or a
     `Guard`) or `guard` names what governs the function (else
@@ -385,6 +408,8 @@ def governed(
 
     if principal is not None and not isinstance(principal, Principal):
         raise TypeError(f"principal must be a rai.Principal, got {type(principal).__name__}")
+    if conversation is not None:
+        conversation = conversation_id(conversation)
 
     def bind() -> BoundClient:
         g = guard or default_guard()
@@ -402,7 +427,7 @@ def governed(
         return BoundClient(
             g, decision, data_class=data_class, consent=consent, params=params,
             subject=subject, restore=restore, signer=signer, principal=who,
-            credentials=credentials, channel=channel,
+            credentials=credentials, channel=channel, conversation=conversation,
         )  # fmt: skip
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:

@@ -126,7 +126,7 @@ def _governed_transport(state: _State, inner: _Unhooked, http: ModuleType) -> Go
     if bound is not None:  # inside a @governed function: its use case, client and session
         return GovernedTransport(
             state.governance, inner, http, use_case=bound.use_case, subject=bound.subject,
-            restore=bound.restore, session=bound.session,
+            restore=bound.restore, session=bound.session, conversation=bound.conversation,
         )  # fmt: skip
     return GovernedTransport(
         state.governance, inner, http, use_case=state.use_case, subject=state.subject,

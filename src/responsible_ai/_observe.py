@@ -261,10 +261,10 @@ class CallRecord:
             raise
 
     def prepare(self, call: Call) -> Prepared:
-        """Steps 1-3 and the limits step for `call`, recorded: allowed (and redacted,
-        its worst case reserved), or refused."""
+        """Steps 1-3 (in the call's conversation, if it names one) and the limits step
+        for `call`, recorded: allowed (and redacted, its worst case reserved), or refused."""
         try:
-            prepared = self.pipeline.reserve(self.pipeline.prepare(call))
+            prepared = self.pipeline.reserve(self.pipeline.converse(call))
         except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
             self._refused(call, exc, final=not self._decided)
             raise
@@ -273,7 +273,7 @@ class CallRecord:
     async def aprepare(self, call: Call) -> Prepared:
         """`prepare`, reserving on the state store's async client."""
         try:
-            prepared = await self.pipeline.areserve(self.pipeline.prepare(call))
+            prepared = await self.pipeline.areserve(await self.pipeline.aconverse(call))
         except (PolicyViolation, RedactionFailed, ConfigurationError) as exc:
             self._refused(call, exc, final=not self._decided)
             raise

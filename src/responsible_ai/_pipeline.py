@@ -15,7 +15,10 @@
 Admission (`_steps.admit`: size, endpoint, one choice) runs between 1 and 3; the who
 step (`WhoChecks`: roles, teams, training) right after 2. The limits step is the one
 step that talks to a service (the state store): `reserve` / `areserve` run after
-`prepare`, last before the call, and `CallRecord` settles what they held.
+`prepare`, last before the call, and `CallRecord` settles what they held. A call that names
+a conversation is prepared by `converse` / `aconverse`: its placeholders loaded from the
+conversation store before `prepare`, what it added kept there after (the conversation
+step), prepared again if another replica took one of its placeholders meanwhile.
 `Pipeline.prepare(call) -> Prepared` and `Pipeline.finish(prepared, answer)` are pure
 functions of their inputs (and the policy): a fallback prepares the caller's own `Call`
 again for another provider.
@@ -26,13 +29,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ._call import Call, Outbound, Prepared, Screened, Step, WireAnswer
+from ._conversations import ConversationStore, MemoryConversations
 from ._errors import ProviderError, ProviderHTTPError, ProviderUnavailable
 from ._policy import Policy
 from ._providers import Restorer, wire_for
 from ._pseudonym import Pseudonymizer, default_pseudonymizer
 from ._state import MemoryState, StateStore
 from ._steps import (
+    KEEP_ATTEMPTS,
     AnswerFilter,
+    ConversationStep,
     CredentialStep,
     LimitStep,
     PolicyChecks,
@@ -62,12 +68,17 @@ class Pipeline:
         pseudonyms: Callable[[], Pseudonymizer] = default_pseudonymizer,
         training: TrainingLookup | None = None,
         service: str | None = None,
+        conversations: ConversationStore | None = None,
     ) -> None:
         self.policy = policy
         self.checks = PolicyChecks(policy)
         self.who = WhoChecks(policy, self.checks, pseudonyms, training)
         self.limits = LimitStep(
             policy, self.checks, state if state is not None else MemoryState(), service
+        )
+        self.conversation = ConversationStep(
+            self.checks,
+            conversations or MemoryConversations(policy.conversations.ttl_s),
         )
         self.redact = redact
         self.stamp = stamp
@@ -106,6 +117,30 @@ class Pipeline:
         for step in self.steps:
             step.prepare(prepared)
         return prepared
+
+    def converse(self, call: Call) -> Prepared:
+        """`prepare` in the call's conversation (when it names one): its placeholders
+        loaded first, what it added kept before anything is sent (prepared again, up to
+        `KEEP_ATTEMPTS` times, when another replica took one of its placeholders)."""
+        if call.conversation is None or self.redact is None:
+            return self.prepare(call)
+        step = self.conversation
+        for _ in range(KEEP_ATTEMPTS):
+            prepared = self.prepare(step.open(call))
+            if step.keep(prepared):
+                return prepared
+        raise step.contended(call)
+
+    async def aconverse(self, call: Call) -> Prepared:
+        """`converse` on the conversation store's async client."""
+        if call.conversation is None or self.redact is None:
+            return self.prepare(call)
+        step = self.conversation
+        for _ in range(KEEP_ATTEMPTS):
+            prepared = self.prepare(await step.aopen(call))
+            if await step.akeep(prepared):
+                return prepared
+        raise step.contended(call)
 
     def check(self, call: Call) -> Decision:
         """Steps 1-2 only: the decision a call would get (raises the refusal; nothing is

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, Unpack, cast
 import anyio
 
 from .._call import Call, Prepared
+from .._conversations import conversation_id, current_conversation
 from .._errors import ConfigurationError, ProviderError
 from .._governance import Governance, GovernanceOptions
 from .._observe import CallRecord
@@ -113,9 +114,11 @@ class Guard:
         units: int | None = None,
         credentials: bool | None = None,
         channel: str | None = None,
+        conversation: str | None = None,
     ) -> Call:
         """The `Call` of these arguments (checked; nothing decided yet). Without
-        `principal`, the one bound by ``rai.acting_as`` (if any)."""
+        `principal`, the one bound by ``rai.acting_as`` (if any); without `conversation`
+        (or a `session` of the caller's own), the one ``rai.conversation`` binds."""
         if self._closed:
             raise ConfigurationError("this Guard is closed: make a new one (or do not close it)")
         if params and not RESERVED_PARAMS.isdisjoint(params):
@@ -141,12 +144,15 @@ class Guard:
             None,  # call_id
             _credentials(credentials),
             _channel(channel),
+            _conversation(conversation, session),
         )
 
     def prepare(self, messages: Messages, **kw: Any) -> Prepared:
         """Decide and redact a call without sending it (no record is made): the
-        `Prepared` call holds the decision and the body exactly as it would leave."""
-        return self.governance.pipeline.prepare(self.make_call(messages, **kw))
+        `Prepared` call holds the decision and the body exactly as it would leave (in a
+        conversation, the placeholders it gave are kept in the conversation store, as a
+        sent call's are)."""
+        return self.governance.pipeline.converse(self.make_call(messages, **kw))
 
     def check(
         self,
@@ -206,6 +212,7 @@ class Guard:
         units: int | None = None,
         credentials: bool | None = None,
         channel: str | None = None,
+        conversation: str | None = None,
         **params: Any,
     ) -> ChatResponse:
         """One governed chat completion. Extra keyword arguments (temperature, max_tokens,
@@ -213,11 +220,15 @@ class Guard:
 
         `credentials=True` marks the answer with Content Credentials where the policy
         does not (``False`` where it does is refused: `CredentialsRequired`); `channel`
-        names where the answer is published, whose carrier the policy sets."""
+        names where the answer is published, whose carrier the policy sets.
+        `conversation` makes the call a turn of that conversation (else the one
+        ``rai.conversation`` binds): its placeholders are loaded from the conversation
+        store and what it adds is kept there before it is sent (not with `session`)."""
         call = self.make_call(
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, params=params, subject=subject, session=session, restore=restore,
             principal=principal, units=units, credentials=credentials, channel=channel,
+            conversation=conversation,
         )  # fmt: skip
         sender = self.sync_sender()
         record = self.governance.record(call)
@@ -247,6 +258,7 @@ class Guard:
         units: int | None = None,
         credentials: bool | None = None,
         channel: str | None = None,
+        conversation: str | None = None,
         **params: Any,
     ) -> Stream:
         """A governed streamed completion. The policy is checked now (violations raise
@@ -256,6 +268,7 @@ class Guard:
             consent=consent, stream=True, params=params, subject=subject, session=session,
             restore=restore, principal=principal, units=units, credentials=credentials,
             channel=channel,
+            conversation=conversation,
         )  # fmt: skip
         return Stream(self.senders, self.governance.pipeline, *self._open(call))
 
@@ -328,6 +341,7 @@ class Guard:
         units: int | None = None,
         credentials: bool | None = None,
         channel: str | None = None,
+        conversation: str | None = None,
         **params: Any,
     ) -> ChatResponse:
         """`chat`, awaitable."""
@@ -335,6 +349,7 @@ class Guard:
             messages, use_case=use_case, provider=provider, model=model, data_class=data_class,
             consent=consent, params=params, subject=subject, session=session, restore=restore,
             principal=principal, units=units, credentials=credentials, channel=channel,
+            conversation=conversation,
         )  # fmt: skip
         sender = await self.async_sender()
         record = self.governance.record(call)
@@ -369,6 +384,7 @@ class Guard:
         units: int | None = None,
         credentials: bool | None = None,
         channel: str | None = None,
+        conversation: str | None = None,
         **params: Any,
     ) -> AsyncStream:
         """`stream` for ``async for``. The policy is checked now; the request is sent when
@@ -378,6 +394,7 @@ class Guard:
             consent=consent, stream=True, params=params, subject=subject, session=session,
             restore=restore, principal=principal, units=units, credentials=credentials,
             channel=channel,
+            conversation=conversation,
         )  # fmt: skip
         return AsyncStream(self.senders, self.governance.pipeline, *self._open(call))
 
@@ -413,6 +430,16 @@ def text_size(messages: Sequence[Any]) -> int:
                 if isinstance(text, str):
                     total += len(text)
     return total
+
+
+def _conversation(given: str | None, session: PIISession | None) -> str | None:
+    """The call's conversation: the one given (a call's own `session` is not one too),
+    else the one ``rai.conversation`` bound, unless the call brings its own session."""
+    if given is not None:
+        if session is not None:
+            raise TypeError("a call takes session= or conversation=, not both")
+        return conversation_id(given)
+    return current_conversation.get() if session is None else None
 
 
 def _principal(given: Principal | None) -> Principal | None:

@@ -22,7 +22,7 @@ from ._known import ClientRecord, KnownValues, as_known
 from ._operators import OperatorPlan
 from ._patterns import BUILTIN_ENTITIES, BuiltinDetector
 from ._redactor import Detector, RedactedDocument, RedactedMessages, Redaction, Redactor
-from ._session import PIISession
+from ._session import KeptName, KeptPlaceholder, PIISession
 from ._stream import OutputScanner, StreamRestorer
 from ._walker import Redacted
 
@@ -32,6 +32,8 @@ __all__ = [
     "ClientRecord",
     "Detector",
     "Finding",
+    "KeptName",
+    "KeptPlaceholder",
     "KnownValues",
     "OperatorPlan",
     "OutputScanner",

@@ -5,19 +5,38 @@ from __future__ import annotations
 import json
 import re
 import threading
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
+from .._entities import NAME_ENTITIES
 from ._conversation import NameMemory
 from ._findings import Finding
 from ._known import normalize
 
-__all__ = ["TOKEN", "PIISession"]
+__all__ = ["TOKEN", "KeptName", "KeptPlaceholder", "PIISession"]
 
 TOKEN = re.compile(r"<([A-Z][A-Z0-9_]*?)_(\d{1,6})>")  # a placeholder, as written in a text
 
 
 def _json_escaped(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+class KeptPlaceholder(NamedTuple):
+    """One entry of a session's map as a store keeps it: the placeholder of a value, found
+    by its entity type and normalised canonical form (`key`)."""
+
+    entity_type: str
+    key: str
+    placeholder: str
+    value: str
+
+
+class KeptName(NamedTuple):
+    """A name the session remembers (`PIISession.remember`'s arguments), as a store keeps it."""
+
+    kind: str
+    value: str
+    canonical: str | None
 
 
 class PIISession:
@@ -34,20 +53,61 @@ class PIISession:
     message, call or turn, is the same placeholder.
     """
 
-    __slots__ = ("__weakref__", "_by_key", "_by_placeholder", "_counters", "_lock", "_names")
+    __slots__ = (
+        "__weakref__", "_by_key", "_by_placeholder", "_counters", "_kept_names", "_lock",
+        "_names", "_new", "_new_names",
+    )  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, *, journal: bool = False) -> None:
+        """`journal`: note what this session adds (`added`), for a store that keeps the
+        conversation's map beyond this process (`_conversations`)."""
         self._by_key: dict[tuple[str, str], str] = {}
         self._by_placeholder: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self._lock = threading.Lock()
         self._names = NameMemory()
+        self._new: list[KeptPlaceholder] | None = [] if journal else None
+        self._new_names: list[KeptName] = []
+        self._kept_names: set[KeptName] = set()
 
     def remember(self, entity_type: str, value: str, canonical: str | None = None) -> None:
         """Remember a person, place or organisation found in this conversation (other
         types are not names, and are ignored)."""
         with self._lock:
             self._names.remember(entity_type, value, canonical)
+            if self._new is not None and entity_type in NAME_ENTITIES:
+                name = KeptName(entity_type, value, None if canonical == value else canonical)
+                if name not in self._kept_names:
+                    self._kept_names.add(name)
+                    self._new_names.append(name)
+
+    # -- a map kept beyond this process: loaded before a call, what it added kept after
+
+    def load(self, entry: KeptPlaceholder) -> None:
+        """Take an entry a store kept (the next placeholder of its type is numbered after
+        it). A placeholder that is not of the entry's type is a `ValueError`."""
+        found = TOKEN.fullmatch(entry.placeholder)
+        if found is None or found.group(1) != entry.entity_type:
+            raise ValueError("a kept placeholder does not fit its entity type")
+        with self._lock:
+            self._by_key[(entry.entity_type, entry.key)] = entry.placeholder
+            self._by_placeholder[entry.placeholder] = entry.value
+            n = int(found.group(2))
+            if n > self._counters.get(entry.entity_type, 0):
+                self._counters[entry.entity_type] = n
+
+    def load_name(self, name: KeptName) -> None:
+        """Take a name a store kept (remembered, not noted as added)."""
+        with self._lock:
+            self._names.remember(name.kind, name.value, name.canonical)
+            canonical = None if name.canonical == name.value else name.canonical
+            self._kept_names.add(KeptName(name.kind, name.value, canonical))
+
+    def added(self) -> tuple[tuple[KeptPlaceholder, ...], tuple[KeptName, ...]]:
+        """The placeholders and names this session made since it was loaded (nothing
+        without `journal`)."""
+        with self._lock:
+            return tuple(self._new or ()), tuple(self._new_names)
 
     def names_in(self, text: str) -> list[Finding]:
         """Where the names this conversation has met recur in `text`."""
@@ -71,6 +131,8 @@ class PIISession:
                 found = f"<{entity_type}_{n}>"
                 self._by_key[key] = found
                 self._by_placeholder[found] = value
+                if self._new is not None:
+                    self._new.append(KeptPlaceholder(entity_type, key[1], found, value))
             return found
 
     def restore(self, text: str, *, json_string: bool = False) -> str:
@@ -98,6 +160,10 @@ class PIISession:
             self._by_placeholder.clear()
             self._counters.clear()
             self._names.clear()
+            if self._new is not None:
+                self._new.clear()
+            self._new_names.clear()
+            self._kept_names.clear()
 
     def __len__(self) -> int:
         return len(self._by_placeholder)

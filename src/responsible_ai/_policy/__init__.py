@@ -5,6 +5,7 @@ holds the sections, ``_load`` reads a file into a document, ``_references`` chec
 across sections, and ``_root`` ties them into `Policy` and `load_policy`.
 """
 
+from ._conversations import MAX_CONVERSATION_TTL_S, ConversationSettings
 from ._evidence import (
     RECORD_KINDS,
     RETENTION_FLOOR_DAYS,
@@ -59,6 +60,7 @@ from ._tags import TAG_PATTERN, covers, parents
 
 __all__ = [
     "FORBIDDEN_HEADERS",
+    "MAX_CONVERSATION_TTL_S",
     "MAX_DEPTH",
     "MAX_ISSUES",
     "MAX_POLICY_BYTES",
@@ -70,6 +72,7 @@ __all__ = [
     "TAG_PATTERN",
     "Access",
     "AccessRule",
+    "ConversationSettings",
     "CredentialSettings",
     "CustomDetector",
     "DataClass",

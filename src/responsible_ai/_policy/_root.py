@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import Field, PrivateAttr, ValidationError
 
 from .._errors import PolicyError, PolicyIssue
+from ._conversations import ConversationSettings
 from ._evidence import EvidenceSettings
 from ._issues import capped, format_loc, issue, repaired, under
 from ._load import canonical_sha256, check_pin, not_plain, read_document
@@ -45,6 +46,7 @@ class Policy(StrictModel):
     limits: Limits = Field(default_factory=Limits)
     state: StateSettings = Field(default_factory=StateSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    conversations: ConversationSettings = Field(default_factory=ConversationSettings)
 
     _sha256: str = PrivateAttr(default="")
     _source: str = PrivateAttr(default="<dict>")

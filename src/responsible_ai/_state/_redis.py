@@ -475,6 +475,16 @@ class RedisState:
             raise self._failed(exc) from None
         return rows
 
+    # -- the same server for other records (a conversation's placeholders)
+
+    def client(self) -> Any:
+        """The sync client (this store's pool, time-outs and retry)."""
+        return self._client
+
+    async def aclient(self) -> Any:
+        """This event loop's async client."""
+        return await self._aclient()
+
     def close(self) -> None:
         """Close the sync client (each event loop's async client closes with its loop,
         or with `aclose` inside it)."""

@@ -11,6 +11,8 @@
 6. stamp      StampStep.finish        signed provenance                    -> Provenance
    credentials CredentialStep.finish  a C2PA manifest on the answer's text  -> Marked
    who        WhoChecks.check         the principal's roles, teams, kind, training (after 2)
+   conversation ConversationStep.open / keep  a named conversation's placeholders, from
+              and to the conversation store (around 3, before the call)
    limits     LimitStep.reserve       kill switches and budgets, on the state store (last
               LimitStep.settle        before the call; settled after it)
 ```
@@ -22,6 +24,7 @@ refuses a stream that ended before its final event.)
 
 from . import admit
 from .checks import PolicyChecks, Verdict
+from .conversation import KEEP_ATTEMPTS, ConversationStep
 from .credentials import CredentialStep, stamp_facts
 from .egress import AI_HOSTS, Egress
 from .identifiers import is_identifier, shown
@@ -33,8 +36,10 @@ from .who import Who, WhoChecks
 
 __all__ = [
     "AI_HOSTS",
+    "KEEP_ATTEMPTS",
     "MICROS",
     "AnswerFilter",
+    "ConversationStep",
     "CredentialStep",
     "Egress",
     "LimitStep",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
+from .._conversations import conversation_id
 from .._errors import ConfigurationError
 from .._governance import Governance
 from .._http import backend as http_backend
@@ -63,6 +64,7 @@ def http_client(
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
     principal: Principal | None = None,
+    conversation: str | None = None,
     backend: Literal["httpx2"] | None = None,
     inner: Any | None = None,
     **client_kw: Any,
@@ -77,6 +79,7 @@ def http_client(
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
     principal: Principal | None = None,
+    conversation: str | None = None,
     backend: Literal["httpx"],
     inner: Any | None = None,
     **client_kw: Any,
@@ -90,6 +93,7 @@ def http_client(
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
     principal: Principal | None = None,
+    conversation: str | None = None,
     backend: str | None = None,
     inner: Any | None = None,
     **client_kw: Any,
@@ -100,10 +104,14 @@ def http_client(
     governed transport (the proxy sees only what the policy let out); ``transport=`` and
     ``mounts=``, which would step around it, are refused: pass your own network
     transport as ``inner=``. `principal` is who the client's calls are made for when
-    no ``rai.acting_as`` block says otherwise."""
+    no ``rai.acting_as`` block says otherwise; `conversation` the conversation they are
+    turns of when neither a request's ``x-rai-conversation`` header nor a
+    ``rai.conversation`` block names one (its placeholders are loaded from and kept in
+    the conversation store; the header is read by the transport, never sent)."""
     client: httpx2.Client | httpx.Client = _client(
-        True, policy, use_case, subject, restore, principal, backend, inner, client_kw
-    )
+        True, policy, use_case, subject, restore, principal, backend, inner, client_kw,
+        conversation,
+    )  # fmt: skip
     return client
 
 
@@ -115,6 +123,7 @@ def async_http_client(
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
     principal: Principal | None = None,
+    conversation: str | None = None,
     backend: Literal["httpx2"] | None = None,
     inner: Any | None = None,
     **client_kw: Any,
@@ -129,6 +138,7 @@ def async_http_client(
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
     principal: Principal | None = None,
+    conversation: str | None = None,
     backend: Literal["httpx"],
     inner: Any | None = None,
     **client_kw: Any,
@@ -142,14 +152,16 @@ def async_http_client(
     subject: ClientRecord | KnownValues | None = None,
     restore: bool | None = None,
     principal: Principal | None = None,
+    conversation: str | None = None,
     backend: str | None = None,
     inner: Any | None = None,
     **client_kw: Any,
 ) -> httpx2.AsyncClient | httpx.AsyncClient:
     """`http_client` for async SDK clients (`openai.AsyncOpenAI`, `anthropic.AsyncAnthropic`)."""
     client: httpx2.AsyncClient | httpx.AsyncClient = _client(
-        False, policy, use_case, subject, restore, principal, backend, inner, client_kw
-    )
+        False, policy, use_case, subject, restore, principal, backend, inner, client_kw,
+        conversation,
+    )  # fmt: skip
     return client
 
 
@@ -163,6 +175,7 @@ def _client(
     backend: str | None,
     inner: Any | None,
     client_kw: dict[str, Any],
+    conversation: str | None = None,
 ) -> Any:
     if principal is not None and not isinstance(principal, Principal):
         raise TypeError(f"principal must be a rai.Principal, got {type(principal).__name__}")
@@ -191,6 +204,7 @@ def _client(
     transport = GovernedTransport(
         governance, inner, http, use_case=use_case, subject=as_known(subject), restore=restore,
         principal=principal,
+        conversation=conversation_id(conversation) if conversation is not None else None,
     )  # fmt: skip
     client_cls = http.Client if sync else http.AsyncClient
     return client_cls(transport=transport, **client_kw)

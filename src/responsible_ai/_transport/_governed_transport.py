@@ -10,6 +10,7 @@ from types import ModuleType, TracebackType
 from typing import Any
 
 from .._call import NO_USE_CASE, Call, Prepared
+from .._conversations import current_conversation
 from .._errors import ProviderUnavailable
 from .._governance import Governance
 from .._pii import KnownValues, PIISession
@@ -20,6 +21,7 @@ from ._headers import (
     OWN_HEADERS,
     UNITS_RAW,
     USE_CASE_RAW,
+    conversation_of,
     declared_units,
     declared_use_case,
     is_protocol,
@@ -48,6 +50,7 @@ class GovernedTransport:
         restore: bool | None,
         session: PIISession | None = None,
         principal: Principal | None = None,
+        conversation: str | None = None,
     ) -> None:
         self.governance = governance
         self.principal = principal
@@ -57,6 +60,7 @@ class GovernedTransport:
         self.subject = subject
         self.session = session  # the conversation's placeholders (None: one per request)
         self.restore = restore
+        self.conversation = conversation  # the client's conversation (a header's wins)
 
     # -- reading the SDK's request
 
@@ -78,9 +82,11 @@ class GovernedTransport:
 
     def _call(self, request: Any) -> tuple[Call, bool]:
         """The SDK's request as a `Call` (routed and read), and whether it carried one of
-        the library's own headers (use case, units, credentials, channel: read here, never
-        sent). The principal is the one ``rai.acting_as`` binds, else the client's own;
-        the units the header declares, else ``rai.units``."""
+        the library's own headers (use case, units, credentials, channel, conversation:
+        read here, never sent). The principal is the one ``rai.acting_as`` binds, else the
+        client's own; the units the header declares, else ``rai.units``; the conversation
+        the ``x-rai-conversation`` header names, else the one ``rai.conversation`` binds,
+        else the client's own."""
         check_upstream(self.governance.policy)  # logging may be set up after the client
         data = admit.json_body(request.content)
         model = data.get("model") if isinstance(data, dict) else None
@@ -100,6 +106,7 @@ class GovernedTransport:
             elif not is_protocol(name, value):
                 content_headers.append([key.decode("latin-1"), value.decode("latin-1")])
         credentials, channel = marking_of(own)
+        conversation = conversation_of(own) or current_conversation.get() or self.conversation
         tag = ", ".join(tags) or declared_use_case.get() or self.default_use_case
         units = read_units([v.encode("latin-1") for v in own.get(UNITS_RAW, [])])
         query = [list(kv) for kv in request.url.params.multi_items()] if request.url.query else []
@@ -112,13 +119,14 @@ class GovernedTransport:
             endpoint=endpoint,
             stream=bool(body.get("stream")),
             subject=self.subject,
-            session=self.session,
+            session=self.session if conversation is None else None,
             restore=self.restore,
             extra=extra,
             principal=current_principal.get() or self.principal,
             credentials=credentials,
             channel=channel,
             units=declared_units.get() if units is None else units,
+            conversation=conversation,
         )
         return call, bool(tags or own)
 

@@ -9,10 +9,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .._conversations import conversation_id
 from .._errors import ConfigurationError
 
 __all__ = [
     "CHANNEL_HEADER",
+    "CONVERSATION_HEADER",
     "CREDENTIALS_HEADER",
     "OWN_HEADERS",
     "PROTOCOL_HEADERS",
@@ -20,6 +22,7 @@ __all__ = [
     "UNITS_RAW",
     "USE_CASE_HEADER",
     "USE_CASE_RAW",
+    "conversation_of",
     "declared_units",
     "declared_use_case",
     "is_protocol",
@@ -60,8 +63,10 @@ USE_CASE_RAW = USE_CASE_HEADER.encode()
 CREDENTIALS_HEADER = "x-rai-credentials"  # "on" | "off": the call's Content Credentials
 CHANNEL_HEADER = "x-rai-channel"  # where the answer is published (its carrier)
 UNITS_RAW = UNITS_HEADER.encode()
+CONVERSATION_HEADER = "x-rai-conversation"  # the conversation a request is a turn of
 OWN_HEADERS = frozenset({
     USE_CASE_RAW, UNITS_RAW, CREDENTIALS_HEADER.encode(), CHANNEL_HEADER.encode(),
+    CONVERSATION_HEADER.encode(),
 })  # fmt: skip
 """The library's own request headers: read by the transport, never sent."""
 
@@ -82,6 +87,14 @@ def marking_of(values: dict[bytes, list[str]]) -> tuple[bool | None, str | None]
         if asked is None:
             raise ConfigurationError('x-rai-credentials must be "on" or "off"')
     return asked, (channel[0].strip() if channel else None)
+
+
+def conversation_of(values: dict[bytes, list[str]]) -> str | None:
+    """The request's ``x-rai-conversation`` (at most once; checked as any id is)."""
+    found = values.get(CONVERSATION_HEADER.encode(), [])
+    if len(found) > 1:
+        raise ConfigurationError("x-rai-conversation may be sent once")
+    return conversation_id(found[0]) if found else None
 
 
 def is_protocol(name: bytes, value: bytes) -> bool:
