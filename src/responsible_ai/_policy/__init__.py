@@ -6,6 +6,7 @@ across sections, and ``_root`` ties them into `Policy` and `load_policy`.
 """
 
 from ._evidence import (
+    CALL_PARTS,
     RECORD_KINDS,
     RETENTION_FLOOR_DAYS,
     SEVERITIES,
@@ -58,6 +59,7 @@ from ._root import Policy, load_policy
 from ._tags import TAG_PATTERN, covers, parents
 
 __all__ = [
+    "CALL_PARTS",
     "FORBIDDEN_HEADERS",
     "MAX_DEPTH",
     "MAX_ISSUES",
