@@ -74,14 +74,20 @@ class CallEntry:
     record. Either way the decision is committed as soon as it would have been alone.
     The bodies are the store's once given: nobody changes them afterwards."""
 
-    __slots__ = ("at", "call", "decision", "outcome", "subjects", "taken")
+    __slots__ = ("at", "call", "decision", "outcome", "queue", "subjects", "taken")
 
     def __init__(
-        self, at: str, call: str, decision: Mapping[str, Any], subjects: tuple[str, ...]
+        self,
+        at: str,
+        call: str,
+        decision: Mapping[str, Any],
+        subjects: tuple[str, ...],
+        queue: object = None,
     ) -> None:
         self.at, self.call, self.decision, self.subjects = at, call, decision, subjects
         self.outcome: tuple[str, str, Mapping[str, Any], str | None, tuple[Any, ...]] | None = None
         self.taken = False  # the writer took it (or it was written synchronously)
+        self.queue = queue  # the queue it waits in (a forked child has another)
 
     def pending(self) -> Pending:
         """The record this entry is: the decision alone, or the decision and its outcome."""
@@ -162,7 +168,7 @@ class EvidenceStore:
         decision waits in the queue like any record, and with ``durability="sync"`` it
         is committed before this returns."""
         self._writable()
-        entry = CallEntry(clock.rfc3339(), call, decision, tuple(subjects))
+        entry = CallEntry(clock.rfc3339(), call, decision, tuple(subjects), self._queue)
         if self.durability == "sync":
             entry.taken = True
             self._write([entry.pending()])
@@ -185,7 +191,7 @@ class EvidenceStore:
         self._writable()
         ended_at = clock.rfc3339()
         with self._merge_lock:
-            if not entry.taken:
+            if not entry.taken and entry.queue is self._queue:  # (not in a forked child)
                 entry.outcome = (kind, ended_at, body, stamp, tuple(evaluations))
                 return
         self.append(kind, body, call=entry.call, stamp=stamp)
@@ -436,6 +442,7 @@ def _reset_in_child(ref: weakref.ref[EvidenceStore]) -> None:
         store._queue = queue.SimpleQueue()
         store._writer = None
         store._writer_lock = threading.Lock()
+        store._merge_lock = threading.Lock()  # the parent's writer may have held it
         store.db.lock = threading.RLock()
 
 
