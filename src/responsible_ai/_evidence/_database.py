@@ -10,6 +10,7 @@ read, the batch is chained onto it and the head is moved, in one transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -306,7 +307,11 @@ class SqliteDatabase(Database):
     def connect(self) -> Any:
         try:
             conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=60.0
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=60.0,
+                cached_statements=256,  # the 64 multi-row INSERTs and the readers
             )
             conn.execute("PRAGMA page_size = 16384")  # a new store's: fewer pages per commit
             conn.execute("PRAGMA journal_mode = WAL")
@@ -318,10 +323,30 @@ class SqliteDatabase(Database):
             ) from None
         return conn
 
+    def insert(self, cur: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Up to 64 rows per statement. The sqlite3 module lets other threads run during
+        each statement and takes the interpreter's lock back after it: ``executemany``
+        does that once per row, and with a busy calling thread each hand-over costs
+        both threads more than the row itself (measured: 3x the insert's CPU)."""
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            cur.execute(_insert_sql(len(chunk)), [value for row in chunk for value in row])
+
     def scrub(self) -> None:
         with self.lock:
             conn = self.conn()
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+_ROWS_PER_INSERT = 64  # x 10 columns: far below SQLite's 32,766 parameters
+
+
+@functools.cache
+def _insert_sql(rows: int) -> str:
+    """The INSERT of `rows` rows (at most 64 texts, each prepared once and cached)."""
+    return f"INSERT INTO rai_evidence ({_COLUMNS}) VALUES " + ", ".join(
+        ["(?,?,?,?,?,?,?,?,?,?)"] * rows
+    )
 
 
 class PostgresDatabase(Database):
