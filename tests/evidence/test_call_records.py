@@ -212,3 +212,37 @@ def test_a_call_closed_in_a_forked_child_keeps_both_parts(sqlite_url: str, key: 
     assert sorted(k for k, _, _ in _parts(store)) == ["answer", "decision"]
     assert store.verify().ok
     store.close()
+
+
+def test_the_commit_window_is_the_policys(
+    make_policy: Any, server: FakeModelServer, tmp_path: Any
+) -> None:
+    """``[evidence] commit_window_ms`` sets how long appends gather (what a process
+    killed hard can lose); outside 1..1000 ms it is a policy error."""
+    policy = make_policy(server.base_url, evidence={"commit_window_ms": 250})
+    assert policy.evidence.commit_window_ms == 250
+    governance = rai.Governance(policy, evidence=f"sqlite:///{tmp_path / 'w.db'}")
+    assert governance.evidence is not None
+    assert governance.evidence.settings.commit_window_ms == 250
+    for wrong in (0, 5000, "20"):
+        with pytest.raises(rai.PolicyError, match="commit_window_ms"):
+            make_policy(server.base_url, evidence={"commit_window_ms": wrong})
+
+
+def test_call_records_in_postgres(pg_db: str, key: ChainKey) -> None:
+    """The same in PostgreSQL: a joined ``call`` record, then a decision and its answer
+    apart; more than 64 records in one commit; the chain verifies."""
+    store = _store(pg_db, key, window_ms=400)
+    entry = store.open_call(DECISION, call="c1", subjects=("s-1",))
+    store.close_call(entry, "answer", ANSWER, stamp="st-1", evaluations=[EVALUATION])
+    store.flush()
+    late = store.open_call(DECISION, call="c2")
+    store.flush()
+    store.close_call(late, "answer", ANSWER, stamp="st-2")
+    for i in range(100):
+        store.append("review", {"n": i})
+    store.flush()
+    kinds = [r.kind for r in store.records()]
+    assert kinds[:3] == ["call", "decision", "answer"] and len(kinds) == 103
+    assert store.verify().ok
+    store.close()
