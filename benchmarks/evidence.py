@@ -13,6 +13,7 @@ to the store's side (the steadier figure on a busy machine); "writer" is the wri
 thread's own share of it. The run ends with a verification of everything written.
 
     python benchmarks/evidence.py [--calls 20000] [--durability batch|sync]
+                                  [--commit-window-ms 20]
 
 Goal (issue 26): an append adds <= 50 us to a governed call (median), all of a call's
 evidence counted.
@@ -32,6 +33,7 @@ from _workload import BASE, PROMPT, RESPONSE, measure
 
 import responsible_ai as rai
 from responsible_ai._evidence import EvidenceStore
+from responsible_ai._policy import EvidenceSettings
 
 CALL: dict[str, Any] = {"use_case": "client.support", "provider": "openai-prod",
                         "model": "gpt-4o-mini"}  # fmt: skip
@@ -64,6 +66,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=20000)
     parser.add_argument("--durability", choices=["batch", "sync"], default="batch")
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--commit-window-ms", type=int, default=20)
     args = parser.parse_args()
     os.environ.setdefault("RAI_BENCH_KEY", "sk-bench")
     os.environ.setdefault("RAI_PSEUDONYM_KEY", "ab" * 32)
@@ -73,7 +76,10 @@ def main() -> None:
 
     client = http.Client(transport=http.MockTransport(handler))
     folder = tempfile.mkdtemp(prefix="rai-bench-")
-    store = EvidenceStore(f"sqlite:///{folder}/evidence.db", durability=args.durability)
+    settings = EvidenceSettings(commit_window_ms=args.commit_window_ms)
+    store = EvidenceStore(
+        f"sqlite:///{folder}/evidence.db", durability=args.durability, settings=settings
+    )
     plain = rai.Guard(rai.Governance(policy()), http_client=client)
     stored = rai.Guard(rai.Governance(policy(), evidence=store), http_client=client)
     messages = [{"role": "user", "content": PROMPT}]
@@ -107,7 +113,8 @@ def main() -> None:
     result = store.verify()
     base = statistics.median(times["no store"])
     print(f"1 KB prompt, PII on, {per * args.rounds} calls per side, in-process MockTransport,")
-    print(f"SQLite WAL store, durability={args.durability}\n")
+    print(f"SQLite WAL store, durability={args.durability}, "
+          f"commit window {args.commit_window_ms} ms\n")  # fmt: skip
     calls = per * args.rounds
     print(f"{'side':<18} {'median us':>10} {'p99 us':>9} {'added us':>9} {'ratio':>6} "
           f"{'CPU us/call':>12} {'writer':>7}")  # fmt: skip
