@@ -24,7 +24,7 @@ from ._audit import AuditTrail
 from ._call import AuditSink, Call, Prepared, WireAnswer
 from ._errors import ConfigurationError, PolicyViolation, ProviderError, RedactionFailed
 from ._evaluation import Evaluation, Evaluator
-from ._evidence import EvidenceStore
+from ._evidence import CallEntry, EvidenceStore
 from ._pipeline import Pipeline
 from ._providers import wire_for
 from ._state import Held
@@ -79,25 +79,23 @@ def _event(first: dict[str, Any], fields: Mapping[str, Any], trace_ids: TraceIds
     return event
 
 
-_DECISION_FIELDS = (
-    "outcome", "rule", "use_case", "provider", "model", "data_class", "policy_id",
-    "policy_version", "policy_sha256", "requires_review", "fallback_from",
-)  # fmt: skip
-
-
 def _evidence_body(
     decision: Decision, redactions: Mapping[str, int] | None, error: str | None
 ) -> dict[str, Any]:
     """The evidence record of a decision: its rule and policy, counts, the principal's
     pseudonym — an allow-list, so a consent's subject or reference never rides along."""
-    fields = decision.as_dict()
-    body = {name: fields[name] for name in _DECISION_FIELDS}
-    consent = decision.consent
+    d = decision
+    body = {
+        "outcome": d.outcome, "rule": d.rule, "use_case": d.use_case, "provider": d.provider,
+        "model": d.model, "data_class": d.data_class, "policy_id": d.policy_id,
+        "policy_version": d.policy_version, "policy_sha256": d.policy_sha256,
+        "requires_review": d.requires_review, "fallback_from": d.fallback_from,
+    }  # fmt: skip
+    consent = d.consent
     if consent is not None:
         body["consent"] = {"scope": consent.scope, "obtained_at": consent.obtained_at.isoformat()}
-    principal = getattr(decision, "principal", None)  # the principal's pseudonym (#25)
-    if principal is not None:
-        body["principal"] = principal
+    if d.principal is not None:  # the principal's pseudonym (#25)
+        body["principal"] = d.principal
     if redactions:
         body["redactions"] = dict(redactions)
     if error is not None:
@@ -189,8 +187,8 @@ class CallRecord:
     """
 
     __slots__ = (
-        "_decided", "_ended", "_held", "_started", "attempts", "call_id", "observers",
-        "pipeline", "span",
+        "_decided", "_ended", "_entry", "_held", "_started", "attempts", "call_id",
+        "observers", "pipeline", "span",
     )  # fmt: skip
 
     def __init__(self, pipeline: Pipeline, observers: Observers, call: Call) -> None:
@@ -200,6 +198,7 @@ class CallRecord:
         # the call's id in the evidence store: its decision, answer, evaluations and
         # failure records share it, and an incident's legal hold names it
         self.call_id = _call_id() if observers.evidence is not None else ""
+        self._entry: CallEntry | None = None  # its decision in the store, until its outcome
         params = call.params if call.body is None else call.body
         if pipeline.checks.seen(call):  # names that passed before: as they are
             model, provider, use_case = call.model, call.provider_name, call.use_case
@@ -370,7 +369,11 @@ class CallRecord:
         if store is not None and self._decided and not self._ended:
             self._ended = True
             try:
-                store.append("failure", {"error": type(error).__name__}, call=self.call_id)
+                failure = {"error": type(error).__name__}
+                if self._entry is not None:
+                    store.close_call(self._entry, "failure", failure)
+                else:
+                    store.append("failure", failure, call=self.call_id)
             except Exception as evidence_error:  # the call's own error stays what is raised
                 error.add_note(f"the evidence store failed too ({type(evidence_error).__name__})")
         self.span.failed(error)
@@ -378,49 +381,52 @@ class CallRecord:
     # ------------------------------------------------------------------
 
     def _answered(self, response: ChatResponse) -> None:
-        """The answer's record, then each evaluation of it (on the span and in the
-        store). An evaluator that fails is recorded as such; the call still returns."""
+        """Each evaluation of the answer (on the span), then the answer's record with
+        them (in the store). An evaluator that fails is recorded as such; the call still
+        returns."""
         observers = self.observers
         store = observers.evidence
         stamp = response.provenance
-        if store is not None:
-            usage = response.usage
-            store.append(
-                "answer",
-                {
-                    "served_model": shown(response.model), "provider": response.provider,
-                    "finish_reason": shown(response.finish_reason or "none"),
-                    "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
-                    "output_sha256": stamp.output_sha256 if stamp is not None else None,
-                    "prompt_sha256": stamp.prompt_sha256 if stamp is not None else None,
-                    "output_pii": _count(f.entity_type for f in response.output_findings),
-                    "restored": response.restored, "tool_calls": len(response.tool_calls),
-                    "requires_review": response.decision.requires_review,
-                    "use_case": response.decision.use_case,
-                },
-                call=self.call_id, stamp=stamp.id if stamp is not None else None,
-            )  # fmt: skip
+        evaluations: list[dict[str, Any]] = []
         for evaluator in observers.evaluators:
             for result, error in _evaluate(evaluator, response):
                 self.span.evaluated(
                     result.name, result.score, result.label, result.explanation,
                     response.id, error,
                 )  # fmt: skip
-                if store is not None:
-                    store.append(
-                        "evaluation",
-                        {"name": result.name, "score": result.score, "label": result.label,
-                         "error": error, "use_case": response.decision.use_case},
-                        call=self.call_id, stamp=stamp.id if stamp is not None else None,
-                    )  # fmt: skip
+                evaluations.append(
+                    {"name": result.name, "score": result.score, "label": result.label,
+                     "error": error, "use_case": response.decision.use_case}
+                )  # fmt: skip
+        if store is None:
+            return
+        usage = response.usage
+        answer = {
+            "served_model": shown(response.model), "provider": response.provider,
+            "finish_reason": shown(response.finish_reason or "none"),
+            "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
+            "output_sha256": stamp.output_sha256 if stamp is not None else None,
+            "prompt_sha256": stamp.prompt_sha256 if stamp is not None else None,
+            "output_pii": _count(f.entity_type for f in response.output_findings),
+            "restored": response.restored, "tool_calls": len(response.tool_calls),
+            "requires_review": response.decision.requires_review,
+            "use_case": response.decision.use_case,
+        }  # fmt: skip
+        stamp_id = stamp.id if stamp is not None else None
+        if self._entry is not None:
+            store.close_call(self._entry, "answer", answer, stamp=stamp_id, evaluations=evaluations)
+            return
+        store.append("answer", answer, call=self.call_id, stamp=stamp_id)
+        for evaluation in evaluations:
+            store.append("evaluation", evaluation, call=self.call_id, stamp=stamp_id)
 
     def _allowed(self, prepared: Prepared) -> None:
         decision = prepared.decision
         observers = self.observers
         store = observers.evidence
         if store is not None:  # first: a call that cannot leave its record is not made
-            store.append(
-                "decision", _evidence_body(decision, prepared.redactions, None),
+            self._entry = store.open_call(
+                _evidence_body(decision, prepared.redactions, None),
                 call=self.call_id, subjects=_subjects(store, prepared.call),
             )  # fmt: skip
         ids = self.span.trace_ids() if observers.trail.active else (None, None)

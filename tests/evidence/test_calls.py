@@ -64,21 +64,23 @@ def test_every_driver_appends_and_no_content_is_stored(
         draft(prompt)
     store.flush()
     records = list(store.records())
-    kinds = [r.kind for r in records]
+    parts = [(kind, body, r) for r in records for kind, body, _ in r.parts()]
+    kinds = [kind for kind, _, _ in parts]
     assert kinds.count("decision") == 4 and kinds.count("answer") == 3
     assert kinds[0] == "policy"
-    blocked = [r.body for r in records if r.kind == "decision" and r.body["outcome"] == "blocked"]
+    blocked = [b for k, b, _ in parts if k == "decision" and b["outcome"] == "blocked"]
     assert blocked == [
         {**blocked[0], "rule": "use_cases.blocked[legal]", "error": "UseCaseBlocked"}
     ]
-    first = next(r for r in records if r.kind == "decision")
-    assert first.body["redactions"] == {"EMAIL_ADDRESS": 1, "PERSON": 1, "KNOWN_PERSON": 0} or (
-        sum(first.body["redactions"].values()) >= 2
+    decision, first = next((b, r) for k, b, r in parts if k == "decision")
+    assert decision["redactions"] == {"EMAIL_ADDRESS": 1, "PERSON": 1, "KNOWN_PERSON": 0} or (
+        sum(decision["redactions"].values()) >= 2
     )
     assert first.subject is not None and first.subject.startswith("s:")  # a tag, not an id
     answer_record = next(r for r in records if r.stamp == answer.provenance.id)
-    assert answer_record.kind == "answer" and answer_record.call == first.call
-    assert answer_record.body["output_sha256"] == answer.provenance.output_sha256
+    assert answer_record.kind in ("answer", "call") and answer_record.call == first.call
+    answer_body = next(b for k, b, _ in answer_record.parts() if k == "answer")
+    assert answer_body["output_sha256"] == answer.provenance.output_sha256
     assert store.verify().ok
     disk = _bytes(sqlite_url)
     for secret in (CANARY, CANARY.lower(), "Oakhurst", answer.text[:24], "CLIENT-"):
@@ -145,11 +147,13 @@ def test_retention_removes_bodies_keeps_the_chain_and_spares_held_records(
 ) -> None:
     """Past its retention a record keeps its place and digest but loses its body; the
     chain still verifies; a body removed before the six-month floor is a break; the
-    records of a call under a legal hold keep their bodies."""
+    records of a call under a legal hold keep their bodies. (A synchronous store: each
+    call is a decision record and an answer record, each with its own retention.)"""
     policy = make_policy(server.base_url, evidence={"retention": {"default": 200, "decision": 190}})
     store = EvidenceStore(
         sqlite_url,
         key=key,
+        durability="sync",
         settings=policy.evidence,
         pseudonymizer=Pseudonymizer(bytes.fromhex(pseudonym_key)),
     )
@@ -263,7 +267,7 @@ def test_evaluations_are_span_events_and_records(policy: rai.Policy, store: Evid
          gen_ai.GEN_AI_RESPONSE_ID: answer.id, "error.type": "RuntimeError"},
     ]  # fmt: skip
     store.flush()
-    bodies = [r.body for r in store.records() if r.kind == "evaluation"]
+    bodies = [b for r in store.records() for k, b, _ in r.parts() if k == "evaluation"]
     assert [(b["name"], b["score"], b["label"], b["error"]) for b in bodies] == [
         ("bias", 0.12, "pass", None),
         ("broken", None, "error", "RuntimeError"),
@@ -291,7 +295,7 @@ def test_reviews_and_policy_changes_are_recorded(
     assert review.body["decision"] == "approved" and review.body["reviewer"].startswith("p:")
     assert CANARY not in str(review.body)
     incident = store.report_incident(reviewed.id, category="wrong", severity="low", reporter="g")
-    assert incident.calls == (next(r.call for r in store.records() if r.kind == "answer"),)
+    assert incident.calls == (next(r.call for r in store.records() if r.stamp),)
     changes = [r.body["changed"] for r in store.records() if r.kind == "policy"]
     assert changes == [False, True]
 

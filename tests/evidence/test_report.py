@@ -202,7 +202,8 @@ def test_exports_json_lines_and_otlp_logs(
     lines = tmp_path / "export.jsonl"
     assert main(["audit", "export", sqlite_url, "--since", "2020-01-01", "-o", str(lines)]) == 0
     records = [json.loads(line) for line in lines.read_text().splitlines()]
-    assert [r["kind"] for r in records] == ["policy", "decision", "answer"]
+    kinds = [r["kind"] for r in records]  # a call shorter than the commit window: one record
+    assert kinds in (["policy", "call"], ["policy", "decision", "answer"])
     assert all(records[i + 1]["prev"] == records[i]["hash"] for i in range(len(records) - 1))
     assert main(["audit", "export", sqlite_url, "--since", "2999-01-01",
                  "--until", "2999-02-01"]) == 0  # fmt: skip
@@ -221,7 +222,7 @@ def test_exports_json_lines_and_otlp_logs(
     (sent,) = _Collector.received
     assert sent["path"] == "/v1/logs" and sent["type"] == "application/json"
     logs = sent["body"]["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
-    assert len(logs) == 3 and logs[1]["eventName"] == "rai.evidence.record"
+    assert len(logs) == len(records) and logs[1]["eventName"] == "rai.evidence.record"
     attrs = {a["key"]: a["value"] for a in logs[1]["attributes"]}
-    assert attrs["rai.evidence.kind"] == {"stringValue": "decision"}
+    assert attrs["rai.evidence.kind"] == {"stringValue": kinds[1]}
     assert attrs["rai.evidence.seq"] == {"intValue": "2"}

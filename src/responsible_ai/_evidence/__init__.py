@@ -21,7 +21,7 @@ from ._incidents import CATEGORIES, RESOLUTIONS, STATUSES, ClockState, Incident
 from ._lifecycle import Erasure
 from ._records import Record, parse_rfc3339
 from ._report import compile_report, render_html
-from ._store import EVIDENCE_URL_ENV, EvidenceStore, open_store
+from ._store import EVIDENCE_URL_ENV, CallEntry, EvidenceStore, open_store
 
 __all__ = [
     "CATEGORIES",
@@ -29,6 +29,7 @@ __all__ = [
     "EVIDENCE_URL_ENV",
     "RESOLUTIONS",
     "STATUSES",
+    "CallEntry",
     "ChainKey",
     "ClockState",
     "Erasure",

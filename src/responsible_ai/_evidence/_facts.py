@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from ._database import RARE
 from ._store import EvidenceStore
 
 __all__ = ["announce_policy", "record_review"]
@@ -25,7 +26,7 @@ def announce_policy(store: EvidenceStore, policy_id: str, version: str, sha256: 
             return
         seen.add(sha256)
     last = store.db.fetch(
-        "SELECT body FROM rai_evidence WHERE kind = 'policy' AND body IS NOT NULL "
+        f"SELECT body FROM rai_evidence WHERE {RARE} AND kind = 'policy' AND body IS NOT NULL "
         "ORDER BY seq DESC LIMIT 1"
     )
     previous = orjson.loads(last[0][0]).get("policy_sha256") if last else None

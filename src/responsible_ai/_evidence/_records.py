@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,8 @@ from .._clock import clock
 from ._chain import Row
 
 __all__ = ["Record", "parse_rfc3339", "rfc3339_days_ago"]
+
+Part = tuple[str, dict[str, Any], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,25 @@ class Record:
         body = orjson.loads(row.body) if row.body is not None else None
         return cls(row.seq, row.at, row.kind, row.call, row.stamp, row.subject, body,
                    row.digest, row.prev, row.hash)  # fmt: skip
+
+    def parts(self) -> Iterator[Part]:
+        """What the record says, as (kind, body, time) parts: itself, or for a ``call``
+        record its decision, then its answer and the answer's evaluations or its
+        failure — the same bodies as when they are records of their own. Nothing once
+        its retention removed its body."""
+        body = self.body
+        if body is None:
+            return
+        if self.kind != "call":
+            yield self.kind, body, self.at
+            return
+        yield "decision", body["decision"], self.at
+        ended = body.get("ended_at", self.at)
+        for kind in ("answer", "failure"):
+            if kind in body:
+                yield kind, body[kind], ended
+        for evaluation in body.get("evaluations", ()):
+            yield "evaluation", evaluation, ended
 
     def as_dict(self) -> dict[str, Any]:
         return {

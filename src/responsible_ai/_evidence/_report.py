@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -48,13 +48,12 @@ def compile_report(
     calls = Counter[str]()
     needing_review = 0
     removed = 0
-    for r in records:
-        body = r.body
-        if body is None:
+    for kind, body, at in _parts(records):
+        if body is None:  # a record whose retention removed its body
             removed += 1
             continue
-        day = r.at[:10]
-        if r.kind == "decision":
+        day = at[:10]
+        if kind == "decision":
             outcome = body.get("outcome", "?")
             calls[outcome] += 1
             days[day][outcome] += 1
@@ -72,25 +71,25 @@ def compile_report(
                         "provider": key[0],
                         "model": key[1],
                         "calls": 0,
-                        "first": r.at,
-                        "last": r.at,
+                        "first": at,
+                        "last": at,
                         "data_classes": Counter(),
                     },
                 )
                 entry["calls"] += 1
-                entry["last"] = r.at
+                entry["last"] = at
                 entry["data_classes"][body.get("data_class", "?")] += 1
-        elif r.kind == "answer":
+        elif kind == "answer":
             calls["answered"] += 1
             output_pii.update(body.get("output_pii") or {})
             needing_review += bool(body.get("requires_review"))
-        elif r.kind == "failure":
+        elif kind == "failure":
             calls["failed"] += 1
             days[day]["failed"] += 1
-        elif r.kind == "review":
+        elif kind == "review":
             reviews[body.get("decision", "?")] += 1
             reviewers.add(body.get("reviewer", "?"))
-        elif r.kind == "evaluation":
+        elif kind == "evaluation":
             ev = evaluations.setdefault(
                 body.get("name", "?"),
                 {
@@ -108,12 +107,12 @@ def compile_report(
                 ev["scores"].append(float(body["score"]))
             if body.get("label"):
                 ev["labels"][body["label"]] += 1
-        elif r.kind == "policy":
-            policies.append({"at": r.at, **body})
-        elif r.kind == "erasure":
+        elif kind == "policy":
+            policies.append({"at": at, **body})
+        elif kind == "erasure":
             erasures[body.get("outcome", "?")] += 1
-        elif r.kind == "retention":
-            retention.append({"at": r.at, "removed": body.get("removed", {})})
+        elif kind == "retention":
+            retention.append({"at": at, "removed": body.get("removed", {})})
     shown_incidents = [
         i.as_dict(now) for i in incidents if since <= i.opened_at < until or i.status != "resolved"
     ]
@@ -176,6 +175,16 @@ def compile_report(
         "retention": retention,
         "bodies_removed_in_period": removed,
     }
+
+
+def _parts(records: Iterable[Record]) -> Iterator[tuple[str, dict[str, Any] | None, str]]:
+    """Every record's parts (a ``call`` record is a decision and its outcome), and a
+    part without a body for each record whose body retention removed."""
+    for record in records:
+        if record.body is None:
+            yield record.kind, None, record.at
+        else:
+            yield from record.parts()
 
 
 # ---------------------------------------------------------------------- HTML

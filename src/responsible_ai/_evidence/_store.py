@@ -3,11 +3,17 @@ and policy change, in SQLite (embedded) or PostgreSQL (replicas).
 
 Appending is cheap for the caller: with ``durability="batch"`` (the default) a record is
 put on an in-process queue and a writer thread chains and commits what has queued in
-one transaction (group commit: many records, one lock, one write); ``flush()`` waits
-until everything appended before it is committed, and the process's exit flushes.
-With ``durability="sync"`` each append commits before it returns. Either way, when
-the store cannot be written the next append raises `EvidenceUnavailable`, so a
-governed call that cannot leave its record is not made.
+one transaction (group commit: the appends of ``commit_window_ms``, 20 ms by default,
+one lock, one write); ``flush()`` waits until everything appended before it is
+committed, and the process's exit flushes. With ``durability="sync"`` each append
+commits before it returns. Either way, when the store cannot be written the next
+append raises `EvidenceUnavailable`, so a governed call that cannot leave its record is
+not made.
+
+A governed call's decision is queued before the call is made (`open_call`); its
+outcome (`close_call`) joins it when the writer has not taken it yet — one ``call``
+record, the usual case for a call shorter than the commit window — and is a record of
+its own otherwise. The decision is never committed later than it would be alone.
 """
 
 from __future__ import annotations
@@ -34,12 +40,18 @@ from ._incidents import Incident, fold, open_incident, update_incident
 from ._lifecycle import Erasure, apply_retention, erase_subject, held
 from ._records import Record, rfc3339_days_ago
 
-__all__ = ["EVIDENCE_URL_ENV", "EvidenceStore", "Record", "open_store", "rfc3339_days_ago"]
+__all__ = [
+    "EVIDENCE_URL_ENV",
+    "CallEntry",
+    "EvidenceStore",
+    "Record",
+    "open_store",
+    "rfc3339_days_ago",
+]
 
 EVIDENCE_URL_ENV = "RAI_EVIDENCE_URL"
 _log = logging.getLogger("responsible_ai.evidence")
 _BATCH = 4096
-_GATHER_S = 0.02  # how long the writer lets appends gather before it commits them
 _MAX_QUEUED = 100_000  # beyond this, appends wait for the writer (back-pressure)
 
 
@@ -52,6 +64,42 @@ class _Flush:
 
 
 _STOP = object()
+_SORTED = orjson.OPT_SORT_KEYS
+
+
+class CallEntry:
+    """A governed call's decision, queued (`EvidenceStore.open_call`). If the call ends
+    before the writer takes it, its outcome joins it and the two are one ``call``
+    record; otherwise the decision is written alone and the outcome follows as its own
+    record. Either way the decision is committed as soon as it would have been alone.
+    The bodies are the store's once given: nobody changes them afterwards."""
+
+    __slots__ = ("at", "call", "decision", "outcome", "queue", "subjects", "taken")
+
+    def __init__(
+        self,
+        at: str,
+        call: str,
+        decision: Mapping[str, Any],
+        subjects: tuple[str, ...],
+        queue: object = None,
+    ) -> None:
+        self.at, self.call, self.decision, self.subjects = at, call, decision, subjects
+        self.outcome: tuple[str, str, Mapping[str, Any], str | None, tuple[Any, ...]] | None = None
+        self.taken = False  # the writer took it (or it was written synchronously)
+        self.queue = queue  # the queue it waits in (a forked child has another)
+
+    def pending(self) -> Pending:
+        """The record this entry is: the decision alone, or the decision and its outcome."""
+        if self.outcome is None:
+            body = orjson.dumps(self.decision, option=_SORTED).decode()
+            return Pending(self.at, "decision", body, self.call, None, self.subjects)
+        kind, ended_at, outcome, stamp, evaluations = self.outcome
+        merged: dict[str, Any] = {"decision": self.decision, kind: outcome, "ended_at": ended_at}
+        if evaluations:
+            merged["evaluations"] = list(evaluations)
+        body = orjson.dumps(merged, option=_SORTED).decode()
+        return Pending(self.at, "call", body, self.call, stamp, self.subjects)
 
 
 class EvidenceStore:
@@ -84,6 +132,7 @@ class EvidenceStore:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
+        self._merge_lock = threading.Lock()  # a call's outcome joining its queued decision
         self._failure: str | None = None
         self._closed = False
         ref = weakref.ref(self)
@@ -107,21 +156,58 @@ class EvidenceStore:
         """Append one record. `body` holds counts, hashes, rule ids and pseudonyms only;
         `subjects` are the pseudonyms of the data subjects (stored as tags under
         per-subject keys, so that erasure can make them unlinkable)."""
+        self._writable()
+        body_text = orjson.dumps(body, option=_SORTED).decode()
+        self._put(Pending(clock.rfc3339(), kind, body_text, call, stamp, tuple(subjects)))
+
+    def open_call(
+        self, decision: Mapping[str, Any], *, call: str, subjects: Sequence[str] = ()
+    ) -> CallEntry:
+        """Append the decision of an allowed call (before the call is made: a store that
+        cannot record refuses it). `close_call` adds its outcome; until then the
+        decision waits in the queue like any record, and with ``durability="sync"`` it
+        is committed before this returns."""
+        self._writable()
+        entry = CallEntry(clock.rfc3339(), call, decision, tuple(subjects), self._queue)
+        if self.durability == "sync":
+            entry.taken = True
+            self._write([entry.pending()])
+        else:
+            self._put(entry)
+        return entry
+
+    def close_call(
+        self,
+        entry: CallEntry,
+        kind: Literal["answer", "failure"],
+        body: Mapping[str, Any],
+        *,
+        stamp: str | None = None,
+        evaluations: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Append the outcome of the call `entry` opened: its answer (with the
+        evaluations of it) or its failure — joined to the decision when that is still
+        queued (one ``call`` record), else as records of their own."""
+        self._writable()
+        ended_at = clock.rfc3339()
+        with self._merge_lock:
+            if not entry.taken and entry.queue is self._queue:  # (not in a forked child)
+                entry.outcome = (kind, ended_at, body, stamp, tuple(evaluations))
+                return
+        self.append(kind, body, call=entry.call, stamp=stamp)
+        for evaluation in evaluations:
+            self.append("evaluation", evaluation, call=entry.call, stamp=stamp)
+
+    def _writable(self) -> None:
         if self._failure is not None or self._closed:
             raise EvidenceUnavailable(
                 f"the evidence store {self.url} cannot be written"
                 f" ({self._failure or 'closed'}): the call is not made"
             )
-        item = Pending(
-            clock.rfc3339(),
-            kind,
-            orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode(),
-            call,
-            stamp,
-            tuple(subjects),
-        )
+
+    def _put(self, item: Pending | CallEntry) -> None:
         if self.durability == "sync":
-            self._write([item])
+            self._write([item if isinstance(item, Pending) else item.pending()])
             return
         if self._writer is None:
             self._start_writer()
@@ -161,8 +247,9 @@ class EvidenceStore:
     def _start_writer(self) -> None:
         with self._writer_lock:
             if self._writer is None:
+                gather = self.settings.commit_window_ms / 1000
                 thread = threading.Thread(
-                    target=_writer_loop, args=(weakref.ref(self), self._queue),
+                    target=_writer_loop, args=(weakref.ref(self), self._queue, gather),
                     name="rai-evidence-writer", daemon=True,
                 )  # fmt: skip
                 thread.start()
@@ -290,13 +377,13 @@ class EvidenceStore:
             )  # fmt: skip
 
 
-def _writer_loop(ref: weakref.ref[EvidenceStore], q: queue.SimpleQueue[Any]) -> None:
+def _writer_loop(ref: weakref.ref[EvidenceStore], q: queue.SimpleQueue[Any], gather: float) -> None:
     """Take what queued, write it as one transaction, wake those who flushed."""
     while True:
         item = q.get()
         if not isinstance(item, _Flush) and item is not _STOP:
-            time.sleep(_GATHER_S)  # group commit: let a burst gather into one transaction
-        batch: list[Pending] = []
+            time.sleep(gather)  # group commit: let a burst gather into one transaction
+        batch: list[Pending | CallEntry] = []
         markers: list[_Flush] = []
         stop = False
         while True:
@@ -315,10 +402,21 @@ def _writer_loop(ref: weakref.ref[EvidenceStore], q: queue.SimpleQueue[Any]) -> 
         store = ref()
         error: BaseException | None = None
         if batch and store is not None:
+            with store._merge_lock:  # from here on, an outcome is a record of its own
+                for entry in batch:
+                    if isinstance(entry, CallEntry):
+                        entry.taken = True
             try:
-                store._write(batch)
-            except Exception as exc:
+                pending = [e.pending() if isinstance(e, CallEntry) else e for e in batch]
+            except Exception as exc:  # a body that cannot be encoded: a defect, fail closed
+                store._failure = f"{type(exc).__name__} while encoding a record"
+                _log.error("evidence store %s failed: %s", store.url, store._failure)
                 error = exc
+            else:
+                try:
+                    store._write(pending)
+                except Exception as exc:
+                    error = exc
         del store
         for marker in markers:
             marker.error = error
@@ -344,6 +442,7 @@ def _reset_in_child(ref: weakref.ref[EvidenceStore]) -> None:
         store._queue = queue.SimpleQueue()
         store._writer = None
         store._writer_lock = threading.Lock()
+        store._merge_lock = threading.Lock()  # the parent's writer may have held it
         store.db.lock = threading.RLock()
 
 

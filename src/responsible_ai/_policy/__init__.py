@@ -7,6 +7,7 @@ across sections, and ``_root`` ties them into `Policy` and `load_policy`.
 
 from ._conversations import MAX_CONVERSATION_TTL_S, ConversationSettings
 from ._evidence import (
+    CALL_PARTS,
     RECORD_KINDS,
     RETENTION_FLOOR_DAYS,
     SEVERITIES,
@@ -59,6 +60,7 @@ from ._root import Policy, load_policy
 from ._tags import TAG_PATTERN, covers, parents
 
 __all__ = [
+    "CALL_PARTS",
     "FORBIDDEN_HEADERS",
     "MAX_CONVERSATION_TTL_S",
     "MAX_DEPTH",

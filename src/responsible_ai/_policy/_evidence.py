@@ -6,6 +6,7 @@ kept, and the clocks a reported incident starts.
 url = "sqlite:///var/lib/rai/evidence.db"   # or RAI_EVIDENCE_URL; postgresql://host/db
 required = true                             # no store: Governance refuses to start
 durability = "batch"                        # or "sync": each call waits for its commit
+commit_window_ms = 20                       # batch: appends gather this long, then commit
 
 [evidence.retention]                        # days; never below the floor (183 days)
 decision = 365
@@ -36,6 +37,7 @@ from pydantic import Field, field_validator, model_validator
 from ._model import StrictModel
 
 __all__ = [
+    "CALL_PARTS",
     "RECORD_KINDS",
     "RETENTION_FLOOR_DAYS",
     "SEVERITIES",
@@ -51,10 +53,14 @@ RETENTION_FLOOR_DAYS = 183
 the logs of a high-risk AI system for at least six months)."""
 
 RECORD_KINDS = (
-    "decision", "answer", "failure", "evaluation", "review", "policy", "incident",
+    "decision", "answer", "failure", "evaluation", "call", "review", "policy", "incident",
     "incident.update", "erasure", "retention",
 )  # fmt: skip
-"""The kinds of record the store holds (each may have its own retention)."""
+"""The kinds of record the store holds (each may have its own retention). A ``call``
+record is a decision and its outcome (an answer and its evaluations, or a failure) in
+one: it keeps its body as long as the longest of theirs."""
+
+CALL_PARTS = ("decision", "answer", "failure", "evaluation")
 
 SEVERITIES = ("low", "medium", "high", "serious")
 
@@ -108,7 +114,10 @@ class Retention(StrictModel):
     retention: _Days | None = None
 
     def days(self, kind: str) -> int:
-        """The retention of `kind` (``incident.update`` follows ``incident``)."""
+        """The retention of `kind` (``incident.update`` follows ``incident``; ``call``
+        the longest of its parts')."""
+        if kind == "call":
+            return max(self.days(part) for part in CALL_PARTS)
         own = getattr(self, kind.split(".", 1)[0], None) if kind in RECORD_KINDS else None
         return own if isinstance(own, int) else self.default
 
@@ -156,6 +165,9 @@ class EvidenceSettings(StrictModel):
     url: str | None = None
     required: bool = False
     durability: Literal["batch", "sync"] = "batch"
+    # batch: how long the writer lets appends gather before one commit — the most a
+    # process killed hard can lose (sync: nothing; each call waits for its commit)
+    commit_window_ms: Annotated[int, Field(ge=1, le=1000)] = 20
     retention: Retention = Field(default_factory=Retention)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
 
