@@ -346,8 +346,9 @@ def _timestamp(
 
 
 def _check_binding(
-    payloads: dict[str, Any], text: bytes, exclusion: tuple[int, int] | None
+    payloads: dict[str, Any], visible: str, exclusion: tuple[int, int] | None
 ) -> None:
+    """`visible` is the text without the wrapper at `exclusion` (UTF-8 bytes), if any."""
     bindings = [k for k in payloads if k == "c2pa.hash.data" or k.startswith("c2pa.hash.")]
     if len(bindings) != 1 or bindings[0] != "c2pa.hash.data":
         raise _Invalid("claim.hardBindings.missing", "not exactly one c2pa.hash.data binding")
@@ -376,11 +377,8 @@ def _check_binding(
     hasher = _HASHES.get(binding.get("alg", "sha256"))
     if hasher is None:
         raise _Invalid("algorithm.unsupported", "the data hash algorithm is not allowed")
-    if exclusion is not None:
-        start, length = exclusion
-        text = text[:start] + text[start + length :]
-    visible = unicodedata.normalize("NFC", text.decode("utf-8")).encode("utf-8")
-    if hasher(visible).digest() != binding.get("hash"):
+    nfc = unicodedata.normalize("NFC", visible).encode("utf-8")  # a lone surrogate raises
+    if hasher(nfc).digest() != binding.get("hash"):
         raise _Invalid("assertion.dataHash.mismatch", "the text was changed after it was marked")
 
 
@@ -430,8 +428,25 @@ def verify_store(
 ) -> Verdict:
     """Verify `store` as the manifest of `text` (a sidecar or header manifest, or, with
     `exclusion`, the wrapper found at that UTF-8 byte range of `text`)."""
-    anchors = tuple(trust)
-    now = now or dt.datetime.now(dt.UTC)
+    visible = text
+    if exclusion is not None:
+        start, length = exclusion
+        raw = text.encode("utf-8", "surrogatepass")
+        try:
+            visible = (raw[:start] + raw[start + length :]).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return Verdict("INVALID", "manifest.malformed", f"unreadable ({type(exc).__name__})")
+    return _verify_store(store, visible, exclusion, tuple(trust), now or dt.datetime.now(dt.UTC))
+
+
+def _verify_store(
+    store: bytes,
+    visible: str,
+    exclusion: tuple[int, int] | None,
+    anchors: tuple[x509.Certificate, ...],
+    now: dt.datetime,
+) -> Verdict:
+    """`visible`: the text without the wrapper that `exclusion` names (UTF-8 bytes)."""
     try:
         manifests = parse_store(store)
     except ValueError as exc:
@@ -445,7 +460,7 @@ def verify_store(
             _check_ingredient(payloads, previous)
             actions, source = _describe(payloads)
             if index == len(manifests) - 1:
-                _check_binding(payloads, text.encode("utf-8", "surrogatepass"), exclusion)
+                _check_binding(payloads, visible, exclusion)
                 generator = m.claim.get("claim_generator_info")
                 verdict = Verdict(
                     "TRUSTED" if signed.trusted else "VALID",
@@ -497,7 +512,11 @@ def verify_text(
     if len(found) > 1:
         return Verdict("INVALID", "manifest.text.multipleWrappers", "more than one wrapper")
     w = found[0]
-    verdict = verify_store(
-        w.store, text, trust=trust, exclusion=(w.byte_start, w.byte_length), now=now
+    verdict = _verify_store(
+        w.store,
+        text[: w.start] + text[w.end :],  # the wrapper's characters are its bytes
+        (w.byte_start, w.byte_length),
+        tuple(trust),
+        now or dt.datetime.now(dt.UTC),
     )
     return verdict if verdict.state != "INVALID" else replace(verdict, manifests=0)
