@@ -155,7 +155,7 @@ class _Reader:
         add = elements.append
         for _ in range(2 * n if major == 5 else n):
             pos = self.pos
-            first = data[pos] if pos < end else 0
+            first = data[pos] if pos < end else 0xFF  # past the end: item() refuses it
             if first < 0x18:  # a small unsigned integer, read in place
                 self.pos = pos + 1
                 add(first)

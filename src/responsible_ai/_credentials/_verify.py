@@ -222,22 +222,41 @@ def _assertion_label(url: str, manifest: str) -> str | None:
 @dataclass(frozen=True, slots=True)
 class _Chain:
     certs: tuple[x509.Certificate, ...]
-    problem: str | None
+    problem: str | None  # why the chain is unfit (and its status code), or None
+    code: str
     signer: str
     issuer: str
+    key: object  # the leaf's public key, and the COSE algorithm it signs with
+    alg: int
+    windows: tuple[tuple[dt.datetime, dt.datetime], ...]  # each certificate's validity
 
 
 @lru_cache(maxsize=256)
 def _chain(x5chain: tuple[bytes, ...]) -> _Chain:
-    """A certificate chain parsed and checked against the signing profile, kept per DER
-    chain (a verification service sees the same few signers again and again; what
+    """A certificate chain parsed once and checked against the signing profile, kept per
+    DER chain (a verification service sees the same few signers again and again; what
     depends on time — validity, the time-stamp — is checked on every call)."""
     try:
         certs = tuple(x509.load_der_x509_certificate(der) for der in x5chain)
-        subject, issuer = certs[0].subject.rfc4514_string(), certs[0].issuer.rfc4514_string()
+        leaf = certs[0]
+        subject, issuer = leaf.subject.rfc4514_string(), leaf.issuer.rfc4514_string()
+        windows = tuple((c.not_valid_before_utc, c.not_valid_after_utc) for c in certs)
     except ValueError:
-        return _Chain((), "a certificate is unreadable", "", "")
-    return _Chain(certs, profile_problem(certs), subject, issuer)
+        return _Chain(
+            (), "a certificate is unreadable", "signingCredential.invalid", "", "", None, 0, ()
+        )
+    problem = profile_problem(certs)
+    if problem is not None:
+        return _Chain(
+            certs, problem, "signingCredential.invalid", subject, issuer, None, 0, windows
+        )
+    key = leaf.public_key()
+    try:
+        alg = algorithm_of(key)
+    except ConfigurationError:
+        reason = "the signing key's algorithm is not allowed"
+        return _Chain(certs, reason, "algorithm.unsupported", subject, issuer, key, 0, windows)
+    return _Chain(certs, None, "", subject, issuer, key, alg, windows)
 
 
 def forget_signers() -> None:
@@ -266,25 +285,21 @@ def _check_signature(
         raise _Invalid("claimSignature.missing", "the claim does not name its signature")
     checked = _chain(m.cose.x5chain)
     if checked.problem is not None:
-        raise _Invalid("signingCredential.invalid", checked.problem)
+        raise _Invalid(checked.code, checked.problem)
     chain = checked.certs
-    leaf_key = chain[0].public_key()
-    try:
-        key_alg = algorithm_of(leaf_key)
-    except ConfigurationError:
-        raise _Invalid(
-            "algorithm.unsupported", "the signing key's algorithm is not allowed"
-        ) from None
-    if m.cose.alg != key_alg:
+    if m.cose.alg != checked.alg:
         raise _Invalid("algorithm.unsupported", "the COSE algorithm does not fit the key")
     if not verify_raw(
-        m.cose.alg, leaf_key, m.cose.signature, _cose.sig_structure(m.cose.protected, m.claim_bytes)
+        m.cose.alg,
+        checked.key,
+        m.cose.signature,
+        _cose.sig_structure(m.cose.protected, m.claim_bytes),
     ):
         raise _Invalid("claimSignature.mismatch", "the claim signature does not verify")
     stamp_time, stamp_trusted = _timestamp(m, anchors)
     when = stamp_time or now
-    for cert in chain:
-        if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
+    for not_before, not_after in checked.windows:
+        if not not_before <= when <= not_after:
             raise _Invalid(
                 "signingCredential.expired",
                 "a certificate was not valid at the "
