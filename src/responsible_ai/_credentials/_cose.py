@@ -6,8 +6,7 @@ text wrapper be exactly the length its hard binding names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import _cbor
 
@@ -43,8 +42,7 @@ def serialize(protected: bytes, unprotected: dict[str, Any], signature: bytes) -
     return _cbor.dumps(_cbor.Tagged(18, [protected, unprotected, None, signature]))
 
 
-@dataclass(frozen=True, slots=True)
-class Sign1:
+class Sign1(NamedTuple):
     """A parsed claim signature."""
 
     protected: bytes

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from cryptography import x509
 
@@ -117,8 +117,7 @@ class _Invalid(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class Manifest:
+class Manifest(NamedTuple):
     """One parsed manifest: its label, superbox body, claim, assertions and signature."""
 
     label: str
@@ -265,8 +264,7 @@ def forget_signers() -> None:
     _chain.cache_clear()
 
 
-@dataclass(frozen=True, slots=True)
-class _Signed:
+class _Signed(NamedTuple):
     signer: str
     issuer: str
     algorithm: str
