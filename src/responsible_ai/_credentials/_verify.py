@@ -335,8 +335,6 @@ def _timestamp(
     """The time of the claim's time-stamp when it verifies against `anchors` (its CMS
     signature, its TSA's chain, its imprint over this signature); otherwise None: an
     unverified time-stamp is not used (validity is then judged now)."""
-    from ._timestamp import check_token
-
     if "sigTst" in m.cose.unprotected:
         raise _Invalid("timeStamp.malformed", "a v1 time-stamp (sigTst) is not accepted")
     container = m.cose.unprotected.get("sigTst2")
@@ -350,6 +348,8 @@ def _timestamp(
         raise _Invalid("timeStamp.malformed", "the time-stamp token is malformed")
     if not anchors:
         return None, False  # present, not verifiable without an anchor: not used
+    from ._timestamp import check_token
+
     message = _cose.countersign_data(m.cose.protected, m.cose.signature)
     try:
         stamped = check_token(token, message, anchors)
