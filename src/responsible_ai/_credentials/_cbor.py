@@ -154,10 +154,9 @@ class _Reader:
         elements: list[Any] = []
         add = elements.append
         for _ in range(2 * n if major == 5 else n):
-            pos = self.pos
             first = data[pos] if pos < end else 0xFF  # past the end: item() refuses it
             if first < 0x18:  # a small unsigned integer, read in place
-                self.pos = pos + 1
+                pos += 1
                 add(first)
             elif 0x40 <= first <= 0x58 or 0x60 <= first <= 0x78:  # a short string, in place
                 n, start = first & 0x1F, pos + 1
@@ -165,19 +164,21 @@ class _Reader:
                     if start >= end:
                         raise CborError("truncated")
                     n, start = data[start], start + 1
-                stop = start + n
-                if stop > end:
+                pos = start + n
+                if pos > end:
                     raise CborError("truncated")
-                self.pos = stop
                 if first < 0x60:
-                    add(data[start:stop])
+                    add(data[start:pos])
                 else:
                     try:
-                        add(data[start:stop].decode("utf-8"))
+                        add(data[start:pos].decode("utf-8"))
                     except UnicodeDecodeError:
                         raise CborError("a text string that is not UTF-8") from None
             else:
+                self.pos = pos
                 add(item(depth))
+                pos = self.pos
+        self.pos = pos
         if major == 4:
             return elements
         result: dict[Any, Any] = {}
