@@ -134,6 +134,17 @@ class TestMarkAndVerify:
         damaged = marked.text[:mid] + "x" + marked.text[mid + 1 :]
         assert rai.verify_credentials(damaged).state == "INVALID"
 
+    @pytest.mark.parametrize("at", [9, 14, 300])  # the version byte, the store's first, inside
+    @pytest.mark.parametrize("char", ["\U000e01ff", "\U000e01f0", "\ufe10", "\udc00", "a"])
+    def test_a_character_near_the_selectors_is_invalid_not_an_error(
+        self, marked: rai.Marked, at: int, char: str
+    ) -> None:
+        """A character just past the selector ranges (U+E01F0...: a byte over 255 once
+        decoded) or a lone surrogate inside the wrapper is a corrupted wrapper."""
+        start = len(marked.visible) + at
+        damaged = marked.text[:start] + char + marked.text[start + 1 :]
+        assert rai.verify_credentials(damaged).code == "manifest.text.corruptedWrapper"
+
     def test_two_wrappers_are_invalid(self, marked: rai.Marked) -> None:
         wrapper = marked.text[len(marked.visible) :]
         assert (

@@ -62,6 +62,9 @@ def test_tags_and_floats() -> None:
         ("1c", "reserved"),
         ("f8 20", "simple"),
         ("81" * 40 + "01", "deeply"),
+        ("824178", "truncated"),  # the last element of an array missing
+        ("a2616101 6162", "truncated"),  # the last value of a map missing
+        ("a1d8188001", "not a scalar"),  # a tag holding an array as a map key
     ],
 )
 def test_refused(hexed: str, why: str) -> None:

@@ -112,8 +112,8 @@ class _Reader:
     def item(self, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise CborError("nested too deeply")
-        data, pos = self.data, self.pos
-        if pos >= self.end:
+        data, pos, end = self.data, self.pos, self.end
+        if pos >= end:
             raise CborError("truncated")
         first = data[pos]
         pos += 1
@@ -125,42 +125,76 @@ class _Reader:
             size = _ARG_BYTES.get(n)
             if size is None:
                 raise CborError("indefinite or reserved length")
-            if pos + size > self.end:
+            if pos + size > end:
                 raise CborError("truncated")
             n = int.from_bytes(data[pos : pos + size], "big")
             pos += size
+        if major == 3 or major == 2:
+            stop = pos + n
+            if stop > end:
+                raise CborError("truncated")
+            self.pos = stop
+            if major == 2:
+                return data[pos:stop]
+            try:
+                return data[pos:stop].decode("utf-8")
+            except UnicodeDecodeError:
+                raise CborError("a text string that is not UTF-8") from None
         self.pos = pos
         if major == 0:
             return n
-        if major == 2 or major == 3:
-            if pos + n > self.end:
-                raise CborError("truncated")
-            self.pos = pos + n
-            if major == 2:
-                return data[pos : pos + n]
-            try:
-                return data[pos : pos + n].decode("utf-8")
-            except UnicodeDecodeError:
-                raise CborError("a text string that is not UTF-8") from None
         if major == 1:
             return -1 - n
         depth += 1
         if major == 6:
             return Tagged(n, self.item(depth))
-        if n > self.end - pos:  # every element takes at least a byte
+        if n > end - pos:  # every element takes at least a byte
             raise CborError("truncated")
-        if major == 5:
-            result: dict[Any, Any] = {}
-            item = self.item
-            for _ in range(n):
-                key = item(depth)
+        item = self.item
+        elements: list[Any] = []
+        add = elements.append
+        for _ in range(2 * n if major == 5 else n):
+            first = data[pos] if pos < end else 0xFF  # past the end: item() refuses it
+            if first < 0x18:  # a small unsigned integer, read in place
+                pos += 1
+                add(first)
+            elif 0x40 <= first <= 0x58 or 0x60 <= first <= 0x78:  # a short string, in place
+                n, start = first & 0x1F, pos + 1
+                if n == 24:
+                    if start >= end:
+                        raise CborError("truncated")
+                    n, start = data[start], start + 1
+                pos = start + n
+                if pos > end:
+                    raise CborError("truncated")
+                if first < 0x60:
+                    add(data[start:pos])
+                else:
+                    try:
+                        add(data[start:pos].decode("utf-8"))
+                    except UnicodeDecodeError:
+                        raise CborError("a text string that is not UTF-8") from None
+            else:
+                self.pos = pos
+                add(item(depth))
+                pos = self.pos
+        self.pos = pos
+        if major == 4:
+            return elements
+        result: dict[Any, Any] = {}
+        for i in range(0, len(elements), 2):
+            key = elements[i]
+            if type(key) is not str and type(key) is not int:
                 if isinstance(key, (list, dict)):
                     raise CborError("a map key that is not a scalar")
-                if key in result:
-                    raise CborError("a duplicate map key")
-                result[key] = item(depth)
-            return result
-        return [self.item(depth) for _ in range(n)]  # major 4
+                try:
+                    hash(key)
+                except TypeError:  # a tag holding an array or a map
+                    raise CborError("a map key that is not a scalar") from None
+            if key in result:
+                raise CborError("a duplicate map key")
+            result[key] = elements[i + 1]
+        return result
 
     def _simple(self, info: int) -> Any:
         if info == 20:

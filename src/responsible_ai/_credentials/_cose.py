@@ -6,8 +6,7 @@ text wrapper be exactly the length its hard binding names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import _cbor
 
@@ -21,6 +20,7 @@ __all__ = [
 ]
 
 ALG, CRIT, X5CHAIN = 1, 2, 33
+_SIGNATURE1 = b"\x84\x6aSignature1"  # an array of 4, then the 10-character context
 
 
 def protected_header(alg: int, x5chain: tuple[bytes, ...]) -> bytes:
@@ -29,8 +29,18 @@ def protected_header(alg: int, x5chain: tuple[bytes, ...]) -> bytes:
 
 
 def sig_structure(protected: bytes, claim: bytes) -> bytes:
-    """The bytes a claim signature covers (RFC 9052 4.4, empty external data)."""
-    return _cbor.dumps(["Signature1", protected, b"", claim])
+    """The bytes a claim signature covers (RFC 9052 4.4, empty external data): the CBOR
+    of ``["Signature1", protected, b"", claim]``, written out."""
+    return b"".join(
+        (
+            _SIGNATURE1,
+            _cbor.head(2, len(protected)),
+            protected,
+            b"\x40",
+            _cbor.head(2, len(claim)),
+            claim,
+        )
+    )
 
 
 def countersign_data(protected: bytes, signature: bytes) -> bytes:
@@ -43,8 +53,7 @@ def serialize(protected: bytes, unprotected: dict[str, Any], signature: bytes) -
     return _cbor.dumps(_cbor.Tagged(18, [protected, unprotected, None, signature]))
 
 
-@dataclass(frozen=True, slots=True)
-class Sign1:
+class Sign1(NamedTuple):
     """A parsed claim signature."""
 
     protected: bytes

@@ -7,7 +7,7 @@ C2PA hashes what arrived, never a re-encoding.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "CBOR",
@@ -49,8 +49,7 @@ def superbox(uuid: bytes, label: str, children: list[bytes]) -> bytes:
     return box(b"jumb", description + b"".join(children))
 
 
-@dataclass(frozen=True, slots=True)
-class Box:
+class Box(NamedTuple):
     """A parsed superbox: its type, label, content boxes, and its bytes past the header
     (what a C2PA hashed URI covers)."""
 
@@ -99,17 +98,15 @@ def _parse_body(body: bytes) -> Box:
     next_pos, tbox, start = _header(body, 0, end)
     if tbox != b"jumd":
         raise JumbfError("a superbox that does not begin with its description")
-    description = body[start:next_pos]
-    if len(description) < 17:
+    if next_pos - start < 17:
         raise JumbfError("a short description box")
-    toggles = description[16]
     label = None
-    if toggles & 0x02:
-        nul = description.find(b"\x00", 17)
+    if body[start + 16] & 0x02:
+        nul = body.find(b"\x00", start + 17, next_pos)
         if nul < 0:
             raise JumbfError("a label without its terminator")
         try:
-            label = description[17:nul].decode("utf-8")
+            label = body[start + 17 : nul].decode("utf-8")
         except UnicodeDecodeError:
             raise JumbfError("a label that is not UTF-8") from None
     content: list[tuple[bytes, bytes]] = []
@@ -120,7 +117,7 @@ def _parse_body(body: bytes) -> Box:
         pos = child_end
     if not content:
         raise JumbfError("a superbox without content")
-    return Box(description[:16], label, tuple(content), body)
+    return Box(body[start : start + 16], label, tuple(content), body)
 
 
 def parse_superbox(data: bytes) -> Box:

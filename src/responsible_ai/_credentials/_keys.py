@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
 from .._errors import ConfigurationError
 
@@ -99,6 +99,17 @@ def verify_raw(alg: int, key: object, signature: bytes, data: bytes) -> bool:
     return False
 
 
+_DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+_WANTED_EKUS = frozenset(
+    {C2PA_CLAIM_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION, _DOCUMENT_SIGNING}
+)
+
+
+def _extensions(cert: x509.Certificate) -> dict[x509.ObjectIdentifier, x509.ExtensionType]:
+    """A certificate's extensions by OID, read once (raises `ValueError` on a duplicate)."""
+    return {ext.oid: ext.value for ext in cert.extensions}
+
+
 def profile_problem(chain: Sequence[x509.Certificate]) -> str | None:
     """What makes `chain` (leaf first) unfit to sign C2PA claims, or None.
 
@@ -111,32 +122,22 @@ def profile_problem(chain: Sequence[x509.Certificate]) -> str | None:
     leaf = chain[0]
     if leaf.version != x509.Version.v3:
         return "the signing certificate is not X.509 version 3"
-    try:
-        usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
-        if not usage.digital_signature or usage.key_cert_sign:
-            return (
-                "the signing certificate's key usage lacks digitalSignature or signs certificates"
-            )
-    except x509.ExtensionNotFound:
+    found = _extensions(leaf)
+    usage = found.get(ExtensionOID.KEY_USAGE)
+    if not isinstance(usage, x509.KeyUsage):
         return "the signing certificate has no key usage"
-    try:
-        ekus = set(leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
-    except x509.ExtensionNotFound:
+    if not usage.digital_signature or usage.key_cert_sign:
+        return "the signing certificate's key usage lacks digitalSignature or signs certificates"
+    ekus = found.get(ExtensionOID.EXTENDED_KEY_USAGE)
+    if not isinstance(ekus, x509.ExtendedKeyUsage):
         return "the signing certificate has no extended key usage"
     if ANY_EKU in ekus:
         return "the signing certificate allows any extended key usage"
-    wanted = {
-        C2PA_CLAIM_SIGNING,
-        ExtendedKeyUsageOID.EMAIL_PROTECTION,
-        x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36"),  # documentSigning
-    }
-    if not ekus & wanted:
+    if _WANTED_EKUS.isdisjoint(ekus):
         return "the signing certificate has no C2PA, documentSigning or emailProtection usage"
-    try:
-        if leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
-            return "the signing certificate is a CA certificate"
-    except x509.ExtensionNotFound:
-        pass
+    constraints = found.get(ExtensionOID.BASIC_CONSTRAINTS)
+    if isinstance(constraints, x509.BasicConstraints) and constraints.ca:
+        return "the signing certificate is a CA certificate"
     for child, parent in itertools.pairwise(chain):
         if not is_ca(parent):
             return "a certificate of the chain is issued by one that is not a CA"
@@ -150,15 +151,12 @@ def profile_problem(chain: Sequence[x509.Certificate]) -> str | None:
 def is_ca(cert: x509.Certificate) -> bool:
     """True for a certificate that may issue others: basicConstraints cA, and keyCertSign
     when it states its key usage (a signing leaf can never vouch for another leaf)."""
-    try:
-        if not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
-            return False
-    except x509.ExtensionNotFound:
+    found = _extensions(cert)
+    constraints = found.get(ExtensionOID.BASIC_CONSTRAINTS)
+    if not isinstance(constraints, x509.BasicConstraints) or not constraints.ca:
         return False
-    try:
-        return cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
-    except x509.ExtensionNotFound:
-        return True
+    usage = found.get(ExtensionOID.KEY_USAGE)
+    return usage.key_cert_sign if isinstance(usage, x509.KeyUsage) else True
 
 
 def load_certificates(pem: bytes) -> list[x509.Certificate]:

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from cryptography import x509
 
@@ -117,8 +117,7 @@ class _Invalid(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class Manifest:
+class Manifest(NamedTuple):
     """One parsed manifest: its label, superbox body, claim, assertions and signature."""
 
     label: str
@@ -222,22 +221,41 @@ def _assertion_label(url: str, manifest: str) -> str | None:
 @dataclass(frozen=True, slots=True)
 class _Chain:
     certs: tuple[x509.Certificate, ...]
-    problem: str | None
+    problem: str | None  # why the chain is unfit (and its status code), or None
+    code: str
     signer: str
     issuer: str
+    key: object  # the leaf's public key, and the COSE algorithm it signs with
+    alg: int
+    windows: tuple[tuple[dt.datetime, dt.datetime], ...]  # each certificate's validity
 
 
 @lru_cache(maxsize=256)
 def _chain(x5chain: tuple[bytes, ...]) -> _Chain:
-    """A certificate chain parsed and checked against the signing profile, kept per DER
-    chain (a verification service sees the same few signers again and again; what
+    """A certificate chain parsed once and checked against the signing profile, kept per
+    DER chain (a verification service sees the same few signers again and again; what
     depends on time — validity, the time-stamp — is checked on every call)."""
     try:
         certs = tuple(x509.load_der_x509_certificate(der) for der in x5chain)
-        subject, issuer = certs[0].subject.rfc4514_string(), certs[0].issuer.rfc4514_string()
+        leaf = certs[0]
+        subject, issuer = leaf.subject.rfc4514_string(), leaf.issuer.rfc4514_string()
+        windows = tuple((c.not_valid_before_utc, c.not_valid_after_utc) for c in certs)
     except ValueError:
-        return _Chain((), "a certificate is unreadable", "", "")
-    return _Chain(certs, profile_problem(certs), subject, issuer)
+        return _Chain(
+            (), "a certificate is unreadable", "signingCredential.invalid", "", "", None, 0, ()
+        )
+    problem = profile_problem(certs)
+    if problem is not None:
+        return _Chain(
+            certs, problem, "signingCredential.invalid", subject, issuer, None, 0, windows
+        )
+    key = leaf.public_key()
+    try:
+        alg = algorithm_of(key)
+    except ConfigurationError:
+        reason = "the signing key's algorithm is not allowed"
+        return _Chain(certs, reason, "algorithm.unsupported", subject, issuer, key, 0, windows)
+    return _Chain(certs, None, "", subject, issuer, key, alg, windows)
 
 
 def forget_signers() -> None:
@@ -246,8 +264,7 @@ def forget_signers() -> None:
     _chain.cache_clear()
 
 
-@dataclass(frozen=True, slots=True)
-class _Signed:
+class _Signed(NamedTuple):
     signer: str
     issuer: str
     algorithm: str
@@ -266,25 +283,21 @@ def _check_signature(
         raise _Invalid("claimSignature.missing", "the claim does not name its signature")
     checked = _chain(m.cose.x5chain)
     if checked.problem is not None:
-        raise _Invalid("signingCredential.invalid", checked.problem)
+        raise _Invalid(checked.code, checked.problem)
     chain = checked.certs
-    leaf_key = chain[0].public_key()
-    try:
-        key_alg = algorithm_of(leaf_key)
-    except ConfigurationError:
-        raise _Invalid(
-            "algorithm.unsupported", "the signing key's algorithm is not allowed"
-        ) from None
-    if m.cose.alg != key_alg:
+    if m.cose.alg != checked.alg:
         raise _Invalid("algorithm.unsupported", "the COSE algorithm does not fit the key")
     if not verify_raw(
-        m.cose.alg, leaf_key, m.cose.signature, _cose.sig_structure(m.cose.protected, m.claim_bytes)
+        m.cose.alg,
+        checked.key,
+        m.cose.signature,
+        _cose.sig_structure(m.cose.protected, m.claim_bytes),
     ):
         raise _Invalid("claimSignature.mismatch", "the claim signature does not verify")
     stamp_time, stamp_trusted = _timestamp(m, anchors)
     when = stamp_time or now
-    for cert in chain:
-        if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
+    for not_before, not_after in checked.windows:
+        if not not_before <= when <= not_after:
             raise _Invalid(
                 "signingCredential.expired",
                 "a certificate was not valid at the "
@@ -322,8 +335,6 @@ def _timestamp(
     """The time of the claim's time-stamp when it verifies against `anchors` (its CMS
     signature, its TSA's chain, its imprint over this signature); otherwise None: an
     unverified time-stamp is not used (validity is then judged now)."""
-    from ._timestamp import check_token
-
     if "sigTst" in m.cose.unprotected:
         raise _Invalid("timeStamp.malformed", "a v1 time-stamp (sigTst) is not accepted")
     container = m.cose.unprotected.get("sigTst2")
@@ -337,6 +348,8 @@ def _timestamp(
         raise _Invalid("timeStamp.malformed", "the time-stamp token is malformed")
     if not anchors:
         return None, False  # present, not verifiable without an anchor: not used
+    from ._timestamp import check_token
+
     message = _cose.countersign_data(m.cose.protected, m.cose.signature)
     try:
         stamped = check_token(token, message, anchors)
@@ -346,8 +359,9 @@ def _timestamp(
 
 
 def _check_binding(
-    payloads: dict[str, Any], text: bytes, exclusion: tuple[int, int] | None
+    payloads: dict[str, Any], visible: str, exclusion: tuple[int, int] | None
 ) -> None:
+    """`visible` is the text without the wrapper at `exclusion` (UTF-8 bytes), if any."""
     bindings = [k for k in payloads if k == "c2pa.hash.data" or k.startswith("c2pa.hash.")]
     if len(bindings) != 1 or bindings[0] != "c2pa.hash.data":
         raise _Invalid("claim.hardBindings.missing", "not exactly one c2pa.hash.data binding")
@@ -376,11 +390,8 @@ def _check_binding(
     hasher = _HASHES.get(binding.get("alg", "sha256"))
     if hasher is None:
         raise _Invalid("algorithm.unsupported", "the data hash algorithm is not allowed")
-    if exclusion is not None:
-        start, length = exclusion
-        text = text[:start] + text[start + length :]
-    visible = unicodedata.normalize("NFC", text.decode("utf-8")).encode("utf-8")
-    if hasher(visible).digest() != binding.get("hash"):
+    nfc = unicodedata.normalize("NFC", visible).encode("utf-8")  # a lone surrogate raises
+    if hasher(nfc).digest() != binding.get("hash"):
         raise _Invalid("assertion.dataHash.mismatch", "the text was changed after it was marked")
 
 
@@ -430,8 +441,25 @@ def verify_store(
 ) -> Verdict:
     """Verify `store` as the manifest of `text` (a sidecar or header manifest, or, with
     `exclusion`, the wrapper found at that UTF-8 byte range of `text`)."""
-    anchors = tuple(trust)
-    now = now or dt.datetime.now(dt.UTC)
+    visible = text
+    if exclusion is not None:
+        start, length = exclusion
+        raw = text.encode("utf-8", "surrogatepass")
+        try:
+            visible = (raw[:start] + raw[start + length :]).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return Verdict("INVALID", "manifest.malformed", f"unreadable ({type(exc).__name__})")
+    return _verify_store(store, visible, exclusion, tuple(trust), now or dt.datetime.now(dt.UTC))
+
+
+def _verify_store(
+    store: bytes,
+    visible: str,
+    exclusion: tuple[int, int] | None,
+    anchors: tuple[x509.Certificate, ...],
+    now: dt.datetime,
+) -> Verdict:
+    """`visible`: the text without the wrapper that `exclusion` names (UTF-8 bytes)."""
     try:
         manifests = parse_store(store)
     except ValueError as exc:
@@ -445,7 +473,7 @@ def verify_store(
             _check_ingredient(payloads, previous)
             actions, source = _describe(payloads)
             if index == len(manifests) - 1:
-                _check_binding(payloads, text.encode("utf-8", "surrogatepass"), exclusion)
+                _check_binding(payloads, visible, exclusion)
                 generator = m.claim.get("claim_generator_info")
                 verdict = Verdict(
                     "TRUSTED" if signed.trusted else "VALID",
@@ -497,7 +525,11 @@ def verify_text(
     if len(found) > 1:
         return Verdict("INVALID", "manifest.text.multipleWrappers", "more than one wrapper")
     w = found[0]
-    verdict = verify_store(
-        w.store, text, trust=trust, exclusion=(w.byte_start, w.byte_length), now=now
+    verdict = _verify_store(
+        w.store,
+        text[: w.start] + text[w.end :],  # the wrapper's characters are its bytes
+        (w.byte_start, w.byte_length),
+        tuple(trust),
+        now or dt.datetime.now(dt.UTC),
     )
     return verdict if verdict.state != "INVALID" else replace(verdict, manifests=0)

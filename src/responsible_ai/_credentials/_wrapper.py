@@ -35,8 +35,9 @@ _MAGIC_SELECTORS = "".join(_TO_SELECTOR[b] for b in MAGIC)
 _LANE0 = bytes(b if b < 16 else b - 16 for b in range(256))
 _LANE1 = bytes(0xFE if b < 16 else 0x01 for b in range(256))
 _LANE2 = bytes(0x00 if b < 16 else 0x0E for b in range(256))
-_HIGH_FLAG = bytes(1 if b == 0x0E else 0 for b in range(256))
+_HIGH_SIXTEEN = bytes(16 if b == 0x0E else 0 for b in range(256))
 _START = re.compile(re.escape(MARKER + _MAGIC_SELECTORS))
+_ONLY_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]*")
 
 
 class WrapperError(ValueError):
@@ -78,13 +79,14 @@ def _decode(text: str, pos: int, count: int) -> bytes:
     chunk = text[pos : pos + count]
     if len(chunk) != count:
         raise WrapperError("the wrapper is cut short")
-    units = chunk.encode("utf-32-le", "surrogatepass")
-    low = int.from_bytes(units[0::4], "big")
-    high = int.from_bytes(units[2::4].translate(_HIGH_FLAG), "big")
-    data = (low + 16 * high).to_bytes(count, "big")  # no carries: low + 16 <= 255
-    if _selectors(data) != chunk:  # any character that is not a selector
+    if _ONLY_SELECTORS.fullmatch(chunk) is None:  # any character that is not a selector
         raise WrapperError("the wrapper is interrupted by other characters")
-    return data
+    # Each character is now U+FE00+b (lanes b, FE, 00, 00) or U+E0100+b-16 (lanes b-16,
+    # 01, 0E, 00): the byte is lane 0, plus 16 where lane 2 is 0E (no carries: b <= 255).
+    units = chunk.encode("utf-32-le")
+    low = int.from_bytes(units[0::4], "big")
+    high = int.from_bytes(units[2::4].translate(_HIGH_SIXTEEN), "big")
+    return (low + high).to_bytes(count, "big")
 
 
 def find(text: str) -> list[Wrapper]:
