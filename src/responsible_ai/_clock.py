@@ -8,12 +8,13 @@ its format once in ``__init__``. `uuid7` makes time-ordered ids from the OS CSPR
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 
 from opentelemetry import trace
 
-__all__ = ["Clock", "clock", "current_trace", "service_name", "uuid7"]
+__all__ = ["Clock", "call_id", "clock", "current_trace", "service_name", "uuid7"]
 
 
 class Clock:
@@ -54,6 +55,27 @@ def uuid7(now_ns: int | None = None) -> str:
         + r[1:]
     ).hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class _CallIds:
+    """Call ids: a random per-process prefix and a counter — unique across processes
+    and replicas without a system call per call; a forked child draws a new prefix, so
+    two processes never share an id."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix = os.urandom(9).hex()
+        self.counter = itertools.count(1)
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.counter):x}"
+
+
+call_id = _CallIds()
+"""The id of one governed call, shared by its reservation and its evidence records."""
 
 
 def current_trace() -> tuple[str | None, str | None]:

@@ -14,14 +14,13 @@ once (the store's settle is idempotent per call id too).
 
 from __future__ import annotations
 
-import itertools
-import os
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, NamedTuple
 
 from ._audit import AuditTrail
 from ._call import AuditSink, Call, Prepared, WireAnswer
+from ._clock import call_id
 from ._errors import ConfigurationError, PolicyViolation, ProviderError, RedactionFailed
 from ._evaluation import Evaluation, Evaluator
 from ._evidence import CallEntry, EvidenceStore
@@ -118,25 +117,6 @@ def _subjects(store: EvidenceStore, call: Call) -> tuple[str, ...]:
     return tuple(sorted(pseudonym("subject", i) for i in ids))
 
 
-class _CallIds:
-    """Call ids: a random per-process prefix and a counter (unique, and no system call
-    per call); a forked child draws a new prefix."""
-
-    def __init__(self) -> None:
-        self.reset()
-        os.register_at_fork(after_in_child=self.reset)
-
-    def reset(self) -> None:
-        self.prefix = os.urandom(8).hex()
-        self.counter = itertools.count(1)
-
-    def __call__(self) -> str:
-        return f"{self.prefix}{next(self.counter):08x}"
-
-
-_call_id = _CallIds()
-
-
 class Attempts(NamedTuple):
     """The providers a call tried and why each failed (immutable: each failure makes
     the next value, as httpx passes a redirect's history along)."""
@@ -197,7 +177,7 @@ class CallRecord:
         self._ended = False
         # the call's id in the evidence store: its decision, answer, evaluations and
         # failure records share it, and an incident's legal hold names it
-        self.call_id = _call_id() if observers.evidence is not None else ""
+        self.call_id = call_id() if observers.evidence is not None else ""
         self._entry: CallEntry | None = None  # its decision in the store, until its outcome
         params = call.params if call.body is None else call.body
         if pipeline.checks.seen(call):  # names that passed before: as they are

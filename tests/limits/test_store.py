@@ -12,8 +12,8 @@ import pytest
 import redis
 
 import responsible_ai as rai
+from responsible_ai._clock import call_id as new_call_id
 from responsible_ai._state import Counter, Held, Refusal
-from responsible_ai._state._ids import new_call_id
 from tests.limits.conftest import Valkey
 
 pytestmark = pytest.mark.http

@@ -4,7 +4,6 @@ default: nothing to run) or on a Redis-protocol server every replica shares
 
 ```
 _shapes.py   Counter, Plan, Held, Refusal, UsageRow, the StateStore protocol (data only)
-_ids.py      new_call_id: reservation ids (a per-process prefix and a counter)
 _memory.py   MemoryState: the same rules under one lock
 _redis.py    RedisState: the rules as two server-side scripts (reserve, settle)
 ```

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from ._ids import new_call_id
+from .._clock import call_id as new_call_id
 from ._shapes import Amounts, Counter, Held, Plan, Refusal, UsageRow
 
 __all__ = ["MemoryState"]

@@ -37,8 +37,8 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from .._clock import call_id as new_call_id
 from .._errors import ConfigurationError, StateError
-from ._ids import new_call_id
 from ._shapes import Amounts, Counter, Held, Plan, Refusal, UsageRow
 
 if TYPE_CHECKING:
