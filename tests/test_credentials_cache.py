@@ -89,3 +89,17 @@ def test_another_chain_is_checked_not_taken_from_the_cache(
     verdict = rai.verify_credentials(rai.Credentials(signer).mark("another").text)
     assert (verdict.state, verdict.code) == ("INVALID", "signingCredential.invalid")
     assert verdict.reason is not None and "not in order" in verdict.reason
+
+
+def test_a_root_outside_the_chain_is_checked_per_pair(pki: CredentialsPKI) -> None:
+    """A chain without its root, the root given as the anchor: TRUSTED at every call
+    (the link to the anchor kept per pair of certificates), never for another anchor,
+    nor for an anchor that is not a CA."""
+    creds = rai.Credentials(rai.CredentialSigner.of(pki.key, [pki.leaf]))
+    text = creds.mark("a statement").text
+    other = CredentialsPKI.make("ec")
+    for _ in range(2):
+        assert rai.verify_credentials(text, trust=[pki.root]).state == "TRUSTED"
+        assert rai.verify_credentials(text, trust=[other.root]).state == "VALID"
+        assert rai.verify_credentials(text, trust=[other.leaf]).state == "VALID"
+        assert rai.verify_credentials(text, trust=[other.root, pki.root]).state == "TRUSTED"

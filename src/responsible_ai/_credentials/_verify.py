@@ -262,6 +262,7 @@ def forget_signers() -> None:
     """Forget the signers' chains checked so far (the next verification of each is a
     first one: for key rotation drills and the cold-path benchmark)."""
     _chain.cache_clear()
+    _issued_by.cache_clear()
 
 
 class _Signed(NamedTuple):
@@ -316,17 +317,21 @@ def _check_signature(
 
 def _chains_to(chain: Sequence[x509.Certificate], anchors: tuple[x509.Certificate, ...]) -> bool:
     top = chain[-1]
-    for anchor in anchors:
-        if top == anchor:
-            return True
-        if not is_ca(anchor):  # an anchor vouches for others only if it is a CA
-            continue
-        try:
-            top.verify_directly_issued_by(anchor)
-            return True
-        except (ValueError, TypeError, Exception):
-            continue
-    return False
+    return any(top == anchor or _issued_by(top, anchor) for anchor in anchors)
+
+
+@lru_cache(maxsize=256)
+def _issued_by(cert: x509.Certificate, anchor: x509.Certificate) -> bool:
+    """Whether `anchor` is a CA that signed `cert`: a function of the two certificates'
+    bytes alone (certificates compare and hash by their DER), so kept per pair — a
+    verification service given a root sees the same few chains end under it."""
+    if not is_ca(anchor):  # an anchor vouches for others only if it is a CA
+        return False
+    try:
+        cert.verify_directly_issued_by(anchor)
+    except Exception:  # any refusal, whatever `cryptography` raises for it
+        return False
+    return True
 
 
 def _timestamp(
