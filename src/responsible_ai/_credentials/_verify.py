@@ -259,8 +259,9 @@ def _chain(x5chain: tuple[bytes, ...]) -> _Chain:
 
 
 def forget_signers() -> None:
-    """Forget the signers' chains checked so far (the next verification of each is a
-    first one: for key rotation drills and the cold-path benchmark)."""
+    """Forget the signers' chains and their links to trust anchors checked so far (the
+    next verification of each is a first one: for key rotation drills and the benchmark's
+    first-signer case)."""
     _chain.cache_clear()
     _issued_by.cache_clear()
 
