@@ -14,6 +14,9 @@ from ._words import MONTHS_DAYS, NOT_NAMES, STREET_FIRST, TITLES, TOWN_HEADS
 __all__ = ["WORD", "Memo", "Word", "common", "joins", "read_words"]
 
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+# the same words in a text that is all ASCII, where a letter or digit is one of 62
+# characters: a test of three ranges per character, not of Unicode categories
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:['\-][A-Za-z0-9]+)*")
 
 _Features = tuple[str, bool, bool, bool, str, bool, bool, bool, bool, int]
 # what one word is (`_features`), then whether it is a name and whether it is common
@@ -145,7 +148,8 @@ def read_words(
     if local is None:
         local = {}
     here = local.get
-    found = WORD.finditer(text, start) if end is None else WORD.finditer(text, start, end)
+    cut = _ASCII_WORD if text.isascii() else WORD
+    found = cut.finditer(text, start) if end is None else cut.finditer(text, start, end)
     words = []
     for m in found:
         tok = m[0]
