@@ -128,10 +128,10 @@ def _memo(lex: Lexicon) -> Memo:
 def _learn(tok: str, lex: Lexicon, memo: Memo, local: Memo) -> _Described:
     """What `tok` is; kept for the rest of the scan (`local`), and for next time
     (`memo`) only when it is a dictionary word, never a name nor anything else of the
-    text."""
+    text (a code or a number counts as a word here, "4111", "GB82": never kept)."""
     features = _described(tok, lex)
     local[tok] = features
-    if features[3] and not (features[5] or features[6] or features[7]):
+    if features[3] and not (features[5] or features[6] or features[7]) and not _HAS_DIGIT(tok):
         if len(memo) >= _MEMO_SIZE:
             memo.clear()
         memo[tok] = features
