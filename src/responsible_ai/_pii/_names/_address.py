@@ -116,15 +116,38 @@ def _first_digit(text: str, start: int, end: int) -> int:
     return start + next((k for k, c in enumerate(text[start:end]) if c.isdigit()), 0)
 
 
+# the words that a form starting before its number ends in, right before the number:
+# a street glued to its name ("Hauptstraße 12"), "P.O. Box", "Postfach", "Unit", "No."
+_GLUED = tuple(w.replace("\\.", ".") for w in GLUED_STREET.split("|"))
+_KEYWORDS = (*_GLUED, "Unit", "Flat", "Plot", "Suite", "Apt", "Apt.", "Apartment", "No",
+             "No.", "Block", "Shop")  # fmt: skip
+_KEYWORDS_ANY_CASE = ("box", "postfach")
+
+
 def _word_before(text: str, at: int) -> bool:
-    """Whether a word (or a dot: "No. 14") ends right before `at`, spaces apart."""
+    """Whether a word (or a dot: "No. 14") ends right before `at`, spaces apart, that
+    a form starting before its number can end in (`_KEYWORDS`): where none does, no form
+    starts before the number (none reads the number glued to a word before it)."""
     k = at
     while k > 0 and text[k - 1] in " \t" and at - k < 8:
         k -= 1
     if k == 0:
         return False
     c = text[k - 1]
-    return c == "." or (k < at and c.isalpha())
+    if k == at:
+        return c == "."
+    if c != "." and not c.isalpha():
+        return False
+    return text.endswith(_KEYWORDS, max(0, k - 10), k) or text[max(0, k - 8) : k].lower().endswith(
+        _KEYWORDS_ANY_CASE
+    )
+
+
+# what stands right before a number where a form starts before it (`_word_before`), and
+# right after a number's word where one starts at it (`_goes_on`: no letter, since a
+# word with a digit ends at a separator); "" (the text's start or end) is neither
+_BEFORE_CHARS = frozenset(" \t.")
+_AFTER_CHARS = frozenset(" \t,-/")
 
 
 def _matches(text: str, numbers: Sequence[tuple[int, int]]) -> Iterator[re.Match[str]]:
@@ -138,11 +161,24 @@ def _matches(text: str, numbers: Sequence[tuple[int, int]]) -> Iterator[re.Match
     for start, end in numbers:
         at_digit = start if text[start].isdigit() else _first_digit(text, start, end)
         tries: list[int] = []
-        lo = max(start - _REACH, floor, resume)
-        if lo < at_digit and _word_before(text, at_digit):
-            tries = [m.start() for m in _STARTS.finditer(text, lo, at_digit)][-3:]
+        # the quick looks first, for most numbers stand between numbers ("4111 1111 ..."):
+        # before the number, a space, a tab or a dot, and no digit before that; after its
+        # word, a space, a tab, a comma or a range, and no digit after a space or a tab
+        before = text[max(0, at_digit - 2) : at_digit]
         if (
-            at_digit >= max(floor, resume)
+            before[-1:] in _BEFORE_CHARS
+            and not before[:1].isdigit()
+            and floor < at_digit > resume
+            and _word_before(text, at_digit)
+        ):
+            lo = max(start - _REACH, floor, resume)
+            tries = [m.start() for m in _STARTS.finditer(text, lo, at_digit)][-3:]
+        after = text[end : end + 2]
+        if (
+            after[:1] in _AFTER_CHARS
+            and not (after[1:].isdigit() and after[0] in " \t")
+            and at_digit >= floor
+            and at_digit >= resume
             and _goes_on(text, end)
             and _NUMBER_GOES_ON.match(text, at_digit)
         ):

@@ -84,7 +84,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
     if not spans:
         return out
     for ws, we in spans:
-        if ", " in text[ws:we]:
+        if text.find(", ", ws, we) >= 0:
             for start, end in firms(text, lex, ws, we):
                 out.append(("ORGANIZATION", start, end, 0.8))
                 taken.append((start, end))
@@ -112,10 +112,9 @@ _FORM_WORD = re.compile("|".join(_FORM_WORDS)).search  # any of them, in one sea
 
 def _forms_near(text: str, start: int, end: int) -> bool:
     """Whether a legal form ("S.r.l.", "A/S", "Pty Ltd") may end a run in this window."""
-    chunk = text[start : end + 16]
-    if "." in chunk or "/" in chunk:
+    if text.find(".", start, end + 16) >= 0 or text.find("/", start, end + 16) >= 0:
         return True
-    return _FORM_WORD(chunk.lower()) is not None
+    return _FORM_WORD(text[start : end + 16].lower()) is not None
 
 
 def _walk(

@@ -62,6 +62,9 @@ class Gate:
     safe: frozenset[str]  # lower-case words no name, run or look-back crosses
     first: frozenset[str]  # first names, places (as looked up), street words
     call: frozenset[str]
+    named_words: frozenset[str]  # the words of `boring` in lower case that are first names
+    # as a cue reads them ("will", "mark"): a cue counts only before one of these or a
+    # lower-case first name that is no word
 
 
 @cache
@@ -87,7 +90,8 @@ def gate(lex: Lexicon) -> Gate:
     title.update(("I", "A"))  # ... but these
     safe = set(map(str.lower, unnamed))
     safe.difference_update(PARTICLES, ORG_LINKS, STREET_FIRST)
-    return Gate(frozenset(lower | title), frozenset(safe), lex.first, CALL)
+    named = frozenset(w for w in lower if w.islower() and w[:1].upper() + w[1:] in lex.first)
+    return Gate(frozenset(lower | title), frozenset(safe), lex.first, CALL, named)
 
 
 def lower_hot(piece: str, lex: Lexicon) -> bool:
@@ -132,7 +136,8 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
     words that hold a digit (where a street address may be)."""
     trans = text.translate(_SEPARATORS) if text.isascii() else _SEPARATOR.sub(" ", text)
     every = trans.split(" ")
-    rest = set(every).difference(g.boring)
+    pieces = set(every)
+    rest = pieces.difference(g.boring)
     rest.discard("")
     if not rest:
         return [], []
@@ -140,9 +145,12 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
     hot: list[str] = []
     cues: list[str] = []
     call = g.call
+    first = lex.first
+    named = False  # whether a piece is a first name in lower case, which a cue may call
     for piece in rest:
         if piece.isalpha():
             if piece.islower():
+                named = named or piece[:1].upper() + piece[1:] in first
                 if piece in call:
                     cues.append(piece)
                 elif lower_hot(piece, lex):
@@ -152,13 +160,15 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
             else:
                 hot.append(piece)
         elif _HAS_DIGIT(piece):
-            numbers.append(piece)
+            numbers.append(piece)  # (no name holds a digit)
         else:
             hot.append(piece)
+            named = named or (piece.islower() and piece[:1].upper() + piece[1:] in first)
     padded = f" {trans} "
     digits = _places(padded, every, numbers) if numbers else []
     starts = _places(padded, every, hot) if hot else []
-    if cues:  # "call john": a cue counts only before a first name in lower case
+    if cues and (named or not pieces.isdisjoint(g.named_words)):
+        # "call john": a cue counts only before a first name in lower case
         size = len(trans)
         for start, end in _places(padded, every, cues):
             s = end

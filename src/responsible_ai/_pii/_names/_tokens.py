@@ -14,6 +14,9 @@ from ._words import MONTHS_DAYS, NOT_NAMES, STREET_FIRST, TITLES, TOWN_HEADS
 __all__ = ["WORD", "Memo", "Word", "common", "joins", "read_words"]
 
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+# the same words in a text that is all ASCII, where a letter or digit is one of 62
+# characters: a test of three ranges per character, not of Unicode categories
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:['\-][A-Za-z0-9]+)*")
 
 _Features = tuple[str, bool, bool, bool, str, bool, bool, bool, bool, int]
 # what one word is (`_features`), then whether it is a name and whether it is common
@@ -125,10 +128,10 @@ def _memo(lex: Lexicon) -> Memo:
 def _learn(tok: str, lex: Lexicon, memo: Memo, local: Memo) -> _Described:
     """What `tok` is; kept for the rest of the scan (`local`), and for next time
     (`memo`) only when it is a dictionary word, never a name nor anything else of the
-    text."""
+    text (a code or a number counts as a word here, "4111", "GB82": never kept)."""
     features = _described(tok, lex)
     local[tok] = features
-    if features[3] and not (features[5] or features[6] or features[7]):
+    if features[3] and not (features[5] or features[6] or features[7]) and not _HAS_DIGIT(tok):
         if len(memo) >= _MEMO_SIZE:
             memo.clear()
         memo[tok] = features
@@ -145,7 +148,8 @@ def read_words(
     if local is None:
         local = {}
     here = local.get
-    found = WORD.finditer(text, start) if end is None else WORD.finditer(text, start, end)
+    cut = _ASCII_WORD if text.isascii() else WORD
+    found = cut.finditer(text, start) if end is None else cut.finditer(text, start, end)
     words = []
     for m in found:
         tok = m[0]
