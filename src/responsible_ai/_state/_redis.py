@@ -15,7 +15,8 @@ hold), one ``HEXISTS`` (was the call settled) and one ``HSET``. The ended leases
 looked for only once the earliest one has ended, in the counter's hash, which holds a
 field per call in flight only (settled calls are in a hash of their own). The command
 is packed once per kind of call (`plan`); a call appends its id and amounts and sends
-it on a pooled connection, without the client's generic command path.
+it on a connection of its own free list (`_connections`), without the client's generic
+command path or its pool.
 
 Keys (``PREFIX`` is ``state.prefix``)::
 
@@ -39,6 +40,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .._clock import call_id as new_call_id
 from .._errors import ConfigurationError, StateError
+from ._connections import Connections
 from ._shapes import Amounts, Counter, Held, Plan, Refusal, UsageRow
 
 if TYPE_CHECKING:
@@ -275,7 +277,7 @@ class RedisState:
             decode_responses=True,
         )  # fmt: skip
         self._client: redis.Redis = redis_lib.Redis(connection_pool=pool)
-        self._pool: Any = pool  # the packed commands' connections
+        self._conns = Connections(pool)  # the packed commands' connections
         self._no_script: type[BaseException] = redis_lib.exceptions.NoScriptError
         self._broken: tuple[type[BaseException], ...] = (
             redis_lib.ConnectionError, redis_lib.TimeoutError,
@@ -321,33 +323,37 @@ class RedisState:
     def _failed(self, exc: BaseException) -> StateError:
         return StateError(f"the state store at {self.shown} failed ({type(exc).__name__})")
 
-    # -- sync: one packed command, one round trip on a pooled connection
+    # -- sync: one packed command, one round trip on a kept connection
 
     def _send(self, packed: bytes, script: str) -> Any:
         """Send `packed` (an ``EVALSHA`` of `script`) and read its answer; a broken
         connection is tried once more (reserve and settle are idempotent per call id),
         a server that lost its scripts (a restart) is given them."""
         retried = loaded = False
+        conns = self._conns
         while True:
-            conn = self._pool.get_connection()
+            conn = conns.take()
             try:
-                conn.send_packed_command((packed,))
-                return conn.read_response()
+                conn.send_packed_command((packed,), check_health=False)
+                out = conn.read_response()
             except self._broken:
                 conn.disconnect()
                 if retried:
                     raise
                 retried = True
+                continue
             except self._no_script:
+                conns.give(conn)  # an error answer, read whole
                 if loaded:
                     raise
                 loaded = True
                 self._client.script_load(script)
+                continue
             except BaseException:
                 conn.disconnect()  # never hand on a connection whose answer is unread
                 raise
-            finally:
-                self._pool.release(conn)
+            conns.give(conn)
+            return out
 
     def reserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
         packed, call_id = _reserve_command(plan, call_id, amounts)
@@ -490,6 +496,7 @@ class RedisState:
         or with `aclose` inside it)."""
         self._client.close()
         self._client.connection_pool.disconnect()
+        self._conns.close()
 
     async def aclose(self) -> None:
         """Close this event loop's async client."""
