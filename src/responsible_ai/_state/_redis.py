@@ -51,6 +51,7 @@ __all__ = ["MAX_CONNECTIONS", "POOL_WAIT_S", "RESERVE", "SETTLE", "RedisState", 
 
 MAX_CONNECTIONS = 64  # per client (the sync one, and each event loop's): calls wait for one
 POOL_WAIT_S = 5.0  # how long a call waits for a free connection (not the server's time-out)
+_NOTHING: Amounts = (0, 0, 0, 0)
 
 # Lua numbers are doubles: integers go back to the server through %d, never tostring
 # (which would write 1e+15). Amounts travel, and totals are kept, as one text of four
@@ -363,6 +364,11 @@ class RedisState:
             raise self._failed(exc) from None
         return self._answer(plan, call_id, amounts, out)
 
+    def stopped(self, plan: Plan) -> Refusal | None:
+        """The reserve script of a plan without counters: its kill switches only."""
+        out = self.reserve(plan, None, _NOTHING)
+        return out if isinstance(out, Refusal) else None
+
     def settle(self, held: Held, actual: Amounts) -> int:
         if not held.keys:
             return 0
@@ -423,6 +429,10 @@ class RedisState:
         except self._errors as exc:
             raise self._failed(exc) from None
         return self._answer(plan, call_id, amounts, out)
+
+    async def astopped(self, plan: Plan) -> Refusal | None:
+        out = await self.areserve(plan, None, _NOTHING)
+        return out if isinstance(out, Refusal) else None
 
     async def asettle(self, held: Held, actual: Amounts) -> int:
         if not held.keys:
