@@ -34,7 +34,7 @@ import asyncio
 import hashlib
 import threading
 import weakref
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -207,6 +207,15 @@ def _reserve_command(plan: Plan, call_id: str | None, amounts: Amounts) -> tuple
     text = b"%d,%d,%d,%d" % amounts
     tail = b"$1\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (known, len(cid), cid, len(text), text)
     return plan.args[0] + tail, call_id
+
+
+def _script_command(script: str, keys: Sequence[str], args: Sequence[str]) -> bytes:
+    sha = _SHA.get(script)
+    if sha is None:  # the library's few scripts: each hashed once
+        sha = _SHA[script] = hashlib.sha1(script.encode(), usedforsecurity=False).hexdigest()
+    parts = [b"EVALSHA", sha.encode(), b"%d" % len(keys), *[k.encode() for k in keys],
+             *[a.encode() for a in args]]  # fmt: skip
+    return b"*%d\r\n" % len(parts) + b"".join([_bulk(p) for p in parts])
 
 
 def _windows(plan: Plan, now: int) -> tuple[str, ...]:
@@ -496,6 +505,21 @@ class RedisState:
     def client(self) -> Any:
         """The sync client (this store's pool, time-outs and retry)."""
         return self._client
+
+    def run(self, script: str, keys: Sequence[str], args: Sequence[str]) -> Any:
+        """Run `script` (one of the library's server-side scripts) in one round trip on
+        the connections reservations use; a failure is a `StateError`."""
+        try:
+            return self._send(_script_command(script, keys, args), script)
+        except self._errors as exc:
+            raise self._failed(exc) from None
+
+    async def arun(self, script: str, keys: Sequence[str], args: Sequence[str]) -> Any:
+        """`run` on this event loop's client."""
+        try:
+            return await self._asend(_script_command(script, keys, args), script)
+        except self._errors as exc:
+            raise self._failed(exc) from None
 
     async def aclient(self) -> Any:
         """This event loop's async client."""
