@@ -92,12 +92,12 @@ def main() -> None:
             for i in range(size):
                 session.placeholder("PERSON", f"Person Number{i}")
             store.keep(name, None, session)
-            kept = median(measure(functools.partial(store.open, name, None), N))
+            again = median(measure(functools.partial(store.open, name, None), N))
 
             def cold(name: str = name) -> None:  # a replica that has not opened the map
                 RedisConversations(state, key, 600).open(name, None)
 
-            opens[size] = (kept, median(measure(cold, N)))
+            opens[size] = (again, median(measure(cold, N)))
 
         def keep_one() -> None:  # a new conversation each time: open (empty), then keep
             name = uuid.uuid4().hex
@@ -113,10 +113,11 @@ def main() -> None:
     added = conv - plain
     print(f"  a turn prepared {conv:.1f} us, without a conversation {plain:.1f} us "
           f"(+{added:.1f} us = {added / bare:.2f}x the bare round trip)")  # fmt: skip
-    for size, (kept, cold) in opens.items():
+    for size, (unchanged, first) in opens.items():
         print(f"  open a map of {size:>3} placeholders (one EVALSHA): unchanged since this "
-              f"replica opened it {kept:.1f} us = {kept / bare:.2f}x the bare round trip; "
-              f"first opened here (values opened) {cold:.1f} us = {cold / bare:.2f}x")  # fmt: skip
+              f"replica opened it {unchanged:.1f} us = {unchanged / bare:.2f}x the bare round "
+              f"trip; first opened here (values opened) {first:.1f} us = "
+              f"{first / bare:.2f}x")  # fmt: skip
     print(f"  keep 1 new placeholder (one more EVALSHA, sealed) about {keep:.1f} us")
 
 

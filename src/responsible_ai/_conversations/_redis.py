@@ -55,6 +55,7 @@ from ._store import one_target, subject_ids
 __all__ = ["ERASE", "KEEP", "OPEN", "RedisConversations"]
 
 _OPENED = 1024  # sessions kept in the process (the last opened of each map)
+_OPENED_S = 300  # and for how long after a turn last had one (at most the map's ttl_s)
 
 OPEN = r"""
 local check = redis.call('GET', KEYS[1])
@@ -141,10 +142,13 @@ class RedisConversations:
     """Conversations kept on `state`'s server, sealed with `key`, for `ttl_s` after their
     last turn. Every failure is a `StateError` naming the server, never a value.
 
-    The session a turn opened is kept in the process (`_Opened`) with the map it was
-    opened from, and handed to the next turn as it is when the server sends the same map
-    and no turn added to it: the values are not opened again, and the names' matcher is
-    not built again (most turns add nothing)."""
+    The session a turn opened is kept in the process (`_Opened`: five minutes after the
+    last turn that had it, at most) with the version of the map it was opened from, and
+    handed to the next turn as it is when the map is still at that version and no turn
+    added to it: the server sends no entries, the values are not opened again and the
+    names' matcher is not built again (most turns add nothing). `erase` drops the
+    sessions it kept of what it erases; a map erased elsewhere is read afresh (empty) by
+    the next turn."""
 
     shared = True
 
@@ -155,7 +159,7 @@ class RedisConversations:
         self._ttl_ms = str(ttl_s * 1000)
         self._p = f"{state.prefix}:cv:"
         self._check = key.ref("key check")
-        self._opened = _Opened(ttl_s)
+        self._opened = _Opened(min(ttl_s, _OPENED_S))
 
     def __repr__(self) -> str:
         return f"RedisConversations({self.state.shown!r}, ttl_s={self.ttl_s})"
@@ -304,8 +308,8 @@ class _Opened:
     """The last session opened per map, with the map's version (its generation and
     number of entries: a map only grows, and one erased and made again is of another
     generation), the map's index keys (to drop it on erasure) and when it goes (`ttl_s`
-    after it was last handed out, as on the server; at most `_OPENED` maps, the oldest
-    first). A session a turn added to, kept or not, is never handed out again."""
+    after it was last handed out; at most `_OPENED` maps, the oldest first). A session a
+    turn added to, kept or not, is never handed out again."""
 
     def __init__(self, ttl_s: int) -> None:
         self._ttl_s = ttl_s
