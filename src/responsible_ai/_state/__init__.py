@@ -55,7 +55,7 @@ def open_state(source: Any, settings: StateSettings) -> StateStore:
     """The store of `Governance(state=...)`: a store given as it is; a URL; else
     ``RAI_STATE_URL``; else the policy's ``state.url``; else the in-process default."""
     if source is not None and not isinstance(source, str):
-        if not callable(getattr(source, "reserve", None)):
+        if not all(callable(getattr(source, name, None)) for name in ("reserve", "stopped")):
             raise TypeError(
                 "state must be a URL (redis://, valkey://), rai.MemoryState or rai.RedisState, "
                 f"got {type(source).__name__}"

@@ -164,6 +164,17 @@ class MemoryState:
     async def areserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
         return self.reserve(plan, call_id, amounts)
 
+    def stopped(self, plan: Plan) -> Refusal | None:
+        kills = self._kills  # read without the lock: a switch flipped meanwhile is seen
+        if kills:  # by the next call (set membership is atomic)
+            for i, name in enumerate(plan.kills):
+                if name in kills:
+                    return Refusal("killed", i)
+        return None
+
+    async def astopped(self, plan: Plan) -> Refusal | None:
+        return self.stopped(plan)
+
     def _roll(self, counter: str, slot: _Slot, now: int, lease_ms: int) -> _Window:
         """The counter's window at `now` (made when it has none, or it ended)."""
         index = now // slot.window_ms

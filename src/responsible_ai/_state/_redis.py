@@ -15,7 +15,8 @@ hold), one ``HEXISTS`` (was the call settled) and one ``HSET``. The ended leases
 looked for only once the earliest one has ended, in the counter's hash, which holds a
 field per call in flight only (settled calls are in a hash of their own). The command
 is packed once per kind of call (`plan`); a call appends its id and amounts and sends
-it on a pooled connection, without the client's generic command path.
+it on a connection of its own free list (`_connections`), without the client's generic
+command path or its pool.
 
 Keys (``PREFIX`` is ``state.prefix``)::
 
@@ -33,12 +34,13 @@ import asyncio
 import hashlib
 import threading
 import weakref
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .._clock import call_id as new_call_id
 from .._errors import ConfigurationError, StateError
+from ._connections import Connections
 from ._shapes import Amounts, Counter, Held, Plan, Refusal, UsageRow
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ __all__ = ["MAX_CONNECTIONS", "POOL_WAIT_S", "RESERVE", "SETTLE", "RedisState", 
 
 MAX_CONNECTIONS = 64  # per client (the sync one, and each event loop's): calls wait for one
 POOL_WAIT_S = 5.0  # how long a call waits for a free connection (not the server's time-out)
+_NOTHING: Amounts = (0, 0, 0, 0)
 
 # Lua numbers are doubles: integers go back to the server through %d, never tostring
 # (which would write 1e+15). Amounts travel, and totals are kept, as one text of four
@@ -206,6 +209,15 @@ def _reserve_command(plan: Plan, call_id: str | None, amounts: Amounts) -> tuple
     return plan.args[0] + tail, call_id
 
 
+def _script_command(script: str, keys: Sequence[str], args: Sequence[str]) -> bytes:
+    sha = _SHA.get(script)
+    if sha is None:  # the library's few scripts: each hashed once
+        sha = _SHA[script] = hashlib.sha1(script.encode(), usedforsecurity=False).hexdigest()
+    parts = [b"EVALSHA", sha.encode(), b"%d" % len(keys), *[k.encode() for k in keys],
+             *[a.encode() for a in args]]  # fmt: skip
+    return b"*%d\r\n" % len(parts) + b"".join([_bulk(p) for p in parts])
+
+
 def _windows(plan: Plan, now: int) -> tuple[str, ...]:
     """The keys of the windows `plan`'s counters are in at `now` (the server's ms), as the
     reserve script names them; the last ones are kept while every window lasts."""
@@ -275,7 +287,7 @@ class RedisState:
             decode_responses=True,
         )  # fmt: skip
         self._client: redis.Redis = redis_lib.Redis(connection_pool=pool)
-        self._pool: Any = pool  # the packed commands' connections
+        self._conns = Connections(pool)  # the packed commands' connections
         self._no_script: type[BaseException] = redis_lib.exceptions.NoScriptError
         self._broken: tuple[type[BaseException], ...] = (
             redis_lib.ConnectionError, redis_lib.TimeoutError,
@@ -321,33 +333,37 @@ class RedisState:
     def _failed(self, exc: BaseException) -> StateError:
         return StateError(f"the state store at {self.shown} failed ({type(exc).__name__})")
 
-    # -- sync: one packed command, one round trip on a pooled connection
+    # -- sync: one packed command, one round trip on a kept connection
 
     def _send(self, packed: bytes, script: str) -> Any:
         """Send `packed` (an ``EVALSHA`` of `script`) and read its answer; a broken
         connection is tried once more (reserve and settle are idempotent per call id),
         a server that lost its scripts (a restart) is given them."""
         retried = loaded = False
+        conns = self._conns
         while True:
-            conn = self._pool.get_connection()
+            conn = conns.take()
             try:
-                conn.send_packed_command((packed,))
-                return conn.read_response()
+                conn.send_packed_command((packed,), check_health=False)
+                out = conn.read_response()
             except self._broken:
                 conn.disconnect()
                 if retried:
                     raise
                 retried = True
+                continue
             except self._no_script:
+                conns.give(conn)  # an error answer, read whole
                 if loaded:
                     raise
                 loaded = True
                 self._client.script_load(script)
+                continue
             except BaseException:
                 conn.disconnect()  # never hand on a connection whose answer is unread
                 raise
-            finally:
-                self._pool.release(conn)
+            conns.give(conn)
+            return out
 
     def reserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
         packed, call_id = _reserve_command(plan, call_id, amounts)
@@ -356,6 +372,11 @@ class RedisState:
         except self._errors as exc:
             raise self._failed(exc) from None
         return self._answer(plan, call_id, amounts, out)
+
+    def stopped(self, plan: Plan) -> Refusal | None:
+        """The reserve script of a plan without counters: its kill switches only."""
+        out = self.reserve(plan, None, _NOTHING)
+        return out if isinstance(out, Refusal) else None
 
     def settle(self, held: Held, actual: Amounts) -> int:
         if not held.keys:
@@ -417,6 +438,10 @@ class RedisState:
         except self._errors as exc:
             raise self._failed(exc) from None
         return self._answer(plan, call_id, amounts, out)
+
+    async def astopped(self, plan: Plan) -> Refusal | None:
+        out = await self.areserve(plan, None, _NOTHING)
+        return out if isinstance(out, Refusal) else None
 
     async def asettle(self, held: Held, actual: Amounts) -> int:
         if not held.keys:
@@ -481,6 +506,21 @@ class RedisState:
         """The sync client (this store's pool, time-outs and retry)."""
         return self._client
 
+    def run(self, script: str, keys: Sequence[str], args: Sequence[str]) -> Any:
+        """Run `script` (one of the library's server-side scripts) in one round trip on
+        the connections reservations use; a failure is a `StateError`."""
+        try:
+            return self._send(_script_command(script, keys, args), script)
+        except self._errors as exc:
+            raise self._failed(exc) from None
+
+    async def arun(self, script: str, keys: Sequence[str], args: Sequence[str]) -> Any:
+        """`run` on this event loop's client."""
+        try:
+            return await self._asend(_script_command(script, keys, args), script)
+        except self._errors as exc:
+            raise self._failed(exc) from None
+
     async def aclient(self) -> Any:
         """This event loop's async client."""
         return await self._aclient()
@@ -490,6 +530,7 @@ class RedisState:
         or with `aclose` inside it)."""
         self._client.close()
         self._client.connection_pool.disconnect()
+        self._conns.close()
 
     async def aclose(self) -> None:
         """Close this event loop's async client."""

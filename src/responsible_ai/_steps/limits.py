@@ -218,28 +218,40 @@ class LimitStep:
         return (1, prompt + out, cost, units)
 
     def reserve(self, prepared: Prepared) -> Prepared:
-        """`prepared` holding its reservation (refused: the `PolicyViolation` naming why)."""
+        """`prepared` holding its reservation (refused: the `PolicyViolation` naming why).
+        A call no limit applies to holds nothing: only its kill switches are read."""
         kind = self.kind(prepared)
-        amounts = self.amounts(prepared, kind)
+        plan = kind.plan
         try:
-            outcome = self.state.reserve(kind.plan, prepared.call.call_id, amounts)
+            if not plan.counters:
+                return self._switches(prepared, plan, self.state.stopped(plan))
+            amounts = self.amounts(prepared, kind)
+            outcome = self.state.reserve(plan, prepared.call.call_id, amounts)
         except StateError as exc:
             return self._unreachable(prepared, exc)
         if isinstance(outcome, Held):
             return prepared.holding(outcome)
-        raise self.refusal(prepared.call, kind.plan, amounts, outcome)
+        raise self.refusal(prepared.call, plan, amounts, outcome)
 
     async def areserve(self, prepared: Prepared) -> Prepared:
         """`reserve`, on the store's async client."""
         kind = self.kind(prepared)
-        amounts = self.amounts(prepared, kind)
+        plan = kind.plan
         try:
-            outcome = await self.state.areserve(kind.plan, prepared.call.call_id, amounts)
+            if not plan.counters:
+                return self._switches(prepared, plan, await self.state.astopped(plan))
+            amounts = self.amounts(prepared, kind)
+            outcome = await self.state.areserve(plan, prepared.call.call_id, amounts)
         except StateError as exc:
             return self._unreachable(prepared, exc)
         if isinstance(outcome, Held):
             return prepared.holding(outcome)
-        raise self.refusal(prepared.call, kind.plan, amounts, outcome)
+        raise self.refusal(prepared.call, plan, amounts, outcome)
+
+    def _switches(self, prepared: Prepared, plan: Plan, refusal: Refusal | None) -> Prepared:
+        if refusal is None:
+            return prepared
+        raise self.refusal(prepared.call, plan, _RELEASE, refusal)
 
     def _unreachable(self, prepared: Prepared, exc: StateError) -> Prepared:
         if self.on_unreachable == "refuse":
