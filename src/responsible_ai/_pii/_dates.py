@@ -7,7 +7,9 @@ day, month and year (``16/04/2000``, ``04.16.2000``, ``2000/4/16``, two-digit ye
 each with a time after it (a space, ``T``, ``, `` or `` at ``), compact dates
 (``20000416``) and times alone (``11:34``, ``11:34:35.123``, ``11:34 pm``). A
 candidate whose month or day is out of range is no date (``12.34.5678`` stays a
-number). One regex pass each, linear.
+number). Each date and time starts at a group of digits (a digit with none before it),
+so the patterns are matched there only, anchored (a search tries every position of the
+window): the cost is one short match per group, linear whatever the text holds.
 """
 
 from __future__ import annotations
@@ -47,12 +49,25 @@ def _valid(m: re.Match[str]) -> bool:
     return True  # the compact form's pattern only takes valid months and days
 
 
-def date_spans(text: str, lo: int = 0, hi: int | None = None) -> Iterator[tuple[int, int, int]]:
-    """(start, end of the date, end with its time) of each date in text[lo:hi]; a time
-    alone as (start, start, end): no date, only a span in which no number is read."""
+def date_spans(
+    text: str, lo: int = 0, hi: int | None = None, before: int | None = None
+) -> Iterator[tuple[int, int, int]]:
+    """(start, end of the date, end with its time) of each date in text[lo:hi] that starts
+    before `before` (default: `hi`); a time alone as (start, start, end): no date, only a
+    span in which no number is read. The same spans as a search of text[lo:hi] for each
+    pattern (`finditer`), keeping those that start before `before`."""
     hi = len(text) if hi is None else hi
+    before = hi if before is None else min(before, hi)
+    starts = [m.start() for m in _DIGITS.finditer(text, lo, before)]
     spans: list[tuple[int, int]] = []
-    for m in _DATE.finditer(text, lo, hi):
+    pos = lo  # where the search for the next date would go on
+    for start in starts:
+        if start < pos:
+            continue
+        m = _DATE.match(text, start, hi)
+        if m is None:
+            continue
+        pos = m.end()
         if not _valid(m):
             continue
         t3 = m.group("t3")
@@ -70,13 +85,23 @@ def date_spans(text: str, lo: int = 0, hi: int | None = None) -> Iterator[tuple[
         end = max(end, date_end)
         spans.append((m.start(), end))
         yield m.start(), date_end, end
-    if ":" in text[lo:hi]:
+    if text.find(":", lo, hi) != -1:
         k = 0
-        for m in _TIME_ALONE.finditer(text, lo, hi):
-            start = m.start()
+        pos = lo
+        for start in starts:
+            if start < pos:
+                continue
+            m = _TIME_ALONE.match(text, start, hi)
+            if m is None:
+                continue
+            pos = m.end()
             while k < len(spans) and spans[k][1] <= start:
                 k += 1
             if k < len(spans) and spans[k][0] <= start:
                 continue  # the time of a date-time found above
             if int(m.group("h")) <= 24 and int(m.group("mi")) <= 59:
                 yield start, start, m.end()
+
+
+# where a date or a time may start: a digit with none before it (both patterns' look-behind)
+_DIGITS = re.compile(r"(?<!\d)\d")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import re2
 
 from .._entities import BUILTIN_ENTITIES
-from ._context import CONTEXT, NO_CONTEXT
+from ._context import CONTEXT, NO_CONTEXT, WINDOWS, ContextIndex
 from ._dates import date_spans
 from ._findings import Finding
 from ._network import ipv4_spans, ipv6_spans
@@ -362,9 +362,8 @@ class BuiltinDetector:
             if (after == ":" and text[end + 1 : end + 3].isdigit()) or (
                 end - start >= 6 and _DATE_PUNCT.search(text, start, end)
             ):
-                for s, date_end, e in date_spans(text, start, min(len(text), end + 40)):
-                    if s >= end:
-                        continue  # it belongs to a later run
+                # the dates that start in this run (a later one belongs to a later run)
+                for s, date_end, e in date_spans(text, start, min(len(text), end + 40), end):
                     if date_end > s:
                         found.append(("DATE_OF_BIRTH", s, date_end, 0.3))
                     taken.append((s, e))
@@ -399,13 +398,23 @@ class BuiltinDetector:
     def _scored(self, text: str, found: list[tuple[str, int, int, float]]) -> Iterator[Finding]:
         wanted = self.digits
         low: str | None = None
+        # so many matches that their windows would read more than the text: its context
+        # words are found once, in one pass (the same scores, linear in the text)
+        bulk = len(found) * WINDOWS > len(text)
+        indexes: dict[str, ContextIndex] = {}
         for entity, s, e, score in found:
             if entity not in wanted:
                 continue
             if entity != "IBAN_CODE":
                 if low is None:
                     low = lowered(text)
-                score = CONTEXT.get(entity, NO_CONTEXT).score(low, s, e, score)
+                context = CONTEXT.get(entity, NO_CONTEXT)
+                index = None
+                if bulk:
+                    index = indexes.get(entity)
+                    if index is None:
+                        index = indexes[entity] = context.index(low)
+                score = context.score(low, s, e, score, index)
             yield Finding(entity, s, e, score, "builtin")
 
 
