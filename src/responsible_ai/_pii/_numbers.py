@@ -37,6 +37,9 @@ Candidate = tuple[str, int, int, float]  # entity, start, end, base score
 
 _SEP = " \t\r\n._/()-"
 _RUN = re.compile(r"\d\d*(?:[ \t\r\n._/()\-]{1,4}\d+)*")
+# the same on ASCII text (where \d is [0-9]): a character class is scanned for about half
+# the cost of the Unicode digit category (str.isascii is a flag: free)
+_RUN_ASCII = re.compile(r"[0-9][0-9]*(?:[ \t\r\n._/()\-]{1,4}[0-9]+)*")
 _GROUP = re.compile(r"\d\d*")  # led by one digit: the scan skips to digits at C speed
 _EXT = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}\b", re.IGNORECASE)
 STRONG = 0.5  # a reading this sure needs no second look at the run's parts
@@ -44,7 +47,8 @@ MAX_GROUPS = 8  # groups in one window of a run read in parts (a card in pairs: 
 
 
 def runs(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    for m in _RUN.finditer(text, start, len(text) if end is None else end):
+    run = _RUN_ASCII if text.isascii() else _RUN
+    for m in run.finditer(text, start, len(text) if end is None else end):
         yield m.span()
 
 

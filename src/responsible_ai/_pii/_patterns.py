@@ -359,9 +359,9 @@ class BuiltinDetector:
                 for s, e in ipv4_spans(text, start, end):
                     found.append(("IP_ADDRESS", s, e, 0.75))
                     taken.append((s, e))
-            if (after == ":" and text[end + 1 : end + 3].isdigit()) or (
-                end - start >= 6 and _DATE_PUNCT.search(text, start, end)
-            ):
+            if (
+                after == ":" and text[end + 1 : end + 3].isdigit() and _may_tell(text, start, end)
+            ) or (end - start >= 6 and _DATE_PUNCT.search(text, start, end)):
                 # the dates that start in this run (a later one belongs to a later run)
                 for s, date_end, e in date_spans(text, start, min(len(text), end + 40), end):
                     if date_end > s:
@@ -374,7 +374,10 @@ class BuiltinDetector:
                     found.append(("IBAN_CODE", span[0], span[1], 1.0))
                     taken.append(span)
                     claimed_to = max(claimed_to, span[1])
-            pieces = [(start, end)] if not taken else list(_outside(text, start, end, taken))
+            if not taken:
+                pieces = [(start, end)]
+            else:  # a piece shorter than a year is nothing: its gap is not read
+                pieces = list(_outside(text, start, end, taken, 4 if dob else 7))
             for s, e in pieces:
                 if e - s < 7:  # fewer than seven digits: no identifier, perhaps a year
                     if dob and e - s == 4:
@@ -418,16 +421,34 @@ class BuiltinDetector:
             yield Finding(entity, s, e, score, "builtin")
 
 
+def _may_tell(text: str, start: int, end: int) -> bool:
+    """Whether the run text[start:end], before a colon and a digit, may hold a date or
+    a time its punctuation does not announce: a time's hour (its last group, of one or
+    two digits, with no colon or dot before it: the pattern's look-behind) or a compact
+    date (eight digits: ``20000416 11:34``, ``20000416113435:00``)."""
+    first = end - 1  # the last group's first digit (three back at most)
+    while first > start and end - first < 3 and text[first - 1].isdigit():
+        first -= 1
+    if end - first <= 2 and (first == 0 or text[first - 1] not in ":."):
+        return True
+    return _EIGHT_DIGITS.search(text, start, end) is not None
+
+
+_EIGHT_DIGITS = re.compile(r"\d{8}")
+
+
 def _outside(
-    text: str, start: int, end: int, taken: list[tuple[int, int]]
+    text: str, start: int, end: int, taken: list[tuple[int, int]], shortest: int = 1
 ) -> Iterator[tuple[int, int]]:
-    """The runs of digits in text[start:end] outside the `taken` spans."""
+    """The runs of digits in text[start:end] outside the `taken` spans (those in a gap
+    shorter than `shortest` characters are not looked for)."""
     pos = start
     for ts, te in sorted(taken):
-        if ts > pos:
+        if min(ts, end) - pos >= shortest:
             yield from runs(text, pos, min(ts, end))
-        pos = max(pos, te)
+        if te > pos:
+            pos = te
         if pos >= end:
             return
-    if pos < end:
+    if end - pos >= shortest:
         yield from runs(text, pos, end)
