@@ -367,22 +367,23 @@ def _parts(
     # taken by then.
     used = bytearray(n)
     kept: list[Candidate] = []
-    bounds: dict[int, tuple[int, int, float] | None] = {}
-    read: dict[int, tuple[Candidate, int] | None] = {}
+    bounds: list[tuple[int, int, float] | None] = [None] * n
+    read: list[tuple[Candidate, int] | None] = [None] * n
+    done = bytearray(n)  # 1: bounds[i] worked out; 2: read[i] too
     for level in _LEVELS:
         for i in sure_starts if level >= 0.75 else may_starts:
             if used[i]:
                 continue
-            if i in bounds:
-                bounded = bounds[i]
-            else:
-                bounded = bounds[i] = bound(i)
+            if not done[i]:
+                bounds[i] = bound(i)
+                done[i] = 1
+            bounded = bounds[i]
             if bounded is None or bounded[2] < level:
                 continue
-            if i in read:
-                found_at = read[i]
-            else:
-                found_at = read[i] = best_at(i, bounded[0], bounded[1])
+            if done[i] == 1:
+                read[i] = best_at(i, bounded[0], bounded[1])
+                done[i] = 2
+            found_at = read[i]
             if found_at is None or found_at[0][3] != level:
                 continue
             c, j = found_at
