@@ -354,24 +354,25 @@ def _parts(
     card_may = [c in _ISSUER or (c == "1" and f) for c, f in zip(firsts, fifteen, strict=True)]
     may = list(map(or_, map(or_, phone_may, card_may), map((3).__eq__, lens)))
     may_starts = [i for i in starts if may[i]]
-    # only these may score 0.75 or more: the run's edges, an SSN's or a card's first group
-    sure_starts = [
-        i
-        for i in may_starts
-        if i == 0 or i >= n - MAX_GROUPS or lens[i] == 3 or firsts[i] in _ISSUER
-    ]
-
-    # The surest readings first, then the earliest (as `_strongest`): a start is read
-    # when its bound reaches the level and none of its groups is taken yet. A start's
-    # bound is worked out the first time it is met free: most starts of a dense run are
-    # taken by then.
-    used = bytearray(n)
-    kept: list[Candidate] = []
+    # Only these may score 0.75 or more (the run's edges, an SSN's or a card's first
+    # group): their bounds are worked out first; the others' when first met free.
     bounds: list[tuple[int, int, float] | None] = [None] * n
     read: list[tuple[Candidate, int] | None] = [None] * n
     done = bytearray(n)  # 1: bounds[i] worked out; 2: read[i] too
+    high: list[int] = []
+    for i in may_starts:
+        if i == 0 or i >= n - MAX_GROUPS or lens[i] == 3 or firsts[i] in _ISSUER:
+            bounded = bounds[i] = bound(i)
+            done[i] = 1
+            if bounded is not None and bounded[2] >= 0.75:
+                high.append(i)
+
+    # The surest readings first, then the earliest (as `_strongest`): a start is read
+    # when its bound reaches the level and none of its groups is taken yet.
+    used = bytearray(n)
+    kept: list[Candidate] = []
     for level in _LEVELS:
-        for i in sure_starts if level >= 0.75 else may_starts:
+        for i in high if level >= 0.75 else may_starts:
             if used[i]:
                 continue
             if not done[i]:
