@@ -2,6 +2,7 @@
 text built to stall the detectors, for the number detector alone and the whole redactor.
 
     python benchmarks/hostile.py [--kb 1024] [--only SUBSTRING] [--repeat 3]
+                                 [--baseline CHECKOUT]
 
 Each input is a short unit repeated to the size asked (1 MB by default). Columns:
 
@@ -12,6 +13,9 @@ Each input is a short unit repeated to the size asked (1 MB by default). Columns
 - ``redactor``: `Redactor.redact` with every detector on (the default settings).
 
 The best of `--repeat` runs, in seconds per MB; ``!`` marks a figure over the bar (1 s/MB).
+With ``--baseline`` (a checkout with ``src/``, loaded as `pii_ab.py` does), the number
+detector of the baseline is timed beside this tree's, interleaved, in CPU time
+(``base``, ``numbers cpu`` and their ratio): the figure to compare on a shared machine.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
+import importlib
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import responsible_ai as rai
 from responsible_ai._entities import BUILTIN_ENTITIES, NAME_ENTITIES
@@ -144,12 +150,26 @@ def best(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def cpu_pair(a: Callable[[], object], b: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """The best CPU seconds of `a` and of `b`, run in turns."""
+    ta: list[float] = []
+    tb: list[float] = []
+    for _ in range(repeat):
+        for fn, out in ((a, ta), (b, tb)):
+            gc.collect()
+            t0 = time.process_time()
+            fn()
+            out.append(time.process_time() - t0)
+    return min(ta), min(tb)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kb", type=int, default=1024, help="input size in KiB (default 1024)")
     parser.add_argument("--only", default="", help="inputs whose name contains this")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure, best kept")
     parser.add_argument("--no-names", action="store_true", help="skip the name columns")
+    parser.add_argument("--baseline", type=Path, help="a checkout (with src/) to compare")
     args = parser.parse_args()
     size = args.kb * 1024
     mb = size / 1_000_000
@@ -158,9 +178,19 @@ def main() -> None:
     everything = rai.Redactor(PiiSettings())
     names = NameDetector(list(NAME_ENTITIES))
     cols = ["numbers", "structural"] + ([] if args.no_names else ["names", "redactor"])
+    timed_cols = list(cols)
+    base_numbers = None
+    if args.baseline is not None:
+        from pii_ab import load_base
+
+        patterns = importlib.import_module(f"{load_base(args.baseline).__name__}._pii._patterns")
+        base_numbers = patterns.BuiltinDetector(patterns.DIGIT_ENTITIES)
+        cols += ["base cpu", "numbers cpu", "ratio"]
     print(f"seconds per MB, {args.kb} KiB inputs, best of {args.repeat} ('!': over 1 s/MB)\n")
     print(f"{'input':<26}" + "".join(f"{c:>12}" for c in cols))
-    worst: dict[str, tuple[float, str]] = dict.fromkeys(cols, (0.0, ""))
+    worst: dict[str, tuple[float, str]] = dict.fromkeys(timed_cols, (0.0, ""))
+    if base_numbers is not None:
+        worst["numbers cpu"] = (0.0, "")
     for name in HOSTILE:
         if args.only not in name:
             continue
@@ -172,10 +202,19 @@ def main() -> None:
             "redactor": functools.partial(everything.redact, text),
         }
         row = f"{name:<26}"
-        for c in cols:
+        for c in timed_cols:
             s = best(fns[c], args.repeat) / mb
             worst[c] = max(worst[c], (s, name))
             row += f"{s:>11.2f}{'!' if s > 1 else ' '}"
+        if base_numbers is not None:
+            b, n = cpu_pair(
+                functools.partial(_all, base_numbers.detect, text),
+                functools.partial(_all, numbers.detect, text),
+                args.repeat,
+            )
+            worst["numbers cpu"] = max(worst["numbers cpu"], (n / mb, name))
+            row += f"{b / mb:>11.2f}{'!' if b > mb else ' '}{n / mb:>11.2f}{'!' if n > mb else ' '}"
+            row += f"{n / b:>11.2f}x"
         print(row, flush=True)
     print("\nslowest: " + "; ".join(f"{c} {s:.2f} s/MB ({n})" for c, (s, n) in worst.items()))
 

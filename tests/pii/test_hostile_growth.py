@@ -21,6 +21,9 @@ HOSTILE = {  # the slowest of benchmarks/hostile.py's families, one each
     "phones": "(415) 555-0132 ",
     "ibans": "DE89 3704 0044 0532 0130 00 ",
     "date-times": "2000-04-16 11:34:35 ",
+    "times": "11:34 ",
+    "colons": "12:",
+    "ipv6 mapped": "::ffff:192.0.2.1 ",
 }
 
 

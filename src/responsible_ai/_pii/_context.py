@@ -1,13 +1,27 @@
 """Context words: what near a match raises its score ("phone: ...") or lowers it
-("order 4821 5531 ..."), matched with one Aho-Corasick pass over a window."""
+("order 4821 5531 ..."), matched with one Aho-Corasick pass over a window; or, when a
+text holds so many matches that their windows would read more than the text, with one
+pass over the whole text and a look-up per match (`Context.index`): the same answers,
+linear in the text."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import ahocorasick
 
-__all__ = ["CONTEXT", "DOB_STEMS", "NO_CONTEXT", "WINDOW_BEFORE", "Context", "Words"]
+__all__ = [
+    "CONTEXT",
+    "DOB_STEMS",
+    "NO_CONTEXT",
+    "WINDOWS",
+    "WINDOW_BEFORE",
+    "Context",
+    "ContextIndex",
+    "Words",
+]
 
 CONTEXT_BOOST = 0.35
 NEGATIVE_PENALTY = 0.45
@@ -15,6 +29,9 @@ STRONG = 0.85  # a base score this high is a checksum plus a known shape
 WINDOW_BEFORE = 48
 WINDOW_AFTER = 24
 NEGATIVE_BEFORE = 24
+WINDOWS = NEGATIVE_BEFORE + WINDOW_BEFORE + WINDOW_AFTER  # characters read per match, at most
+
+Spans = tuple[list[int], list[int]]  # where words start (sorted) and where each ends
 
 
 class Words:
@@ -44,6 +61,26 @@ class Words:
                 return True
         return False
 
+    def spans(self, low: str) -> Spans:
+        """Every word in `low` that starts a word (as `near` reads them), in one pass."""
+        found = sorted(
+            (last - size + 1, last + 1)
+            for last, size in self._automaton.iter(low)
+            if last < size or not (c := low[last - size]).isalnum() or c.isdecimal()
+        )
+        return [s for s, _ in found], [e for _, e in found]
+
+
+def _near_in(spans: Spans, start: int, end: int) -> bool:
+    """`Words.near` read from the words' `spans`: one lies wholly in [start, end)."""
+    firsts, ends = spans
+    i = bisect.bisect_left(firsts, start)
+    while i < len(firsts) and firsts[i] < end:
+        if ends[i] <= end:
+            return True
+        i += 1
+    return False
+
 
 def _words(words: Sequence[str]) -> Words | None:
     return Words(words) if any(words) else None
@@ -58,24 +95,52 @@ class Context:
         self.positive = _words(positive)
         self.negative = _words(negative)
 
-    def score(self, low: str, start: int, end: int, score: float) -> float:
+    def index(self, low: str) -> ContextIndex:
+        """The words of `low`, found once: `score` then looks each match's windows up."""
+        return ContextIndex(
+            None if self.positive is None else self.positive.spans(low),
+            None if self.negative is None else self.negative.spans(low),
+        )
+
+    def score(
+        self, low: str, start: int, end: int, score: float, index: ContextIndex | None = None
+    ) -> float:
         """Raise the score when a context word is near the match; lower it when a
         negative word comes just before it ("order 4821 5531 ..."). `low` is the
-        lower-cased text (same length as the text)."""
+        lower-cased text (same length as the text); `index`, its words (`index`)."""
         if self.positive is None and self.negative is None:
             return score
-        if self.negative is not None and self.negative.near(low, start - NEGATIVE_BEFORE, start):
+        negative = self.negative is not None and (
+            self.negative.near(low, start - NEGATIVE_BEFORE, start)
+            if index is None or index.negative is None
+            else _near_in(index.negative, start - NEGATIVE_BEFORE, start)
+        )
+        if negative:
             # a word before a number cannot talk away a checksum-strong match ("order
             # 4012 8888 8888 1881" is still a card): the penalty stops above the threshold
             score = (
                 score - NEGATIVE_PENALTY if score < STRONG else max(score - NEGATIVE_PENALTY, 0.55)
             )
         elif self.positive is not None and (
-            self.positive.near(low, start - WINDOW_BEFORE, start)
-            or self.positive.near(low, end, end + WINDOW_AFTER)
+            (
+                self.positive.near(low, start - WINDOW_BEFORE, start)
+                or self.positive.near(low, end, end + WINDOW_AFTER)
+            )
+            if index is None or index.positive is None
+            else (
+                _near_in(index.positive, start - WINDOW_BEFORE, start)
+                or _near_in(index.positive, end, end + WINDOW_AFTER)
+            )
         ):
             score += CONTEXT_BOOST
         return max(0.0, min(1.0, score))
+
+
+class ContextIndex(NamedTuple):
+    """Where one entity type's context words stand in a text (`Context.index`)."""
+
+    positive: Spans | None
+    negative: Spans | None
 
 
 # --------------------------------------------------------------------------- the words

@@ -13,7 +13,7 @@ number). One regex pass each, linear.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 __all__ = ["date_spans"]
 
@@ -47,12 +47,28 @@ def _valid(m: re.Match[str]) -> bool:
     return True  # the compact form's pattern only takes valid months and days
 
 
-def date_spans(text: str, lo: int = 0, hi: int | None = None) -> Iterator[tuple[int, int, int]]:
-    """(start, end of the date, end with its time) of each date in text[lo:hi]; a time
-    alone as (start, start, end): no date, only a span in which no number is read."""
+def date_spans(
+    text: str, lo: int = 0, hi: int | None = None, before: int | None = None
+) -> Iterator[tuple[int, int, int]]:
+    """(start, end of the date, end with its time) of each date in text[lo:hi] that starts
+    before `before` (default: `hi`); a time alone as (start, start, end): no date, only a
+    span in which no number is read: what a search of text[lo:hi] for each pattern finds
+    (`finditer`), up to `before`.
+
+    Every date and time starts at a digit with none before it (both patterns look
+    behind), so when text[lo:before] is shorter than the rest of the window (a short
+    run of digits read with the window after it), the patterns are matched there only,
+    anchored: a search would read the window after `before` for a match it drops."""
     hi = len(text) if hi is None else hi
+    before = hi if before is None else min(before, hi)
+    if before - lo <= hi - before:
+        starts = [m.start() for m in _FIRST_DIGIT.finditer(text, lo, before)]
+        dates: Iterable[re.Match[str]] = _anchored(_DATE, text, starts, hi)
+    else:
+        starts = []
+        dates = _before(_DATE.finditer(text, lo, hi), before)
     spans: list[tuple[int, int]] = []
-    for m in _DATE.finditer(text, lo, hi):
+    for m in dates:
         if not _valid(m):
             continue
         t3 = m.group("t3")
@@ -70,13 +86,44 @@ def date_spans(text: str, lo: int = 0, hi: int | None = None) -> Iterator[tuple[
         end = max(end, date_end)
         spans.append((m.start(), end))
         yield m.start(), date_end, end
-    if ":" in text[lo:hi]:
-        k = 0
-        for m in _TIME_ALONE.finditer(text, lo, hi):
-            start = m.start()
-            while k < len(spans) and spans[k][1] <= start:
-                k += 1
-            if k < len(spans) and spans[k][0] <= start:
-                continue  # the time of a date-time found above
-            if int(m.group("h")) <= 24 and int(m.group("mi")) <= 59:
-                yield start, start, m.end()
+    if text.find(":", lo, hi) == -1:
+        return
+    times = (
+        _anchored(_TIME_ALONE, text, starts, hi)
+        if before - lo <= hi - before
+        else _before(_TIME_ALONE.finditer(text, lo, hi), before)
+    )
+    k = 0
+    for m in times:
+        start = m.start()
+        while k < len(spans) and spans[k][1] <= start:
+            k += 1
+        if k < len(spans) and spans[k][0] <= start:
+            continue  # the time of a date-time found above
+        if int(m.group("h")) <= 24 and int(m.group("mi")) <= 59:
+            yield start, start, m.end()
+
+
+def _anchored(
+    pattern: re.Pattern[str], text: str, starts: list[int], hi: int
+) -> Iterator[re.Match[str]]:
+    """What `pattern.finditer(text, ..., hi)` finds, for a pattern whose matches start
+    only at `starts`: each tried there, anchored, past the previous match."""
+    pos = 0
+    for start in starts:
+        if start >= pos:
+            m = pattern.match(text, start, hi)
+            if m is not None:
+                pos = m.end()
+                yield m
+
+
+def _before(matches: Iterator[re.Match[str]], before: int) -> Iterator[re.Match[str]]:
+    """`matches` up to the first that starts at `before` or later (the search stops)."""
+    for m in matches:
+        if m.start() >= before:
+            return
+        yield m
+
+
+_FIRST_DIGIT = re.compile(r"(?<!\d)\d")  # where a date or a time may start

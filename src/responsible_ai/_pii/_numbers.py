@@ -26,7 +26,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from itertools import accumulate, repeat
-from operator import ne
+from operator import and_, eq, ne, or_
 
 from ._country_codes import COUNTRY_CODES
 from ._validators import IBAN_LENGTHS, compact_iban_valid, ssn_valid
@@ -37,6 +37,9 @@ Candidate = tuple[str, int, int, float]  # entity, start, end, base score
 
 _SEP = " \t\r\n._/()-"
 _RUN = re.compile(r"\d\d*(?:[ \t\r\n._/()\-]{1,4}\d+)*")
+# the same on ASCII text (where \d is [0-9]): a character class is scanned for about half
+# the cost of the Unicode digit category (str.isascii is a flag: free)
+_RUN_ASCII = re.compile(r"[0-9][0-9]*(?:[ \t\r\n._/()\-]{1,4}[0-9]+)*")
 _GROUP = re.compile(r"\d\d*")  # led by one digit: the scan skips to digits at C speed
 _EXT = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}\b", re.IGNORECASE)
 STRONG = 0.5  # a reading this sure needs no second look at the run's parts
@@ -44,7 +47,8 @@ MAX_GROUPS = 8  # groups in one window of a run read in parts (a card in pairs: 
 
 
 def runs(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    for m in _RUN.finditer(text, start, len(text) if end is None else end):
+    run = _RUN_ASCII if text.isascii() else _RUN
+    for m in run.finditer(text, start, len(text) if end is None else end):
         yield m.span()
 
 
@@ -288,45 +292,39 @@ def _parts(
                 best, best_key, best_j = ("PHONE_NUMBER", ps, pe, phone), (phone, pe - ps), j
         return None if best is None else (best, best_j)
 
-    # What each start may score at most, from integer tests (and the exact test of the
-    # surest readings, a checksum-valid card or SSN): most starts are then never read.
-    bounded: list[tuple[int, int, int, float]] = []  # start, lo, hi, the most it may score
-    # the first and the last group of a window from each start: 7 and at most 19 digits
-    los = list(map(bisect.bisect_left, repeat(off), map((7).__add__, off), range(1, n + 1)))
-    his = list(map(bisect.bisect_right, repeat(off), map((19).__add__, off), range(1, n + 1)))
-    for i in starts:
+    def bound(i: int) -> tuple[int, int, float] | None:
+        """The windows i..lo to i..hi a reading from start i may take, and the most it
+        may score, from integer tests (and the exact test of the surest readings, a
+        checksum-valid card or SSN); None: no reading from i scores 0.45."""
         lo = los[i] - 1
         hi = min(n, i + MAX_GROUPS, his[i] - 1) - 1
         if i == 0:
             hi = min(hi, n - 2)  # the whole run was read already
         if lo > hi:
-            continue
+            return None
         a = off[i]
+        first = firsts[i]
         phone = short[lo + 1] == short[i + 1] and bad[lo] == bad[i]  # may be a phone number
-        card = off[hi + 1] - a >= 12
+        card = off[hi + 1] - a >= 12 and (
+            first in "3456"
+            or digits[a : a + 2] in _CARD_TWO
+            or (first == "1" and a + 15 in ends and a + 15 <= off[hi + 1])
+        )  # an issuer's digits: `_card_class` scores any other under 0.45
         ssn = lens[i] == 3 and i + 2 <= hi and lens[i + 1] == 2 and lens[i + 2] == 4
         if not (phone or card or ssn):
-            continue  # no phone (a group of one digit, a slash...), card nor SSN
+            return None  # no phone (a group of one digit, a slash...), card nor SSN
         if i == 0 or hi == n - 1:
-            bounded.append((i, lo, hi, 1.0))  # a lead "+", a word glued, an extension
-            continue
+            return lo, hi, 1.0  # a lead "+", a word glued, an extension
         if ssn and _ssn_at(i, seps, flags, digits, a):
-            bounded.append((i, lo, hi, 0.85))
-            continue
-        first = digits[a]
+            return lo, hi, 0.85
         if card and (first in "3456" or digits[a : a + 2] in _CARD_TWO_85):
-            found = False
             for j in range(hi, lo - 1, -1):
                 b = off[j + 1]
                 if b - a < 14:
                     break
                 sure = b - a >= 15 or digits[a : a + 2] in _DINERS
                 if sure and card_window(i, j, b - a) and luhn_ok(a, b):
-                    found = True
-                    break
-            if found:
-                bounded.append((i, lo, hi, 0.85))
-                continue
+                    return lo, hi, 0.85
         if (
             first == "0"
             or text[groups[i][0] - 1] == "("
@@ -335,23 +333,58 @@ def _parts(
             or digits[a : a + lens[i]] in COUNTRY_CODES
             or (first == "1" and a + 15 in ends)
         ):
-            bounded.append((i, lo, hi, 0.6))
-        else:
-            bounded.append((i, lo, hi, 0.45))
+            return lo, hi, 0.6
+        return lo, hi, 0.45
+
+    # the first and the last group of a window from each start: 7 and at most 19 digits
+    los = list(map(bisect.bisect_left, repeat(off), map((7).__add__, off), range(1, n + 1)))
+    his = list(map(bisect.bisect_right, repeat(off), map((19).__add__, off), range(1, n + 1)))
+    # In bulk, the starts that may read as anything: a phone number (its first seven
+    # digits hold no group of one digit after the first, no ":/_" nor line break), a
+    # card (an issuer's first digit: `_card_class` scores any other under 0.45) or an
+    # SSN (a group of three digits); the others cost no step of the loops below.
+    firsts = list(map(digits.__getitem__, off[:n]))
+    lo1 = [min(x, n) for x in los]  # lo + 1
+    phone_may = map(
+        and_,
+        map(eq, map(short.__getitem__, lo1), short[1:]),
+        map(eq, map(bad.__getitem__, map((-1).__add__, lo1)), bad),
+    )
+    fifteen = map(ends.__contains__, map((15).__add__, off[:n]))
+    card_may = [c in _ISSUER or (c == "1" and f) for c, f in zip(firsts, fifteen, strict=True)]
+    may = list(map(or_, map(or_, phone_may, card_may), map((3).__eq__, lens)))
+    may_starts = [i for i in starts if may[i]]
+    # Only these may score 0.75 or more (the run's edges, an SSN's or a card's first
+    # group): their bounds are worked out first; the others' when first met free.
+    bounds: list[tuple[int, int, float] | None] = [None] * n
+    read: list[tuple[Candidate, int] | None] = [None] * n
+    done = bytearray(n)  # 1: bounds[i] worked out; 2: read[i] too
+    high: list[int] = []
+    for i in may_starts:
+        if i == 0 or i >= n - MAX_GROUPS or lens[i] == 3 or firsts[i] in _ISSUER:
+            bounded = bounds[i] = bound(i)
+            done[i] = 1
+            if bounded is not None and bounded[2] >= 0.75:
+                high.append(i)
 
     # The surest readings first, then the earliest (as `_strongest`): a start is read
     # when its bound reaches the level and none of its groups is taken yet.
     used = bytearray(n)
     kept: list[Candidate] = []
-    read: dict[int, tuple[Candidate, int] | None] = {}
     for level in _LEVELS:
-        for i, lo, hi, _ in bounded if level <= 0.45 else [t for t in bounded if t[3] >= level]:
+        for i in high if level >= 0.75 else may_starts:
             if used[i]:
                 continue
-            if i in read:
-                found_at = read[i]
-            else:
-                found_at = read[i] = best_at(i, lo, hi)
+            if not done[i]:
+                bounds[i] = bound(i)
+                done[i] = 1
+            bounded = bounds[i]
+            if bounded is None or bounded[2] < level:
+                continue
+            if done[i] == 1:
+                read[i] = best_at(i, bounded[0], bounded[1])
+                done[i] = 2
+            found_at = read[i]
             if found_at is None or found_at[0][3] != level:
                 continue
             c, j = found_at
@@ -370,6 +403,8 @@ def _start(c: Candidate) -> int:
 _LEVELS = (0.85, 0.75, 0.6, 0.5, 0.45)
 _CARD_TWO_85 = frozenset({"22", "23", "24", "25", "26", "27", "30", "36", "38", "39"})
 _DINERS = frozenset({"30", "36", "38", "39"})
+_CARD_TWO = frozenset({"22", "23", "24", "25", "26", "27"})  # with 3, 4, 5, 6: `_card_class`
+_ISSUER = frozenset("23456")  # a card's first digit (1: at fifteen digits only)
 
 
 def _ssn_at(i: int, seps: list[str], flags: list[int], digits: str, a: int) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import re2
 
 from .._entities import BUILTIN_ENTITIES
-from ._context import CONTEXT, NO_CONTEXT
+from ._context import CONTEXT, NO_CONTEXT, WINDOWS, ContextIndex
 from ._dates import date_spans
 from ._findings import Finding
 from ._network import ipv4_spans, ipv6_spans
@@ -359,12 +359,11 @@ class BuiltinDetector:
                 for s, e in ipv4_spans(text, start, end):
                     found.append(("IP_ADDRESS", s, e, 0.75))
                     taken.append((s, e))
-            if (after == ":" and text[end + 1 : end + 3].isdigit()) or (
-                end - start >= 6 and _DATE_PUNCT.search(text, start, end)
-            ):
-                for s, date_end, e in date_spans(text, start, min(len(text), end + 40)):
-                    if s >= end:
-                        continue  # it belongs to a later run
+            if (
+                after == ":" and text[end + 1 : end + 3].isdigit() and _may_tell(text, start, end)
+            ) or (end - start >= 6 and _DATE_PUNCT.search(text, start, end)):
+                # the dates that start in this run (a later one belongs to a later run)
+                for s, date_end, e in date_spans(text, start, min(len(text), end + 40), end):
                     if date_end > s:
                         found.append(("DATE_OF_BIRTH", s, date_end, 0.3))
                     taken.append((s, e))
@@ -375,7 +374,10 @@ class BuiltinDetector:
                     found.append(("IBAN_CODE", span[0], span[1], 1.0))
                     taken.append(span)
                     claimed_to = max(claimed_to, span[1])
-            pieces = [(start, end)] if not taken else list(_outside(text, start, end, taken))
+            if not taken:
+                pieces = [(start, end)]
+            else:  # a piece shorter than a year is nothing: its gap is not read
+                pieces = list(_outside(text, start, end, taken, 4 if dob else 7))
             for s, e in pieces:
                 if e - s < 7:  # fewer than seven digits: no identifier, perhaps a year
                     if dob and e - s == 4:
@@ -399,26 +401,54 @@ class BuiltinDetector:
     def _scored(self, text: str, found: list[tuple[str, int, int, float]]) -> Iterator[Finding]:
         wanted = self.digits
         low: str | None = None
+        # so many matches that their windows would read more than the text: its context
+        # words are found once, in one pass (the same scores, linear in the text)
+        bulk = len(found) * WINDOWS > len(text)
+        indexes: dict[str, ContextIndex] = {}
         for entity, s, e, score in found:
             if entity not in wanted:
                 continue
             if entity != "IBAN_CODE":
                 if low is None:
                     low = lowered(text)
-                score = CONTEXT.get(entity, NO_CONTEXT).score(low, s, e, score)
+                context = CONTEXT.get(entity, NO_CONTEXT)
+                index = None
+                if bulk:
+                    index = indexes.get(entity)
+                    if index is None:
+                        index = indexes[entity] = context.index(low)
+                score = context.score(low, s, e, score, index)
             yield Finding(entity, s, e, score, "builtin")
 
 
+def _may_tell(text: str, start: int, end: int) -> bool:
+    """Whether the run text[start:end], before a colon and a digit, may hold a date or
+    a time its punctuation does not announce: a time's hour (its last group, of one or
+    two digits, with no colon or dot before it: the pattern's look-behind) or a compact
+    date (eight digits: ``20000416 11:34``, ``20000416113435:00``)."""
+    first = end - 1  # the last group's first digit (three back at most)
+    while first > start and end - first < 3 and text[first - 1].isdigit():
+        first -= 1
+    if end - first <= 2 and (first == 0 or text[first - 1] not in ":."):
+        return True
+    return _EIGHT_DIGITS.search(text, start, end) is not None
+
+
+_EIGHT_DIGITS = re.compile(r"\d{8}")
+
+
 def _outside(
-    text: str, start: int, end: int, taken: list[tuple[int, int]]
+    text: str, start: int, end: int, taken: list[tuple[int, int]], shortest: int = 1
 ) -> Iterator[tuple[int, int]]:
-    """The runs of digits in text[start:end] outside the `taken` spans."""
+    """The runs of digits in text[start:end] outside the `taken` spans (those in a gap
+    shorter than `shortest` characters are not looked for)."""
     pos = start
     for ts, te in sorted(taken):
-        if ts > pos:
+        if min(ts, end) - pos >= shortest:
             yield from runs(text, pos, min(ts, end))
-        pos = max(pos, te)
+        if te > pos:
+            pos = te
         if pos >= end:
             return
-    if pos < end:
+    if end - pos >= shortest:
         yield from runs(text, pos, end)
