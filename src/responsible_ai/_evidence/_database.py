@@ -177,12 +177,16 @@ class Database:
             seq, prev = int(found[0]), str(found[1])
             rows = []
             tags: dict[str, str] = {}
+            tagged: dict[tuple[str, ...], str] = {}  # a batch's records share few subjects
             link, sha256 = key.link, hashlib.sha256
             for at, kind, body, call, stamp, subjects in batch:
                 seq += 1
                 subject = None
                 if subjects:
-                    subject = " ".join(sorted({self._tag(cur, p, tags) for p in subjects}))
+                    subject = tagged.get(subjects)
+                    if subject is None:
+                        found = {self._tag(cur, p, tags) for p in subjects}
+                        subject = tagged[subjects] = " ".join(sorted(found))
                 digest = sha256(body.encode()).hexdigest()
                 prev_ = prev
                 prev = link(seq, at, kind, call, stamp, subject, digest, prev_)
@@ -313,7 +317,10 @@ class SqliteDatabase(Database):
                 timeout=60.0,
                 cached_statements=256,  # the 64 multi-row INSERTs and the readers
             )
-            conn.execute("PRAGMA page_size = 16384")  # a new store's: fewer pages per commit
+            # a new store's page: each commit rewrites its last, partly filled pages, and
+            # with a commit every few tens of records 4 KB pages cost less per record
+            # than 16 KB (measured: 8.7 against 14.5 us at 40 records per commit)
+            conn.execute("PRAGMA page_size = 4096")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints
             conn.execute("PRAGMA secure_delete = ON")  # deleted keys are overwritten

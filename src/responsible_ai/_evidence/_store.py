@@ -72,34 +72,39 @@ class CallEntry:
     before the writer takes it, its outcome joins it and the two are one ``call``
     record; otherwise the decision is written alone and the outcome follows as its own
     record. Either way the decision is committed as soon as it would have been alone.
-    The bodies are the store's once given: nobody changes them afterwards."""
+    The bodies are the store's once given: nobody changes them afterwards. Its times
+    are kept as nanoseconds and written out (RFC 3339) by the writer: the caller's
+    part of a call stays a few attribute writes and a queue put."""
 
-    __slots__ = ("at", "call", "decision", "outcome", "queue", "subjects", "taken")
+    __slots__ = ("at_ns", "call", "decision", "outcome", "queue", "subjects", "taken")
 
     def __init__(
         self,
-        at: str,
+        at_ns: int,
         call: str,
         decision: Mapping[str, Any],
         subjects: tuple[str, ...],
         queue: object = None,
     ) -> None:
-        self.at, self.call, self.decision, self.subjects = at, call, decision, subjects
-        self.outcome: tuple[str, str, Mapping[str, Any], str | None, tuple[Any, ...]] | None = None
+        self.at_ns, self.call, self.decision, self.subjects = at_ns, call, decision, subjects
+        self.outcome: tuple[str, int, Mapping[str, Any], str | None, tuple[Any, ...]] | None = None
         self.taken = False  # the writer took it (or it was written synchronously)
         self.queue = queue  # the queue it waits in (a forked child has another)
 
     def pending(self) -> Pending:
         """The record this entry is: the decision alone, or the decision and its outcome."""
+        at = clock.rfc3339(self.at_ns)
         if self.outcome is None:
             body = orjson.dumps(self.decision, option=_SORTED).decode()
-            return Pending(self.at, "decision", body, self.call, None, self.subjects)
-        kind, ended_at, outcome, stamp, evaluations = self.outcome
-        merged: dict[str, Any] = {"decision": self.decision, kind: outcome, "ended_at": ended_at}
+            return Pending(at, "decision", body, self.call, None, self.subjects)
+        kind, ended_ns, outcome, stamp, evaluations = self.outcome
+        merged: dict[str, Any] = {
+            "decision": self.decision, kind: outcome, "ended_at": clock.rfc3339(ended_ns)
+        }  # fmt: skip
         if evaluations:
             merged["evaluations"] = list(evaluations)
         body = orjson.dumps(merged, option=_SORTED).decode()
-        return Pending(self.at, "call", body, self.call, stamp, self.subjects)
+        return Pending(at, "call", body, self.call, stamp, self.subjects)
 
 
 class EvidenceStore:
@@ -168,7 +173,7 @@ class EvidenceStore:
         decision waits in the queue like any record, and with ``durability="sync"`` it
         is committed before this returns."""
         self._writable()
-        entry = CallEntry(clock.rfc3339(), call, decision, tuple(subjects), self._queue)
+        entry = CallEntry(time.time_ns(), call, decision, tuple(subjects), self._queue)
         if self.durability == "sync":
             entry.taken = True
             self._write([entry.pending()])
@@ -189,10 +194,10 @@ class EvidenceStore:
         evaluations of it) or its failure — joined to the decision when that is still
         queued (one ``call`` record), else as records of their own."""
         self._writable()
-        ended_at = clock.rfc3339()
+        ended_ns = time.time_ns()
         with self._merge_lock:
             if not entry.taken and entry.queue is self._queue:  # (not in a forked child)
-                entry.outcome = (kind, ended_at, body, stamp, tuple(evaluations))
+                entry.outcome = (kind, ended_ns, body, stamp, tuple(evaluations))
                 return
         self.append(kind, body, call=entry.call, stamp=stamp)
         for evaluation in evaluations:
