@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import logging
 import os
 import threading
@@ -30,12 +29,17 @@ class Pseudonymizer:
     """``Pseudonymizer(key)``: ``pseudonym(kind, identifier)`` is HMAC-SHA256 over the kind
     and the identifier, so a principal and a data subject with the same id differ."""
 
-    __slots__ = ("_mac",)
+    __slots__ = ("_inner", "_outer")
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes) or len(key) < 16:
             raise ConfigurationError("a pseudonym key must be at least 16 bytes")
-        self._mac = hmac.new(key, digestmod=hashlib.sha256)
+        # HMAC-SHA256 (RFC 2104) with its two padded-key states computed once: a
+        # pseudonym copies them (the same MAC as `hmac.new(key, msg, sha256)`, without
+        # the `hmac` module's Python-level copy/update/digest on every call)
+        block = (key if len(key) <= 64 else hashlib.sha256(key).digest()).ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Pseudonymizer | None:
@@ -47,9 +51,11 @@ class Pseudonymizer:
         return cls(_decode_key(raw))
 
     def pseudonym(self, kind: str, identifier: str) -> str:
-        mac = self._mac.copy()
-        mac.update(kind.encode("utf-8") + b"\0" + identifier.encode("utf-8"))
-        return "p:" + base64.urlsafe_b64encode(mac.digest()[:16]).decode("ascii").rstrip("=")
+        inner = self._inner.copy()
+        inner.update(f"{kind}\0{identifier}".encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return "p:" + base64.urlsafe_b64encode(outer.digest()[:16]).decode("ascii").rstrip("=")
 
 
 def _decode_key(raw: str) -> bytes:
