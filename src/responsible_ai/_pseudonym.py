@@ -22,6 +22,7 @@ from ._errors import ConfigurationError
 __all__ = ["PSEUDONYM_KEY_ENV", "Pseudonymizer", "default_pseudonymizer"]
 
 PSEUDONYM_KEY_ENV = "RAI_PSEUDONYM_KEY"
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _log = logging.getLogger("responsible_ai")
 
 
@@ -55,7 +56,9 @@ class Pseudonymizer:
         inner.update(f"{kind}\0{identifier}".encode())
         outer = self._outer.copy()
         outer.update(inner.digest())
-        return "p:" + base64.urlsafe_b64encode(outer.digest()[:16]).decode("ascii").rstrip("=")
+        # 16 bytes are 22 base64url characters and two of padding, which are dropped
+        text = binascii.b2a_base64(outer.digest()[:16], newline=False).translate(_URLSAFE)
+        return "p:" + text[:22].decode("ascii")
 
 
 def _decode_key(raw: str) -> bytes:
