@@ -135,6 +135,7 @@ class EvidenceStore:
         self.db: Database = open_database(url)
         self.db.create(self.key)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._wake = threading.Event()  # a flush (or close) cuts the writer's window short
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
         self._merge_lock = threading.Lock()  # a call's outcome joining its queued decision
@@ -227,6 +228,7 @@ class EvidenceStore:
             return
         marker = _Flush()
         self._queue.put(marker)
+        self._wake.set()
         if not marker.done.wait(timeout):
             raise EvidenceUnavailable(f"the evidence store {self.url} did not commit in time")
         if marker.error is not None:
@@ -240,6 +242,7 @@ class EvidenceStore:
             if self._writer is not None and self._writer.is_alive():
                 self.flush()
                 self._queue.put(_STOP)
+                self._wake.set()
                 self._writer.join(10)
         finally:
             self._closed = True
@@ -254,7 +257,8 @@ class EvidenceStore:
             if self._writer is None:
                 gather = self.settings.commit_window_ms / 1000
                 thread = threading.Thread(
-                    target=_writer_loop, args=(weakref.ref(self), self._queue, gather),
+                    target=_writer_loop,
+                    args=(weakref.ref(self), self._queue, self._wake, gather),
                     name="rai-evidence-writer", daemon=True,
                 )  # fmt: skip
                 thread.start()
@@ -382,12 +386,19 @@ class EvidenceStore:
             )  # fmt: skip
 
 
-def _writer_loop(ref: weakref.ref[EvidenceStore], q: queue.SimpleQueue[Any], gather: float) -> None:
+def _writer_loop(
+    ref: weakref.ref[EvidenceStore],
+    q: queue.SimpleQueue[Any],
+    wake: threading.Event,
+    gather: float,
+) -> None:
     """Take what queued, write it as one transaction, wake those who flushed."""
     while True:
         item = q.get()
         if not isinstance(item, _Flush) and item is not _STOP:
-            time.sleep(gather)  # group commit: let a burst gather into one transaction
+            # group commit: let a burst gather into one transaction, unless someone waits
+            wake.wait(gather)
+        wake.clear()  # a flush queued before this is taken below, or is the next item
         batch: list[Pending | CallEntry] = []
         markers: list[_Flush] = []
         stop = False
@@ -445,6 +456,7 @@ def _reset_in_child(ref: weakref.ref[EvidenceStore]) -> None:
     store = ref()
     if store is not None:
         store._queue = queue.SimpleQueue()
+        store._wake = threading.Event()
         store._writer = None
         store._writer_lock = threading.Lock()
         store._merge_lock = threading.Lock()  # the parent's writer may have held it
