@@ -18,7 +18,7 @@ the order of the sides alternating from round to round), and "paired" is the med
 those differences over the rounds, with their range.
 
     python benchmarks/evidence.py [--calls 20000] [--durability batch|sync]
-                                  [--commit-window-ms 20]
+                                  [--commit-window-ms 100]
 
 Goal (issue 26): an append adds <= 50 us to a governed call (median), all of a call's
 evidence counted.
@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=20000)
     parser.add_argument("--durability", choices=["batch", "sync"], default="batch")
     parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--commit-window-ms", type=int, default=20)
+    parser.add_argument("--commit-window-ms", type=int, default=EvidenceSettings().commit_window_ms)
     args = parser.parse_args()
     os.environ.setdefault("RAI_BENCH_KEY", "sk-bench")
     os.environ.setdefault("RAI_PSEUDONYM_KEY", "ab" * 32)

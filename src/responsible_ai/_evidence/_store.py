@@ -3,9 +3,9 @@ and policy change, in SQLite (embedded) or PostgreSQL (replicas).
 
 Appending is cheap for the caller: with ``durability="batch"`` (the default) a record is
 put on an in-process queue and a writer thread chains and commits what has queued in
-one transaction (group commit: the appends of ``commit_window_ms``, 20 ms by default,
-one lock, one write); ``flush()`` waits until everything appended before it is
-committed, and the process's exit flushes. With ``durability="sync"`` each append
+one transaction (group commit: the appends of ``commit_window_ms``, 100 ms by default,
+one lock, one write); ``flush()`` commits at once and waits until everything appended
+before it is committed, and the process's exit flushes. With ``durability="sync"`` each append
 commits before it returns. Either way, when the store cannot be written the next
 append raises `EvidenceUnavailable`, so a governed call that cannot leave its record is
 not made.
