@@ -5,10 +5,10 @@ Appending is cheap for the caller: with ``durability="batch"`` (the default) a r
 put on an in-process queue and a writer thread chains and commits what has queued in
 one transaction (group commit: the appends of ``commit_window_ms``, 100 ms by default,
 one lock, one write); ``flush()`` commits at once and waits until everything appended
-before it is committed, and the process's exit flushes. With ``durability="sync"`` each append
-commits before it returns. Either way, when the store cannot be written the next
-append raises `EvidenceUnavailable`, so a governed call that cannot leave its record is
-not made.
+before it is committed, and the process's exit flushes. With ``durability="sync"``
+each append commits before it returns. Either way, when the store cannot be written
+the next append raises `EvidenceUnavailable`, so a governed call that cannot leave its
+record is not made.
 
 A governed call's decision is queued before the call is made (`open_call`); its
 outcome (`close_call`) joins it when the writer has not taken it yet — one ``call``
