@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import logging
 import os
 import threading
@@ -23,6 +22,7 @@ from ._errors import ConfigurationError
 __all__ = ["PSEUDONYM_KEY_ENV", "Pseudonymizer", "default_pseudonymizer"]
 
 PSEUDONYM_KEY_ENV = "RAI_PSEUDONYM_KEY"
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _log = logging.getLogger("responsible_ai")
 
 
@@ -30,12 +30,17 @@ class Pseudonymizer:
     """``Pseudonymizer(key)``: ``pseudonym(kind, identifier)`` is HMAC-SHA256 over the kind
     and the identifier, so a principal and a data subject with the same id differ."""
 
-    __slots__ = ("_mac",)
+    __slots__ = ("_inner", "_outer")
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes) or len(key) < 16:
             raise ConfigurationError("a pseudonym key must be at least 16 bytes")
-        self._mac = hmac.new(key, digestmod=hashlib.sha256)
+        # HMAC-SHA256 (RFC 2104) with its two padded-key states computed once: a
+        # pseudonym copies them (the same MAC as `hmac.new(key, msg, sha256)`, without
+        # the `hmac` module's Python-level copy/update/digest on every call)
+        block = (key if len(key) <= 64 else hashlib.sha256(key).digest()).ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Pseudonymizer | None:
@@ -47,9 +52,13 @@ class Pseudonymizer:
         return cls(_decode_key(raw))
 
     def pseudonym(self, kind: str, identifier: str) -> str:
-        mac = self._mac.copy()
-        mac.update(kind.encode("utf-8") + b"\0" + identifier.encode("utf-8"))
-        return "p:" + base64.urlsafe_b64encode(mac.digest()[:16]).decode("ascii").rstrip("=")
+        inner = self._inner.copy()
+        inner.update(f"{kind}\0{identifier}".encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        # 16 bytes are 22 base64url characters and two of padding, which are dropped
+        text = binascii.b2a_base64(outer.digest()[:16], newline=False).translate(_URLSAFE)
+        return "p:" + text[:22].decode("ascii")
 
 
 def _decode_key(raw: str) -> bytes:

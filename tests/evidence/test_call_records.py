@@ -229,6 +229,20 @@ def test_the_commit_window_is_the_policys(
             make_policy(server.base_url, evidence={"commit_window_ms": wrong})
 
 
+def test_a_flush_does_not_wait_for_the_window(sqlite_url: str, key: ChainKey) -> None:
+    """The window is how long appends gather by themselves: a flush (a reader, an
+    erasure, the process's exit) commits what is queued at once."""
+    import time
+
+    store = _store(sqlite_url, key, window_ms=1000)
+    store.append("decision", DECISION, call="c1")
+    started = time.monotonic()
+    store.flush()
+    assert time.monotonic() - started < 0.5
+    assert [r.call for r in store.records()] == ["c1"]
+    store.close()
+
+
 def test_call_records_in_postgres(pg_db: str, key: ChainKey) -> None:
     """The same in PostgreSQL: a joined ``call`` record, then a decision and its answer
     apart; more than 64 records in one commit; the chain verifies."""

@@ -33,9 +33,12 @@ _SCHEMA = (
     " seq {int} PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, call TEXT, stamp TEXT,"
     " subject TEXT, body TEXT, digest TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL)",
     # every index is paid by every append: only what a reader needs. By seq (the key):
-    # verify, export, report, retention, erasure scan in chain order. By stamp: an
+    # verify and erasure scan in chain order. By time: an export or a report of a
+    # period, and retention, read that period's records, not the whole store (times
+    # grow with seq, so an append adds to the index's last page). By stamp: an
     # incident finds its call. The rare kinds (incidents, policies): a partial index
     # that an append of any other kind only tests (`RARE` in a query selects it).
+    "CREATE INDEX IF NOT EXISTS rai_evidence_at ON rai_evidence (at)",
     "CREATE INDEX IF NOT EXISTS rai_evidence_stamp ON rai_evidence (stamp) WHERE stamp IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS rai_evidence_rare ON rai_evidence (seq) "
     "WHERE kind IN ('incident', 'incident.update', 'policy')",
@@ -177,12 +180,16 @@ class Database:
             seq, prev = int(found[0]), str(found[1])
             rows = []
             tags: dict[str, str] = {}
+            tagged: dict[tuple[str, ...], str] = {}  # a batch's records share few subjects
             link, sha256 = key.link, hashlib.sha256
             for at, kind, body, call, stamp, subjects in batch:
                 seq += 1
                 subject = None
                 if subjects:
-                    subject = " ".join(sorted({self._tag(cur, p, tags) for p in subjects}))
+                    subject = tagged.get(subjects)
+                    if subject is None:
+                        found = {self._tag(cur, p, tags) for p in subjects}
+                        subject = tagged[subjects] = " ".join(sorted(found))
                 digest = sha256(body.encode()).hexdigest()
                 prev_ = prev
                 prev = link(seq, at, kind, call, stamp, subject, digest, prev_)
@@ -255,7 +262,11 @@ class Database:
         fetch: Callable[[str, Sequence[Any]], list[tuple[Any, ...]]] | None = None,
     ) -> Iterator[Row]:
         """Records in sequence order (read in pages, so a large store is never held
-        whole), those at or after `since` and before `until` if given."""
+        whole), those at or after `since` and before `until` if given. A period is
+        read between the first and the last sequence number its time index finds
+        (times grow with seq only nearly — a batch commits a little after its records
+        were made — so the time condition still applies to every record read)."""
+        fetch = fetch or self.fetch
         where, params = [], []
         if since is not None:
             where.append("at >= ?")
@@ -263,17 +274,24 @@ class Database:
         if until is not None:
             where.append("at < ?")
             params.append(until)
+        after, last = 0, None
+        if where:
+            span = fetch(f"SELECT min(seq), max(seq) FROM rai_evidence WHERE {' AND '.join(where)}",
+                         params)  # fmt: skip
+            if not span or span[0][0] is None:
+                return
+            after, last = int(span[0][0]) - 1, int(span[0][1])
         if kinds:
             if RARE_KINDS.issuperset(kinds):
                 where.append(RARE)  # their partial index, not a scan of every record
             where.append(f"kind IN ({', '.join('?' * len(kinds))})")
             params.extend(kinds)
-        after = 0
+        bound = [] if last is None else ["seq <= ?"]
         while True:
-            clause = " AND ".join(["seq > ?", *where])
-            page = (fetch or self.fetch)(
+            clause = " AND ".join(["seq > ?", *bound, *where])
+            page = fetch(
                 f"SELECT {_COLUMNS} FROM rai_evidence WHERE {clause} ORDER BY seq LIMIT {batch}",
-                [after, *params],
+                [after, *([] if last is None else [last]), *params],
             )
             for r in page:
                 yield Row._make((int(r[0]), *r[1:]))
@@ -313,7 +331,10 @@ class SqliteDatabase(Database):
                 timeout=60.0,
                 cached_statements=256,  # the 64 multi-row INSERTs and the readers
             )
-            conn.execute("PRAGMA page_size = 16384")  # a new store's: fewer pages per commit
+            # a new store's page: each commit rewrites its last, partly filled pages, and
+            # with a commit every few tens of records 4 KB pages cost less per record
+            # than 16 KB (measured: 8.7 against 14.5 us at 40 records per commit)
+            conn.execute("PRAGMA page_size = 4096")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints
             conn.execute("PRAGMA secure_delete = ON")  # deleted keys are overwritten

@@ -3,12 +3,12 @@ and policy change, in SQLite (embedded) or PostgreSQL (replicas).
 
 Appending is cheap for the caller: with ``durability="batch"`` (the default) a record is
 put on an in-process queue and a writer thread chains and commits what has queued in
-one transaction (group commit: the appends of ``commit_window_ms``, 20 ms by default,
-one lock, one write); ``flush()`` waits until everything appended before it is
-committed, and the process's exit flushes. With ``durability="sync"`` each append
-commits before it returns. Either way, when the store cannot be written the next
-append raises `EvidenceUnavailable`, so a governed call that cannot leave its record is
-not made.
+one transaction (group commit: the appends of ``commit_window_ms``, 100 ms by default,
+one lock, one write); ``flush()`` commits at once and waits until everything appended
+before it is committed, and the process's exit flushes. With ``durability="sync"``
+each append commits before it returns. Either way, when the store cannot be written
+the next append raises `EvidenceUnavailable`, so a governed call that cannot leave its
+record is not made.
 
 A governed call's decision is queued before the call is made (`open_call`); its
 outcome (`close_call`) joins it when the writer has not taken it yet — one ``call``
@@ -72,34 +72,39 @@ class CallEntry:
     before the writer takes it, its outcome joins it and the two are one ``call``
     record; otherwise the decision is written alone and the outcome follows as its own
     record. Either way the decision is committed as soon as it would have been alone.
-    The bodies are the store's once given: nobody changes them afterwards."""
+    The bodies are the store's once given: nobody changes them afterwards. Its times
+    are kept as nanoseconds and written out (RFC 3339) by the writer: the caller's
+    part of a call stays a few attribute writes and a queue put."""
 
-    __slots__ = ("at", "call", "decision", "outcome", "queue", "subjects", "taken")
+    __slots__ = ("at_ns", "call", "decision", "outcome", "queue", "subjects", "taken")
 
     def __init__(
         self,
-        at: str,
+        at_ns: int,
         call: str,
         decision: Mapping[str, Any],
         subjects: tuple[str, ...],
         queue: object = None,
     ) -> None:
-        self.at, self.call, self.decision, self.subjects = at, call, decision, subjects
-        self.outcome: tuple[str, str, Mapping[str, Any], str | None, tuple[Any, ...]] | None = None
+        self.at_ns, self.call, self.decision, self.subjects = at_ns, call, decision, subjects
+        self.outcome: tuple[str, int, Mapping[str, Any], str | None, tuple[Any, ...]] | None = None
         self.taken = False  # the writer took it (or it was written synchronously)
         self.queue = queue  # the queue it waits in (a forked child has another)
 
     def pending(self) -> Pending:
         """The record this entry is: the decision alone, or the decision and its outcome."""
+        at = clock.rfc3339(self.at_ns)
         if self.outcome is None:
             body = orjson.dumps(self.decision, option=_SORTED).decode()
-            return Pending(self.at, "decision", body, self.call, None, self.subjects)
-        kind, ended_at, outcome, stamp, evaluations = self.outcome
-        merged: dict[str, Any] = {"decision": self.decision, kind: outcome, "ended_at": ended_at}
+            return Pending(at, "decision", body, self.call, None, self.subjects)
+        kind, ended_ns, outcome, stamp, evaluations = self.outcome
+        merged: dict[str, Any] = {
+            "decision": self.decision, kind: outcome, "ended_at": clock.rfc3339(ended_ns)
+        }  # fmt: skip
         if evaluations:
             merged["evaluations"] = list(evaluations)
         body = orjson.dumps(merged, option=_SORTED).decode()
-        return Pending(self.at, "call", body, self.call, stamp, self.subjects)
+        return Pending(at, "call", body, self.call, stamp, self.subjects)
 
 
 class EvidenceStore:
@@ -130,6 +135,7 @@ class EvidenceStore:
         self.db: Database = open_database(url)
         self.db.create(self.key)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._wake = threading.Event()  # a flush (or close) cuts the writer's window short
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
         self._merge_lock = threading.Lock()  # a call's outcome joining its queued decision
@@ -168,7 +174,7 @@ class EvidenceStore:
         decision waits in the queue like any record, and with ``durability="sync"`` it
         is committed before this returns."""
         self._writable()
-        entry = CallEntry(clock.rfc3339(), call, decision, tuple(subjects), self._queue)
+        entry = CallEntry(time.time_ns(), call, decision, tuple(subjects), self._queue)
         if self.durability == "sync":
             entry.taken = True
             self._write([entry.pending()])
@@ -189,10 +195,10 @@ class EvidenceStore:
         evaluations of it) or its failure — joined to the decision when that is still
         queued (one ``call`` record), else as records of their own."""
         self._writable()
-        ended_at = clock.rfc3339()
+        ended_ns = time.time_ns()
         with self._merge_lock:
             if not entry.taken and entry.queue is self._queue:  # (not in a forked child)
-                entry.outcome = (kind, ended_at, body, stamp, tuple(evaluations))
+                entry.outcome = (kind, ended_ns, body, stamp, tuple(evaluations))
                 return
         self.append(kind, body, call=entry.call, stamp=stamp)
         for evaluation in evaluations:
@@ -222,6 +228,7 @@ class EvidenceStore:
             return
         marker = _Flush()
         self._queue.put(marker)
+        self._wake.set()
         if not marker.done.wait(timeout):
             raise EvidenceUnavailable(f"the evidence store {self.url} did not commit in time")
         if marker.error is not None:
@@ -235,6 +242,7 @@ class EvidenceStore:
             if self._writer is not None and self._writer.is_alive():
                 self.flush()
                 self._queue.put(_STOP)
+                self._wake.set()
                 self._writer.join(10)
         finally:
             self._closed = True
@@ -249,7 +257,8 @@ class EvidenceStore:
             if self._writer is None:
                 gather = self.settings.commit_window_ms / 1000
                 thread = threading.Thread(
-                    target=_writer_loop, args=(weakref.ref(self), self._queue, gather),
+                    target=_writer_loop,
+                    args=(weakref.ref(self), self._queue, self._wake, gather),
                     name="rai-evidence-writer", daemon=True,
                 )  # fmt: skip
                 thread.start()
@@ -377,12 +386,19 @@ class EvidenceStore:
             )  # fmt: skip
 
 
-def _writer_loop(ref: weakref.ref[EvidenceStore], q: queue.SimpleQueue[Any], gather: float) -> None:
+def _writer_loop(
+    ref: weakref.ref[EvidenceStore],
+    q: queue.SimpleQueue[Any],
+    wake: threading.Event,
+    gather: float,
+) -> None:
     """Take what queued, write it as one transaction, wake those who flushed."""
     while True:
         item = q.get()
         if not isinstance(item, _Flush) and item is not _STOP:
-            time.sleep(gather)  # group commit: let a burst gather into one transaction
+            # group commit: let a burst gather into one transaction, unless someone waits
+            wake.wait(gather)
+        wake.clear()  # a flush queued before this is taken below, or is the next item
         batch: list[Pending | CallEntry] = []
         markers: list[_Flush] = []
         stop = False
@@ -440,6 +456,7 @@ def _reset_in_child(ref: weakref.ref[EvidenceStore]) -> None:
     store = ref()
     if store is not None:
         store._queue = queue.SimpleQueue()
+        store._wake = threading.Event()
         store._writer = None
         store._writer_lock = threading.Lock()
         store._merge_lock = threading.Lock()  # the parent's writer may have held it

@@ -6,7 +6,7 @@ kept, and the clocks a reported incident starts.
 url = "sqlite:///var/lib/rai/evidence.db"   # or RAI_EVIDENCE_URL; postgresql://host/db
 required = true                             # no store: Governance refuses to start
 durability = "batch"                        # or "sync": each call waits for its commit
-commit_window_ms = 20                       # batch: appends gather this long, then commit
+commit_window_ms = 100                      # batch: appends gather this long, then commit
 
 [evidence.retention]                        # days; never below the floor (183 days)
 decision = 365
@@ -165,9 +165,10 @@ class EvidenceSettings(StrictModel):
     url: str | None = None
     required: bool = False
     durability: Literal["batch", "sync"] = "batch"
-    # batch: how long the writer lets appends gather before one commit — the most a
-    # process killed hard can lose (sync: nothing; each call waits for its commit)
-    commit_window_ms: Annotated[int, Field(ge=1, le=1000)] = 20
+    # batch: how long the writer lets appends gather before one commit (a flush cuts it
+    # short) — about what a process killed hard can lose, with the commit under way
+    # (sync: nothing; each call waits for its commit). 100 ms: see docs/compliance.md
+    commit_window_ms: Annotated[int, Field(ge=1, le=1000)] = 100
     retention: Retention = Field(default_factory=Retention)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
 
