@@ -25,6 +25,7 @@ def announce_policy(store: EvidenceStore, policy_id: str, version: str, sha256: 
         if sha256 in seen:
             return
         seen.add(sha256)
+    store.flush()  # the last policy may still wait in the commit window: rare, once per policy
     last = store.db.fetch(
         f"SELECT body FROM rai_evidence WHERE {RARE} AND kind = 'policy' AND body IS NOT NULL "
         "ORDER BY seq DESC LIMIT 1"
