@@ -188,9 +188,10 @@ class _Route:
     from that list and the body's length, the same request without the library's
     per-request look-ups of ``Host`` and the content headers (two thirds of making it)."""
 
-    __slots__ = ("_keyed", "extensions", "provider", "url", "wire")
+    __slots__ = ("_keyed", "extensions", "http", "provider", "url", "wire")
 
     def __init__(self, http: ModuleType, provider: Provider, endpoint: Endpoint) -> None:
+        self.http = http
         self.provider = provider
         self.wire = wire_for(endpoint)
         self.url = http.URL(provider.base_url.rstrip("/") + self.wire.path)
@@ -201,7 +202,7 @@ class _Route:
         self._keyed: tuple[str | None, Any, Any, list[tuple[bytes, bytes]] | None] | None = None
 
     def headers(
-        self, http: ModuleType, secret: str | None, client_headers: Any
+        self, secret: str | None, client_headers: Any
     ) -> tuple[Any, list[tuple[bytes, bytes]] | None]:
         """The merged headers, and the header list of a request with a body (None when
         the library's list is not that: the merged headers name a length or a host)."""
@@ -210,7 +211,8 @@ class _Route:
         if keyed is None or keyed[0] != secret or keyed[1] != raw:
             merged = client_headers.copy()
             merged.update(self.wire.headers(secret, self.provider.headers))
-            keyed = self._keyed = (secret, raw, merged, _sent_headers(http, self.url, merged))
+            sent = _sent_headers(self.http, self.url, merged)
+            keyed = self._keyed = (secret, raw, merged, sent)
         return keyed[2], keyed[3]
 
 
@@ -264,9 +266,7 @@ class _SenderBase:
         client = self.client
         http = self.http
         content = prepared.content
-        headers, sent = route.headers(
-            http, secret.get_secret_value() if secret else None, client.headers
-        )
+        headers, sent = route.headers(secret.get_secret_value() if secret else None, client.headers)
         if client.cookies or client.params:  # what only `build_request` knows how to merge
             request = client.build_request(
                 "POST", route.url, headers=headers, content=content, extensions=route.extensions
