@@ -223,7 +223,9 @@ def _sent_headers(http: ModuleType, url: Any, merged: Any) -> list[tuple[bytes, 
     """The headers the library sends with a body to `url`, without the body's length:
     what it makes of `merged` for a two-byte body, if that is its ``Host``, the merged
     headers as they are and its ``Content-Length: 2`` (else None)."""
-    sent = http.Request("POST", url, headers=merged, content=_PROBE).headers.raw
+    sent: list[tuple[bytes, bytes]] = http.Request(
+        "POST", url, headers=merged, content=_PROBE
+    ).headers.raw
     if (
         len(sent) == len(merged.raw) + 2
         and sent[0][0].lower() == b"host"
