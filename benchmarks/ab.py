@@ -20,21 +20,19 @@ The baseline's package is copied to a temporary directory under the name `rai_ba
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import os
 import shutil
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import openai
-from _workload import BASE, PROMPTS, RESPONSE, measure_cpu
+from _workload import BASE, PROMPTS, RESPONSE, measure, measure_cpu
 
 CALL = {"use_case": "marketing.copy", "provider": "openai-prod", "model": "gpt-4o-mini"}
 
@@ -126,24 +124,30 @@ def main() -> None:
         **sides(load_base(args.base), "base", mock, prompt, otel),
         **sides(rai, "this", mock, prompt, otel),
     }  # fmt: skip
+    instrumentor = None
+    if otel is not None:  # the official SDK under openai-v2, instrumented for its batches only
+        from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
+
+        instrumentor = OpenAIInstrumentor()
+        runs["sdk+otel"] = runs["bare sdk"]
     times: dict[str, list[float]] = {k: [] for k in runs}
     for fn in runs.values():
         for _ in range(200):
             fn()
     for _ in range(args.rounds):
         for key, fn in runs.items():
-            if args.cpu:
-                times[key].append(measure_cpu(fn, args.batch))
-                continue
-            gc.collect()
-            gc.disable()  # a collection would bill one side for another's garbage
-            try:
-                for _ in range(args.batch):
-                    t0 = time.perf_counter_ns()
+            if key == "sdk+otel" and instrumentor is not None and otel is not None:
+                instrumentor.instrument(tracer_provider=otel[0], meter_provider=otel[1])
+                for _ in range(50):  # warm the instrumented path
                     fn()
-                    times[key].append((time.perf_counter_ns() - t0) / 1000)
+            try:
+                if args.cpu:
+                    times[key].append(measure_cpu(fn, args.batch))
+                else:
+                    times[key] += measure(fn, args.batch)
             finally:
-                gc.enable()
+                if key == "sdk+otel" and instrumentor is not None:
+                    instrumentor.uninstrument()
     med = {k: statistics.median(v) for k, v in times.items()}
     what = "CPU time per call, median of the batches" if args.cpu else "wall clock, median"
     print(f"{args.rounds} rounds of {args.batch} calls per side, interleaved, one process; "
@@ -155,8 +159,15 @@ def main() -> None:
         line = f"{who}: spine +{spine:.1f} us, governed +{governed:.1f} us, SDK {ratio:.3f}x"
         if args.otel:
             observed = med[f"{who} observed"] - med["bare httpx2"]
-            line += f", observed +{observed:.1f} us (telemetry and audit {observed - governed:.1f})"
+            line += (
+                f", observed +{observed:.1f} us (telemetry and audit {observed - governed:.1f}); "
+                f"observed / sdk+otel {med[f'{who} observed'] / med['sdk+otel']:.3f}x, "
+                f"added / sdk+otel {observed / med['sdk+otel']:.3f}x"
+            )
         print(line)
+    if args.otel:
+        print(f"\nbare httpx2 {med['bare httpx2']:.1f} us, bare sdk {med['bare sdk']:.1f} us, "
+              f"sdk+otel {med['sdk+otel']:.1f} us")  # fmt: skip
 
 
 if __name__ == "__main__":
