@@ -57,6 +57,38 @@ def test_client_cookies_and_params_still_apply(
         assert seen[-1].url.params["v"] == "2"
 
 
+def test_the_request_is_the_one_the_http_library_makes(
+    server: FakeModelServer, policy: rai.Policy
+) -> None:
+    """The request a Guard makes from its route's header list is, header for header and
+    in the same order, the request the HTTP library makes of the same headers and body
+    (Host first, Content-Length last), its content readable."""
+    seen: list[httpx2.Request] = []
+    client = httpx2.Client(event_hooks={"request": [seen.append]})
+    with client, rai.Guard(policy, http_client=client) as guard:
+        guard.chat(MESSAGES, **CALL)
+        guard.chat([{"role": "user", "content": "Say hello again, longer."}], **CALL)
+    for sent in seen:
+        own = [(k, v) for k, v in sent.headers.raw if k.lower() not in (b"host", b"content-length")]
+        made = httpx2.Request("POST", sent.url, headers=own, content=sent.content)
+        assert sent.headers.raw == made.headers.raw
+        assert sent.headers["content-length"] == str(len(sent.content))
+    assert seen[0].content != seen[1].content
+
+
+def test_a_client_host_header_is_kept(server: FakeModelServer, policy: rai.Policy) -> None:
+    """A client header naming the host (or the length) takes the library's own path: the
+    client's host leaves, once."""
+    seen: list[httpx2.Request] = []
+    client = httpx2.Client(
+        headers={"Host": "proxy.example.test"}, event_hooks={"request": [seen.append]}
+    )
+    with client, rai.Guard(policy, http_client=client) as guard:
+        guard.chat(MESSAGES, **CALL)
+    assert seen[-1].headers.get_list("host") == ["proxy.example.test"]
+    assert seen[-1].headers["content-length"] == str(len(seen[-1].content))
+
+
 def _captured(policy: rai.Policy, **kw: Any) -> tuple[httpx2.Client, list[httpx2.Request]]:
     seen: list[httpx2.Request] = []
 
