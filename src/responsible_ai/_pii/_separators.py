@@ -1,0 +1,364 @@
+"""Numbers in the spellings the run reader (`_numbers`) does not take, and the numbers it
+takes that are no phone numbers. One entry, `reread`, called once per scanned text with
+what the run reader found:
+
+- **Checksummed identifiers through any separator.** Digit groups joined by up to twelve
+  separator atoms — any character that is neither a letter nor a digit (quotes, commas,
+  ``|``, ``·``, ``•``, vertical tab, form feed, NEL...), a markup tag (``<b>``,
+  ``</span>``) or a backslash escape typed as text (``\\n``, ``\\t``) — are read as a
+  card (Luhn, issuer prefix, the groups a card is written in); an IBAN's characters
+  through up to four of any non-alphanumeric characters, written in its groups of four
+  (``DE89|3704|...``, ``DE89,3704,...``).
+- **A long group of digits that fails as a whole is read in its parts**: a card at its
+  start (after any leading zeros) with an expiry, a CVV or a second card after it, or at
+  its end after zeros or a short prefix; an SSN in its first or last nine digits (with an
+  SSN word near, as a bare nine digits needs).
+- **Context-anchored identifiers through the common separators**: with an SSN word
+  before it (``SSN``, ``social security``, glued: ``SSN234567890``), nine digits in any
+  grouping through spaces, dashes, dots, slashes, underscores or line breaks
+  (``234/56/7890``, ``234 - 56 - 7890``, ``2345-6-7890``, ``2 3 4 5 6 7 8 9 0``), and
+  every SSN of a list after one word; a phone number through slashes (``+44/20/7946/0958``,
+  ``030/12345678``); an IPv4 address with zero-padded octets (``192.168.001.001``).
+- **Dates and codes are no phone numbers**: a date or date-time with spaces or a year in
+  parentheses (``2000 04 16 11 34 35``, ``(2000) 04-16``), a dotted tariff code
+  (``8471.30.0100``).
+
+Every pattern is a bounded repetition with one way to match (no nested quantifiers that
+can backtrack over each other), and each group of digits is looked at a bounded number of
+times: linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ._context import CONTEXT
+from ._country_codes import COUNTRY_CODES
+from ._normalize import lowered
+from ._numbers import Candidate, card_score
+from ._validators import IBAN_LENGTHS, compact_iban_valid, ssn_valid
+
+__all__ = ["reread"]
+
+# one separator atom: a character that is no letter, digit or "_" ... or "_", a markup
+# tag, a backslash escape typed as text; each alternative starts with its own character
+_ATOM = r"(?:[^\w<\\]|_|<(?:/?[A-Za-z][A-Za-z0-9]{0,7}[ ]?/?>)?|\\(?:[nrtfvb]|u00[0-9A-Fa-f]{2})?)"
+_CHAIN = re.compile(rf"(?<![0-9])[0-9]+(?:{_ATOM}{{1,12}}[0-9]+)*")
+_GROUP = re.compile(r"[0-9]+")
+_THREE = re.compile(r"[0-9]{3}")
+# what the run reader takes between two groups: one to four of these
+_COMMON = re.compile(r"[ \t\r\n._/()\-]{1,4}")
+# what an SSN's groups may be written with (an SSN word before them)
+_SSN_GAP = re.compile(r"(?:[ \t\r\n]|\\[nrt]){0,3}[-./_]?(?:[ \t\r\n]|\\[nrt]){0,3}")
+_LONG = 10  # a group of this many digits or more that fails as a whole is read in parts
+_LONGEST = 48  # ... up to this many (two cards and an expiry); longer: a blob, not a value
+_WINDOW_BEFORE = 48  # an SSN word this close before a list anchors the whole list
+
+
+def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Candidate]:
+    """`found` (the run reader's candidates in `text`) without the phone numbers that are
+    dates or codes, and with what the spellings above hold."""
+    out = found
+    if "PHONE_NUMBER" in wanted and any(c[0] == "PHONE_NUMBER" for c in found):
+        out = [c for c in found if c[0] != "PHONE_NUMBER" or not _not_phone(text, c)]
+    more: list[Candidate] = []
+    card = "CREDIT_CARD" in wanted
+    ssn = "US_SSN" in wanted
+    if card or ssn:
+        low: str | None = None
+        for m in _CHAIN.finditer(text):
+            s, e = m.span()
+            if e - s < 9:
+                continue  # fewer than nine digits: no card, no SSN
+            if ssn and low is None:
+                low = lowered(text)
+            more += _chain(text, s, e, card, low if ssn else None)
+    if "IBAN_CODE" in wanted:
+        more += _ibans(text)
+    if "PHONE_NUMBER" in wanted and "/" in text:
+        more += _slashed_phones(text)
+    if "IP_ADDRESS" in wanted and ".0" in text:
+        more += _padded_ipv4(text)
+    return out + more if more else out
+
+
+# --------------------------------------------------------------------------- chains
+
+
+def _chain(text: str, start: int, end: int, card: bool, low: str | None) -> list[Candidate]:
+    """Cards and SSNs in the chain of digit groups text[start:end]."""
+    groups = [m.span() for m in _GROUP.finditer(text, start, end)]
+    out: list[Candidate] = []
+    if card:
+        for s, e in groups:
+            if _LONG <= e - s <= _LONGEST and not _glued(text, s, e):
+                out += _long_group(text, s, e, low)
+        if len(groups) > 1 and (len(groups) <= 19 or _THREE.search(text, start, end)):
+            out += _separated_cards(text, groups)  # (single digits: read whole, up to 19)
+    if low is not None and CONTEXT["US_SSN"].positive is not None:
+        words = CONTEXT["US_SSN"].positive
+        if words.near(low, start - _WINDOW_BEFORE, start):
+            out += _anchored_ssns(text, groups)
+    return out
+
+
+def _glued(text: str, s: int, e: int) -> bool:
+    return (s > 0 and text[s - 1].isalpha()) or (e < len(text) and text[e].isalpha())
+
+
+def _separated_cards(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
+    """Cards whose groups are joined by what the run reader does not take as a separator
+    (a comma, a quote, a tag, ``|``, a run of five spaces...): each window of groups of
+    three digits or more, of one size (the last may be shorter) or a card's own layout
+    (4-6-5, 4-6-4), 12 to 19 digits, with one such separator in it; and a chain of single
+    digits joined by one separator throughout (``4|1|1|1...``), read whole."""
+    n = len(groups)
+    gaps = [text[groups[k][1] : groups[k + 1][0]] for k in range(n - 1)]
+    odd = [_COMMON.fullmatch(g) is None for g in gaps]
+    if not any(odd):
+        return []  # the run reader has read it
+    lens = [e - s for s, e in groups]
+    # the first and the last group of the stretch of groups of one size, joined by one
+    # separator, that each group is in
+    first = list(range(n))
+    for k in range(1, n):
+        if lens[k] == lens[k - 1] and (k < 2 or gaps[k - 1] == gaps[k - 2]):
+            first[k] = first[k - 1]
+    last = list(range(n))
+    for k in range(n - 2, -1, -1):
+        if first[k + 1] == first[k]:
+            last[k] = last[k + 1]
+    out: list[Candidate] = []
+    for i in range(n):
+        if lens[i] < 3 or last[i] - first[i] >= 18:
+            continue  # (in a list of more than 18 numbers of one size: no card, below)
+        size = lens[i]
+        any_odd = False
+        for j in range(i + 1, min(n, i + 7)):
+            any_odd = any_odd or odd[j - 1]
+            if lens[j] < 3:
+                break
+            size += lens[j]
+            if size > 19:
+                break
+            shape = lens[i : j + 1]
+            even = all(x == lens[i] for x in shape[:-1]) and shape[-1] <= lens[i]
+            if size < 12 or not any_odd or not (even or shape in ([4, 6, 5], [4, 6, 4])):
+                continue
+            if even and not _bounded(lens, gaps, i, j):
+                # a stretch of a longer list of numbers of one size: read only as cards
+                # side by side, filling a list of up to three of them from its start, or
+                # a card in fours with a number on either side
+                a, b, w = first[i], last[j], j - i + 1
+                side = (b - a + 1) % w == 0 and (i - a) % w == 0 and b - a + 1 <= 3 * w
+                if first[j] != a or not (side or (lens[i] == 4 and b - a + 1 <= w + 2)):
+                    continue
+            digits = "".join(text[s:e] for s, e in groups[i : j + 1])
+            score = card_score(digits)
+            if score is not None and score >= 0.45:
+                out.append(("CREDIT_CARD", groups[i][0], groups[j][1], score))
+    if 12 <= sum(lens) <= 19 and len(set(gaps)) == 1 and odd[0]:
+        score = card_score("".join(text[s:e] for s, e in groups))
+        if score is not None and score >= 0.85:
+            out.append(("CREDIT_CARD", groups[0][0], groups[-1][1], score))
+    return out
+
+
+def _bounded(lens: list[int], gaps: list[str], i: int, j: int) -> bool:
+    """Whether groups i..j (of one size) stand apart from the groups beside them: each
+    neighbour has another size, or another separator when one joins all of i..j."""
+    inner = set(gaps[i:j])
+    one = gaps[i] if len(inner) == 1 else None
+    size = lens[i]
+    left = i == 0 or lens[i - 1] != size or (one is not None and gaps[i - 1] != one)
+    right = j == len(lens) - 1 or lens[j + 1] != lens[j] or (one is not None and gaps[j] != one)
+    return left and right
+
+
+def _long_group(text: str, s: int, e: int, low: str | None) -> list[Candidate]:
+    """A card (and an SSN, with an SSN word near) inside one long group of digits that
+    fails as a whole: at its start after leading zeros, followed by an expiry, a CVV or
+    a second card (`_card_prefix`); at its end after zeros or up to three digits."""
+    digits = text[s:e]
+    n = len(digits)
+    whole = card_score(digits) if 12 <= n <= 19 else None
+    if whole is not None and whole >= 0.45:
+        return []  # a card as a whole: the run reader's
+    out: list[Candidate] = []
+    z = len(digits) - len(digits.lstrip("0"))
+    head = _card_prefix(digits, z)
+    if head is not None:
+        w, score = head
+        out.append(("CREDIT_CARD", s + z, s + z + w, score))
+        rest = digits[z + w :]
+        if len(rest) >= 12:
+            tail = _card_prefix(rest, 0, whole=True)
+            if tail is not None:
+                out.append(("CREDIT_CARD", e - len(rest), e, tail[1]))
+    else:
+        for w in range(min(19, n), 11, -1):
+            if digits[n - w] not in _ISSUER_FIRST:
+                continue
+            prefix = digits[: n - w]
+            if len(prefix) > 3 and prefix.strip("0"):
+                continue
+            end_score = card_score(digits[n - w :])
+            if end_score is not None and end_score >= 0.85:
+                out.append(("CREDIT_CARD", e - w, e, end_score))
+                break
+    if low is not None and n <= 13:
+        for a in (0, n - 9):  # an SSN word decides (the context raises a bare SSN's 0.3)
+            if ssn_valid(digits[a : a + 9]):
+                out.append(("US_SSN", s + a, s + a + 9, 0.3))
+    return out
+
+
+_ISSUER_FIRST = frozenset("23456")  # what a card `card_score` is sure of starts with
+
+
+def _card_prefix(digits: str, z: int, whole: bool = False) -> tuple[int, float] | None:
+    """The longest card that starts at digit `z` and leaves after it at most four digits
+    (a CVV, an expiry), an expiry and a CVV (``MMYY`` and three or four digits) or a
+    second card (`whole`: the card must end where the digits do)."""
+    n = len(digits)
+    if digits[z : z + 1] not in _ISSUER_FIRST:
+        return None
+    for w in range(min(19, n - z), 11, -1):
+        rest = n - z - w
+        if whole and rest:
+            continue
+        score = card_score(digits[z : z + w])
+        if score is None or score < 0.85:
+            continue  # an issuer's own length and prefix: cut from a longer number
+        after = digits[z + w :]
+        if (
+            rest <= 4
+            or (rest in (7, 8) and "01" <= after[:2] <= "12")
+            or (12 <= rest <= 19 and card_score(after) is not None)
+        ):
+            return w, score
+    return None
+
+
+def _anchored_ssns(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
+    """After an SSN word: nine digits in any grouping through the common separators (the
+    word raises the bare score of 0.3 past the threshold), each of a list."""
+    out: list[Candidate] = []
+    n = len(groups)
+    for i in range(n):
+        size = 0
+        for j in range(i, min(n, i + 9)):
+            if j > i and _SSN_GAP.fullmatch(text, groups[j - 1][1], groups[j][0]) is None:
+                break
+            size += groups[j][1] - groups[j][0]
+            if size >= 9:
+                if size == 9:
+                    digits = "".join(text[s:e] for s, e in groups[i : j + 1])
+                    if ssn_valid(digits):
+                        out.append(("US_SSN", groups[i][0], groups[j][1], 0.5))
+                break
+    return out
+
+
+# --------------------------------------------------------------------------- IBAN
+
+_IBAN_HEAD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}")
+_IBAN_ODD = {
+    n: re.compile(rf"(?:[^A-Za-z0-9]{{0,4}}[A-Za-z0-9]){{{n}}}")
+    for n in sorted({length - 4 for length in IBAN_LENGTHS.values()})
+}
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_IBAN_SEP = re.compile(r"[ \t\r\n./_-]{0,4}")
+
+
+def _ibans(text: str) -> Iterator[Candidate]:
+    """IBANs written in groups of four through separators the run reader does not take
+    (``DE89|3704|0044|...``, ``DE89,3704,...``): mod 97 decides."""
+    for m in _IBAN_HEAD.finditer(text):
+        want = IBAN_LENGTHS.get(m.group()[:2].upper())
+        if want is None:
+            continue
+        body = _IBAN_ODD[want - 4].match(text, m.end())
+        if body is None:
+            continue
+        value = body.group()
+        if not compact_iban_valid((m.group() + _NOT_ALNUM.sub("", value)).upper()):
+            continue
+        end = body.end()
+        seps = _NOT_ALNUM.findall(value)
+        if all(_IBAN_SEP.fullmatch(g) for g in seps) or (end < len(text) and text[end].isalnum()):
+            continue  # only the run reader's separators (`iban_at` reads it), or in a word
+        # in groups of four: each separator after a multiple of four characters
+        count, pos = 4, m.end()
+        for x in _NOT_ALNUM.finditer(text, m.end(), end):
+            count += x.start() - pos
+            pos = x.end()
+            if count % 4:
+                break
+        else:
+            yield "IBAN_CODE", m.start(), end, 1.0
+
+
+# --------------------------------------------------------------------------- phones, IPs
+
+_SLASHED = re.compile(
+    r"(?<![\w/+.])(?:\+(?P<cc>[0-9]{1,3})|(?P<trunk>0[0-9]{1,4}))"
+    r"(?P<rest>(?:[ ]?/[ ]?[0-9]{2,8}){1,4})(?![\w/]|[.,][0-9])"
+)
+
+
+def _slashed_phones(text: str) -> Iterator[Candidate]:
+    """Phone numbers with slashes between their groups: international (``+44/20/7946/0958``)
+    or an area code with its trunk 0 and one slash (``030/12345678``): never a date."""
+    for m in _SLASHED.finditer(text):
+        rest = m.group("rest")
+        digits = sum(c.isdigit() for c in rest)
+        cc = m.group("cc")
+        if cc is not None:
+            code_ok = cc[:1] in COUNTRY_CODES or cc[:2] in COUNTRY_CODES or cc in COUNTRY_CODES
+            if code_ok and 8 <= digits + len(cc) <= 15:
+                yield "PHONE_NUMBER", m.start(), m.end(), 0.75
+        elif rest.count("/") == 1 and digits >= 5 and 9 <= digits + len(m.group("trunk")) <= 12:
+            yield "PHONE_NUMBER", m.start(), m.end(), 0.5
+
+
+_PADDED_IPV4 = re.compile(r"(?<![\w.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![\w]|\.[0-9])")
+
+
+def _padded_ipv4(text: str) -> Iterator[Candidate]:
+    """Dotted quads with zero-padded octets (``192.168.001.001``): each octet up to 255."""
+    for m in _PADDED_IPV4.finditer(text):
+        octets = m.group().split(".")
+        padded = any(len(o) > 1 and o[0] == "0" for o in octets)
+        if padded and all(int(o) <= 255 for o in octets):
+            yield "IP_ADDRESS", m.start(), m.end(), 0.75
+
+
+# --------------------------------------------------------------------------- not phones
+
+_HOUR = r"(?:[01]?[0-9]|2[0-4])"
+_SIXTY = r"[0-5][0-9]"
+_SPACED_DATE = re.compile(
+    r"(?<![0-9])(?:"
+    # year first, the year perhaps in parentheses: "2000 04 16", "(2000) 04-16"
+    r"\(?(?:19|20)[0-9]{2}\)?[ ]{0,2}[-/. ]?[ ]?(?:0?[1-9]|1[0-2])[-/. ](?:0?[1-9]|[12][0-9]|3[01])"
+    # day or month first, the year last: "16 04 2000", "04 16 2000"
+    r"|(?:0?[1-9]|[12][0-9]|3[01])[ ](?:0?[1-9]|[12][0-9]|3[01])[ ](?:19|20)[0-9]{2}"
+    r")"
+    rf"(?:[ T]{{1,2}}{_HOUR}(?:[ :.h]{_SIXTY}){{1,2}}(?:[.,][0-9]{{1,6}})?)?(?![0-9])"
+)
+_CODE = re.compile(r"[1-9][0-9]{3}\.[0-9]{2}(?:\.[0-9]{2,4}){1,2}")  # "8471.30.0100"
+
+
+def _not_phone(text: str, c: Candidate) -> bool:
+    """Whether a phone reading is a date (with its time) or a dotted tariff code."""
+    _, s, e, _ = c
+    value = text[s:e]
+    if _CODE.fullmatch(value):
+        return True
+    lo = max(0, s - 2)
+    for m in _SPACED_DATE.finditer(text, lo, min(len(text), e + 24)):
+        if m.start() <= s + 1 and m.end() >= e - 1:
+            return True
+    return False
