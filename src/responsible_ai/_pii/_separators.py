@@ -338,15 +338,23 @@ def _padded_ipv4(text: str) -> Iterator[Candidate]:
 # --------------------------------------------------------------------------- not phones
 
 _HOUR = r"(?:[01]?[0-9]|2[0-4])"
-_SIXTY = r"[0-5][0-9]"
+_TIME = (
+    r"(?:(?:[01]?[0-9]|2[0-4])(?:[ :.h_-][0-5][0-9]){1,2}(?:[.,][0-9]{1,6})?"
+    r"|(?:[01][0-9]|2[0-4])[0-5][0-9](?:[0-5][0-9])?)"
+)
+_D = r"(?:0?[1-9]|[12][0-9]|3[01])"
+_M = r"(?:0?[1-9]|1[0-2])"
+_Y = r"(?:19|20)[0-9]{2}"
+_MON = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?"
+_SEP = r"[ ]?[-/._ ][ ]?"
+_DAY = (
+    rf"(?:\(?{_Y}\)?{_SEP}{_M}{_SEP}{_D}"  # year first: "2000 04 16", "(2000) 04-16"
+    rf"|\(?{_D}\)?{_SEP}{_D}{_SEP}{_Y}"  # day or month first: "16 04 2000", "04 16 2000"
+    rf"|{_D}[ ]{_MON}[ ]{_Y}|{_MON}[ ]{_D},?[ ]{_Y})"  # "16 Apr 2000", "Apr 16, 2000"
+)
 _SPACED_DATE = re.compile(
-    r"(?<![0-9])(?:"
-    # year first, the year perhaps in parentheses: "2000 04 16", "(2000) 04-16"
-    r"\(?(?:19|20)[0-9]{2}\)?[ ]{0,2}[-/. ]?[ ]?(?:0?[1-9]|1[0-2])[-/. ](?:0?[1-9]|[12][0-9]|3[01])"
-    # day or month first, the year last: "16 04 2000", "04 16 2000"
-    r"|(?:0?[1-9]|[12][0-9]|3[01])[ ](?:0?[1-9]|[12][0-9]|3[01])[ ](?:19|20)[0-9]{2}"
-    r")"
-    rf"(?:[ T]{{1,2}}{_HOUR}(?:[ :.h]{_SIXTY}){{1,2}}(?:[.,][0-9]{{1,6}})?)?(?![0-9])"
+    rf"(?<![0-9])(?:{_DAY}(?:(?:[ T_-]{{1,2}}|,[ ]?|[ ]at[ ]){_TIME})?|{_TIME}[ ,]{{1,2}}{_DAY})"
+    r"(?![0-9])"
 )
 _CODE = re.compile(r"[1-9][0-9]{3}\.[0-9]{2}(?:\.[0-9]{2,4}){1,2}")  # "8471.30.0100"
 
@@ -357,7 +365,7 @@ def _not_phone(text: str, c: Candidate) -> bool:
     value = text[s:e]
     if _CODE.fullmatch(value):
         return True
-    lo = max(0, s - 2)
+    lo = max(0, s - 24)  # the date may start before the reading (a year, a month name)
     for m in _SPACED_DATE.finditer(text, lo, min(len(text), e + 24)):
         if m.start() <= s + 1 and m.end() >= e - 1:
             return True
