@@ -18,9 +18,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-__all__ = ["loose_emails"]
+__all__ = ["LOOSE_EMAIL_GATES", "loose_emails"]
 
-_ANCHOR = re.compile(r"@|[\[({<][ ]?(?i:at)[ ]?[\])}>]")
+# what every loosely written address holds (one of): a space or a line break beside its
+# "@", a comment, an IP literal, a spaced or escaped dot, a spelled "at"
+LOOSE_EMAIL_GATES = (
+    "@ ", " @", "@\t", "\t@", "@\n", "\n@", "@\r", "\r@", ")@", "@(", "@[", " .", "\t.",
+    "\n.", "\\.", "at]", "at)", "at}", "at>", "at ]", "at )", "AT]", "AT)", "AT}", "At]", "At)",
+)  # fmt: skip
+
+# an "@" or one spelled out; led by a character class, so the scan skips at C speed
+_ANCHOR = re.compile(r"[@\[({<](?:(?<=[\[({<]) ?(?:at|AT|At) ?[\])}>])?")
 _SPACE = re.compile(r"[ \t\r\n]{0,3}")
 _COMMENT = re.compile(r"\([^()\r\n]{0,64}\)[ \t\r\n]{0,3}")
 _LABEL = re.compile(r"[^\W_](?:[\w-]{0,61}[^\W_])?")
@@ -31,6 +39,7 @@ _R_COMMENT = re.compile(r"[ \t\r\n]{0,3}\)[^()\r\n]{0,64}\(")
 _R_ATOM = re.compile(r"[\w%+-]{1,64}")
 _R_DOT = re.compile(r"( ?)(\.|\.\\|[\])}>][ ]?(?i:tod)[ ]?[\[({<])( ?)")
 _LOCAL_BACK = 140  # characters read back from an anchor
+
 _TLDS = frozenset({
     "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "co", "ai", "app",
     "dev", "email", "mail", "online", "site", "cloud", "example", "test", "invalid", "local",
@@ -46,8 +55,17 @@ def loose_emails(text: str) -> Iterator[tuple[int, int]]:
         if a is None:
             return
         pos = a.end()
+        if a.end() - a.start() == 1 and a.group() != "@":
+            continue  # a bracket, no spelled "at"
         if not _may_join(text, a.start(), a.end()):
             continue
+        if (
+            a.group() == "@"
+            and text[a.start() - 1].isalnum()
+            and text[a.end()].isalnum()
+            and not _loose_dot_near(text[max(0, a.start() - _LOCAL_BACK) : a.end() + 128])
+        ):
+            continue  # "@" between letters and no loose dot near: the plain rule's
         spelled = a.group() != "@"
         after = _SPACE.match(text, a.end()).end()  # type: ignore[union-attr]
         loose = spelled or after > a.end()
@@ -68,6 +86,12 @@ def loose_emails(text: str) -> Iterator[tuple[int, int]]:
         if loose:  # (the plain form is the strict rule's)
             yield start, end
             pos = end
+
+
+def _loose_dot_near(window: str) -> bool:
+    """Whether `window` may hold a dot written loosely: spaced, escaped or spelled out
+    (substring tests, at C speed)."""
+    return any(x in window for x in (" .", "\n.", "\t.", "\\.", "dot", "DOT", "Dot"))
 
 
 def _may_join(text: str, at: int, end: int) -> bool:

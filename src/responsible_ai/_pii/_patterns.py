@@ -19,7 +19,7 @@ import re2
 from .._entities import BUILTIN_ENTITIES
 from ._context import CONTEXT, NO_CONTEXT
 from ._dates import date_spans
-from ._email_forms import loose_emails
+from ._email_forms import LOOSE_EMAIL_GATES, loose_emails
 from ._findings import Finding
 from ._network import ipv4_spans, ipv6_spans
 from ._normalize import lowered
@@ -84,7 +84,7 @@ RULES: tuple[PatternRule, ...] = (
         "EMAIL_ADDRESS",  # spaced, with comments, spelled out: see _email_forms
         None,
         1.0,
-        gate=("@", "at]", "at)", "at}", "at>", "at ]", "at )", "AT]", "AT)", "At]", "At)"),
+        gate=LOOSE_EMAIL_GATES,
         finder=lambda text: loose_emails(text),
     ),
     PatternRule(

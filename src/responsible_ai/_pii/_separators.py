@@ -33,6 +33,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import re2
+
 from ._context import CONTEXT
 from ._country_codes import COUNTRY_CODES
 from ._normalize import lowered
@@ -44,9 +46,15 @@ __all__ = ["reread"]
 # one separator atom: a character that is no letter, digit or "_" ... or "_", a markup
 # tag, a backslash escape typed as text; each alternative starts with its own character
 _ATOM = r"(?:[^\w<\\]|_|<(?:/?[A-Za-z][A-Za-z0-9]{0,7}[ ]?/?>)?|\\(?:[nrtfvb]|u00[0-9A-Fa-f]{2})?)"
-_CHAIN = re.compile(rf"(?<![0-9])[0-9]+(?:{_ATOM}{{1,12}}[0-9]+)*")
+# (led by a digit, no look-behind: the scan skips to digits at C speed; a match ends at
+# the end of a run of digits, so the next starts at the start of one)
+_CHAIN = re.compile(rf"[0-9]+(?:{_ATOM}{{1,12}}[0-9]+)*")
 _GROUP = re.compile(r"[0-9]+")
 _THREE = re.compile(r"[0-9]{3}")
+_LONG_GROUP = re.compile(r"[0-9]{10,}")  # `_LONG` digits or more
+# what the run reader does not take between two groups: another character, or a run of
+# five of its own
+_ODD_GAP = re.compile(r"[^0-9 \t\r\n._/()\-]|[ \t\r\n._/()\-]{5}")
 # what the run reader takes between two groups: one to four of these
 _COMMON = re.compile(r"[ \t\r\n._/()\-]{1,4}")
 # what an SSN's groups may be written with (an SSN word before them)
@@ -62,44 +70,101 @@ def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Ca
     out = found
     if "PHONE_NUMBER" in wanted and any(c[0] == "PHONE_NUMBER" for c in found):
         out = [c for c in found if c[0] != "PHONE_NUMBER" or not _not_phone(text, c)]
+    hits = _TRIGGERS.Match(text.encode("utf-8", "surrogatepass"))
+    if hits is None:
+        return out  # nothing the run reader has not read (most texts: one DFA pass)
     more: list[Candidate] = []
     card = "CREDIT_CARD" in wanted
     ssn = "US_SSN" in wanted
-    if card or ssn:
-        low: str | None = None
-        for m in _CHAIN.finditer(text):
-            s, e = m.span()
-            if e - s < 9:
+    iban = "IBAN_CODE" in wanted
+    low: str | None = None
+    heads: list[int] = []  # where a chain starts after two letters: an IBAN's check digits
+    if ssn and _SSN_WORD in hits:
+        low = lowered(text)
+    if (card or ssn or iban) and (low is not None or _WORTH in hits):
+        for s, e in _all_chains(text) if low is not None else _worth_chains(text):
+            if iban and s >= 2 and text[s - 1].isalpha():
+                heads.append(s - 2)
+            if e - s < 9 or not (card or ssn):
                 continue  # fewer than nine digits: no card, no SSN
-            if ssn and low is None:
-                low = lowered(text)
             more += _chain(text, s, e, card, low if ssn else None)
-    if "IBAN_CODE" in wanted:
-        more += _ibans(text)
-    if "PHONE_NUMBER" in wanted and "/" in text:
+    if heads:
+        more += _ibans(text, heads)
+    if "PHONE_NUMBER" in wanted and _SLASH in hits:
         more += _slashed_phones(text)
-    if "IP_ADDRESS" in wanted and ".0" in text:
+    if "IP_ADDRESS" in wanted and _PADDED in hits:
         more += _padded_ipv4(text)
     return out + more if more else out
+
+
+# What may hold a reading of this module, found in one pass of an RE2 set (a DFA) over the
+# text's UTF-8 bytes: a digit, then a separator the run reader does not take (another
+# character, a tag, an escape, five of its own; a comma, unless it groups thousands:
+# "12,000") and more digits or an IBAN's letters, or ten digits in a row; an SSN word; a
+# slash between digits; a zero-padded octet.
+_WORTH_PATTERN = (
+    r"[0-9](?:[^\w \t\r\n.()/\-,][^A-Za-z0-9]{0,11}[0-9]|,[^A-Za-z0-9]{1,11}[0-9]"
+    r"|,[0-9]{4}|,[0-9]{1,2}(?:[^0-9]|$)|[^\w \t\r\n.()/\-]{1,4}[A-Za-z]|<|\\"
+    r"|[\s._/()\-]{5}|[0-9]{9})"
+)
+_WORTH, _SSN_WORD, _SLASH, _PADDED = range(4)
+_TRIGGERS = re2.Set.SearchSet()
+for _pattern in (
+    _WORTH_PATTERN,
+    r"(?i:ssn|social.security|ss#|taxpayer)",
+    r"[0-9] ?/ ?[0-9]",
+    r"[0-9]\.0[0-9]",
+):
+    _TRIGGERS.Add(_pattern)
+_TRIGGERS.Compile()
+_WORTH_AT = re.compile(_WORTH_PATTERN, re.ASCII)  # where they are, in the text
 
 
 # --------------------------------------------------------------------------- chains
 
 
+def _all_chains(text: str) -> Iterator[tuple[int, int]]:
+    for m in _CHAIN.finditer(text):
+        yield m.span()
+
+
+def _worth_chains(text: str) -> Iterator[tuple[int, int]]:
+    """The chains that hold what the run reader has not read (`_WORTH_AT`), each with the
+    chains up to `_BACK` characters before it (a chain read from there on)."""
+    pos = 0
+    for hit in _WORTH_AT.finditer(text):
+        h = hit.start()
+        if h < pos:
+            continue
+        lo = max(pos, h - _BACK)
+        while lo > pos and text[lo - 1].isdigit():
+            lo -= 1  # from the start of a group
+        for m in _CHAIN.finditer(text, lo):
+            pos = m.end()
+            yield m.span()
+            if pos > h:
+                break
+
+
+_BACK = 128  # characters: more than a card's groups and separators take
+
+
 def _chain(text: str, start: int, end: int, card: bool, low: str | None) -> list[Candidate]:
     """Cards and SSNs in the chain of digit groups text[start:end]."""
-    groups = [m.span() for m in _GROUP.finditer(text, start, end)]
     out: list[Candidate] = []
     if card:
-        for s, e in groups:
-            if _LONG <= e - s <= _LONGEST and not _glued(text, s, e):
+        for m in _LONG_GROUP.finditer(text, start, end):
+            s, e = m.span()
+            if e - s <= _LONGEST and not _glued(text, s, e):
                 out += _long_group(text, s, e, low)
-        if len(groups) > 1 and (len(groups) <= 19 or _THREE.search(text, start, end)):
-            out += _separated_cards(text, groups)  # (single digits: read whole, up to 19)
-    if low is not None and CONTEXT["US_SSN"].positive is not None:
-        words = CONTEXT["US_SSN"].positive
-        if words.near(low, start - _WINDOW_BEFORE, start):
-            out += _anchored_ssns(text, groups)
+        # (single digits: read whole, up to 19 of them)
+        if _ODD_GAP.search(text, start, end) and (
+            end - start <= 40 or _THREE.search(text, start, end)
+        ):
+            out += _separated_cards(text, [m.span() for m in _GROUP.finditer(text, start, end)])
+    words = CONTEXT["US_SSN"].positive
+    if low is not None and words is not None and words.near(low, start - _WINDOW_BEFORE, start):
+        out += _anchored_ssns(text, [m.span() for m in _GROUP.finditer(text, start, end)])
     return out
 
 
@@ -263,22 +328,27 @@ def _anchored_ssns(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
 
 # --------------------------------------------------------------------------- IBAN
 
-_IBAN_HEAD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}")
+_IBAN_HEAD = re.compile(r"[A-Za-z]{2}[0-9]{2}")
 _IBAN_ODD = {
     n: re.compile(rf"(?:[^A-Za-z0-9]{{0,4}}[A-Za-z0-9]){{{n}}}")
     for n in sorted({length - 4 for length in IBAN_LENGTHS.values()})
 }
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_IBAN_ODD_CHAR = re.compile(r"[^A-Za-z0-9 \t\r\n./_-]")
 _IBAN_SEP = re.compile(r"[ \t\r\n./_-]{0,4}")
 
 
-def _ibans(text: str) -> Iterator[Candidate]:
+def _ibans(text: str, heads: list[int]) -> Iterator[Candidate]:
     """IBANs written in groups of four through separators the run reader does not take
-    (``DE89|3704|0044|...``, ``DE89,3704,...``): mod 97 decides."""
-    for m in _IBAN_HEAD.finditer(text):
-        want = IBAN_LENGTHS.get(m.group()[:2].upper())
-        if want is None:
+    (``DE89|3704|0044|...``, ``DE89,3704,...``), from each of `heads` (two letters, then
+    digits): mod 97 decides."""
+    for head in heads:
+        m = _IBAN_HEAD.match(text, head)
+        if m is None or (head > 0 and text[head - 1].isalnum()):
             continue
+        want = IBAN_LENGTHS.get(m.group()[:2].upper())
+        if want is None or _IBAN_ODD_CHAR.search(text, m.end(), m.end() + 5 * want) is None:
+            continue  # (only the run reader's separators near: `iban_at` reads it)
         body = _IBAN_ODD[want - 4].match(text, m.end())
         if body is None:
             continue
@@ -302,8 +372,8 @@ def _ibans(text: str) -> Iterator[Candidate]:
 
 # --------------------------------------------------------------------------- phones, IPs
 
-_SLASHED = re.compile(
-    r"(?<![\w/+.])(?:\+(?P<cc>[0-9]{1,3})|(?P<trunk>0[0-9]{1,4}))"
+_SLASHED = re.compile(  # (led by a character class: the scan skips at C speed)
+    r"(?:\+(?P<cc>[0-9]{1,3})|(?P<trunk>0[0-9]{1,4}))"
     r"(?P<rest>(?:[ ]?/[ ]?[0-9]{2,8}){1,4})(?![\w/]|[.,][0-9])"
 )
 
@@ -312,6 +382,8 @@ def _slashed_phones(text: str) -> Iterator[Candidate]:
     """Phone numbers with slashes between their groups: international (``+44/20/7946/0958``)
     or an area code with its trunk 0 and one slash (``030/12345678``): never a date."""
     for m in _SLASHED.finditer(text):
+        if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_/+."):
+            continue
         rest = m.group("rest")
         digits = sum(c.isdigit() for c in rest)
         cc = m.group("cc")
@@ -323,12 +395,14 @@ def _slashed_phones(text: str) -> Iterator[Candidate]:
             yield "PHONE_NUMBER", m.start(), m.end(), 0.5
 
 
-_PADDED_IPV4 = re.compile(r"(?<![\w.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![\w]|\.[0-9])")
+_PADDED_IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![\w]|\.[0-9])")
 
 
 def _padded_ipv4(text: str) -> Iterator[Candidate]:
     """Dotted quads with zero-padded octets (``192.168.001.001``): each octet up to 255."""
     for m in _PADDED_IPV4.finditer(text):
+        if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_."):
+            continue
         octets = m.group().split(".")
         padded = any(len(o) > 1 and o[0] == "0" for o in octets)
         if padded and all(int(o) <= 255 for o in octets):
@@ -356,6 +430,7 @@ _SPACED_DATE = re.compile(
     rf"(?<![0-9])(?:{_DAY}(?:(?:[ T_-]{{1,2}}|,[ ]?|[ ]at[ ]){_TIME})?|{_TIME}[ ,]{{1,2}}{_DAY})"
     r"(?![0-9])"
 )
+_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 _CODE = re.compile(r"[1-9][0-9]{3}\.[0-9]{2}(?:\.[0-9]{2,4}){1,2}")  # "8471.30.0100"
 
 
@@ -366,7 +441,10 @@ def _not_phone(text: str, c: Candidate) -> bool:
     if _CODE.fullmatch(value):
         return True
     lo = max(0, s - 24)  # the date may start before the reading (a year, a month name)
-    for m in _SPACED_DATE.finditer(text, lo, min(len(text), e + 24)):
+    hi = min(len(text), e + 24)
+    if _YEAR.search(text, lo, hi) is None:
+        return False  # every date read here has a year of four digits
+    for m in _SPACED_DATE.finditer(text, lo, hi):
         if m.start() <= s + 1 and m.end() >= e - 1:
             return True
     return False
