@@ -444,7 +444,5 @@ def _not_phone(text: str, c: Candidate) -> bool:
     hi = min(len(text), e + 24)
     if _YEAR.search(text, lo, hi) is None:
         return False  # every date read here has a year of four digits
-    for m in _SPACED_DATE.finditer(text, lo, hi):
-        if m.start() <= s + 1 and m.end() >= e - 1:
-            return True
-    return False
+    dates = _SPACED_DATE.finditer(text, lo, hi)
+    return any(m.start() <= s + 1 and m.end() >= e - 1 for m in dates)
