@@ -136,6 +136,9 @@ def test_ssn_groupings_need_the_word() -> None:
         ("gb82,west,1234,5698,7654,32", "1234,5698"),
         ("'FR14' '2004' '1010' '0505' '0001' '3M02' '606'", "0505"),
         ("NL91\tABNA\t0417\t1643\t00", "1643"),
+        ("iban: d e 8 9 3 7 0 4 0 0 4 4 0 5 3 2 0 1 3 0 0 0", "0 4 4 0 5"),
+        ("IBAN D-E-8-9-3-7-0-4-0-0-4-4-0-5-3-2-0-1-3-0-0-0 ok", "0-4-4-0-5"),
+        ("g b 8 2 w e s t 1 2 3 4 5 6 9 8 7 6 5 4 3 2", "5 6 9 8"),
     ],
 )
 def test_iban_through_any_separator(text: str, secret: str) -> None:
@@ -270,7 +273,7 @@ def test_lists_of_numbers_are_no_cards() -> None:
 @pytest.mark.parametrize(
     "seed",
     ["1|", "4111<b>", "4111\\n", ", 4111", "DE89|", "+44/", "@ ", "(at)", "a@(", "x\n@\n",
-     "9" * 19 + "|", "SSN 1 ", "2000 04 16 ", "[at] a . "],
+     "9" * 19 + "|", "SSN 1 ", "2000 04 16 ", "[at] a . ", "d e 8 9 ", "a b 1 2 "],
 )  # fmt: skip
 def test_new_readers_stay_linear(seed: str) -> None:
     from responsible_ai._pii._patterns import BuiltinDetector

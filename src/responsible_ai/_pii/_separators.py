@@ -90,6 +90,8 @@ def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Ca
             more += _chain(text, s, e, card, low if ssn else None)
     if heads:
         more += _ibans(text, heads)
+    if iban and _SPELLED_IBAN in hits:
+        more += _spelled_ibans(text)
     if "PHONE_NUMBER" in wanted and _SLASH in hits:
         more += _slashed_phones(text)
     if "IP_ADDRESS" in wanted and _PADDED in hits:
@@ -107,13 +109,17 @@ _WORTH_PATTERN = (
     r"|,[0-9]{4}|,[0-9]{1,2}(?:[^0-9]|$)|[^\w \t\r\n.()/\-]{1,4}[A-Za-z]|<|\\"
     r"|[\s._/()\-]{5}|[0-9]{9})"
 )
-_WORTH, _SSN_WORD, _SLASH, _PADDED = range(4)
+_SPELLED_IBAN_PATTERN = (  # an IBAN written one character at a time: "d e 8 9 3 7 ..."
+    r"[A-Za-z]([ \t._,|:/-]{1,3})[A-Za-z][ \t._,|:/-]{1,3}[0-9][ \t._,|:/-]{1,3}[0-9]"
+)
+_WORTH, _SSN_WORD, _SLASH, _PADDED, _SPELLED_IBAN = range(5)
 _TRIGGERS = re2.Set.SearchSet()
 for _pattern in (
     _WORTH_PATTERN,
     r"(?i:ssn|social.security|ss#|taxpayer)",
     r"[0-9] ?/ ?[0-9]",
     r"[0-9]\.0[0-9]",
+    _SPELLED_IBAN_PATTERN,
 ):
     _TRIGGERS.Add(_pattern)
 _TRIGGERS.Compile()
@@ -368,6 +374,28 @@ def _ibans(text: str, heads: list[int]) -> Iterator[Candidate]:
                 break
         else:
             yield "IBAN_CODE", m.start(), end, 1.0
+
+
+_SPELLED_IBAN_AT = re.compile(_SPELLED_IBAN_PATTERN)
+
+
+def _spelled_ibans(text: str) -> Iterator[Candidate]:
+    """IBANs written one character at a time, one separator between every two of them
+    (``d e 8 9 3 7 0 4 ...``, ``D-E-8-9-...``): mod 97 decides."""
+    for m in _SPELLED_IBAN_AT.finditer(text):
+        start = m.start()
+        if start > 0 and text[start - 1].isalnum():
+            continue
+        want = IBAN_LENGTHS.get((text[start] + m.group()[len(m.group(1)) + 1]).upper())
+        if want is None:
+            continue
+        sep = re.escape(m.group(1))
+        body = re.compile(rf"(?:{sep}[A-Za-z0-9]){{{want - 1}}}").match(text, start + 1)
+        if body is None or (body.end() < len(text) and text[body.end()].isalnum()):
+            continue
+        compact = (text[start] + body.group()).replace(m.group(1), "").upper()
+        if compact_iban_valid(compact):
+            yield "IBAN_CODE", start, body.end(), 1.0
 
 
 # --------------------------------------------------------------------------- phones, IPs
