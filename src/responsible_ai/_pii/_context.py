@@ -159,7 +159,10 @@ _ID_NEGATIVE = (
     "dl ", "dl:", "dl#", "vin ", "vin:", "part no", "model no", "batch", "lot "
 )  # fmt: skip
 CONTEXT = {
-    "PHONE_NUMBER": Context(_PHONE_CONTEXT, (*_ID_NEGATIVE, "account", "iban", "card", "ssn")),
+    "PHONE_NUMBER": Context(
+        _PHONE_CONTEXT,
+        (*_ID_NEGATIVE, "account", "iban", "card", "ssn", "hs code", "hts", "tariff", "commodity"),
+    ),
     "CREDIT_CARD": Context(
         ("card", "credit", "debit", "visa", "mastercard", "amex", "cc", "payment", "karte",
          "carte", "tarjeta", "carta"),

@@ -14,9 +14,10 @@ which are the ones redacted:
   selectors), blank fillers and modifier apostrophes are dropped; small capitals and
   Latin look-alikes (IPA "ɑ", dotless "ı") become the letters they read as;
 - space separators (Zs: no-break, thin, figure spaces...) become a space, dash
-  punctuation (Pd) and the minus sign a hyphen-minus;
-- the common escapes are decoded: ``%40``, ``\\u0040``, ``\\x40``, ``&#64;``, ``&#x40;``
-  and a few named entities (``&commat;``, ``&period;``, ``&nbsp;``, ``&amp;``...).
+  punctuation (Pd) and the minus sign a hyphen-minus, the ideographic full stops a dot;
+- the common escapes are decoded: ``%40``, ``\\u0040``, ``\\x40``, ``\\.``, ``\\@``,
+  ``&#64;``, ``&#x40;`` and a few named entities (``&commat;``, ``&period;``, ``&nbsp;``,
+  ``&amp;``...).
 
 One pass with a compiled regex finds the places to change (C speed); plain ASCII text
 without ``%``, ``\\`` or ``&`` is returned as it is. Linear in the text's length.
@@ -39,7 +40,7 @@ __all__ = ["READ_AS", "NormalizedView", "folded", "lowered", "normalized"]
 # a literal), run only when its trigger character is in the text
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-_BACKSLASH = re.compile(r"\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}")
+_BACKSLASH = re.compile(r"\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|\\[.@]")
 _ENTITY = re.compile(r"&#[0-9]{1,7};|&#[xX][0-9A-Fa-f]{1,6};|&[A-Za-z]{2,8};")
 _NAMED = {
     "&commat;": "@", "&period;": ".", "&nbsp;": " ", "&amp;": "&", "&plus;": "+",
@@ -74,6 +75,9 @@ READ_AS: dict[str, str] = {
     "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
     "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 }  # fmt: skip
+# the ideographic and halfwidth full stops read as a dot ("jane@roe\u3002example"); the
+# fullwidth one is NFKC's already
+_FULL_STOPS = {"\u3002": ".", "\uff61": "."}
 _LATIN = {c: r for c, r in READ_AS.items() if unicodedata.name(c).startswith("LATIN")}
 _OTHER_SCRIPTS = str.maketrans({c: r for c, r in READ_AS.items() if c not in _LATIN})
 
@@ -84,7 +88,7 @@ def _char(c: str) -> str:
     kind = unicodedata.category(c)
     if kind in ("Cf", "Cs", "Mn", "Me", "Mc") or c in _FILLERS:
         return ""  # format characters, lone surrogates, combining marks, blank fillers
-    letter = _LATIN.get(c)
+    letter = _LATIN.get(c) or _FULL_STOPS.get(c)
     if letter is not None:
         return letter
     if kind == "Zs":
@@ -104,6 +108,8 @@ def _escape(s: str) -> str | None:
         if s[0] == "%":
             code = int(s[1:], 16)
         elif s[0] == "\\":
+            if len(s) == 2:  # an escaped dot or "@" ("roe\\.example"): the character
+                return s[1]
             code = int(s[2:], 16)
         elif s[1] == "#":
             code = int(s[3:-1], 16) if s[2] in "xX" else int(s[2:-1])

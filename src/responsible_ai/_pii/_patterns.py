@@ -19,10 +19,12 @@ import re2
 from .._entities import BUILTIN_ENTITIES
 from ._context import CONTEXT, NO_CONTEXT, WINDOWS, ContextIndex
 from ._dates import date_spans
+from ._email_forms import LOOSE_EMAIL_GATES, loose_emails
 from ._findings import Finding
 from ._network import ipv4_spans, ipv6_spans
 from ._normalize import lowered
 from ._numbers import iban_at, read_run, runs
+from ._separators import reread
 from ._validators import jwt_valid
 
 __all__ = ["BUILTIN_ENTITIES", "PEM_FOOT", "PEM_HEAD", "BuiltinDetector", "PatternRule"]
@@ -77,6 +79,13 @@ RULES: tuple[PatternRule, ...] = (
         1.0,
         gate=("@",),
         finder=lambda text: _emails(text),
+    ),
+    PatternRule(
+        "EMAIL_ADDRESS",  # spaced, with comments, spelled out: see _email_forms
+        None,
+        1.0,
+        gate=LOOSE_EMAIL_GATES,
+        finder=lambda text: loose_emails(text),
     ),
     PatternRule(
         "URL",
@@ -388,6 +397,7 @@ class BuiltinDetector:
                 whole, parts = read_run(text, s, e)
                 found += whole
                 found += parts
+        found = reread(text, found, wanted)  # other spellings; dates and codes no phones
         yield from self._scored(text, found)
 
     def _year(self, text: str, start: int, end: int) -> tuple[str, int, int, float] | None:

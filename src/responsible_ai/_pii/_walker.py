@@ -64,6 +64,15 @@ def _scalar_with_digits(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= 64 and any(c.isdigit() for c in value)
 
 
+_MAX_GROUPS = 8  # items of an array read together as one value's digit groups
+
+
+def _digit_group(value: Any) -> bool:
+    if isinstance(value, str):
+        return 0 < len(value) <= 8 and value.isascii() and value.isdigit()
+    return type(value) is int and 0 <= value < 10**8
+
+
 # what a media part carries as its payload: a base64 data URL, or base64 alone
 _MEDIA = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]*|[A-Za-z0-9+/]{256,}={0,2}")
 
@@ -160,6 +169,9 @@ class DocumentWalker:
                     obj[sent] = self.content(v, (path, sent), depth, media)
             return obj
         if isinstance(value, (list, tuple)):
+            spelled = self.digit_groups(value, path)
+            if spelled is not None:
+                return spelled
             return [self.content(v, (path, i), depth, media) for i, v in enumerate(value)]
         if value is None or isinstance(value, bool):
             return value
@@ -171,6 +183,20 @@ class DocumentWalker:
         if isinstance(value, (bytes, bytearray)) and self.non_text_pass:
             return value
         return self.refuse(path, type(value).__name__)
+
+    def digit_groups(self, value: list[Any] | tuple[Any, ...], path: Path) -> list[Any] | None:
+        """A short array of digit groups that together spell one value (a card as
+        ``[4111, 1111, 1111, 1111]``, an SSN as ``["234", "56", "7890"]``) read as one
+        text; when a finding spans two of its items, the array leaves as that text
+        redacted, one string (None: read item by item)."""
+        if not 2 <= len(value) <= _MAX_GROUPS or not all(map(_digit_group, value)):
+            return None
+        text = " ".join(v if isinstance(v, str) else str(v) for v in value)
+        findings = self.find(text)
+        if not any(" " in text[f.start : f.end] for f in findings):
+            return None
+        self.found.extend(Redacted(_path_text(path), f) for f in findings)
+        return [self.rewrite(text, findings)]
 
     def key(self, key: Any, path: Path) -> Any:
         if not isinstance(key, str):
