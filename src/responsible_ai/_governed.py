@@ -24,7 +24,15 @@ from pydantic import BaseModel
 from ._conversations import conversation_id, current_conversation
 from ._errors import ConfigurationError
 from ._governance import Governance
-from ._guard import AsyncStream, Guard, Messages, Stream, current_consent
+from ._guard import (
+    GOVERNANCE_KEYWORDS,
+    AsyncStream,
+    Guard,
+    Messages,
+    Stream,
+    current_consent,
+    governance_named,
+)
 from ._pii import ClientRecord, KnownValues, PIISession, as_known
 from ._policy import DataClass, Policy, load_policy
 from ._principal import Principal, current_principal
@@ -39,7 +47,7 @@ from ._provenance import (
     provenance_of,
     sha256_text,
 )
-from ._providers import MODEL_PARAMETERS, RESERVED_PARAMS
+from ._providers import MODEL_PARAMETERS
 from ._types import ChatResponse, Decision
 from ._usecases import Consent
 
@@ -301,12 +309,6 @@ _PER_CALL = (
     "subject", "restore", "consent", "data_class", "principal", "credentials", "channel",
     "conversation",
 )  # fmt: skip
-# what decides how a call is governed: never a model parameter, whatever it is passed as
-_GOVERNANCE_FIELDS = frozenset({
-    "use_case", "provider", "model", "session", "subject", "restore", "consent",
-    "data_class", "messages", "stream", "principal", "guard", "policy", "signer",
-    "credentials", "channel", "conversation",
-}) | RESERVED_PARAMS  # fmt: skip
 _FIXED = frozenset({"use_case", "provider", "model", "session"})
 
 
@@ -397,14 +399,13 @@ def governed(
             "not a model parameter the library knows (pass vendor-specific ones in "
             f"extra_body=...); known: {', '.join(sorted(MODEL_PARAMETERS))}"
         )
-    if extra_body is not None:
-        named = sorted(_GOVERNANCE_FIELDS.intersection(extra_body))
-        if named:
-            raise TypeError(
-                f"extra_body names {', '.join(map(repr, named))}: a governance field, not a "
-                "model parameter (give it as @governed's own argument)"
-            )
-        params = {**extra_body, **params}
+    params = {**(extra_body or {}), **params}
+    named = governance_named(params, _GOVERNANCE_FIELDS)  # also inside extra_headers...
+    if named:
+        raise TypeError(
+            f"extra_body names {', '.join(map(repr, named))}: a governance field, not a "
+            "model parameter (give it as @governed's own argument)"
+        )
 
     if principal is not None and not isinstance(principal, Principal):
         raise TypeError(f"principal must be a rai.Principal, got {type(principal).__name__}")
@@ -476,6 +477,13 @@ def governed(
         return wrapper
 
     return cast(GovernedDecorator, decorate)
+
+
+# what decides how a call is governed (Guard's keywords and the decorator's own): never a
+# model parameter, whatever it is passed as
+_GOVERNANCE_FIELDS = GOVERNANCE_KEYWORDS | frozenset(
+    n for n, p in inspect.signature(governed).parameters.items() if p.kind is p.KEYWORD_ONLY
+)
 
 
 def _lazy(bound: BoundClient, result: Any) -> Any:
