@@ -30,7 +30,7 @@ from ._headers import (
 from ._nesting import governed_below
 from ._protocol import is_protocol
 from ._sdk_errors import sdk_errors_raised
-from ._upstream import check_upstream
+from ._upstream import check_upstream, check_url_log
 
 __all__ = ["GovernedTransport"]
 
@@ -140,6 +140,9 @@ class GovernedTransport:
         extra = prepared.outbound.extra
         if extra == prepared.call.extra:
             extra = None  # the headers and query read as content held nothing to redact
+        elif extra is not None and prepared.call.extra is not None:
+            if extra["query"] != prepared.call.extra["query"]:  # the SDK's URL is logged
+                check_url_log(self.governance.policy)
         url = canonical_url(request.url, prepared.provider, prepared.endpoint)
         if extra is None and not declared and content == request.content and url is request.url:
             return request
