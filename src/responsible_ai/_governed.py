@@ -147,6 +147,7 @@ class BoundClient:
         credentials: bool | None = None,
         channel: str | None = None,
         conversation: str | None = None,
+        use_case: str | None = None,
     ) -> None:
         self.guard = guard
         self.decision = decision
@@ -155,7 +156,7 @@ class BoundClient:
         self.session = PIISession()  # one conversation: placeholders stable across its calls
         self._sessions: dict[object, PIISession] = {}  # calls for other clients (`_session_of`)
         self._kw: dict[str, Any] = {
-            "use_case": decision.use_case,
+            "use_case": use_case or decision.use_case,  # as given (the decision's is recorded)
             "provider": decision.provider,
             "model": decision.model,
             "data_class": data_class,
@@ -180,7 +181,7 @@ class BoundClient:
 
     @property
     def use_case(self) -> str:
-        return self.decision.use_case
+        return str(self._kw["use_case"])
 
     @property
     def subject(self) -> KnownValues | None:
@@ -428,7 +429,7 @@ def governed(
         return BoundClient(
             g, decision, data_class=data_class, consent=consent, params=params,
             subject=subject, restore=restore, signer=signer, principal=who,
-            credentials=credentials, channel=channel, conversation=conversation,
+            credentials=credentials, channel=channel, conversation=conversation, use_case=use_case,
         )  # fmt: skip
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:

@@ -7,7 +7,14 @@ _senders.py   Senders: the Guard's HTTP clients (one sync; one async per event l
 ```
 """
 
-from ._driver import GOVERNANCE_KEYWORDS, Guard, Messages, current_consent, governance_named, text_size
+from ._driver import (
+    GOVERNANCE_KEYWORDS,
+    Guard,
+    Messages,
+    current_consent,
+    governance_named,
+    text_size,
+)
 from ._senders import Senders
 from ._streams import AsyncStream, Stream
 

@@ -140,9 +140,8 @@ class GovernedTransport:
         extra = prepared.outbound.extra
         if extra == prepared.call.extra:
             extra = None  # the headers and query read as content held nothing to redact
-        elif extra is not None and prepared.call.extra is not None:
-            if extra["query"] != prepared.call.extra["query"]:  # the SDK's URL is logged
-                check_url_log(self.governance.policy)
+        elif extra is not None and extra["query"] != (prepared.call.extra or {}).get("query"):
+            check_url_log(self.governance.policy)  # the SDK's URL, as it built it, is logged
         url = canonical_url(request.url, prepared.provider, prepared.endpoint)
         if extra is None and not declared and content == request.content and url is request.url:
             return request
