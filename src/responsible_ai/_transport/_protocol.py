@@ -38,23 +38,25 @@ _FORMS: dict[bytes, re.Pattern[bytes]] = {
     b"accept-encoding": _listed(r"gzip|x-gzip|deflate|br|zstd|identity|compress|\*", 8),
     b"connection": re.compile(rb"keep-alive|close", re.IGNORECASE),
 }
-# Anthropic's published API versions (a date of another value is content)
-_ANTHROPIC_VERSIONS = frozenset({b"2023-06-01", b"2023-01-01"})
+# Anthropic's published API versions (any other value is content; a version published
+# later is scanned, nothing found in it, until it is added here)
+_ANTHROPIC_VERSIONS = frozenset({b"2023-01-01", b"2023-06-01", b"2026-10-21"})
 _TRACEPARENT = re.compile(rb"00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}")
 _CREDENTIALS = frozenset({b"authorization", b"x-api-key", b"api-key"})
-# a key: an RFC 6750 token of at least 20 characters with no run of 9 digits (random keys
-# and JWTs hold none; an SSN, a phone or a card number is one)
+# a key: an RFC 6750 token of at least 20 characters, letters among them (no spaces, no
+# "@"; a number alone is no key). A rule on digit runs would turn away hex keys (Azure's:
+# one in ten holds a run of 9 digits), whose redaction would fail the call.
 _KEY = re.compile(rb"[A-Za-z0-9._~+/-]{20,8192}=*")
 _BEARER = re.compile(rb"Bearer ([A-Za-z0-9._~+/-]{20,8192}=*)", re.IGNORECASE)
-_DIGIT_RUN = re.compile(rb"[0-9]{9}")
+_LETTER = re.compile(rb"[A-Za-z]")
 
 
 def credential_headers(provider: Provider) -> frozenset[bytes]:
-    """The header that carries `provider`'s key: ``x-api-key`` for Anthropic,
-    ``authorization`` (a bearer token) for OpenAI and compatibles, and ``api-key`` too
-    for an Azure host."""
+    """The headers that carry `provider`'s key: ``x-api-key`` and ``authorization`` (a
+    bearer token: the anthropic SDK's since version 2) for Anthropic, ``authorization``
+    for OpenAI and compatibles, and ``api-key`` too for an Azure host."""
     if provider.kind == "anthropic":
-        return frozenset({b"x-api-key"})
+        return frozenset({b"x-api-key", b"authorization"})
     host = provider.base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
     if host.endswith(".azure.com"):
         return frozenset({b"authorization", b"api-key"})
@@ -67,7 +69,7 @@ def _is_key(name: bytes, value: bytes) -> bool:
         token = bearer.group(1) if bearer is not None else None
     else:
         token = value if _KEY.fullmatch(value) else None
-    return token is not None and _DIGIT_RUN.search(token) is None
+    return token is not None and _LETTER.search(token) is not None
 
 
 def _is_current_trace(value: bytes) -> bool:
