@@ -63,6 +63,8 @@ class RecordedForms:
 
     def tag(self, tag: str) -> str:
         """The recorded form of a caller's use-case tag."""
+        if not isinstance(tag, str):
+            return NOT_A_TAG
         found = self._tags.get(tag)
         if found is None:
             found = self._tag(tag)
@@ -73,7 +75,7 @@ class RecordedForms:
     def _tag(self, tag: str) -> str:
         if tag in self.tags:
             return tag
-        if not isinstance(tag, str) or not _TAG.fullmatch(tag):
+        if not _TAG.fullmatch(tag):
             return NOT_A_TAG
         above = next((level for level in parents(tag)[1:] if level in self.tags), None)
         hashed = self.pseudonyms().tag("use_case", tag)
