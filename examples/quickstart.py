@@ -60,7 +60,7 @@ def main() -> None:
             data_class="confidential",
             consent=consent,
         )
-        print("consent kept in the decision:", resp.decision.consent)
+        print("consent kept in the decision:", resp.decision.consent)  # subject pseudonymised
 
         # 4. Streaming.
         with guard.stream(

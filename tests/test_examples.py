@@ -20,7 +20,7 @@ def test_quickstart_example() -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "refused: use case blocked" in result.stdout
-    assert "consent kept in the decision: Consent(subject='client-1042'" in result.stdout
+    assert "consent kept in the decision: Consent(subject='p:" in result.stdout
 
 
 @pytest.mark.http

@@ -244,6 +244,8 @@ class Governance:
         flag (a stamp made under an older policy cannot carry an older answer); with
         `use_case`, the stamp must have been made for that use case or one below it."""
         rules = self.pipeline.checks.rules
+        if use_case is not None:  # as the stamp records it (an undeclared tag is hashed)
+            use_case = self.pipeline.checks.recorded.tag(use_case)
         return require_reviewed(
             output, keyring=self.keyring(), chain=chain, allow_unsigned=allow_unsigned,
             use_case=use_case, requires_review=lambda tag: rules.resolve(tag).requires_review,

@@ -24,7 +24,15 @@ from pydantic import BaseModel
 from ._conversations import conversation_id, current_conversation
 from ._errors import ConfigurationError
 from ._governance import Governance
-from ._guard import AsyncStream, Guard, Messages, Stream, current_consent
+from ._guard import (
+    GOVERNANCE_KEYWORDS,
+    AsyncStream,
+    Guard,
+    Messages,
+    Stream,
+    current_consent,
+    governance_named,
+)
 from ._pii import ClientRecord, KnownValues, PIISession, as_known
 from ._policy import DataClass, Policy, load_policy
 from ._principal import Principal, current_principal
@@ -39,7 +47,7 @@ from ._provenance import (
     provenance_of,
     sha256_text,
 )
-from ._providers import MODEL_PARAMETERS, RESERVED_PARAMS
+from ._providers import MODEL_PARAMETERS
 from ._types import ChatResponse, Decision
 from ._usecases import Consent
 
@@ -139,6 +147,7 @@ class BoundClient:
         credentials: bool | None = None,
         channel: str | None = None,
         conversation: str | None = None,
+        use_case: str | None = None,
     ) -> None:
         self.guard = guard
         self.decision = decision
@@ -147,7 +156,7 @@ class BoundClient:
         self.session = PIISession()  # one conversation: placeholders stable across its calls
         self._sessions: dict[object, PIISession] = {}  # calls for other clients (`_session_of`)
         self._kw: dict[str, Any] = {
-            "use_case": decision.use_case,
+            "use_case": use_case or decision.use_case,  # as given (the decision's is recorded)
             "provider": decision.provider,
             "model": decision.model,
             "data_class": data_class,
@@ -172,7 +181,7 @@ class BoundClient:
 
     @property
     def use_case(self) -> str:
-        return self.decision.use_case
+        return str(self._kw["use_case"])
 
     @property
     def subject(self) -> KnownValues | None:
@@ -301,12 +310,6 @@ _PER_CALL = (
     "subject", "restore", "consent", "data_class", "principal", "credentials", "channel",
     "conversation",
 )  # fmt: skip
-# what decides how a call is governed: never a model parameter, whatever it is passed as
-_GOVERNANCE_FIELDS = frozenset({
-    "use_case", "provider", "model", "session", "subject", "restore", "consent",
-    "data_class", "messages", "stream", "principal", "guard", "policy", "signer",
-    "credentials", "channel", "conversation",
-}) | RESERVED_PARAMS  # fmt: skip
 _FIXED = frozenset({"use_case", "provider", "model", "session"})
 
 
@@ -397,14 +400,13 @@ def governed(
             "not a model parameter the library knows (pass vendor-specific ones in "
             f"extra_body=...); known: {', '.join(sorted(MODEL_PARAMETERS))}"
         )
-    if extra_body is not None:
-        named = sorted(_GOVERNANCE_FIELDS.intersection(extra_body))
-        if named:
-            raise TypeError(
-                f"extra_body names {', '.join(map(repr, named))}: a governance field, not a "
-                "model parameter (give it as @governed's own argument)"
-            )
-        params = {**extra_body, **params}
+    params = {**(extra_body or {}), **params}
+    named = governance_named(params, _GOVERNANCE_FIELDS)  # also inside extra_headers...
+    if named:
+        raise TypeError(
+            f"extra_body names {', '.join(map(repr, named))}: a governance field, not a "
+            "model parameter (give it as @governed's own argument)"
+        )
 
     if principal is not None and not isinstance(principal, Principal):
         raise TypeError(f"principal must be a rai.Principal, got {type(principal).__name__}")
@@ -427,7 +429,7 @@ def governed(
         return BoundClient(
             g, decision, data_class=data_class, consent=consent, params=params,
             subject=subject, restore=restore, signer=signer, principal=who,
-            credentials=credentials, channel=channel, conversation=conversation,
+            credentials=credentials, channel=channel, conversation=conversation, use_case=use_case,
         )  # fmt: skip
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
@@ -476,6 +478,13 @@ def governed(
         return wrapper
 
     return cast(GovernedDecorator, decorate)
+
+
+# what decides how a call is governed (Guard's keywords and the decorator's own): never a
+# model parameter, whatever it is passed as
+_GOVERNANCE_FIELDS = GOVERNANCE_KEYWORDS | frozenset(
+    n for n, p in inspect.signature(governed).parameters.items() if p.kind is p.KEYWORD_ONLY
+)
 
 
 def _lazy(bound: BoundClient, result: Any) -> Any:

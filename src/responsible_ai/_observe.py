@@ -180,14 +180,11 @@ class CallRecord:
         self.call_id = call_id() if observers.evidence is not None else ""
         self._entry: CallEntry | None = None  # its decision in the store, until its outcome
         params = call.params if call.body is None else call.body
+        use_case = pipeline.checks.recorded.tag(call.use_case)  # the policy's, else hashed
         if pipeline.checks.seen(call):  # names that passed before: as they are
-            model, provider, use_case = call.model, call.provider_name, call.use_case
+            model, provider = call.model, call.provider_name
         else:  # a span must not carry whatever a caller put in a name
-            model, provider, use_case = (
-                shown(call.model),
-                shown(call.provider_name),
-                shown(call.use_case),
-            )
+            model, provider = shown(call.model), shown(call.provider_name)
         self.span: CallSpan = start_span(
             observers.telemetry,
             model=model, provider=provider, use_case=use_case, params=params, stream=call.stream,
@@ -427,7 +424,7 @@ class CallRecord:
         if final:
             listed = self.pipeline.policy.provider(call.provider_name) is not None
             self.span.refused(
-                exc, use_case=shown(call.use_case), rule=rule,
+                exc, use_case=self.pipeline.checks.recorded.tag(call.use_case), rule=rule,
                 provider=call.provider_name if listed else UNLISTED,
             )  # fmt: skip
 
@@ -435,7 +432,8 @@ class CallRecord:
         """Record the refusal of `call` (the audit sink failing never hides it); returns
         the rule that refused it."""
         if isinstance(exc, PolicyViolation) and exc.use_case is None:
-            exc.use_case, exc.provider, exc.model = call.use_case, call.provider_name, call.model
+            exc.use_case = self.pipeline.checks.recorded.tag(call.use_case)
+            exc.provider, exc.model = call.provider_name, call.model
         rule = exc.rule if isinstance(exc, PolicyViolation) and exc.rule else "pii.fail_closed"
         decision = self.pipeline.blocked(call, rule)
         store = self.observers.evidence

@@ -60,6 +60,13 @@ class Pseudonymizer:
         text = binascii.b2a_base64(outer.digest()[:16], newline=False).translate(_URLSAFE)
         return "p:" + text[:22].decode("ascii")
 
+    def tag(self, kind: str, identifier: str) -> str:
+        """A pseudonym that is itself a segment of a use-case tag: ``p-`` and 16 lowercase
+        hex digits (64 bits of the same HMAC)."""
+        mac = self._mac.copy()
+        mac.update(kind.encode("utf-8") + b"\0" + identifier.encode("utf-8"))
+        return "p-" + mac.hexdigest()[:16]
+
 
 def _decode_key(raw: str) -> bytes:
     try:

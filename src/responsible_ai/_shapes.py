@@ -24,6 +24,7 @@ __all__ = [
     "CONTENT",
     "MESSAGE",
     "NON_TEXT_PARTS",
+    "NUMBERS",
     "PARTS",
     "ROLE",
     "TEXT_PARTS",
@@ -39,6 +40,7 @@ __all__ = [
     "identifier",
     "number",
     "one_of",
+    "token_biases",
 ]
 
 
@@ -102,8 +104,22 @@ class Parts(Shape):
 
 
 def _is_number(value: Any) -> bool:
-    # a number as large as an identifier (a phone, a card, an account number) is content
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and -1e6 < value < 1e6
+    # a count or a setting: an integer below 10**6, or a fraction of at most 6 decimals
+    # (up to float noise: 0.1 + 0.2); a number the size of an identifier (a phone, a card,
+    # an SSN) or a fraction carrying a long run of digits (0.4111111111111111) is not
+    if type(value) is int:
+        return -1_000_000 < value < 1_000_000
+    if type(value) is float:
+        return -1e6 < value < 1e6 and abs(value - round(value, 6)) < 1e-9
+    return False
+
+
+def _is_token_biases(value: Any) -> bool:
+    # ``logit_bias``: token ids (decimal strings below 10**6) to small numbers
+    return isinstance(value, dict) and all(
+        type(k) is str and 0 < len(k) <= 6 and k.isascii() and k.isdigit() and _is_number(v)
+        for k, v in value.items()
+    )
 
 
 def _is_bool(value: Any) -> bool:
@@ -111,6 +127,10 @@ def _is_bool(value: Any) -> bool:
 
 
 number = Structural(_is_number, "a number")
+token_biases = Structural(_is_token_biases, "token biases")
+NUMBERS = frozenset({number, token_biases})
+"""The numeric structure: a value of another form there is refused, not scanned (a
+parameter cannot carry a placeholder, and a bare number has no context to be read in)."""
 boolean = Structural(_is_bool, "a boolean")
 identifier = CONTENT
 """A name, tag or id (a tool's name, a schema's name, a service tier): scanned like

@@ -9,6 +9,7 @@ allowed_providers is the intersection.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -65,12 +66,17 @@ class Consent:
         return covers(self.scope, use_case)
 
     def problem(
-        self, use_case: str, subjects: frozenset[str] | None, now: datetime | None = None
+        self,
+        use_case: str,
+        subjects: frozenset[str] | None,
+        now: datetime | None = None,
+        shown: Callable[[str], str] = str,
     ) -> str | None:
         """Why this consent does not authorise a call (None: it does). `subjects` are the
-        ids of the call's data subjects (None: the call names no subject)."""
+        ids of the call's data subjects (None: the call names no subject); `shown` gives
+        a tag as the message may show it."""
         if not self.covers(use_case):
-            return f"the consent record covers {self.scope!r}, not {use_case!r}"
+            return f"the consent record covers {shown(self.scope)!r}, not {shown(use_case)!r}"
         now = now if now is not None else datetime.now(UTC)
         if self.obtained_at > now + CLOCK_SKEW:
             return "the consent record is dated in the future"

@@ -7,8 +7,25 @@ _senders.py   Senders: the Guard's HTTP clients (one sync; one async per event l
 ```
 """
 
-from ._driver import Guard, Messages, current_consent, text_size
+from ._driver import (
+    GOVERNANCE_KEYWORDS,
+    Guard,
+    Messages,
+    current_consent,
+    governance_named,
+    text_size,
+)
 from ._senders import Senders
 from ._streams import AsyncStream, Stream
 
-__all__ = ["AsyncStream", "Guard", "Messages", "Senders", "Stream", "current_consent", "text_size"]
+__all__ = [
+    "GOVERNANCE_KEYWORDS",
+    "AsyncStream",
+    "Guard",
+    "Messages",
+    "Senders",
+    "Stream",
+    "current_consent",
+    "governance_named",
+    "text_size",
+]

@@ -10,6 +10,7 @@ decision is `CallRecord.after_failure`. `Guard(policy)` makes its own `Governanc
 from __future__ import annotations
 
 import contextvars
+import inspect
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, Unpack, cast
@@ -35,7 +36,14 @@ from ._streams import AsyncStream, Stream
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["Guard", "Messages", "current_consent", "text_size"]
+__all__ = [
+    "GOVERNANCE_KEYWORDS",
+    "Guard",
+    "Messages",
+    "current_consent",
+    "governance_named",
+    "text_size",
+]
 
 current_consent: contextvars.ContextVar[Consent | None] = contextvars.ContextVar(
     "responsible_ai_consent", default=None
@@ -478,3 +486,33 @@ def _reserved(params: Mapping[str, Any]) -> str:
     if name == "system":
         return "system is not a parameter: put the system prompt in the messages (role 'system')"
     return f"{name} is not a model parameter here: pass it as chat()'s own argument"
+
+
+GOVERNANCE_KEYWORDS = RESERVED_PARAMS | frozenset(
+    name
+    for name, p in inspect.signature(Guard.make_call).parameters.items()
+    if p.kind is p.KEYWORD_ONLY and name != "params"
+)
+"""What decides how a call is governed (`Guard.make_call`'s own keywords: the use case,
+provider, model, subject, units...): never a model parameter, whatever it is passed as."""
+_CARRIERS = ("extra_body", "extra_headers", "extra_query", "metadata")
+
+
+def governance_named(params: Mapping[str, Any], fields: frozenset[str]) -> list[str]:
+    """The keys of `params` that name one of `fields` — at the top and inside
+    the parameters that carry more parameters or headers (``extra_body``,
+    ``extra_headers``, ``extra_query``, ``metadata``), a header such as ``x-rai-units``
+    read as ``units``. Only such names are returned (never another key: it may be data)."""
+    named = [k for k in params if isinstance(k, str) and _field(k) in fields]
+    for carrier in _CARRIERS:
+        inner = params.get(carrier)
+        if isinstance(inner, Mapping):
+            named += [
+                f"{carrier}[{k!r}]" for k in inner if isinstance(k, str) and _field(k) in fields
+            ]
+    return named
+
+
+def _field(key: str) -> str:
+    name = key.strip().lower().replace("-", "_")
+    return name[6:] if name.startswith("x_rai_") else name

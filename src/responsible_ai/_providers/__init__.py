@@ -62,7 +62,6 @@ MODEL_PARAMETERS = (
             "stop",
             "stop_sequences",
             "prediction",
-            "logit_bias",
             "audio",
             "service_tier",
             "instructions",

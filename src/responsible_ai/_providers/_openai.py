@@ -15,6 +15,7 @@ from .._shapes import (
     boolean,
     identifier,
     number,
+    token_biases,
 )
 from .._sse import ServerSentEvent
 from .._types import ChatMessage, ToolCall, Usage
@@ -46,6 +47,7 @@ CHAT_BODY: Shape = Fields(
         "presence_penalty": number,
         "logprobs": boolean,
         "top_logprobs": number,
+        "logit_bias": token_biases,
         "tools": Each(_TOOL),
         "tool_choice": _NAMED_TOOL,  # "auto" / "none" / "required" are scanned: nothing found
         "response_format": Fields(

@@ -26,6 +26,7 @@ from .._policy import DataClass, Policy, Provider
 from .._types import Decision
 from .._usecases import EffectiveRule, UseCaseRules
 from .identifiers import shown
+from .recorded import RecordedForms
 
 __all__ = ["PolicyChecks", "Verdict"]
 
@@ -50,6 +51,7 @@ class PolicyChecks:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.rules = UseCaseRules(policy)
+        self.recorded = RecordedForms(policy)  # what records carry of a caller's tag
         self.default_data_class = DataClass.parse(policy.policy.default_data_class)
         self._approved: dict[tuple[str, str], Provider] = {}
         # allowed outcomes of calls under no consent rule, by the facts that decide them
@@ -65,7 +67,7 @@ class PolicyChecks:
             rule=rule,
             policy_id=self.policy.id,
             policy_version=self.policy.version,
-            use_case=shown(call.use_case),
+            use_case=self.recorded.tag(call.use_case),
             provider=shown(call.provider_name),
             model=shown(call.model),
         )
@@ -132,7 +134,7 @@ class PolicyChecks:
         decision = Decision(
             outcome="allowed",
             rule=_most_specific(rule),
-            use_case=call.use_case,
+            use_case=self.recorded.tag(call.use_case),
             provider=provider.name,
             model=call.model,
             data_class=data_class.label,
@@ -140,7 +142,7 @@ class PolicyChecks:
             policy_version=self.policy.version,
             policy_sha256=self.policy.sha256,
             requires_review=rule.requires_review,
-            consent=consent,
+            consent=self.recorded.consent(consent),
             fallback_from=call.fallback_from,
         )
         verdict = Verdict(rule, data_class, decision, decision.as_dict())
@@ -151,30 +153,29 @@ class PolicyChecks:
     def _check(
         self, call: Call, provider: Provider, rule: EffectiveRule, data_class: DataClass
     ) -> None:
+        tag = self.recorded.tag(call.use_case)  # a message shows what records show
         if rule.blocked_by is not None:
-            raise self.violation(
-                UseCaseBlocked, call, f"{call.use_case!r} must not use AI", rule.blocked_by
-            )
+            raise self.violation(UseCaseBlocked, call, f"{tag!r} must not use AI", rule.blocked_by)
         if not rule.declared and self.policy.use_cases.default == "deny":
             undeclared = (
                 "no use case was declared for this request and undeclared use cases are "
                 "denied: pass use_case= to rai.http_client(...), wrap the call in "
                 '`with rai.use_case("tag"):`, or send the x-rai-use-case header'
                 if call.use_case == NO_USE_CASE and call.body is not None
-                else f"{call.use_case!r} is not declared and undeclared use cases are denied"
+                else f"{tag!r} is not declared and undeclared use cases are denied"
             )
             raise self.violation(UseCaseBlocked, call, undeclared, "use_cases.default")
         if rule.allowed_providers is not None and provider.name not in rule.allowed_providers:
             raise self.violation(
                 ProviderNotApproved, call,
-                f"{provider.name!r} is not allowed for {call.use_case!r}",
+                f"{provider.name!r} is not allowed for {tag!r}",
                 rule.allowed_providers_rule or "use_cases",
             )  # fmt: skip
         if rule.max_data_class is not None and data_class > rule.max_data_class:
             raise self.violation(
                 DataClassExceeded, call,
                 f"{data_class.label} data exceeds {rule.max_data_class.label} "
-                f"for {call.use_case!r}",
+                f"for {tag!r}",
                 rule.max_data_class_rule or "use_cases",
             )  # fmt: skip
         if data_class > provider.data_class:
@@ -189,7 +190,7 @@ class PolicyChecks:
                 detail: str | None = "no consent record was given"
             else:
                 subjects = call.subject.subjects if call.subject is not None else None
-                detail = call.consent.problem(call.use_case, subjects)
+                detail = call.consent.problem(call.use_case, subjects, shown=self.recorded.tag)
             if detail is not None:
                 raise self.violation(ConsentRequired, call, detail, rule.consent_rule)
 
@@ -204,7 +205,7 @@ class PolicyChecks:
         return Decision(
             outcome="blocked",
             rule=rule,
-            use_case=shown(call.use_case),
+            use_case=self.recorded.tag(call.use_case),
             provider=shown(call.provider_name),
             model=shown(call.model),
             data_class=(call.data_class or self.default_data_class).label,
@@ -212,7 +213,7 @@ class PolicyChecks:
             policy_version=self.policy.version,
             policy_sha256=self.policy.sha256,
             requires_review=review,
-            consent=call.consent,
+            consent=self.recorded.consent(call.consent),
             fallback_from=call.fallback_from,
         )
 

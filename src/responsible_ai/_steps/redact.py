@@ -31,6 +31,7 @@ from .._shapes import CONTENT, Shape
 from .._types import ToolCall
 from .._usecases import parents
 from .identifiers import is_identifier
+from .numbers import NumberCheck
 
 __all__ = ["AnswerFilter", "RedactStep"]
 
@@ -43,6 +44,7 @@ class RedactStep:
         self.redactor = redactor
         self._plans: dict[str, OperatorPlan] = {}  # per use case: a function of the policy
         self._models: set[str] = set()  # model names that passed `_check_model`
+        self._numbers = NumberCheck()
 
     def plan(self, use_case: str) -> OperatorPlan:
         """The operators of a use case: ``[pii]`` with each level's ``pii`` rule on top."""
@@ -63,6 +65,7 @@ class RedactStep:
         """The body as it may leave, redacted along `shape` (raises `PIIBlocked` or
         `RedactionFailed`: nothing is sent)."""
         self._check_model(call)
+        self._numbers(body, shape)
         plan = self.plan(call.use_case)
         session = call.session if call.session is not None else PIISession()
         red = self.redactor.redact_document(
@@ -83,15 +86,16 @@ class RedactStep:
         return Outbound(red.document, counts, context, extra)
 
     def _check_model(self, call: Call) -> None:
-        """The model name leaves unscanned (a date in it reads like a phone number), so it
-        must look like a model identifier: no spaces or ``@``, at most 12 digits, no
-        known client value. A glob on the allow-list (``gpt-4.1*``) cannot let a card
-        number or a surname ride along as a model suffix."""
+        """The model name cannot be redacted (the provider must read it), so it must be a
+        model identifier (no spaces or ``@``, at most 12 digits) in which the detectors
+        find nothing, no known client value included; else the call is refused. A glob on
+        the allow-list (``gpt-4.1*``) cannot let a card number or a surname ride along as
+        a model suffix."""
         model = call.model
         if model in self._models:
             if call.subject is None or not any(True for _ in call.subject.detect(model)):
                 return
-        elif is_identifier(model):
+        elif is_identifier(model) and not self.redactor.scan(model):
             if len(self._models) < 1024:
                 self._models.add(model)
             if call.subject is None or not any(True for _ in call.subject.detect(model)):

@@ -61,6 +61,7 @@ class WhoChecks:
         self.checks = checks
         self._pseudonyms = pseudonyms
         self._pseudonymizer: Pseudonymizer | None = None
+        checks.recorded.pseudonyms = pseudonyms  # tags and consents: the principals' key
         self.training = training
         self._now = now or (lambda: datetime.now(UTC))
         self._rules: dict[tuple[str, str], tuple[tuple[str, AccessRule], ...]] = {}
@@ -75,7 +76,11 @@ class WhoChecks:
         if principal is None:
             return None
         owner = self.pseudonym(principal.owner) if principal.owner is not None else None
-        return Who(self.pseudonym(principal.id), principal.roles, principal.teams, owner)
+        groups = self.checks.recorded.group  # the policy's groups in clear, others hashed
+        return Who(
+            self.pseudonym(principal.id), groups("role", principal.roles),
+            groups("team", principal.teams), owner,
+        )  # fmt: skip
 
     def rules(self, use_case: str, provider: str) -> tuple[tuple[str, AccessRule], ...]:
         """The access rules that hold for a call, each with its key path."""

@@ -8,8 +8,8 @@ _governed_transport.py  GovernedTransport: route (a step), read the SDK's reques
                         Call, send what the pipeline prepared
 _exchange.py            one exchange: the JSON answer written back, an SSE answer
                         rewritten event by event, the body bounded by deadline and size
-_headers.py             which request headers are protocol; the use-case and units
-                        headers and contexts
+_headers.py             the library's own headers (use case, units...) and contexts
+_protocol.py            which request headers are protocol, for which provider
 _sdk_errors.py          the library's errors made instances of the SDKs' base errors
 _nesting.py             a request already governed (not governed twice)
 _upstream.py            telemetry above the transport that would record raw prompts

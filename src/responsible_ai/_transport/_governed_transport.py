@@ -24,13 +24,13 @@ from ._headers import (
     conversation_of,
     declared_units,
     declared_use_case,
-    is_protocol,
     marking_of,
     read_units,
 )
 from ._nesting import governed_below
+from ._protocol import is_protocol
 from ._sdk_errors import sdk_errors_raised
-from ._upstream import check_upstream
+from ._upstream import check_upstream, check_url_log
 
 __all__ = ["GovernedTransport"]
 
@@ -97,13 +97,14 @@ class GovernedTransport:
         tags: list[str] = []
         own: dict[bytes, list[str]] = {}  # the library's own headers: read, never sent
         content_headers: list[list[str]] = []  # every header that is not protocol
+        netloc = request.url.netloc
         for key, value in request.headers.raw:
             name = key.lower()
             if name == USE_CASE_RAW:
                 tags.append(value.decode("latin-1"))
             elif name in OWN_HEADERS:
                 own.setdefault(name, []).append(value.decode("latin-1"))
-            elif not is_protocol(name, value):
+            elif not is_protocol(name, value, provider, netloc):
                 content_headers.append([key.decode("latin-1"), value.decode("latin-1")])
         credentials, channel = marking_of(own)
         conversation = conversation_of(own) or current_conversation.get() or self.conversation
@@ -139,6 +140,8 @@ class GovernedTransport:
         extra = prepared.outbound.extra
         if extra == prepared.call.extra:
             extra = None  # the headers and query read as content held nothing to redact
+        elif extra is not None and extra["query"] != (prepared.call.extra or {}).get("query"):
+            check_url_log(self.governance.policy)  # the SDK's URL, as it built it, is logged
         url = canonical_url(request.url, prepared.provider, prepared.endpoint)
         if extra is None and not declared and content == request.content and url is request.url:
             return request

@@ -1,6 +1,5 @@
-"""Which of an SDK request's headers are protocol (they pass as they are) and which are
-content (scanned and redacted like the body); the library's own headers (the use case, the
-units a call declares), read and never sent, and their contexts."""
+"""The library's own request headers (the use case, the units a call declares, ...), read
+and never sent, and their contexts; which other headers are protocol is `_protocol`'s."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ __all__ = [
     "CONVERSATION_HEADER",
     "CREDENTIALS_HEADER",
     "OWN_HEADERS",
-    "PROTOCOL_HEADERS",
     "UNITS_HEADER",
     "UNITS_RAW",
     "USE_CASE_HEADER",
@@ -25,7 +23,6 @@ __all__ = [
     "conversation_of",
     "declared_units",
     "declared_use_case",
-    "is_protocol",
     "marking_of",
     "read_units",
     "units",
@@ -36,29 +33,6 @@ USE_CASE_HEADER = "x-rai-use-case"
 UNITS_HEADER = "x-rai-units"  # the units a request declares (a campaign's recipients)
 MAX_UNITS = 10**15  # a count, not a number of any size (the counters are integers)
 
-# The protocol: the only headers that leave unscanned, each only while its value has the
-# protocol's form (a value of another form is content). Credentials pass as they are: the
-# provider needs them. Every other header — user-agent, idempotency-key, tracestate,
-# openai-organization, anthropic-beta, x-stainless-*, anything a caller adds — is content,
-# scanned and redacted like the body.
-_ANY = None
-PROTOCOL_HEADERS: dict[bytes, re.Pattern[bytes] | None] = {
-    name.encode(): (re.compile(form.encode()) if form is not None else None)
-    for name, form in {
-        "host": r"[A-Za-z0-9.-]{1,253}(:\d{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?",
-        "content-type": r"[A-Za-z0-9.+-]{1,40}/[A-Za-z0-9.+-]{1,80}"
-        r"(; ?[a-z-]{1,20}=[A-Za-z0-9.-]{1,40})?",
-        "content-length": r"\d{1,12}",
-        "accept": r"[A-Za-z0-9.+/*-]{1,80}(, ?[A-Za-z0-9.+/*-]{1,80}){0,5}",
-        "accept-encoding": r"[a-z*-]{1,12}(, ?[a-z*-]{1,12}){0,7}",
-        "connection": r"keep-alive|close",
-        "anthropic-version": r"\d{4}-\d{2}-\d{2}",
-        "traceparent": r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}",
-        "authorization": _ANY,
-        "x-api-key": _ANY,
-        "api-key": _ANY,
-    }.items()
-}
 USE_CASE_RAW = USE_CASE_HEADER.encode()
 CREDENTIALS_HEADER = "x-rai-credentials"  # "on" | "off": the call's Content Credentials
 CHANNEL_HEADER = "x-rai-channel"  # where the answer is published (its carrier)
@@ -95,14 +69,6 @@ def conversation_of(values: dict[bytes, list[str]]) -> str | None:
     if len(found) > 1:
         raise ConfigurationError("x-rai-conversation may be sent once")
     return conversation_id(found[0]) if found else None
-
-
-def is_protocol(name: bytes, value: bytes) -> bool:
-    """Whether a header (its name lower-cased) is protocol, to leave as it is."""
-    if name not in PROTOCOL_HEADERS:
-        return False
-    form = PROTOCOL_HEADERS[name]
-    return form is None or form.fullmatch(value) is not None
 
 
 declared_use_case: contextvars.ContextVar[str | None] = contextvars.ContextVar(

@@ -3,9 +3,14 @@ instrumentor or an SDK's debug log would record prompts before the transport red
 them, and the policy's answer to them (``pii.upstream_capture``: refuse, warn or allow).
 
 The SDK debug logs: the anthropic SDK logs each request's options — the whole body — at
-DEBUG on its ``anthropic`` logger (``ANTHROPIC_LOG=debug`` turns it on, and so does any
-logging set-up that lets DEBUG records of that logger reach a handler, a root logger at
-DEBUG included); the openai SDK did the same before version 3 (``OPENAI_LOG=debug``).
+DEBUG on its ``anthropic._base_client`` logger (``ANTHROPIC_LOG=debug`` turns it on, and so
+does any logging set-up that lets DEBUG records of that logger, or of any other logger
+under ``anthropic``, reach a handler, a root logger at DEBUG included); the openai SDK did
+the same before version 3 (``OPENAI_LOG=debug``). Every logger under ``openai.`` and
+``anthropic.`` that exists is checked, not only the top-level one. The HTTP library's own
+log (``httpx2`` / ``httpx`` at INFO) writes each request's URL as the SDK built it: it is
+capture too when the transport redacted something in the URL's query (`check_url_log`).
+httpcore logs below the transport (what it sees is already redacted) and no content.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ __all__ = [
     "SDK_DEBUG_LOGGERS",
     "UPSTREAM_CAPTURE_ENVS",
     "check_upstream",
+    "check_url_log",
     "upstream_capture_on",
 ]
 
@@ -56,15 +62,41 @@ UPSTREAM_CAPTURE_ENVS: dict[str, tuple[Callable[[str], bool], tuple[str, ...]]] 
 SDK_DEBUG_LOGGERS = {"anthropic": "anthropic", "openai": "openai"}
 
 
-def _debug_reaches_a_handler(name: str) -> bool:
-    """Whether a DEBUG record of logger `name` would be written by some handler: the
-    logger lets DEBUG through, and a handler on its way up to the root takes DEBUG."""
-    logger = logging.getLogger(name)
-    if not logger.isEnabledFor(logging.DEBUG):
+def _debug_reaches_a_handler(name: str, level: int = logging.DEBUG) -> bool:
+    """Whether a record of `level` (DEBUG) of logger `name` or of any logger below it
+    that exists would be written by some handler: the logger lets it through, and a
+    handler on its way up to the root takes it."""
+    return any(_reaches(logger, level) for logger in _family(name))
+
+
+_below: dict[str, tuple[int, tuple[str, ...]]] = {}  # name: (registry size, names below)
+
+
+def _family(name: str) -> list[logging.Logger]:
+    """Logger `name` and every logger below it that exists. The names below are listed
+    again only when the registry grew (names are never removed from it; a placeholder
+    that becomes a logger keeps its name), so a request pays a few look-ups."""
+    loggers = logging.root.manager.loggerDict
+    size = len(loggers)
+    known = _below.get(name)
+    if known is None or known[0] != size:
+        prefix = name + "."
+        known = (size, tuple(n for n in list(loggers) if n.startswith(prefix)))
+        _below[name] = known
+    family = [logging.getLogger(name)]
+    for below in known[1]:
+        logger = loggers.get(below)
+        if isinstance(logger, logging.Logger):
+            family.append(logger)
+    return family
+
+
+def _reaches(logger: logging.Logger, level: int) -> bool:
+    if not logger.isEnabledFor(level):
         return False
     current: logging.Logger | None = logger
     while current is not None:
-        if any(h.level <= logging.DEBUG for h in current.handlers):
+        if any(h.level <= level for h in current.handlers):
             return True
         if not current.propagate:
             return False
@@ -125,3 +157,22 @@ def check_upstream(policy: Policy) -> None:
         raise ConfigurationError(f"{message}; the policy's pii.upstream_capture is 'refuse'")
     if mode == "warn":
         warnings.warn(message, RuntimeWarning, stacklevel=_caller_level())
+
+
+def check_url_log(policy: Policy) -> None:
+    """The HTTP library's request log (``httpx2`` / ``httpx`` at INFO) writes the URL the
+    SDK built, its query before redaction: called when the transport redacted the query,
+    it is upstream capture (``pii.upstream_capture`` refuses or warns)."""
+    mode = policy.pii.upstream_capture
+    if mode == "allow":
+        return
+    found = [n for n in ("httpx2", "httpx") if _debug_reaches_a_handler(n, logging.INFO)]
+    if not found:
+        return
+    message = (
+        f"the {found[0]!r} logger at INFO logs each request's URL as the SDK built it, and "
+        "this request's query held what the transport redacted"
+    )
+    if mode == "refuse":
+        raise ConfigurationError(f"{message}; the policy's pii.upstream_capture is 'refuse'")
+    warnings.warn(message, RuntimeWarning, stacklevel=_caller_level())
