@@ -51,21 +51,23 @@ class Pseudonymizer:
             return None
         return cls(_decode_key(raw))
 
-    def pseudonym(self, kind: str, identifier: str) -> str:
+    def _digest(self, kind: str, identifier: str) -> bytes:
         inner = self._inner.copy()
         inner.update(f"{kind}\0{identifier}".encode())
         outer = self._outer.copy()
         outer.update(inner.digest())
+        return outer.digest()
+
+    def pseudonym(self, kind: str, identifier: str) -> str:
         # 16 bytes are 22 base64url characters and two of padding, which are dropped
-        text = binascii.b2a_base64(outer.digest()[:16], newline=False).translate(_URLSAFE)
+        digest = self._digest(kind, identifier)[:16]
+        text = binascii.b2a_base64(digest, newline=False).translate(_URLSAFE)
         return "p:" + text[:22].decode("ascii")
 
     def tag(self, kind: str, identifier: str) -> str:
         """A pseudonym that is itself a segment of a use-case tag: ``p-`` and 16 lowercase
         hex digits (64 bits of the same HMAC)."""
-        mac = self._mac.copy()
-        mac.update(kind.encode("utf-8") + b"\0" + identifier.encode("utf-8"))
-        return "p-" + mac.hexdigest()[:16]
+        return "p-" + self._digest(kind, identifier)[:8].hex()
 
 
 def _decode_key(raw: str) -> bytes:
