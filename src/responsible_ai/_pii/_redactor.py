@@ -21,6 +21,7 @@ from ._known import ClientRecord, KnownValues, as_known
 from ._names import KeyHints, NameDetector, is_english_word, names_someone
 from ._normalize import NormalizedView, normalized
 from ._operators import OperatorPlan, Operators
+from ._passes import BodyPasses
 from ._patterns import BUILTIN_ENTITIES, BuiltinDetector
 from ._records import maybe_records
 from ._session import TOKEN, PIISession
@@ -391,17 +392,20 @@ class Redactor:
         known = as_known(subject)
         canonical = self._canonical(known, session)
         blocked: dict[str, int] = {}
-        seen: dict[str, list[Finding]] = {}  # the first pass's findings, by text
+        passes = BodyPasses(
+            lambda text: self.scan(
+                text, subject=known, forged=True, session=session, records=False
+            ),
+            session,
+        )
 
-        def find(text: str) -> list[Finding]:
-            found = self.scan(text, subject=known, forged=True, session=session, records=False)
-            seen[text] = found
-            return found
+        def rewrite(text: str, found: list[Finding]) -> str:
+            passes.rewritten(text, found)
+            return self._ops.rewrite(text, found, session, plan, canonical, blocked)
 
-        learned = session.name_count()
         walker = DocumentWalker(
-            find,
-            lambda text, found: self._ops.rewrite(text, found, session, plan, canonical, blocked),
+            passes.first,
+            rewrite,
             self._hints,
             self.settings.non_text == "pass",
             session.handle_names,
@@ -409,29 +413,11 @@ class Redactor:
         out = walker.walk(document, shape, root)
         if blocked:
             self.refuse_blocked(blocked, plan)
-        if session.name_count() != learned:  # names learned in this body: a second pass
-            walker.find = self._again(seen, find, session)  # for their earlier mentions
+        if passes.stale():  # names this body taught, where they stood before they were learned
+            walker.find = passes.second
             walker.found = []
             out = walker.walk(document, shape, root)
         return RedactedDocument(out, tuple(walker.found), session)
-
-    @staticmethod
-    def _again(
-        seen: dict[str, list[Finding]],
-        find: Callable[[str], list[Finding]],
-        session: PIISession,
-    ) -> Callable[[str], list[Finding]]:
-        """The second pass over a body (names it taught the conversation, found where they
-        stood before they were learned): a text's first findings again, scanned anew only
-        where the conversation's names stand outside them (one name search per text)."""
-
-        def again(text: str) -> list[Finding]:
-            before = seen.get(text)
-            if before is not None and not uncovered(session.names_in(text), before):
-                return before
-            return find(text)
-
-        return again
 
     def mask_document(
         self, document: Any, *, subject: ClientRecord | KnownValues | None = None

@@ -18,7 +18,7 @@ from .._shapes import Content, Each, Fields, JsonText, Parts, Shape, Structural
 from ._findings import Finding, resolve_overlaps
 from ._names import KeyHints, name_shaped
 from ._names._keys import handle_key, handle_named, id_lead, record_shaped, yyyymmdd
-from ._records import fields, located, regions
+from ._records import fields, located, maybe_records, regions
 
 __all__ = ["MAX_DEPTH", "DocumentWalker", "Redacted"]
 
@@ -47,6 +47,7 @@ def _path_text(path: Path) -> str:
 
 MAX_DEPTH = 64  # objects and arrays nested deeper than this are refused, not walked
 _KEY_CONTEXT = 40  # characters of a key read as the context of its value
+_HANDLE_MAX = 64  # characters: the longest text read as a handle
 # a string that may be a JSON object or array as a whole
 _JSON_LIKE = re.compile(r"\s*[\[{]")
 # a "key": "value" pair of JSON inside a text (bounded: linear)
@@ -150,7 +151,12 @@ class DocumentWalker:
                     k = named
                 hint = self.hints.kind(k)
                 if hint is None:
-                    if type(v) is str and handle_key(k) and handle_named(v):
+                    if (
+                        type(v) is str
+                        and len(v) <= _HANDLE_MAX
+                        and handle_key(k)
+                        and handle_named(v)
+                    ):
                         obj[sent] = self.text(v, (path, sent), "PERSON")  # "grace.whitfield"
                     elif _scalar_with_digits(v):  # the key is context: {"ssn": 234567890}
                         obj[sent] = self.scalar(v, (path, sent), k)
@@ -242,9 +248,9 @@ class DocumentWalker:
         findings = self.find(value)
         if hint is not None:  # {"last_name": "Hopper"}: the key says what the value is
             findings = self.hints.whole(value, hint, findings)
-        else:  # records in a text (JSON pasted, a table, "Name: ..."): keys as hints
+        elif maybe_records(value):  # records in a text (JSON pasted, a table, "Name: ...")
             findings = self.in_records(value, findings, depth)
-        if self.handles is not None and _handle_path(path):
+        if self.handles is not None and len(value) <= _HANDLE_MAX and _handle_path(path):
             findings = self.in_handle(value, findings)
         if not findings:
             return value
@@ -441,6 +447,8 @@ def _handle_path(path: Path) -> bool:
     if type(path) is not tuple:
         return False
     parent, key = path
+    if key == "<key>":
+        return False
     if key == "name":  # messages[i].name (not a tool's or a part's name)
         if type(parent) is not tuple or type(parent[1]) is not int:
             return False

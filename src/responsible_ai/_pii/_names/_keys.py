@@ -17,6 +17,11 @@ __all__ = [
     "yyyymmdd",
 ]  # fmt: skip
 
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 _NAME_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['\u2019\-.][^\W\d_]+)*\.?")
 _KEY_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")  # "givenName": given|Name
 
@@ -24,50 +29,15 @@ _KEY_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")  # "givenName": giv
 # any separator, camelCase), and words that only say whose or which value it is are
 # dropped from its front ("customer_first_name", "userGivenName") or a trailing "name"/
 # "value" from its end ("emergency_contact_name"); what is left is looked up.
-_QUALIFIERS = frozenset(
-    [
-        "user",
-        "usr",
-        "client",
-        "customer",
-        "cust",
-        "contact",
-        "account",
-        "acct",
-        "primary",
-        "secondary",
-        "legal",
-        "billing",
-        "shipping",
-        "home",
-        "work",
-        "patient",
-        "employee",
-        "emp",
-        "member",
-        "applicant",
-        "my",
-        "your",
-        "main",
-        "preferred",
-        "registered",
-        "insured",
-        "student",
-        "staff",
-        "buyer",
-        "seller",
-        "party",
-        "subject",
-        "data",
-        "record",
-        "principal",
-        "current",
-        "new",
-        "old",
-        "default",
-    ]
+_QUALIFIERS = _set(
+    """
+    user usr client customer cust contact account acct primary secondary legal
+    billing shipping home work patient employee emp member applicant my your main
+    preferred registered insured student staff buyer seller party subject data
+    record principal current new old default
+    """
 )
-_TRAILING = frozenset({"name", "value", "val", "text", "str"})
+_TRAILING = _set("name value val text str")
 # identifiers a key names, and the words that say so to the patterns ("tax_id: 234567890"
 # is read as "ssn: 234567890"; a yyyymmdd number under "dob" as a date of birth)
 _ID_LEADS = {
@@ -85,37 +55,30 @@ _ID_LEADS = {
     for key in keys.split()
 }
 # keys whose value is a handle: a login, a user name, the id of an end user
-HANDLE_KEYS = frozenset(
-    [
-        "username",
-        "user",
-        "usr",
-        "login",
-        "loginname",
-        "logon",
-        "handle",
-        "uid",
-        "userid",
-        "userhandle",
-        "screenname",
-        "nick",
-        "nickname",
-        "alias",
-        "safetyidentifier",
-        "owner",
-        "author",
-        "assignee",
-        "reporter",
-        "sender",
-        "recipient",
-    ]
+HANDLE_KEYS = _set(
+    """
+    username user usr login loginname logon handle uid userid userhandle screenname
+    nick nickname alias safetyidentifier owner author assignee reporter sender
+    recipient
+    """
 )
+_NON_WORD = re.compile(r"[\W_]")
+# a folded key that may hold a qualifier or a trailing word (else it is read whole)
+_HEADS = tuple(_QUALIFIERS)
+_TAILS = tuple(_TRAILING)
+# the last words of the handle keys: a key ending otherwise is no handle key
+_HANDLE_TAILS = (
+    "name", "id", "user", "usr", "login", "logon", "handle", "nick", "alias", "identifier",
+    "owner", "author", "assignee", "reporter", "sender", "recipient",
+)  # fmt: skip
 
 
 def _key_forms(key: str) -> list[str]:
     """The folded forms of a key, longest first: the key whole, then with the words that
     only qualify it dropped ("customer_first_name": "customerfirstname", "firstname")."""
-    folded = re.sub(r"[\W_]", "", key).lower()
+    folded = _NON_WORD.sub("", key).lower()
+    if not (folded.startswith(_HEADS) or folded.endswith(_TAILS)):
+        return [folded]
     words = [w.lower() for w in _KEY_WORDS.findall(key)]
     forms = [folded]
     while len(words) > 1 and words[0] in _QUALIFIERS:
@@ -154,9 +117,13 @@ def id_lead(key: Any) -> str | None:
 
 def handle_key(key: Any) -> bool:
     """Whether a key names a handle (a login, a user name, an end user's id)."""
-    return (
-        isinstance(key, str) and len(key) <= 40 and any(f in HANDLE_KEYS for f in _key_forms(key))
-    )
+    if not isinstance(key, str) or len(key) > 40:
+        return False
+    if key in HANDLE_KEYS:
+        return True
+    if not key.lower().endswith(_HANDLE_TAILS):
+        return False
+    return any(f in HANDLE_KEYS for f in _key_forms(key))
 
 
 def handle_named(value: str) -> bool:
