@@ -16,8 +16,15 @@ import orjson
 from .._errors import RedactionFailed
 from .._shapes import Content, Each, Fields, JsonText, Parts, Shape, Structural
 from ._findings import Finding, resolve_overlaps
-from ._names import KeyHints, name_shaped
-from ._names._keys import handle_key, handle_named, id_lead, record_shaped, yyyymmdd
+from ._names import (
+    KeyHints,
+    handle_key,
+    handle_named,
+    id_lead,
+    name_shaped,
+    record_shaped,
+    yyyymmdd,
+)
 from ._records import fields, located, maybe_records, regions
 
 __all__ = ["MAX_DEPTH", "DocumentWalker", "Redacted"]
