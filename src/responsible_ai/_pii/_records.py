@@ -197,8 +197,8 @@ def _tables(text: str, is_key: Any) -> list[tuple[str, int, int]]:
         if sep is None:
             i += 1
             continue
-        header = [line[a:b] for a, b in _cells(line, sep)]
-        if len(header) < 2 or not any(is_key(h) for h in header):
+        header = [line[a:b] for a, b in _cells(line, sep)] if len(line) <= 800 else []
+        if len(header) < 2 or any(len(h) > 40 for h in header) or not any(map(is_key, header)):
             i += 1
             continue
         j = i + 1
