@@ -18,6 +18,7 @@ memory goes with its session (`PIISession.drop`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import ahocorasick
@@ -27,7 +28,7 @@ from ._findings import Finding, resolve_overlaps
 from ._names import NAME_DROPS, is_english_word
 from ._normalize import lowered
 
-__all__ = ["SESSION_DETECTOR", "NameMemory", "uncovered"]
+__all__ = ["SESSION_DETECTOR", "NameMemory", "unallowed", "uncovered"]
 
 SESSION_DETECTOR = "session"
 WHOLE_SCORE = 0.9  # a name found again whole
@@ -63,6 +64,10 @@ class NameMemory:
         self._canonical.clear()
         self._index.clear()
         self._automaton = None
+
+    def since(self, count: int) -> list[str]:
+        """The parts (lower case) remembered after the first `count`, in order."""
+        return list(self._parts)[count:] if count < len(self._parts) else []
 
     def canonical(self, ref: int) -> str | None:
         """The full name a finding's `ref` stands for (None: a part two names share)."""
@@ -205,6 +210,20 @@ class NameMemory:
         if cached is None:
             cached = memo[a] = _segments(low[a:b], self._parts)
         return cached
+
+
+def unallowed(
+    found: list[Finding], text: str, allow: Mapping[str, frozenset[str]]
+) -> list[Finding]:
+    """The conversation's names found again, but for a term ``pii.allow`` lets through
+    (under any name type: "Lyon" the town stays though Ms Lyon is remembered)."""
+    if not allow or not found:
+        return found
+    return [
+        f
+        for f in found
+        if not any(text[f.start : f.end].casefold() in terms for terms in allow.values())
+    ]
 
 
 def uncovered(names: list[Finding], findings: list[Finding]) -> bool:

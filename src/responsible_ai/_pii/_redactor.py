@@ -8,13 +8,14 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 from .._entities import NAME_ENTITIES, PLACEHOLDER
 from .._errors import ConfigurationError, PIIBlocked, RedactionFailed
 from .._policy import PiiSettings
 from .._shapes import CHAT_HISTORY, CONTENT, Shape
-from ._conversation import SESSION_DETECTOR, uncovered
+from ._conversation import SESSION_DETECTOR, unallowed, uncovered
 from ._custom import RegexDetector
 from ._findings import Finding, outside, resolve_overlaps
 from ._known import ClientRecord, KnownValues, as_known
@@ -206,7 +207,8 @@ class Redactor:
         target = text if view is None else view.text
         found: list[Finding] = self._find(target, subject, forged)
         if session is not None:
-            found.extend(_unallowed(session.names_in(target), target, self._allow))
+            names = session.names_in(target)
+            found.extend(unallowed(names, target, self._allow) if self._allow else names)
         if view is not None:
             # positions back to the original; and the original itself is scanned too: a
             # dropped character can join a number to the word before it, hiding it from
@@ -393,29 +395,19 @@ class Redactor:
         canonical = self._canonical(known, session)
         blocked: dict[str, int] = {}
         passes = BodyPasses(
-            lambda text: self.scan(
-                text, subject=known, forged=True, session=session, records=False
-            ),
             session,
+            partial(self.scan, subject=known, forged=True, session=session, records=False),
+            lambda text, found: self._ops.rewrite(text, found, session, plan, canonical, blocked),
         )
-
-        def rewrite(text: str, found: list[Finding]) -> str:
-            passes.rewritten(text, found)
-            return self._ops.rewrite(text, found, session, plan, canonical, blocked)
-
         walker = DocumentWalker(
-            passes.first,
-            rewrite,
-            self._hints,
-            self.settings.non_text == "pass",
-            session.handle_names,
-        )
+            passes.find, passes.rewrite, self._hints, self.settings.non_text == "pass",
+            passes.handles,
+        )  # fmt: skip
         out = walker.walk(document, shape, root)
         if blocked:
             self.refuse_blocked(blocked, plan)
         if passes.stale():  # names this body taught, where they stood before they were learned
-            walker.find = passes.second
-            walker.found = []
+            walker.find, walker.handles, walker.found = passes.again, session.handle_names, []
             out = walker.walk(document, shape, root)
         return RedactedDocument(out, tuple(walker.found), session)
 
@@ -473,20 +465,6 @@ class Redactor:
             pos = f.end
         pieces.append(text[pos:])
         return "".join(pieces)
-
-
-def _unallowed(
-    found: list[Finding], text: str, allow: Mapping[str, frozenset[str]]
-) -> list[Finding]:
-    """The conversation's names found again, but for a term ``pii.allow`` lets through
-    (under any name type: "Lyon" the town stays though Ms Lyon is remembered)."""
-    if not allow or not found:
-        return found
-    return [
-        f
-        for f in found
-        if not any(text[f.start : f.end].casefold() in terms for terms in allow.values())
-    ]
 
 
 def _allow_list(settings: PiiSettings) -> dict[str, frozenset[str]]:

@@ -124,6 +124,11 @@ class PIISession:
         """How many names and parts the conversation remembers (grows as it learns)."""
         return len(self._names)
 
+    def names_since(self, count: int) -> list[str]:
+        """The parts of names (lower case) learned after the first `count`."""
+        with self._lock:
+            return self._names.since(count)
+
     def name_of(self, ref: int) -> str | None:
         """The full name behind a finding of `names_in` (None: a part two names share)."""
         with self._lock:

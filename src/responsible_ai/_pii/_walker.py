@@ -25,7 +25,7 @@ from ._names import (
     record_shaped,
     yyyymmdd,
 )
-from ._records import fields, located, maybe_records, regions
+from ._records import fields, located, regions
 
 __all__ = ["MAX_DEPTH", "DocumentWalker", "Redacted"]
 
@@ -151,7 +151,8 @@ class DocumentWalker:
         depth += 1
         if isinstance(value, Mapping):
             obj: dict[str, Any] = {}
-            named = _named_by(value)  # {"field": "ssn", "value": ...}: the value's key
+            # {"field": "ssn", "value": ...}: the field names the value's key
+            named = None if _VALUE_KEYS.isdisjoint(value) else _named_by(value)
             for k, v in value.items():  # keys are content: a path names them as sent
                 sent = self.key(k, path)
                 if named is not None and k in _VALUE_KEYS:
@@ -255,9 +256,11 @@ class DocumentWalker:
         findings = self.find(value)
         if hint is not None:  # {"last_name": "Hopper"}: the key says what the value is
             findings = self.hints.whole(value, hint, findings)
-        elif maybe_records(value):  # records in a text (JSON pasted, a table, "Name: ...")
+        elif ":" in value or "=" in value or "\n" in value or "<" in value or "[" in value:
+            # a record in a text ("Name: ...", "{...}", a table): keys as hints
             findings = self.in_records(value, findings, depth)
-        if self.handles is not None and len(value) <= _HANDLE_MAX and _handle_path(path):
+        handles = self.handles
+        if handles is not None and len(value) <= _HANDLE_MAX and _handle_path(path):
             findings = self.in_handle(value, findings)
         if not findings:
             return value
@@ -426,7 +429,7 @@ _ROW_KEYS = frozenset({"rows", "data", "values", "records"})
 
 def _named_by(obj: Mapping[Any, Any]) -> str | None:
     """The key a {"field": K, "value": V} pair gives its value, or None."""
-    if len(obj) > 8 or not any(k in _VALUE_KEYS for k in obj):
+    if len(obj) > 8:
         return None
     for k in _NAME_KEYS:
         named = obj.get(k)
