@@ -18,6 +18,7 @@ memory goes with its session (`PIISession.drop`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import ahocorasick
@@ -27,7 +28,7 @@ from ._findings import Finding, resolve_overlaps
 from ._names import NAME_DROPS, is_english_word
 from ._normalize import lowered
 
-__all__ = ["SESSION_DETECTOR", "NameMemory"]
+__all__ = ["SESSION_DETECTOR", "NameMemory", "unallowed", "uncovered"]
 
 SESSION_DETECTOR = "session"
 WHOLE_SCORE = 0.9  # a name found again whole
@@ -63,6 +64,10 @@ class NameMemory:
         self._canonical.clear()
         self._index.clear()
         self._automaton = None
+
+    def since(self, count: int) -> list[str]:
+        """The parts (lower case) remembered after the first `count`, in order."""
+        return list(self._parts)[count:] if count < len(self._parts) else []
 
     def canonical(self, ref: int) -> str | None:
         """The full name a finding's `ref` stands for (None: a part two names share)."""
@@ -126,8 +131,10 @@ class NameMemory:
             self._automaton = automaton
         return automaton
 
-    def find(self, text: str) -> list[Finding]:
-        """Where the names of this conversation recur in `text` (positions in `text`)."""
+    def find(self, text: str, handle: bool = False) -> list[Finding]:
+        """Where the names of this conversation recur in `text` (positions in `text`).
+        With `handle`, `text` is a handle (a `user` or `name` field, a login): every part
+        counts in any case, and a part glued to an initial of its name ("hokonkwo")."""
         if not self._parts or not text:
             return []
         low = lowered(text)
@@ -139,14 +146,39 @@ class NameMemory:
             kind, ref, whole = parts[key]
             left, right = _edge(text, low, start, True), _edge(text, low, end, False)
             if not (left and right) and not self._glued(low, start, end, glued):
-                continue
-            if not whole and not self._stands(key, text, start, end):
+                initialled = self._initialled(low, start, end, ref)
+                if initialled is None:
+                    continue
+                start, end = initialled
+            if not whole and not handle and not self._stands(key, text, start, end):
                 continue
             score = WHOLE_SCORE if whole else PART_SCORE
             found.append(Finding(kind, start, end, score, SESSION_DETECTOR, ref))
         if len(found) < 2:
             return found
         return _joined(resolve_overlaps(found), text)
+
+    def _initialled(self, low: str, start: int, end: int, ref: int) -> tuple[int, int] | None:
+        """A part with one letter glued before or after it that is the initial of
+        another part of the same name ("hokonkwo", "okonkwoh"), or any letter before a
+        part of five letters or more that is no English word ("jokonkwo"; not "Janet"
+        beside Jane): the span with it."""
+        if ref < 0:
+            return None
+        words = lowered(self._canonical[ref]).split()
+        initials = {w[0] for w in words if w}
+        a = start - 1 if start > 0 and low[start - 1].isalpha() else start
+        b = end + 1 if end < len(low) and low[end].isalpha() else end
+        glue = low[a:start] + low[end:b]
+        if len(glue) != 1:
+            return None
+        if glue not in initials and (
+            a == start or end - start < 5 or is_english_word(low[start:end])
+        ):
+            return None  # any one letter before a part that is no word ("jokonkwo")
+        if not (_edge(low, low, a, True) and _edge(low, low, b, False)):
+            return None
+        return a, b
 
     def _stands(self, key: str, text: str, start: int, end: int) -> bool:
         """Whether a part found alone is the name here: a word that is also an English
@@ -178,6 +210,26 @@ class NameMemory:
         if cached is None:
             cached = memo[a] = _segments(low[a:b], self._parts)
         return cached
+
+
+def unallowed(
+    found: list[Finding], text: str, allow: Mapping[str, frozenset[str]]
+) -> list[Finding]:
+    """The conversation's names found again, but for a term ``pii.allow`` lets through
+    (under any name type: "Lyon" the town stays though Ms Lyon is remembered)."""
+    if not allow or not found:
+        return found
+    return [
+        f
+        for f in found
+        if not any(text[f.start : f.end].casefold() in terms for terms in allow.values())
+    ]
+
+
+def uncovered(names: list[Finding], findings: list[Finding]) -> bool:
+    """Whether any of `names` (where the conversation's names stand in a text) lies
+    outside every one of `findings` (what was found there before)."""
+    return any(not any(f.start <= n.start and n.end <= f.end for f in findings) for n in names)
 
 
 def _joined(found: list[Finding], text: str) -> list[Finding]:

@@ -8,20 +8,23 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 from .._entities import NAME_ENTITIES, PLACEHOLDER
 from .._errors import ConfigurationError, PIIBlocked, RedactionFailed
 from .._policy import PiiSettings
 from .._shapes import CHAT_HISTORY, CONTENT, Shape
-from ._conversation import SESSION_DETECTOR
+from ._conversation import SESSION_DETECTOR, unallowed, uncovered
 from ._custom import RegexDetector
 from ._findings import Finding, outside, resolve_overlaps
 from ._known import ClientRecord, KnownValues, as_known
 from ._names import KeyHints, NameDetector, is_english_word, names_someone
 from ._normalize import NormalizedView, normalized
 from ._operators import OperatorPlan, Operators
+from ._passes import BodyPasses
 from ._patterns import BUILTIN_ENTITIES, BuiltinDetector
+from ._records import maybe_records
 from ._session import TOKEN, PIISession
 from ._walker import DocumentWalker, Redacted
 
@@ -186,6 +189,7 @@ class Redactor:
         subject: ClientRecord | KnownValues | None = None,
         forged: bool = False,
         session: PIISession | None = None,
+        records: bool = True,
     ) -> list[Finding]:
         """Findings at or above the threshold, overlaps resolved, in text order.
 
@@ -194,12 +198,17 @@ class Redactor:
         `text`. With `forged`, text that looks like a placeholder is a finding too
         (``PLACEHOLDER``): an outgoing text must not carry a token that restore would
         take for one of this conversation's. With `session`, the names the conversation
-        has met are found again wherever they recur (`PIISession.names_in`)."""
+        has met are found again wherever they recur (`PIISession.names_in`). A text that
+        holds records (JSON, a table, "Key: value" lines) is read as the body walker reads
+        it, keys as hints (`records=False`: the text alone, as the walker asks)."""
+        if records and maybe_records(text):
+            return self._walker(subject, forged, session).findings_in(text)
         view = normalized(text)
         target = text if view is None else view.text
         found: list[Finding] = self._find(target, subject, forged)
         if session is not None:
-            found.extend(session.names_in(target))
+            names = session.names_in(target)
+            found.extend(unallowed(names, target, self._allow) if self._allow else names)
         if view is not None:
             # positions back to the original; and the original itself is scanned too: a
             # dropped character can join a number to the word before it, hiding it from
@@ -274,6 +283,24 @@ class Redactor:
                     error_type=failed,
                 )
 
+    def _walker(
+        self,
+        subject: ClientRecord | KnownValues | None,
+        forged: bool,
+        session: PIISession | None,
+    ) -> DocumentWalker:
+        """The body walker over this redactor's detectors, for `scan` to read the records
+        in a text as a body's are read (it finds; it rewrites nothing)."""
+        return DocumentWalker(
+            lambda text: self.scan(
+                text, subject=subject, forged=forged, session=session, records=False
+            ),
+            lambda text, found: text,
+            self._hints,
+            self.settings.non_text == "pass",
+            None if session is None else session.handle_names,
+        )
+
     def _canonical(
         self, subject: KnownValues | None, session: PIISession
     ) -> Callable[[Finding], str | None]:
@@ -316,13 +343,18 @@ class Redactor:
         session = session if session is not None else PIISession()
         plan = plan or self.plan
         known = as_known(subject)
+        learned = session.name_count()
         findings = self.scan(text, subject=known, forged=True, session=session)
         blocked: dict[str, int] = {}
-        out = self._ops.rewrite(
-            text, findings, session, plan, self._canonical(known, session), blocked
-        )
+        canonical = self._canonical(known, session)
+        out = self._ops.rewrite(text, findings, session, plan, canonical, blocked)
         if blocked:
             self.refuse_blocked(blocked, plan)
+        if session.name_count() != learned and (
+            "{" in text or "[" in text or uncovered(session.names_in(text), findings)
+        ):  # a name learned late in the text: its earlier mentions ("Hope ... Hope Okonkwo")
+            findings = self.scan(text, subject=known, forged=True, session=session)
+            out = self._ops.rewrite(text, findings, session, plan, canonical, blocked)
         return Redaction(out, tuple(findings), session)
 
     def redact_messages(
@@ -362,15 +394,21 @@ class Redactor:
         known = as_known(subject)
         canonical = self._canonical(known, session)
         blocked: dict[str, int] = {}
-        walker = DocumentWalker(
-            lambda text: self.scan(text, subject=known, forged=True, session=session),
+        passes = BodyPasses(
+            session,
+            partial(self.scan, subject=known, forged=True, session=session, records=False),
             lambda text, found: self._ops.rewrite(text, found, session, plan, canonical, blocked),
-            self._hints,
-            self.settings.non_text == "pass",
         )
+        walker = DocumentWalker(
+            passes.find, passes.rewrite, self._hints, self.settings.non_text == "pass",
+            passes.handles,
+        )  # fmt: skip
         out = walker.walk(document, shape, root)
         if blocked:
             self.refuse_blocked(blocked, plan)
+        if passes.stale():  # names this body taught, where they stood before they were learned
+            walker.find, walker.handles, walker.found = passes.again, session.handle_names, []
+            out = walker.walk(document, shape, root)
         return RedactedDocument(out, tuple(walker.found), session)
 
     def mask_document(
@@ -381,7 +419,7 @@ class Redactor:
         provider's error body). Keys, strings and numbers are all content."""
         known = as_known(subject)
         walker = DocumentWalker(
-            lambda text: self.scan(text, subject=known),
+            lambda text: self.scan(text, subject=known, records=False),
             self.mask_output,
             self._hints,
             True,

@@ -114,6 +114,21 @@ class PIISession:
         with self._lock:
             return self._names.find(text)
 
+    def handle_names(self, text: str) -> list[Finding]:
+        """Where the names this conversation has met stand in a handle (`text` is a
+        `user` or `name` field, a login): every part counts, in any case."""
+        with self._lock:
+            return self._names.find(text, handle=True)
+
+    def name_count(self) -> int:
+        """How many names and parts the conversation remembers (grows as it learns)."""
+        return len(self._names)
+
+    def names_since(self, count: int) -> list[str]:
+        """The parts of names (lower case) learned after the first `count`."""
+        with self._lock:
+            return self._names.since(count)
+
     def name_of(self, ref: int) -> str | None:
         """The full name behind a finding of `names_in` (None: a part two names share)."""
         with self._lock:

@@ -16,7 +16,16 @@ import orjson
 from .._errors import RedactionFailed
 from .._shapes import Content, Each, Fields, JsonText, Parts, Shape, Structural
 from ._findings import Finding, resolve_overlaps
-from ._names import KeyHints, name_shaped
+from ._names import (
+    KeyHints,
+    handle_key,
+    handle_named,
+    id_lead,
+    name_shaped,
+    record_shaped,
+    yyyymmdd,
+)
+from ._records import fields, located, regions
 
 __all__ = ["MAX_DEPTH", "DocumentWalker", "Redacted"]
 
@@ -45,6 +54,7 @@ def _path_text(path: Path) -> str:
 
 MAX_DEPTH = 64  # objects and arrays nested deeper than this are refused, not walked
 _KEY_CONTEXT = 40  # characters of a key read as the context of its value
+_HANDLE_MAX = 64  # characters: the longest text read as a handle
 # a string that may be a JSON object or array as a whole
 _JSON_LIKE = re.compile(r"\s*[\[{]")
 # a "key": "value" pair of JSON inside a text (bounded: linear)
@@ -87,11 +97,13 @@ class DocumentWalker:
         rewrite: Callable[[str, list[Finding]], str],
         hints: KeyHints,
         non_text_pass: bool,
+        handles: Callable[[str], list[Finding]] | None = None,
     ) -> None:
         self.find = find  # the findings in one text
         self.rewrite = rewrite  # the text with its findings replaced
         self.hints = hints
         self.non_text_pass = non_text_pass
+        self.handles = handles  # the conversation's names in a handle (a `user` field)
         self.found: list[Redacted] = []
 
     def walk(self, value: Any, shape: Shape, path: Path, depth: int = 0) -> Any:
@@ -148,12 +160,25 @@ class DocumentWalker:
         depth += 1
         if isinstance(value, Mapping):
             obj: dict[str, Any] = {}
+            # {"field": "ssn", "value": ...}: the field names the value's key
+            named = None if _VALUE_KEYS.isdisjoint(value) else _named_by(value)
             for k, v in value.items():  # keys are content: a path names them as sent
                 sent = self.key(k, path)
+                if named is not None and k in _VALUE_KEYS:
+                    k = named
                 hint = self.hints.kind(k)
                 if hint is None:
-                    if _scalar_with_digits(v):  # the key is context: {"ssn": 234567890}
+                    if (
+                        type(v) is str
+                        and len(v) <= _HANDLE_MAX
+                        and handle_key(k)
+                        and handle_named(v)
+                    ):
+                        obj[sent] = self.text(v, (path, sent), "PERSON")  # "grace.whitfield"
+                    elif _scalar_with_digits(v):  # the key is context: {"ssn": 234567890}
                         obj[sent] = self.scalar(v, (path, sent), k)
+                    elif type(v) is list and k in _ROW_KEYS and (cols := _columns(value)):
+                        obj[sent] = self.rows(v, cols, (path, sent), depth, media)
                     else:
                         obj[sent] = self.content(v, (path, sent), depth, media)
                 elif type(v) is list:  # {"attendees": ["Grace", "Hopper"]}
@@ -198,6 +223,25 @@ class DocumentWalker:
         self.found.extend(Redacted(_path_text(path), f) for f in findings)
         return [self.rewrite(text, findings)]
 
+    def rows(
+        self, rows: list[Any], columns: list[str], path: Path, depth: int, media: bool
+    ) -> list[Any]:
+        """{"columns": [...], "rows": [[...]]}: each cell under its column's header."""
+        out: list[Any] = []
+        for n, row in enumerate(rows):
+            if not isinstance(row, list):
+                out.append(self.content(row, (path, n), depth + 1, media))
+                continue
+            cells: list[Any] = []
+            for i, cell in enumerate(row):
+                if i < len(columns):
+                    cell = self.content({columns[i]: cell}, ((path, n), i), depth + 2, media)
+                    cells.append(next(iter(cell.values())))
+                else:
+                    cells.append(self.content(cell, ((path, n), i), depth + 2, media))
+            out.append(cells)
+        return out
+
     def key(self, key: Any, path: Path) -> Any:
         if not isinstance(key, str):
             return self.refuse(path, f"a {type(key).__name__} object key")
@@ -207,18 +251,28 @@ class DocumentWalker:
         """A number or a short string with digits under `key`, scanned with its key
         before it as context ("ssn: 234567890"): a bare number is an identifier only
         beside a word that says so, and in JSON that word is the key."""
-        text = _as_text(value) if not isinstance(value, str) else value
-        lead = f"{key[:_KEY_CONTEXT]}: "
-        n = len(lead)
-        findings = [  # what the key itself holds is the key's own finding
-            Finding(f.entity_type, max(f.start, n) - n, f.end - n, f.score, f.detector, f.ref)
-            for f in self.find(lead + text)
-            if f.end > n
-        ]
+        text, findings = self.scalar_findings(value, key)
         if not findings:
             return value
         self.found.extend(Redacted(_path_text(path), f) for f in findings)
         return self.rewrite(text, findings)
+
+    def scalar_findings(self, value: str | float, key: str) -> tuple[str, list[Finding]]:
+        """`scalar`'s text and findings (the key read as the word a pattern knows:
+        "tax_id" as "ssn"; a yyyymmdd number under a birth-date key as a date)."""
+        text = _as_text(value) if not isinstance(value, str) else value
+        named = id_lead(key)  # "tax_id", "Social": what the patterns call it ("ssn")
+        lead = f"{key[:_KEY_CONTEXT] if named is None else named}: "
+        n = len(lead)
+        dated = yyyymmdd(text) if named == "date of birth" else None  # {"dob": 19850416}
+        findings = [  # what the key itself holds is the key's own finding
+            Finding(f.entity_type, max(f.start, n) - n, f.end - n, f.score, f.detector, f.ref)
+            if dated is None
+            else Finding(f.entity_type, 0, len(text), f.score, f.detector, f.ref)
+            for f in self.find(lead + (text if dated is None else dated))
+            if f.end > n
+        ]
+        return text, findings
 
     def text(self, value: str, path: Path, hint: str | None = None, depth: int = 0) -> str:
         if hint is None and depth <= MAX_DEPTH and _JSON_LIKE.match(value):
@@ -228,13 +282,77 @@ class DocumentWalker:
         findings = self.find(value)
         if hint is not None:  # {"last_name": "Hopper"}: the key says what the value is
             findings = self.hints.whole(value, hint, findings)
-        elif '"' in value and ":" in value:  # JSON pasted into a text: its keys as hints
-            findings = self.pasted_keys(value, findings)
+        elif ":" in value or "=" in value or "\n" in value or "<" in value or "[" in value:
+            # a record in a text ("Name: ...", "{...}", a table): keys as hints
+            findings = self.in_records(value, findings, depth)
+        handles = self.handles
+        if handles is not None and len(value) <= _HANDLE_MAX and _handle_path(path):
+            findings = self.in_handle(value, findings)
         if not findings:
             return value
         where = _path_text(path)
         self.found.extend(Redacted(where, f) for f in findings)
         return self.rewrite(value, findings)
+
+    def findings_in(self, value: str) -> list[Finding]:
+        """The findings in one text as `text` reads it (records in it walked), without
+        rewriting it: positions in `value` (`Redactor.scan`)."""
+        findings = self.in_records(value, self.find(value), 0)
+        if not findings or len(findings) < 2:
+            return findings
+        return resolve_overlaps(findings, value)
+
+    def in_handle(self, value: str, findings: list[Finding]) -> list[Finding]:
+        """A handle field (a message's `name`, `user`, a `username` key): the
+        conversation's names in it count in any case, as words of a handle do."""
+        assert self.handles is not None
+        extra = self.handles(value)
+        return resolve_overlaps([*findings, *extra], value) if extra else findings
+
+    def in_records(self, value: str, findings: list[Finding], depth: int) -> list[Finding]:
+        """`findings` in a text, with what its records add: JSON (or a Python literal)
+        inside it walked as JSON, values under known keys in "Key: value" lines,
+        ``key=value``, ``<key>`` elements and tables. The findings are in `value`."""
+        if '"' in value and ":" in value:  # JSON pasted into a text: its keys as hints
+            findings = self.pasted_keys(value, findings)
+        extra: list[Finding] = []
+        if depth < MAX_DEPTH:
+            for start, end, data in regions(value):
+                extra += self.region(value, start, end, data, depth)
+        for key, start, end in fields(value, self.known_key):
+            extra += [f.shifted(start) for f in self.field(key, value[start:end])]
+        if not extra:
+            return findings
+        return resolve_overlaps([*findings, *extra], value)
+
+    def known_key(self, key: str) -> bool:
+        return self.hints.kind(key) is not None or id_lead(key) is not None
+
+    def region(self, value: str, start: int, end: int, data: Any, depth: int) -> list[Finding]:
+        """What the walker finds in one JSON region of a text, put back where it stands
+        in the text (every whole-word place the found piece is written there)."""
+        pieces: list[tuple[str, Finding]] = []
+
+        def keep(text: str, found: list[Finding]) -> str:
+            pieces.extend((text[f.start : f.end], f) for f in found)
+            return text
+
+        sub = DocumentWalker(self.find, keep, self.hints, True, self.handles)
+        sub.content(data, "record", depth + 1)
+        out: list[Finding] = []
+        for piece, f in pieces:
+            out += [
+                Finding(f.entity_type, a, b, f.score, f.detector, f.ref)
+                for a, b in located(value, start, end, [piece])
+            ]
+        return out
+
+    def field(self, key: str, value: str) -> list[Finding]:
+        """The findings of one value under a key outside JSON (positions in `value`)."""
+        hint = self.hints.kind(key)
+        if hint is not None:
+            return self.hints.whole(value, hint[0], []) if record_shaped(value, hint[1]) else []
+        return self.scalar_findings(value, key)[1] if _scalar_with_digits(value) else []
 
     def json_in_text(self, value: str, path: Path, depth: int) -> str | None:
         """A string that is a JSON object or array (a tool result, a record pasted as a
@@ -244,6 +362,9 @@ class DocumentWalker:
             data = orjson.loads(value)
         except orjson.JSONDecodeError:
             return None
+        if type(data) is str and _JSON_LIKE.match(data):  # JSON in a JSON string
+            walked = self.text(data, path, depth=depth + 1)
+            return value if walked is data else json.dumps(walked, ensure_ascii=False)
         if not isinstance(data, (dict, list)):
             return None
         before = len(self.found)
@@ -322,3 +443,51 @@ class DocumentWalker:
 
 
 _TEXT_PART = Fields({"type": Structural(lambda v: isinstance(v, str) and v.isidentifier())})
+
+
+# {"field": "first_name", "value": "Grace"}: the key of the value is the field's name
+_NAME_KEYS = ("field", "name", "key", "label", "attribute", "property", "column")
+_VALUE_KEYS = frozenset({"value", "val", "data"})
+# {"columns": [...], "rows": [[...]]}: a column's header is the key of its cells
+_COLUMN_KEYS = ("columns", "headers", "fields", "header", "cols")
+_ROW_KEYS = frozenset({"rows", "data", "values", "records"})
+
+
+def _named_by(obj: Mapping[Any, Any]) -> str | None:
+    """The key a {"field": K, "value": V} pair gives its value, or None."""
+    if len(obj) > 8:
+        return None
+    for k in _NAME_KEYS:
+        named = obj.get(k)
+        if type(named) is str and 0 < len(named) <= 40:
+            return named
+    return None
+
+
+def _columns(obj: Mapping[Any, Any]) -> list[str] | None:
+    """The column headers of a {"columns": [...], "rows": [[...]]} table, or None."""
+    for k in _COLUMN_KEYS:
+        cols = obj.get(k)
+        if type(cols) is list and cols and all(type(c) is str for c in cols):
+            return cols
+        if type(cols) is list and cols and all(isinstance(c, Mapping) for c in cols):
+            names = [c.get("name") for c in cols]
+            if all(type(n) is str for n in names):
+                return names
+    return None
+
+
+def _handle_path(path: Path) -> bool:
+    """Whether a text is a handle by where it stands: under a handle key (``user``,
+    ``safety_identifier``, ``metadata.user_id``, ``username``), or a message's ``name``."""
+    if type(path) is not tuple:
+        return False
+    parent, key = path
+    if key == "<key>":
+        return False
+    if key == "name":  # messages[i].name (not a tool's or a part's name)
+        if type(parent) is not tuple or type(parent[1]) is not int:
+            return False
+        grand = parent[0]
+        return grand == "messages" or (type(grand) is tuple and grand[1] == "messages")
+    return handle_key(key)

@@ -18,7 +18,15 @@ for each capitalised word (and each lower-case word that could be a name).
 """
 
 from ._detector import NameDetector
-from ._keys import KeyHints, name_shaped
+from ._keys import (
+    KeyHints,
+    handle_key,
+    handle_named,
+    id_lead,
+    name_shaped,
+    record_shaped,
+    yyyymmdd,
+)
 from ._lexicon import lexicon
 from ._words import (
     MONTHS_DAYS,
@@ -37,9 +45,14 @@ __all__ = [
     "RECORD_DROPS",
     "KeyHints",
     "NameDetector",
+    "handle_key",
+    "handle_named",
+    "id_lead",
     "is_english_word",
     "name_shaped",
     "names_someone",
+    "record_shaped",
+    "yyyymmdd",
 ]
 
 # the words of a name that are not the name: never looked for alone

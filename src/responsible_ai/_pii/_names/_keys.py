@@ -10,11 +10,83 @@ from typing import Any
 from .._findings import Finding, resolve_overlaps, trimmed
 from .._normalize import normalized
 from ._lexicon import lexicon
-from ._words import ADDRESS_KEYS, KEY_HINTS
+from ._words import ADDRESS_KEYS, KEY_HINTS, MONTHS_DAYS, NOT_NAMES
 
-__all__ = ["KeyHints", "key_kind", "name_shaped"]
+__all__ = [
+    "KeyHints", "handle_key", "handle_named", "id_lead", "key_kind", "name_shaped", "record_shaped",
+    "yyyymmdd",
+]  # fmt: skip
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
 
 _NAME_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['\u2019\-.][^\W\d_]+)*\.?")
+_KEY_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")  # "givenName": given|Name
+
+# Keys are read by rule, not listed by example: a key is cut into its words (any case,
+# any separator, camelCase), and words that only say whose or which value it is are
+# dropped from its front ("customer_first_name", "userGivenName") or a trailing "name"/
+# "value" from its end ("emergency_contact_name"); what is left is looked up.
+_QUALIFIERS = _set(
+    """
+    user usr client customer cust contact account acct primary secondary legal
+    billing shipping home work patient employee emp member applicant my your main
+    preferred registered insured student staff buyer seller party subject data
+    record principal current new old default
+    """
+)
+_TRAILING = _set("name value val text str")
+# identifiers a key names, and the words that say so to the patterns ("tax_id: 234567890"
+# is read as "ssn: 234567890"; a yyyymmdd number under "dob" as a date of birth)
+_ID_LEADS = {
+    key: lead
+    for lead, keys in (
+        (
+            "ssn",
+            """ssn ss socialsecurity socialsecuritynumber socialsecurityno social ssno
+            taxid taxidentifier taxidentificationnumber taxpayerid taxpayernumber tin itin
+            taxnumber taxno nationalid nationalidentifier nationalidnumber nationalnumber
+            nin nationalinsurance nationalinsurancenumber""",
+        ),
+        ("date of birth", "dob birthdate dateofbirth birthday bday born dateborn"),
+    )
+    for key in keys.split()
+}
+# keys whose value is a handle: a login, a user name, the id of an end user
+HANDLE_KEYS = _set(
+    """
+    username user usr login loginname logon handle uid userid userhandle screenname
+    nick nickname alias safetyidentifier owner author assignee reporter sender
+    recipient
+    """
+)
+_NON_WORD = re.compile(r"[\W_]")
+# a folded key that may hold a qualifier or a trailing word (else it is read whole)
+_HEADS = tuple(_QUALIFIERS)
+_TAILS = tuple(_TRAILING)
+# the last words of the handle keys: a key ending otherwise is no handle key
+_HANDLE_TAILS = (
+    "name", "id", "user", "usr", "login", "logon", "handle", "nick", "alias", "identifier",
+    "owner", "author", "assignee", "reporter", "sender", "recipient",
+)  # fmt: skip
+
+
+def _key_forms(key: str) -> list[str]:
+    """The folded forms of a key, longest first: the key whole, then with the words that
+    only qualify it dropped ("customer_first_name": "customerfirstname", "firstname")."""
+    folded = _NON_WORD.sub("", key).lower()
+    if not (folded.startswith(_HEADS) or folded.endswith(_TAILS)):
+        return [folded]
+    words = [w.lower() for w in _KEY_WORDS.findall(key)]
+    forms = [folded]
+    while len(words) > 1 and words[0] in _QUALIFIERS:
+        words = words[1:]
+        forms.append("".join(words))
+    if len(words) > 1 and words[-1] in _TRAILING:
+        forms.append("".join(words[:-1]))
+    return forms
 
 
 def key_kind(key: Any) -> tuple[str, bool] | None:
@@ -22,11 +94,63 @@ def key_kind(key: Any) -> tuple[str, bool] | None:
     names a street address (whose value may hold a house number); or None."""
     if not isinstance(key, str) or len(key) > 40:
         return None
-    folded = re.sub(r"[\W_]", "", key).lower()
-    if folded not in KEY_HINTS and folded.endswith("s"):
-        folded = folded[:-1]  # "attendees", "names"
-    kind = KEY_HINTS.get(folded)
-    return None if kind is None else (kind, folded in ADDRESS_KEYS)
+    for folded in _key_forms(key):
+        if folded not in KEY_HINTS and folded.endswith("s"):
+            folded = folded[:-1]  # "attendees", "names"
+        kind = KEY_HINTS.get(folded)
+        if kind is not None:
+            return kind, folded in ADDRESS_KEYS
+    return None
+
+
+def id_lead(key: Any) -> str | None:
+    """The word that tells the patterns what identifier a key names ("tax_id", "Social",
+    "customerDOB": "ssn", "date of birth"); None for any other key."""
+    if not isinstance(key, str) or len(key) > 40:
+        return None
+    for folded in _key_forms(key):
+        lead = _ID_LEADS.get(folded)
+        if lead is not None:
+            return lead
+    return None
+
+
+def handle_key(key: Any) -> bool:
+    """Whether a key names a handle (a login, a user name, an end user's id)."""
+    if not isinstance(key, str) or len(key) > 40:
+        return False
+    if key in HANDLE_KEYS:
+        return True
+    if not key.lower().endswith(_HANDLE_TAILS):
+        return False
+    return any(f in HANDLE_KEYS for f in _key_forms(key))
+
+
+def handle_named(value: str) -> bool:
+    """Whether a value under a handle key is made of a person's name: one of its parts
+    (cut at separators, digits and camel humps) a known first name or surname, or one
+    after an initial ("grace.whitfield", "hope_1985", "gwhitfield", "KWatanabe87")."""
+    if not 2 <= len(value) <= 64:
+        return False
+    lex = lexicon()
+    for part in _KEY_WORDS.findall(value):
+        if len(part) < 3 or part.isdigit():
+            continue
+        for word in (part, part[1:]) if len(part) >= 5 else (part,):
+            key_form = word[:1].upper() + word[1:].lower()
+            if key_form in lex.first or key_form in lex.last:
+                return True
+    return False
+
+
+def yyyymmdd(text: str) -> str | None:
+    """An eight-digit date (19850416) written with dashes (1985-04-16); else None."""
+    if len(text) != 8 or not text.isdigit():
+        return None
+    year, month, day = int(text[:4]), int(text[4:6]), int(text[6:])
+    if not (1880 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}"
 
 
 def name_shaped(value: Any, address: bool) -> bool:
@@ -43,9 +167,11 @@ def name_shaped(value: Any, address: bool) -> bool:
         return False
     lex = lexicon()
     number = False
-    for w in re.split(r"[\s,]+", text):
-        if not w:
-            continue
+    words = [w for w in re.split(r"[\s,]+", text) if w]
+    capitals = len(words) > 1 and text.isupper()  # "WHITFIELD G", "SZABÓ ANNA"
+    any_known = False
+    unsure = False  # a lower-case word that is nothing known, though no English word
+    for w in words:
         if w[0].isdigit() and address and not number:
             number = True  # "12 Harbour Road": one house number
             continue
@@ -53,8 +179,36 @@ def name_shaped(value: Any, address: bool) -> bool:
             return False
         key_form = w[:1].upper() + w[1:].lower()
         known = key_form in lex.first or key_form in lex.last or key_form in lex.places
-        if not known and (w[0].islower() or (len(w) > 1 and w.isupper())):
-            return False  # "main", "README": a word or a code; "Hopper", "grace": names
+        any_known = any_known or known
+        if known or not (w[0].islower() or (len(w) > 1 and w.isupper())):
+            continue
+        low = w.lower().rstrip(".")
+        if low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES:
+            return False  # "main", "open": a word
+        if capitals:
+            continue  # a name in capitals, its words no English words
+        if w[0].islower():
+            unsure = True  # "whitfield": a name beside a known one ("grace whitfield")
+            continue
+        return False  # "README": a code
+    return any_known or not unsure
+
+
+def record_shaped(value: str, address: bool) -> bool:
+    """`name_shaped`, and stricter for a value outside JSON (a "Key: value" line, a table
+    cell): a capitalised word that is also an English word counts only when it is a known
+    name ("Owner: Platform Team", "State: Open" are not names; "Name: Hope" is)."""
+    if not name_shaped(value, address):
+        return False
+    lex = lexicon()
+    for w in re.split(r"[\s,]+", value.strip()):
+        if not w or w[0].isdigit():
+            continue
+        key_form = w[:1].upper() + w[1:].lower()
+        if key_form in lex.first or key_form in lex.last or key_form in lex.places:
+            continue
+        if w.lower() in lex.words:
+            return False
     return True
 
 

@@ -287,7 +287,7 @@ KEY_HINTS: dict[str, str] = {
             guardian nextofkin emergencycontact person personname signatory attendee
             passenger guest tenant borrower debtor creditor customer client contact author
             assignee reporter fname lname prenom vorname nachname apellido nombre nome
-            cognome
+            cognome sn cn gn fn family holder displayname commonname
             """,
         ),
         (

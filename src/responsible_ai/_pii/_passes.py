@@ -1,0 +1,101 @@
+"""A name belongs to the whole request: the second pass over a body.
+
+The first pass over a body finds and rewrites text by text, and the conversation learns
+each name as it is rewritten; a mention that came before the full name ("Is Hope here?"
+... "Hope Okonkwo asked") was searched before the name was known. `BodyPasses` keeps what
+the first pass found in each text; when the body taught the conversation a name, each
+text is searched for the conversation's names once more (one Aho-Corasick pass), and only
+a body where one stands outside what was found is walked again, every text's findings
+reused but those few texts', which are scanned anew."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ._conversation import uncovered
+from ._findings import Finding
+from ._normalize import lowered
+from ._session import PIISession
+
+__all__ = ["BodyPasses"]
+
+_HANDLE_MAX = 64  # characters: a text this short may be a handle (searched as one)
+
+
+class BodyPasses:
+    """The finding and rewriting of one body's walk, noting what each text held in the
+    first pass (and how many names the conversation knew then), for the second."""
+
+    __slots__ = ("_known", "_learned", "_rewrite", "_scan", "_session", "found", "handles",
+                 "rewritten")  # fmt: skip
+
+    def __init__(
+        self,
+        session: PIISession,
+        scan: Callable[[str], list[Finding]],
+        rewrite: Callable[[str, list[Finding]], str],
+    ) -> None:
+        self._session = session
+        self._scan = scan
+        self._rewrite = rewrite
+        self._learned = self._known = session.name_count()
+        # handle fields are searched in the first pass only if a name is known as it
+        # begins (else every short text is read again by `stale`)
+        self.handles = session.handle_names if self._known else None
+        self.found: dict[str, tuple[list[Finding], int]] = {}  # by text, and names known
+        self.rewritten: dict[str, list[Finding]] = {}  # ... and all it was rewritten with
+
+    def find(self, text: str) -> list[Finding]:
+        found = self._scan(text)
+        self.found[text] = (found, self._known)
+        return found
+
+    def rewrite(self, text: str, found: list[Finding]) -> str:
+        self.rewritten[text] = found
+        out = self._rewrite(text, found)
+        self._known = self._session.name_count()  # names are learned in a rewrite only
+        return out
+
+    def stale(self) -> bool:
+        """Whether a name the body taught stands in a text outside what was found there
+        (only texts scanned before it was learned are read, each for the new parts with
+        `str.find` first, and searched as the conversation searches only on a hit)."""
+        session = self._session
+        known = session.name_count()
+        if known == self._learned:
+            return False
+        new = session.names_since(self._learned)
+        for text, (found, seen) in self.found.items():
+            short = len(text) <= _HANDLE_MAX
+            if self.handles is None and short:
+                seen = self._learned  # a handle field may hold any name of the body
+            elif seen >= known:
+                continue  # scanned knowing every name
+            found = self.rewritten.get(text, found)
+            if not _outside(lowered(text), new[max(0, seen - self._learned) :], found):
+                continue
+            names = session.handle_names if short else session.names_in
+            if uncovered(names(text), found):
+                return True
+        return False
+
+    def again(self, text: str) -> list[Finding]:
+        """A text's findings in the second pass: the first's, unless the conversation's
+        names stand outside them (then it is scanned anew)."""
+        before = self.found.get(text)
+        if before is not None and not uncovered(self._session.names_in(text), before[0]):
+            return before[0]
+        return self._scan(text)
+
+
+def _outside(low: str, parts: list[str], found: list[Finding]) -> bool:
+    """Whether one of `parts` occurs in `low` outside every finding (a cheap superset of
+    where the conversation's search could find one)."""
+    for part in parts:
+        at = low.find(part)
+        while at >= 0:
+            end = at + len(part)
+            if not any(f.start <= at and end <= f.end for f in found):
+                return True
+            at = low.find(part, at + 1)
+    return False
