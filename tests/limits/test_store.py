@@ -55,6 +55,26 @@ class TestWindowsAndLeases:
         assert redis_state.settle(held, (1, 7, 0, 0)) == 2
         assert used_total(redis_state) == [2, 14, 0, 0] and held_total(redis_state) == [0] * 4
 
+    def test_a_window_that_ended_is_followed_by_the_next(
+        self, redis_state: rai.RedisState, client: redis.Redis
+    ) -> None:
+        """The command names the window the last answer was in; once that window has ended
+        the server names the next one, and the call counts there, afresh."""
+        seconds, micros = client.time()
+        if micros > 600_000:  # two calls well inside one window of a second
+            time.sleep(1.02 - micros / 1e6)
+        plan = redis_state.plan((), (Counter("k", 1, (1, -1, -1, -1)),), 60_000)
+        first = redis_state.reserve(plan, None, (1, 0, 0, 0))
+        assert isinstance(first, Held)
+        assert redis_state.reserve(plan, None, (1, 0, 0, 0)) == Refusal("limit", 0, 0, 1, 1)
+        seconds, micros = client.time()
+        time.sleep(1.02 - micros / 1e6)  # the next window
+        later = redis_state.reserve(plan, None, (1, 0, 0, 0))
+        assert isinstance(later, Held) and later.keys != first.keys
+        assert later.keys[0].endswith(f":{int(client.time()[0])}")
+        assert client.hexists(later.keys[0], f"a:{later.call_id}")
+        assert not client.hexists(first.keys[0], f"a:{later.call_id}")
+
     def test_leases_end_each_at_their_time(self, redis_state: rai.RedisState) -> None:
         """Of two holds, the one with the shorter lease ends first; the other still holds
         until its own end, then the budget is whole again."""
