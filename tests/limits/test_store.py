@@ -4,6 +4,7 @@ server that lost its scripts or dropped the connection, and the ids the stores m
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterator
@@ -147,6 +148,57 @@ class TestTheServerForgets:
         assert isinstance(held, Held)
         assert await redis_state.asettle(held, (1, 0, 0, 0)) == 1
         await redis_state.aclose()
+
+
+class TestAsyncConnections:
+    def test_an_event_loops_calls_keep_connections_and_close_them_with_it(
+        self, redis_state: rai.RedisState, client: redis.Redis
+    ) -> None:
+        """Calls in one event loop go out on connections it keeps (one for calls one after
+        the other, one per call in flight), closed when the loop ends."""
+        plan = redis_state.plan(("uc:x",), (Counter("k", 60, (-1, -1, -1, -1)),), 60_000)
+        before = len(client.client_list())
+
+        async def main() -> tuple[int, int]:
+            for _ in range(20):
+                held = await redis_state.areserve(plan, None, (1, 2, 3, 0))
+                assert isinstance(held, Held)
+                assert await redis_state.asettle(held, (1, 2, 3, 0)) == 1
+            alone = len(client.client_list()) - before
+            many = await asyncio.gather(
+                *(redis_state.areserve(plan, None, (1, 0, 0, 0)) for _ in range(10))
+            )
+            assert all(isinstance(h, Held) for h in many)
+            return alone, len(client.client_list()) - before
+
+        alone, together = asyncio.run(main())
+        assert alone <= 2  # the kept one (and the client's, had the scripts to be loaded)
+        assert together <= 12
+        assert len(client.client_list()) == before  # closed with the loop
+        assert used_total(redis_state) == [20, 40, 60, 0] and held_total(redis_state)[0] == 10
+
+    def test_a_call_cancelled_before_its_answer_never_hands_its_connection_on(
+        self, redis_state: rai.RedisState, client: redis.Redis
+    ) -> None:
+        """A call cancelled while its answer is on the way drops its connection: the next
+        calls read their own answers, not its."""
+        plan = redis_state.plan((), (Counter("k", 60, (-1, -1, -1, -1)),), 60_000)
+
+        async def main() -> None:
+            first = await redis_state.areserve(plan, None, (1, 0, 0, 0))
+            assert isinstance(first, Held)
+            client.client_pause(300)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(redis_state.areserve(plan, None, (1, 0, 0, 0)), 0.05)
+            await asyncio.sleep(0.4)
+            held = await redis_state.areserve(plan, None, (1, 0, 0, 0))
+            assert isinstance(held, Held)
+            assert await redis_state.asettle(held, (1, 5, 0, 0)) == 1
+            assert await redis_state.asettle(first, (1, 5, 0, 0)) == 1
+            await redis_state.aclose()
+
+        asyncio.run(main())
+        assert used_total(redis_state)[:2] == [2, 10]
 
 
 class TestIds:

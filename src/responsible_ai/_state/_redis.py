@@ -42,7 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .._clock import call_id as new_call_id
 from .._errors import ConfigurationError, StateError
-from ._connections import Connections
+from ._connections import AsyncConnections, Connections
 from ._shapes import Amounts, Counter, Held, Plan, Refusal, UsageRow
 
 if TYPE_CHECKING:
@@ -397,12 +397,16 @@ class RedisState:
         except self._errors as exc:
             raise self._failed(exc) from None
 
-    # -- async: a client per event loop (a client's connections belong to one loop)
+    # -- async: a client and kept connections per event loop (a connection belongs to one)
 
     async def _aclient(self) -> Any:
+        return (await self._aloop())[0]
+
+    async def _aloop(self) -> tuple[Any, AsyncConnections]:
+        """This event loop's client, and the connections its packed commands go out on."""
         loop = asyncio.get_running_loop()
-        client = self._async.get(loop)
-        if client is None:
+        mine = self._async.get(loop)
+        if mine is None:
             import redis.asyncio as aredis
 
             pool = aredis.BlockingConnectionPool.from_url(
@@ -411,36 +415,39 @@ class RedisState:
                 decode_responses=True,
             )  # fmt: skip
             client = aredis.Redis(connection_pool=pool)
-            self._async[loop] = client
-            keeper = _closed_with_the_loop(client, pool)
+            mine = self._async[loop] = (client, AsyncConnections(pool))
+            keeper = _closed_with_the_loop(client, pool, mine[1])
             await keeper.__anext__()  # started: the loop finalises it at its end
             self._keepers[loop] = keeper
-        return client
+        return mine
 
     async def _asend(self, packed: bytes, script: str) -> Any:
-        client = await self._aclient()
-        pool = client.connection_pool
+        """`_send` on this event loop's kept connections."""
+        client, conns = await self._aloop()
         retried = loaded = False
         while True:
-            conn = await pool.get_connection()
+            conn = conns.take()
             try:
-                await conn.send_packed_command((packed,))
-                return await conn.read_response()
+                await conn.send_packed_command((packed,), check_health=False)
+                out = await conn.read_response()
             except self._broken:
                 await conn.disconnect()
                 if retried:
                     raise
                 retried = True
+                continue
             except self._no_script:
+                await conns.give(conn)  # an error answer, read whole
                 if loaded:
                     raise
                 loaded = True
                 await client.script_load(script)
+                continue
             except BaseException:  # cancelled mid-call: the answer is unread
-                await conn.disconnect()
+                await conn.disconnect(nowait=True)  # never handed on
                 raise
-            finally:
-                await pool.release(conn)
+            await conns.give(conn)
+            return out
 
     async def areserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
         packed, call_id = _reserve_command(plan, call_id, amounts)
@@ -556,11 +563,14 @@ def _four(values: list[int]) -> Amounts:
     return (values[0], values[1], values[2], values[3])
 
 
-async def _closed_with_the_loop(client: Any, pool: Any) -> AsyncGenerator[None, None]:
+async def _closed_with_the_loop(
+    client: Any, pool: Any, conns: AsyncConnections
+) -> AsyncGenerator[None, None]:
     """Started once in a loop, finalised by that loop's end (``shutdown_asyncgens``):
-    the loop's client is closed inside the loop that owns its connections."""
+    the loop's client and kept connections are closed inside the loop that owns them."""
     try:
         yield
     finally:
+        await conns.close()
         await client.aclose()
         await pool.disconnect()
