@@ -61,14 +61,14 @@ class TestWindowsAndLeases:
     ) -> None:
         """The command names the window the last answer was in; once that window has ended
         the server names the next one, and the call counts there, afresh."""
-        seconds, micros = client.time()
+        micros = client.time()[1]
         if micros > 600_000:  # two calls well inside one window of a second
             time.sleep(1.02 - micros / 1e6)
         plan = redis_state.plan((), (Counter("k", 1, (1, -1, -1, -1)),), 60_000)
         first = redis_state.reserve(plan, None, (1, 0, 0, 0))
         assert isinstance(first, Held)
         assert redis_state.reserve(plan, None, (1, 0, 0, 0)) == Refusal("limit", 0, 0, 1, 1)
-        seconds, micros = client.time()
+        micros = client.time()[1]
         time.sleep(1.02 - micros / 1e6)  # the next window
         later = redis_state.reserve(plan, None, (1, 0, 0, 0))
         assert isinstance(later, Held) and later.keys != first.keys
