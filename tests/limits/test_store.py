@@ -1,9 +1,11 @@
 """The shared store's own mechanics on a real Valkey server: the windows a reservation
-holds in, leases that end at different times, a settlement after its lease ended, a
-server that lost its scripts or dropped the connection, and the ids the stores make."""
+holds in (and the next one, once a window ended), leases that end at different times, a
+settlement after its lease ended, a server that lost its scripts or dropped the
+connection, an event loop's kept connections, and the ids the stores make."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterator
@@ -54,6 +56,26 @@ class TestWindowsAndLeases:
             assert client.hexists(key, f"a:{held.call_id}")
         assert redis_state.settle(held, (1, 7, 0, 0)) == 2
         assert used_total(redis_state) == [2, 14, 0, 0] and held_total(redis_state) == [0] * 4
+
+    def test_a_window_that_ended_is_followed_by_the_next(
+        self, redis_state: rai.RedisState, client: redis.Redis
+    ) -> None:
+        """The command names the window the last answer was in; once that window has ended
+        the server names the next one, and the call counts there, afresh."""
+        micros = client.time()[1]
+        if micros > 600_000:  # two calls well inside one window of a second
+            time.sleep(1.02 - micros / 1e6)
+        plan = redis_state.plan((), (Counter("k", 1, (1, -1, -1, -1)),), 60_000)
+        first = redis_state.reserve(plan, None, (1, 0, 0, 0))
+        assert isinstance(first, Held)
+        assert redis_state.reserve(plan, None, (1, 0, 0, 0)) == Refusal("limit", 0, 0, 1, 1)
+        micros = client.time()[1]
+        time.sleep(1.02 - micros / 1e6)  # the next window
+        later = redis_state.reserve(plan, None, (1, 0, 0, 0))
+        assert isinstance(later, Held) and later.keys != first.keys
+        assert later.keys[0].endswith(f":{int(client.time()[0])}")
+        assert client.hexists(later.keys[0], f"a:{later.call_id}")
+        assert not client.hexists(first.keys[0], f"a:{later.call_id}")
 
     def test_leases_end_each_at_their_time(self, redis_state: rai.RedisState) -> None:
         """Of two holds, the one with the shorter lease ends first; the other still holds
@@ -127,6 +149,61 @@ class TestTheServerForgets:
         assert isinstance(held, Held)
         assert await redis_state.asettle(held, (1, 0, 0, 0)) == 1
         await redis_state.aclose()
+
+
+class TestAsyncConnections:
+    def test_an_event_loops_calls_keep_connections_and_close_them_with_it(
+        self, redis_state: rai.RedisState, client: redis.Redis
+    ) -> None:
+        """Calls in one event loop go out on connections it keeps (one for calls one after
+        the other, one per call in flight), closed when the loop ends."""
+        plan = redis_state.plan(("uc:x",), (Counter("k", 60, (-1, -1, -1, -1)),), 60_000)
+        before = len(client.client_list())
+
+        async def main() -> tuple[int, int]:
+            for _ in range(20):
+                held = await redis_state.areserve(plan, None, (1, 2, 3, 0))
+                assert isinstance(held, Held)
+                assert await redis_state.asettle(held, (1, 2, 3, 0)) == 1
+            alone = len(client.client_list()) - before
+            many = await asyncio.gather(
+                *(redis_state.areserve(plan, None, (1, 0, 0, 0)) for _ in range(10))
+            )
+            assert all(isinstance(h, Held) for h in many)
+            return alone, len(client.client_list()) - before
+
+        alone, together = asyncio.run(main())
+        assert alone <= 2  # the kept one (and the client's, had the scripts to be loaded)
+        assert together <= 12
+        for _ in range(100):  # closed with the loop (the server sees it a moment later)
+            if len(client.client_list()) == before:
+                break
+            time.sleep(0.02)
+        assert len(client.client_list()) == before
+        assert used_total(redis_state) == [20, 40, 60, 0] and held_total(redis_state)[0] == 10
+
+    def test_a_call_cancelled_before_its_answer_never_hands_its_connection_on(
+        self, redis_state: rai.RedisState, client: redis.Redis
+    ) -> None:
+        """A call cancelled while its answer is on the way drops its connection: the next
+        calls read their own answers, not its."""
+        plan = redis_state.plan((), (Counter("k", 60, (-1, -1, -1, -1)),), 60_000)
+
+        async def main() -> None:
+            first = await redis_state.areserve(plan, None, (1, 0, 0, 0))
+            assert isinstance(first, Held)
+            client.client_pause(300)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(redis_state.areserve(plan, None, (1, 0, 0, 0)), 0.05)
+            await asyncio.sleep(0.4)
+            held = await redis_state.areserve(plan, None, (1, 0, 0, 0))
+            assert isinstance(held, Held)
+            assert await redis_state.asettle(held, (1, 5, 0, 0)) == 1
+            assert await redis_state.asettle(first, (1, 5, 0, 0)) == 1
+            await redis_state.aclose()
+
+        asyncio.run(main())
+        assert used_total(redis_state)[:2] == [2, 10]
 
 
 class TestIds:

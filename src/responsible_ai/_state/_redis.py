@@ -11,12 +11,14 @@ expiry of a lease or of its window.
 
 A reservation is a few commands: ``TIME``, one ``EXISTS`` over the kill switches, and
 per counter one ``HMGET`` (its totals, the earliest lease end, the call's own earlier
-hold), one ``HEXISTS`` (was the call settled) and one ``HSET``. The ended leases are
-looked for only once the earliest one has ended, in the counter's hash, which holds a
-field per call in flight only (settled calls are in a hash of their own). The command
-is packed once per kind of call (`plan`); a call appends its id and amounts and sends
-it on a connection of its own free list (`_connections`), without the client's generic
-command path or its pool.
+hold), one ``HEXISTS`` (was the call settled; only for an id the caller gave) and one
+``HSET``. The ended leases are looked for only once the earliest one has ended, in the
+counter's hash, which holds a field per call in flight only (settled calls are in a
+hash of their own). The command is packed once per kind of call and window (`plan`): it
+names the windows the last answer was in, and the script checks them against the
+server's clock (naming the right ones itself when they are past); a call appends its
+id and amounts and sends it on a connection of its own free list (`_connections`),
+without the client's generic command path or its pool.
 
 Keys (``PREFIX`` is ``state.prefix``)::
 
@@ -40,7 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .._clock import call_id as new_call_id
 from .._errors import ConfigurationError, StateError
-from ._connections import Connections
+from ._connections import AsyncConnections, Connections
 from ._shapes import Amounts, Counter, Held, Plan, Refusal, UsageRow
 
 if TYPE_CHECKING:
@@ -53,22 +55,17 @@ MAX_CONNECTIONS = 64  # per client (the sync one, and each event loop's): calls 
 POOL_WAIT_S = 5.0  # how long a call waits for a free connection (not the server's time-out)
 _NOTHING: Amounts = (0, 0, 0, 0)
 
-# Lua numbers are doubles: integers go back to the server through %d, never tostring
-# (which would write 1e+15). Amounts travel, and totals are kept, as one text of four
-# integers, "requests,tokens,cost,units" (a hold adds ",LEASE_END"): one field to read and
-# one to write per counter, whatever the measures.
-_LIB = """
+# Lua numbers are doubles: totals go back to the server through %d, never tostring (which
+# would write 1e+15 past 14 digits; a time in ms or a window's number is shorter, and a
+# number given to redis.call is written whole). Amounts travel, and totals are kept, as
+# one text of four integers, "requests,tokens,cost,units" (a hold adds ",LEASE_END"): one
+# field to read and one to write per counter, whatever the measures. The scripts are
+# written for the server's time per call (each redis.call, string made and C function
+# called counts): texts are read with one match each, strings are turned into numbers by
+# arithmetic rather than by tonumber.
+RESERVE = """
 local FOUR = '^(%-?%d+),(%-?%d+),(%-?%d+),(%-?%d+)'
-local function four(s)
-  if not s then return 0, 0, 0, 0 end
-  local a, b, c, d = string.match(s, FOUR)
-  return tonumber(a), tonumber(b), tonumber(c), tonumber(d)
-end
-"""
 
-RESERVE = (
-    _LIB
-    + """
 -- drop the holds whose lease ended by `now` (a window's hash has a field per call in
 -- flight only, so this reads few); `e` becomes the earliest lease end left
 local function purge(k, now)
@@ -77,12 +74,12 @@ local function purge(k, now)
   for i = 1, #all, 2 do
     local f, v = all[i], all[i + 1]
     if f == 't' then
-      local a, b, c, d = four(v)
+      local a, b, c, d = string.match(v, FOUR)
       t1, t2, t3, t4 = t1 + a, t2 + b, t3 + c, t4 + d
     elseif string.sub(f, 1, 2) == 'a:' then
-      local ends = tonumber(string.match(v, ',(%d+)$'))
+      local ends = string.match(v, ',(%d+)$') + 0
       if ends <= now then
-        local a, b, c, d = four(v)
+        local a, b, c, d = string.match(v, FOUR)
         t1, t2, t3, t4 = t1 - a, t2 - b, t3 - c, t4 - d
         gone[#gone + 1] = f
       elseif e == nil or ends < e then
@@ -94,72 +91,74 @@ local function purge(k, now)
     redis.call('HDEL', k, unpack(gone))
     redis.call('HSET', k, 't', string.format('%d,%d,%d,%d', t1, t2, t3, t4))
   end
-  if e then redis.call('HSET', k, 'e', string.format('%d', e)) else redis.call('HDEL', k, 'e') end
+  if e then redis.call('HSET', k, 'e', e) else redis.call('HDEL', k, 'e') end
 end
 
 local now = redis.call('TIME')
 now = now[1] * 1000 + math.floor(now[2] / 1000)
-local nk = tonumber(ARGV[1])
+local nk = ARGV[1] + 0
 if nk > 0 and redis.call('EXISTS', unpack(KEYS, 1, nk)) > 0 then
   for i = 1, nk do
     if redis.call('EXISTS', KEYS[i]) == 1 then return {0, i - 1} end
   end
 end
 local n = #ARGV
-local known, call = ARGV[n - 2] == '1', ARGV[n - 1]
-local a1, a2, a3, a4 = four(ARGV[n])
-local lease = tonumber(ARGV[2])
-local ends = now + lease
+local known, call, text = ARGV[n - 2] == '1', ARGV[n - 1], ARGV[n]
+local a1, a2, a3, a4 = string.match(text, FOUR)
 local mine = 'a:' .. call
-local hold = ARGV[n] .. ',' .. string.format('%d', ends)
-local keys, rows = {}, {}
-for j = 1, #KEYS - nk do
-  local a = 2 + (j - 1) * 5
-  local win = tonumber(ARGV[a + 1]) * 1000
-  local k = KEYS[nk + j] .. ':' .. string.format('%d', math.floor(now / win))
+local nc = #KEYS - nk
+local ks, vs, ts = {}, {}, {}
+for j = 1, nc do
+  local a = 3 + (j - 1) * 6
+  local k, i = KEYS[nk + j], math.floor(now / ARGV[a])
+  if i ~= ARGV[a + 1] + 0 then -- not the window the caller named (the last answer's)
+    k = string.sub(k, 1, #k - #ARGV[a + 1]) .. i
+  end
   local v = redis.call('HMGET', k, 't', 'e', mine)
-  if v[2] and tonumber(v[2]) <= now then
+  if v[2] and v[2] + 0 <= now then
     purge(k, now)
     v = redis.call('HMGET', k, 't', 'e', mine)
   end
   if known and redis.call('HEXISTS', k .. ':d', call) == 1 then return {2, j - 1} end
-  local t1, t2, t3, t4 = four(v[1])
+  local t1, t2, t3, t4 = 0, 0, 0, 0
+  if v[1] then t1, t2, t3, t4 = string.match(v[1], FOUR) end
   if v[3] then -- this call's earlier hold (a retry, a fallback): replaced
-    local p1, p2, p3, p4 = four(v[3])
+    local p1, p2, p3, p4 = string.match(v[3], FOUR)
     t1, t2, t3, t4 = t1 - p1, t2 - p2, t3 - p3, t4 - p4
   end
-  local l1, l2, l3, l4 = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]),
-                         tonumber(ARGV[a + 5])
-  if l1 >= 0 and t1 + a1 > l1 then return {1, j - 1, 0, t1, l1} end
-  if l2 >= 0 and t2 + a2 > l2 then return {1, j - 1, 1, t2, l2} end
-  if l3 >= 0 and t3 + a3 > l3 then return {1, j - 1, 2, t3, l3} end
-  if l4 >= 0 and t4 + a4 > l4 then return {1, j - 1, 3, t4, l4} end
-  keys[j] = k
-  rows[j] = {string.format('%d,%d,%d,%d', t1 + a1, t2 + a2, t3 + a3, t4 + a4), v, win}
+  local l = ARGV[a + 2] + 0
+  if l >= 0 and t1 + a1 > l then return {1, j - 1, 0, t1 + 0, l} end
+  l = ARGV[a + 3] + 0
+  if l >= 0 and t2 + a2 > l then return {1, j - 1, 1, t2 + 0, l} end
+  l = ARGV[a + 4] + 0
+  if l >= 0 and t3 + a3 > l then return {1, j - 1, 2, t3 + 0, l} end
+  l = ARGV[a + 5] + 0
+  if l >= 0 and t4 + a4 > l then return {1, j - 1, 3, t4 + 0, l} end
+  ks[j], vs[j] = k, v
+  ts[j] = string.format('%d,%d,%d,%d', t1 + a1, t2 + a2, t3 + a3, t4 + a4)
 end
-for j = 1, #keys do
-  local k, row = keys[j], rows[j]
-  local v = row[2]
+local ends = now + ARGV[2]
+local hold = text .. ',' .. ends
+for j = 1, nc do
+  local k, v = ks[j], vs[j]
   if not v[1] then -- a new window: its length and end, and an expiry past both
-    local keep = string.format('%d', (math.floor(now / row[3]) + 1) * row[3] + lease + 60000)
-    redis.call('HSET', k, 't', row[1], mine, hold, 'e', string.format('%d', ends),
-               'w', string.format('%d', row[3] / 1000), 'x', keep)
+    local win = ARGV[3 + (j - 1) * 6] + 0
+    local keep = (math.floor(now / win) + 1) * win + ARGV[2] + 60000
+    redis.call('HSET', k, 't', ts[j], mine, hold, 'e', ends, 'w', win / 1000, 'x', keep)
     redis.call('PEXPIREAT', k, keep)
-  elseif not v[2] or tonumber(v[2]) > ends then -- the earliest lease end
-    redis.call('HSET', k, 't', row[1], mine, hold, 'e', string.format('%d', ends))
+  elseif not v[2] or v[2] + 0 > ends then -- the earliest lease end
+    redis.call('HSET', k, 't', ts[j], mine, hold, 'e', ends)
   else
-    redis.call('HSET', k, 't', row[1], mine, hold)
+    redis.call('HSET', k, 't', ts[j], mine, hold)
   end
 end
-return now -- the server's time: the caller names the windows it holds in from it
+return now
 """
-)
 
-SETTLE = (
-    _LIB
-    + """
+SETTLE = """
+local FOUR = '^(%-?%d+),(%-?%d+),(%-?%d+),(%-?%d+)'
 local call, text = ARGV[1], ARGV[2]
-local a1, a2, a3, a4 = four(text)
+local a1, a2, a3, a4 = string.match(text, FOUR)
 local mine = 'a:' .. call
 local n = 0
 for j = 1, #KEYS do
@@ -167,10 +166,12 @@ for j = 1, #KEYS do
   local v = redis.call('HMGET', k, 't', 'x', 'dx', mine)
   -- the window is there, and the call was not settled in it before
   if v[2] and redis.call('HSETNX', k .. ':d', call, text) == 1 then
-    local t1, t2, t3, t4 = four(v[1])
-    local p1, p2, p3, p4 = four(v[4]) -- none: its lease ended (and was dropped)
-    local t = string.format('%d,%d,%d,%d', t1 - p1 + a1, t2 - p2 + a2, t3 - p3 + a3,
-                            t4 - p4 + a4)
+    local t1, t2, t3, t4 = string.match(v[1], FOUR)
+    if v[4] then -- its hold (none: its lease ended, and was dropped)
+      local p1, p2, p3, p4 = string.match(v[4], FOUR)
+      t1, t2, t3, t4 = t1 - p1, t2 - p2, t3 - p3, t4 - p4
+    end
+    local t = string.format('%d,%d,%d,%d', t1 + a1, t2 + a2, t3 + a3, t4 + a4)
     if v[3] then
       redis.call('HSET', k, 't', t)
     else -- the window's first settlement: its settled calls expire with it
@@ -183,7 +184,6 @@ for j = 1, #KEYS do
 end
 return n
 """
-)
 
 
 _SHA = {
@@ -206,7 +206,7 @@ def _reserve_command(plan: Plan, call_id: str | None, amounts: Amounts) -> tuple
     cid = call_id.encode()
     text = b"%d,%d,%d,%d" % amounts
     tail = b"$1\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (known, len(cid), cid, len(text), text)
-    return plan.args[0] + tail, call_id
+    return plan.args[1][0][3] + tail, call_id
 
 
 def _script_command(script: str, keys: Sequence[str], args: Sequence[str]) -> bytes:
@@ -218,19 +218,34 @@ def _script_command(script: str, keys: Sequence[str], args: Sequence[str]) -> by
     return b"*%d\r\n" % len(parts) + b"".join([_bulk(p) for p in parts])
 
 
+_Shape = tuple[tuple[str, ...], tuple[tuple[str, int, Amounts], ...], int]
+_Named = tuple[int, int, tuple[str, ...], bytes]
+
+
+def _named(shape: _Shape, now: int) -> _Named:
+    """The windows a plan's counters are in at `now` (the server's ms): from when to when
+    they all last, their keys as the reserve script names them, and the packed command
+    naming them (the script names the right ones itself if the caller's are past)."""
+    kill_keys, counted, lease_ms = shape
+    keys = tuple(f"{base}{now // ms}" for base, ms, _ in counted)
+    args: list[object] = ["EVALSHA", _SHA[RESERVE], len(kill_keys) + len(keys), *kill_keys,
+                          *keys, len(kill_keys), lease_ms]  # fmt: skip
+    for _, ms, limits in counted:
+        args += [ms, now // ms, *limits]
+    head = b"*%d\r\n" % (len(args) + 3) + b"".join(_bulk(str(a).encode()) for a in args)
+    start = max((now // ms * ms for _, ms, _ in counted), default=0)
+    end = min(((now // ms + 1) * ms for _, ms, _ in counted), default=2**62)
+    return start, end, keys, head
+
+
 def _windows(plan: Plan, now: int) -> tuple[str, ...]:
-    """The keys of the windows `plan`'s counters are in at `now` (the server's ms), as the
-    reserve script names them; the last ones are kept while every window lasts."""
-    memo: list[tuple[int, int, tuple[str, ...]]] = plan.args[2]
-    start, end, keys = memo[0]
-    if start <= now < end:
-        return keys
-    windows: tuple[tuple[str, int], ...] = plan.args[1]
-    keys = tuple(f"{base}:{now // ms}" for base, ms in windows)
-    start = max((now // ms * ms for _, ms in windows), default=0)
-    end = min(((now // ms + 1) * ms for _, ms in windows), default=2**62)
-    memo[0] = (start, end, keys)  # one tuple, swapped whole (threads may read it)
-    return keys
+    """The keys of the windows `plan`'s counters are in at `now`; the last ones named (and
+    their packed command) are kept while every window lasts."""
+    memo: list[_Named] = plan.args[1]
+    named = memo[0]
+    if not named[0] <= now < named[1]:
+        named = memo[0] = _named(plan.args[0], now)  # swapped whole (threads may read it)
+    return named[2]
 
 
 def _settle_command(held: Held, actual: Amounts) -> bytes:
@@ -306,19 +321,15 @@ class RedisState:
     # -- the scripts' arguments and answers
 
     def plan(self, kills: tuple[str, ...], counters: tuple[Counter, ...], lease_ms: int) -> Plan:
-        """The reserve command but the call's id and amounts, packed once (``EVALSHA``,
-        the kill switches' and counters' keys, the number of kill switches, the lease,
-        and each counter's window and limits): per call, three arguments are appended.
-        With it, each counter's key and window length, and the last windows named."""
+        """The reserve command but the call's id and amounts, packed once per window it
+        names (``EVALSHA``, the kill switches' keys and the counters' keys in the windows
+        the last answer was in, the number of kill switches, the lease, and each counter's
+        window length, window and limits): per call, three arguments are appended."""
         p = self.prefix
-        bases = [f"{p}:c:{c.key}" for c in counters]
-        keys = [f"{p}:kill:{name}" for name in kills] + bases
-        args: list[object] = ["EVALSHA", _SHA[RESERVE], len(keys), *keys, len(kills), lease_ms]
-        for c in counters:
-            args += [c.window_s, *c.limits]
-        head = b"*%d\r\n" % (len(args) + 3) + b"".join(_bulk(str(a).encode()) for a in args)
-        windows = tuple((base, c.window_s * 1000) for base, c in zip(bases, counters, strict=True))
-        return Plan(kills, counters, lease_ms, (head, windows, [(0, -1, ())]))
+        kill_keys = tuple(f"{p}:kill:{name}" for name in kills)
+        counted = tuple((f"{p}:c:{c.key}:", c.window_s * 1000, c.limits) for c in counters)
+        shape = (kill_keys, counted, lease_ms)
+        return Plan(kills, counters, lease_ms, (shape, [_named(shape, 0)]))
 
     def _answer(self, plan: Plan, call_id: str, amounts: Amounts, out: Any) -> Held | Refusal:
         if out.__class__ is int:  # held: the server's time in ms
@@ -386,12 +397,16 @@ class RedisState:
         except self._errors as exc:
             raise self._failed(exc) from None
 
-    # -- async: a client per event loop (a client's connections belong to one loop)
+    # -- async: a client and kept connections per event loop (a connection belongs to one)
 
     async def _aclient(self) -> Any:
+        return (await self._aloop())[0]
+
+    async def _aloop(self) -> tuple[Any, AsyncConnections]:
+        """This event loop's client, and the connections its packed commands go out on."""
         loop = asyncio.get_running_loop()
-        client = self._async.get(loop)
-        if client is None:
+        mine = self._async.get(loop)
+        if mine is None:
             import redis.asyncio as aredis
 
             pool = aredis.BlockingConnectionPool.from_url(
@@ -400,36 +415,39 @@ class RedisState:
                 decode_responses=True,
             )  # fmt: skip
             client = aredis.Redis(connection_pool=pool)
-            self._async[loop] = client
-            keeper = _closed_with_the_loop(client, pool)
+            mine = self._async[loop] = (client, AsyncConnections(pool))
+            keeper = _closed_with_the_loop(client, pool, mine[1])
             await keeper.__anext__()  # started: the loop finalises it at its end
             self._keepers[loop] = keeper
-        return client
+        return mine
 
     async def _asend(self, packed: bytes, script: str) -> Any:
-        client = await self._aclient()
-        pool = client.connection_pool
+        """`_send` on this event loop's kept connections."""
+        client, conns = await self._aloop()
         retried = loaded = False
         while True:
-            conn = await pool.get_connection()
+            conn = conns.take()
             try:
-                await conn.send_packed_command((packed,))
-                return await conn.read_response()
+                await conn.send_packed_command((packed,), check_health=False)
+                out = await conn.read_response()
             except self._broken:
                 await conn.disconnect()
                 if retried:
                     raise
                 retried = True
+                continue
             except self._no_script:
+                await conns.give(conn)  # an error answer, read whole
                 if loaded:
                     raise
                 loaded = True
                 await client.script_load(script)
+                continue
             except BaseException:  # cancelled mid-call: the answer is unread
-                await conn.disconnect()
+                await conn.disconnect(nowait=True)  # never handed on
                 raise
-            finally:
-                await pool.release(conn)
+            await conns.give(conn)
+            return out
 
     async def areserve(self, plan: Plan, call_id: str | None, amounts: Amounts) -> Held | Refusal:
         packed, call_id = _reserve_command(plan, call_id, amounts)
@@ -545,11 +563,14 @@ def _four(values: list[int]) -> Amounts:
     return (values[0], values[1], values[2], values[3])
 
 
-async def _closed_with_the_loop(client: Any, pool: Any) -> AsyncGenerator[None, None]:
+async def _closed_with_the_loop(
+    client: Any, pool: Any, conns: AsyncConnections
+) -> AsyncGenerator[None, None]:
     """Started once in a loop, finalised by that loop's end (``shutdown_asyncgens``):
-    the loop's client is closed inside the loop that owns its connections."""
+    the loop's client and kept connections are closed inside the loop that owns them."""
     try:
         yield
     finally:
+        await conns.close()
         await client.aclose()
         await pool.disconnect()
