@@ -1,0 +1,191 @@
+"""The transport and the Guard (round 4): the provider's credential header holds its key
+or the call is refused, the body's framing is never the caller's, model names are read
+per digit run, a refused model name is never recorded, every parameter in a shape's
+numeric or boolean fields is in its form, and the Guard takes SDK options as options.
+The canaries must never reach the provider (or the record)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import responsible_ai as rai
+from responsible_ai._steps import provider_key
+from responsible_ai.testing import FakeModelServer
+
+from .conftest import base_policy
+
+pytestmark = pytest.mark.http
+
+openai = pytest.importorskip("openai")
+anthropic = pytest.importorskip("anthropic")
+
+BACKEND = os.environ.get("RAI_SDK_BACKEND", "httpx2")
+KEY = "sk-proj-" + "Ab3dE" * 10
+CANARIES = ("4111111111111111", "234567890", "jane.roe", "Whitfield", "whitfield")
+
+
+def wire(server: FakeModelServer) -> str:
+    return "\n".join(r.raw.decode() + r.path + json.dumps(r.headers) for r in server.requests)
+
+
+def assert_clean(text: str) -> None:
+    for canary in CANARIES:
+        assert canary not in text, canary
+
+
+@pytest.fixture
+def policy(server: FakeModelServer, monkeypatch: pytest.MonkeyPatch) -> rai.Policy:
+    monkeypatch.setenv("RAI_R4_KEY", KEY)
+    data = base_policy(server.base_url)
+    data["providers"][0]["api_key_env"] = data["providers"][1]["api_key_env"] = "RAI_R4_KEY"
+    return rai.Policy.from_dict(data)
+
+
+@pytest.fixture
+def oai(policy: rai.Policy, server: FakeModelServer) -> Iterator[Any]:
+    http = rai.http_client(policy, backend=BACKEND, use_case="engineering")
+    with openai.OpenAI(
+        base_url=server.base_url, api_key=KEY, http_client=http, max_retries=0
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def ant(policy: rai.Policy, server: FakeModelServer) -> Iterator[Any]:
+    http = rai.http_client(policy, backend=BACKEND, use_case="engineering")
+    with anthropic.Anthropic(
+        base_url=server.base_url.removesuffix("/v1"), api_key=KEY, http_client=http,
+        max_retries=0,
+    ) as client:  # fmt: skip
+        yield client
+
+
+def _chat(client: Any, **kw: Any) -> Any:
+    return client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], **kw
+    )
+
+
+def _message(client: Any, **kw: Any) -> Any:
+    return client.messages.create(
+        model="claude-haiku-4-5", max_tokens=5, messages=[{"role": "user", "content": "hi"}],
+        **kw,
+    )  # fmt: skip
+
+
+TOKENS = [
+    "4111111111111111abcdefgh",
+    "jane.roe.example.4111111111111111",
+    "sk-proj-4111111111111111-234567890",
+    "Grace.Whitfield.x.y.z.abcdef",
+    "sk-test-jane.roe-1234567890",
+    "4111111111111111/jane/roe/x",
+    KEY + "4111111111111111",  # the key with a card after it
+    KEY[:-1],  # almost the key
+]
+
+
+class TestCredentialHeaders:
+    @pytest.mark.parametrize("token", TOKENS)
+    def test_openai_bearer_that_is_not_the_key_is_refused(
+        self, oai: Any, server: FakeModelServer, token: str
+    ) -> None:
+        for value in (f"Bearer {token}", f"bearer {token}", token):
+            with pytest.raises(rai.RedactionFailed) as info:
+                _chat(oai, extra_headers={"Authorization": value})
+            assert_clean(str(info.value))
+            assert token not in str(info.value)
+        assert server.requests == []
+
+    @pytest.mark.parametrize("token", TOKENS)
+    def test_anthropic_key_headers_that_are_not_the_key_are_refused(
+        self, ant: Any, server: FakeModelServer, token: str
+    ) -> None:
+        for headers in ({"x-api-key": token}, {"Authorization": f"Bearer {token}"}):
+            with pytest.raises(rai.RedactionFailed) as info:
+                _message(ant, extra_headers=headers)
+            assert token not in str(info.value)
+        assert server.requests == []
+
+    def test_the_key_passes_as_it_is(self, oai: Any, ant: Any, server: FakeModelServer) -> None:
+        _chat(oai)
+        assert server.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+        _message(ant)
+        sent = server.requests[-1].headers
+        assert sent.get("x-api-key", KEY) == KEY
+        assert sent.get("authorization", f"Bearer {KEY}") == f"Bearer {KEY}"
+        _message(ant, extra_headers={"x-api-key": KEY})
+        assert server.requests[-1].headers["x-api-key"] == KEY
+
+    def test_a_second_value_must_be_the_key_too(
+        self, policy: rai.Policy, server: FakeModelServer
+    ) -> None:
+        http = rai.http_client(
+            policy, backend=BACKEND, use_case="engineering",
+            headers=[("authorization", f"Bearer {KEY}"),
+                     ("authorization", "Bearer jane.roe.4111111111111111.abcdef")],
+        )  # fmt: skip
+        with pytest.raises(rai.RedactionFailed):
+            http.post(f"{server.base_url}/chat/completions", json={
+                "model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})  # fmt: skip
+        assert server.requests == []
+        http.close()
+
+    def test_a_provider_without_a_key_gets_no_credential(self, server: FakeModelServer) -> None:
+        """No api_key_env: the policy gives the provider no key, so whatever the SDK
+        was given is not sent (the SDKs insist on a key)."""
+        policy = rai.Policy.from_dict(base_policy(server.base_url))
+        http = rai.http_client(policy, backend=BACKEND, use_case="engineering")
+        with openai.OpenAI(
+            base_url=server.base_url, api_key="sk-jane.roe-4111111111111111", http_client=http,
+            max_retries=0,
+        ) as client:  # fmt: skip
+            _chat(client)
+        assert "authorization" not in server.requests[-1].headers
+        assert_clean(wire(server))
+
+    def test_the_key_variable_unset_is_a_configuration_error(
+        self, oai: Any, server: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("RAI_R4_KEY")
+        with pytest.raises(rai.ConfigurationError, match="RAI_R4_KEY"):
+            _chat(oai)
+        assert server.requests == []
+
+    def test_the_rule(self, policy: rai.Policy) -> None:
+        p = policy.providers[0]
+        assert provider_key(b"authorization", [f"Bearer {KEY}".encode()], p)
+        assert provider_key(b"authorization", [f"BEARER {KEY}".encode()], p)
+        for value in (KEY, f"Basic {KEY}", f"Bearer {KEY} ", f"Bearer  {KEY}", "", "Bearer"):
+            with pytest.raises(rai.RedactionFailed):
+                provider_key(b"authorization", [value.encode()], p)
+        assert provider_key(b"x-api-key", [KEY.encode()], p)
+        with pytest.raises(rai.RedactionFailed):
+            provider_key(b"x-api-key", [f"Bearer {KEY}".encode()], p)
+
+
+class TestFraming:
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            {"Content-Length": "234567890"},
+            {"Content-Length": "4111111111111111"},
+            {"Content-Length": "000234567890"},
+            {"Content-Length": "1"},
+            {"Transfer-Encoding": "chunked"},
+            {"Transfer-Encoding": "gzip, chunked"},
+        ],
+    )
+    def test_the_callers_framing_never_leaves(
+        self, oai: Any, server: FakeModelServer, headers: dict[str, str]
+    ) -> None:
+        _chat(oai, extra_headers=headers)
+        sent = server.requests[-1]
+        assert sent.headers["content-length"] == str(len(sent.raw))
+        assert "transfer-encoding" not in sent.headers
+        assert_clean(wire(server))
