@@ -189,3 +189,74 @@ class TestFraming:
         assert sent.headers["content-length"] == str(len(sent.raw))
         assert "transfer-encoding" not in sent.headers
         assert_clean(wire(server))
+
+
+def _models_policy(server: FakeModelServer) -> rai.Policy:
+    data = base_policy(server.base_url)
+    for p in data["providers"][:2]:
+        p["models"] = ["*"]
+    return rai.Policy.from_dict(data)
+
+
+class TestModelNames:
+    @pytest.mark.parametrize(
+        ("provider", "model"),
+        [
+            ("openai-prod", "ft:gpt-4o-mini-2024-07-18:acme-bank::AbC12345"),
+            ("openai-prod", "ft:gpt-4.1-2025-04-14:acme-bank:risk-v2:BcD67890"),
+            ("openai-prod", "gpt-4o-2024-08-06"),
+            ("openai-prod", "meta-llama/Llama-3.1-70B-Instruct"),
+            ("openai-prod", "mistralai/Mixtral-8x7B-Instruct-v0.1"),
+            ("openai-prod", "prod-gpt4o-eastus2-2024-11"),  # an Azure deployment name
+            ("anthropic-prod", "claude-3-5-sonnet-20241022"),
+            ("anthropic-prod", "claude-3-7-sonnet-20250219"),
+        ],
+    )
+    def test_dated_versioned_and_fine_tuned_ids_pass(
+        self, server: FakeModelServer, provider: str, model: str
+    ) -> None:
+        with rai.Guard(_models_policy(server)) as guard:
+            kw = {"max_tokens": 5} if provider == "anthropic-prod" else {}
+            guard.chat("hi", use_case="engineering", provider=provider, model=model, **kw)
+        assert server.requests[-1].body["model"] == model
+
+    @pytest.mark.parametrize(
+        "model",
+        [
+            "gpt-4.1-234567890",
+            "gpt-4.1-ssn-234567890",
+            "gpt-4.1-442079460958",
+            "ft:gpt-4o:acme:4111111111111111:x",
+            "gpt-4.1-4111-1111-1111-1111",
+            "gpt-4.1-234-56-7890",
+            "gpt-4.1-jane@roe.example",
+        ],
+    )
+    def test_an_identifier_in_a_model_name_is_refused_and_never_recorded(
+        self, server: FakeModelServer, model: str
+    ) -> None:
+        events: list[dict[str, Any]] = []
+        trail = rai.AuditTrail(sink=events.append, render=False)
+        with rai.Guard(_models_policy(server), audit=trail) as guard:
+            for _ in range(2):  # the second time too (names are memoised)
+                with pytest.raises(rai.RedactionFailed) as info:
+                    guard.chat("hi", use_case="engineering", provider="openai-prod", model=model)
+                assert_clean(str(info.value))
+        assert server.requests == []
+        assert events and all(e["model"] == "<refused model name>" for e in events)
+        assert_clean(json.dumps(events, default=str))
+
+    def test_a_model_not_on_the_allow_list_is_not_quoted(self, server: FakeModelServer) -> None:
+        events: list[dict[str, Any]] = []
+        policy = rai.Policy.from_dict(base_policy(server.base_url))
+        trail = rai.AuditTrail(sink=events.append, render=False)
+        with rai.Guard(policy, audit=trail) as g, pytest.raises(rai.ModelNotApproved) as info:
+            g.chat("hi", use_case="engineering", provider="openai-prod", model="x-234567890")
+        assert "234567890" not in str(info.value) + json.dumps(events, default=str)
+
+    def test_a_model_the_policy_names_is_recorded(self, server: FakeModelServer) -> None:
+        events: list[dict[str, Any]] = []
+        policy = rai.Policy.from_dict(base_policy(server.base_url))
+        with rai.Guard(policy, audit=rai.AuditTrail(sink=events.append, render=False)) as g:
+            g.chat("hi", use_case="engineering", provider="openai-prod", model="gpt-4o-mini")
+        assert events[-1]["model"] == "gpt-4o-mini"
