@@ -260,3 +260,87 @@ class TestModelNames:
         with rai.Guard(policy, audit=rai.AuditTrail(sink=events.append, render=False)) as g:
             g.chat("hi", use_case="engineering", provider="openai-prod", model="gpt-4o-mini")
         assert events[-1]["model"] == "gpt-4o-mini"
+
+
+MK = {"use_case": "engineering", "provider": "openai-prod", "model": "gpt-4o-mini"}
+
+
+class TestParameters:
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"store": 234567890},
+            {"store": "true"},
+            {"parallel_tool_calls": 234567890},
+            {"logprobs": 1},
+            {"background": 234567890},
+            {"stream_options": {"include_usage": 234567890}},
+            {"max_tool_calls": 234567890},
+            {"top_logprobs": 234567890},
+            {"reasoning": {"max_tokens": 234567890}},
+            {"reasoning": {"effort": "low", "exclude": 234567890}},
+            {"repetition_penalty": 234567890},
+            {"min_p": 4111111111111111.0},
+            {"thinking": {"type": "enabled", "budget_tokens": 234567890}},
+        ],
+    )
+    def test_every_format_refuses_a_parameter_out_of_form(
+        self, oai: Any, server: FakeModelServer, body: dict[str, Any]
+    ) -> None:
+        with pytest.raises(rai.RedactionFailed) as info:
+            _chat(oai, extra_body=body)
+        with pytest.raises(rai.RedactionFailed):
+            oai.responses.create(model="gpt-4o-mini", input="hi", extra_body=body)
+        assert server.requests == []
+        assert_clean(str(info.value))
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"tool_choice": {"type": "auto", "disable_parallel_tool_use": 234567890}},
+            {"tool_choice": {"type": "auto", "disable_parallel_tool_use": "yes"}},
+            {"thinking": {"type": "enabled", "budget_tokens": 4111111111111111}},
+            {"stream": 234567890},
+        ],
+    )
+    def test_anthropic_refuses_a_parameter_out_of_form(
+        self, ant: Any, server: FakeModelServer, body: dict[str, Any]
+    ) -> None:
+        with pytest.raises(rai.RedactionFailed):
+            _message(ant, extra_body=body)
+        assert server.requests == []
+
+    def test_booleans_and_counts_in_form_pass(self, oai: Any, server: FakeModelServer) -> None:
+        oai.responses.create(
+            model="gpt-4o-mini", input="hi", max_tool_calls=3, top_logprobs=2, background=False,
+            store=False, parallel_tool_calls=True,
+        )  # fmt: skip
+        body = server.requests[-1].body
+        assert (body["max_tool_calls"], body["top_logprobs"], body["store"]) == (3, 2, False)
+
+    @pytest.mark.parametrize(
+        ("params", "sent"),
+        [
+            ({"temperature": 2 / 3}, {"temperature": 0.666667}),
+            ({"top_p": 1 / 3}, {"top_p": 0.333333}),
+            ({"temperature": 0.4111111111111111}, {"temperature": 0.411111}),
+            ({"frequency_penalty": -1 / 7}, {"frequency_penalty": -0.142857}),
+            ({"temperature": 0.1 + 0.2, "top_p": 0.95}, {"temperature": 0.1 + 0.2, "top_p": 0.95}),
+        ],
+    )
+    def test_a_floats_noise_is_rounded_to_six_decimals(
+        self, policy: rai.Policy, server: FakeModelServer, params: dict[str, Any],
+        sent: dict[str, Any],
+    ) -> None:  # fmt: skip
+        with rai.Guard(policy) as guard:
+            guard.chat("hi", **params, **MK)
+        body = json.loads(server.requests[-1].raw)
+        assert {k: body[k] for k in sent} == sent
+        assert "4111111111111111" not in server.requests[-1].raw.decode()
+
+    def test_a_seed_the_size_of_an_identifier_says_how_to_fix_it(
+        self, policy: rai.Policy, server: FakeModelServer
+    ) -> None:
+        with rai.Guard(policy) as guard, pytest.raises(rai.RedactionFailed) as info:
+            guard.chat("hi", seed=234567890, **MK)
+        assert "below 10^6" in str(info.value) and "234567890" not in str(info.value)

@@ -67,7 +67,7 @@ class RedactStep:
         """The body as it may leave, redacted along `shape` (raises `PIIBlocked` or
         `RedactionFailed`: nothing is sent)."""
         self._check_model(call)
-        self._numbers(body, shape)
+        body = self._numbers(body, shape)  # a float's noise rounded, else refused
         plan = self.plan(call.use_case)
         session = call.session if call.session is not None else PIISession()
         red = self.redactor.redact_document(
