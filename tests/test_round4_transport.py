@@ -344,3 +344,52 @@ class TestParameters:
         with rai.Guard(policy) as guard, pytest.raises(rai.RedactionFailed) as info:
             guard.chat("hi", seed=234567890, **MK)
         assert "below 10^6" in str(info.value) and "234567890" not in str(info.value)
+
+
+class TestGuardOptions:
+    @pytest.mark.parametrize(
+        "options",
+        [
+            {"extra_headers": {"Authorization": "Bearer sk-jane.roe-4111111111111111-x"}},
+            {"extra_headers": {"Content-Length": "234567890"}},
+            {"extra_query": {"q": "4111111111111111"}},
+            {"timeout": 234567890},
+            {"max_retries": 3},
+        ],
+    )
+    def test_an_sdk_option_a_guard_cannot_honour_is_refused(
+        self, policy: rai.Policy, server: FakeModelServer, options: dict[str, Any]
+    ) -> None:
+        with rai.Guard(policy) as guard, pytest.raises(TypeError) as info:
+            guard.chat("hi", **MK, **options)
+        with rai.Guard(policy) as guard, pytest.raises(TypeError):
+            list(guard.stream("hi", **MK, **options))
+        assert server.requests == []
+        assert_clean(str(info.value))
+
+    def test_extra_body_is_the_bodys_fields(
+        self, policy: rai.Policy, server: FakeModelServer
+    ) -> None:
+        with rai.Guard(policy) as guard:
+            guard.chat("hi", **MK, temperature=0.5, extra_body={"top_p": 0.9})
+        body = json.loads(server.requests[-1].raw)
+        assert body["top_p"] == 0.9 and body["temperature"] == 0.5
+        assert "extra_body" not in body
+
+    @pytest.mark.parametrize(
+        "extra",
+        [
+            {"temperature": 0.1},  # given twice
+            {"model": "gpt-4o"},
+            {"use_case": "hr"},
+            {"units": 5},
+            {"extra_headers": {"x": "1"}},
+            {"seed": 234567890},  # a field is checked as the body's
+        ],
+    )
+    def test_extra_body_cannot_name_what_is_not_a_body_field(
+        self, policy: rai.Policy, server: FakeModelServer, extra: dict[str, Any]
+    ) -> None:
+        with rai.Guard(policy) as guard, pytest.raises((TypeError, rai.RedactionFailed)):
+            guard.chat("hi", **MK, temperature=0.5, extra_body=extra)
+        assert server.requests == []
