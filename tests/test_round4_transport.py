@@ -393,3 +393,29 @@ class TestGuardOptions:
         with rai.Guard(policy) as guard, pytest.raises((TypeError, rai.RedactionFailed)):
             guard.chat("hi", **MK, temperature=0.5, extra_body=extra)
         assert server.requests == []
+
+
+class TestModelRecords:
+    @pytest.mark.parametrize(
+        "model", ["gpt-4.1-234567890", "gpt-4.1-ssn-234567890", "gpt-4.1-4111-1111-1111-1111"]
+    )
+    def test_spans_and_metrics_carry_no_refused_model_name(
+        self, server: FakeModelServer, model: str
+    ) -> None:
+        from responsible_ai.testing import CapturedTelemetry
+
+        events: list[dict[str, Any]] = []
+        otel = CapturedTelemetry()
+        governance = rai.Governance(
+            _models_policy(server), audit=rai.AuditTrail(events.append, render=False),
+            telemetry=otel,
+        )  # fmt: skip
+        with rai.Guard(governance) as guard:
+            for _ in range(2):
+                with pytest.raises(rai.RedactionFailed):
+                    guard.chat("hi", use_case="engineering", provider="openai-prod", model=model)
+        spans = [json.dumps(dict(s.attributes or {}), default=str) for s in otel.spans()]
+        blob = json.dumps(events, default=str) + " ".join(spans)
+        blob += json.dumps(otel.metrics(), default=str)
+        assert "234567890" not in blob and "4111" not in blob
+        assert "<refused model name>" in blob
