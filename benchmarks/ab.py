@@ -62,7 +62,7 @@ def sides(
     spine = rai.Guard(policy(rai, pii=False), http_client=client)
     governed = rai.Guard(policy(rai, pii=True), http_client=client)
     http = rai.http_client(policy(rai, pii=True), use_case="marketing.copy", inner=mock)
-    sdk = openai.OpenAI(base_url=BASE, api_key="sk", max_retries=0, http_client=http)
+    sdk = openai.OpenAI(base_url=BASE, api_key="sk-bench", max_retries=0, http_client=http)
     messages: Any = [{"role": "user", "content": prompt}]
     out = {
         f"{name} spine": lambda: spine.chat(messages, **CALL),

@@ -57,7 +57,8 @@ def main() -> None:
         print(list(gen), gen.provenance is not None)
 
         http = rai.http_client(policy, use_case="marketing.copy")  # an httpx2.Client
-        client = openai.OpenAI(base_url=server.base_url, api_key="unused", http_client=http)
+        # no api_key: the SDK reads OPENAI_API_KEY, the policy's api_key_env (only it leaves)
+        client = openai.OpenAI(base_url=server.base_url, http_client=http)
         completion = client.chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
         )

@@ -181,10 +181,11 @@ class CallRecord:
         self._entry: CallEntry | None = None  # its decision in the store, until its outcome
         params = call.params if call.body is None else call.body
         use_case = pipeline.checks.recorded.tag(call.use_case)  # the policy's, else hashed
-        if pipeline.checks.seen(call):  # names that passed before: as they are
-            model, provider = call.model, call.provider_name
-        else:  # a span must not carry whatever a caller put in a name
-            model, provider = shown(call.model), shown(call.provider_name)
+        # a provider that passed before as it is; a span must not carry whatever a caller
+        # put in a name
+        seen = pipeline.checks.seen(call)
+        provider = call.provider_name if seen else shown(call.provider_name)
+        model = pipeline.checks.recorded.model(call.model)  # only once it passed the scan
         self.span: CallSpan = start_span(
             observers.telemetry,
             model=model, provider=provider, use_case=use_case, params=params, stream=call.stream,
@@ -433,7 +434,8 @@ class CallRecord:
         the rule that refused it."""
         if isinstance(exc, PolicyViolation) and exc.use_case is None:
             exc.use_case = self.pipeline.checks.recorded.tag(call.use_case)
-            exc.provider, exc.model = call.provider_name, call.model
+            exc.provider = call.provider_name
+            exc.model = self.pipeline.checks.recorded.model(call.model)
         rule = exc.rule if isinstance(exc, PolicyViolation) and exc.rule else "pii.fail_closed"
         decision = self.pipeline.blocked(call, rule)
         store = self.observers.evidence

@@ -81,6 +81,8 @@ class Pipeline:
             conversations or MemoryConversations(policy.conversations.ttl_s),
         )
         self.redact = redact
+        if redact is not None:  # a model is recorded as it is once it passed the model check
+            redact.models = self.checks.recorded.models
         self.stamp = stamp
         self.credentials = credentials if credentials is not None else CredentialStep(policy, None)
         self.steps = list(steps)

@@ -30,6 +30,7 @@ from .._providers import RESERVED_PARAMS
 from .._send import AsyncSender, AsyncSleepFn, SleepFn, SyncSender
 from .._types import ChatMessage, ChatResponse, Decision
 from .._usecases import Consent
+from ._options import SDK_OPTIONS, with_options
 from ._senders import Senders
 from ._streams import AsyncStream, Stream
 
@@ -129,6 +130,8 @@ class Guard:
         (or a `session` of the caller's own), the one ``rai.conversation`` binds."""
         if self._closed:
             raise ConfigurationError("this Guard is closed: make a new one (or do not close it)")
+        if params and not SDK_OPTIONS.isdisjoint(params):
+            params = with_options(params, GOVERNANCE_KEYWORDS)
         if params and not RESERVED_PARAMS.isdisjoint(params):
             raise TypeError(_reserved(params))
         return Call(  # positional: twice as fast as keywords on the hot path

@@ -15,7 +15,6 @@ from .._shapes import (
     Shape,
     boolean,
     identifier,
-    number,
 )
 from .._sse import ServerSentEvent
 from .._types import ChatMessage, ToolCall, Usage
@@ -47,7 +46,6 @@ MESSAGES_BODY: Shape = Fields(
         "tool_choice": Fields(
             {"type": identifier, "name": identifier, "disable_parallel_tool_use": boolean}
         ),
-        "thinking": Fields({"type": identifier, "budget_tokens": number}),
     }
 )
 """What in a messages body is structure; everything else (text, tool descriptions and

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from .._errors import ProviderResponseError
-from .._shapes import Structural, boolean, identifier, number
+from .._shapes import Fields, Structural, boolean, identifier, number
 
 __all__ = [
     "RESERVED_PARAMS",
@@ -27,18 +27,42 @@ RESERVED_PARAMS = frozenset({"model", "messages", "stream", "system"})
 
 is_str = Structural(lambda v: isinstance(v, str), "a string")
 
-# sampling and length parameters every format shares: numbers and switches
+# the numeric and boolean parameters of every format, in one table (a format's shape adds
+# its own structure on top): a value of another form in one of them is refused
+# (`_steps.numbers`), so a parameter of one format sent to another is checked too
 SAMPLING = {
     "stream": boolean,
     "temperature": number,
     "top_p": number,
     "top_k": number,
+    "min_p": number,
     "max_tokens": number,
+    "max_completion_tokens": number,
+    "max_output_tokens": number,
+    "max_tool_calls": number,
     "n": number,
     "seed": number,
+    "frequency_penalty": number,
+    "presence_penalty": number,
+    "repetition_penalty": number,
+    "logprobs": boolean,
+    "top_logprobs": number,
     "store": boolean,
+    "background": boolean,
     "parallel_tool_calls": boolean,
     "service_tier": identifier,
+    "reasoning": Fields(
+        {
+            "effort": identifier,
+            "summary": identifier,
+            "max_tokens": number,
+            "budget_tokens": number,
+            "enabled": boolean,
+            "exclude": boolean,
+        }
+    ),
+    "thinking": Fields({"type": identifier, "budget_tokens": number}),
+    "stream_options": Fields({"include_usage": boolean, "include_obfuscation": boolean}),
 }
 
 

@@ -14,7 +14,6 @@ from .._shapes import (
     Shape,
     boolean,
     identifier,
-    number,
     token_biases,
 )
 from .._sse import ServerSentEvent
@@ -41,12 +40,6 @@ CHAT_BODY: Shape = Fields(
         **SAMPLING,
         "model": is_str,  # checked against the provider's allow-list before anything leaves
         "messages": Each(MESSAGE),
-        "stream_options": Fields({"include_usage": boolean}),
-        "max_completion_tokens": number,
-        "frequency_penalty": number,
-        "presence_penalty": number,
-        "logprobs": boolean,
-        "top_logprobs": number,
         "logit_bias": token_biases,
         "tools": Each(_TOOL),
         "tool_choice": _NAMED_TOOL,  # "auto" / "none" / "required" are scanned: nothing found

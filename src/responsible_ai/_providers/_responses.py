@@ -18,7 +18,6 @@ from .._shapes import (
     Shape,
     boolean,
     identifier,
-    number,
 )
 from .._sse import ServerSentEvent
 from .._types import ChatMessage, ToolCall, Usage
@@ -45,10 +44,8 @@ RESPONSES_BODY: Shape = Fields(
         **SAMPLING,
         "model": is_str,  # checked against the provider's allow-list before anything leaves
         "input": Each(_ITEM, single=_PARTS),
-        "max_output_tokens": number,
         "tools": Each(Fields({"type": identifier, "name": identifier, "strict": boolean})),
         "tool_choice": Fields({"type": identifier, "name": identifier}),
-        "reasoning": Fields({"effort": identifier, "summary": identifier}),
         "text": Fields(
             {
                 "format": Fields({"type": identifier, "name": identifier, "strict": boolean}),
@@ -57,7 +54,6 @@ RESPONSES_BODY: Shape = Fields(
         ),
         "truncation": identifier,
         "include": Each(identifier),
-        "background": boolean,
     }
 )
 """What in a Responses body is structure; everything else (input text, instructions,

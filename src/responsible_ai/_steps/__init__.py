@@ -28,6 +28,7 @@ from .conversation import KEEP_ATTEMPTS, ConversationStep
 from .credentials import CredentialStep, stamp_facts
 from .egress import AI_HOSTS, Egress
 from .identifiers import is_identifier, shown
+from .keys import provider_key
 from .limits import MICROS, LimitStep, kill_names
 from .redact import AnswerFilter, RedactStep
 from .route import Routes, canonical_url
@@ -54,6 +55,7 @@ __all__ = [
     "canonical_url",
     "is_identifier",
     "kill_names",
+    "provider_key",
     "shown",
     "stamp_facts",
 ]

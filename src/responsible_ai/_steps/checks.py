@@ -69,7 +69,7 @@ class PolicyChecks:
             policy_version=self.policy.version,
             use_case=self.recorded.tag(call.use_case),
             provider=shown(call.provider_name),
-            model=shown(call.model),
+            model=self.recorded.model(call.model),
         )
 
     def seen(self, call: Call) -> bool:
@@ -112,7 +112,8 @@ class PolicyChecks:
         if not provider.allows_model(call.model):
             raise self.violation(
                 ModelNotApproved, call,
-                f"{shown(call.model)!r} is not on the allow-list of {provider.name!r}",
+                f"{self.recorded.model(call.model)!r} is not on the allow-list of "
+                f"{provider.name!r}",
                 f"providers[{self.policy.providers.index(provider)}].models",
             )  # fmt: skip
         if len(self._approved) < _MEMO_SIZE:
@@ -207,7 +208,7 @@ class PolicyChecks:
             rule=rule,
             use_case=self.recorded.tag(call.use_case),
             provider=shown(call.provider_name),
-            model=shown(call.model),
+            model=self.recorded.model(call.model),
             data_class=(call.data_class or self.default_data_class).label,
             policy_id=self.policy.id,
             policy_version=self.policy.version,

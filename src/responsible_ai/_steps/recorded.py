@@ -14,6 +14,11 @@ other free text as a keyed hash (`_pseudonym`), as principals are.
   and its reference (kind ``consent_reference``) are pseudonyms; scope and times stay.
 - **Roles and teams.** A group the policy's ``[access]`` rules name stays in clear; any
   other is a pseudonym (kind ``role`` / ``team``).
+- **Model names.** A model the policy names exactly, or one that passed the redact
+  step's model check (`RedactStep`: a model identifier in which the detectors and the
+  call's known values find nothing), is recorded as it is; any other — a name refused
+  there, or one that was never scanned because the call was refused first, or any name
+  when PII redaction is off — is recorded as ``<refused model name>``.
 
 The records are the audit events, spans, metrics, stamps, evidence and refusals' messages.
 """
@@ -28,9 +33,10 @@ from .._policy import TAG_PATTERN, Policy, parents
 from .._pseudonym import Pseudonymizer, default_pseudonymizer
 from .._usecases import Consent
 
-__all__ = ["NOT_A_TAG", "RecordedForms"]
+__all__ = ["NOT_A_TAG", "REFUSED_MODEL", "RecordedForms"]
 
 NOT_A_TAG = "<not a tag>"
+REFUSED_MODEL = "<refused model name>"
 _TAG = re.compile(TAG_PATTERN)
 _MEMO_SIZE = 4096
 
@@ -60,6 +66,14 @@ class RecordedForms:
         }  # fmt: skip
         self.pseudonyms = pseudonyms
         self._tags: dict[str, str] = {}
+        self.listed = frozenset(
+            m for p in policy.providers for m in p.models if not any(c in m for c in "*?[")
+        )
+        self.models: set[str] = set()  # passed the model check (the redact step adds them)
+
+    def model(self, name: str) -> str:
+        """The recorded form of a caller's model name."""
+        return name if name in self.listed or name in self.models else REFUSED_MODEL
 
     def tag(self, tag: str) -> str:
         """The recorded form of a caller's use-case tag."""

@@ -30,7 +30,7 @@ from .._policy import Policy
 from .._shapes import CONTENT, Shape
 from .._types import ToolCall
 from .._usecases import parents
-from .identifiers import is_identifier
+from .identifiers import is_model_name
 from .numbers import NumberCheck
 
 __all__ = ["AnswerFilter", "RedactStep"]
@@ -43,7 +43,9 @@ class RedactStep:
         self.policy = policy
         self.redactor = redactor
         self._plans: dict[str, OperatorPlan] = {}  # per use case: a function of the policy
-        self._models: set[str] = set()  # model names that passed `_check_model`
+        # model names that passed `_check_model` (the pipeline shares the set with its
+        # records, `RecordedForms.models`: a model is recorded only once it passed)
+        self.models: set[str] = set()
         self._numbers = NumberCheck()
 
     def plan(self, use_case: str) -> OperatorPlan:
@@ -65,7 +67,7 @@ class RedactStep:
         """The body as it may leave, redacted along `shape` (raises `PIIBlocked` or
         `RedactionFailed`: nothing is sent)."""
         self._check_model(call)
-        self._numbers(body, shape)
+        body = self._numbers(body, shape)  # a float's noise rounded, else refused
         plan = self.plan(call.use_case)
         session = call.session if call.session is not None else PIISession()
         red = self.redactor.redact_document(
@@ -87,25 +89,19 @@ class RedactStep:
 
     def _check_model(self, call: Call) -> None:
         """The model name cannot be redacted (the provider must read it), so it must be a
-        model identifier (no spaces or ``@``, at most 12 digits) in which the detectors
-        find nothing, no known client value included; else the call is refused. A glob on
-        the allow-list (``gpt-4.1*``) cannot let a card number or a surname ride along as
-        a model suffix."""
+        model identifier (no spaces or ``@``, no run of more than 8 digits:
+        `is_model_name`) in which the detectors find nothing, no known client value
+        included; else the call is refused. A glob on the allow-list (``gpt-4.1*``)
+        cannot let a card number or a surname ride along as a model suffix."""
         model = call.model
-        if model in self._models:
-            if call.subject is None or not any(True for _ in call.subject.detect(model)):
-                return
-        elif is_identifier(model) and not self.redactor.scan(model):
-            if len(self._models) < 1024:
-                self._models.add(model)
-            if call.subject is None or not any(True for _ in call.subject.detect(model)):
-                return
-        raise RedactionFailed(
-            "the model name is not a plain model identifier (it may hold personal data); "
-            "nothing was sent",
-            detector="model",
-            error_type="model_name",
-        )
+        if model not in self.models:
+            if not is_model_name(model) or self.redactor.scan(model):
+                raise _model_refused()
+            if len(self.models) < 1024:
+                self.models.add(model)
+        if call.subject is not None and any(True for _ in call.subject.detect(model)):
+            self.models.discard(model)  # recorded as refused
+            raise _model_refused()
 
     # ------------------------------------------------------------------ step 5
 
@@ -207,6 +203,15 @@ class RedactStep:
             return restorer
 
         return make
+
+
+def _model_refused() -> RedactionFailed:
+    return RedactionFailed(
+        "the model name is not a plain model identifier (it may hold personal data); "
+        "nothing was sent",
+        detector="model",
+        error_type="model_name",
+    )
 
 
 class AnswerFilter:

@@ -15,7 +15,7 @@ from .._errors import ProviderUnavailable
 from .._governance import Governance
 from .._pii import KnownValues, PIISession
 from .._principal import Principal, current_principal
-from .._steps import admit, canonical_url
+from .._steps import admit, canonical_url, provider_key
 from ._exchange import Exchange, body_classes, bounded, is_json, response_of
 from ._headers import (
     OWN_HEADERS,
@@ -28,7 +28,7 @@ from ._headers import (
     read_units,
 )
 from ._nesting import governed_below
-from ._protocol import is_protocol
+from ._protocol import LENGTHS, credential_headers, is_protocol
 from ._sdk_errors import sdk_errors_raised
 from ._upstream import check_upstream, check_url_log
 
@@ -66,27 +66,29 @@ class GovernedTransport:
 
     def _begin(self, request: Any) -> Exchange:
         """Route, decide, redact and reserve; the new request carries the prepared body."""
-        call, declared = self._call(request)
+        call, dropped = self._call(request)
         record = self.governance.record(call)
         with record:  # a request that cannot be rebuilt ends the record too
             prepared = record.prepare(call)
-            return Exchange(record, prepared, self._request(request, prepared, declared))
+            return Exchange(record, prepared, self._request(request, prepared, dropped))
 
     async def _abegin(self, request: Any) -> Exchange:
         """`_begin`, reserving on the state store's async client."""
-        call, declared = self._call(request)
+        call, dropped = self._call(request)
         record = self.governance.record(call)
         with record:
             prepared = await record.aprepare(call)
-            return Exchange(record, prepared, self._request(request, prepared, declared))
+            return Exchange(record, prepared, self._request(request, prepared, dropped))
 
-    def _call(self, request: Any) -> tuple[Call, bool]:
-        """The SDK's request as a `Call` (routed and read), and whether it carried one of
-        the library's own headers (use case, units, credentials, channel, conversation:
-        read here, never sent). The principal is the one ``rai.acting_as`` binds, else the
-        client's own; the units the header declares, else ``rai.units``; the conversation
-        the ``x-rai-conversation`` header names, else the one ``rai.conversation`` binds,
-        else the client's own."""
+    def _call(self, request: Any) -> tuple[Call, set[str]]:
+        """The SDK's request as a `Call` (routed and read), and the headers not to send:
+        the library's own (use case, units, credentials, channel, conversation: read
+        here), a caller's ``Content-Length`` that is not the body's or ``Transfer-Encoding``
+        (the body's real length is sent), the provider's credential header when the
+        provider takes no key (`provider_key`: a value that is not its key is refused).
+        The principal is the one ``rai.acting_as`` binds, else the client's own; the units
+        the header declares, else ``rai.units``; the conversation the ``x-rai-conversation``
+        header names, else the one ``rai.conversation`` binds, else the client's own."""
         check_upstream(self.governance.policy)  # logging may be set up after the client
         data = admit.json_body(request.content)
         model = data.get("model") if isinstance(data, dict) else None
@@ -98,14 +100,25 @@ class GovernedTransport:
         own: dict[bytes, list[str]] = {}  # the library's own headers: read, never sent
         content_headers: list[list[str]] = []  # every header that is not protocol
         netloc = request.url.netloc
+        keys = credential_headers(provider)
+        dropped: set[str] = set()  # the body's framing (re-measured), a key nobody gave
+        creds: dict[bytes, list[bytes]] = {}  # the provider's credential headers
         for key, value in request.headers.raw:
             name = key.lower()
             if name == USE_CASE_RAW:
                 tags.append(value.decode("latin-1"))
             elif name in OWN_HEADERS:
                 own.setdefault(name, []).append(value.decode("latin-1"))
+            elif name in keys:
+                creds.setdefault(name, []).append(value)
+            elif name in LENGTHS:  # the caller's framing never leaves: the body's length does
+                if name != b"content-length" or value != b"%d" % len(request.content):
+                    dropped.add(name.decode())
             elif not is_protocol(name, value, provider, netloc):
                 content_headers.append([key.decode("latin-1"), value.decode("latin-1")])
+        for name, values in creds.items():
+            if not provider_key(name, values, provider):
+                dropped.add(name.decode())
         credentials, channel = marking_of(own)
         conversation = conversation_of(own) or current_conversation.get() or self.conversation
         tag = ", ".join(tags) or declared_use_case.get() or self.default_use_case
@@ -129,13 +142,15 @@ class GovernedTransport:
             units=declared_units.get() if units is None else units,
             conversation=conversation,
         )
-        return call, bool(tags or own)
+        if tags or own:
+            dropped.update(own.decode() for own in OWN_HEADERS)
+        return call, dropped
 
-    def _request(self, request: Any, prepared: Prepared, declared: bool) -> Any:
+    def _request(self, request: Any, prepared: Prepared, dropped: set[str]) -> Any:
         """The SDK's request with what the pipeline prepared: the body, and the query
         parameters and content headers as redacted (the public constructor). When the
         prepared bytes are the SDK's own, nothing was redacted or re-encoded, and there
-        is no use-case header to drop, the SDK's request is already exactly that."""
+        is no header to drop, the SDK's request is already exactly that."""
         content = prepared.content
         extra = prepared.outbound.extra
         if extra == prepared.call.extra:
@@ -143,11 +158,11 @@ class GovernedTransport:
         elif extra is not None and extra["query"] != (prepared.call.extra or {}).get("query"):
             check_url_log(self.governance.policy)  # the SDK's URL, as it built it, is logged
         url = canonical_url(request.url, prepared.provider, prepared.endpoint)
-        if extra is None and not declared and content == request.content and url is request.url:
+        if extra is None and not dropped and content == request.content and url is request.url:
             return request
         headers = request.headers.copy()
-        for own in OWN_HEADERS:
-            headers.pop(own.decode(), None)
+        for name in dropped:
+            headers.pop(name, None)
         if extra is not None:
             for name, _ in extra["headers"]:
                 headers.pop(name, None)

@@ -4,8 +4,10 @@ only in its protocol's strict form and, where the protocol names one, for its pr
 A header whose value is not in that form — an ``Accept`` that is no media type the SDKs
 ask for, a ``charset`` other than UTF-8, an ``anthropic-version`` that is no published
 version, a ``Host`` that is not the provider's, a ``traceparent`` that is not the current
-span's, a credential header the provider does not use or a value that is no key — is
-content, scanned and redacted like the body. Every other header is content too.
+span's, a credential header the provider does not use — is content, scanned and
+redacted like the body. Every other header is content too. The provider's own credential
+header leaves only holding the provider's key (`_steps.admit.provider_key`), and a body's
+framing (``Content-Length``, ``Transfer-Encoding``) is never the caller's.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from .._clock import current_trace
 from .._policy import Provider
 
-__all__ = ["credential_headers", "is_protocol"]
+__all__ = ["CREDENTIALS", "LENGTHS", "credential_headers", "is_protocol"]
 
 _Q = rb"(?:; ?q=(?:0(?:\.[0-9]{1,3})?|1(?:\.0{1,3})?))?"
 
@@ -29,7 +31,6 @@ def _listed(tokens: str, most: int) -> re.Pattern[bytes]:
 # the forms, exactly: what the SDKs and HTTP libraries send, nothing a value can hide in
 _FORMS: dict[bytes, re.Pattern[bytes]] = {
     b"content-type": re.compile(rb"application/json(?:; ?charset=utf-8)?", re.IGNORECASE),
-    b"content-length": re.compile(rb"[0-9]{1,12}"),
     b"accept": _listed(
         r"application/json|text/event-stream|application/x-ndjson|text/plain|application/\*"
         r"|text/\*|\*/\*",
@@ -43,12 +44,11 @@ _FORMS: dict[bytes, re.Pattern[bytes]] = {
 _ANTHROPIC_VERSIONS = frozenset({b"2023-01-01", b"2023-06-01", b"2026-10-21"})
 _TRACEPARENT = re.compile(rb"00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}")
 _CREDENTIALS = frozenset({b"authorization", b"x-api-key", b"api-key"})
-# a key: an RFC 6750 token of at least 20 characters, letters among them (no spaces, no
-# "@"; a number alone is no key). A rule on digit runs would turn away hex keys (Azure's:
-# one in ten holds a run of 9 digits), whose redaction would fail the call.
-_KEY = re.compile(rb"[A-Za-z0-9._~+/-]{20,8192}=*")
-_BEARER = re.compile(rb"Bearer ([A-Za-z0-9._~+/-]{20,8192}=*)", re.IGNORECASE)
-_LETTER = re.compile(rb"[A-Za-z]")
+CREDENTIALS = _CREDENTIALS
+"""The credential headers: the provider's own are `credential_headers`' (their value must
+be its key, `_steps.admit.provider_key`); any other provider's is content."""
+LENGTHS = frozenset({b"content-length", b"transfer-encoding"})
+"""A body's framing: never the caller's (the transport sends the body's real length)."""
 
 
 def credential_headers(provider: Provider) -> frozenset[bytes]:
@@ -61,15 +61,6 @@ def credential_headers(provider: Provider) -> frozenset[bytes]:
     if host.endswith(".azure.com"):
         return frozenset({b"authorization", b"api-key"})
     return frozenset({b"authorization"})
-
-
-def _is_key(name: bytes, value: bytes) -> bool:
-    if name == b"authorization":
-        bearer = _BEARER.fullmatch(value)
-        token = bearer.group(1) if bearer is not None else None
-    else:
-        token = value if _KEY.fullmatch(value) else None
-    return token is not None and _LETTER.search(token) is not None
 
 
 def _is_current_trace(value: bytes) -> bool:
@@ -94,8 +85,6 @@ def is_protocol(name: bytes, value: bytes, provider: Provider, netloc: bytes) ->
         return form.fullmatch(value) is not None
     if name == b"host":
         return value.lower() == netloc.lower()
-    if name in _CREDENTIALS:
-        return name in credential_headers(provider) and _is_key(name, value)
     if name == b"anthropic-version":
         return provider.kind == "anthropic" and value in _ANTHROPIC_VERSIONS
     if name == b"traceparent":
