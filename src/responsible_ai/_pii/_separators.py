@@ -70,6 +70,8 @@ def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Ca
     out = found
     if "PHONE_NUMBER" in wanted and any(c[0] == "PHONE_NUMBER" for c in found):
         out = [c for c in found if c[0] != "PHONE_NUMBER" or not _not_phone(text, c)]
+    if "\t" in text and any(c[0] == "CREDIT_CARD" and "\t" in text[c[1] : c[2]] for c in out):
+        out = [c for c in out if not _tabbed_row(text, c)]
     hits = _TRIGGERS.Match(text.encode("utf-8", "surrogatepass"))
     if hits is None:
         return out  # nothing the run reader has not read (most texts: one DFA pass)
@@ -228,12 +230,67 @@ def _separated_cards(text: str, groups: list[tuple[int, int]]) -> list[Candidate
             digits = "".join(text[s:e] for s, e in groups[i : j + 1])
             score = card_score(digits)
             if score is not None and score >= 0.45:
-                out.append(("CREDIT_CARD", groups[i][0], groups[j][1], score))
+                shaped = _canonical(digits, shape) and _bounded(lens, gaps, i, j)
+                if shaped or _card_word_near(text, groups[i][0], groups[j][1]):
+                    out.append(("CREDIT_CARD", groups[i][0], groups[j][1], score))
     if 12 <= sum(lens) <= 19 and len(set(gaps)) == 1 and odd[0]:
-        score = card_score("".join(text[s:e] for s, e in groups))
-        if score is not None and score >= 0.85:
+        digits = "".join(text[s:e] for s, e in groups)
+        score = card_score(digits)
+        if (
+            score is not None
+            and score >= 0.85
+            and _card_word_near(text, groups[0][0], groups[-1][1])
+        ):
             out.append(("CREDIT_CARD", groups[0][0], groups[-1][1], score))
     return out
+
+
+# Through a list's separators (a comma, a semicolon, "|", a tab, a tag...) a row of
+# numbers is as often data as a card: one in about thirty random rows of four 4-digit
+# numbers passes Luhn with an issuer's prefix. There a card needs a real issuer prefix
+# and either a card word near or a brand's own uneven grouping (Amex 4-6-5, Diners
+# 4-6-4), which rows of numbers of one size never have.
+_ISSUER = re.compile(
+    r"4|5[1-5]|2(?:22[1-9]|2[3-9][0-9]|[3-6][0-9]{2}|7[01][0-9]|720)|3[0478]|6011|64[4-9]"
+    r"|65|35|36|38|62"
+)
+_CARD_WORD = re.compile(
+    r"(?<![^\W\d_])(?:card|kart|carte|carta|tarjeta|visa|master ?card|amex|american express"
+    r"|credit|debit|kredit|cr[eé]dito|(?:pan|cc|ccn|cvv|cvc)(?![^\W\d_]))",
+    re.IGNORECASE,
+)
+_WORD_BEFORE = 64  # characters before the first group a card word anchors it from
+_WORD_AFTER = 24  # ... and after the last
+
+
+def _tabbed_row(text: str, c: Candidate) -> bool:
+    """Whether the run reader's card is groups joined by tabs (a row of a table) with no
+    card word near: a tab is a list's separator (`_card_word_near`)."""
+    return (
+        c[0] == "CREDIT_CARD"
+        and "\t" in text[c[1] : c[2]]
+        and not _card_word_near(text, c[1], c[2])
+    )
+
+
+def _canonical(digits: str, shape: list[int]) -> bool:
+    """A brand's own uneven grouping: Amex 4-6-5 (34, 37), Diners 4-6-4 (30, 36, 38)."""
+    if shape == [4, 6, 5]:
+        return digits[:2] in ("34", "37")
+    return shape == [4, 6, 4] and digits[:2] in ("30", "36", "38")
+
+
+def _card_word_near(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] holds a major scheme's card number (`_ISSUER`) with a card
+    word a few words before or after it."""
+    first = "".join(c for c in text[start : start + 24] if c.isdigit())
+    if _ISSUER.match(first) is None:
+        return False
+    lo = max(0, start - _WORD_BEFORE)
+    return (
+        _CARD_WORD.search(text, lo, start) is not None
+        or _CARD_WORD.search(text, end, end + _WORD_AFTER) is not None
+    )
 
 
 def _bounded(lens: list[int], gaps: list[str], i: int, j: int) -> bool:
