@@ -2,12 +2,12 @@
 takes that are no phone numbers. One entry, `reread`, called once per scanned text with
 what the run reader found:
 
-- **Checksummed identifiers through any separator.** Digit groups joined by up to twelve
+- **Checksummed identifiers through any separator.** Digit groups joined by up to 32
   separator atoms — any character that is neither a letter nor a digit (quotes, commas,
   ``|``, ``·``, ``•``, vertical tab, form feed, NEL...), a markup tag (``<b>``,
   ``</span>``) or a backslash escape typed as text (``\\n``, ``\\t``) — are read as a
   card (Luhn, issuer prefix, the groups a card is written in); an IBAN's characters
-  through up to four of any non-alphanumeric characters, written in its groups of four
+  through up to 32 of any non-alphanumeric characters, written in its groups of four
   (``DE89|3704|...``, ``DE89,3704,...``).
 - **A long group of digits that fails as a whole is read in its parts**: a card at its
   start (after any leading zeros) with an expiry, a CVV or a second card after it, or at
@@ -48,7 +48,7 @@ __all__ = ["reread"]
 _ATOM = r"(?:[^\w<\\]|_|<(?:/?[A-Za-z][A-Za-z0-9]{0,7}[ ]?/?>)?|\\(?:[nrtfvb]|u00[0-9A-Fa-f]{2})?)"
 # (led by a digit, no look-behind: the scan skips to digits at C speed; a match ends at
 # the end of a run of digits, so the next starts at the start of one)
-_CHAIN = re.compile(rf"[0-9]+(?:{_ATOM}{{1,12}}[0-9]+)*")
+_CHAIN = re.compile(rf"[0-9]+(?:{_ATOM}{{1,32}}[0-9]+)*")
 _GROUP = re.compile(r"[0-9]+")
 _THREE = re.compile(r"[0-9]{3}")
 _LONG_GROUP = re.compile(r"[0-9]{10,}")  # `_LONG` digits or more
@@ -96,6 +96,8 @@ def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Ca
         more += _spelled_ibans(text)
     if "PHONE_NUMBER" in wanted and _SLASH in hits:
         more += _slashed_phones(text)
+    if "PHONE_NUMBER" in wanted and _ODD_PHONE in hits:
+        more += _odd_phones(text)
     if "IP_ADDRESS" in wanted and _PADDED in hits:
         more += _padded_ipv4(text)
     return out + more if more else out
@@ -107,14 +109,16 @@ def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Ca
 # "12,000") and more digits or an IBAN's letters, or ten digits in a row; an SSN word; a
 # slash between digits; a zero-padded octet.
 _WORTH_PATTERN = (
-    r"[0-9](?:[^\w \t\r\n.()/\-,][^A-Za-z0-9]{0,11}[0-9]|,[^A-Za-z0-9]{1,11}[0-9]"
+    r"[0-9](?:[^\w \t\r\n.()/\-,][^A-Za-z0-9]{0,31}[0-9]|,[^A-Za-z0-9]{1,31}[0-9]"
+    r"|[ \t\r\n.()/\-]{1,31}[^\w \t\r\n.()/\-][^A-Za-z0-9]{0,31}[0-9A-Za-z]"
     r"|,[0-9]{4}|,[0-9]{1,2}(?:[^0-9]|$)|[^\w \t\r\n.()/\-]{1,4}[A-Za-z]|<|\\"
     r"|[\s._/()\-]{5}|[0-9]{9})"
 )
 _SPELLED_IBAN_PATTERN = (  # an IBAN written one character at a time: "d e 8 9 3 7 ..."
     r"[A-Za-z]([ \t._,|:/-]{1,3})[A-Za-z][ \t._,|:/-]{1,3}[0-9][ \t._,|:/-]{1,3}[0-9]"
 )
-_WORTH, _SSN_WORD, _SLASH, _PADDED, _SPELLED_IBAN = range(5)
+_ODD_PHONE_PATTERN = r"\+[0-9]{1,3}[ ]{0,2}[^\w\s+()./\-][ ]{0,2}[0-9]"
+_WORTH, _SSN_WORD, _SLASH, _PADDED, _SPELLED_IBAN, _ODD_PHONE = range(6)
 _TRIGGERS = re2.Set.SearchSet()
 for _pattern in (
     _WORTH_PATTERN,
@@ -122,6 +126,7 @@ for _pattern in (
     r"[0-9] ?/ ?[0-9]",
     r"[0-9]\.0[0-9]",
     _SPELLED_IBAN_PATTERN,
+    _ODD_PHONE_PATTERN,
 ):
     _TRIGGERS.Add(_pattern)
 _TRIGGERS.Compile()
@@ -393,11 +398,10 @@ def _anchored_ssns(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
 
 _IBAN_HEAD = re.compile(r"[A-Za-z]{2}[0-9]{2}")
 _IBAN_ODD = {
-    n: re.compile(rf"(?:[^A-Za-z0-9]{{0,4}}[A-Za-z0-9]){{{n}}}")
+    n: re.compile(rf"(?:[^A-Za-z0-9]{{0,32}}[A-Za-z0-9]){{{n}}}")
     for n in sorted({length - 4 for length in IBAN_LENGTHS.values()})
 }
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
-_IBAN_ODD_CHAR = re.compile(r"[^A-Za-z0-9 \t\r\n./_-]")
 _IBAN_SEP = re.compile(r"[ \t\r\n./_-]{0,4}")
 
 
@@ -410,7 +414,7 @@ def _ibans(text: str, heads: list[int]) -> Iterator[Candidate]:
         if m is None or (head > 0 and text[head - 1].isalnum()):
             continue
         want = IBAN_LENGTHS.get(m.group()[:2].upper())
-        if want is None or _IBAN_ODD_CHAR.search(text, m.end(), m.end() + 5 * want) is None:
+        if want is None or _ODD_GAP.search(text, m.end(), m.end() + 33 * want) is None:
             continue  # (only the run reader's separators near: `iban_at` reads it)
         body = _IBAN_ODD[want - 4].match(text, m.end())
         if body is None:
@@ -478,6 +482,28 @@ def _slashed_phones(text: str) -> Iterator[Candidate]:
                 yield "PHONE_NUMBER", m.start(), m.end(), 0.75
         elif rest.count("/") == 1 and digits >= 5 and 9 <= digits + len(m.group("trunk")) <= 12:
             yield "PHONE_NUMBER", m.start(), m.end(), 0.5
+
+
+_ODD_PHONE_AT = re.compile(  # "+44 | 20 | 7946 | 0958", "+44·20·7946·0958"
+    r"\+(?P<cc>[0-9]{1,3})(?P<rest>(?:[ ]{0,2}[^\w\s+()./\-][ ]{0,2}[0-9]{1,8}){1,6})"
+    r"(?![\w]|[.,][0-9])"
+)
+
+
+def _odd_phones(text: str) -> Iterator[Candidate]:
+    """International numbers (a ``+`` and a country code) with one punctuation character
+    other than the run reader's between their groups: ``|``, ``·``, ``•``, ``:``..."""
+    for m in _ODD_PHONE_AT.finditer(text):
+        if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_/+."):
+            continue
+        cc = m.group("cc")
+        groups = _GROUP.findall(m.group("rest"))
+        digits = sum(map(len, groups))
+        code_ok = cc[:1] in COUNTRY_CODES or cc[:2] in COUNTRY_CODES or cc in COUNTRY_CODES
+        # (fewer digits, or a group of one: a table's signed numbers)
+        size = digits + len(cc)
+        if code_ok and len(groups) >= 2 and min(map(len, groups)) >= 2 and 10 <= size <= 15:
+            yield "PHONE_NUMBER", m.start(), m.end(), 0.75
 
 
 _PADDED_IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![\w]|\.[0-9])")
