@@ -406,3 +406,23 @@ def test_phone_through_odd_punctuation(text: str, secret: str) -> None:
 def test_signed_numbers_in_a_table_are_no_phones() -> None:
     for text in ("| +12 | 345 | 678 |", "delta +3 | 4 | 5", "+44 | 20"):
         assert "PHONE_NUMBER" not in entities(text), text
+
+
+# --------------------------------------------------------------------------- HTML
+
+HTML_SEPARATORS = ["&ensp;", "&emsp;", "&thinsp;", "&middot;", "&bull;", "&NewLine;", "&Tab;",
+                   "&amp;nbsp;", "&amp;amp;nbsp;", "&#9;", "&#10;", "&hairsp;", "&vert;",
+                   "&lt;b&gt;", '<span class="x">', '<font color="red">', '<td style="a:b">']  # fmt: skip
+
+
+@pytest.mark.parametrize("sep", HTML_SEPARATORS)
+def test_card_through_html_entities_and_tags(sep: str) -> None:
+    for card in ("4111111111111111", "5500005555555559"):
+        text = "card: " + sep.join(card[k : k + 4] for k in range(0, 16, 4))
+        assert not leaked(text, card[4:8]), text
+        assert "CREDIT_CARD" in entities(text), text
+
+
+def test_entities_in_prose_stay() -> None:
+    for text in ("AT&amp;T and R&D &copy; 2024", "a &lt; b &amp;&amp; c", "&unknownentity; 12"):
+        assert R.redact(text).text == text

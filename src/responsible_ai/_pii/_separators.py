@@ -45,7 +45,10 @@ __all__ = ["reread"]
 
 # one separator atom: a character that is no letter, digit or "_" ... or "_", a markup
 # tag, a backslash escape typed as text; each alternative starts with its own character
-_ATOM = r"(?:[^\w<\\]|_|<(?:/?[A-Za-z][A-Za-z0-9]{0,7}[ ]?/?>)?|\\(?:[nrtfvb]|u00[0-9A-Fa-f]{2})?)"
+_ATOM = (  # (a tag with its attributes: `<span class="x">`)
+    r"(?:[^\w<\\]|_|<(?:/?[A-Za-z][A-Za-z0-9]{0,7}(?:[ ][^<>]{0,80})?/?>)?"
+    r"|\\(?:[nrtfvb]|u00[0-9A-Fa-f]{2})?)"
+)
 # (led by a digit, no look-behind: the scan skips to digits at C speed; a match ends at
 # the end of a run of digits, so the next starts at the start of one)
 _CHAIN = re.compile(rf"[0-9]+(?:{_ATOM}{{1,32}}[0-9]+)*")
