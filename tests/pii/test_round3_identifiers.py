@@ -426,3 +426,40 @@ def test_card_through_html_entities_and_tags(sep: str) -> None:
 def test_entities_in_prose_stay() -> None:
     for text in ("AT&amp;T and R&D &copy; 2024", "a &lt; b &amp;&amp; c", "&unknownentity; 12"):
         assert R.redact(text).text == text
+
+
+# --------------------------------------------------------------------------- more spellings
+
+@pytest.mark.parametrize(
+    "text",
+    ["card 4111\u30fc1111\u30fc1111\u30fc1111", "card 5500\uff700055\uff705555\uff705559",
+     "card 4,111,111,111,111,111", "cc 5,500,005,555,555,559", "card 41111111 , 11111111",
+     "card 5500005 | 555555559", "card 4 1 1 1|1 1 1 1|1 1 1 1|1 1 1 1",
+     "visa 4 0 1 2 , 8 8 8 8 , 8 8 8 8 , 1 8 8 1", "card 41 11|11 11|11 11|11 11"],
+)  # fmt: skip
+def test_card_in_more_spellings(text: str) -> None:
+    assert "CREDIT_CARD" in entities(text), text
+    assert "1111" not in R.redact(text).text.replace("1 1 1 1", "1111")
+
+
+def test_thousands_without_a_card_word_stay() -> None:
+    for text in ("Totals: 4,532,123,456,789,012", "revenue 4,111,111,111,111,111 USD",
+                 "4,532,015,112,830,366"):  # fmt: skip
+        assert "CREDIT_CARD" not in entities(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["SSN | 234-56-7890", "SSN: 234,567,890", "SSN 2|3|4|5|6|7|8|9|0", "SSN -- 234 -- 56 -- 7890",
+     "SSN \u00b7 234\u00b756\u00b77890", "ssn: 234:56:7890", "SSN #234|56|7890",
+     "SocialSecurityNumber=234567890", "socialSecurityNo: 234-56-7890",
+     "sozialversicherungsnummer 234567890", "SOCIAL_SECURITY_NUMBER: 234 56 7890"],
+)  # fmt: skip
+def test_ssn_after_its_word_through_any_mark(text: str) -> None:
+    assert "US_SSN" in entities(text), text
+    assert "7890" not in R.redact(text).text
+
+
+def test_thousands_far_from_an_ssn_word_stay() -> None:
+    text = "SSN field left blank; invoice 234,567,890 paid"
+    assert "US_SSN" not in entities(text)

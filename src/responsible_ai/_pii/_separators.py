@@ -35,8 +35,9 @@ from collections.abc import Iterator
 
 import re2
 
-from ._context import CONTEXT
+from ._context import CONTEXT, Words
 from ._country_codes import COUNTRY_CODES
+from ._listed_cards import canonical, card_word_near, tabbed_row
 from ._normalize import lowered
 from ._numbers import Candidate, card_score
 from ._validators import IBAN_LENGTHS, compact_iban_valid, ssn_valid
@@ -46,7 +47,7 @@ __all__ = ["reread"]
 # one separator atom: a character that is no letter, digit or "_" ... or "_", a markup
 # tag, a backslash escape typed as text; each alternative starts with its own character
 _ATOM = (  # (a tag with its attributes: `<span class="x">`)
-    r"(?:[^\w<\\]|_|<(?:/?[A-Za-z][A-Za-z0-9]{0,7}(?:[ ][^<>]{0,80})?/?>)?"
+    r"(?:[^\w<\\]|[_\u30fc\uff70]|<(?:/?[A-Za-z][A-Za-z0-9]{0,7}(?:[ ][^<>]{0,80})?/?>)?"
     r"|\\(?:[nrtfvb]|u00[0-9A-Fa-f]{2})?)"
 )
 # (led by a digit, no look-behind: the scan skips to digits at C speed; a match ends at
@@ -62,6 +63,13 @@ _ODD_GAP = re.compile(r"[^0-9 \t\r\n._/()\-]|[ \t\r\n._/()\-]{5}")
 _COMMON = re.compile(r"[ \t\r\n._/()\-]{1,4}")
 # what an SSN's groups may be written with (an SSN word before them)
 _SSN_GAP = re.compile(r"(?:[ \t\r\n]|\\[nrt]){0,3}[-./_]?(?:[ \t\r\n]|\\[nrt]){0,3}")
+# ... right after the word ("SSN: 234,567,890", "SSN 2|3|4|..."): any one or two marks
+_SSN_GAP_NEAR = re.compile(
+    r"(?:[ \t\r\n]|\\[nrt]){0,3}(?:[^\w\s]|_){0,2}(?:[ \t\r\n]|\\[nrt]){0,3}"
+)
+# the SSN words written glued or in German ("SocialSecurityNumber", "sozialversicherungsnummer")
+_SSN_GLUED = re.compile(r"socialsecurity|sozialversicherung")
+_NEAR_BEFORE = 16  # characters: the word is right before the number
 _LONG = 10  # a group of this many digits or more that fails as a whole is read in parts
 _LONGEST = 48  # ... up to this many (two cards and an expiry); longer: a blob, not a value
 _WINDOW_BEFORE = 48  # an SSN word this close before a list anchors the whole list
@@ -74,7 +82,7 @@ def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Ca
     if "PHONE_NUMBER" in wanted and any(c[0] == "PHONE_NUMBER" for c in found):
         out = [c for c in found if c[0] != "PHONE_NUMBER" or not _not_phone(text, c)]
     if "\t" in text and any(c[0] == "CREDIT_CARD" and "\t" in text[c[1] : c[2]] for c in out):
-        out = [c for c in out if not _tabbed_row(text, c)]
+        out = [c for c in out if not tabbed_row(text, c)]
     hits = _TRIGGERS.Match(text.encode("utf-8", "surrogatepass"))
     if hits is None:
         return out  # nothing the run reader has not read (most texts: one DFA pass)
@@ -115,7 +123,7 @@ _WORTH_PATTERN = (
     r"[0-9](?:[^\w \t\r\n.()/\-,][^A-Za-z0-9]{0,31}[0-9]|,[^A-Za-z0-9]{1,31}[0-9]"
     r"|[ \t\r\n.()/\-]{1,31}[^\w \t\r\n.()/\-][^A-Za-z0-9]{0,31}[0-9A-Za-z]"
     r"|,[0-9]{4}|,[0-9]{1,2}(?:[^0-9]|$)|[^\w \t\r\n.()/\-]{1,4}[A-Za-z]|<|\\"
-    r"|[\s._/()\-]{5}|[0-9]{9})"
+    r"|[\s._/()\-]{5}|[0-9]{9}|(?:,[0-9]{3}){4})"
 )
 _SPELLED_IBAN_PATTERN = (  # an IBAN written one character at a time: "d e 8 9 3 7 ..."
     r"[A-Za-z]([ \t._,|:/-]{1,3})[A-Za-z][ \t._,|:/-]{1,3}[0-9][ \t._,|:/-]{1,3}[0-9]"
@@ -125,7 +133,7 @@ _WORTH, _SSN_WORD, _SLASH, _PADDED, _SPELLED_IBAN, _ODD_PHONE = range(6)
 _TRIGGERS = re2.Set.SearchSet()
 for _pattern in (
     _WORTH_PATTERN,
-    r"(?i:ssn|social.security|ss#|taxpayer)",
+    r"(?i:ssn|social.?security|ss#|taxpayer|sozialversicherung)",
     r"[0-9] ?/ ?[0-9]",
     r"[0-9]\.0[0-9]",
     _SPELLED_IBAN_PATTERN,
@@ -179,8 +187,13 @@ def _chain(text: str, start: int, end: int, card: bool, low: str | None) -> list
         ):
             out += _separated_cards(text, [m.span() for m in _GROUP.finditer(text, start, end)])
     words = CONTEXT["US_SSN"].positive
-    if low is not None and words is not None and words.near(low, start - _WINDOW_BEFORE, start):
-        out += _anchored_ssns(text, [m.span() for m in _GROUP.finditer(text, start, end)])
+    if low is not None and words is not None and _ssn_word(low, words, start):
+        tight = (
+            words.near(low, start - _NEAR_BEFORE, start)
+            or _SSN_GLUED.search(low, max(0, start - _NEAR_BEFORE - 16), start) is not None
+        )
+        groups = [m.span() for m in _GROUP.finditer(text, start, end)]
+        out += _anchored_ssns(text, groups, _SSN_GAP_NEAR if tight else _SSN_GAP)
     return out
 
 
@@ -238,67 +251,19 @@ def _separated_cards(text: str, groups: list[tuple[int, int]]) -> list[Candidate
             digits = "".join(text[s:e] for s, e in groups[i : j + 1])
             score = card_score(digits)
             if score is not None and score >= 0.45:
-                shaped = _canonical(digits, shape) and _bounded(lens, gaps, i, j)
-                if shaped or _card_word_near(text, groups[i][0], groups[j][1]):
+                shaped = canonical(digits, shape) and _bounded(lens, gaps, i, j)
+                if shaped or card_word_near(text, groups[i][0], groups[j][1]):
                     out.append(("CREDIT_CARD", groups[i][0], groups[j][1], score))
-    if 12 <= sum(lens) <= 19 and len(set(gaps)) == 1 and odd[0]:
+    if 12 <= sum(lens) <= 19 and ((len(set(gaps)) == 1 and odd[0]) or max(lens) <= 4):
         digits = "".join(text[s:e] for s, e in groups)
         score = card_score(digits)
         if (
             score is not None
             and score >= 0.85
-            and _card_word_near(text, groups[0][0], groups[-1][1])
+            and card_word_near(text, groups[0][0], groups[-1][1])
         ):
             out.append(("CREDIT_CARD", groups[0][0], groups[-1][1], score))
     return out
-
-
-# Through a list's separators (a comma, a semicolon, "|", a tab, a tag...) a row of
-# numbers is as often data as a card: one in about thirty random rows of four 4-digit
-# numbers passes Luhn with an issuer's prefix. There a card needs a real issuer prefix
-# and either a card word near or a brand's own uneven grouping (Amex 4-6-5, Diners
-# 4-6-4), which rows of numbers of one size never have.
-_ISSUER = re.compile(
-    r"4|5[1-5]|2(?:22[1-9]|2[3-9][0-9]|[3-6][0-9]{2}|7[01][0-9]|720)|3[0478]|6011|64[4-9]"
-    r"|65|35|36|38|62"
-)
-_CARD_WORD = re.compile(
-    r"(?<![^\W\d_])(?:card|kart|carte|carta|tarjeta|visa|master ?card|amex|american express"
-    r"|credit|debit|kredit|cr[eé]dito|(?:pan|cc|ccn|cvv|cvc)(?![^\W\d_]))",
-    re.IGNORECASE,
-)
-_WORD_BEFORE = 64  # characters before the first group a card word anchors it from
-_WORD_AFTER = 24  # ... and after the last
-
-
-def _tabbed_row(text: str, c: Candidate) -> bool:
-    """Whether the run reader's card is groups joined by tabs (a row of a table) with no
-    card word near: a tab is a list's separator (`_card_word_near`)."""
-    return (
-        c[0] == "CREDIT_CARD"
-        and "\t" in text[c[1] : c[2]]
-        and not _card_word_near(text, c[1], c[2])
-    )
-
-
-def _canonical(digits: str, shape: list[int]) -> bool:
-    """A brand's own uneven grouping: Amex 4-6-5 (34, 37), Diners 4-6-4 (30, 36, 38)."""
-    if shape == [4, 6, 5]:
-        return digits[:2] in ("34", "37")
-    return shape == [4, 6, 4] and digits[:2] in ("30", "36", "38")
-
-
-def _card_word_near(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] holds a major scheme's card number (`_ISSUER`) with a card
-    word a few words before or after it."""
-    first = "".join(c for c in text[start : start + 24] if c.isdigit())
-    if _ISSUER.match(first) is None:
-        return False
-    lo = max(0, start - _WORD_BEFORE)
-    return (
-        _CARD_WORD.search(text, lo, start) is not None
-        or _CARD_WORD.search(text, end, end + _WORD_AFTER) is not None
-    )
 
 
 def _bounded(lens: list[int], gaps: list[str], i: int, j: int) -> bool:
@@ -377,7 +342,15 @@ def _card_prefix(digits: str, z: int, whole: bool = False) -> tuple[int, float] 
     return None
 
 
-def _anchored_ssns(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
+def _ssn_word(low: str, words: Words, start: int) -> bool:
+    """An SSN word up to `_WINDOW_BEFORE` characters before `start`, also glued."""
+    lo = start - _WINDOW_BEFORE
+    return words.near(low, lo, start) or _SSN_GLUED.search(low, max(0, lo), start) is not None
+
+
+def _anchored_ssns(
+    text: str, groups: list[tuple[int, int]], gap: re.Pattern[str] = _SSN_GAP
+) -> list[Candidate]:
     """After an SSN word: nine digits in any grouping through the common separators (the
     word raises the bare score of 0.3 past the threshold), each of a list."""
     out: list[Candidate] = []
@@ -385,7 +358,7 @@ def _anchored_ssns(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
     for i in range(n):
         size = 0
         for j in range(i, min(n, i + 9)):
-            if j > i and _SSN_GAP.fullmatch(text, groups[j - 1][1], groups[j][0]) is None:
+            if j > i and gap.fullmatch(text, groups[j - 1][1], groups[j][0]) is None:
                 break
             size += groups[j][1] - groups[j][0]
             if size >= 9:
