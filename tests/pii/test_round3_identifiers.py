@@ -430,6 +430,7 @@ def test_entities_in_prose_stay() -> None:
 
 # --------------------------------------------------------------------------- more spellings
 
+
 @pytest.mark.parametrize(
     "text",
     ["card 4111\u30fc1111\u30fc1111\u30fc1111", "card 5500\uff700055\uff705555\uff705559",
@@ -463,3 +464,29 @@ def test_ssn_after_its_word_through_any_mark(text: str) -> None:
 def test_thousands_far_from_an_ssn_word_stay() -> None:
     text = "SSN field left blank; invoice 234,567,890 paid"
     assert "US_SSN" not in entities(text)
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mail jane at roe dot com", "jane AT roe DOT com please", "write to jane.doe at roe dot co dot uk",
+     "jane@roe dot com", "jane@roe DOT org", "jane (@) roe (.) com", "jane [@] roe [.] com",
+     "jane@roe[.]com", "jane@roe(.)com", "jane@roe [.] com", "jane@@roe.example",
+     "jane@@@roe.example", "jane@ roe.bank", "jane@ roe.co.uk", "jane@\troe.insurance"],
+)  # fmt: skip
+def test_email_in_more_spellings(text: str) -> None:
+    out = R.redact(text).text
+    assert "jane" not in out and "roe" not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["meet at noon dot", "meet at noon.", "Look at me (at) least", "reply to team [at] the office",
+     "look at that dot in the corner", "email me @ home", "Point at the dot on the map",
+     "We met at Google (at) the office (dot) com event", "a @ b", "x @@ y", "rate at 5 dots",
+     "thanks @build.bot for this", "x\n@rai.governed"],
+)  # fmt: skip
+def test_spelled_at_and_dot_in_prose_stay(text: str) -> None:
+    assert R.redact(text).text == text
