@@ -310,6 +310,16 @@ CANARIES = [
     ("server 192.168.001.001", "168.001"),
     ("mail jane [at] roe [dot] com", "jane"),
     ("mail jane@roe\u3002example", "jane"),
+    ("card | 4111 | 1111 | 1111 | 1111 |", "1111 | 1111"),
+    ("Visa 4111&ensp;1111&ensp;1111&ensp;1111", "1111&ensp;1111"),
+    ('card 4111<span class="x">1111</span>1111 1111', "1111 1111"),
+    ("cc 4,111,111,111,111,111", "111,111,111"),
+    ("SSN: 234,567,890", "567,890"),
+    ("SocialSecurityNumber=234567890", "234567890"),
+    ("tel +44 | 20 | 7946 | 0958", "7946"),
+    ("IBAN DE89 | 3704 | 0044 | 0532 | 0130 | 00", "3704 | 0044"),
+    ("mail jane at roe dot com", "jane"),
+    ("mail jane@ roe.bank", "jane"),
 ]
 
 
