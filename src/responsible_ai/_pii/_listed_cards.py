@@ -22,8 +22,9 @@ _ISSUER = re.compile(
     r"|65|35|36|38|62"
 )
 _CARD_WORD = re.compile(
-    r"(?<![^\W\d_])(?:card|kart|carte|carta|tarjeta|visa|master ?card|amex|american express"
-    r"|credit|debit|kredit|cr[eé]dito|(?:pan|cc|ccn|cvv|cvc)(?![^\W\d_]))",
+    r"(?<![^\W\d_])(?:card|kart|k[aá]rty|kaart|kort|cart[aã]o|carte|carta|tarjeta|visa"
+    r"|master ?card|amex|american express|credit|debit|kredit|cr[eé]dito"
+    r"|(?:pan|cc|ccn|cvv|cvc)(?![^\W\d_]))",
     re.IGNORECASE,
 )
 _WORD_BEFORE = 64  # characters before the first group a card word anchors it from
