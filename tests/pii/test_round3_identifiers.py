@@ -63,6 +63,7 @@ CARD_SEPARATORS = [
 
 @pytest.mark.parametrize(("text", "secret"), CARD_SEPARATORS)
 def test_card_through_any_separator(text: str, secret: str) -> None:
+    text = f"Visa card: {text}"  # through a list's separators a card needs a card word
     assert not leaked(text, secret)
     assert entities(text).get("CREDIT_CARD")
 
@@ -273,7 +274,9 @@ def test_lists_of_numbers_are_no_cards() -> None:
 @pytest.mark.parametrize(
     "seed",
     ["1|", "4111<b>", "4111\\n", ", 4111", "DE89|", "+44/", "@ ", "(at)", "a@(", "x\n@\n",
-     "9" * 19 + "|", "SSN 1 ", "2000 04 16 ", "[at] a . ", "d e 8 9 ", "a b 1 2 "],
+     "9" * 19 + "|", "SSN 1 ", "2000 04 16 ", "[at] a . ", "d e 8 9 ", "a b 1 2 ",
+     "4111 | ", "1" + " " * 31 + "|", "a at b dot ", "&amp;nbsp;1", "+44 | 20", "SSN: 1,",
+     "<b class='x'>1", "1\u30fc", ",111", "a@@b.", "a@ b.c "],
 )  # fmt: skip
 def test_new_readers_stay_linear(seed: str) -> None:
     from responsible_ai._pii._patterns import BuiltinDetector
@@ -309,6 +312,16 @@ CANARIES = [
     ("server 192.168.001.001", "168.001"),
     ("mail jane [at] roe [dot] com", "jane"),
     ("mail jane@roe\u3002example", "jane"),
+    ("card | 4111 | 1111 | 1111 | 1111 |", "1111 | 1111"),
+    ("Kártya 4111&ensp;1111&ensp;1111&ensp;1111", "1111&ensp;1111"),
+    ('card 4111<span class="x">1111</span>1111 1111', "1111 1111"),
+    ("cc 4,111,111,111,111,111", "111,111,111"),
+    ("SSN: 234,567,890", "567,890"),
+    ("SocialSecurityNumber=234567890", "234567890"),
+    ("tel +44 | 20 | 7946 | 0958", "7946"),
+    ("IBAN DE89 | 3704 | 0044 | 0532 | 0130 | 00", "3704 | 0044"),
+    ("mail jane at roe dot com", "jane"),
+    ("mail jane@ roe.bank", "jane"),
 ]
 
 
@@ -333,3 +346,159 @@ def test_value_never_reaches_the_provider(
     sent = server.requests[-1].text
     assert secret not in sent
     assert secret.replace("\\", "\\\\") not in sent  # as the JSON body escapes it
+
+
+# --------------------------------------------------------------------------- list rows
+
+LIST_SEPARATORS = [",", ", ", ";", "|", " | ", ":", "\t", " ; ", "\u00b7"]
+
+
+@pytest.mark.parametrize("sep", LIST_SEPARATORS)
+def test_rows_of_four_digit_numbers_are_no_cards(sep: str) -> None:
+    """Through a list's separators a random row of four 4-digit numbers is taken for a
+    card at most once in 200 (Luhn and an issuer prefix alone pass one in thirty)."""
+    import random
+
+    rng = random.Random(20261206)
+    rows = [sep.join(str(rng.randint(1000, 9999)) for _ in range(4)) for _ in range(400)]
+    rows += [f"[{', '.join(str(rng.randint(1000, 9999)) for _ in range(4))}]" for _ in range(100)]
+    hits = sum("CREDIT_CARD" in entities(f"values {row}") for row in rows)
+    assert hits / len(rows) <= 0.005, hits
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["id,amount\n4532,0151\n1283,0366", "ratio 4111:1111:1111:1111", "q1,q2,q3,q4\n5034,7621,9359,4482",
+     "values: 4491, 4667, 6066, 2537", '{"v": [3819, 6002, 8077, 6313]}', "2412;7071;5247;8507",
+     "| 4111 | 1111 | 1111 | 1111 |", "4315\t2996\t5604\t8022", "<td>4532</td><td>0151</td><td>1283</td><td>0366</td>"],
+)  # fmt: skip
+def test_list_rows_without_a_card_word_stay(text: str) -> None:
+    assert "CREDIT_CARD" not in entities(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3782|822463|10005", "3782, 822463, 10005", "3056;930902;5904", "Amex 3782 | 822463 | 10005"],
+)
+def test_a_brands_own_uneven_grouping_needs_no_word(text: str) -> None:
+    assert entities(text).get("CREDIT_CARD"), text
+
+
+ODD_RUNS = [" | ", " |", " ,", " \u00b7 ", " \u2022 ", " * ", " + ", " ~ ", " # ", " = ", " : ", " ; ",
+            " & ", ' " ', " ' ", " \\ ", "\t|\t", " -> ", "-|", "/|", ". ,", "-|-", " | | ", ", , ",
+            " " * 13, "|" * 13, " " * 20 + "|", "-" * 8 + ">"]  # fmt: skip
+
+
+@pytest.mark.parametrize("sep", ODD_RUNS)
+def test_card_through_a_run_led_by_a_common_separator(sep: str) -> None:
+    for card in ("4111111111111111", "5500005555555559", "4012888888881881"):
+        groups = [card[k : k + 4] for k in range(0, 16, 4)]
+        for text in (f"card {sep.join(groups)}", f"| cc | {' | '.join(groups)} |"):
+            assert "CREDIT_CARD" in entities(text), text
+            assert not leaked(text, groups[1] + sep + groups[2]), text
+
+
+@pytest.mark.parametrize("sep", [" | ", " \u00b7 ", " ; ", "\t|\t", "-|-", " , ", " " * 13])
+def test_iban_through_a_run_led_by_a_common_separator(sep: str) -> None:
+    for iban in ("DE89 3704 0044 0532 0130 00", "GB82 WEST 1234 5698 7654 32"):
+        text = "IBAN " + sep.join(iban.split())
+        assert "IBAN_CODE" in entities(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [("+44 | 20 | 7946 | 0958", "7946"), ("+44\u00b720\u00b77946\u00b70958", "7946"),
+     ("call +1 \u2022 415 \u2022 555 \u2022 0132", "555"), ("tel +49:30:1234567", "1234567"),
+     ("+33 ~ 142 ~ 68 ~ 53 ~ 00", "142 ~ 68")],
+)  # fmt: skip
+def test_phone_through_odd_punctuation(text: str, secret: str) -> None:
+    assert not leaked(text, secret), text
+
+
+def test_signed_numbers_in_a_table_are_no_phones() -> None:
+    for text in ("| +12 | 345 | 678 |", "delta +3 | 4 | 5", "+44 | 20"):
+        assert "PHONE_NUMBER" not in entities(text), text
+
+
+# --------------------------------------------------------------------------- HTML
+
+HTML_SEPARATORS = ["&ensp;", "&emsp;", "&thinsp;", "&middot;", "&bull;", "&NewLine;", "&Tab;",
+                   "&amp;nbsp;", "&amp;amp;nbsp;", "&#9;", "&#10;", "&hairsp;", "&vert;",
+                   "&lt;b&gt;", '<span class="x">', '<font color="red">', '<td style="a:b">']  # fmt: skip
+
+
+@pytest.mark.parametrize("sep", HTML_SEPARATORS)
+def test_card_through_html_entities_and_tags(sep: str) -> None:
+    for card in ("4111111111111111", "5500005555555559"):
+        text = "card: " + sep.join(card[k : k + 4] for k in range(0, 16, 4))
+        assert not leaked(text, card[4:8]), text
+        assert "CREDIT_CARD" in entities(text), text
+
+
+def test_entities_in_prose_stay() -> None:
+    for text in ("AT&amp;T and R&D &copy; 2024", "a &lt; b &amp;&amp; c", "&unknownentity; 12"):
+        assert R.redact(text).text == text
+
+
+# --------------------------------------------------------------------------- more spellings
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["card 4111\u30fc1111\u30fc1111\u30fc1111", "card 5500\uff700055\uff705555\uff705559",
+     "card 4,111,111,111,111,111", "cc 5,500,005,555,555,559", "card 41111111 , 11111111",
+     "card 5500005 | 555555559", "card 4 1 1 1|1 1 1 1|1 1 1 1|1 1 1 1",
+     "visa 4 0 1 2 , 8 8 8 8 , 8 8 8 8 , 1 8 8 1", "card 41 11|11 11|11 11|11 11"],
+)  # fmt: skip
+def test_card_in_more_spellings(text: str) -> None:
+    assert "CREDIT_CARD" in entities(text), text
+    assert "1111" not in R.redact(text).text.replace("1 1 1 1", "1111")
+
+
+def test_thousands_without_a_card_word_stay() -> None:
+    for text in ("Totals: 4,532,123,456,789,012", "revenue 4,111,111,111,111,111 USD",
+                 "4,532,015,112,830,366"):  # fmt: skip
+        assert "CREDIT_CARD" not in entities(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["SSN | 234-56-7890", "SSN: 234,567,890", "SSN 2|3|4|5|6|7|8|9|0", "SSN -- 234 -- 56 -- 7890",
+     "SSN \u00b7 234\u00b756\u00b77890", "ssn: 234:56:7890", "SSN #234|56|7890",
+     "SocialSecurityNumber=234567890", "socialSecurityNo: 234-56-7890",
+     "sozialversicherungsnummer 234567890", "SOCIAL_SECURITY_NUMBER: 234 56 7890"],
+)  # fmt: skip
+def test_ssn_after_its_word_through_any_mark(text: str) -> None:
+    assert "US_SSN" in entities(text), text
+    assert "7890" not in R.redact(text).text
+
+
+def test_thousands_far_from_an_ssn_word_stay() -> None:
+    text = "SSN field left blank; invoice 234,567,890 paid"
+    assert "US_SSN" not in entities(text)
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mail jane at roe dot com", "jane AT roe DOT com please", "write to jane.doe at roe dot co dot uk",
+     "jane@roe dot com", "jane@roe DOT org", "jane (@) roe (.) com", "jane [@] roe [.] com",
+     "jane@roe[.]com", "jane@roe(.)com", "jane@roe [.] com", "jane@@roe.example",
+     "jane@@@roe.example", "jane@ roe.bank", "jane@ roe.co.uk", "jane@\troe.insurance"],
+)  # fmt: skip
+def test_email_in_more_spellings(text: str) -> None:
+    out = R.redact(text).text
+    assert "jane" not in out and "roe" not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["meet at noon dot", "meet at noon.", "Look at me (at) least", "reply to team [at] the office",
+     "look at that dot in the corner", "email me @ home", "Point at the dot on the map",
+     "We met at Google (at) the office (dot) com event", "a @ b", "x @@ y", "rate at 5 dots",
+     "thanks @build.bot for this", "x\n@rai.governed"],
+)  # fmt: skip
+def test_spelled_at_and_dot_in_prose_stay(text: str) -> None:
+    assert R.redact(text).text == text

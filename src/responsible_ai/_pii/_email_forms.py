@@ -25,14 +25,24 @@ __all__ = ["LOOSE_EMAIL_GATES", "loose_emails"]
 LOOSE_EMAIL_GATES = (
     "@ ", " @", "@\t", "\t@", "@\n", "\n@", "@\r", "\r@", ")@", "@(", "@[", " .", "\t.",
     "\n.", "\\.", "at]", "at)", "at}", "at>", "at ]", "at )", "AT]", "AT)", "AT}", "At]", "At)",
+    "@@", "@)", "@ )", "@]", "@ ]", ".]", ".)", ". ]", ". )", " dot ", " DOT ", " Dot ",
 )  # fmt: skip
 
 # an "@" or one spelled out; led by a character class, so the scan skips at C speed
-_ANCHOR = re.compile(r"[@\[({<](?:(?<=[\[({<]) ?(?:at|AT|At) ?[\])}>])?")
+_ANCHOR = re.compile(
+    r"[@\[({<](?:(?<=@)@{1,2}|(?<=[\[({<]) ?(?:at|AT|At|@) ?[\])}>])?|[ ](?:at|AT)[ ](?=\w)"
+)
 _SPACE = re.compile(r"[ \t\r\n]{0,3}")
 _COMMENT = re.compile(r"\([^()\r\n]{0,64}\)[ \t\r\n]{0,3}")
 _LABEL = re.compile(r"[^\W_](?:[\w-]{0,61}[^\W_])?")
-_DOT = re.compile(r"([ \t\r\n]{0,3})(\.|\\\.|[\[({<][ ]?(?i:dot)[ ]?[\])}>])([ \t\r\n]{0,3})")
+_DOT = re.compile(
+    r"([ \t\r\n]{0,3})(\.|\\\.|[\[({<][ ]?(?:(?i:dot)|\.)[ ]?[\])}>]"
+    r"|(?<=[ ])(?:dot|DOT|Dot)(?=[ ]))([ \t\r\n]{0,3})"
+)
+_SPELLED_TLDS = frozenset({  # after an "at" and a "dot" spelled as words, nothing else
+    "com", "net", "org", "edu", "gov", "io", "uk", "de", "fr", "nl", "ch", "es", "eu", "ca",
+    "au", "hu", "pl", "se", "dk", "fi", "ie", "nz", "cz", "at", "info", "biz", "example",
+})  # fmt: skip
 _IP_LITERAL = re.compile(r"\[(?:(?i:IPv6):[0-9A-Fa-f:.]{2,45}|[0-9]{1,3}(?:\.[0-9]{1,3}){3})\]")
 # backwards, on the reversed text before the anchor
 _R_COMMENT = re.compile(r"[ \t\r\n]{0,3}\)[^()\r\n]{0,64}\(")
@@ -68,10 +78,13 @@ def loose_emails(text: str) -> Iterator[tuple[int, int]]:
             continue  # "@" between letters and no loose dot near: the plain rule's
         spelled = a.group() != "@"
         after = _SPACE.match(text, a.end()).end()  # type: ignore[union-attr]
-        loose = spelled or after > a.end()
+        # a plain "@" spaced after it only ("jane@ roe.bank"): any top-level domain (before
+        # it only is a mention or a decorator: "thanks @jane.doe", "\n@rai.governed")
+        one_side = not spelled and text[a.end()] in " \t" and text[a.start() - 1] not in " \t\r\n"
+        loose = (spelled or after > a.end()) and not one_side
         comment = _COMMENT.match(text, after)
         if comment is not None:
-            after, loose = comment.end(), True
+            after, loose, one_side = comment.end(), True, False
         labels = _labels(text, after, loose)
         if not labels:
             continue
@@ -79,19 +92,31 @@ def loose_emails(text: str) -> Iterator[tuple[int, int]]:
         if local is None:
             continue
         start, local_loose = local
-        domain = _domain(text, labels, local_loose)
+        domain = _domain(text, labels, local_loose and not one_side)
         if domain is None:
             continue
         end, loose = domain
-        if loose:  # (the plain form is the strict rule's)
+        if a.group()[0] == " " and not _spelled_domain(text[after:end]):
+            continue  # "at" as a word: only with a "dot" as one and a common domain
+        if loose or one_side:  # (the plain form is the strict rule's)
             yield start, end
             pos = end
+
+
+def _spelled_domain(domain: str) -> bool:
+    """Whether a domain after an "at" written as a word is one: a "dot" written as a word
+    in it, and one of `_SPELLED_TLDS` last ("roe dot com", not "noon dot")."""
+    words = domain.split()
+    return len(words) >= 3 and words[-2].lower() == "dot" and words[-1].lower() in _SPELLED_TLDS
 
 
 def _loose_dot_near(window: str) -> bool:
     """Whether `window` may hold a dot written loosely: spaced, escaped or spelled out
     (substring tests, at C speed)."""
-    return any(x in window for x in (" .", "\n.", "\t.", "\\.", "dot", "DOT", "Dot"))
+    return any(
+        x in window
+        for x in (" .", "\n.", "\t.", "\\.", "dot", "DOT", "Dot", "[.", "(.", ".]", ".)", "@@")
+    )
 
 
 def _may_join(text: str, at: int, end: int) -> bool:

@@ -16,8 +16,8 @@ which are the ones redacted:
 - space separators (Zs: no-break, thin, figure spaces...) become a space, dash
   punctuation (Pd) and the minus sign a hyphen-minus, the ideographic full stops a dot;
 - the common escapes are decoded: ``%40``, ``\\u0040``, ``\\x40``, ``\\.``, ``\\@``,
-  ``&#64;``, ``&#x40;`` and a few named entities (``&commat;``, ``&period;``, ``&nbsp;``,
-  ``&amp;``...).
+  ``&#64;``, ``&#x40;`` and every HTML5 named entity (``&commat;``, ``&nbsp;``, ``&ensp;``,
+  ``&middot;``, ``&NewLine;``, ``&lt;``...), also when encoded again (``&amp;nbsp;``).
 
 One pass with a compiled regex finds the places to change (C speed); plain ASCII text
 without ``%``, ``\\`` or ``&`` is returned as it is. Linear in the text's length.
@@ -33,6 +33,7 @@ import bisect
 import re
 import unicodedata
 from functools import lru_cache
+from html.entities import html5
 
 __all__ = ["READ_AS", "NormalizedView", "folded", "lowered", "normalized"]
 
@@ -41,12 +42,11 @@ __all__ = ["READ_AS", "NormalizedView", "folded", "lowered", "normalized"]
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _BACKSLASH = re.compile(r"\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|\\[.@]")
-_ENTITY = re.compile(r"&#[0-9]{1,7};|&#[xX][0-9A-Fa-f]{1,6};|&[A-Za-z]{2,8};")
-_NAMED = {
-    "&commat;": "@", "&period;": ".", "&nbsp;": " ", "&amp;": "&", "&plus;": "+",
-    "&hyphen;": "-", "&dash;": "-", "&minus;": "-", "&lpar;": "(", "&rpar;": ")",
-    "&colon;": ":", "&sol;": "/", "&num;": "#", "&lowbar;": "_", "&dot;": ".",
-}  # fmt: skip
+# an entity, encoded again up to three times ("&amp;nbsp;", "&amp;amp;#64;")
+_ENTITY = re.compile(
+    r"&(?:amp;){0,3}(?:#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)"
+)
+_NAMED = html5  # every HTML5 named character reference ("nbsp;", "NewLine;", "bull;"...)
 
 
 # letters that render as nothing (Hangul fillers, the Braille blank), and the modifier
@@ -111,13 +111,20 @@ def _escape(s: str) -> str | None:
             if len(s) == 2:  # an escaped dot or "@" ("roe\\.example"): the character
                 return s[1]
             code = int(s[2:], 16)
-        elif s[1] == "#":
-            code = int(s[3:-1], 16) if s[2] in "xX" else int(s[2:-1])
         else:
-            return _NAMED.get(s.lower())
+            body = s[1:]
+            while body.startswith("amp;") and len(body) > 4:
+                body = body[4:]  # encoded again: "&amp;nbsp;" is "&nbsp;"
+            if body[0] == "#":
+                code = int(body[2:-1], 16) if body[1] in "xX" else int(body[1:-1])
+            else:
+                named = _NAMED.get(body) or _NAMED.get(body.lower())
+                if named is None or len(named) != 1:
+                    return None
+                return _char(named) if ord(named) > 0x7F else named
     except ValueError:
         return None
-    if code < 0x20 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+    if (code < 0x20 and code not in (9, 10, 13)) or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
         return None
     out = chr(code)
     return _char(out) if code > 0x7F else out

@@ -2,12 +2,12 @@
 takes that are no phone numbers. One entry, `reread`, called once per scanned text with
 what the run reader found:
 
-- **Checksummed identifiers through any separator.** Digit groups joined by up to twelve
+- **Checksummed identifiers through any separator.** Digit groups joined by up to 32
   separator atoms — any character that is neither a letter nor a digit (quotes, commas,
   ``|``, ``·``, ``•``, vertical tab, form feed, NEL...), a markup tag (``<b>``,
   ``</span>``) or a backslash escape typed as text (``\\n``, ``\\t``) — are read as a
   card (Luhn, issuer prefix, the groups a card is written in); an IBAN's characters
-  through up to four of any non-alphanumeric characters, written in its groups of four
+  through up to 32 of any non-alphanumeric characters, written in its groups of four
   (``DE89|3704|...``, ``DE89,3704,...``).
 - **A long group of digits that fails as a whole is read in its parts**: a card at its
   start (after any leading zeros) with an expiry, a CVV or a second card after it, or at
@@ -35,8 +35,9 @@ from collections.abc import Iterator
 
 import re2
 
-from ._context import CONTEXT
+from ._context import CONTEXT, Words
 from ._country_codes import COUNTRY_CODES
+from ._listed_cards import canonical, card_word_near, tabbed_row
 from ._normalize import lowered
 from ._numbers import Candidate, card_score
 from ._validators import IBAN_LENGTHS, compact_iban_valid, ssn_valid
@@ -45,10 +46,13 @@ __all__ = ["reread"]
 
 # one separator atom: a character that is no letter, digit or "_" ... or "_", a markup
 # tag, a backslash escape typed as text; each alternative starts with its own character
-_ATOM = r"(?:[^\w<\\]|_|<(?:/?[A-Za-z][A-Za-z0-9]{0,7}[ ]?/?>)?|\\(?:[nrtfvb]|u00[0-9A-Fa-f]{2})?)"
+_ATOM = (  # (a tag with its attributes: `<span class="x">`)
+    r"(?:[^\w<\\]|[_\u30fc\uff70]|<(?:/?[A-Za-z][A-Za-z0-9]{0,7}(?:[ ][^<>]{0,80})?/?>)?"
+    r"|\\(?:[nrtfvb]|u00[0-9A-Fa-f]{2})?)"
+)
 # (led by a digit, no look-behind: the scan skips to digits at C speed; a match ends at
 # the end of a run of digits, so the next starts at the start of one)
-_CHAIN = re.compile(rf"[0-9]+(?:{_ATOM}{{1,12}}[0-9]+)*")
+_CHAIN = re.compile(rf"[0-9]+(?:{_ATOM}{{1,32}}[0-9]+)*")
 _GROUP = re.compile(r"[0-9]+")
 _THREE = re.compile(r"[0-9]{3}")
 _LONG_GROUP = re.compile(r"[0-9]{10,}")  # `_LONG` digits or more
@@ -59,6 +63,13 @@ _ODD_GAP = re.compile(r"[^0-9 \t\r\n._/()\-]|[ \t\r\n._/()\-]{5}")
 _COMMON = re.compile(r"[ \t\r\n._/()\-]{1,4}")
 # what an SSN's groups may be written with (an SSN word before them)
 _SSN_GAP = re.compile(r"(?:[ \t\r\n]|\\[nrt]){0,3}[-./_]?(?:[ \t\r\n]|\\[nrt]){0,3}")
+# ... right after the word ("SSN: 234,567,890", "SSN 2|3|4|..."): any one or two marks
+_SSN_GAP_NEAR = re.compile(
+    r"(?:[ \t\r\n]|\\[nrt]){0,3}(?:[^\w\s]|_){0,2}(?:[ \t\r\n]|\\[nrt]){0,3}"
+)
+# the SSN words written glued or in German ("SocialSecurityNumber", "sozialversicherungsnummer")
+_SSN_GLUED = re.compile(r"socialsecurity|sozialversicherung")
+_NEAR_BEFORE = 16  # characters: the word is right before the number
 _LONG = 10  # a group of this many digits or more that fails as a whole is read in parts
 _LONGEST = 48  # ... up to this many (two cards and an expiry); longer: a blob, not a value
 _WINDOW_BEFORE = 48  # an SSN word this close before a list anchors the whole list
@@ -70,6 +81,8 @@ def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Ca
     out = found
     if "PHONE_NUMBER" in wanted and any(c[0] == "PHONE_NUMBER" for c in found):
         out = [c for c in found if c[0] != "PHONE_NUMBER" or not _not_phone(text, c)]
+    if "\t" in text and any(c[0] == "CREDIT_CARD" and "\t" in text[c[1] : c[2]] for c in out):
+        out = [c for c in out if not tabbed_row(text, c)]
     hits = _TRIGGERS.Match(text.encode("utf-8", "surrogatepass"))
     if hits is None:
         return out  # nothing the run reader has not read (most texts: one DFA pass)
@@ -94,6 +107,8 @@ def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Ca
         more += _spelled_ibans(text)
     if "PHONE_NUMBER" in wanted and _SLASH in hits:
         more += _slashed_phones(text)
+    if "PHONE_NUMBER" in wanted and _ODD_PHONE in hits:
+        more += _odd_phones(text)
     if "IP_ADDRESS" in wanted and _PADDED in hits:
         more += _padded_ipv4(text)
     return out + more if more else out
@@ -105,21 +120,24 @@ def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Ca
 # "12,000") and more digits or an IBAN's letters, or ten digits in a row; an SSN word; a
 # slash between digits; a zero-padded octet.
 _WORTH_PATTERN = (
-    r"[0-9](?:[^\w \t\r\n.()/\-,][^A-Za-z0-9]{0,11}[0-9]|,[^A-Za-z0-9]{1,11}[0-9]"
+    r"[0-9](?:[^\w \t\r\n.()/\-,][^A-Za-z0-9]{0,31}[0-9]|,[^A-Za-z0-9]{1,31}[0-9]"
+    r"|[ \t\r\n.()/\-]{1,31}[^\w \t\r\n.()/\-][^A-Za-z0-9]{0,31}[0-9A-Za-z]"
     r"|,[0-9]{4}|,[0-9]{1,2}(?:[^0-9]|$)|[^\w \t\r\n.()/\-]{1,4}[A-Za-z]|<|\\"
-    r"|[\s._/()\-]{5}|[0-9]{9})"
+    r"|[\s._/()\-]{5}|[0-9]{9}|(?:,[0-9]{3}){4})"
 )
 _SPELLED_IBAN_PATTERN = (  # an IBAN written one character at a time: "d e 8 9 3 7 ..."
     r"[A-Za-z]([ \t._,|:/-]{1,3})[A-Za-z][ \t._,|:/-]{1,3}[0-9][ \t._,|:/-]{1,3}[0-9]"
 )
-_WORTH, _SSN_WORD, _SLASH, _PADDED, _SPELLED_IBAN = range(5)
+_ODD_PHONE_PATTERN = r"\+[0-9]{1,3}[ ]{0,2}[^\w\s+()./\-][ ]{0,2}[0-9]"
+_WORTH, _SSN_WORD, _SLASH, _PADDED, _SPELLED_IBAN, _ODD_PHONE = range(6)
 _TRIGGERS = re2.Set.SearchSet()
 for _pattern in (
     _WORTH_PATTERN,
-    r"(?i:ssn|social.security|ss#|taxpayer)",
+    r"(?i:ssn|social.?security|ss#|taxpayer|sozialversicherung)",
     r"[0-9] ?/ ?[0-9]",
     r"[0-9]\.0[0-9]",
     _SPELLED_IBAN_PATTERN,
+    _ODD_PHONE_PATTERN,
 ):
     _TRIGGERS.Add(_pattern)
 _TRIGGERS.Compile()
@@ -169,8 +187,13 @@ def _chain(text: str, start: int, end: int, card: bool, low: str | None) -> list
         ):
             out += _separated_cards(text, [m.span() for m in _GROUP.finditer(text, start, end)])
     words = CONTEXT["US_SSN"].positive
-    if low is not None and words is not None and words.near(low, start - _WINDOW_BEFORE, start):
-        out += _anchored_ssns(text, [m.span() for m in _GROUP.finditer(text, start, end)])
+    if low is not None and words is not None and _ssn_word(low, words, start):
+        tight = (
+            words.near(low, start - _NEAR_BEFORE, start)
+            or _SSN_GLUED.search(low, max(0, start - _NEAR_BEFORE - 16), start) is not None
+        )
+        groups = [m.span() for m in _GROUP.finditer(text, start, end)]
+        out += _anchored_ssns(text, groups, _SSN_GAP_NEAR if tight else _SSN_GAP)
     return out
 
 
@@ -228,10 +251,17 @@ def _separated_cards(text: str, groups: list[tuple[int, int]]) -> list[Candidate
             digits = "".join(text[s:e] for s, e in groups[i : j + 1])
             score = card_score(digits)
             if score is not None and score >= 0.45:
-                out.append(("CREDIT_CARD", groups[i][0], groups[j][1], score))
-    if 12 <= sum(lens) <= 19 and len(set(gaps)) == 1 and odd[0]:
-        score = card_score("".join(text[s:e] for s, e in groups))
-        if score is not None and score >= 0.85:
+                shaped = canonical(digits, shape) and _bounded(lens, gaps, i, j)
+                if shaped or card_word_near(text, groups[i][0], groups[j][1]):
+                    out.append(("CREDIT_CARD", groups[i][0], groups[j][1], score))
+    if 12 <= sum(lens) <= 19 and ((len(set(gaps)) == 1 and odd[0]) or max(lens) <= 4):
+        digits = "".join(text[s:e] for s, e in groups)
+        score = card_score(digits)
+        if (
+            score is not None
+            and score >= 0.85
+            and card_word_near(text, groups[0][0], groups[-1][1])
+        ):
             out.append(("CREDIT_CARD", groups[0][0], groups[-1][1], score))
     return out
 
@@ -312,7 +342,15 @@ def _card_prefix(digits: str, z: int, whole: bool = False) -> tuple[int, float] 
     return None
 
 
-def _anchored_ssns(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
+def _ssn_word(low: str, words: Words, start: int) -> bool:
+    """An SSN word up to `_WINDOW_BEFORE` characters before `start`, also glued."""
+    lo = start - _WINDOW_BEFORE
+    return words.near(low, lo, start) or _SSN_GLUED.search(low, max(0, lo), start) is not None
+
+
+def _anchored_ssns(
+    text: str, groups: list[tuple[int, int]], gap: re.Pattern[str] = _SSN_GAP
+) -> list[Candidate]:
     """After an SSN word: nine digits in any grouping through the common separators (the
     word raises the bare score of 0.3 past the threshold), each of a list."""
     out: list[Candidate] = []
@@ -320,7 +358,7 @@ def _anchored_ssns(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
     for i in range(n):
         size = 0
         for j in range(i, min(n, i + 9)):
-            if j > i and _SSN_GAP.fullmatch(text, groups[j - 1][1], groups[j][0]) is None:
+            if j > i and gap.fullmatch(text, groups[j - 1][1], groups[j][0]) is None:
                 break
             size += groups[j][1] - groups[j][0]
             if size >= 9:
@@ -336,11 +374,10 @@ def _anchored_ssns(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
 
 _IBAN_HEAD = re.compile(r"[A-Za-z]{2}[0-9]{2}")
 _IBAN_ODD = {
-    n: re.compile(rf"(?:[^A-Za-z0-9]{{0,4}}[A-Za-z0-9]){{{n}}}")
+    n: re.compile(rf"(?:[^A-Za-z0-9]{{0,32}}[A-Za-z0-9]){{{n}}}")
     for n in sorted({length - 4 for length in IBAN_LENGTHS.values()})
 }
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
-_IBAN_ODD_CHAR = re.compile(r"[^A-Za-z0-9 \t\r\n./_-]")
 _IBAN_SEP = re.compile(r"[ \t\r\n./_-]{0,4}")
 
 
@@ -353,7 +390,7 @@ def _ibans(text: str, heads: list[int]) -> Iterator[Candidate]:
         if m is None or (head > 0 and text[head - 1].isalnum()):
             continue
         want = IBAN_LENGTHS.get(m.group()[:2].upper())
-        if want is None or _IBAN_ODD_CHAR.search(text, m.end(), m.end() + 5 * want) is None:
+        if want is None or _ODD_GAP.search(text, m.end(), m.end() + 33 * want) is None:
             continue  # (only the run reader's separators near: `iban_at` reads it)
         body = _IBAN_ODD[want - 4].match(text, m.end())
         if body is None:
@@ -421,6 +458,28 @@ def _slashed_phones(text: str) -> Iterator[Candidate]:
                 yield "PHONE_NUMBER", m.start(), m.end(), 0.75
         elif rest.count("/") == 1 and digits >= 5 and 9 <= digits + len(m.group("trunk")) <= 12:
             yield "PHONE_NUMBER", m.start(), m.end(), 0.5
+
+
+_ODD_PHONE_AT = re.compile(  # "+44 | 20 | 7946 | 0958", "+44·20·7946·0958"
+    r"\+(?P<cc>[0-9]{1,3})(?P<rest>(?:[ ]{0,2}[^\w\s+()./\-][ ]{0,2}[0-9]{1,8}){1,6})"
+    r"(?![\w]|[.,][0-9])"
+)
+
+
+def _odd_phones(text: str) -> Iterator[Candidate]:
+    """International numbers (a ``+`` and a country code) with one punctuation character
+    other than the run reader's between their groups: ``|``, ``·``, ``•``, ``:``..."""
+    for m in _ODD_PHONE_AT.finditer(text):
+        if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_/+."):
+            continue
+        cc = m.group("cc")
+        groups = _GROUP.findall(m.group("rest"))
+        digits = sum(map(len, groups))
+        code_ok = cc[:1] in COUNTRY_CODES or cc[:2] in COUNTRY_CODES or cc in COUNTRY_CODES
+        # (fewer digits, or a group of one: a table's signed numbers)
+        size = digits + len(cc)
+        if code_ok and len(groups) >= 2 and min(map(len, groups)) >= 2 and 10 <= size <= 15:
+            yield "PHONE_NUMBER", m.start(), m.end(), 0.75
 
 
 _PADDED_IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![\w]|\.[0-9])")
