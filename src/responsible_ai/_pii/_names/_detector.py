@@ -86,7 +86,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             out.append(("LOCATION", start, end, 0.85))
             taken.append((start, end))
     mentions(text, lex, out)
-    slugs(text, lex, out)
+    slugs(text, lex, out, numbers)
     if not spans:
         return out
     for ws, we in spans:
@@ -103,7 +103,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
         _walk(text, words, lex, taken, forms, out)
         handles(text, ws, we, lex, out)
         seen += words
-    slots(text, lex, out)
+    slots(text, lex, out, seen)
     if out:
         _echoes(text, lex, out, seen, local)
         _lists(text, out)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 
 from ._lexicon import Lexicon
+from ._slugs import account_name
+from ._tokens import Word
 from ._words import MODALS, MONTHS_DAYS, NOT_NAMES, NOT_SURNAME, ORG_TAILS, PARTICLES, TITLES
 
 __all__ = ["slots"]
@@ -28,10 +30,9 @@ Found = list[tuple[str, int, int, float]]
 _SCORE = 0.85
 
 
-def _alt(words: str) -> str:
-    """A regex alternation of phrases (longest first; a space: any run of blanks)."""
-    items = sorted({w.strip() for w in words.split(",") if w.strip()}, key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in items)
+def _alt(words: str) -> frozenset[str]:
+    """A set of phrases, in lower case, one space between words."""
+    return frozenset(" ".join(w.split()) for w in words.split(",") if w.strip())
 
 
 _LABELS = _alt(
@@ -48,7 +49,16 @@ _LABELS = _alt(
     given name, family name, forename, middle name, maiden name, nom, prénom, prenom,
     vorname, nachname, nombre, apellido, apellidos, cognome, nome, név, imię, nazwisko,
     naam, host, organiser, organizer, speaker, presenter, interviewer, candidate, who,
-    user name, username, account name, holder name, cliente, kunde, klient, ügyfél"""
+    user name, username, account name, holder name, cliente, kunde, klient, ügyfél,
+    reviewer, reviewed by, approver, assessor, handler, case handler, case owner,
+    account manager, relationship manager, chair, sponsor, requestor, submitter,
+    creator, created by, updated by, modified by, closed by, opened by, verified by,
+    checked by, authorised by, authorized by, on behalf of"""
+)
+# labels of an account's name: the value is a handle ("user: jsmith42")
+_ACCOUNT_LABELS = _alt(
+    """user, username, user name, login, handle, account, userid, user id, uid,
+    screen name, nick, nickname, alias"""
 )
 _GREETINGS = _alt(
     """dear, hi, hello, hey, hiya, heya, greetings, good morning, good afternoon,
@@ -58,6 +68,7 @@ _GREETINGS = _alt(
     geachte, hej, hei, hallo, hola, bonjour, salut, ciao, olá, oi, drogi, droga, szanowny,
     szanowna, ahoj, servus, buongiorno, bom dia, buenos días, buenas, kære, käre, bästa"""
 )
+_GREETING_HEADS = frozenset(p.split()[0] for p in _GREETINGS)
 _HONORIFICS = _alt(
     """mr, mrs, ms, miss, mx, dr, prof, sir, dame, herr, frau, m, mme, mlle, sr, sra, srta,
     don, doña, señor, señora, signor, signora, sig, dott, pan, pani, úr, asszony, meneer,
@@ -75,6 +86,8 @@ _SIGNOFFS = _alt(
     obrigado, obrigada, grazie, cordiali saluti, saluti, distinti saluti, bye, signed,
     sent by"""
 )
+_SIGNOFF_HEADS = frozenset(p.split()[0] for p in _SIGNOFFS)
+_HEADS = _GREETING_HEADS | _SIGNOFF_HEADS
 _CUES = _alt(
     """call, called, calling, ring, rang, text, texted, email, emailed, e-mail, message,
     messaged, dm, dmed, ping, pinged, ask, asked, tell, told, thank, thanked, thanks, thx,
@@ -109,50 +122,38 @@ _JOBS = _alt(
 _WORD = r"[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?"
 # the words a slot may hold: up to four, one blank between each
 _VALUE = re.compile(rf"{_WORD}(?:[ \t]{_WORD}){{0,3}}")
-# a label opens a line or a field ("COMPANY NAME:" is no "NAME:")
-_LABEL = re.compile(
-    rf"(?:^|(?<=[\n\r\t|;(\[{{\"])|(?<=  ))[ \t]*(?i:{_LABELS})[ \t]*[:：][ \t]*", re.M
-)
+# what may open a field before its label: a line's start, a tab, a bar, a bracket...
+_FIELD_OPENERS = '\n\r\t|;([{"'
 # a short title or abbreviation before the name ("Lic. Alejandro Cárdenas", "Sr. Ruiz")
 _ABBREVIATION = re.compile(r"[A-Z](?:[a-z]{1,3}|[A-Z]{1,3})\.[ \t]+(?=[A-Z])")
 # what may follow a name in a field: the line's or the field's end, a comma, a bracket
 _FIELD_END = re.compile(r"[ \t]*(?:$|[\n\r,;(<|/\[]|[ \t]{2})", re.M)
-_GREETING = re.compile(
-    rf"(?i:(?<![\w])(?:{_GREETINGS}))(?:[ \t]*,)?[ \t]+(?:(?i:{_HONORIFICS})\.?[ \t]+)?"
-)
-_SIGNOFF = re.compile(
-    rf"(?im:^[ \t]*(?:(?:--|—|–|~)[ \t]*|(?:{_SIGNOFFS})[ \t]*[,.!:\-–—]?[ \t]*(?:\r?\n[ \t]*)?))"
-)
-_END_OF_LINE = re.compile(r"[ \t]*[,.!]?[ \t]*(?:\r?\n|$)")
-_GOES_ON_CAPITALISED = re.compile(r"[ \t]+[A-Z]")
+_GOES_ON_CAPITALISED = re.compile(r"[ \t]+[A-Z]|[ \t]*&")
 _CLOSE = re.compile(r"[ \t]*(?:[,!:;.?)\n]|$)")
-_SPEAKER = re.compile(r"(?m)^[ \t]*([^\W\d_][a-z\u00e0-\u00ff]+)(?::|[ \t]+[-–—])[ \t]+\S")
-_CUE = re.compile(
-    rf"(?i:(?<![\w])(?:{_CUES}))[ \t]+(?:to[ \t]+)?([A-Z][a-z\u00e0-\u00ff]+)\b"
-    r"(?!['’\-]|[ \t]+(?:[A-Z]|(?:van|von|de|der|del|da|di|du|la|le|bin|al)\b))"
-)
-_RELATION = re.compile(
-    rf"(?i:(?<![\w])(?:my|our|your|his|her|their)[ \t]+(?:(?:little|baby|big|best|old|dear|"
-    rf"lovely|beautiful|sweet|favourite|favorite)[ \t]+)?(?:{_KIN}))[ \t]+"
-    r"([A-Z][a-z\u00e0-\u00ff]+)\b"
-)
-_SAID = re.compile(rf"(?<![\w'’\-])([A-Z][a-z\u00e0-\u00ff]+)[ \t]+(?:{_SPEECH})\b")
-_ROLE_ITEM = re.compile(
-    r"([A-Z][a-z\u00e0-\u00ff]+(?:[ \t][A-Z][a-z\u00e0-\u00ff]+)?)[ \t]*\([^()\n]{1,30}\)"
-)
-_LIST_ITEM = re.compile(r"(?<![\w'’\-])([A-Z][a-z\u00e0-\u00ff]+)\b(?!['’\-])")
+_END_OF_LINE = re.compile(r"[ \t]*[,.!]?[ \t]*(?:\r?\n|$)")
+_DASHES = ("--", "—", "–", "~")
+_LINE_START = re.compile(r"[ \t]*(\S*)")
+_SPEAKER_MARK = re.compile(r"(?::|[ \t]+[-–—])[ \t]+\S")
+_NEXT_WORD = re.compile(r"[ \t]+([^\W\d_]+)")
+_ROLE_AFTER = re.compile(r"(?:[ \t][A-Z][\w'’\-]+)?[ \t]*\([^()\n]{1,30}\)")
 _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|,?[ \t]+(?:and|&|und|et|y|e)\b)[ \t]*")
-# not a firm's partners ("Ross, Rogers and Jones") nor a place's ("Way, Annalise Ville")
-_COMMA_ORDER = re.compile(
-    r"(?<![\w,'’\-])([A-Z][\w'’\-]+),[ \t]+([A-Z][a-z\u00e0-\u00ff]+|[A-Z]{2,})\b"
-    r"((?:[ \t]+[A-Z]\.)*)(?![ \t]+(?:[A-Z][a-z]|and\b|&|und\b|e\b|y\b|et\b))"
+_NOT_A_PERSON_AFTER = re.compile(
+    r"['’\-]|[ \t]+(?:[A-Z]|(?:van|von|de|der|del|da|di|du|la|le|bin|al)\b)"
 )
-_INITIAL_AFTER = re.compile(r"(?<![\w'’\-])([A-Z][\w'’\-]+)[ \t]+[A-Z]\.(?!\w|[ \t]*[A-Z]{1,3}\.)")
-_HONORIFIC_AFTER = re.compile(
-    r"(?<![\w'’\-])([A-Z][a-z]+)-(?:san|sama|sensei|kun|chan|senpai|dono|shi)\b"
+# "Okonkwo, Hope", "Smith, John A."; not a firm's partners ("Ross, Rogers and Jones")
+# nor a place's ("Way, Annalise Ville")
+_COMMA_GIVEN = re.compile(
+    r",[ \t]+([A-Z][a-z\u00e0-\u00ff]+|[A-Z]{2,})\b((?:[ \t]+[A-Z]\.)*)"
+    r"(?![ \t]+(?:[A-Z][a-z]|and\b|&|und\b|e\b|y\b|et\b))"
 )
+_WORD_BEFORE = re.compile(r"[A-Z][\w'’\-]*$")
+_INITIAL = re.compile(r"[ \t][A-Z]\.(?!\w|[ \t]*[A-Z]{1,3}\.)")
+_HONORIFIC_AFTER = re.compile(r"-(?:san|sama|sensei|kun|chan|senpai|dono|shi)\b")
 _TRACK1 = re.compile(r"\^([A-Z][A-Z'.\- ]{0,25})/([A-Z][A-Z'.\- ]{0,25})\^")
-_JOB_LINE = re.compile(rf"(?i)\b(?:{_JOBS})\b")
+_POSSESSIVES = _alt("my, our, your, his, her, their")
+_KIND_WORDS = _alt(
+    "little, baby, big, best, old, dear, lovely, beautiful, sweet, favourite, favorite"
+)
 
 
 def _key(word: str) -> str:
@@ -223,59 +224,280 @@ def _value(text: str, at: int, lex: Lexicon, *, lower: bool, words: bool) -> int
     return end
 
 
-def slots(text: str, lex: Lexicon, out: Found) -> None:
-    """Add the names that stand in a slot only a name fills (see the module)."""
+def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
+    """Add the names that stand in a slot only a name fills (see the module). `seen`:
+    the words of `_gate`'s windows, which hold every capitalised name of the text."""
     if ":" in text or "：" in text:
-        for m in _LABEL.finditer(text):
-            at = _after_title(text, m.end())
-            end = _value(text, at, lex, lower=True, words=True)
-            if not end or _GOES_ON_CAPITALISED.match(text, end):
-                continue  # not "Manager: Randstad Employment Bureau"
-            if text[at:end].islower() and not _FIELD_END.match(text, end):
-                continue  # "customer: brightwater foods ltd"
-            if not text.startswith("&", end + len(text[end:]) - len(text[end:].lstrip())):
-                _add(out, at, end)
-    for m in _GREETING.finditer(text):
-        at = _after_title(text, m.end())
-        end = _value(text, at, lex, lower=False, words=True)
-        if end and _CLOSE.match(text, end):
-            _add(out, at, end)
-    for m in _SIGNOFF.finditer(text):
-        end = _value(text, m.end(), lex, lower=False, words=True)
-        if end and _END_OF_LINE.match(text, end):
-            _add(out, m.end(), end)
-    _last_line(text, lex, out)
-    if "\n" in text:
-        _above_a_title(text, lex, out)
-    for m in _SPEAKER.finditer(text):
-        if _given(m[1], lex):
-            after = m.end() - 1
-            end = _value(text, after, lex, lower=False, words=True)
-            if not (end and _FIELD_END.match(text, end)):  # "Buddy: Linh": a field
-                _add(out, m.start(1), m.end(1))
-    for pattern in (_CUE, _RELATION, _SAID):
-        for m in pattern.finditer(text):
-            if _given(m[1], lex) and m[1] not in lex.major:
-                _add(out, m.start(1), m.end(1))
-    if "(" in text:
-        _roles(text, lex, out)
-    if "," in text:
-        _list_of_first_names(text, lex, out)
-        for m in _COMMA_ORDER.finditer(text):
-            _comma_order(m, lex, out)
-    if ". " in text or text.endswith("."):
-        for m in _INITIAL_AFTER.finditer(text):
-            _, last, word = _kind(m[1], lex)
-            if last and not word and m[1] not in lex.places:
-                _add(out, m.start(1), m.end())
+        _labels(text, lex, out)
+    _lines(text, lex, out)
+    named = [w for w in seen if w.cap and (w.first or not w.word)]  # (a few of `seen`)
+    names = [w for w in named if w.first and not w.upper]
+    if names:
+        _cued(text, lex, out, names)
+        if "(" in text:
+            _roles(text, lex, out, names)
+        if len(names) > 2 and "," in text:
+            _list_of_first_names(text, lex, out, names)
+    for w in named:
+        if w.first and text.startswith(",", w.start - 2, w.start):
+            m = _COMMA_GIVEN.match(text, w.start - 2)
+            if m is not None:  # "Okonkwo, Hope"
+                _comma_order(text, m, lex, out)
+        if (
+            not w.word
+            and not w.first
+            and not w.place
+            and len(w.low) > 3
+            and (m := _INITIAL.match(text, w.end)) is not None
+            and (w.start == 0 or _free(text[w.start - 1]))
+        ):
+            _add(out, w.start, m.end())  # "Okonkwo H."
     if "-" in text:
         for m in _HONORIFIC_AFTER.finditer(text):
-            if m[1].lower() not in lex.words:
-                _add(out, m.start(1), m.end(1))
+            word = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
+            if word is not None and word[0].lower() not in lex.words:
+                _add(out, word.start(), word.end())  # "Nakamura-san"
     if "^" in text:
         for m in _TRACK1.finditer(text):
             _add(out, m.start(1), m.end(2) - (len(m[2]) - len(m[2].rstrip())))
     _alone(text, lex, out)
+
+
+def _free(c: str) -> bool:
+    """Whether a word may start after the character `c` (not inside a longer token)."""
+    return not (c.isalnum() or c in "'’-_,")
+
+
+def _labels(text: str, lex: Lexicon, out: Found) -> None:
+    """A field's label, then a name: "Name: Tanaka Yuki", "CLIENT: OKONKWO Chidi"."""
+    for colon in (":", "："):
+        p = text.find(colon)
+        while p != -1:
+            _label_at(text, p, lex, out)
+            p = text.find(colon, p + 1)
+
+
+def _label_at(text: str, p: int, lex: Lexicon, out: Found) -> None:
+    lo = max(0, p - 40)
+    seg = text[lo:p].rstrip(" \t")
+    words = seg.split()[-4:]
+    for k in range(len(words), 0, -1):
+        label = " ".join(words[-k:])
+        low = label.lower()
+        if (low not in _LABELS and low not in _ACCOUNT_LABELS) or not seg.endswith(label):
+            continue
+        start = lo + len(seg) - len(label)
+        if not (start == 0 or text[start - 1] in _FIELD_OPENERS or text.endswith("  ", 0, start)):
+            return  # "COMPANY NAME:" is no "NAME:"
+        at = p + 1
+        while at < len(text) and text[at] in " \t":
+            at += 1
+        if low in _ACCOUNT_LABELS:
+            tok = text[at:].split(None, 1)[0] if text[at:].strip() else ""
+            size = account_name(tok.rstrip(",;.)"), lex)
+            if size:
+                _add(out, at, at + size)
+            return
+        at = _after_title(text, at)
+        end = _value(text, at, lex, lower=True, words=True)
+        if not end or _GOES_ON_CAPITALISED.match(text, end):
+            return  # not "Manager: Randstad Employment Bureau", "TO: Lindkvist & Co"
+        if text[at:end].islower() and not _FIELD_END.match(text, end):
+            return  # "customer: brightwater foods ltd"
+        _add(out, at, end)
+        return
+
+
+def _lines(text: str, lex: Lexicon, out: Found) -> None:
+    """The slots at a line's start: a greeting, a sign-off, a speaker, a name alone
+    above a job title, and "- Mark" as the last line."""
+    size = len(text)
+    start = 0
+    while start < size:
+        eol = text.find("\n", start)
+        if eol == -1:
+            eol = size
+        head = _LINE_START.match(text, start, eol)
+        at = head.start(1) if head is not None else eol
+        nxt = eol + 1
+        if at < eol:
+            _line(text, lex, out, at, eol, head[1] if head is not None else "")
+        start = nxt
+
+
+def _line(text: str, lex: Lexicon, out: Found, at: int, eol: int, head: str) -> None:
+    """One line's slots (see `_lines`): it starts at `at` with the word `head`."""
+    if head.startswith(_DASHES) or (head.startswith("-") and not text[eol:].strip()):
+        name = at + (2 if head.startswith("--") else 1)
+        while name < eol and text[name] in " \t":
+            name += 1
+        end = _value(text, name, lex, lower=False, words=True)
+        if end and _END_OF_LINE.match(text, end):
+            _add(out, name, end)  # "-- Mark", "~Rose"; "- Mark" ending the text
+        return
+    if not head[:1].isalpha():
+        return
+    first = head.lower().rstrip(",.!:;")
+    if first in _HEADS:
+        words = [w.lower() for w in text[at:eol].split(None, 4)[:4]]
+        if first in _GREETING_HEADS:
+            _greeting(text, lex, out, at, words)
+        if first in _SIGNOFF_HEADS:
+            _signoff(text, lex, out, at, words, eol)
+    if head.endswith(":") or text.startswith((" -", " –", " —"), at + len(head)):
+        _speaker(text, lex, out, at)
+    if eol < len(text) and eol - at <= 40 and head[0].isupper():
+        nxt = text.find("\n", eol + 1)
+        _above_a_title(text, lex, out, at, eol, text[eol + 1 : nxt if nxt != -1 else None])
+
+
+def _past(text: str, p: int, k: int, end: int) -> int:
+    """Where the text goes on after `k` words from `p` (and the blanks and marks after
+    them), up to `end`."""
+    for _ in range(k):
+        while p < end and not text[p].isspace() and text[p] not in ",.!:;":
+            p += 1
+        while p < end and text[p] in " \t,.!:;-–—":
+            p += 1
+    return p
+
+
+def _phrase(words: list[str], k: int) -> str:
+    return " ".join(words[:k]).rstrip(",.!:;")
+
+
+def _greeting(text: str, lex: Lexicon, out: Found, at: int, words: list[str]) -> None:
+    """ "Kedves Zoltán!", "Lieber Herr Schmidt,", "Querida Hope,": a greeting, perhaps a
+    title, then a name that closes the phrase."""
+    for k in (3, 2, 1):
+        if len(words) < k or _phrase(words, k) not in _GREETINGS:
+            continue
+        p = _past(text, at, k, len(text))
+        if k < len(words) and words[k].rstrip(".") in _HONORIFICS:
+            p = _past(text, p, 1, len(text))
+        p = _after_title(text, p)
+        end = _value(text, p, lex, lower=False, words=True)
+        if end and _CLOSE.match(text, end):
+            _add(out, p, end)
+        return
+
+
+def _signoff(text: str, lex: Lexicon, out: Found, at: int, words: list[str], eol: int) -> None:
+    """ "BR, Mark", "Rgds Mark", "Yours,\\nWill": a sign-off, then a name ending a line."""
+    for k in range(len(words), 0, -1):
+        if _phrase(words, k) not in _SIGNOFFS:
+            continue
+        p = _past(text, at, k, eol)
+        if p >= eol:  # the name on the next line
+            p = eol + 1
+            while p < len(text) and text[p] in " \t":
+                p += 1
+        end = _value(text, p, lex, lower=False, words=True)
+        if end and _END_OF_LINE.match(text, end):
+            _add(out, p, end)
+        return
+
+
+def _speaker(text: str, lex: Lexicon, out: Found, at: int) -> None:
+    """ "Hope: on it", "Mark - please review": a first name opening a chat line."""
+    m = _VALUE.match(text, at)
+    if m is None:
+        return
+    word = m[0].split()[0]
+    end = at + len(word)
+    if not _given(word, lex) or not _SPEAKER_MARK.match(text, end):
+        return
+    after = text.find(":", end, end + 2)
+    if after != -1:
+        p = after + 1
+        while p < len(text) and text[p] in " \t":
+            p += 1
+        value = _value(text, p, lex, lower=False, words=True)
+        if value and _FIELD_END.match(text, value):
+            return  # "Buddy: Linh": a field and its value
+    _add(out, at, end)
+
+
+def _above_a_title(text: str, lex: Lexicon, out: Found, at: int, eol: int, nxt: str) -> None:
+    """A name alone on a line, above a line that gives a job title ("Mark\\nSenior
+    Analyst, Acme Ltd"): a signature."""
+    if len(nxt) > 80 or _JOBS.isdisjoint(nxt.lower().replace(",", " ").split()):
+        return
+    end = _value(text, at, lex, lower=False, words=True)
+    if end and not text[end:eol].strip(" \t,"):
+        _add(out, at, end)
+
+
+def _cued(text: str, lex: Lexicon, out: Found, names: list[Word]) -> None:
+    """A first name that is also a word after a verb or a word that takes a person
+    ("call Hope back", "ty Mark", "my girl Hope") or before a verb of speech ("Hope
+    said")."""
+    for w in names:
+        if not w.word or not _given(text[w.start : w.end], lex):
+            continue
+        start, end = w.start, w.end
+        before = text[max(0, start - 40) : start]
+        if before.endswith((" ", "\t")):
+            prev = before.split()[-3:]
+            low = [p.lower() for p in prev]
+            cue = (low and low[-1] in _CUES) or (
+                len(low) > 1 and low[-1] == "to" and low[-2] in _CUES
+            )
+            kin = (
+                low
+                and low[-1] in _KIN
+                and (
+                    (len(low) > 1 and low[-2] in _POSSESSIVES)
+                    or (len(low) > 2 and low[-2] in _KIND_WORDS and low[-3] in _POSSESSIVES)
+                )
+            )
+            if (cue or kin) and not _NOT_A_PERSON_AFTER.match(text, end):
+                if w.low not in lex.major:
+                    _add(out, start, end)
+                continue
+            if prev and prev[-1][:1].isupper() and prev[-1].isalpha():
+                continue  # "Hope Okonkwo said": the run is judged whole
+        nxt = _NEXT_WORD.match(text, end)
+        if nxt is not None and nxt[1].lower() in _SPEECH:
+            _add(out, start, end)
+
+
+def _roles(text: str, lex: Lexicon, out: Found, names: list[Word]) -> None:
+    """Names listed with a role in brackets: "Hope (HR), Mark (Legal)"."""
+    items = []
+    for w in names:
+        m = _ROLE_AFTER.match(text, w.end)
+        if m is not None and _given(text[w.start : w.end], lex):
+            name_end = text.rfind("(", m.start(), m.end())
+            items.append((w.start, len(text[:name_end].rstrip()), m.end()))
+    for k, (start, end, item_end) in enumerate(items):
+        near = (k > 0 and _LIST_GAP.fullmatch(text, items[k - 1][2], start)) or (
+            k + 1 < len(items) and _LIST_GAP.fullmatch(text, item_end, items[k + 1][0])
+        )
+        if near:
+            _add(out, start, end)
+
+
+def _list_of_first_names(text: str, lex: Lexicon, out: Found, names: list[Word]) -> None:
+    """Three first names or more in a list: "Will, Mark, Hope", "Rose, Mark and Hope"."""
+    run: list[tuple[int, int]] = []
+    for w in names:
+        span = (w.start, w.end)
+        if not _given(text[span[0] : span[1]], lex):
+            _flush(run, out)
+            run = []
+            continue
+        if run and not _LIST_GAP.fullmatch(text, run[-1][1], span[0]):
+            _flush(run, out)
+            run = []
+        run.append(span)
+    _flush(run, out)
+
+
+def _flush(run: list[tuple[int, int]], out: Found) -> None:
+    if len(run) >= 3:
+        for start, end in run:
+            _add(out, start, end)
 
 
 def _after_title(text: str, at: int) -> int:
@@ -288,8 +510,9 @@ def _add(out: Found, start: int, end: int) -> None:
     if end <= start:
         return
     for kind, s, e, score in out:
-        if kind != "PERSON" and s < end and start < e and score >= 0.5:
-            return
+        if score >= 0.5 and s < end and start < e:
+            if kind != "PERSON" or (s <= start and end <= e):
+                return  # a firm or a place there, or the person found already
     out.append(("PERSON", start, end, _SCORE))
 
 
@@ -306,71 +529,13 @@ def _given(word: str, lex: Lexicon) -> bool:
     )
 
 
-def _last_line(text: str, lex: Lexicon, out: Found) -> None:
-    """ "- Mark" as the text's last line: a sign-off (a dash before a list's item is not)."""
-    tail = text.rstrip()
-    cut = tail.rfind("\n") + 1
-    line = tail[cut:].lstrip(" \t")
-    if line.startswith("-") and not line.startswith("--"):
-        at = cut + (len(tail[cut:]) - len(line)) + 1
-        while at < len(tail) and tail[at] in " \t":
-            at += 1
-        end = _value(text, at, lex, lower=False, words=True)
-        if end == len(tail):
-            _add(out, at, end)
-
-
-def _above_a_title(text: str, lex: Lexicon, out: Found) -> None:
-    """A name alone on a line, above a line that gives a job title ("Mark\\nSenior
-    Analyst, Acme Ltd"): a signature."""
-    for m in _JOB_LINE.finditer(text):
-        line_start = text.rfind("\n", 0, m.start())
-        if line_start <= 0 or m.start() - line_start > 60:
-            continue
-        prev_start = text.rfind("\n", 0, line_start) + 1
-        line = text[prev_start:line_start]
-        at = prev_start + len(line) - len(line.lstrip(" \t"))
-        end = _value(text, at, lex, lower=False, words=True)
-        if end and not text[end:line_start].strip(" \t,"):
-            _add(out, at, end)
-
-
-def _roles(text: str, lex: Lexicon, out: Found) -> None:
-    """Names listed with a role in brackets: "Hope (HR), Mark (Legal)"."""
-    items = list(_ROLE_ITEM.finditer(text))
-    for k, m in enumerate(items):
-        near = (k > 0 and _LIST_GAP.fullmatch(text, items[k - 1].end(), m.start())) or (
-            k + 1 < len(items) and _LIST_GAP.fullmatch(text, m.end(), items[k + 1].start())
-        )
-        if near and _given(m[1].split()[0], lex):
-            _add(out, m.start(1), m.end(1))
-
-
-def _list_of_first_names(text: str, lex: Lexicon, out: Found) -> None:
-    """Three first names or more in a list: "Will, Mark, Hope", "Rose, Mark and Hope"."""
-    run: list[re.Match[str]] = []
-    for m in _LIST_ITEM.finditer(text):
-        if not _given(m[1], lex):
-            _flush(run, out)
-            run = []
-            continue
-        if run and not _LIST_GAP.fullmatch(text, run[-1].end(), m.start()):
-            _flush(run, out)
-            run = []
-        run.append(m)
-    _flush(run, out)
-
-
-def _flush(run: list[re.Match[str]], out: Found) -> None:
-    if len(run) >= 3:
-        for m in run:
-            _add(out, m.start(1), m.end(1))
-
-
-def _comma_order(m: re.Match[str], lex: Lexicon, out: Found) -> None:
+def _comma_order(text: str, m: re.Match[str], lex: Lexicon, out: Found) -> None:
     """A directory's order, surname first: "Okonkwo, Hope", "Smith, John A.", "SMITH,
     JOHN": a surname (no English word, or the given name none), then a first name."""
-    surname, given = m[1], m[2]
+    word = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
+    if word is None or (word.start() and not _free(text[word.start() - 1])):
+        return
+    surname, given = word[0], m[1]
     _, s_last, s_word = _kind(surname, lex)
     g_first, _, g_word = _kind(given, lex)
     if not (s_last and g_first) or surname in lex.places or given.lower() in MONTHS_DAYS:
@@ -378,11 +543,11 @@ def _comma_order(m: re.Match[str], lex: Lexicon, out: Found) -> None:
     if given.lower() in NOT_NAMES or given.lower() in MODALS:
         return
     low = surname.lower()
-    if s_word and g_word and not m[3]:
+    if s_word and g_word and not m[2]:
         if low not in NOT_SURNAME and low not in NOT_NAMES:
-            _add(out, m.start(2), m.end(2))  # "Sorry, Mark": a name called, at least
+            _add(out, m.start(1), m.end(1))  # "Sorry, Mark": a name called, at least
         return
-    _add(out, m.start(1), m.end())
+    _add(out, word.start(), m.end())
 
 
 def _alone(text: str, lex: Lexicon, out: Found) -> None:

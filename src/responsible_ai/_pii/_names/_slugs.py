@@ -18,7 +18,7 @@ import re
 from ._lexicon import Lexicon
 from ._words import MONTHS_DAYS, NOT_NAMES, NOT_SURNAME
 
-__all__ = ["slugs"]
+__all__ = ["account_name", "slugs"]
 
 Found = list[tuple[str, int, int, float]]
 
@@ -27,13 +27,20 @@ def _set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-# where a handle's shape shows: a joiner between a letter and a letter or digit (or a
-# digit and a letter), a capital after a small letter, a digit after three letters; the
-# token around it (letters, digits and joiners) is then read whole
-_SHAPE = re.compile(
-    r"[._\-](?=[^\W_])(?<=[^\W\d_][._\-])|[._\-](?=[^\W\d_])(?<=\d[._\-])"
-    r"|(?<=[a-z])[A-Z]|(?<=[^\W\d_]{3})\d"
-)
+# where a handle's shape shows: a joiner between a letter and a letter or a digit, or
+# digits after three letters (each regex starts on a rare character, skipped to in C);
+# the token around it (letters, digits and joiners) is then read whole. A word in
+# camelCase ("JaneSmith") is `_tokens`' to read, outside a field of its own
+# a joiner between a letter and a letter or a digit; one regex per joiner, each starting
+# on its character (found by a fast scan in C: a character class is tested at every place)
+_JOINERS = [re.compile(rf"\{c}(?<=[^\W\d_]\{c})(?=[^\W_])") for c in "._-"]
+_NUMBERED = re.compile(r"[^\W\d_]{3,}\d").match
+_HOSTS = (
+    "github.", "gitlab.", "bitbucket.", "twitter.", "x.com/", "facebook.", "fb.com/",
+    "instagram.", "linkedin.", "tiktok.", "medium.", "reddit.", "youtube.", "threads.",
+    "mastodon.", "keybase.", "about.me/",
+)  # fmt: skip
+_RIGHT = re.compile(r"[^\W_]*(?:[._\-]+[^\W_]*)*")
 _DOMAIN = re.compile(r"[^\W_][\w\-]*(?:\.[^\W_][\w\-]*)*\.[^\W\d_]{2,}")
 # the prefixes of surnames written with a capital inside (McDonald, MacComisky, DeShawn)
 _PREFIXES = _set("mc mac fitz de di da du la le van von st o")
@@ -71,44 +78,80 @@ def _key(part: str) -> str:
     return part[:1].upper() + part[1:].lower()
 
 
-def slugs(text: str, lex: Lexicon, out: Found) -> None:
-    """Add every handle, user folder and profile made of (or naming) a person."""
+def slugs(text: str, lex: Lexicon, out: Found, numbers: list[tuple[int, int]]) -> None:
+    """Add every handle, user folder and profile made of (or naming) a person.
+    `numbers`: where the words that hold a digit are (`_gate.windows`)."""
     if "/" in text or "\\" in text or "~" in text:
         _accounts(text, lex, out)
-    alone = 0 < len(text) <= 64 and not any(c.isspace() for c in text.strip())
-    if alone:
-        tok = text.strip().strip("._-")
-        at = text.find(tok)
+    body = text.strip() if len(text) <= 80 else ""
+    if 0 < len(body) <= 64 and len(body.split(None, 1)) == 1:
+        tok = body.strip("._-")
         span = _handle(tok, lex, True) if tok else None
         if span is not None:
+            at = text.find(tok)
             out.append(("PERSON", at + span[0], at + span[1], 0.9))
         return
     done = 0
-    for m in _SHAPE.finditer(text):
-        if m.start() < done:
-            continue
-        start = m.start()
-        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "._-"):
-            start -= 1
-        end = m.start()
-        while end < len(text) and (text[end].isalnum() or text[end] in "._-"):
-            end += 1
-        done = end
-        while start < end and text[start] in "._-":
-            start += 1
-        tok = text[start:end].rstrip("._-")
-        if (start > 0 and text[start - 1] in "#/@") or text.endswith("# ", 0, start):
-            continue  # a hashtag, a web address's path, a domain (or a mention: `_forms`)
-        if text.startswith("@", end) and _DOMAIN.match(text, end + 1):
-            continue  # an e-mail address: its detector takes it whole
-        span = _handle(tok, lex, False) if tok else None
-        if span is not None:
-            out.append(("PERSON", start + span[0], start + span[1], 0.9))
+    for at in _joiners(text, numbers):
+        if at >= done:
+            done = _token_at(text, at, lex, out)
+
+
+def _joiners(text: str, numbers: list[tuple[int, int]]) -> list[int]:
+    """Where a handle's shape shows, in order: a joiner between a letter and a letter or a
+    digit ("kenji.watanabe", "k_watanabe"), or a word of letters and then digits (among
+    `numbers`, the places of the words that hold a digit: "watanabe87"). Found by
+    `str.find`, in C: a regex that tests every position costs several times more."""
+    found = []
+    for joiner in _JOINERS:
+        if joiner.pattern[1] in text:
+            found += [m.start() for m in joiner.finditer(text)]
+    for start, end in numbers:
+        if _NUMBERED(text, start, end) is not None:
+            found.append(start)
+    found.sort()
+    return found
+
+
+def account_name(tok: str, lex: Lexicon) -> int:
+    """How much of `tok`, an account's name in a field of its own ("user: jsmith42",
+    "handle: DmitriV"), is made of a person's name: its length, or 0."""
+    span = _handle(tok.strip("._-"), lex, True)
+    return span[1] if span is not None else 0
+
+
+def _token_at(text: str, at: int, lex: Lexicon, out: Found) -> int:
+    """Read the token around `at` as a handle; where it ends."""
+    start = at
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "._-"):
+        start -= 1
+    right = _RIGHT.match(text, at)
+    end = right.end() if right is not None else at
+    while start < end and text[start] in "._-":
+        start += 1
+    if (start > 0 and text[start - 1] in "#/@=") or text.endswith("# ", 0, start):
+        return end  # a hashtag, a web address's path, a domain (or a mention: `_forms`)
+    if text.find("://", max(0, start - 2048), start) > text.rfind(" ", 0, start):
+        return end  # inside a web address with its scheme: the URL detector's, whole
+    if text.startswith("@", end) and _DOMAIN.match(text, end + 1):
+        return end  # an e-mail address: its detector takes it whole
+    tok = text[start:end].rstrip("._-")
+    if "." not in tok and "_" not in tok and all(c in lex.words for c in tok.split("-")):
+        return end  # "first-time", "follow-up": words
+    span = _handle(tok, lex, False) if tok else None
+    if span is not None:
+        out.append(("PERSON", start + span[0], start + span[1], 0.9))
+    return end
 
 
 def _accounts(text: str, lex: Lexicon, out: Found) -> None:
-    for pattern in (_FOLDER, _PROFILE):
+    patterns = [_FOLDER] if "sers" in text or "home/" in text or "~" in text else []
+    if any(host in text for host in _HOSTS):
+        patterns.append(_PROFILE)
+    for pattern in patterns:
         for m in pattern.finditer(text):
+            if pattern is _PROFILE and text.endswith("//", 0, m.start()):
+                continue  # "https://github.com/...": the URL detector's, whole
             seg = m[1].rstrip(".-")
             low = seg.lower()
             if low in _SYSTEM or not seg:
@@ -124,6 +167,8 @@ def _accounts(text: str, lex: Lexicon, out: Found) -> None:
             out.append(("PERSON", m.start(1), m.start(1) + len(seg), 0.9))
 
 
+_CHUNKS = re.compile(r"[._\-]+").split
+_DIGITS = "0123456789"
 _MIXED = re.compile(r"\d[^\W\d_]").search  # a letter after a digit: a code ("fFo7MYtL")
 
 
@@ -140,32 +185,38 @@ def _handle(tok: str, lex: Lexicon, alone: bool) -> tuple[int, int] | None:
     body = tok[:end].rstrip("._-")
     if not body:
         return None
-    chunks = [c for c in re.split(r"[._\-]+", body) if c]
-    if any(_MIXED(c) for c in chunks) and not alone:
+    chunks = [c for c in _CHUNKS(body) if c]
+    joined = len(chunks) > 1
+    if not alone and any(_MIXED(c) for c in chunks):
         return None  # digits inside a part: a code, not a name's suffix
-    parts = [p for p in _PARTS.split(body) if p]
+    if joined and not alone and "." not in body and "_" not in body:
+        if not body.islower() or all(c in lex.words for c in chunks):
+            return None  # "Roe-Smith", "Jean-Luc": a double name, read as a word
+        bare = [c.rstrip(_DIGITS) for c in chunks]
+        known = sum(1 for c in bare if len(c) > 2 and (_key(c) in lex.first or _key(c) in lex.last))
+        if known < 2 and not (known and any(len(c) == 1 for c in bare)):
+            return None  # "bona-fide", "first-time": words, unless two names
+    if joined:  # a part's digits apart: "watanabe87"
+        parts = [p for c in chunks for p in _digits_apart(c)]
+    else:  # camelCase and digits apart: "AyodeleB", "kwatanabe87"
+        parts = [p for p in _PARTS.split(body) if p]
     letters = [p for p in parts if not p.isdigit()]
     if not letters:
         return None
-    digits = len(letters) < len(parts)
-    joined = len(chunks) > 1
     if len(letters) == 1:
-        if not (alone or digits):
+        if not (alone or len(letters) < len(parts)):
             return None
         return (0, len(body)) if _glued(letters[0], lex, alone) else None
     if not joined:  # camelCase: a first name, then a surname or an initial
         if alone:
             return (0, len(body)) if _named(letters, lex, body) else None
         return (0, len(body)) if _camel(letters, lex) else None
-    if "-" in body and "." not in body and "_" not in body:
-        if not body.islower() and not alone:
-            return None  # "Roe-Smith", "Jean-Luc": a double name, read as a word
-        known = sum(
-            1 for p in letters if len(p) > 2 and (_key(p) in lex.first or _key(p) in lex.last)
-        )
-        if not alone and known < 2 and not (known and any(len(p) == 1 for p in letters)):
-            return None  # "bona-fide", "ham-fisted": a word, unless two names
     return (0, len(body)) if _named(letters, lex, body) else None
+
+
+def _digits_apart(chunk: str) -> list[str]:
+    letters = chunk.rstrip(_DIGITS)
+    return [letters, chunk[len(letters) :]] if letters and letters != chunk else [chunk]
 
 
 def _camel(parts: list[str], lex: Lexicon) -> bool:
@@ -213,7 +264,7 @@ def _named(parts: list[str], lex: Lexicon, body: str) -> bool:
         return (
             len(head) > 2
             and _key(head) in lex.first
-            and (_key(tail) in lex.last or tail.lower() in lex.words)
+            and (_key(tail) in lex.last or (tail.lower() in lex.words and "_" not in body))
             and tail.lower() not in NOT_SURNAME
             and tail.lower() not in _TAILS
         )

@@ -47,6 +47,7 @@ def _mailbox(text: str, end: int) -> bool:
 
 def widen(text: str, out: Found) -> None:
     """Add, for each person found only in part, the whole (see the module)."""
+    brackets = "(" in text or "（" in text
     for kind, start, end, score in list(out):
         if kind != "PERSON":
             continue
@@ -56,7 +57,7 @@ def widen(text: str, out: Found) -> None:
                 s -= 1
             while text[s] in _JOINERS:
                 s += 1
-        if text[e : e + 1] in tuple(_JOINERS) and _alnum(text, e + 1) and not _mailbox(text, e):
+        if e < len(text) and text[e] in _JOINERS and _alnum(text, e + 1) and not _mailbox(text, e):
             while e < len(text) and (text[e].isalnum() or text[e] in _JOINERS):
                 e += 1
             while text[e - 1] in _JOINERS:
@@ -71,7 +72,7 @@ def widen(text: str, out: Found) -> None:
                 e = nxt.end()
         if (s, e) != (start, end):
             out.append((kind, s, e, score))
-        if "(" in text or "（" in text:
+        if brackets:
             after = _AFTER.match(text, e)
             if after is not None and after[1].strip(" ·・"):
                 out.append((kind, after.start(1), after.end(1), score))
