@@ -144,11 +144,14 @@ _NOT_A_PERSON_AFTER = re.compile(
 # nor a place's ("Way, Annalise Ville")
 _COMMA_GIVEN = re.compile(
     r",[ \t]+([A-Z][a-z\u00e0-\u00ff]+|[A-Z]{2,})\b((?:[ \t]+[A-Z]\.)*)"
-    r"(?![ \t]+(?:[A-Z][a-z]|and\b|&|und\b|e\b|y\b|et\b))"
+    r"(?![ \t]+(?:[A-Z][a-zA-Z]|(?i:and|und|e|y|et|de|van|von|da|di|du|la|le|del|der)\b|&))"
 )
 _WORD_BEFORE = re.compile(r"[A-Z][\w'’\-]*$")
+_RUN_BEFORE = re.compile(r"[A-Z][\w'’\-]*[ \t]$")
+# a Japanese honorific after a name: not part of the name ("Haruto-san")
+_HONORIFIC_TAIL = re.compile(r"-(?i:san|sama|sensei|kun|chan|senpai|dono|shi)\b")
 _INITIAL = re.compile(r"[ \t][A-Z]\.(?!\w|[ \t]*[A-Z]{1,3}\.)")
-_HONORIFIC_AFTER = re.compile(r"-(?:san|sama|sensei|kun|chan|senpai|dono|shi)\b")
+_HONORIFIC_AFTER = re.compile(r"-(?i:san|sama|sensei|kun|chan|senpai|dono|shi)\b")
 _TRACK1 = re.compile(r"\^([A-Z][A-Z'.\- ]{0,25})/([A-Z][A-Z'.\- ]{0,25})\^")
 _POSSESSIVES = _alt("my, our, your, his, her, their")
 _KIND_WORDS = _alt(
@@ -185,6 +188,10 @@ def _value(text: str, at: int, lex: Lexicon, *, lower: bool, words: bool) -> int
     for tok in m[0].split():
         start = text.find(tok, pos)
         pos = start + len(tok)
+        tail = _HONORIFIC_TAIL.search(tok)
+        if tail is not None:
+            pos -= len(tok) - tail.start()
+            tok = tok[: tail.start()]
         bare = tok.rstrip(".")
         if len(bare) == 1:
             if not bare.isupper() or not some:
@@ -412,7 +419,7 @@ def _speaker(text: str, lex: Lexicon, out: Found, at: int) -> None:
         p = after + 1
         while p < len(text) and text[p] in " \t":
             p += 1
-        value = _value(text, p, lex, lower=False, words=True)
+        value = _value(text, p, lex, lower=word.islower(), words=True)
         if value and _FIELD_END.match(text, value):
             return  # "Buddy: Linh": a field and its value
     _add(out, at, end)
@@ -510,9 +517,10 @@ def _add(out: Found, start: int, end: int) -> None:
     if end <= start:
         return
     for kind, s, e, score in out:
-        if score >= 0.5 and s < end and start < e:
-            if kind != "PERSON" or (s <= start and end <= e):
-                return  # a firm or a place there, or the person found already
+        if (score >= 0.5 and s < end and start < e) and (
+            kind != "PERSON" or (s <= start and end <= e)
+        ):
+            return  # a firm or a place there, or the person found already
     out.append(("PERSON", start, end, _SCORE))
 
 
@@ -535,6 +543,8 @@ def _comma_order(text: str, m: re.Match[str], lex: Lexicon, out: Found) -> None:
     word = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
     if word is None or (word.start() and not _free(text[word.start() - 1])):
         return
+    if _RUN_BEFORE.search(text, max(0, word.start() - 40), word.start()):
+        return  # "Yuki Watanabe, Lars de Vries": a list of names, each in order
     surname, given = word[0], m[1]
     _, s_last, s_word = _kind(surname, lex)
     g_first, _, g_word = _kind(given, lex)

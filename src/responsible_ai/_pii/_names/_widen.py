@@ -25,6 +25,7 @@ _GOES_ON = _set(
     von le la dos das do
     """
 )
+_HONORIFIC = re.compile(r"-(?i:san|sama|sensei|kun|chan|senpai|dono|shi)\b")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 _CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff·・ ]{1,12}"
 _AFTER = re.compile(rf"[ \t]*[(（]({_CJK})[)）]")
@@ -62,9 +63,9 @@ def widen(text: str, out: Found) -> None:
                 e += 1
             while text[e - 1] in _JOINERS:
                 e -= 1
-            tail = _EXTENSION.search(text, end, e)
+            tail = _EXTENSION.search(text, end, e) or _HONORIFIC.match(text, end)
             if tail is not None:
-                e = tail.start()  # "Jane_Smith_CV.pdf": not the ".pdf"
+                e = tail.start()  # "Jane_Smith_CV.pdf": not the ".pdf"; "Haruto-san"
         last = text.rfind(" ", s, e) + 1 or s
         if text[last:e].lower() in _GOES_ON and text.count(" ", s, e) < 3:
             nxt = _NEXT.match(text, e)
