@@ -17,6 +17,8 @@ looked up in sets."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 
 from ._lexicon import Lexicon
 from ._slugs import account_name
@@ -146,8 +148,7 @@ _COMMA_GIVEN = re.compile(
     r",[ \t]+([A-Z][a-z\u00e0-\u00ff]+|[A-Z]{2,})\b((?:[ \t]+[A-Z]\.)*)"
     r"(?![ \t]+(?:[A-Z][a-zA-Z]|(?i:and|und|e|y|et|de|van|von|da|di|du|la|le|del|der)\b|&))"
 )
-_WORD_BEFORE = re.compile(r"[A-Z][\w'’\-]*$")
-_RUN_BEFORE = re.compile(r"[A-Z][\w'’\-]*[ \t]$")
+_WORD_CHARS = re.compile(r"[\w'’\-]{1,40}")
 # a Japanese honorific after a name: not part of the name ("Haruto-san")
 _HONORIFIC_TAIL = re.compile(r"-(?i:san|sama|sensei|kun|chan|senpai|dono|shi)\b")
 _INITIAL = re.compile(r"[ \t][A-Z]\.(?!\w|[ \t]*[A-Z]{1,3}\.)")
@@ -234,22 +235,23 @@ def _value(text: str, at: int, lex: Lexicon, *, lower: bool, words: bool) -> int
 def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
     """Add the names that stand in a slot only a name fills (see the module). `seen`:
     the words of `_gate`'s windows, which hold every capitalised name of the text."""
+    added = _Added(out)
     if ":" in text or "：" in text:
-        _labels(text, lex, out)
-    _lines(text, lex, out)
+        _labels(text, lex, added)
+    _lines(text, lex, added)
     named = [w for w in seen if w.cap and (w.first or not w.word)]  # (a few of `seen`)
     names = [w for w in named if w.first and not w.upper]
     if names:
-        _cued(text, lex, out, names)
+        _cued(text, lex, added, names)
         if "(" in text:
-            _roles(text, lex, out, names)
+            _roles(text, lex, added, names)
         if len(names) > 2 and "," in text:
-            _list_of_first_names(text, lex, out, names)
+            _list_of_first_names(text, lex, added, names)
     for w in named:
         if w.first and text.startswith(",", w.start - 2, w.start):
             m = _COMMA_GIVEN.match(text, w.start - 2)
             if m is not None:  # "Okonkwo, Hope"
-                _comma_order(text, m, lex, out)
+                _comma_order(text, m, lex, added)
         if (
             not w.word
             and not w.first
@@ -258,16 +260,17 @@ def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
             and (m := _INITIAL.match(text, w.end)) is not None
             and (w.start == 0 or _free(text[w.start - 1]))
         ):
-            _add(out, w.start, m.end())  # "Okonkwo H."
+            _add(added, w.start, m.end())  # "Okonkwo H."
     if "-" in text:
         for m in _HONORIFIC_AFTER.finditer(text):
-            word = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
-            if word is not None and word[0].lower() not in lex.words:
-                _add(out, word.start(), word.end())  # "Nakamura-san"
+            at = _word_before(text, m.start())
+            if at is not None and text[at : m.start()].lower() not in lex.words:
+                _add(added, at, m.start())  # "Nakamura-san"
     if "^" in text:
         for m in _TRACK1.finditer(text):
-            _add(out, m.start(1), m.end(2) - (len(m[2]) - len(m[2].rstrip())))
-    _alone(text, lex, out)
+            _add(added, m.start(1), m.end(2) - (len(m[2]) - len(m[2].rstrip())))
+    _alone(text, lex, added)
+    out += [("PERSON", start, end, _SCORE) for start, end in added.spans]
 
 
 def _free(c: str) -> bool:
@@ -275,7 +278,7 @@ def _free(c: str) -> bool:
     return not (c.isalnum() or c in "'’-_,")
 
 
-def _labels(text: str, lex: Lexicon, out: Found) -> None:
+def _labels(text: str, lex: Lexicon, out: _Added) -> None:
     """A field's label, then a name: "Name: Tanaka Yuki", "CLIENT: OKONKWO Chidi"."""
     for colon in (":", "："):
         p = text.find(colon)
@@ -284,7 +287,7 @@ def _labels(text: str, lex: Lexicon, out: Found) -> None:
             p = text.find(colon, p + 1)
 
 
-def _label_at(text: str, p: int, lex: Lexicon, out: Found) -> None:
+def _label_at(text: str, p: int, lex: Lexicon, out: _Added) -> None:
     lo = max(0, p - 40)
     seg = text[lo:p].rstrip(" \t")
     words = seg.split()[-4:]
@@ -305,7 +308,7 @@ def _label_at(text: str, p: int, lex: Lexicon, out: Found) -> None:
             if size:
                 _add(out, at, at + size)
             return
-        at = _after_title(text, at)
+        at = _after_title(text, at, lex)
         end = _value(text, at, lex, lower=True, words=True)
         if not end or _GOES_ON_CAPITALISED.match(text, end):
             return  # not "Manager: Randstad Employment Bureau", "TO: Lindkvist & Co"
@@ -315,7 +318,7 @@ def _label_at(text: str, p: int, lex: Lexicon, out: Found) -> None:
         return
 
 
-def _lines(text: str, lex: Lexicon, out: Found) -> None:
+def _lines(text: str, lex: Lexicon, out: _Added) -> None:
     """The slots at a line's start: a greeting, a sign-off, a speaker, a name alone
     above a job title, and "- Mark" as the last line."""
     size = len(text)
@@ -332,7 +335,7 @@ def _lines(text: str, lex: Lexicon, out: Found) -> None:
         start = nxt
 
 
-def _line(text: str, lex: Lexicon, out: Found, at: int, eol: int, head: str) -> None:
+def _line(text: str, lex: Lexicon, out: _Added, at: int, eol: int, head: str) -> None:
     """One line's slots (see `_lines`): it starts at `at` with the word `head`."""
     if head.startswith(_DASHES) or (head.startswith("-") and not text[eol:].strip()):
         name = at + (2 if head.startswith("--") else 1)
@@ -373,7 +376,7 @@ def _phrase(words: list[str], k: int) -> str:
     return " ".join(words[:k]).rstrip(",.!:;")
 
 
-def _greeting(text: str, lex: Lexicon, out: Found, at: int, words: list[str]) -> None:
+def _greeting(text: str, lex: Lexicon, out: _Added, at: int, words: list[str]) -> None:
     """ "Kedves Zoltán!", "Lieber Herr Schmidt,", "Querida Hope,": a greeting, perhaps a
     title, then a name that closes the phrase."""
     for k in (3, 2, 1):
@@ -382,14 +385,14 @@ def _greeting(text: str, lex: Lexicon, out: Found, at: int, words: list[str]) ->
         p = _past(text, at, k, len(text))
         if k < len(words) and words[k].rstrip(".") in _HONORIFICS:
             p = _past(text, p, 1, len(text))
-        p = _after_title(text, p)
+        p = _after_title(text, p, lex)
         end = _value(text, p, lex, lower=False, words=True)
         if end and _CLOSE.match(text, end):
             _add(out, p, end)
         return
 
 
-def _signoff(text: str, lex: Lexicon, out: Found, at: int, words: list[str], eol: int) -> None:
+def _signoff(text: str, lex: Lexicon, out: _Added, at: int, words: list[str], eol: int) -> None:
     """ "BR, Mark", "Rgds Mark", "Yours,\\nWill": a sign-off, then a name ending a line."""
     for k in range(len(words), 0, -1):
         if _phrase(words, k) not in _SIGNOFFS:
@@ -405,7 +408,7 @@ def _signoff(text: str, lex: Lexicon, out: Found, at: int, words: list[str], eol
         return
 
 
-def _speaker(text: str, lex: Lexicon, out: Found, at: int) -> None:
+def _speaker(text: str, lex: Lexicon, out: _Added, at: int) -> None:
     """ "Hope: on it", "Mark - please review": a first name opening a chat line."""
     m = _VALUE.match(text, at)
     if m is None:
@@ -425,7 +428,7 @@ def _speaker(text: str, lex: Lexicon, out: Found, at: int) -> None:
     _add(out, at, end)
 
 
-def _above_a_title(text: str, lex: Lexicon, out: Found, at: int, eol: int, nxt: str) -> None:
+def _above_a_title(text: str, lex: Lexicon, out: _Added, at: int, eol: int, nxt: str) -> None:
     """A name alone on a line, above a line that gives a job title ("Mark\\nSenior
     Analyst, Acme Ltd"): a signature."""
     if len(nxt) > 80 or _JOBS.isdisjoint(nxt.lower().replace(",", " ").split()):
@@ -435,7 +438,7 @@ def _above_a_title(text: str, lex: Lexicon, out: Found, at: int, eol: int, nxt: 
         _add(out, at, end)
 
 
-def _cued(text: str, lex: Lexicon, out: Found, names: list[Word]) -> None:
+def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
     """A first name that is also a word after a verb or a word that takes a person
     ("call Hope back", "ty Mark", "my girl Hope") or before a verb of speech ("Hope
     said")."""
@@ -469,7 +472,7 @@ def _cued(text: str, lex: Lexicon, out: Found, names: list[Word]) -> None:
             _add(out, start, end)
 
 
-def _roles(text: str, lex: Lexicon, out: Found, names: list[Word]) -> None:
+def _roles(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
     """Names listed with a role in brackets: "Hope (HR), Mark (Legal)"."""
     items = []
     for w in names:
@@ -485,7 +488,7 @@ def _roles(text: str, lex: Lexicon, out: Found, names: list[Word]) -> None:
             _add(out, start, end)
 
 
-def _list_of_first_names(text: str, lex: Lexicon, out: Found, names: list[Word]) -> None:
+def _list_of_first_names(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
     """Three first names or more in a list: "Will, Mark, Hope", "Rose, Mark and Hope"."""
     run: list[tuple[int, int]] = []
     for w in names:
@@ -501,27 +504,52 @@ def _list_of_first_names(text: str, lex: Lexicon, out: Found, names: list[Word])
     _flush(run, out)
 
 
-def _flush(run: list[tuple[int, int]], out: Found) -> None:
+def _flush(run: list[tuple[int, int]], out: _Added) -> None:
     if len(run) >= 3:
         for start, end in run:
             _add(out, start, end)
 
 
-def _after_title(text: str, at: int) -> int:
+def _after_title(text: str, at: int, lex: Lexicon) -> int:
+    """Past a short title or abbreviation at `at` ("Lic.", "Ing."), not a name's word
+    before a full stop ("Mark. Please ...")."""
     m = _ABBREVIATION.match(text, at)
-    return m.end() if m is not None else at
+    if m is None:
+        return at
+    key = _key(text[at : m.end()].split(".")[0])
+    return at if key in lex.first or key in lex.last else m.end()
 
 
-def _add(out: Found, start: int, end: int) -> None:
-    """A person at ``[start, end)``, unless a firm or a place was found there."""
-    if end <= start:
-        return
-    for kind, s, e, score in out:
-        if (score >= 0.5 and s < end and start < e) and (
-            kind != "PERSON" or (s <= start and end <= e)
-        ):
-            return  # a firm or a place there, or the person found already
-    out.append(("PERSON", start, end, _SCORE))
+class _Added:
+    """The persons this pass finds, tested against what was found before it: not over a
+    firm or a place, nor a person found already (in O(log n) per test: a text of many
+    names stays linear)."""
+
+    __slots__ = ("_other", "_other_reach", "_people", "_people_reach", "spans")
+
+    def __init__(self, out: Found) -> None:
+        other = sorted((s, e) for k, s, e, sc in out if sc >= 0.5 and k != "PERSON")
+        people = sorted((s, e) for k, s, e, sc in out if sc >= 0.5 and k == "PERSON")
+        self._other = [s for s, _ in other]
+        self._other_reach = list(accumulate((e for _, e in other), max))
+        self._people = [s for s, _ in people]
+        self._people_reach = list(accumulate((e for _, e in people), max))
+        self.spans: dict[tuple[int, int], None] = {}
+
+    def add(self, start: int, end: int) -> None:
+        if end <= start or (start, end) in self.spans:
+            return
+        k = bisect_left(self._other, end)  # a firm or a place that starts before the end
+        if k and self._other_reach[k - 1] > start:
+            return
+        k = bisect_right(self._people, start)  # a person found that holds it
+        if k and self._people_reach[k - 1] >= end:
+            return
+        self.spans[(start, end)] = None
+
+
+def _add(out: _Added, start: int, end: int) -> None:
+    out.add(start, end)
 
 
 def _given(word: str, lex: Lexicon) -> bool:
@@ -537,15 +565,25 @@ def _given(word: str, lex: Lexicon) -> bool:
     )
 
 
-def _comma_order(text: str, m: re.Match[str], lex: Lexicon, out: Found) -> None:
+def _word_before(text: str, end: int) -> int | None:
+    """Where the capitalised word that ends at `end` starts (read backwards, at most 40
+    characters), or None."""
+    back = _WORD_CHARS.match(text[max(0, end - 40) : end][::-1])
+    if back is None:
+        return None
+    at = end - back.end()
+    return at if text[at].isupper() else None
+
+
+def _comma_order(text: str, m: re.Match[str], lex: Lexicon, out: _Added) -> None:
     """A directory's order, surname first: "Okonkwo, Hope", "Smith, John A.", "SMITH,
     JOHN": a surname (no English word, or the given name none), then a first name."""
-    word = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
-    if word is None or (word.start() and not _free(text[word.start() - 1])):
+    at = _word_before(text, m.start())
+    if at is None or (at and not _free(text[at - 1])):
         return
-    if _RUN_BEFORE.search(text, max(0, word.start() - 40), word.start()):
+    if at > 1 and text[at - 1] in " \t" and _word_before(text, at - 1) is not None:
         return  # "Yuki Watanabe, Lars de Vries": a list of names, each in order
-    surname, given = word[0], m[1]
+    surname, given = text[at : m.start()], m[1]
     _, s_last, s_word = _kind(surname, lex)
     g_first, _, g_word = _kind(given, lex)
     if not (s_last and g_first) or surname in lex.places or given.lower() in MONTHS_DAYS:
@@ -557,10 +595,10 @@ def _comma_order(text: str, m: re.Match[str], lex: Lexicon, out: Found) -> None:
         if low not in NOT_SURNAME and low not in NOT_NAMES:
             _add(out, m.start(1), m.end(1))  # "Sorry, Mark": a name called, at least
         return
-    _add(out, word.start(), m.end())
+    _add(out, at, m.end())
 
 
-def _alone(text: str, lex: Lexicon, out: Found) -> None:
+def _alone(text: str, lex: Lexicon, out: _Added) -> None:
     """A text that is a name alone, two or three words ("Chidi Okonkwo"): a message's
     ``name``, a form's field, a signature."""
     body = text.strip()

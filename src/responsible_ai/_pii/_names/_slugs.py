@@ -131,7 +131,10 @@ def _token_at(text: str, at: int, lex: Lexicon, out: Found) -> int:
         start += 1
     if (start > 0 and text[start - 1] in "#/@=") or text.endswith("# ", 0, start):
         return end  # a hashtag, a web address's path, a domain (or a mention: `_forms`)
-    if text.find("://", max(0, start - 2048), start) > text.rfind(" ", 0, start):
+    if end - start > 128:
+        return end  # no handle is that long
+    lo = max(0, start - 256)
+    if text.find("://", lo, start) > text.rfind(" ", lo, start):
         return end  # inside a web address with its scheme: the URL detector's, whole
     if text.startswith("@", end) and _DOMAIN.match(text, end + 1):
         return end  # an e-mail address: its detector takes it whole
@@ -154,7 +157,7 @@ def _accounts(text: str, lex: Lexicon, out: Found) -> None:
                 continue  # "https://github.com/...": the URL detector's, whole
             seg = m[1].rstrip(".-")
             low = seg.lower()
-            if low in _SYSTEM or not seg:
+            if low in _SYSTEM or len(seg) < (3 if text[m.start()] == "~" else 1):
                 continue
             letters = [p for p in _PARTS.split(seg) if p and not p.isdigit()]
             if letters and all(

@@ -18,6 +18,8 @@ def _set(words: str) -> frozenset[str]:
 
 
 _JOINERS = "._-"
+_REACH = 64  # characters: a handle is never longer; a walk never goes further
+_TOKEN = re.compile(r"[^\W_]*(?:[._\-]+[^\W_]*)*")  # letters, digits and joiners
 # the words that go on to the name's next word: particles, Vietnamese middle names
 _GOES_ON = _set(
     """
@@ -37,7 +39,7 @@ def _alnum(text: str, i: int) -> bool:
     return 0 <= i < len(text) and text[i].isalnum()
 
 
-_MAILBOX = re.compile(r"[\w.\-]*@[^\W_]")
+_MAILBOX = re.compile(r"[\w.\-]{0,64}@[^\W_]")
 
 
 def _mailbox(text: str, end: int) -> bool:
@@ -54,15 +56,19 @@ def widen(text: str, out: Found) -> None:
             continue
         s, e = start, end
         if s > 1 and text[s - 1] in _JOINERS and _alnum(text, s - 2) and not _mailbox(text, e):
-            while s > 0 and (text[s - 1].isalnum() or text[s - 1] in _JOINERS):
-                s -= 1
-            while text[s] in _JOINERS:
-                s += 1
+            back = _TOKEN.match(text[max(0, s - _REACH - 1) : s][::-1])
+            size = back.end() if back is not None else 0
+            if size <= _REACH:  # (longer: no handle, and no walk that long)
+                s -= size
+                while text[s] in _JOINERS:
+                    s += 1
         if e < len(text) and text[e] in _JOINERS and _alnum(text, e + 1) and not _mailbox(text, e):
-            while e < len(text) and (text[e].isalnum() or text[e] in _JOINERS):
-                e += 1
-            while text[e - 1] in _JOINERS:
-                e -= 1
+            ahead = _TOKEN.match(text, e, e + _REACH + 1)
+            size = ahead.end() - e if ahead is not None else 0
+            if size <= _REACH:
+                e += size
+                while text[e - 1] in _JOINERS:
+                    e -= 1
             tail = _EXTENSION.search(text, end, e) or _HONORIFIC.match(text, end)
             if tail is not None:
                 e = tail.start()  # "Jane_Smith_CV.pdf": not the ".pdf"; "Haruto-san"
