@@ -270,9 +270,8 @@ def test_a_card_track_holder(text: str, holder: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "unit",
-    ["Hope, ", "Name: ", "\n-- Mark", "Dear Herr ", "/home/a.b", "Smith, ", "Hope (HR), ",
-     "^A/", "x" * 200 + "87 ", "a.b", "grace-", "~a", "Yours,\nWill\n", "BR, Mark\n",
-     "Hope said ", "call Hope "],
+    ["Hope, ", "Name: ", "/home/a.b", "Smith, ", "Hope (HR), ", "^A/", "x" * 200 + "87 ",
+     "grace-", "~abc", "Hope said ", "Will, Mark, Hope, ", "kenji_watanabe "],
 )  # fmt: skip
 def test_the_new_rules_stay_linear(unit: str) -> None:
     """Four times the text costs less than six times the time (inputs on which the

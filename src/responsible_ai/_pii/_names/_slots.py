@@ -71,6 +71,8 @@ _GREETINGS = _alt(
     szanowna, ahoj, servus, buongiorno, bom dia, buenos días, buenas, kære, käre, bästa"""
 )
 _GREETING_HEADS = frozenset(p.split()[0] for p in _GREETINGS)
+_LONG_GREETINGS = frozenset(p.split()[0] for p in _GREETINGS if " " in p)
+_CAPITAL_NEXT = re.compile(r"[ \t,]*[^\W\d_](?<=[A-Z\u00c0-\u00de])")
 _HONORIFICS = _alt(
     """mr, mrs, ms, miss, mx, dr, prof, sir, dame, herr, frau, m, mme, mlle, sr, sra, srta,
     don, doña, señor, señora, signor, signora, sig, dott, pan, pani, úr, asszony, meneer,
@@ -349,8 +351,10 @@ def _line(text: str, lex: Lexicon, out: _Added, at: int, eol: int, head: str) ->
         return
     first = head.lower().rstrip(",.!:;")
     if first in _HEADS:
-        words = [w.lower() for w in text[at:eol].split(None, 4)[:4]]
-        if first in _GREETING_HEADS:
+        words = [w.lower() for w in text[at : min(eol, at + 80)].split(None, 4)[:4]]
+        if first in _GREETING_HEADS and (
+            first in _LONG_GREETINGS or _CAPITAL_NEXT.match(text, at + len(head))
+        ):  # "Hi team,": no name (and the cheap test first)
             _greeting(text, lex, out, at, words)
         if first in _SIGNOFF_HEADS:
             _signoff(text, lex, out, at, words, eol)
@@ -446,8 +450,8 @@ def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
         if not w.word or not _given(text[w.start : w.end], lex):
             continue
         start, end = w.start, w.end
-        before = text[max(0, start - 40) : start]
-        if before.endswith((" ", "\t")):
+        if start and text[start - 1] in " \t":
+            before = text[max(0, start - 40) : start]
             prev = before.split()[-3:]
             low = [p.lower() for p in prev]
             cue = (low and low[-1] in _CUES) or (
@@ -493,6 +497,9 @@ def _list_of_first_names(text: str, lex: Lexicon, out: _Added, names: list[Word]
     run: list[tuple[int, int]] = []
     for w in names:
         span = (w.start, w.end)
+        if run and span[0] - run[-1][1] > 8:  # too far apart for a list: the cheap test
+            _flush(run, out)
+            run = []
         if not _given(text[span[0] : span[1]], lex):
             _flush(run, out)
             run = []
@@ -523,27 +530,36 @@ def _after_title(text: str, at: int, lex: Lexicon) -> int:
 class _Added:
     """The persons this pass finds, tested against what was found before it: not over a
     firm or a place, nor a person found already (in O(log n) per test: a text of many
-    names stays linear)."""
+    names stays linear; the index is made at the first test)."""
 
-    __slots__ = ("_other", "_other_reach", "_people", "_people_reach", "spans")
+    __slots__ = ("_found", "_index", "spans")
 
     def __init__(self, out: Found) -> None:
-        other = sorted((s, e) for k, s, e, sc in out if sc >= 0.5 and k != "PERSON")
-        people = sorted((s, e) for k, s, e, sc in out if sc >= 0.5 and k == "PERSON")
-        self._other = [s for s, _ in other]
-        self._other_reach = list(accumulate((e for _, e in other), max))
-        self._people = [s for s, _ in people]
-        self._people_reach = list(accumulate((e for _, e in people), max))
+        self._found = out
+        self._index: tuple[list[int], list[int], list[int], list[int]] | None = None
         self.spans: dict[tuple[int, int], None] = {}
+
+    def _made(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        out = self._found
+        other = sorted((s, e) for k, s, e, sc in out if sc >= 0.6 and k != "PERSON")
+        people = sorted((s, e) for k, s, e, sc in out if sc >= 0.5 and k == "PERSON")
+        self._index = (
+            [s for s, _ in other],
+            list(accumulate((e for _, e in other), max)),
+            [s for s, _ in people],
+            list(accumulate((e for _, e in people), max)),
+        )
+        return self._index
 
     def add(self, start: int, end: int) -> None:
         if end <= start or (start, end) in self.spans:
             return
-        k = bisect_left(self._other, end)  # a firm or a place that starts before the end
-        if k and self._other_reach[k - 1] > start:
+        other, other_reach, people, people_reach = self._index or self._made()
+        k = bisect_left(other, end)  # a firm or a place that starts before the end
+        if k and other_reach[k - 1] > start:
             return
-        k = bisect_right(self._people, start)  # a person found that holds it
-        if k and self._people_reach[k - 1] >= end:
+        k = bisect_right(people, start)  # a person found that holds it
+        if k and people_reach[k - 1] >= end:
             return
         self.spans[(start, end)] = None
 
@@ -577,21 +593,27 @@ def _word_before(text: str, end: int) -> int | None:
 
 def _comma_order(text: str, m: re.Match[str], lex: Lexicon, out: _Added) -> None:
     """A directory's order, surname first: "Okonkwo, Hope", "Smith, John A.", "SMITH,
-    JOHN": a surname (no English word, or the given name none), then a first name."""
+    JOHN", "Adeyemi-Cole, Grace": a surname (a known one or a word no list knows, or a
+    surname that is an English word before a first name that is none), then a first
+    name. After an English word ("Sorry, Mark", "Hopper, Grace") the first name alone."""
     at = _word_before(text, m.start())
     if at is None or (at and not _free(text[at - 1])):
         return
     if at > 1 and text[at - 1] in " \t" and _word_before(text, at - 1) is not None:
         return  # "Yuki Watanabe, Lars de Vries": a list of names, each in order
     surname, given = text[at : m.start()], m[1]
-    _, s_last, s_word = _kind(surname, lex)
+    s_first, s_last, s_word = _kind(surname, lex)
     g_first, _, g_word = _kind(given, lex)
-    if not (s_last and g_first) or surname in lex.places or given.lower() in MONTHS_DAYS:
+    if not g_first or surname in lex.places or given.lower() in MONTHS_DAYS:
         return
     if given.lower() in NOT_NAMES or given.lower() in MODALS:
         return
+    if not (s_last or s_word or s_first or len(surname) > 4):
+        return  # an unknown word of four letters or fewer: "Omg, Hope"
+    if not s_last and given in lex.places and not g_word:
+        return  # "Adamsberg, Kalmar": a list of towns
     low = surname.lower()
-    if s_word and g_word and not m[2]:
+    if s_word and (g_word or not s_last) and not m[2]:
         if low not in NOT_SURNAME and low not in NOT_NAMES:
             _add(out, m.start(1), m.end(1))  # "Sorry, Mark": a name called, at least
         return
@@ -601,6 +623,8 @@ def _comma_order(text: str, m: re.Match[str], lex: Lexicon, out: _Added) -> None
 def _alone(text: str, lex: Lexicon, out: _Added) -> None:
     """A text that is a name alone, two or three words ("Chidi Okonkwo"): a message's
     ``name``, a form's field, a signature."""
+    if len(text) > 80:
+        return
     body = text.strip()
     if not 3 < len(body) <= 60 or " " not in body or "\n" in body:
         return

@@ -40,6 +40,7 @@ _HOSTS = (
     "instagram.", "linkedin.", "tiktok.", "medium.", "reddit.", "youtube.", "threads.",
     "mastodon.", "keybase.", "about.me/",
 )  # fmt: skip
+_BACK = re.compile(r"[\w.\-]*")  # a token's start, read backwards
 _RIGHT = re.compile(r"[^\W_]*(?:[._\-]+[^\W_]*)*")
 _DOMAIN = re.compile(r"[^\W_][\w\-]*(?:\.[^\W_][\w\-]*)*\.[^\W\d_]{2,}")
 # the prefixes of surnames written with a capital inside (McDonald, MacComisky, DeShawn)
@@ -122,13 +123,15 @@ def account_name(tok: str, lex: Lexicon) -> int:
 
 def _token_at(text: str, at: int, lex: Lexicon, out: Found) -> int:
     """Read the token around `at` as a handle; where it ends."""
-    start = at
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "._-"):
-        start -= 1
+    back = _BACK.match(text[max(0, at - 129) : at][::-1])
+    start = at - (back.end() if back is not None else 0)
     right = _RIGHT.match(text, at)
     end = right.end() if right is not None else at
     while start < end and text[start] in "._-":
         start += 1
+    tok = text[start:end].rstrip("._-")
+    if "." not in tok and "_" not in tok and all(c in lex.words for c in tok.split("-")):
+        return end  # "first-time", "follow-up": words
     if (start > 0 and text[start - 1] in "#/@=") or text.endswith("# ", 0, start):
         return end  # a hashtag, a web address's path, a domain (or a mention: `_forms`)
     if end - start > 128:
@@ -138,9 +141,6 @@ def _token_at(text: str, at: int, lex: Lexicon, out: Found) -> int:
         return end  # inside a web address with its scheme: the URL detector's, whole
     if text.startswith("@", end) and _DOMAIN.match(text, end + 1):
         return end  # an e-mail address: its detector takes it whole
-    tok = text[start:end].rstrip("._-")
-    if "." not in tok and "_" not in tok and all(c in lex.words for c in tok.split("-")):
-        return end  # "first-time", "follow-up": words
     span = _handle(tok, lex, False) if tok else None
     if span is not None:
         out.append(("PERSON", start + span[0], start + span[1], 0.9))
