@@ -21,6 +21,23 @@ from bisect import bisect_left, bisect_right
 from itertools import accumulate
 
 from ._lexicon import Lexicon
+from ._slot_words import (
+    ACCOUNT_LABELS,
+    CUES,
+    GREETING_HEADS,
+    GREETINGS,
+    HEADS,
+    HONORIFICS,
+    JOBS,
+    KIN,
+    KIND_WORDS,
+    LABELS,
+    LONG_GREETINGS,
+    POSSESSIVES,
+    SIGNOFF_HEADS,
+    SIGNOFFS,
+    SPEECH,
+)
 from ._slugs import account_name
 from ._tokens import Word
 from ._words import MODALS, MONTHS_DAYS, NOT_NAMES, NOT_SURNAME, ORG_TAILS, PARTICLES, TITLES
@@ -30,98 +47,8 @@ __all__ = ["slots"]
 Found = list[tuple[str, int, int, float]]
 
 _SCORE = 0.85
-
-
-def _alt(words: str) -> frozenset[str]:
-    """A set of phrases, in lower case, one space between words."""
-    return frozenset(" ".join(w.split()) for w in words.split(",") if w.strip())
-
-
-_LABELS = _alt(
-    """name, full name, client, client name, customer, customer name, patient, patient name,
-    contact, contact name, contact person, owner, account owner, account holder, holder,
-    cardholder, card holder, employee, employee name, applicant, borrower, co-borrower,
-    guarantor, tenant, landlord, guest, passenger, traveller, traveler, beneficiary, payee,
-    payer, recipient, sender, attendee, attendees, participant, participants, assignee,
-    assigned to, reporter, reported by, author, requester, requested by, approved by,
-    prepared by, submitted by, reviewed by, signed, signed by, signature, spouse,
-    next of kin, emergency contact, manager, agent, advisor, adviser, rep, representative,
-    caller, member, student, from, to, cc, attn, attention, driver, insured, policyholder,
-    policy holder, debtor, creditor, witness, nominee, surname, last name, first name,
-    given name, family name, forename, middle name, maiden name, nom, prénom, prenom,
-    vorname, nachname, nombre, apellido, apellidos, cognome, nome, név, imię, nazwisko,
-    naam, host, organiser, organizer, speaker, presenter, interviewer, candidate, who,
-    user name, username, account name, holder name, cliente, kunde, klient, ügyfél,
-    reviewer, reviewed by, approver, assessor, handler, case handler, case owner,
-    account manager, relationship manager, chair, sponsor, requestor, submitter,
-    creator, created by, updated by, modified by, closed by, opened by, verified by,
-    checked by, authorised by, authorized by, on behalf of"""
-)
-# labels of an account's name: the value is a handle ("user: jsmith42")
-_ACCOUNT_LABELS = _alt(
-    """user, username, user name, login, handle, account, userid, user id, uid,
-    screen name, nick, nickname, alias"""
-)
-_GREETINGS = _alt(
-    """dear, hi, hello, hey, hiya, heya, greetings, good morning, good afternoon,
-    good evening, morning, kedves, tisztelt, querida, querido, queridos, queridas,
-    estimada, estimado, estimados, chère, cher, chères, chers, lieber, liebe, liebes,
-    sehr geehrte, sehr geehrter, geehrte, geehrter, gentile, gentili, caro, cara, beste,
-    geachte, hej, hei, hallo, hola, bonjour, salut, ciao, olá, oi, drogi, droga, szanowny,
-    szanowna, ahoj, servus, buongiorno, bom dia, buenos días, buenas, kære, käre, bästa"""
-)
-_GREETING_HEADS = frozenset(p.split()[0] for p in _GREETINGS)
-_LONG_GREETINGS = frozenset(p.split()[0] for p in _GREETINGS if " " in p)
 _CAPITAL_NEXT = re.compile(r"[ \t,]*[^\W\d_](?<=[A-Z\u00c0-\u00de])")
-_HONORIFICS = _alt(
-    """mr, mrs, ms, miss, mx, dr, prof, sir, dame, herr, frau, m, mme, mlle, sr, sra, srta,
-    don, doña, señor, señora, signor, signora, sig, dott, pan, pani, úr, asszony, meneer,
-    mevrouw, dhr, mevr"""
-)
-_SIGNOFFS = _alt(
-    """yours, yours truly, yours sincerely, yours faithfully, sincerely, regards,
-    kind regards, best regards, warm regards, warmest regards, kindest regards,
-    many regards, best, all the best, best wishes, warm wishes, cheers, thanks, thank you,
-    many thanks, thanks again, thanks so much, thx, tx, ty, tia, br, rgds, regds, kr, love,
-    lots of love, xoxo, xx, take care, respectfully, cordially, cordialement, bien à vous,
-    amitiés, saludos, un saludo, atentamente, abrazos, besos, grüße, gruß, viele grüße,
-    liebe grüße, beste grüße, mit freundlichen grüßen, mfg, lg, vg, groeten,
-    met vriendelijke groet, pozdrawiam, üdvözlettel, cumprimentos, atenciosamente,
-    obrigado, obrigada, grazie, cordiali saluti, saluti, distinti saluti, bye, signed,
-    sent by"""
-)
-_SIGNOFF_HEADS = frozenset(p.split()[0] for p in _SIGNOFFS)
-_HEADS = _GREETING_HEADS | _SIGNOFF_HEADS
-_CUES = _alt(
-    """call, called, calling, ring, rang, text, texted, email, emailed, e-mail, message,
-    messaged, dm, dmed, ping, pinged, ask, asked, tell, told, thank, thanked, thanks, thx,
-    ty, tysm, remind, reminded, meet, met, invite, invited, congrats, congratulations,
-    welcome, cc, paging, hug, birthday, bday, anniversary"""
-)
-_KIN = _alt(
-    """girl, boy, friend, bestie, bff, bro, brother, sis, sister, son, daughter, wife,
-    husband, mom, mum, mother, dad, father, colleague, coworker, co-worker, boss, manager,
-    partner, fiancé, fiancée, fiance, fiancee, girlfriend, boyfriend, cousin, aunt, uncle,
-    niece, nephew, grandson, granddaughter, grandma, grandpa, granny, mate, buddy, pal,
-    neighbour, neighbor, client, customer, roommate, flatmate, teammate, baby, man, dude,
-    guy, love, lady, homie, twin, kid, kids, boys, girls"""
-)
-_SPEECH = _alt(
-    """said, says, asked, asks, wrote, writes, replied, replies, told, tells, texted,
-    emailed, called, mentioned, confirmed, agreed, explained, insisted, tweeted, answered,
-    responded"""
-)
-_JOBS = _alt(
-    """analyst, manager, director, officer, engineer, consultant, advisor, adviser,
-    associate, assistant, head, lead, partner, president, vp, ceo, cfo, cto, coo, cio,
-    founder, co-founder, specialist, coordinator, executive, representative, agent,
-    administrator, accountant, lawyer, solicitor, attorney, counsel, banker, underwriter,
-    teller, clerk, secretary, developer, designer, architect, scientist, researcher,
-    professor, teacher, nurse, doctor, physician, supervisor, intern, owner, chair,
-    chairman, chairwoman, treasurer, auditor, controller, broker, planner, recruiter,
-    editor, paralegal, principal, operations, sales, support, customer service, hr,
-    human resources, relationship manager, account manager"""
-)
+
 
 _WORD = r"[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?"
 # the words a slot may hold: up to four, one blank between each
@@ -156,10 +83,6 @@ _HONORIFIC_TAIL = re.compile(r"-(?i:san|sama|sensei|kun|chan|senpai|dono|shi)\b"
 _INITIAL = re.compile(r"[ \t][A-Z]\.(?!\w|[ \t]*[A-Z]{1,3}\.)")
 _HONORIFIC_AFTER = re.compile(r"-(?i:san|sama|sensei|kun|chan|senpai|dono|shi)\b")
 _TRACK1 = re.compile(r"\^([A-Z][A-Z'.\- ]{0,25})/([A-Z][A-Z'.\- ]{0,25})\^")
-_POSSESSIVES = _alt("my, our, your, his, her, their")
-_KIND_WORDS = _alt(
-    "little, baby, big, best, old, dear, lovely, beautiful, sweet, favourite, favorite"
-)
 
 
 def _key(word: str) -> str:
@@ -296,7 +219,7 @@ def _label_at(text: str, p: int, lex: Lexicon, out: _Added) -> None:
     for k in range(len(words), 0, -1):
         label = " ".join(words[-k:])
         low = label.lower()
-        if (low not in _LABELS and low not in _ACCOUNT_LABELS) or not seg.endswith(label):
+        if (low not in LABELS and low not in ACCOUNT_LABELS) or not seg.endswith(label):
             continue
         start = lo + len(seg) - len(label)
         if not (start == 0 or text[start - 1] in _FIELD_OPENERS or text.endswith("  ", 0, start)):
@@ -304,7 +227,7 @@ def _label_at(text: str, p: int, lex: Lexicon, out: _Added) -> None:
         at = p + 1
         while at < len(text) and text[at] in " \t":
             at += 1
-        if low in _ACCOUNT_LABELS:
+        if low in ACCOUNT_LABELS:
             tok = text[at:].split(None, 1)[0] if text[at:].strip() else ""
             size = account_name(tok.rstrip(",;.)"), lex)
             if size:
@@ -350,13 +273,13 @@ def _line(text: str, lex: Lexicon, out: _Added, at: int, eol: int, head: str) ->
     if not head[:1].isalpha():
         return
     first = head.lower().rstrip(",.!:;")
-    if first in _HEADS:
+    if first in HEADS:
         words = [w.lower() for w in text[at : min(eol, at + 80)].split(None, 4)[:4]]
-        if first in _GREETING_HEADS and (
-            first in _LONG_GREETINGS or _CAPITAL_NEXT.match(text, at + len(head))
+        if first in GREETING_HEADS and (
+            first in LONG_GREETINGS or _CAPITAL_NEXT.match(text, at + len(head))
         ):  # "Hi team,": no name (and the cheap test first)
             _greeting(text, lex, out, at, words)
-        if first in _SIGNOFF_HEADS:
+        if first in SIGNOFF_HEADS:
             _signoff(text, lex, out, at, words, eol)
     if head.endswith(":") or text.startswith((" -", " –", " —"), at + len(head)):
         _speaker(text, lex, out, at)
@@ -384,10 +307,10 @@ def _greeting(text: str, lex: Lexicon, out: _Added, at: int, words: list[str]) -
     """ "Kedves Zoltán!", "Lieber Herr Schmidt,", "Querida Hope,": a greeting, perhaps a
     title, then a name that closes the phrase."""
     for k in (3, 2, 1):
-        if len(words) < k or _phrase(words, k) not in _GREETINGS:
+        if len(words) < k or _phrase(words, k) not in GREETINGS:
             continue
         p = _past(text, at, k, len(text))
-        if k < len(words) and words[k].rstrip(".") in _HONORIFICS:
+        if k < len(words) and words[k].rstrip(".") in HONORIFICS:
             p = _past(text, p, 1, len(text))
         p = _after_title(text, p, lex)
         end = _value(text, p, lex, lower=False, words=True)
@@ -399,7 +322,7 @@ def _greeting(text: str, lex: Lexicon, out: _Added, at: int, words: list[str]) -
 def _signoff(text: str, lex: Lexicon, out: _Added, at: int, words: list[str], eol: int) -> None:
     """ "BR, Mark", "Rgds Mark", "Yours,\\nWill": a sign-off, then a name ending a line."""
     for k in range(len(words), 0, -1):
-        if _phrase(words, k) not in _SIGNOFFS:
+        if _phrase(words, k) not in SIGNOFFS:
             continue
         p = _past(text, at, k, eol)
         if p >= eol:  # the name on the next line
@@ -435,7 +358,7 @@ def _speaker(text: str, lex: Lexicon, out: _Added, at: int) -> None:
 def _above_a_title(text: str, lex: Lexicon, out: _Added, at: int, eol: int, nxt: str) -> None:
     """A name alone on a line, above a line that gives a job title ("Mark\\nSenior
     Analyst, Acme Ltd"): a signature."""
-    if len(nxt) > 80 or _JOBS.isdisjoint(nxt.lower().replace(",", " ").split()):
+    if len(nxt) > 80 or JOBS.isdisjoint(nxt.lower().replace(",", " ").split()):
         return
     end = _value(text, at, lex, lower=False, words=True)
     if end and not text[end:eol].strip(" \t,"):
@@ -454,15 +377,15 @@ def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
             before = text[max(0, start - 40) : start]
             prev = before.split()[-3:]
             low = [p.lower() for p in prev]
-            cue = (low and low[-1] in _CUES) or (
-                len(low) > 1 and low[-1] == "to" and low[-2] in _CUES
+            cue = (low and low[-1] in CUES) or (
+                len(low) > 1 and low[-1] == "to" and low[-2] in CUES
             )
             kin = (
                 low
-                and low[-1] in _KIN
+                and low[-1] in KIN
                 and (
-                    (len(low) > 1 and low[-2] in _POSSESSIVES)
-                    or (len(low) > 2 and low[-2] in _KIND_WORDS and low[-3] in _POSSESSIVES)
+                    (len(low) > 1 and low[-2] in POSSESSIVES)
+                    or (len(low) > 2 and low[-2] in KIND_WORDS and low[-3] in POSSESSIVES)
                 )
             )
             if (cue or kin) and not _NOT_A_PERSON_AFTER.match(text, end):
@@ -472,7 +395,7 @@ def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
             if prev and prev[-1][:1].isupper() and prev[-1].isalpha():
                 continue  # "Hope Okonkwo said": the run is judged whole
         nxt = _NEXT_WORD.match(text, end)
-        if nxt is not None and nxt[1].lower() in _SPEECH:
+        if nxt is not None and nxt[1].lower() in SPEECH:
             _add(out, start, end)
 
 
