@@ -192,13 +192,17 @@ def _handle(tok: str, lex: Lexicon, alone: bool) -> tuple[int, int] | None:
     joined = len(chunks) > 1
     if not alone and any(_MIXED(c) for c in chunks):
         return None  # digits inside a part: a code, not a name's suffix
-    if joined and not alone and "." not in body and "_" not in body:
-        if not body.islower() or all(c in lex.words for c in chunks):
+    if joined and "." not in body and "_" not in body:  # joined by hyphens alone
+        if (not alone and not body.islower()) or all(c.lower() in lex.words for c in chunks):
             return None  # "Roe-Smith", "Jean-Luc": a double name, read as a word
-        bare = [c.rstrip(_DIGITS) for c in chunks]
-        known = sum(1 for c in bare if len(c) > 2 and (_key(c) in lex.first or _key(c) in lex.last))
-        if known < 2 and not (known and any(len(c) == 1 for c in bare)):
-            return None  # "bona-fide", "first-time": words, unless two names
+        bare = [c.rstrip(_DIGITS).lower() for c in chunks]
+        names = [c for c in bare if len(c) > 2 and (_key(c) in lex.first or _key(c) in lex.last)]
+        if not (
+            len(names) > 1
+            or any(c not in lex.words for c in names)
+            or (names and any(len(c) == 1 for c in bare))
+        ):
+            return None  # "bona-fide", "Idempotency-Key": words, unless names
     if joined:  # a part's digits apart: "watanabe87"
         parts = [p for c in chunks for p in _digits_apart(c)]
     else:  # camelCase and digits apart: "AyodeleB", "kwatanabe87"
