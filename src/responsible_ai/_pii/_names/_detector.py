@@ -22,7 +22,10 @@ from ._gate import gate, lower_hot, windows
 from ._judge import judge, speaker
 from ._lexicon import Lexicon, lexicon
 from ._orgs import firms, legal_form, org_tail
+from ._slots import slots
+from ._slugs import slugs
 from ._tokens import Memo, Word, joins, read_words
+from ._widen import widen
 from ._words import (
     CALL,
     FORM_HINTS,
@@ -61,6 +64,8 @@ class NameDetector:
 
     def detect(self, text: str) -> Iterator[Finding]:
         found = _find(text, self._lex)
+        if found:
+            widen(text, found)
         want = self.entities
         for kind, start, end, score in found:
             if kind in want:
@@ -81,6 +86,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             out.append(("LOCATION", start, end, 0.85))
             taken.append((start, end))
     mentions(text, lex, out)
+    slugs(text, lex, out, numbers)
     if not spans:
         return out
     for ws, we in spans:
@@ -97,6 +103,7 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
         _walk(text, words, lex, taken, forms, out)
         handles(text, ws, we, lex, out)
         seen += words
+    slots(text, lex, out, seen)
     if out:
         _echoes(text, lex, out, seen, local)
         _lists(text, out)

@@ -325,7 +325,7 @@ def _beside_capitals(
                 out.append(("LOCATION", part[0].start, part[-1].end, 0.8))  # "HONG KONG"
         elif (
             len(part) > 1
-            and (part[0].first or (not part[0].word and part[-1].last))
+            and (part[0].first or (not part[0].word and part[-1].last) or _surname_first(part))
             and (len(part) == 2 or not all(x.word for x in part))
         ):
             out.append(("PERSON", part[0].start, part[-1].end, 0.8))
