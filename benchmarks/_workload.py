@@ -12,9 +12,9 @@ BASE = "https://api.example.test/v1"
 PROMPT = ("Draft a friendly reminder to customers that the branch closes early on Friday. " * 13)[
     :1024
 ]
-# 1 KiB prompts of the call benchmarks' `--prompt` choices (the texts of benchmarks/pii.py):
-# prose with no personal data, and a message with a few values of each kind
-_CLEAN = (
+# the texts of the call benchmarks' `--prompt` choices and of benchmarks/pii.py: prose with
+# no personal data, and a message with a few values of each kind
+NO_PII = (
     "Hi team, following up on yesterday's planning session about the spring campaign. We agreed "
     "to focus the first wave on first-time savers and young families, with a simple message "
     "about building a safety net one small step at a time. The creative team will share two "
@@ -26,7 +26,7 @@ _CLEAN = (
     "can show to compliance. Thanks a lot, and have a good afternoon everyone. Best regards, "
     "the marketing team."
 )
-_FEW_PII = (
+FEW_PII = (
     "Hi team, following up on yesterday's call with our client Jane Roe about the card "
     "replacement. She asked us to use her new address jane.roe@mail.example for all letters, "
     "and her mobile +44 20 7946 0958 for urgent matters. The refund should go to IBAN "
@@ -40,8 +40,8 @@ _FEW_PII = (
 )
 PROMPTS = {
     "bench": PROMPT,  # what the benchmarks always used (its cut last word reads as a name)
-    "clean": ((_CLEAN + " ") * 2)[:1024],
-    "pii": ((_FEW_PII + " ") * 2)[:1024],
+    "clean": ((NO_PII + " ") * 2)[:1024],
+    "pii": ((FEW_PII + " ") * 2)[:1024],
 }
 
 RESPONSE = json.dumps({

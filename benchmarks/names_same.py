@@ -34,6 +34,7 @@ def load_base(checkout: Path) -> Any:
 
 
 def texts() -> list[str]:
+    import _workload
     import hostile
     import ner_eval
 
@@ -57,7 +58,7 @@ def texts() -> list[str]:
         out += [make(n) for n in (100, 1000, 4096)]
     for unit in hostile.HOSTILE.values():
         out.append(unit * (4096 // len(unit)))
-    for text in (pii.FEW_PII, pii.NO_PII, pii.NO_PII_NUMBERS):
+    for text in (_workload.FEW_PII, _workload.NO_PII, pii.NO_PII_NUMBERS):
         out += [text, pii.kb(text, 1024)[:1024], text.upper(), text.lower()]
     out.append(ner_eval.prompt(8192))
     return out

@@ -28,6 +28,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from _workload import FEW_PII, NO_PII
+
 import responsible_ai as rai
 from responsible_ai._policy import PiiSettings
 
@@ -41,30 +43,6 @@ ENTITIES = [
     "URL",
 ]
 
-FEW_PII = (
-    "Hi team, following up on yesterday's call with our client Jane Roe about the card "
-    "replacement. She asked us to use her new address jane.roe@mail.example for all letters, "
-    "and her mobile +44 20 7946 0958 for urgent matters. The refund should go to IBAN "
-    "GB82 WEST 1234 5698 7654 32 once the blocked card 4111 1111 1111 1111 is cancelled. "
-    "The branch in Leeds confirmed the paperwork arrived on Tuesday and that nothing else is "
-    "missing. Could someone draft a short, friendly reply that explains the next steps, the "
-    "expected timeline of five working days, and who she can contact if anything is unclear? "
-    "Please keep it under two hundred words, avoid jargon, and mention that our support desk "
-    "is open from nine to five on weekdays. Thanks a lot, and have a good afternoon everyone. "
-    "Best regards, the customer care team."
-)
-NO_PII = (
-    "Hi team, following up on yesterday's planning session about the spring campaign. We agreed "
-    "to focus the first wave on first-time savers and young families, with a simple message "
-    "about building a safety net one small step at a time. The creative team will share two "
-    "concepts by Thursday, and the web team needs the final copy at least a week before launch "
-    "so that translations can be reviewed. Budget stays as approved in the last quarterly "
-    "review, with a small reserve for social media tests. Could someone draft three short "
-    "headline options and a paragraph of body copy in a warm, plain tone? Please avoid "
-    "financial jargon, keep sentences short, and remember that every claim needs a source we "
-    "can show to compliance. Thanks a lot, and have a good afternoon everyone. Best regards, "
-    "the marketing team."
-)
 NO_PII_NUMBERS = NO_PII.replace("by Thursday", "by 14 March").replace(
     "a small reserve", "a 5% reserve of 12,000 for the 3 regions in Q2 2027"
 )

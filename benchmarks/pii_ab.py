@@ -23,7 +23,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pii import FEW_PII, NO_PII, NO_PII_NUMBERS, kb, timed
+from _workload import FEW_PII, NO_PII
+
+from pii import NO_PII_NUMBERS, kb, timed
 
 
 def load_base(checkout: Path) -> Any:

@@ -17,10 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _workload import FEW_PII, NO_PII
 from pii_ab import load_base
 
 import responsible_ai as rai
-from pii import FEW_PII, NO_PII, NO_PII_NUMBERS, kb
+from pii import NO_PII_NUMBERS, kb
 from responsible_ai._pii import _patterns
 
 
