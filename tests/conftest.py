@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -21,6 +22,11 @@ def without_opaque(text: str) -> str:
     """`text` with hashes, ids and signatures blanked: random hex can hold "4012" or
     "8888" by chance, and a canary search must not fail on that."""
     return _OPAQUE.sub("#", text)  # a value that must never appear in errors, logs or audit events
+
+
+def wire(server: FakeModelServer) -> str:
+    """Everything the provider received: bodies, paths and headers."""
+    return "\n".join(r.raw.decode() + r.path + json.dumps(r.headers) for r in server.requests)
 
 
 def beside(base_url: str, name: str) -> str:

@@ -16,7 +16,7 @@ import responsible_ai as rai
 from responsible_ai._http import backend as backend_module
 from responsible_ai.testing import FakeModelServer
 
-from .conftest import base_policy
+from .conftest import base_policy, wire
 
 pytestmark = pytest.mark.http
 
@@ -26,11 +26,6 @@ EMAIL = "zed.canary@canary.example"
 CARD = "4012 8888 8888 1881"
 NAME = "Zyx Canarius"
 SUBJECT = rai.ClientRecord(name=NAME)
-
-
-def wire(server: FakeModelServer) -> str:
-    """Everything the provider received: bodies, paths and headers."""
-    return "\n".join(r.raw.decode() + r.path + json.dumps(r.headers) for r in server.requests)
 
 
 def assert_clean(server: FakeModelServer) -> None:

@@ -20,7 +20,7 @@ import responsible_ai as rai
 from responsible_ai._transport._protocol import credential_headers, is_protocol
 from responsible_ai.testing import CapturedTelemetry, FakeModelServer
 
-from .conftest import base_policy
+from .conftest import base_policy, wire
 
 pytestmark = pytest.mark.http
 
@@ -32,11 +32,6 @@ MK = {"use_case": "engineering", "provider": "openai-prod", "model": "gpt-4o-min
 CARD, MAIL, SSN = "4111111111111111", "jane.roe@mail.example", "234-56-7890"
 CANARIES = (CARD, "4111 1111", MAIL, "jane.roe", SSN, "234567890", "hope-okonkwo", "okonkwo")
 KEY = "sk-proj-" + "Ab3dE" * 10  # a key's form: long, random, no long run of digits
-
-
-def wire(server: FakeModelServer) -> str:
-    """Everything the provider received: bodies, paths and headers."""
-    return "\n".join(r.raw.decode() + r.path + json.dumps(r.headers) for r in server.requests)
 
 
 def assert_clean(text: str) -> None:

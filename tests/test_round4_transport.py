@@ -17,7 +17,7 @@ import responsible_ai as rai
 from responsible_ai._steps import provider_key
 from responsible_ai.testing import FakeModelServer
 
-from .conftest import base_policy
+from .conftest import base_policy, wire
 
 pytestmark = pytest.mark.http
 
@@ -27,10 +27,6 @@ anthropic = pytest.importorskip("anthropic")
 BACKEND = os.environ.get("RAI_SDK_BACKEND", "httpx2")
 KEY = "sk-proj-" + "Ab3dE" * 10
 CANARIES = ("4111111111111111", "234567890", "jane.roe", "Whitfield", "whitfield")
-
-
-def wire(server: FakeModelServer) -> str:
-    return "\n".join(r.raw.decode() + r.path + json.dumps(r.headers) for r in server.requests)
 
 
 def assert_clean(text: str) -> None:
