@@ -29,7 +29,7 @@ from itertools import accumulate, repeat
 from operator import and_, eq, ne, or_
 
 from ._country_codes import COUNTRY_CODES
-from ._validators import IBAN_LENGTHS, compact_iban_valid, ssn_valid
+from ._validators import IBAN_LENGTHS, compact_iban_valid, luhn_digits, ssn_valid
 
 __all__ = ["Candidate", "iban_at", "read_run", "runs"]
 
@@ -58,7 +58,7 @@ def runs(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[in
 def card_score(digits: str) -> float | None:
     """A Luhn-valid number of 12 to 19 digits: its base score by issuer and length."""
     n = len(digits)
-    if not 12 <= n <= 19 or not _luhn(digits) or digits.count(digits[0]) == n:
+    if not 12 <= n <= 19 or not luhn_digits(digits) or digits.count(digits[0]) == n:
         return None
     first, two = digits[0], digits[:2]
     if two in ("30", "36", "38", "39") and n == 14:
@@ -68,15 +68,6 @@ def card_score(digits: str) -> float | None:
     if first in "3456" or two in ("22", "23", "24", "25", "26", "27"):
         return 0.85 if n >= 15 else 0.45
     return 0.3
-
-
-def _luhn(digits: str) -> bool:
-    raw = digits.encode()
-    total = sum(raw[-1::-2]) + sum(raw[-2::-2].translate(_DOUBLED)) - 48 * len(raw)
-    return total % 10 == 0
-
-
-_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")
 
 
 def ssn_score(text: str, groups: list[tuple[int, int]]) -> float | None:
@@ -229,7 +220,7 @@ def _parts(
             weights = luhn[b & 1]
             valid = (weights[b] - weights[a]) % 10 == 0
         else:
-            valid = _luhn(digits[a:b])
+            valid = luhn_digits(digits[a:b])
         return valid and digits.count(digits[a], a, b) != b - a
 
     def card_window(i: int, j: int, size: int) -> bool:

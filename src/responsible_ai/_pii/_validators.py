@@ -6,7 +6,7 @@ import base64
 import ipaddress
 import json
 
-__all__ = ["VALIDATORS", "iban_valid", "jwt_valid", "luhn_valid", "ssn_valid"]
+__all__ = ["VALIDATORS", "iban_valid", "jwt_valid", "luhn_digits", "luhn_valid", "ssn_valid"]
 
 # IBAN lengths by country (ISO 13616 registry).
 IBAN_LENGTHS = {
@@ -34,6 +34,11 @@ def luhn_valid(text: str) -> bool:
         return False
     if not digits.isascii():
         digits = str(int(digits))  # any script's digits as ASCII (leading zeros add 0)
+    return luhn_digits(digits)
+
+
+def luhn_digits(digits: str) -> bool:
+    """The Luhn check of a string of ASCII digits."""
     # from the right: every other digit as it is, the ones between doubled (digit sum),
     # summed as bytes: each ASCII digit counts its code, 48 more than its value
     raw = digits.encode()
