@@ -319,7 +319,7 @@ def recorded(policy: rai.Policy) -> Iterator[tuple[rai.Guard, list[dict[str, Any
 
 def _records(events: list[dict[str, Any]], otel: Any, error: str = "") -> str:
     spans = [json.dumps(dict(s.attributes or {}), default=str) + s.name for s in otel.spans()]
-    points = json.dumps(otel.metrics(), default=str)
+    points = json.dumps(otel.metric_attributes(), default=str)
     return json.dumps(events, default=str) + " ".join(spans) + points + error
 
 

@@ -412,6 +412,6 @@ class TestModelRecords:
                     guard.chat("hi", use_case="engineering", provider="openai-prod", model=model)
         spans = [json.dumps(dict(s.attributes or {}), default=str) for s in otel.spans()]
         blob = json.dumps(events, default=str) + " ".join(spans)
-        blob += json.dumps(otel.metrics(), default=str)
+        blob += json.dumps(otel.metric_attributes(), default=str)
         assert "234567890" not in blob and "4111" not in blob
         assert "<refused model name>" in blob

@@ -265,26 +265,31 @@ def test_verifying_while_others_append_raises_no_false_alarm(
     writer = EvidenceStore(sqlite_url, key=key)
     writer.append("decision", {"outcome": "allowed"})
     writer.flush()  # at least one record is committed before the first read
-    done = threading.Event()
+    reading, done = threading.Event(), threading.Event()
 
     def append_3000() -> None:
         for i in range(3_000):
             writer.append("decision", {"outcome": "allowed"})
             if i % 100 == 99:
-                writer.flush()  # commits land between the reader's snapshots
+                writer.flush()  # commits land while the reader verifies
+                assert reading.wait(timeout=30)  # a read has begun since the last commit
+                reading.clear()
         done.set()
 
     thread = threading.Thread(target=append_3000)
     thread.start()
     try:
         reader = EvidenceStore(sqlite_url, key=key)
-        results = [reader.verify()]
-        while not done.is_set() and len(results) < 500:
+        results = []
+        while not done.is_set():
+            reading.set()
             results.append(reader.verify())
     finally:
         thread.join()
         writer.close()
     assert all(r.ok for r in results), [r.summary() for r in results if not r.ok]
-    assert len(results) > 1 and results[0].records > 0
+    assert len(results) >= 30 and results[0].records > 0
+    counts = [r.records for r in results]
+    assert counts == sorted(counts) and counts[-1] > counts[0]  # it grew between reads
     final = EvidenceStore(sqlite_url, key=key).verify()
     assert final.ok and final.records == 3_001

@@ -51,3 +51,12 @@ class CapturedTelemetry:
                 for metric in sm.metrics:
                     out.setdefault(metric.name, []).extend(metric.data.data_points)
         return out
+
+    def metric_attributes(self) -> dict[str, list[dict[str, Any]]]:
+        """Metric name -> the attributes of its data points: what a dashboard groups by,
+        without the measured values, timestamps and exemplar trace ids (random numbers
+        a canary test must not search)."""
+        return {
+            name: [dict(point.attributes or {}) for point in points]
+            for name, points in self.metrics().items()
+        }
