@@ -27,6 +27,22 @@ BACKEND = os.environ.get("RAI_SDK_BACKEND", "httpx2")  # what the installed SDK 
 CANARY = "Zyx Canarius"
 
 
+def _backoffs(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The SDK's retry back-offs on this thread (it sleeps with `time.sleep` before each
+    retry): a count, not a wall-clock bound a loaded machine could break."""
+    import threading
+
+    here, real, slept = threading.get_ident(), time.sleep, []
+
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() == here:
+            slept.append(seconds)
+        real(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    return slept
+
+
 @pytest.fixture
 def policy(server: FakeModelServer) -> rai.Policy:
     data = base_policy(server.base_url)
@@ -75,13 +91,15 @@ class TestOpenAI:
         check = rai.verify(completion.choices[0].message.content, stamp, allow_unsigned=True)
         assert check.provenance_id == stamp.id and check.checks == ("schema", "output_hash")
 
-    def test_refusal_not_retried(self, oai: openai.OpenAI, server: FakeModelServer) -> None:
+    def test_refusal_not_retried(
+        self, oai: openai.OpenAI, server: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """A refusal raises the library's own error, directly, at once, with no retry."""
-        t0 = time.perf_counter()
+        backoff = _backoffs(monkeypatch)
         with pytest.raises(rai.UseCaseBlocked) as info:
             oai.chat.completions.create(model="gpt-4o-mini", messages=ask("x"),  # type: ignore[arg-type]
                                         extra_headers={"X-RAI-Use-Case": "surveillance"})  # fmt: skip
-        assert time.perf_counter() - t0 < 0.5  # no back-off
+        assert backoff == []  # the SDK never slept to retry
         assert isinstance(info.value, openai.OpenAIError)  # and the SDK's base error
         assert server.requests == []
         with pytest.raises(rai.PolicyViolation):  # gpt-5 is not in the allow-list
@@ -212,12 +230,14 @@ class TestAnthropic:
         assert sent.body["messages"][0]["content"] == "mail <EMAIL_ADDRESS_1>"
         assert rai.provenance_of(msg) is not None
 
-    def test_refusal_not_retried(self, ant: anthropic.Anthropic, server: FakeModelServer) -> None:
-        t0 = time.perf_counter()
+    def test_refusal_not_retried(
+        self, ant: anthropic.Anthropic, server: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        backoff = _backoffs(monkeypatch)
         with pytest.raises(rai.UseCaseBlocked) as info:
             ant.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "x"}],
                                 extra_headers={"X-RAI-Use-Case": "surveillance"})  # fmt: skip
-        assert time.perf_counter() - t0 < 0.5 and isinstance(info.value, anthropic.AnthropicError)
+        assert backoff == [] and isinstance(info.value, anthropic.AnthropicError)
         assert server.requests == []
 
     def test_stream(self, ant: anthropic.Anthropic, server: FakeModelServer) -> None:

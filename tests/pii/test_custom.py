@@ -56,6 +56,6 @@ class TestCustomDetectors:
         data = base_policy()
         data["pii"] = {"detectors": [{"name": "EVIL", "regex": r"(a+)+$"}]}
         r = rai.Redactor(rai.Policy.from_dict(data).pii)
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         r.redact("a" * 1_000_000 + "!")
-        assert time.perf_counter() - t0 < 5
+        assert time.thread_time() - t0 < 5

@@ -31,10 +31,10 @@ def _seconds(unit: str, size: int, runs: int) -> float:
     text = (unit * (size // len(unit) + 1))[:size]
     best = float("inf")
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         for _finding in NUMBERS.detect(text):
             pass
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.thread_time() - t0)
     return best
 
 

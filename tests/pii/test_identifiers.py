@@ -185,13 +185,13 @@ class TestLinear:
     def test_hostile_numbers_are_bounded(self, text: str) -> None:
         """Inputs built against the number and address readers stay linear (200 KB)."""
         detector = BuiltinDetector()
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         list(detector.detect(text))
-        assert time.perf_counter() - t0 < 2.0
+        assert time.thread_time() - t0 < 2.0
 
     @pytest.mark.parametrize("text", ["[" * 100_000, '{"a":' * 40_000, '"first_name": "' * 20_000])
     def test_hostile_json_is_bounded(self, text: str) -> None:
         """Text built against the JSON readers (deep, unclosed, many pairs) stays linear."""
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         rai.Redactor().redact_messages([{"role": "tool", "tool_call_id": "x", "content": text}])
-        assert time.perf_counter() - t0 < 2.0
+        assert time.thread_time() - t0 < 2.0

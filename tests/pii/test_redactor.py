@@ -122,9 +122,9 @@ class TestHostileInput:
     )  # fmt: skip
     def test_one_megabyte_bounded(self, text: str) -> None:
         """1 MB of input built to stall a backtracking engine finishes in bounded time."""
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         rai.Redactor().redact(text)
-        assert time.perf_counter() - t0 < 10
+        assert time.thread_time() - t0 < 10
 
 
 class TestFailClosed:

@@ -287,9 +287,9 @@ def test_new_readers_stay_linear(seed: str) -> None:
         text = (seed * (size // len(seed) + 1))[:size]
         best = float("inf")
         for _ in range(2):
-            t0 = time.process_time()
+            t0 = time.thread_time()
             list(detector.detect(text))
-            best = min(best, time.process_time() - t0)
+            best = min(best, time.thread_time() - t0)
         return best
 
     small, large = cost(16_384), cost(131_072)

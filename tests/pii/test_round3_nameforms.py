@@ -281,9 +281,9 @@ def test_the_new_rules_stay_linear(unit: str) -> None:
         text = (unit * (size // len(unit) + 1))[:size]
         best = float("inf")
         for _ in range(2):
-            t0 = time.perf_counter()
+            t0 = time.thread_time()
             list(NAMES.detect(text))
-            best = min(best, time.perf_counter() - t0)
+            best = min(best, time.thread_time() - t0)
         return best
 
     small, large = seconds(16_000), seconds(64_000)

@@ -179,9 +179,9 @@ def test_ordinary_records_are_left_alone(text: str) -> None:
     ],
 )
 def test_hostile_records_are_bounded(text: str) -> None:
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     R.redact(text)
-    assert time.perf_counter() - t0 < 5.0
+    assert time.thread_time() - t0 < 5.0
 
 
 # ------------------------------------------------------------------ a name in a request

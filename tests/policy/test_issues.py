@@ -102,9 +102,9 @@ class TestOnePass:
         second look's filter was quadratic); a value the copy cannot write is a PolicyError."""
         bad = {"policy": {"id": "t", "version": "1"},
                "providers": [{"name": "p", "kind": "bad", "fallback": {"provider": "p"}}] * 3000}  # fmt: skip
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         with pytest.raises(rai.PolicyError):
             rai.Policy.from_dict(bad)
-        assert time.perf_counter() - t0 < 20  # was about 30 s; now well under one
+        assert time.thread_time() - t0 < 20  # was about 30 s; now well under one
         with pytest.raises(rai.PolicyError):
             rai.Policy.from_dict({"policy": {"id": "t", "version": "1"}, "zzz": 10**5000})
