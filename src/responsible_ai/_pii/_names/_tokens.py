@@ -71,7 +71,7 @@ def _described(tok: str, lex: Lexicon) -> _Described:
         key = folded(key)
     first = key in lex.first
     last = key in lex.last or (key.startswith(("Mc", "Mac")) and _MC.match(key) is not None)
-    if not (first or last) and _CAMEL.match(key):
+    if not (first or last) and not key[1:].islower() and _CAMEL.match(key):  # (a capital inside)
         plain = key[0] + key[1:].lower()  # "JaNe": Jane, in a case meant to hide it
         if plain in lex.first or plain in lex.last:
             key, first, last = plain, plain in lex.first, plain in lex.last
