@@ -59,9 +59,11 @@ def judge(
         _capitals(run, text, lex, out)  # "PLEASE PAY MARIA GARCIA BY FRIDAY", a form
         return
     # a run broken at links that no organisation or place explains: judged in parts
-    links = len(run) > 2 and [
-        k for k in range(1, len(run) - 1) if run[k].low in ORG_LINKS and not run[k].cap
-    ]
+    links = (
+        [k for k in range(1, len(run) - 1) if run[k].low in ORG_LINKS and not run[k].cap]
+        if len(run) > 2  # (two words: no middle)
+        else ()
+    )
     if links and not org_like(run, lex) and not _is_place(run, text, lex):
         k = links[0]
         judge(text, words, i, i + k, lex, out)
