@@ -388,8 +388,10 @@ def _lower_name(
     k = i + 1
     while k < len(words) and k - i < 4 and words[k].low in PARTICLES:
         k += 1
-    if k < len(words) and all(
-        text[words[m - 1].end : words[m].start] == " " for m in range(i + 1, k + 1)
+    if (
+        k < len(words)
+        and text[w.end : words[i + 1].start] == " "  # (most often no particle: k is i + 1)
+        and all(text[words[m - 1].end : words[m].start] == " " for m in range(i + 2, k + 1))
     ):
         nxt = words[k]
         if (

@@ -49,15 +49,21 @@ def judge(
             _one(text, w, before, strong_before, after, lex, out)
         return
     run = words[i:j]
+    head = run[0]  # (most runs: a capitalised word first, which is not in capitals)
     if (
         len(run) > 1
+        and (head.upper or not head.cap or len(head.low) == 1)
         and all(w.upper or not w.cap or len(w.low) == 1 for w in run)
         and any(w.upper for w in run)
     ):
         _capitals(run, text, lex, out)  # "PLEASE PAY MARIA GARCIA BY FRIDAY", a form
         return
     # a run broken at links that no organisation or place explains: judged in parts
-    links = [k for k in range(1, len(run) - 1) if run[k].low in ORG_LINKS and not run[k].cap]
+    links = (
+        [k for k in range(1, len(run) - 1) if run[k].low in ORG_LINKS and not run[k].cap]
+        if len(run) > 2  # (two words: no middle)
+        else ()
+    )
     if links and not org_like(run, lex) and not _is_place(run, text, lex):
         k = links[0]
         judge(text, words, i, i + k, lex, out)

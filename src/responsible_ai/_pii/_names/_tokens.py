@@ -18,8 +18,7 @@ WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 # characters: a test of three ranges per character, not of Unicode categories
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:['\-][A-Za-z0-9]+)*")
 
-_Features = tuple[str, bool, bool, bool, str, bool, bool, bool, bool, int]
-# what one word is (`_features`), then whether it is a name and whether it is common
+# what one word is, then whether it is a name and whether it is common (`_described`)
 _Described = tuple[str, bool, bool, bool, str, bool, bool, bool, bool, int, bool, bool]
 Memo = dict[str, _Described]  # what each word of one text is: made per scan, then dropped
 # a capital inside a word, not after the prefixes of names (McDonald, DeShawn, O'Neill)
@@ -30,9 +29,16 @@ _AFTER_APOSTROPHE = re.compile(r"(?<=['’])\w")
 _MC = re.compile(r"(?:Mc|Mac)[A-Z][a-z]{2,}$")  # McAllister, MacLeod: a surname's shape
 
 
-def _features(tok: str, lex: Lexicon) -> _Features:
+_KEEP = TITLES | TOWN_HEADS | STREET_FIRST  # words that are never common (see `common`)
+
+
+def _described(tok: str, lex: Lexicon) -> _Described:
     """What one word is: (lower case, capitalised, all capitals, an English word, the key
-    it is looked up by, a first name, a surname, a place, possessive, its length)."""
+    it is looked up by, a first name, a surname, a place, possessive, its length), then
+    what follows from them: a name (a first name or a surname), and a common word (see
+    `common`), decided once per word rather than at each look."""
+    if tok.isdecimal():  # "4111", "32": a number (no case, no apostrophe), never a name
+        return (tok, False, False, True, tok, False, False, False, False, len(tok), False, True)
     poss = False
     if len(tok) > 3 and tok[-2] in "'’" and tok[-1] in "sS":
         tok = tok[:-2]
@@ -41,16 +47,22 @@ def _features(tok: str, lex: Lexicon) -> _Features:
     cap = tok[0].isupper()
     upper = len(tok) > 1 and tok.isupper()
     if not tok.isalpha() and _HAS_DIGIT(tok):  # "DE89", "Q3", "4B": a code, never a name
-        return (low, cap, upper, True, tok, False, False, False, poss, len(tok))
+        return (low, cap, upper, True, tok, False, False, False, poss, len(tok), False,
+                low not in _KEEP)  # fmt: skip
     word = low in lex.words or low in MONTHS_DAYS or low in NOT_NAMES
     if not cap:  # most words: only a lower-case name matters ("ask priya sharma")
         key = low[:1].upper() + low[1:]
-        first = not word and key in lex.first
-        last = not word and key in lex.last
-        return (low, False, upper, word, key, first, last, False, poss, len(tok))
+        if word:
+            return (low, False, upper, True, key, False, False, False, poss, len(tok), False,
+                    low not in _KEEP)  # fmt: skip
+        first = key in lex.first
+        last = key in lex.last
+        return (low, False, upper, False, key, first, last, False, poss, len(tok),
+                first or last, False)  # fmt: skip
     if len(tok) == 1:  # an initial ("Anna H."), but not "I" or "A"
         word = tok in "IA"
-        return (low, cap, False, word, tok, False, False, False, poss, 1)
+        return (low, cap, False, word, tok, False, False, False, poss, 1, False,
+                word and low not in _KEEP)  # fmt: skip
     # JOHN, john: as a name is written; John, McDonald, DeShawn: as they are
     key = tok[0].upper() + tok[1:].lower() if tok.isupper() or tok.islower() else tok
     if "'" in key or "’" in key:  # O'BRIEN, d'angelo: O'Brien, D'Angelo
@@ -58,33 +70,28 @@ def _features(tok: str, lex: Lexicon) -> _Features:
     if not key.isascii():
         key = folded(key)
     first = key in lex.first
-    last = key in lex.last or _MC.match(key) is not None
-    if not (first or last) and _CAMEL.match(key):
+    last = key in lex.last or (key.startswith(("Mc", "Mac")) and _MC.match(key) is not None)
+    if not (first or last) and not key[1:].islower() and _CAMEL.match(key):  # (a capital inside)
         plain = key[0] + key[1:].lower()  # "JaNe": Jane, in a case meant to hide it
         if plain in lex.first or plain in lex.last:
             key, first, last = plain, plain in lex.first, plain in lex.last
         else:  # "JaneSmith", "@JaneSmith": two names glued; SharePoint: a product
             parts = _HUMPS.findall(key)
             named = len(parts) > 1 and parts[0] in lex.first and parts[-1] in lex.last
-            return (low, cap, upper, not named, key, named, named, False, poss, len(tok))
+            return (low, cap, upper, not named, key, named, named, False, poss, len(tok),
+                    named, not named and low not in _KEEP)  # fmt: skip
     if not (first or last) and "-" in key:  # Jean-Luc, García-López
         parts = [p[:1].upper() + p[1:] for p in key.split("-") if p]
         first = all(p in lex.first for p in parts)
         last = all(p in lex.last or p in lex.first for p in parts)
-    return (low, cap, upper, word, key, first, last, key in lex.places, poss, len(tok))
-
-
-def _described(tok: str, lex: Lexicon) -> _Described:
-    """`_features`, and what follows from them: a name (a first name or a surname), and
-    a common word (see `common`), decided once per word rather than at each look."""
-    f = _features(tok, lex)
-    low, word, first, last, place = f[0], f[3], f[5], f[6], f[7]
-    keep = low in TITLES or low in TOWN_HEADS or low in STREET_FIRST
-    return (*f, first or last, word and not (first or last) and not place and not keep)
+    place = key in lex.places
+    named = first or last
+    return (low, cap, upper, word, key, first, last, place, poss, len(tok), named,
+            word and not named and not place and low not in _KEEP)  # fmt: skip
 
 
 class Word:
-    """One word of a text: where it is and what it is (see `_features`)."""
+    """One word of a text: where it is and what it is (see `_described`)."""
 
     __slots__ = ("cap", "end", "first", "key", "last", "low", "named", "place", "plain", "poss",
                  "start", "upper", "word")  # fmt: skip
@@ -131,7 +138,11 @@ def _learn(tok: str, lex: Lexicon, memo: Memo, local: Memo) -> _Described:
     text (a code or a number counts as a word here, "4111", "GB82": never kept)."""
     features = _described(tok, lex)
     local[tok] = features
-    if features[3] and not (features[5] or features[6] or features[7]) and not _HAS_DIGIT(tok):
+    if (
+        features[3]
+        and not (features[5] or features[6] or features[7])
+        and (tok.isalpha() or not _HAS_DIGIT(tok))
+    ):
         if len(memo) >= _MEMO_SIZE:
             memo.clear()
         memo[tok] = features
