@@ -195,7 +195,8 @@ def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
     if "^" in text:
         for m in _TRACK1.finditer(text):
             _add(added, m.start(1), m.end(2) - (len(m[2]) - len(m[2].rstrip())))
-    _alone(text, lex, added)
+    if len(text) <= 80:
+        _alone(text, lex, added)
     out += [("PERSON", start, end, _SCORE) for start, end in added.spans]
 
 
@@ -263,7 +264,12 @@ def _lines(text: str, lex: Lexicon, out: _Added) -> None:
 
 def _line(text: str, lex: Lexicon, out: _Added, at: int, eol: int, head: str) -> None:
     """One line's slots (see `_lines`): it starts at `at` with the word `head`."""
-    if head.startswith(_DASHES) or (head.startswith("-") and not text[eol:].strip()):
+    if (
+        head[:1] in "-—–~"
+        and (  # (the cheap test first)
+            head.startswith(_DASHES) or (head.startswith("-") and not text[eol:].strip())
+        )
+    ):
         name = at + (2 if head.startswith("--") else 1)
         while name < eol and text[name] in " \t":
             name += 1
@@ -373,13 +379,13 @@ def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
     ("call Hope back", "ty Mark", "my girl Hope") or before a verb of speech ("Hope
     said")."""
     for w in names:
-        if not w.word or not _given(text[w.start : w.end], lex):
+        if not w.word:
             continue
         start, end = w.start, w.end
+        # (whether it is a first name, `_given`, is asked only where it would be added)
         if start and text[start - 1] in " \t":
             prev = text[max(0, start - 40) : start].split()[-3:]
             last = prev[-1].lower() if prev else ""
-            cue = kin = False
             if last in CUES or last in KIN or last == "to":  # (most words are none)
                 low = [p.lower() for p in prev]
                 cue = last in CUES or (len(low) > 1 and last == "to" and low[-2] in CUES)
@@ -387,14 +393,14 @@ def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
                     (len(low) > 1 and low[-2] in POSSESSIVES)
                     or (len(low) > 2 and low[-2] in KIND_WORDS and low[-3] in POSSESSIVES)
                 )
-            if (cue or kin) and not _NOT_A_PERSON_AFTER.match(text, end):
-                if w.low not in lex.major:
-                    _add(out, start, end)
-                continue
+                if (cue or kin) and not _NOT_A_PERSON_AFTER.match(text, end):
+                    if w.low not in lex.major and _given(text[start:end], lex):
+                        _add(out, start, end)
+                    continue
             if prev and prev[-1][:1].isupper() and prev[-1].isalpha():
                 continue  # "Hope Okonkwo said": the run is judged whole
         nxt = _NEXT_WORD.match(text, end)
-        if nxt is not None and nxt[1].lower() in SPEECH:
+        if nxt is not None and nxt[1].lower() in SPEECH and _given(text[start:end], lex):
             _add(out, start, end)
 
 

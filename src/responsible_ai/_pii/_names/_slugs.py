@@ -14,7 +14,6 @@ separator, a capital inside or a digit; set look-ups for their parts.
 from __future__ import annotations
 
 import re
-from itertools import compress, repeat
 
 from ._lexicon import Lexicon
 from ._words import MONTHS_DAYS, NOT_NAMES, NOT_SURNAME
@@ -119,9 +118,11 @@ def slugs(
                 at = text.find(tok)
                 out.append(("PERSON", at + span[0], at + span[1], 0.9))
             return
-    if numbers:  # a word of letters and then digits ("watanabe87"), tested in C
-        starts, ends = zip(*numbers, strict=True)
-        numbered = list(compress(starts, map(_NUMBERED, repeat(text), starts, ends)))
+    if numbers:  # a word of letters and then digits ("watanabe87"); most words with a
+        # digit start with one, and the cheap test is first
+        numbered = [
+            s for s, e in numbers if not text[s].isdecimal() and _NUMBERED(text, s, e) is not None
+        ]
         if numbered:
             joined = sorted(joined + numbered)
     done = 0
