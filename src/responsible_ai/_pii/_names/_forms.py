@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from itertools import accumulate, repeat
+from itertools import accumulate
 from string import ascii_lowercase
 
 from ._lexicon import Lexicon
@@ -179,27 +179,20 @@ def _word_before(text: str, start: int) -> tuple[int, int] | None:
     return k, end
 
 
-def _linked(text: str, span: tuple[int, int]) -> bool:
-    """Whether a link of a list stands right after `span` (as `listed` reads one) or
-    right before it (a comma up to five characters back, or a connector: what
-    `_word_before` needs)."""
-    start, end = span
-    lo = max(0, start - 5)
-    return (
-        text.startswith(_LINKS, end)
-        or "," in text[lo:start]
-        or text.endswith(_CONNECTORS, lo, start)
-    )
-
-
 def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
     """First names that are also words, listed beside a person found for sure: "Rose,
     Mark and Priya Patel", "cc: Will, Rose". Each one found makes its neighbour sure
     too, so a list is read whole, in either direction. (Only where the windows' words,
     `seen`, hold such a name, or a first name not found on its own.)"""
     people = sorted((s, e) for kind, s, e, score in out if kind == "PERSON" and score >= 0.75)
-    if not any(map(_linked, repeat(text), people)):
-        return  # none has a link beside it that a list needs (the walk below adds none)
+    for start, end in people:  # a link of a list right after one, or right before
+        lo = start - 5 if start > 5 else 0  # (a comma, or what `_word_before` reads)
+        if text.startswith(_LINKS, end) or "," in text[lo:start]:
+            break
+        if text.endswith(_CONNECTORS, lo, start):
+            break
+    else:
+        return  # none has a link beside it that a list needs: the walk below adds none
     begun = {s for _, s, _, _ in out}
     if not any(
         w.first and w.cap and not w.upper and (w.word or w.start not in begun) for w in seen
