@@ -85,11 +85,10 @@ def joints(text: str) -> list[int]:
     regex that starts on one (skipped to in C: a class of characters would be tested at
     every place); the rarer hyphens and underscores by `str.find`, each then tested."""
     found: list[int] = []
-    if "." in text:
-        m = _DOT.search(text)
-        if m is not None:
-            found.append(m.start())
-            found += [m.start() for m in _DOT.finditer(text, m.end())]
+    m = _DOT.search(text) if "." in text else None
+    while m is not None:
+        found.append(m.start())
+        m = _DOT.search(text, m.end())
     for c, joined in _JOINED:
         at = text.find(c, 1)
         while at != -1:
