@@ -74,8 +74,14 @@ def _handles_in(
     start."""
     lo = max(0, start - 64)  # the window may start inside the handle: from its chunk
     near = joints[bisect_left(joints, lo) : bisect_left(joints, end)]
-    # the cheapest test first: most separators (an e-mail address's) start no handle
-    tails = [j for j in near if _HANDLE_TAIL.match(text, j, end) is not None]
+    # the cheap tests first: no handle starts at letters right after a separator (the
+    # one before this), and most separators (an e-mail address's) start none
+    tails = [
+        j
+        for i, j in enumerate(near)
+        if not (i and text[near[i - 1] + 1 : j].isalpha())
+        and _HANDLE_TAIL.match(text, j, end) is not None
+    ]
     if not tails:
         return
     gap = max(text.rfind(" ", lo, start), text.rfind("\n", lo, start), text.rfind("\t", lo, start))

@@ -31,8 +31,7 @@ def _set(words: str) -> frozenset[str]:
 # (`joints`), or digits after three letters; the token around it (letters, digits and
 # joiners) is then read whole. A word in camelCase ("JaneSmith") is `_tokens`' to read,
 # outside a field of its own
-_DOT = re.compile(r"\.(?<=[^\W\d_]\.)(?=[^\W_])")
-_JOINED = [(c, re.compile(rf"[^\W\d_]{c}[^\W_]").match) for c in "_-"]
+_JOINERS = [(c, re.compile(rf"\{c}(?<=[^\W\d_]\{c})(?=[^\W_])")) for c in "._-"]
 _NUMBERED = re.compile(r"[^\W\d_]{3,}\d").match
 _HOSTS = (
     "github.", "gitlab.", "bitbucket.", "twitter.", "x.com/", "facebook.", "fb.com/",
@@ -81,20 +80,21 @@ def _key(part: str) -> str:
 def joints(text: str) -> list[int]:
     """Where a dot, an underscore or a hyphen stands between a letter and a letter or a
     digit ("kenji.watanabe", "k_watanabe", "first-time"), in order: the places a handle's
-    shape shows, read once per text (by `slugs` and by `_forms.handles`). The dots by a
-    regex that starts on one (skipped to in C: a class of characters would be tested at
-    every place); the rarer hyphens and underscores by `str.find`, each then tested."""
+    shape shows, read once per text (by `slugs` and by `_forms.handles`). One regex per
+    joiner, each starting on its character (skipped to in C: a class of characters would
+    be tested at every place); the few of most texts by `search`, cheaper than an
+    iterator, and the rest of a text that holds many by `finditer`."""
     found: list[int] = []
-    m = _DOT.search(text) if "." in text else None
-    while m is not None:
-        found.append(m.start())
-        m = _DOT.search(text, m.end())
-    for c, joined in _JOINED:
-        at = text.find(c, 1)
-        while at != -1:
-            if joined(text, at - 1) is not None:
-                found.append(at)
-            at = text.find(c, at + 1)
+    for joiner, pattern in _JOINERS:
+        m = pattern.search(text) if joiner in text else None
+        few = 8
+        while m is not None and few:
+            found.append(m.start())
+            m = pattern.search(text, m.end())
+            few -= 1
+        if m is not None:
+            found.append(m.start())
+            found += [m.start() for m in pattern.finditer(text, m.end())]
     if len(found) > 1:
         found.sort()
     return found
