@@ -9,6 +9,7 @@ a person found for sure ("Rose, Mark and Priya Patel"), or before a possessive
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
@@ -34,6 +35,7 @@ def _named(part: str, names: frozenset[str]) -> bool:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+_FAR = sys.maxsize  # an end past every text's
 # `_HANDLE` from its first separator on: what follows its first part
 _HANDLE_TAIL = re.compile(r"([._\-])([^\W\d_]{1,30})(?:\1([^\W\d_]{2,30}))?(?![\w@]|\.\w)")
 _RUN_BACK = re.compile(r"[^\W\d_]{0,31}")  # the letters before a separator, read backwards
@@ -50,11 +52,10 @@ def handles(
     separator (`joined`: the text's `_slugs.joints`, a letter or a digit after each)."""
     if not joined:
         return {}
-    starts = [s for s, _ in spans]
     found: dict[int, Found] = {}
     last = -1
     for p in joined:
-        k = bisect_right(starts, p - 1) - 1  # the window that holds the letter before it
+        k = bisect_right(spans, (p - 1, _FAR)) - 1  # the window that holds the letter before
         if k <= last or k < 0 or p + 1 >= spans[k][1] or _LETTER.match(text, p + 1) is None:
             continue
         last = k
@@ -73,15 +74,15 @@ def _handles_in(
     letters before a separator: no match starts elsewhere, and none holds another's
     start."""
     lo = max(0, start - 64)  # the window may start inside the handle: from its chunk
-    near = joints[bisect_left(joints, lo) : bisect_left(joints, end)]
     # the cheap tests first: no handle starts at letters right after a separator (the
     # one before this), and most separators (an e-mail address's) start none
-    tails = [
-        j
-        for i, j in enumerate(near)
-        if not (i and text[near[i - 1] + 1 : j].isalpha())
-        and _HANDLE_TAIL.match(text, j, end) is not None
-    ]
+    tails = []
+    for i in range(bisect_left(joints, lo), bisect_left(joints, end)):
+        j = joints[i]
+        if i and text[joints[i - 1] + 1 : j].isalpha():
+            continue
+        if _HANDLE_TAIL.match(text, j, end) is not None:
+            tails.append(j)
     if not tails:
         return
     gap = max(text.rfind(" ", lo, start), text.rfind("\n", lo, start), text.rfind("\t", lo, start))

@@ -41,6 +41,9 @@ _HOSTS = (
 _BACK = re.compile(r"[\w.\-]*")  # a token's start, read backwards
 _RIGHT = re.compile(r"[^\W_]*(?:[._\-]+[^\W_]*)*")
 _DOMAIN = re.compile(r"[^\W_][\w\-]*(?:\.[^\W_][\w\-]*)*\.[^\W\d_]{2,}")
+# the rest of a token that is an e-mail address's mailbox, then its domain: `_RIGHT`
+# read whole (atomic: never given back, so never tried in other splits), then "@"
+_MAILBOX = re.compile(rf"(?>{_RIGHT.pattern})@{_DOMAIN.pattern}")
 # the prefixes of surnames written with a capital inside (McDonald, MacComisky, DeShawn)
 _PREFIXES = _set("mc mac fitz de di da du la le van von st o")
 _PARTS = re.compile(r"[._\-]+|(?<=[a-z])(?=[A-Z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
@@ -130,6 +133,10 @@ def slugs(
         if at >= done:
             if text[at] == "-" and _plain(text, at, words):
                 continue  # "first-time", "follow-up": words (as `_token_at` reads them)
+            mail = _MAILBOX.match(text, at)
+            if mail is not None:  # an e-mail address: its detector takes it whole, and
+                done = mail.end()  # a joiner in its domain starts a token after the "@"
+                continue
             done = _token_at(text, at, lex, out)
 
 
@@ -161,13 +168,9 @@ def account_name(tok: str, lex: Lexicon) -> int:
 
 
 def _token_at(text: str, at: int, lex: Lexicon, out: Found) -> int:
-    """Read the token around `at` as a handle; where it ends (or, for an e-mail address's
-    mailbox, where its domain ends: no joiner in that is read)."""
+    """Read the token around `at` (no e-mail address's mailbox) as a handle; where it
+    ends."""
     end = _RIGHT.match(text, at).end()  # type: ignore[union-attr]
-    if text.startswith("@", end):
-        domain = _DOMAIN.match(text, end + 1)
-        if domain is not None:  # an e-mail address: its detector takes it whole; the
-            return domain.end()  # token of a joiner in its domain starts after the "@"
     back = _BACK.match(text[max(0, at - 129) : at][::-1])
     start = at - (back.end() if back is not None else 0)
     while start < end and text[start] in "._-":
