@@ -122,6 +122,10 @@ _GLUED = tuple(w.replace("\\.", ".") for w in GLUED_STREET.split("|"))
 _KEYWORDS = (*_GLUED, "Unit", "Flat", "Plot", "Suite", "Apt", "Apt.", "Apartment", "No",
              "No.", "Block", "Shop")  # fmt: skip
 _KEYWORDS_ANY_CASE = ("box", "postfach")
+# the last characters of those words (in any case, the last two)
+_LAST_CHARS = frozenset(w[-1] for w in _KEYWORDS) | frozenset(
+    c for w in _KEYWORDS_ANY_CASE for c in (w[-1], w[-1].upper())
+)
 
 
 def _word_before(text: str, at: int) -> bool:
@@ -138,6 +142,8 @@ def _word_before(text: str, at: int) -> bool:
         return c == "."
     if c != "." and not c.isalpha():
         return False
+    if c not in _LAST_CHARS:
+        return False  # no keyword ends in it ("WEST", "card"): the cheap test first
     return text.endswith(_KEYWORDS, max(0, k - 10), k) or text[max(0, k - 8) : k].lower().endswith(
         _KEYWORDS_ANY_CASE
     )

@@ -23,7 +23,7 @@ from ._judge import judge, speaker
 from ._lexicon import Lexicon, lexicon
 from ._orgs import firms, legal_form, org_tail
 from ._slots import slots
-from ._slugs import slugs
+from ._slugs import joints, slugs
 from ._tokens import Memo, Word, joins, read_words
 from ._widen import widen
 from ._words import (
@@ -86,7 +86,8 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
             out.append(("LOCATION", start, end, 0.85))
             taken.append((start, end))
     mentions(text, lex, out)
-    slugs(text, lex, out, numbers)
+    joined = joints(text)  # where a handle's shape shows: read once, for both passes
+    slugs(text, lex, out, numbers, joined)
     if not spans:
         return out
     for ws, we in spans:
@@ -97,11 +98,13 @@ def _find(text: str, lex: Lexicon) -> list[tuple[str, int, int, float]]:
     taken.sort()
     seen: list[Word] = []  # every window's words, in order
     local: Memo = {}  # what each word of this text is, once per distinct word
-    for ws, we in spans:
+    hands = handles(text, spans, lex, joined)  # by window
+    for k, (ws, we) in enumerate(spans):
         forms = _forms_near(text, ws, we)
         words = read_words(text, lex, ws, we, local)
         _walk(text, words, lex, taken, forms, out)
-        handles(text, ws, we, lex, out)
+        if k in hands:
+            out += hands[k]
         seen += words
     slots(text, lex, out, seen)
     if out:

@@ -9,7 +9,9 @@ a person found for sure ("Rose, Mark and Priya Patel"), or before a possessive
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+import sys
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from itertools import accumulate
 from string import ascii_lowercase
 
@@ -28,24 +30,71 @@ _HANDLE = re.compile(
 )
 
 
-# a letter, then a dot, an underscore or a hyphen, then a letter: the separator is looked
-# for first (a set of three characters, skipped to in C) and the letters around it
-# after, several times faster than testing for a letter at every position
-_SEPARATED = re.compile(r"[._\-](?<=[^\W\d_][._\-])(?=[^\W\d_])")
-
-
 def _named(part: str, names: frozenset[str]) -> bool:
     return (part[:1].upper() + part[1:].lower()) in names
 
 
-def handles(text: str, start: int, end: int, lex: Lexicon, out: Found) -> None:
+_LETTER = re.compile(r"[^\W\d_]")
+_FAR = sys.maxsize  # an end past every text's
+# `_HANDLE` from its first separator on: what follows its first part
+_HANDLE_TAIL = re.compile(r"([._\-])([^\W\d_]{1,30})(?:\1([^\W\d_]{2,30}))?(?![\w@]|\.\w)")
+_RUN_BACK = re.compile(r"[^\W\d_]{0,31}")  # the letters before a separator, read backwards
+_OPENS = re.compile(r"(?<![\w.@-])")  # where `_HANDLE` may start
+
+
+def handles(
+    text: str, spans: Sequence[tuple[int, int]], lex: Lexicon, joined: list[int]
+) -> dict[int, Found]:
     """Handles and slugs made of a first name and a surname (either order, an initial
-    allowed) in ``text[start:end]``: each a person."""
-    if _SEPARATED.search(text, start + 1, end) is None:
-        return  # no letters joined by a dot, an underscore or a hyphen here
+    allowed) in the windows `spans` (in order, apart): each a person, by the window's
+    index. What ``_HANDLE.finditer`` finds over each window that holds a separator
+    between two letters, tried only where a match can start: at the letters before a
+    separator (`joined`: the text's `_slugs.joints`, a letter or a digit after each)."""
+    if not joined:
+        return {}
+    found: dict[int, Found] = {}
+    last = -1
+    for p in joined:
+        k = bisect_right(spans, (p - 1, _FAR)) - 1  # the window that holds the letter before
+        if k <= last or k < 0 or p + 1 >= spans[k][1] or _LETTER.match(text, p + 1) is None:
+            continue
+        last = k
+        hits: Found = []
+        _handles_in(text, spans[k][0], spans[k][1], joined, lex, hits)
+        if hits:
+            found[k] = hits
+    return found
+
+
+def _handles_in(
+    text: str, start: int, end: int, joints: list[int], lex: Lexicon, out: Found
+) -> None:
+    """The handles of one window, ``text[start:end]``: what ``_HANDLE.finditer`` finds
+    over it (from the start of the chunk the window starts in), tried only at the
+    letters before a separator: no match starts elsewhere, and none holds another's
+    start."""
     lo = max(0, start - 64)  # the window may start inside the handle: from its chunk
+    # the cheap tests first: no handle starts at letters right after a separator (the
+    # one before this), and most separators (an e-mail address's) start none
+    tails = []
+    for i in range(bisect_left(joints, lo), bisect_left(joints, end)):
+        j = joints[i]
+        if i and text[joints[i - 1] + 1 : j].isalpha():
+            continue
+        if _HANDLE_TAIL.match(text, j, end) is not None:
+            tails.append(j)
+    if not tails:
+        return
     gap = max(text.rfind(" ", lo, start), text.rfind("\n", lo, start), text.rfind("\t", lo, start))
-    for m in _HANDLE.finditer(text, gap + 1 if gap >= 0 else lo, end):
+    lo = gap + 1 if gap >= 0 else lo
+    for j in tails:
+        run = _RUN_BACK.match(text[max(0, j - 31) : j][::-1]).end()  # type: ignore[union-attr]
+        at = j - run
+        if run > 30 or at < lo or _OPENS.match(text, at) is None:
+            continue
+        m = _HANDLE.match(text, at, end)
+        if m is None:
+            continue
         parts = [p for p in (m.group(1), m.group(3), m.group(4)) if p]
         if m.group(2) == "-" and not all(p.islower() for p in parts):
             continue  # "Roe-Smith", "Jean-Luc": a double name, read as a word
@@ -142,13 +191,19 @@ def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
     Mark and Priya Patel", "cc: Will, Rose". Each one found makes its neighbour sure
     too, so a list is read whole, in either direction. (Only where the windows' words,
     `seen`, hold such a name, or a first name not found on its own.)"""
+    people = sorted((s, e) for kind, s, e, score in out if kind == "PERSON" and score >= 0.75)
+    for start, end in people:  # a link of a list right after one, or right before
+        lo = start - 5 if start > 5 else 0  # (a comma, or what `_word_before` reads)
+        if text.startswith(_LINKS, end) or "," in text[lo:start]:
+            break
+        if text.endswith(_CONNECTORS, lo, start):
+            break
+    else:
+        return  # none has a link beside it that a list needs: the walk below adds none
     begun = {s for _, s, _, _ in out}
     if not any(
         w.first and w.cap and not w.upper and (w.word or w.start not in begun) for w in seen
     ):
-        return
-    people = sorted((s, e) for kind, s, e, score in out if kind == "PERSON" and score >= 0.75)
-    if not people:
         return
     taken = {(s, e) for _, s, e, _ in out}
     found = sorted((s, e) for _, s, e, _ in out)

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from itertools import accumulate
+from itertools import accumulate, pairwise
+from operator import and_
 
 from ._lexicon import Lexicon
 from ._slot_words import (
@@ -170,7 +171,7 @@ def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
         _cued(text, lex, added, names)
         if "(" in text:
             _roles(text, lex, added, names)
-        if len(names) > 2 and "," in text:
+        if len(names) > 2 and "," in text and _three_close(names):
             _list_of_first_names(text, lex, added, names)
     for w in named:
         if w.first and text.startswith(",", w.start - 2, w.start):
@@ -186,15 +187,16 @@ def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
             and (w.start == 0 or _free(text[w.start - 1]))
         ):
             _add(added, w.start, m.end())  # "Okonkwo H."
-    if "-" in text:
-        for m in _HONORIFIC_AFTER.finditer(text):
+    if "-" in text and (first := _HONORIFIC_AFTER.search(text)) is not None:
+        for m in _HONORIFIC_AFTER.finditer(text, first.start()):
             at = _word_before(text, m.start())
             if at is not None and text[at : m.start()].lower() not in lex.words:
                 _add(added, at, m.start())  # "Nakamura-san"
     if "^" in text:
         for m in _TRACK1.finditer(text):
             _add(added, m.start(1), m.end(2) - (len(m[2]) - len(m[2].rstrip())))
-    _alone(text, lex, added)
+    if len(text) <= 80:
+        _alone(text, lex, added)
     out += [("PERSON", start, end, _SCORE) for start, end in added.spans]
 
 
@@ -262,7 +264,12 @@ def _lines(text: str, lex: Lexicon, out: _Added) -> None:
 
 def _line(text: str, lex: Lexicon, out: _Added, at: int, eol: int, head: str) -> None:
     """One line's slots (see `_lines`): it starts at `at` with the word `head`."""
-    if head.startswith(_DASHES) or (head.startswith("-") and not text[eol:].strip()):
+    if (
+        head[:1] in "-—–~"
+        and (  # (the cheap test first)
+            head.startswith(_DASHES) or (head.startswith("-") and not text[eol:].strip())
+        )
+    ):
         name = at + (2 if head.startswith("--") else 1)
         while name < eol and text[name] in " \t":
             name += 1
@@ -274,13 +281,15 @@ def _line(text: str, lex: Lexicon, out: _Added, at: int, eol: int, head: str) ->
         return
     first = head.lower().rstrip(",.!:;")
     if first in HEADS:
-        words = [w.lower() for w in text[at : min(eol, at + 80)].split(None, 4)[:4]]
-        if first in GREETING_HEADS and (
-            first in LONG_GREETINGS or _CAPITAL_NEXT.match(text, at + len(head))
-        ):  # "Hi team,": no name (and the cheap test first)
-            _greeting(text, lex, out, at, words)
-        if first in SIGNOFF_HEADS:
-            _signoff(text, lex, out, at, words, eol)
+        greeting = first in GREETING_HEADS and (
+            first in LONG_GREETINGS or _CAPITAL_NEXT.match(text, at + len(head)) is not None
+        )  # "Hi team,": no name (and the cheap test first)
+        if greeting or first in SIGNOFF_HEADS:
+            words = text[at : min(eol, at + 80)].lower().split(None, 4)[:4]
+            if greeting:
+                _greeting(text, lex, out, at, words)
+            if first in SIGNOFF_HEADS:
+                _signoff(text, lex, out, at, words, eol)
     if head.endswith(":") or text.startswith((" -", " –", " —"), at + len(head)):
         _speaker(text, lex, out, at)
     if eol < len(text) and eol - at <= 40 and head[0].isupper():
@@ -370,32 +379,28 @@ def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
     ("call Hope back", "ty Mark", "my girl Hope") or before a verb of speech ("Hope
     said")."""
     for w in names:
-        if not w.word or not _given(text[w.start : w.end], lex):
+        if not w.word:
             continue
         start, end = w.start, w.end
+        # (whether it is a first name, `_given`, is asked only where it would be added)
         if start and text[start - 1] in " \t":
-            before = text[max(0, start - 40) : start]
-            prev = before.split()[-3:]
-            low = [p.lower() for p in prev]
-            cue = (low and low[-1] in CUES) or (
-                len(low) > 1 and low[-1] == "to" and low[-2] in CUES
-            )
-            kin = (
-                low
-                and low[-1] in KIN
-                and (
+            prev = text[max(0, start - 40) : start].split()[-3:]
+            last = prev[-1].lower() if prev else ""
+            if last in CUES or last in KIN or last == "to":  # (most words are none)
+                low = [p.lower() for p in prev]
+                cue = last in CUES or (len(low) > 1 and last == "to" and low[-2] in CUES)
+                kin = last in KIN and (
                     (len(low) > 1 and low[-2] in POSSESSIVES)
                     or (len(low) > 2 and low[-2] in KIND_WORDS and low[-3] in POSSESSIVES)
                 )
-            )
-            if (cue or kin) and not _NOT_A_PERSON_AFTER.match(text, end):
-                if w.low not in lex.major:
-                    _add(out, start, end)
-                continue
+                if (cue or kin) and not _NOT_A_PERSON_AFTER.match(text, end):
+                    if w.low not in lex.major and _given(text[start:end], lex):
+                        _add(out, start, end)
+                    continue
             if prev and prev[-1][:1].isupper() and prev[-1].isalpha():
                 continue  # "Hope Okonkwo said": the run is judged whole
         nxt = _NEXT_WORD.match(text, end)
-        if nxt is not None and nxt[1].lower() in SPEECH:
+        if nxt is not None and nxt[1].lower() in SPEECH and _given(text[start:end], lex):
             _add(out, start, end)
 
 
@@ -413,6 +418,13 @@ def _roles(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
         )
         if near:
             _add(out, start, end)
+
+
+def _three_close(names: list[Word]) -> bool:
+    """Whether three names follow each other, each within `_list_of_first_names`' reach
+    of the one before (what a list of them needs first)."""
+    close = [b.start - a.end <= 8 for a, b in pairwise(names)]
+    return any(map(and_, close, close[1:]))
 
 
 def _list_of_first_names(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:

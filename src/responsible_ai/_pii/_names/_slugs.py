@@ -18,7 +18,7 @@ import re
 from ._lexicon import Lexicon
 from ._words import MONTHS_DAYS, NOT_NAMES, NOT_SURNAME
 
-__all__ = ["account_name", "slugs"]
+__all__ = ["account_name", "joints", "slugs"]
 
 Found = list[tuple[str, int, int, float]]
 
@@ -27,13 +27,11 @@ def _set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-# where a handle's shape shows: a joiner between a letter and a letter or a digit, or
-# digits after three letters (each regex starts on a rare character, skipped to in C);
-# the token around it (letters, digits and joiners) is then read whole. A word in
-# camelCase ("JaneSmith") is `_tokens`' to read, outside a field of its own
-# a joiner between a letter and a letter or a digit; one regex per joiner, each starting
-# on its character (found by a fast scan in C: a character class is tested at every place)
-_JOINERS = [re.compile(rf"\{c}(?<=[^\W\d_]\{c})(?=[^\W_])") for c in "._-"]
+# where a handle's shape shows: a joiner between a letter and a letter or a digit
+# (`joints`), or digits after three letters; the token around it (letters, digits and
+# joiners) is then read whole. A word in camelCase ("JaneSmith") is `_tokens`' to read,
+# outside a field of its own
+_JOINERS = [(c, re.compile(rf"\{c}(?<=[^\W\d_]\{c})(?=[^\W_])")) for c in "._-"]
 _NUMBERED = re.compile(r"[^\W\d_]{3,}\d").match
 _HOSTS = (
     "github.", "gitlab.", "bitbucket.", "twitter.", "x.com/", "facebook.", "fb.com/",
@@ -43,6 +41,9 @@ _HOSTS = (
 _BACK = re.compile(r"[\w.\-]*")  # a token's start, read backwards
 _RIGHT = re.compile(r"[^\W_]*(?:[._\-]+[^\W_]*)*")
 _DOMAIN = re.compile(r"[^\W_][\w\-]*(?:\.[^\W_][\w\-]*)*\.[^\W\d_]{2,}")
+# the rest of a token that is an e-mail address's mailbox, then its domain: `_RIGHT`
+# read whole (atomic: never given back, so never tried in other splits), then "@"
+_MAILBOX = re.compile(rf"(?>{_RIGHT.pattern})@{_DOMAIN.pattern}")
 # the prefixes of surnames written with a capital inside (McDonald, MacComisky, DeShawn)
 _PREFIXES = _set("mc mac fitz de di da du la le van von st o")
 _PARTS = re.compile(r"[._\-]+|(?<=[a-z])(?=[A-Z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
@@ -79,39 +80,84 @@ def _key(part: str) -> str:
     return part[:1].upper() + part[1:].lower()
 
 
-def slugs(text: str, lex: Lexicon, out: Found, numbers: list[tuple[int, int]]) -> None:
+def joints(text: str) -> list[int]:
+    """Where a dot, an underscore or a hyphen stands between a letter and a letter or a
+    digit ("kenji.watanabe", "k_watanabe", "first-time"), in order: the places a handle's
+    shape shows, read once per text (by `slugs` and by `_forms.handles`). One regex per
+    joiner, each starting on its character (skipped to in C: a class of characters would
+    be tested at every place); the few of most texts by `search`, cheaper than an
+    iterator, and the rest of a text that holds many by `finditer`."""
+    found: list[int] = []
+    for joiner, pattern in _JOINERS:
+        m = pattern.search(text) if joiner in text else None
+        few = 8
+        while m is not None and few:
+            found.append(m.start())
+            m = pattern.search(text, m.end())
+            few -= 1
+        if m is not None:
+            found.append(m.start())
+            found += [m.start() for m in pattern.finditer(text, m.end())]
+    if len(found) > 1:
+        found.sort()
+    return found
+
+
+def slugs(
+    text: str, lex: Lexicon, out: Found, numbers: list[tuple[int, int]], joined: list[int]
+) -> None:
     """Add every handle, user folder and profile made of (or naming) a person.
-    `numbers`: where the words that hold a digit are (`_gate.windows`)."""
+    `numbers`: where the words that hold a digit are (`_gate.windows`); `joined`: the
+    `joints` of the text."""
     if "/" in text or "\\" in text or "~" in text:
         _accounts(text, lex, out)
-    body = text.strip() if len(text) <= 80 else ""
-    if 0 < len(body) <= 64 and len(body.split(None, 1)) == 1:
-        tok = body.strip("._-")
-        span = _handle(tok, lex, True) if tok else None
-        if span is not None:
-            at = text.find(tok)
-            out.append(("PERSON", at + span[0], at + span[1], 0.9))
-        return
+    if len(text) <= 80:
+        body = text.strip()
+        if 0 < len(body) <= 64 and len(body.split(None, 1)) == 1:
+            tok = body.strip("._-")
+            span = _handle(tok, lex, True) if tok else None
+            if span is not None:
+                at = text.find(tok)
+                out.append(("PERSON", at + span[0], at + span[1], 0.9))
+            return
+    if numbers:  # a word of letters and then digits ("watanabe87"); most words with a
+        # digit start with one, and the cheap test is first
+        numbered = [
+            s for s, e in numbers if not text[s].isdecimal() and _NUMBERED(text, s, e) is not None
+        ]
+        if numbered:
+            joined = sorted(joined + numbered)
     done = 0
-    for at in _joiners(text, numbers):
+    words = lex.words
+    for at in joined:
         if at >= done:
+            if text[at] == "-" and _plain(text, at, words):
+                continue  # "first-time", "follow-up": words (as `_token_at` reads them)
+            mail = _MAILBOX.match(text, at)
+            if mail is not None:  # an e-mail address: its detector takes it whole, and
+                done = mail.end()  # a joiner in its domain starts a token after the "@"
+                continue
             done = _token_at(text, at, lex, out)
 
 
-def _joiners(text: str, numbers: list[tuple[int, int]]) -> list[int]:
-    """Where a handle's shape shows, in order: a joiner between a letter and a letter or a
-    digit ("kenji.watanabe", "k_watanabe"), or a word of letters and then digits (among
-    `numbers`, the places of the words that hold a digit: "watanabe87"). Found by
-    `str.find`, in C: a regex that tests every position costs several times more."""
-    found = []
-    for joiner in _JOINERS:
-        if joiner.pattern[1] in text:
-            found += [m.start() for m in joiner.finditer(text)]
-    for start, end in numbers:
-        if _NUMBERED(text, start, end) is not None:
-            found.append(start)
-    found.sort()
-    return found
+# what may end a token of words in prose: the punctuation after it, and joiners
+_AFTER_WORDS = ",.;:!?)]}\"'_-"
+
+
+def _plain(text: str, at: int, words: frozenset[str]) -> bool:
+    """Whether the hyphen at `at` is in a token that `_token_at` reads as words: a quick
+    look, in C, at a token between spaces that holds letters and hyphens alone (with
+    punctuation after it)."""
+    space = text.rfind(" ", max(0, at - 40), at)
+    if space == -1 and at > 40:
+        return False
+    end = text.find(" ", at, at + 40)
+    if end == -1:
+        if at + 40 < len(text):
+            return False
+        end = len(text)
+    body = text[space + 1 : end].rstrip(_AFTER_WORDS)
+    return body.replace("-", "").isalpha() and words.issuperset(body.split("-"))
 
 
 def account_name(tok: str, lex: Lexicon) -> int:
@@ -122,15 +168,15 @@ def account_name(tok: str, lex: Lexicon) -> int:
 
 
 def _token_at(text: str, at: int, lex: Lexicon, out: Found) -> int:
-    """Read the token around `at` as a handle; where it ends."""
+    """Read the token around `at` (no e-mail address's mailbox) as a handle; where it
+    ends."""
+    end = _RIGHT.match(text, at).end()  # type: ignore[union-attr]
     back = _BACK.match(text[max(0, at - 129) : at][::-1])
     start = at - (back.end() if back is not None else 0)
-    right = _RIGHT.match(text, at)
-    end = right.end() if right is not None else at
     while start < end and text[start] in "._-":
         start += 1
     tok = text[start:end].rstrip("._-")
-    if "." not in tok and "_" not in tok and all(c in lex.words for c in tok.split("-")):
+    if "." not in tok and "_" not in tok and lex.words.issuperset(tok.split("-")):
         return end  # "first-time", "follow-up": words
     if (start > 0 and text[start - 1] in "#/@=") or text.endswith("# ", 0, start):
         return end  # a hashtag, a web address's path, a domain (or a mention: `_forms`)
@@ -139,8 +185,6 @@ def _token_at(text: str, at: int, lex: Lexicon, out: Found) -> int:
     lo = max(0, start - 256)
     if text.find("://", lo, start) > text.rfind(" ", lo, start):
         return end  # inside a web address with its scheme: the URL detector's, whole
-    if text.startswith("@", end) and _DOMAIN.match(text, end + 1):
-        return end  # an e-mail address: its detector takes it whole
     span = _handle(tok, lex, False) if tok else None
     if span is not None:
         out.append(("PERSON", start + span[0], start + span[1], 0.9))

@@ -72,10 +72,10 @@ def widen(text: str, out: Found) -> None:
             tail = _EXTENSION.search(text, end, e) or _HONORIFIC.match(text, end)
             if tail is not None:
                 e = tail.start()  # "Jane_Smith_CV.pdf": not the ".pdf"; "Haruto-san"
-        last = text.rfind(" ", s, e) + 1 or s
-        if text[last:e].lower() in _GOES_ON and text.count(" ", s, e) < 3:
-            nxt = _NEXT.match(text, e)
-            if nxt is not None:
+        nxt = _NEXT.match(text, e)  # (the cheap test first: most names end a run)
+        if nxt is not None:
+            last = text.rfind(" ", s, e) + 1 or s
+            if text[last:e].lower() in _GOES_ON and text.count(" ", s, e) < 3:
                 e = nxt.end()
         if (s, e) != (start, end):
             out.append((kind, s, e, score))
