@@ -9,7 +9,8 @@ the microseconds being compared).
     .venv-bench/bin/python benchmarks/ab.py /tmp/base --otel --cpu --prompt clean
 
 `--otel` adds each version's governed call with spans, metrics (SDK providers, in-memory
-exporters) and an audit sink, as `otel_overhead.py` measures it; `--cpu` takes each
+exporters) and an audit sink, as `otel_overhead.py` measures it, and the same call with the
+PII stage off (what the rest of the call adds); `--cpu` takes each
 batch's CPU time of the thread instead of each call's wall clock (on a shared machine,
 waits for a core do not count); `--prompt` picks the 1 KiB prompt (`_workload.PROMPTS`).
 
@@ -77,6 +78,12 @@ def sides(
             audit=rai.AuditTrail(sink=lambda line: None), signer=rai.HmacSigner(b"k" * 32, "ab"),
         )  # fmt: skip
         out[f"{name} observed"] = lambda: observed.chat(messages, **CALL)
+        # the same with the PII stage off: what the rest of an observed call adds
+        unscanned = rai.Guard(
+            policy(rai, pii=False), http_client=client, telemetry=rai.Telemetry(*otel),
+            audit=rai.AuditTrail(sink=lambda line: None), signer=rai.HmacSigner(b"k" * 32, "ab"),
+        )  # fmt: skip
+        out[f"{name} observed, PII off"] = lambda: unscanned.chat(messages, **CALL)
     return out
 
 
@@ -159,10 +166,12 @@ def main() -> None:
         line = f"{who}: spine +{spine:.1f} us, governed +{governed:.1f} us, SDK {ratio:.3f}x"
         if args.otel:
             observed = med[f"{who} observed"] - med["bare httpx2"]
+            unscanned = med[f"{who} observed, PII off"] - med["bare httpx2"]
             line += (
                 f", observed +{observed:.1f} us (telemetry and audit {observed - governed:.1f}); "
                 f"observed / sdk+otel {med[f'{who} observed'] / med['sdk+otel']:.3f}x, "
-                f"added / sdk+otel {observed / med['sdk+otel']:.3f}x"
+                f"added / sdk+otel {observed / med['sdk+otel']:.3f}x; PII off: added "
+                f"+{unscanned:.1f} us, {unscanned / med['sdk+otel']:.3f}x"
             )
         print(line)
     if args.otel:

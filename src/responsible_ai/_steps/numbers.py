@@ -27,7 +27,7 @@ from .._shapes import NUMBERS, Each, Fields, Shape, Structural, boolean
 
 __all__ = ["NumberCheck"]
 
-_Plan = tuple[tuple[str, Shape], ...]
+_Plan = dict[str, Shape]
 _CHECKED = NUMBERS | {boolean}  # a value of another form in these fields is refused
 
 
@@ -66,13 +66,16 @@ class NumberCheck:
                     error_type="structural_number",
                 )  # fmt: skip
         elif isinstance(shape, Fields) and isinstance(value, Mapping):
+            plan = self._plan(shape)
             changed: dict[str, Any] | None = None
-            for key, sub in self._plan(shape):
-                if key in value:
-                    new = self._walk(value[key], sub, f"{path}.{key}" if path else key)
-                    if new is not value[key]:
-                        changed = changed if changed is not None else dict(value)
-                        changed[key] = new
+            for key, item in value.items():  # in the body's order (a body names a few)
+                sub = plan.get(key)
+                if sub is None:
+                    continue
+                new = self._walk(item, sub, f"{path}.{key}" if path else key)
+                if new is not item:
+                    changed = changed if changed is not None else dict(value)
+                    changed[key] = new
             return value if changed is None else changed
         elif isinstance(shape, Each) and isinstance(value, list) and self._holds(shape.item):
             items = [self._walk(item, shape.item, f"{path}[{i}]") for i, item in enumerate(value)]
@@ -83,7 +86,7 @@ class NumberCheck:
     def _plan(self, shape: Fields) -> _Plan:
         plan = self._plans.get(id(shape))
         if plan is None:
-            plan = tuple((k, s) for k, s in shape.fields.items() if self._holds(s))
+            plan = {k: s for k, s in shape.fields.items() if self._holds(s)}
             self._plans[id(shape)] = plan
         return plan
 
