@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, compress, count
 
 from ._lexicon import Lexicon
 from ._words import (
@@ -57,14 +57,14 @@ _NEAR = 48  # characters: windows closer than this are walked as one (the same w
 class Gate:
     """The word sets of the gate, made once per lexicon (set algebra and `map`, in C)."""
 
-    boring: frozenset[str]  # English words in lower case (not "call", "email": cues), and
-    # capitalised common words with no other role
+    boring: frozenset[str]  # English words in lower case (not "call", "email": cues, nor
+    # `named_words`), and capitalised common words with no other role
     safe: frozenset[str]  # lower-case words no name, run or look-back crosses
     first: frozenset[str]  # first names, places (as looked up), street words
     call: frozenset[str]
-    named_words: frozenset[str]  # the words of `boring` in lower case that are first names
-    # as a cue reads them ("will", "mark"): a cue counts only before one of these or a
-    # lower-case first name that is no word
+    named_words: frozenset[str]  # the English words in lower case that are first names
+    # as a cue reads them ("will", "mark"): no candidates, but a cue counts only before
+    # one of these or a lower-case first name that is no word
 
 
 @cache
@@ -91,7 +91,8 @@ def gate(lex: Lexicon) -> Gate:
     safe = set(map(str.lower, unnamed))
     safe.difference_update(PARTICLES, ORG_LINKS, STREET_FIRST)
     named = frozenset(w for w in lower if w.islower() and w[:1].upper() + w[1:] in lex.first)
-    return Gate(frozenset(lower | title), frozenset(safe), lex.first, CALL, named)
+    boring = (lower | title).difference(named)
+    return Gate(frozenset(boring), frozenset(safe), lex.first, CALL, named)
 
 
 def lower_hot(piece: str, lex: Lexicon) -> bool:
@@ -101,34 +102,12 @@ def lower_hot(piece: str, lex: Lexicon) -> bool:
 
 
 Spans = list[tuple[int, int]]
-_PLUS_ONE = (1).__add__  # a piece and the separator after it (in C, not a Python call)
 
-
-_FIND_BUDGET = 32 * 1024  # characters: `str.find` over the text, for all pieces at most
-
-
-def _places(padded: str, every: list[str], pieces: list[str]) -> Spans:
-    """Where each of `pieces` stands in the text (`padded`: its pieces between spaces;
-    `every`: all of them, in order). A few (or, in a short text, up to a few dozen) are
-    found by `str.find`, in C; many, by one pass over the list (its starts summed by
-    `accumulate` in C): linear either way."""
-    if len(pieces) > max(8, _FIND_BUDGET // len(padded)):
-        starts = accumulate(map(_PLUS_ONE, map(len, every)), initial=0)
-        wanted = frozenset(pieces).__contains__
-        return [
-            (s, s + len(p))
-            for s, p, hit in zip(starts, every, map(wanted, every), strict=False)
-            if hit
-        ]
-    out: Spans = []
-    for piece in pieces:
-        needle = f" {piece} "
-        at = padded.find(needle)
-        while at != -1:
-            out.append((at, at + len(piece)))  # the piece's place in the text
-            at = padded.find(needle, at + 1)
-    out.sort()
-    return out
+# candidates to place: a few (this many, and one more per 32 pieces of the text) are
+# found by `str.find`, a scan of the text in C each; more, in one pass over the list of
+# all the pieces, by index (a membership test and a running sum per piece, in C), which
+# also makes the walks to the safe words cheap (a list look-up per word)
+_FEW = 4
 
 
 def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
@@ -147,36 +126,44 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
     call = g.call
     first = lex.first
     named = False  # whether a piece is a first name in lower case, which a cue may call
+    digits_only = text.isascii()  # (then a piece that is not all letters holds a digit)
     for piece in rest:
         if piece.isalpha():
             if piece.islower():
-                named = named or piece[:1].upper() + piece[1:] in first
+                if piece in g.named_words:  # an English word ("will"): no candidate
+                    named = True
+                    continue
+                key = piece[:1].upper() + piece[1:]
+                named = named or key in first
                 if piece in call:
                     cues.append(piece)
-                elif lower_hot(piece, lex):
-                    hot.append(piece)
+                elif key in first or key in lex.places or piece in STREET_FIRST:
+                    hot.append(piece)  # (`lower_hot`)
             elif piece.lower() in call:
                 cues.append(piece)
             else:
                 hot.append(piece)
-        elif _HAS_DIGIT(piece):
+        elif digits_only or _HAS_DIGIT(piece):
             numbers.append(piece)  # (no name holds a digit)
         else:
             hot.append(piece)
             named = named or (piece.islower() and piece[:1].upper() + piece[1:] in first)
+    if not named:
+        cues = []  # no first name in lower case for a cue to call
+    if len(numbers) + len(hot) + len(cues) > _FEW + len(every) // 32:
+        return _by_index(text, every, numbers, hot, cues, g, lex)
     padded = f" {trans} "
-    digits = _places(padded, every, numbers) if numbers else []
-    starts = _places(padded, every, hot) if hot else []
-    if cues and (named or not pieces.isdisjoint(g.named_words)):
-        # "call john": a cue counts only before a first name in lower case
+    digits = _places(padded, numbers) if numbers else []
+    starts = _places(padded, hot) if hot else []
+    if cues:  # "call john": a cue counts only before a first name in lower case
         size = len(trans)
-        for start, end in _places(padded, every, cues):
+        for start, end in _places(padded, cues):
             s = end
             while s < size and trans[s] == " ":
                 s += 1
             e = trans.find(" ", s)
             nxt = trans[s : size if e == -1 else e]
-            if nxt.islower() and nxt[:1].upper() + nxt[1:] in lex.first:
+            if nxt.islower() and nxt[:1].upper() + nxt[1:] in first:
                 starts.append((start, end))
         starts.sort()
     if not starts:
@@ -194,6 +181,81 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
             out[-1] = (out[-1][0], right)
         else:
             out.append((left, right))
+    return out, digits
+
+
+def _places(padded: str, pieces: list[str]) -> Spans:
+    """Where each of a few `pieces` stands in the text (`padded`: its pieces between
+    spaces), in order: by `str.find`, in C."""
+    out: Spans = []
+    for piece in pieces:
+        needle = f" {piece} "
+        at = padded.find(needle)
+        while at != -1:
+            out.append((at, at + len(piece)))  # the piece's place in the text
+            at = padded.find(needle, at + 1)
+    out.sort()
+    return out
+
+
+_DIGITS, _HOT, _CUE = 0, 1, 2
+
+
+def _by_index(
+    text: str,
+    every: list[str],
+    numbers: list[str],
+    hot: list[str],
+    cues: list[str],
+    g: Gate,
+    lex: Lexicon,
+) -> tuple[Spans, Spans]:
+    """`windows` for many candidates: the text's pieces (`every`, split at each
+    separator, so piece `k` starts at the lengths of those before it plus `k`) are
+    looked at once, in C, for the candidates among them; from each, the walk to the
+    safe words goes by index in the list. Linear in the text, however many candidates."""
+    kinds = dict.fromkeys(numbers, _DIGITS) | dict.fromkeys(hot, _HOT) | dict.fromkeys(cues, _CUE)
+    before = list(accumulate(map(len, every), initial=0))  # piece k starts at before[k] + k
+    safe = g.safe
+    first = lex.first
+    n = len(every)
+    size = len(text)
+    digits: Spans = []
+    out: Spans = []
+    floor = 0  # the first piece a window may reach back to: after the window before
+    for k in compress(count(), map(kinds.__contains__, every)):
+        piece = every[k]
+        start = before[k] + k
+        kind = kinds[piece]
+        if kind == _DIGITS:
+            digits.append((start, start + len(piece)))
+            continue
+        if k < floor:
+            continue  # inside the window before
+        if kind == _CUE:  # "call john": a cue counts only before a first name in lower case
+            j = k + 1
+            while j < n and not every[j]:
+                j += 1
+            nxt = every[j] if j < n else ""
+            if not (nxt.islower() and nxt[:1].upper() + nxt[1:] in first):
+                continue
+        j = k - 1
+        while j >= floor:
+            if every[j] in safe and _whole(text, before[j] + j, before[j + 1] + j):
+                break
+            j -= 1
+        left = before[j] + j if j >= floor else (out[-1][1] if out else 0)
+        j = k + 1
+        while j < n:
+            if every[j] in safe and _whole(text, before[j] + j, before[j + 1] + j):
+                break
+            j += 1
+        right = before[j + 1] + j if j < n else size
+        if out and left <= out[-1][1] + _NEAR:  # one walk costs less than two here
+            out[-1] = (out[-1][0], right)
+        else:
+            out.append((left, right))
+        floor = j + 1
     return out, digits
 
 
