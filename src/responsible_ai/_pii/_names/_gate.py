@@ -49,6 +49,7 @@ _SEPARATORS = str.maketrans(dict.fromkeys(_PUNCT + _SPACES + _TYPOGRAPHIC, " "))
 # only (else one dictionary look-up per character); one substitution is twice as fast
 _SEPARATOR = re.compile(f"[{re.escape(_PUNCT + _SPACES + _TYPOGRAPHIC)}]")
 _HAS_DIGIT = re.compile(r"\d").search
+_NEXT_PIECE = re.compile(" *([^ ]*)").match  # the piece after a place of the text
 _JOINERS = "-'\u2019"
 _NEAR = 48  # characters: windows closer than this are walked as one (the same words)
 
@@ -57,14 +58,14 @@ _NEAR = 48  # characters: windows closer than this are walked as one (the same w
 class Gate:
     """The word sets of the gate, made once per lexicon (set algebra and `map`, in C)."""
 
-    boring: frozenset[str]  # English words in lower case (not "call", "email": cues, nor
-    # `named_words`), and capitalised common words with no other role
+    boring: frozenset[str]  # English words in lower case (not "call", "email": cues), and
+    # capitalised common words with no other role
     safe: frozenset[str]  # lower-case words no name, run or look-back crosses
     first: frozenset[str]  # first names, places (as looked up), street words
     call: frozenset[str]
-    named_words: frozenset[str]  # the English words in lower case that are first names
-    # as a cue reads them ("will", "mark"): no candidates, but a cue counts only before
-    # one of these or a lower-case first name that is no word
+    named_words: frozenset[str]  # the words of `boring` in lower case that are first names
+    # as a cue reads them ("will", "mark"): a cue counts only before one of these or a
+    # lower-case first name that is no word
 
 
 @cache
@@ -91,8 +92,7 @@ def gate(lex: Lexicon) -> Gate:
     safe = set(map(str.lower, unnamed))
     safe.difference_update(PARTICLES, ORG_LINKS, STREET_FIRST)
     named = frozenset(w for w in lower if w.islower() and w[:1].upper() + w[1:] in lex.first)
-    boring = (lower | title).difference(named)
-    return Gate(frozenset(boring), frozenset(safe), lex.first, CALL, named)
+    return Gate(frozenset(lower | title), frozenset(safe), lex.first, CALL, named)
 
 
 def lower_hot(piece: str, lex: Lexicon) -> bool:
@@ -103,11 +103,13 @@ def lower_hot(piece: str, lex: Lexicon) -> bool:
 
 Spans = list[tuple[int, int]]
 
-# candidates to place: a few (this many, and one more per 32 pieces of the text) are
-# found by `str.find`, a scan of the text in C each; more, in one pass over the list of
-# all the pieces, by index (a membership test and a running sum per piece, in C), which
-# also makes the walks to the safe words cheap (a list look-up per word)
-_FEW = 4
+_DIGITS, _HOT, _CUE = 0, 1, 2  # what a candidate is: a word with a digit, one that can
+# be or start a name, a cue ("call", "Hi") that counts before a first name in lower case
+
+# up to this many candidates are placed by `str.find` (a scan of the text in C each);
+# more, in one pass over the list of all the text's pieces (in C), by index, which also
+# makes the walks to the safe words cheap (a look-up in the list per word)
+_FEW = 8
 
 
 def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
@@ -120,55 +122,77 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
     rest.discard("")
     if not rest:
         return [], []
-    numbers: list[str] = []
-    hot: list[str] = []
+    kinds = _kinds(rest, pieces, text.isascii(), g, lex)
+    if len(kinds) > _FEW:
+        return _by_index(text, every, kinds, g, lex)
+    return _by_find(text, trans, kinds, g, lex)
+
+
+def _kinds(rest: set[str], pieces: set[str], ascii: bool, g: Gate, lex: Lexicon) -> dict[str, int]:
+    """What each of `rest` (the text's `pieces` that are no English words) is, if a
+    candidate."""
+    kinds: dict[str, int] = {}
     cues: list[str] = []
     call = g.call
     first = lex.first
     named = False  # whether a piece is a first name in lower case, which a cue may call
-    digits_only = text.isascii()  # (then a piece that is not all letters holds a digit)
     for piece in rest:
         if piece.isalpha():
             if piece.islower():
-                if piece in g.named_words:  # an English word ("will"): no candidate
-                    named = True
-                    continue
                 key = piece[:1].upper() + piece[1:]
                 named = named or key in first
                 if piece in call:
                     cues.append(piece)
                 elif key in first or key in lex.places or piece in STREET_FIRST:
-                    hot.append(piece)  # (`lower_hot`)
+                    kinds[piece] = _HOT  # (`lower_hot`)
             elif piece.lower() in call:
                 cues.append(piece)
             else:
-                hot.append(piece)
-        elif digits_only or _HAS_DIGIT(piece):
-            numbers.append(piece)  # (no name holds a digit)
+                kinds[piece] = _HOT
+        elif ascii or _HAS_DIGIT(piece):  # (in ASCII, a piece not all letters has a digit)
+            kinds[piece] = _DIGITS  # (no name holds a digit)
         else:
-            hot.append(piece)
+            kinds[piece] = _HOT
             named = named or (piece.islower() and piece[:1].upper() + piece[1:] in first)
-    if not named:
-        cues = []  # no first name in lower case for a cue to call
-    if len(numbers) + len(hot) + len(cues) > _FEW + len(every) // 32:
-        return _by_index(text, every, numbers, hot, cues, g, lex)
+    if cues and (named or not pieces.isdisjoint(g.named_words)):  # "call john", "call will"
+        kinds.update(dict.fromkeys(cues, _CUE))
+    return kinds
+
+
+def _called(nxt: str, first: frozenset[str]) -> bool:
+    """Whether a cue before the piece `nxt` counts: a first name in lower case."""
+    return nxt.islower() and nxt[:1].upper() + nxt[1:] in first
+
+
+def _next_piece(trans: str, end: int) -> str:
+    after = _NEXT_PIECE(trans, end)
+    return after[1] if after else ""  # (it always matches)
+
+
+def _by_find(
+    text: str, trans: str, kinds: dict[str, int], g: Gate, lex: Lexicon
+) -> tuple[Spans, Spans]:
+    """`windows` for a few candidates, each placed by `str.find` (`trans`: the text with
+    a space for each separator) and walked to the safe words around it."""
     padded = f" {trans} "
-    digits = _places(padded, numbers) if numbers else []
-    starts = _places(padded, hot) if hot else []
-    if cues:  # "call john": a cue counts only before a first name in lower case
-        size = len(trans)
-        for start, end in _places(padded, cues):
-            s = end
-            while s < size and trans[s] == " ":
-                s += 1
-            e = trans.find(" ", s)
-            nxt = trans[s : size if e == -1 else e]
-            if nxt.islower() and nxt[:1].upper() + nxt[1:] in first:
-                starts.append((start, end))
-        starts.sort()
+    digits: Spans = []
+    starts: Spans = []
+    first = lex.first
+    for piece, kind in kinds.items():
+        needle = f" {piece} "
+        at = padded.find(needle)
+        while at != -1:
+            end = at + len(piece)  # the piece's place in the text: at, end
+            if kind == _DIGITS:
+                digits.append((at, end))
+            elif kind == _HOT or _called(_next_piece(trans, end), first):
+                starts.append((at, end))
+            at = padded.find(needle, at + 1)
+    digits.sort()
     if not starts:
         return [], digits
-    out: list[tuple[int, int]] = []
+    starts.sort()
+    out: Spans = []
     safe = g.safe
     size = len(text)
     for start, end in starts:
@@ -184,37 +208,13 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
     return out, digits
 
 
-def _places(padded: str, pieces: list[str]) -> Spans:
-    """Where each of a few `pieces` stands in the text (`padded`: its pieces between
-    spaces), in order: by `str.find`, in C."""
-    out: Spans = []
-    for piece in pieces:
-        needle = f" {piece} "
-        at = padded.find(needle)
-        while at != -1:
-            out.append((at, at + len(piece)))  # the piece's place in the text
-            at = padded.find(needle, at + 1)
-    out.sort()
-    return out
-
-
-_DIGITS, _HOT, _CUE = 0, 1, 2
-
-
 def _by_index(
-    text: str,
-    every: list[str],
-    numbers: list[str],
-    hot: list[str],
-    cues: list[str],
-    g: Gate,
-    lex: Lexicon,
+    text: str, every: list[str], kinds: dict[str, int], g: Gate, lex: Lexicon
 ) -> tuple[Spans, Spans]:
     """`windows` for many candidates: the text's pieces (`every`, split at each
     separator, so piece `k` starts at the lengths of those before it plus `k`) are
     looked at once, in C, for the candidates among them; from each, the walk to the
     safe words goes by index in the list. Linear in the text, however many candidates."""
-    kinds = dict.fromkeys(numbers, _DIGITS) | dict.fromkeys(hot, _HOT) | dict.fromkeys(cues, _CUE)
     before = list(accumulate(map(len, every), initial=0))  # piece k starts at before[k] + k
     safe = g.safe
     first = lex.first
@@ -232,12 +232,11 @@ def _by_index(
             continue
         if k < floor:
             continue  # inside the window before
-        if kind == _CUE:  # "call john": a cue counts only before a first name in lower case
+        if kind == _CUE:
             j = k + 1
             while j < n and not every[j]:
                 j += 1
-            nxt = every[j] if j < n else ""
-            if not (nxt.islower() and nxt[:1].upper() + nxt[1:] in first):
+            if not _called(every[j] if j < n else "", first):
                 continue
         j = k - 1
         while j >= floor:
