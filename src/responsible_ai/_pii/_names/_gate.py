@@ -164,11 +164,6 @@ def _called(nxt: str, first: frozenset[str]) -> bool:
     return nxt.islower() and nxt[:1].upper() + nxt[1:] in first
 
 
-def _next_piece(trans: str, end: int) -> str:
-    after = _NEXT_PIECE(trans, end)
-    return after[1] if after else ""  # (it always matches)
-
-
 def _by_find(
     text: str, trans: str, kinds: dict[str, int], g: Gate, lex: Lexicon
 ) -> tuple[Spans, Spans]:
@@ -185,8 +180,12 @@ def _by_find(
             end = at + len(piece)  # the piece's place in the text: at, end
             if kind == _DIGITS:
                 digits.append((at, end))
-            elif kind == _HOT or _called(_next_piece(trans, end), first):
+            elif kind == _HOT:
                 starts.append((at, end))
+            else:  # a cue: the piece after it
+                after = _NEXT_PIECE(trans, end)
+                if after and _called(after[1], first):
+                    starts.append((at, end))
             at = padded.find(needle, at + 1)
     digits.sort()
     if not starts:
