@@ -56,7 +56,7 @@ _SEPARATOR = re.compile(f"[{re.escape(_PUNCT + _SPACES + _TYPOGRAPHIC)}]")
 _HAS_DIGIT = re.compile(r"\d").search
 _NEXT_PIECE = re.compile(" *([^ ]*)").match  # the piece after a place of the text
 _JOINERS = "-'\u2019"
-_NEAR = 48  # characters: windows closer than this are walked as one (the same words)
+_NEAR = 16  # characters: windows closer than this (a word or two) are walked as one
 
 
 @dataclass(frozen=True, slots=True)
