@@ -7,8 +7,13 @@ candidates. Clean prose leaves none, and the detector stops there. Around each c
 a window reaches back and forward to a safe word: a whole lower-case English word that
 is no name, particle or link. No run of names crosses one, and what follows it does not
 depend on what came before it, so judging the windows finds what judging every word of
-the text would (`benchmarks/ner_eval.py` checks that on every text it scores). Street
-addresses need a digit: where a text has none, they are not looked for.
+the text would. Street addresses need a digit: where a text has none, they are not
+looked for.
+
+A few candidates are placed by `str.find` (one scan of the text in C each); many, by
+one pass over the list of the text's pieces (a membership test and a running sum of
+lengths per piece, in C), from which the walks to the safe words go by index. Either
+way the cost is linear in the text, and the windows are the same.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, compress, count
 
 from ._lexicon import Lexicon
 from ._words import (
@@ -49,8 +54,9 @@ _SEPARATORS = str.maketrans(dict.fromkeys(_PUNCT + _SPACES + _TYPOGRAPHIC, " "))
 # only (else one dictionary look-up per character); one substitution is twice as fast
 _SEPARATOR = re.compile(f"[{re.escape(_PUNCT + _SPACES + _TYPOGRAPHIC)}]")
 _HAS_DIGIT = re.compile(r"\d").search
+_NEXT_PIECE = re.compile(" *([^ ]*)").match  # the piece after a place of the text
 _JOINERS = "-'\u2019"
-_NEAR = 48  # characters: windows closer than this are walked as one (the same words)
+_NEAR = 16  # characters: windows closer than this (a word or two) are walked as one
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,34 +107,14 @@ def lower_hot(piece: str, lex: Lexicon) -> bool:
 
 
 Spans = list[tuple[int, int]]
-_PLUS_ONE = (1).__add__  # a piece and the separator after it (in C, not a Python call)
 
+_DIGITS, _HOT, _CUE = 0, 1, 2  # what a candidate is: a word with a digit, one that can
+# be or start a name, a cue ("call", "Hi") that counts before a first name in lower case
 
-_FIND_BUDGET = 32 * 1024  # characters: `str.find` over the text, for all pieces at most
-
-
-def _places(padded: str, every: list[str], pieces: list[str]) -> Spans:
-    """Where each of `pieces` stands in the text (`padded`: its pieces between spaces;
-    `every`: all of them, in order). A few (or, in a short text, up to a few dozen) are
-    found by `str.find`, in C; many, by one pass over the list (its starts summed by
-    `accumulate` in C): linear either way."""
-    if len(pieces) > max(8, _FIND_BUDGET // len(padded)):
-        starts = accumulate(map(_PLUS_ONE, map(len, every)), initial=0)
-        wanted = frozenset(pieces).__contains__
-        return [
-            (s, s + len(p))
-            for s, p, hit in zip(starts, every, map(wanted, every), strict=False)
-            if hit
-        ]
-    out: Spans = []
-    for piece in pieces:
-        needle = f" {piece} "
-        at = padded.find(needle)
-        while at != -1:
-            out.append((at, at + len(piece)))  # the piece's place in the text
-            at = padded.find(needle, at + 1)
-    out.sort()
-    return out
+# up to this many candidates are placed by `str.find` (a scan of the text in C each);
+# more, in one pass over the list of all the text's pieces (in C), by index, which also
+# makes the walks to the safe words cheap (a look-up in the list per word)
+_FEW = 8
 
 
 def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
@@ -141,8 +127,16 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
     rest.discard("")
     if not rest:
         return [], []
-    numbers: list[str] = []
-    hot: list[str] = []
+    kinds = _kinds(rest, pieces, text.isascii(), g, lex)
+    if len(kinds) > _FEW:
+        return _by_index(text, every, kinds, g, lex)
+    return _by_find(text, trans, kinds, g, lex)
+
+
+def _kinds(rest: set[str], pieces: set[str], ascii: bool, g: Gate, lex: Lexicon) -> dict[str, int]:
+    """What each of `rest` (the text's `pieces` that are no English words) is, if a
+    candidate."""
+    kinds: dict[str, int] = {}
     cues: list[str] = []
     call = g.call
     first = lex.first
@@ -150,38 +144,59 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
     for piece in rest:
         if piece.isalpha():
             if piece.islower():
-                named = named or piece[:1].upper() + piece[1:] in first
+                key = piece[:1].upper() + piece[1:]
+                named = named or key in first
                 if piece in call:
                     cues.append(piece)
-                elif lower_hot(piece, lex):
-                    hot.append(piece)
+                elif key in first or key in lex.places or piece in STREET_FIRST:
+                    kinds[piece] = _HOT  # (`lower_hot`)
             elif piece.lower() in call:
                 cues.append(piece)
             else:
-                hot.append(piece)
-        elif _HAS_DIGIT(piece):
-            numbers.append(piece)  # (no name holds a digit)
+                kinds[piece] = _HOT
+        elif ascii or _HAS_DIGIT(piece):  # (in ASCII, a piece not all letters has a digit)
+            kinds[piece] = _DIGITS  # (no name holds a digit)
         else:
-            hot.append(piece)
+            kinds[piece] = _HOT
             named = named or (piece.islower() and piece[:1].upper() + piece[1:] in first)
+    if cues and (named or not pieces.isdisjoint(g.named_words)):  # "call john", "call will"
+        kinds.update(dict.fromkeys(cues, _CUE))
+    return kinds
+
+
+def _called(nxt: str, first: frozenset[str]) -> bool:
+    """Whether a cue before the piece `nxt` counts: a first name in lower case."""
+    return nxt.islower() and nxt[:1].upper() + nxt[1:] in first
+
+
+def _by_find(
+    text: str, trans: str, kinds: dict[str, int], g: Gate, lex: Lexicon
+) -> tuple[Spans, Spans]:
+    """`windows` for a few candidates, each placed by `str.find` (`trans`: the text with
+    a space for each separator) and walked to the safe words around it."""
     padded = f" {trans} "
-    digits = _places(padded, every, numbers) if numbers else []
-    starts = _places(padded, every, hot) if hot else []
-    if cues and (named or not pieces.isdisjoint(g.named_words)):
-        # "call john": a cue counts only before a first name in lower case
-        size = len(trans)
-        for start, end in _places(padded, every, cues):
-            s = end
-            while s < size and trans[s] == " ":
-                s += 1
-            e = trans.find(" ", s)
-            nxt = trans[s : size if e == -1 else e]
-            if nxt.islower() and nxt[:1].upper() + nxt[1:] in lex.first:
-                starts.append((start, end))
-        starts.sort()
+    digits: Spans = []
+    starts: Spans = []
+    first = lex.first
+    for piece, kind in kinds.items():
+        needle = f" {piece} "
+        at = padded.find(needle)
+        while at != -1:
+            end = at + len(piece)  # the piece's place in the text: at, end
+            if kind == _DIGITS:
+                digits.append((at, end))
+            elif kind == _HOT:
+                starts.append((at, end))
+            else:  # a cue: the piece after it
+                after = _NEXT_PIECE(trans, end)
+                if after and _called(after[1], first):
+                    starts.append((at, end))
+            at = padded.find(needle, at + 1)
+    digits.sort()
     if not starts:
         return [], digits
-    out: list[tuple[int, int]] = []
+    starts.sort()
+    out: Spans = []
     safe = g.safe
     size = len(text)
     for start, end in starts:
@@ -194,6 +209,56 @@ def windows(text: str, g: Gate, lex: Lexicon) -> tuple[Spans, Spans]:
             out[-1] = (out[-1][0], right)
         else:
             out.append((left, right))
+    return out, digits
+
+
+def _by_index(
+    text: str, every: list[str], kinds: dict[str, int], g: Gate, lex: Lexicon
+) -> tuple[Spans, Spans]:
+    """`windows` for many candidates: the text's pieces (`every`, split at each
+    separator, so piece `k` starts at the lengths of those before it plus `k`) are
+    looked at once, in C, for the candidates among them; from each, the walk to the
+    safe words goes by index in the list. Linear in the text, however many candidates."""
+    before = list(accumulate(map(len, every), initial=0))  # piece k starts at before[k] + k
+    safe = g.safe
+    first = lex.first
+    n = len(every)
+    size = len(text)
+    digits: Spans = []
+    out: Spans = []
+    floor = 0  # the first piece a window may reach back to: after the window before
+    for k in compress(count(), map(kinds.__contains__, every)):
+        piece = every[k]
+        start = before[k] + k
+        kind = kinds[piece]
+        if kind == _DIGITS:
+            digits.append((start, start + len(piece)))
+            continue
+        if k < floor:
+            continue  # inside the window before
+        if kind == _CUE:
+            j = k + 1
+            while j < n and not every[j]:
+                j += 1
+            if not _called(every[j] if j < n else "", first):
+                continue
+        j = k - 1
+        while j >= floor:
+            if every[j] in safe and _whole(text, before[j] + j, before[j + 1] + j):
+                break
+            j -= 1
+        left = before[j] + j if j >= floor else (out[-1][1] if out else 0)
+        j = k + 1
+        while j < n:
+            if every[j] in safe and _whole(text, before[j] + j, before[j + 1] + j):
+                break
+            j += 1
+        right = before[j + 1] + j if j < n else size
+        if out and left <= out[-1][1] + _NEAR:  # one walk costs less than two here
+            out[-1] = (out[-1][0], right)
+        else:
+            out.append((left, right))
+        floor = j + 1
     return out, digits
 
 
