@@ -47,9 +47,26 @@ MAX_GROUPS = 8  # groups in one window of a run read in parts (a card in pairs: 
 
 
 def runs(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    run = _RUN_ASCII if text.isascii() else _RUN
-    for m in run.finditer(text, start, len(text) if end is None else end):
-        yield m.span()
+    """The runs of digits in text[start:end], left to right."""
+    end = len(text) if end is None else end
+    if not text.isascii():
+        for m in _RUN.finditer(text, start, end):
+            yield m.span()
+        return
+    # each run's first digit found with a C-speed `bytes.find` on the text's digits marked
+    # (a regex scan looks at every character in Python's matcher: several times the cost)
+    marks = text[start:end].encode().translate(_DIGIT_MARKS)
+    match = _RUN_ASCII.match
+    at = marks.find(48)
+    while at != -1:
+        run = match(text, start + at, end)
+        assert run is not None
+        stop = run.end()
+        yield start + at, stop
+        at = marks.find(48, stop - start)
+
+
+_DIGIT_MARKS = bytes(48 if 48 <= c <= 57 else 32 for c in range(256))  # a digit: "0"
 
 
 # --------------------------------------------------------------------------- checks
@@ -91,7 +108,12 @@ def phone_score(value: str) -> float | None:
     if ":" in value or "/" in value or "_" in value or "\n" in value:
         return None  # times, dates, fractions, identifiers, table rows
     number = value.split("x")[0].split("X")[0].split("ext")[0]
-    groups = _GROUP.findall(number)
+    return _phone_groups(value, number, _GROUP.findall(number))
+
+
+def _phone_groups(value: str, number: str, groups: list[str]) -> float | None:
+    """`phone_score` of `value` (no ":/_" nor line break in it), its `number` without an
+    extension and the number's groups of digits."""
     digits = sum(map(len, groups))
     if value.startswith("+"):
         d = "".join(groups)[:3]
@@ -144,44 +166,55 @@ def _phone_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, (ext.end() if ext is not None else end)
 
 
-def read_window(
-    text: str, groups: list[tuple[int, int]], digits: str, glued: bool
-) -> Iterator[Candidate]:
-    """What the digit groups `groups` (their digits `digits`) may be, as one value."""
-    start, end = groups[0][0], groups[-1][1]
-    n = len(digits)
-    if n == 9 or len(groups) == 3:
-        score = ssn_score(text, groups)
-        if score is not None and (not glued or len(groups) == 3):
-            yield "US_SSN", start, end, score
-    if 12 <= n <= 19 and (digits[0] in "123456" or len(groups) == 1):
-        score = card_score(digits)
-        if score is not None:  # glued to a word: a card still, less sure (a code may win)
-            yield "CREDIT_CARD", start, end, min(score, 0.6) if glued else score
-    if not glued and 7 <= n <= 15:
-        p_start, p_end = _phone_span(text, start, end)
-        score = phone_score(text[p_start:p_end])
-        if score is not None:
-            yield "PHONE_NUMBER", p_start, p_end, score
-
-
 def read_run(text: str, start: int, end: int) -> tuple[list[Candidate], list[Candidate]]:
-    """The readings of the run text[start:end] as a whole, and (when none of them is
-    sure) the best reading of its parts, left to right."""
+    """The readings of the run text[start:end] (it starts and ends with a digit) as a
+    whole, and (when none of them is sure) the best reading of its parts, left to right."""
     value = text[start:end]
     if "(" in value:
-        end = start + _balanced(value)
-    groups = [m.span() for m in _GROUP.finditer(text, start, end)]
-    if not groups:
+        value = value[: _balanced(value)]  # still ends with a digit
+        end = start + len(value)
+    parts = _GROUP.findall(value)  # the groups of digits
+    if not parts:
         return [], []
-    end = groups[-1][1]
     glued_left = start > 0 and text[start - 1].isalpha()
     glued_right = end < len(text) and text[end].isalpha() and text[end] not in "xXe"
-    digits = "".join(text[s:e] for s, e in groups)
-    whole = list(read_window(text, groups, digits, glued_left or glued_right))
-    if len(groups) < 2 or any(c[3] >= STRONG for c in whole):
+    glued = glued_left or glued_right
+    digits = "".join(parts)
+    n = len(digits)
+    count = len(parts)
+    groups = None  # their spans, when a rule needs them
+    # as one value: an SSN, a card, a phone number
+    whole: list[Candidate] = []
+    if n == 9 or count == 3:
+        groups = _spans(text, start, end)
+        score = ssn_score(text, groups)
+        if score is not None and (not glued or count == 3):
+            whole.append(("US_SSN", start, end, score))
+    if 12 <= n <= 19 and (digits[0] in "123456" or count == 1):
+        score = card_score(digits)
+        if score is not None:  # glued to a word: a card still, less sure (a code may win)
+            whole.append(("CREDIT_CARD", start, end, min(score, 0.6) if glued else score))
+    if not glued and 7 <= n <= 15:
+        p_start, p_end = _phone_span(text, start, end)
+        phone = text[p_start:p_end]
+        if ":" in phone or "/" in phone or "_" in phone or "\n" in phone:
+            score = None  # times, dates, fractions, identifiers, table rows
+        elif p_end == end:  # no extension: the number is the run, after its lead
+            score = _phone_groups(phone, phone, parts)
+        else:
+            score = phone_score(phone)
+        if score is not None:
+            whole.append(("PHONE_NUMBER", p_start, p_end, score))
+    if count < 2 or any(c[3] >= STRONG for c in whole):
         return whole, []
+    if groups is None:
+        groups = _spans(text, start, end)
     return whole, _parts(text, groups, digits, glued_left, glued_right)
+
+
+def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Where the groups of digits of text[start:end] stand."""
+    return [m.span() for m in _GROUP.finditer(text, start, end)]
 
 
 def _parts(
@@ -190,7 +223,7 @@ def _parts(
     """The best reading of the windows of groups from each start, then the surest of
     them that do not overlap.
 
-    The rules are those of `read_window` (`card_score`, `ssn_score`, `phone_score`), put
+    The rules are those of `read_run` (`card_score`, `ssn_score`, `phone_score`), put
     as integer tests on what the run says once: the sizes of its groups, prefix sums of
     what its separators hold (a slash, a dot, a parenthesis) and of its digits' Luhn
     weights. A window then costs a few list look-ups, no string is built for it, and
@@ -224,7 +257,7 @@ def _parts(
         return valid and digits.count(digits[a], a, b) != b - a
 
     def card_window(i: int, j: int, size: int) -> bool:
-        """Whether `read_window` reads the window i..j (`size` digits) as a card."""
+        """Whether `read_run` reads the window i..j (`size` digits) as a card."""
         return size >= 12 and (
             i == j
             or (
@@ -238,7 +271,7 @@ def _parts(
         )
 
     def best_at(i: int, lo: int, hi: int) -> tuple[Candidate, int] | None:
-        """The best reading of the windows i..lo to i..hi (`read_window`'s, in its order:
+        """The best reading of the windows i..lo to i..hi (`read_run`'s, in its order:
         the first of two equal ones) scoring 0.45 or more, and its last group."""
         a = off[i]
         s = groups[i][0]
