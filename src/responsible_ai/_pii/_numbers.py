@@ -256,6 +256,15 @@ def _parts(
             valid = luhn_digits(digits[a:b])
         return valid and digits.count(digits[a], a, b) != b - a
 
+    ssn_known: dict[int, bool] = {}
+
+    def ssn_at(i: int) -> bool:
+        """Whether groups i..i+2 (3-2-4 digits) are an SSN (`_ssn_at`, worked out once)."""
+        valid = ssn_known.get(i)
+        if valid is None:
+            valid = ssn_known[i] = _ssn_at(i, seps, flags, digits, off[i])
+        return valid
+
     def card_window(i: int, j: int, size: int) -> bool:
         """Whether `read_run` reads the window i..j (`size` digits) as a card."""
         return size >= 12 and (
@@ -271,8 +280,9 @@ def _parts(
         )
 
     def best_at(i: int, lo: int, hi: int) -> tuple[Candidate, int] | None:
-        """The best reading of the windows i..lo to i..hi (`read_run`'s, in its order:
-        the first of two equal ones) scoring 0.45 or more, and its last group."""
+        """The best reading of the windows i..lo to i..hi (`read_run`'s: a card before a
+        phone number of the same score and length) scoring 0.45 or more, and its last
+        group."""
         a = off[i]
         s = groups[i][0]
         # a phone number's lead: "+", "(" or "+(" before it
@@ -286,26 +296,31 @@ def _parts(
             p_start -= 1
         else:
             lead = ""
-        ssn_shape = lens[i] == 3 and i + 2 <= hi and lens[i + 1] == 2 and lens[i + 2] == 4
         best: Candidate | None = None
         best_key = (0.0, 0)
         best_j = i
-        for j in range(lo, hi + 1):
+        # An SSN (groups i..i+2) first, then the longest window first: a reading at 0.85
+        # (an SSN, a card: no reading scores more) leaves the shorter ones nothing to win.
+        # (No two windows' readings are of one length and score: the order changes no
+        # answer.)
+        if lens[i] == 3 and i + 2 <= hi and lens[i + 1] == 2 and lens[i + 2] == 4 and ssn_at(i):
+            e = groups[i + 2][1]
+            best, best_key, best_j = ("US_SSN", s, e, 0.85), (0.85, e - s), i + 2
+        for j in range(hi, lo - 1, -1):
+            if best_key[0] >= 0.85 and j <= best_j:
+                break
             b = off[j + 1]
             size = b - a
             e = groups[j][1]
             glued = (i == 0 and glued_left) or (j == n - 1 and glued_right)
-            ssn = ssn_shape and j == i + 2 and _ssn_at(i, seps, flags, digits, a)
-            if ssn and (0.85, e - s) > best_key:
-                best, best_key, best_j = ("US_SSN", s, e, 0.85), (0.85, e - s), j
             if card_window(i, j, size):
                 score = _card_class(digits, a, size)
                 if glued and score > 0.6:
                     score = 0.6
                 if score >= 0.45 and (score, e - s) > best_key and luhn_ok(a, b):
                     best, best_key, best_j = ("CREDIT_CARD", s, e, score), (score, e - s), j
-            if glued or size > 15 or short[j + 1] != short[i + 1]:
-                continue
+            if glued or size > 15 or short[j + 1] != short[i + 1] or best_key[0] > 0.75:
+                continue  # (a phone number scores 0.75 at most)
             if j == n - 1 and ext:  # the extension belongs to the number: read as a string
                 ps, pe = _phone_span(text, s, e)
                 phone = phone_score(text[ps:pe])
@@ -339,7 +354,7 @@ def _parts(
             return None  # no phone (a group of one digit, a slash...), card nor SSN
         if i == 0 or hi == n - 1:
             return lo, hi, 1.0  # a lead "+", a word glued, an extension
-        if ssn and _ssn_at(i, seps, flags, digits, a):
+        if ssn and ssn_at(i):
             return lo, hi, 0.85
         if card and (first in "3456" or digits[a : a + 2] in _CARD_TWO_85):
             for j in range(hi, lo - 1, -1):
@@ -379,17 +394,17 @@ def _parts(
     may = list(map(or_, map(or_, phone_may, card_may), map((3).__eq__, lens)))
     may_starts = [i for i in starts if may[i]]
     # Only these may score 0.75 or more (the run's edges, an SSN's or a card's first
-    # group): their bounds are worked out first; the others' when first met free.
+    # group); every bound is worked out when its start is first met free (a start a
+    # surer reading took first costs nothing: in a list of cards, only each card's first
+    # group is read).
+    high = [
+        i
+        for i in may_starts
+        if i == 0 or i >= n - MAX_GROUPS or lens[i] == 3 or firsts[i] in _ISSUER
+    ]
     bounds: list[tuple[int, int, float] | None] = [None] * n
     read: list[tuple[Candidate, int] | None] = [None] * n
     done = bytearray(n)  # 1: bounds[i] worked out; 2: read[i] too
-    high: list[int] = []
-    for i in may_starts:
-        if i == 0 or i >= n - MAX_GROUPS or lens[i] == 3 or firsts[i] in _ISSUER:
-            bounded = bounds[i] = bound(i)
-            done[i] = 1
-            if bounded is not None and bounded[2] >= 0.75:
-                high.append(i)
 
     # The surest readings first, then the earliest (as `_strongest`): a start is read
     # when its bound reaches the level and none of its groups is taken yet.
