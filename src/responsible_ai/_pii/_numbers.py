@@ -25,8 +25,8 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from itertools import accumulate, repeat
-from operator import and_, eq, ne, or_
+from itertools import accumulate, compress, repeat
+from operator import add, and_, eq, ne, or_
 
 from ._country_codes import COUNTRY_CODES
 from ._validators import IBAN_LENGTHS, compact_iban_valid, luhn_digits, ssn_valid
@@ -182,12 +182,10 @@ def read_run(text: str, start: int, end: int) -> tuple[list[Candidate], list[Can
     digits = "".join(parts)
     n = len(digits)
     count = len(parts)
-    groups = None  # their spans, when a rule needs them
     # as one value: an SSN, a card, a phone number
     whole: list[Candidate] = []
     if n == 9 or count == 3:
-        groups = _spans(text, start, end)
-        score = ssn_score(text, groups)
+        score = ssn_score(text, _spans(text, start, end))
         if score is not None and (not glued or count == 3):
             whole.append(("US_SSN", start, end, score))
     if 12 <= n <= 19 and (digits[0] in "123456" or count == 1):
@@ -207,9 +205,7 @@ def read_run(text: str, start: int, end: int) -> tuple[list[Candidate], list[Can
             whole.append(("PHONE_NUMBER", p_start, p_end, score))
     if count < 2 or any(c[3] >= STRONG for c in whole):
         return whole, []
-    if groups is None:
-        groups = _spans(text, start, end)
-    return whole, _parts(text, groups, digits, glued_left, glued_right)
+    return whole, _parts(text, start, end, parts, digits, glued_left, glued_right)
 
 
 def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -218,7 +214,13 @@ def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _parts(
-    text: str, groups: list[tuple[int, int]], digits: str, glued_left: bool, glued_right: bool
+    text: str,
+    start: int,
+    end: int,
+    parts: list[str],
+    digits: str,
+    glued_left: bool,
+    glued_right: bool,
 ) -> list[Candidate]:
     """The best reading of the windows of groups from each start, then the surest of
     them that do not overlap.
@@ -229,14 +231,17 @@ def _parts(
     weights. A window then costs a few list look-ups, no string is built for it, and
     only a group of two digits or more, or the one before it, can start a reading: every
     reading's groups after its first have two digits or more."""
-    n = len(groups)
-    lens = [e - s for s, e in groups]
-    nxt = [*lens[1:], 0]
-    starts = [i for i, (x, y) in enumerate(zip(lens, nxt, strict=True)) if x > 1 or y > 1]
+    n = len(parts)
+    lens = list(map(len, parts))
+    two = list(map((1).__lt__, lens))  # groups of two digits or more
+    starts = list(compress(range(n), map(or_, two, [*two[1:], False])))
     if not starts:
         return []
     off = [0, *accumulate(lens)]  # digits before each group
-    seps = _GROUP.split(text[groups[0][0] : groups[-1][1]])[1:-1]  # the n - 1 gaps
+    seps = _GROUP.split(text[start:end])[1:-1]  # the n - 1 gaps
+    # where each group starts and ends in the text
+    firsts_at = list(accumulate(map(add, lens, map(len, seps)), initial=start))
+    lasts_at = list(map(add, firsts_at, lens))
     flags = list(map(_SEP_FLAGS.__getitem__, seps))
     short = [0, *accumulate(map((2).__gt__, lens))]  # groups of one digit before each
     bad = [0, *accumulate(map(_BAD.__and__, flags))]  # gaps with ":/_" or a line break
@@ -245,7 +250,7 @@ def _parts(
     change = [0, *accumulate(map(ne, lens[1:], lens))]  # where a group's size changes
     ascii_digits = digits.isascii()
     luhn = _luhn_sums(digits) if ascii_digits else ([], [])
-    ext = _EXT.match(text, groups[-1][1]) is not None  # an extension after the last group
+    ext = _EXT.match(text, end) is not None  # an extension after the last group
     ends = frozenset(off)
 
     def luhn_ok(a: int, b: int) -> bool:
@@ -284,7 +289,7 @@ def _parts(
         phone number of the same score and length) scoring 0.45 or more, and its last
         group."""
         a = off[i]
-        s = groups[i][0]
+        s = firsts_at[i]
         # a phone number's lead: "+", "(" or "+(" before it
         lead = text[s - 1] if s else ""
         p_start = s
@@ -304,14 +309,14 @@ def _parts(
         # (No two windows' readings are of one length and score: the order changes no
         # answer.)
         if lens[i] == 3 and i + 2 <= hi and lens[i + 1] == 2 and lens[i + 2] == 4 and ssn_at(i):
-            e = groups[i + 2][1]
+            e = lasts_at[i + 2]
             best, best_key, best_j = ("US_SSN", s, e, 0.85), (0.85, e - s), i + 2
         for j in range(hi, lo - 1, -1):
             if best_key[0] >= 0.85 and j <= best_j:
                 break
             b = off[j + 1]
             size = b - a
-            e = groups[j][1]
+            e = lasts_at[j]
             glued = (i == 0 and glued_left) or (j == n - 1 and glued_right)
             if card_window(i, j, size):
                 score = _card_class(digits, a, size)
@@ -366,7 +371,7 @@ def _parts(
                     return lo, hi, 0.85
         if (
             first == "0"
-            or text[groups[i][0] - 1] == "("
+            or text[firsts_at[i] - 1] == "("
             or paren[hi] != paren[i]
             or a + 10 in ends
             or digits[a : a + lens[i]] in COUNTRY_CODES
@@ -383,25 +388,27 @@ def _parts(
     # card (an issuer's first digit: `_card_class` scores any other under 0.45) or an
     # SSN (a group of three digits); the others cost no step of the loops below.
     firsts = list(map(digits.__getitem__, off[:n]))
-    lo1 = [min(x, n) for x in los]  # lo + 1
+    lo1 = list(map(min, los, repeat(n)))  # lo + 1
     phone_may = map(
         and_,
         map(eq, map(short.__getitem__, lo1), short[1:]),
         map(eq, map(bad.__getitem__, map((-1).__add__, lo1)), bad),
     )
     fifteen = map(ends.__contains__, map((15).__add__, off[:n]))
-    card_may = [c in _ISSUER or (c == "1" and f) for c, f in zip(firsts, fifteen, strict=True)]
-    may = list(map(or_, map(or_, phone_may, card_may), map((3).__eq__, lens)))
-    may_starts = [i for i in starts if may[i]]
+    card_may = map(
+        or_, map(_ISSUER.__contains__, firsts), map(and_, map("1".__eq__, firsts), fifteen)
+    )
+    three = list(map((3).__eq__, lens))
+    may = list(map(or_, map(or_, phone_may, card_may), three))
+    may_starts = list(compress(starts, map(may.__getitem__, starts)))
     # Only these may score 0.75 or more (the run's edges, an SSN's or a card's first
     # group); every bound is worked out when its start is first met free (a start a
     # surer reading took first costs nothing: in a list of cards, only each card's first
     # group is read).
-    high = [
-        i
-        for i in may_starts
-        if i == 0 or i >= n - MAX_GROUPS or lens[i] == 3 or firsts[i] in _ISSUER
-    ]
+    edge = list(map(or_, three, map(_ISSUER.__contains__, firsts)))
+    edge[0] = True
+    edge[max(0, n - MAX_GROUPS) :] = [True] * min(n, MAX_GROUPS)
+    high = list(compress(may_starts, map(edge.__getitem__, may_starts)))
     bounds: list[tuple[int, int, float] | None] = [None] * n
     read: list[tuple[Candidate, int] | None] = [None] * n
     done = bytearray(n)  # 1: bounds[i] worked out; 2: read[i] too
