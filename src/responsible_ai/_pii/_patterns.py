@@ -221,12 +221,16 @@ def _emails(text: str) -> Iterator[tuple[int, int]]:
         end = at  # where the local part ends
         while end > 0 and at - end < 2 and text[end - 1] in " \t":
             end -= 1
-        spaced = end < at or after > at + 1
-        tld = domain.group().rsplit(".", 1)[-1].lower()
         start = _local_start(text, end)
-        if start is not None and not (spaced and len(tld) != 2 and tld not in _SPACED_TLDS):
+        if start is not None and (not (end < at or after > at + 1) or _spaced_ok(domain)):
             yield start, domain.end()
         at = text.find("@", domain.end())
+
+
+def _spaced_ok(domain: re.Match[str]) -> bool:
+    """Whether an address with spaces around its "@" may end in this domain."""
+    tld = domain.group().rsplit(".", 1)[-1].lower()
+    return len(tld) == 2 or tld in _SPACED_TLDS
 
 
 def _local_start(text: str, end: int) -> int | None:
