@@ -42,6 +42,7 @@ _RUN = re.compile(r"\d\d*(?:[ \t\r\n._/()\-]{1,4}\d+)*")
 _RUN_ASCII = re.compile(r"[0-9][0-9]*(?:[ \t\r\n._/()\-]{1,4}[0-9]+)*")
 _GROUP = re.compile(r"\d\d*")  # led by one digit: the scan skips to digits at C speed
 _EXT = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}\b", re.IGNORECASE)
+_EXT_FIRST = frozenset("xXeE")  # an extension's first letter (after one space at most)
 STRONG = 0.5  # a reading this sure needs no second look at the run's parts
 MAX_GROUPS = 8  # groups in one window of a run read in parts (a card in pairs: eight)
 
@@ -162,6 +163,8 @@ def _phone_span(text: str, start: int, end: int) -> tuple[int, int]:
         start -= 1
         if text[start] == "(" and start > 0 and text[start - 1] == "+":
             start -= 1
+    if _EXT_FIRST.isdisjoint(text[end : end + 2]):
+        return start, end  # no extension starts here (a regex match costs more)
     ext = _EXT.match(text, end)
     return start, (ext.end() if ext is not None else end)
 
@@ -184,14 +187,18 @@ def read_run(text: str, start: int, end: int) -> tuple[list[Candidate], list[Can
     count = len(parts)
     # as one value: an SSN, a card, a phone number
     whole: list[Candidate] = []
+    strong = False  # a reading that needs no second look at the parts
     if n == 9 or count == 3:
         score = ssn_score(text, _spans(text, start, end))
         if score is not None and (not glued or count == 3):
             whole.append(("US_SSN", start, end, score))
+            strong = score >= STRONG
     if 12 <= n <= 19 and (digits[0] in "123456" or count == 1):
         score = card_score(digits)
         if score is not None:  # glued to a word: a card still, less sure (a code may win)
-            whole.append(("CREDIT_CARD", start, end, min(score, 0.6) if glued else score))
+            score = min(score, 0.6) if glued else score
+            whole.append(("CREDIT_CARD", start, end, score))
+            strong = strong or score >= STRONG
     if not glued and 7 <= n <= 15:
         p_start, p_end = _phone_span(text, start, end)
         phone = text[p_start:p_end]
@@ -203,7 +210,8 @@ def read_run(text: str, start: int, end: int) -> tuple[list[Candidate], list[Can
             score = phone_score(phone)
         if score is not None:
             whole.append(("PHONE_NUMBER", p_start, p_end, score))
-    if count < 2 or any(c[3] >= STRONG for c in whole):
+            strong = strong or score >= STRONG
+    if count < 2 or strong:
         return whole, []
     return whole, _parts(text, start, end, parts, digits, glued_left, glued_right)
 
