@@ -3,7 +3,7 @@
 The rules, each over the whole class rather than a list of spellings:
 
 - **Structure first.** IP addresses, dates and times and IBANs are found on their own
-  (`_network`, `_dates`, `iban_spans`); their digits are taken out of the runs, so a
+  (`_network`, `_dates`, `_iban`); their digits are taken out of the runs, so a
   date-time is never a phone number and ``Server 1: 10.20.30.40`` is an address.
 - **Through any separator.** A run is digits joined by up to four separator characters
   (spaces, line breaks, tabs, dots, dashes, slashes, underscores, parentheses): a card
@@ -29,9 +29,9 @@ from itertools import accumulate, compress, repeat
 from operator import add, and_, eq, ne, or_
 
 from ._country_codes import COUNTRY_CODES
-from ._validators import IBAN_LENGTHS, compact_iban_valid, luhn_digits, ssn_valid
+from ._validators import luhn_digits, ssn_valid
 
-__all__ = ["Candidate", "iban_at", "read_run", "runs"]
+__all__ = ["Candidate", "read_run", "runs"]
 
 Candidate = tuple[str, int, int, float]  # entity, start, end, base score
 
@@ -581,37 +581,3 @@ class _SepFlags(dict[str, int]):
 
 
 _SEP_FLAGS = _SepFlags()
-
-
-# --------------------------------------------------------------------------- IBAN
-
-_IBAN_BODY: dict[int, re.Pattern[str]] = {
-    n: re.compile(rf"(?:[ \t\r\n./_-]{{0,4}}[A-Za-z0-9]){{{n}}}")
-    for n in sorted({length - 4 for length in IBAN_LENGTHS.values()})
-}  # the rest of an IBAN of n + 4 characters, each after up to four separators
-_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
-
-
-def iban_at(text: str, digits: int) -> tuple[int, int] | None:
-    """The IBAN whose check digits start at `digits` (its country code the two letters
-    before), in any case and through any separator (up to four characters between two of
-    its characters), glued to a word on one side at most; checked with mod 97."""
-    start = digits - 2
-    if start < 0 or not text[start:digits].isalpha() or not text[start:digits].isascii():
-        return None
-    want = IBAN_LENGTHS.get(text[start:digits].upper())
-    check = text[digits : digits + 2]
-    if want is None or not check.isdigit() or check in ("00", "01", "99"):
-        return None
-    body = _IBAN_BODY[want - 4].match(text, digits + 2)
-    if body is None:
-        return None
-    end = body.end()
-    compact = (text[start : digits + 2] + _NOT_ALNUM.sub("", body.group())).upper()
-    if not compact_iban_valid(compact):
-        return None
-    left = start > 0 and text[start - 1].isalnum()
-    right = end < len(text) and text[end].isalnum()
-    if left and right:
-        return None  # inside a longer word (a hash, a code): not an IBAN
-    return start, end

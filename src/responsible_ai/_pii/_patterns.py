@@ -21,9 +21,10 @@ from ._context import CONTEXT, NO_CONTEXT, WINDOWS, ContextIndex
 from ._dates import date_spans
 from ._email_forms import LOOSE_EMAIL_GATES, loose_emails
 from ._findings import Finding
+from ._iban import iban_at
 from ._network import ipv4_spans, ipv6_spans
 from ._normalize import lowered
-from ._numbers import iban_at, read_run, runs
+from ._numbers import read_run, runs
 from ._separators import TRIGGERS, reread
 from ._validators import jwt_valid
 
