@@ -3,7 +3,7 @@
 The rules, each over the whole class rather than a list of spellings:
 
 - **Structure first.** IP addresses, dates and times and IBANs are found on their own
-  (`_network`, `_dates`, `iban_spans`); their digits are taken out of the runs, so a
+  (`_network`, `_dates`, `_iban`); their digits are taken out of the runs, so a
   date-time is never a phone number and ``Server 1: 10.20.30.40`` is an address.
 - **Through any separator.** A run is digits joined by up to four separator characters
   (spaces, line breaks, tabs, dots, dashes, slashes, underscores, parentheses): a card
@@ -25,13 +25,13 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from itertools import accumulate, repeat
-from operator import and_, eq, ne, or_
+from itertools import accumulate, compress, repeat
+from operator import add, and_, eq, ne, or_
 
 from ._country_codes import COUNTRY_CODES
-from ._validators import IBAN_LENGTHS, compact_iban_valid, luhn_digits, ssn_valid
+from ._validators import luhn_digits, ssn_valid
 
-__all__ = ["Candidate", "iban_at", "read_run", "runs"]
+__all__ = ["Candidate", "read_run", "runs"]
 
 Candidate = tuple[str, int, int, float]  # entity, start, end, base score
 
@@ -42,14 +42,42 @@ _RUN = re.compile(r"\d\d*(?:[ \t\r\n._/()\-]{1,4}\d+)*")
 _RUN_ASCII = re.compile(r"[0-9][0-9]*(?:[ \t\r\n._/()\-]{1,4}[0-9]+)*")
 _GROUP = re.compile(r"\d\d*")  # led by one digit: the scan skips to digits at C speed
 _EXT = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}\b", re.IGNORECASE)
+_EXT_FIRST = frozenset("xXeE")  # an extension's first letter (after one space at most)
 STRONG = 0.5  # a reading this sure needs no second look at the run's parts
 MAX_GROUPS = 8  # groups in one window of a run read in parts (a card in pairs: eight)
 
 
 def runs(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    run = _RUN_ASCII if text.isascii() else _RUN
-    for m in run.finditer(text, start, len(text) if end is None else end):
-        yield m.span()
+    """The runs of digits in text[start:end], left to right."""
+    end = len(text) if end is None else end
+    if not text.isascii():
+        for m in _RUN.finditer(text, start, end):
+            yield m.span()
+        return
+    # each run's first digit found with a C-speed `bytes.find` on the text's digits marked
+    # (a regex scan looks at every character in Python's matcher: several times the cost
+    # between runs far apart; runs close together, it costs less per run: it takes over)
+    marks = text[start:end].encode().translate(_DIGIT_MARKS)
+    match = _RUN_ASCII.match
+    at = marks.find(48)
+    count = 0
+    while at != -1:
+        run = match(text, start + at, end)
+        assert run is not None
+        stop = run.end()
+        yield start + at, stop
+        count += 1
+        if count == _DENSE_RUNS and stop - start < _DENSE_RUNS * 32:
+            for m in _RUN_ASCII.finditer(text, stop, end):  # (no digit at `stop`)
+                yield m.span()
+            return
+        at = marks.find(48, stop - start)
+
+
+_DENSE_RUNS = 64  # runs after which a text with one every 32 characters or less is scanned
+
+
+_DIGIT_MARKS = bytes(48 if 48 <= c <= 57 else 32 for c in range(256))  # a digit: "0"
 
 
 # --------------------------------------------------------------------------- checks
@@ -91,7 +119,12 @@ def phone_score(value: str) -> float | None:
     if ":" in value or "/" in value or "_" in value or "\n" in value:
         return None  # times, dates, fractions, identifiers, table rows
     number = value.split("x")[0].split("X")[0].split("ext")[0]
-    groups = _GROUP.findall(number)
+    return _phone_groups(value, number, _GROUP.findall(number))
+
+
+def _phone_groups(value: str, number: str, groups: list[str]) -> float | None:
+    """`phone_score` of `value` (no ":/_" nor line break in it), its `number` without an
+    extension and the number's groups of digits."""
     digits = sum(map(len, groups))
     if value.startswith("+"):
         d = "".join(groups)[:3]
@@ -140,70 +173,93 @@ def _phone_span(text: str, start: int, end: int) -> tuple[int, int]:
         start -= 1
         if text[start] == "(" and start > 0 and text[start - 1] == "+":
             start -= 1
+    if _EXT_FIRST.isdisjoint(text[end : end + 2]):
+        return start, end  # no extension starts here (a regex match costs more)
     ext = _EXT.match(text, end)
     return start, (ext.end() if ext is not None else end)
 
 
-def read_window(
-    text: str, groups: list[tuple[int, int]], digits: str, glued: bool
-) -> Iterator[Candidate]:
-    """What the digit groups `groups` (their digits `digits`) may be, as one value."""
-    start, end = groups[0][0], groups[-1][1]
-    n = len(digits)
-    if n == 9 or len(groups) == 3:
-        score = ssn_score(text, groups)
-        if score is not None and (not glued or len(groups) == 3):
-            yield "US_SSN", start, end, score
-    if 12 <= n <= 19 and (digits[0] in "123456" or len(groups) == 1):
-        score = card_score(digits)
-        if score is not None:  # glued to a word: a card still, less sure (a code may win)
-            yield "CREDIT_CARD", start, end, min(score, 0.6) if glued else score
-    if not glued and 7 <= n <= 15:
-        p_start, p_end = _phone_span(text, start, end)
-        score = phone_score(text[p_start:p_end])
-        if score is not None:
-            yield "PHONE_NUMBER", p_start, p_end, score
-
-
 def read_run(text: str, start: int, end: int) -> tuple[list[Candidate], list[Candidate]]:
-    """The readings of the run text[start:end] as a whole, and (when none of them is
-    sure) the best reading of its parts, left to right."""
+    """The readings of the run text[start:end] (it starts and ends with a digit) as a
+    whole, and (when none of them is sure) the best reading of its parts, left to right."""
     value = text[start:end]
     if "(" in value:
-        end = start + _balanced(value)
-    groups = [m.span() for m in _GROUP.finditer(text, start, end)]
-    if not groups:
+        value = value[: _balanced(value)]  # still ends with a digit
+        end = start + len(value)
+    parts = _GROUP.findall(value)  # the groups of digits
+    if not parts:
         return [], []
-    end = groups[-1][1]
     glued_left = start > 0 and text[start - 1].isalpha()
     glued_right = end < len(text) and text[end].isalpha() and text[end] not in "xXe"
-    digits = "".join(text[s:e] for s, e in groups)
-    whole = list(read_window(text, groups, digits, glued_left or glued_right))
-    if len(groups) < 2 or any(c[3] >= STRONG for c in whole):
+    glued = glued_left or glued_right
+    digits = "".join(parts)
+    n = len(digits)
+    count = len(parts)
+    # as one value: an SSN, a card, a phone number
+    whole: list[Candidate] = []
+    strong = False  # a reading that needs no second look at the parts
+    if n == 9 or count == 3:
+        score = ssn_score(text, _spans(text, start, end))
+        if score is not None and (not glued or count == 3):
+            whole.append(("US_SSN", start, end, score))
+            strong = score >= STRONG
+    if 12 <= n <= 19 and (digits[0] in "123456" or count == 1):
+        score = card_score(digits)
+        if score is not None:  # glued to a word: a card still, less sure (a code may win)
+            score = min(score, 0.6) if glued else score
+            whole.append(("CREDIT_CARD", start, end, score))
+            strong = strong or score >= STRONG
+    if not glued and 7 <= n <= 15:
+        p_start, p_end = _phone_span(text, start, end)
+        phone = text[p_start:p_end]
+        if ":" in phone or "/" in phone or "_" in phone or "\n" in phone:
+            score = None  # times, dates, fractions, identifiers, table rows
+        elif p_end == end:  # no extension: the number is the run, after its lead
+            score = _phone_groups(phone, phone, parts)
+        else:
+            score = phone_score(phone)
+        if score is not None:
+            whole.append(("PHONE_NUMBER", p_start, p_end, score))
+            strong = strong or score >= STRONG
+    if count < 2 or strong:
         return whole, []
-    return whole, _parts(text, groups, digits, glued_left, glued_right)
+    return whole, _parts(text, start, end, parts, digits, glued_left, glued_right)
+
+
+def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Where the groups of digits of text[start:end] stand."""
+    return [m.span() for m in _GROUP.finditer(text, start, end)]
 
 
 def _parts(
-    text: str, groups: list[tuple[int, int]], digits: str, glued_left: bool, glued_right: bool
+    text: str,
+    start: int,
+    end: int,
+    parts: list[str],
+    digits: str,
+    glued_left: bool,
+    glued_right: bool,
 ) -> list[Candidate]:
     """The best reading of the windows of groups from each start, then the surest of
     them that do not overlap.
 
-    The rules are those of `read_window` (`card_score`, `ssn_score`, `phone_score`), put
+    The rules are those of `read_run` (`card_score`, `ssn_score`, `phone_score`), put
     as integer tests on what the run says once: the sizes of its groups, prefix sums of
     what its separators hold (a slash, a dot, a parenthesis) and of its digits' Luhn
     weights. A window then costs a few list look-ups, no string is built for it, and
     only a group of two digits or more, or the one before it, can start a reading: every
     reading's groups after its first have two digits or more."""
-    n = len(groups)
-    lens = [e - s for s, e in groups]
-    nxt = [*lens[1:], 0]
-    starts = [i for i, (x, y) in enumerate(zip(lens, nxt, strict=True)) if x > 1 or y > 1]
+    n = len(parts)
+    lens = list(map(len, parts))
+    two = list(map((1).__lt__, lens))  # groups of two digits or more
+    starts = list(compress(range(n), map(or_, two, [*two[1:], False])))
     if not starts:
         return []
     off = [0, *accumulate(lens)]  # digits before each group
-    seps = _GROUP.split(text[groups[0][0] : groups[-1][1]])[1:-1]  # the n - 1 gaps
+    seps = _GROUP.split(text[start:end])[1:-1]  # the n - 1 gaps
+    # where each group starts and ends in the text
+    firsts_at = list(accumulate(map(add, lens, map(len, seps)), initial=start))
+    lasts_at = list(map(add, firsts_at, lens))
     flags = list(map(_SEP_FLAGS.__getitem__, seps))
     short = [0, *accumulate(map((2).__gt__, lens))]  # groups of one digit before each
     bad = [0, *accumulate(map(_BAD.__and__, flags))]  # gaps with ":/_" or a line break
@@ -212,7 +268,7 @@ def _parts(
     change = [0, *accumulate(map(ne, lens[1:], lens))]  # where a group's size changes
     ascii_digits = digits.isascii()
     luhn = _luhn_sums(digits) if ascii_digits else ([], [])
-    ext = _EXT.match(text, groups[-1][1]) is not None  # an extension after the last group
+    ext = _EXT.match(text, end) is not None  # an extension after the last group
     ends = frozenset(off)
 
     def luhn_ok(a: int, b: int) -> bool:
@@ -223,8 +279,17 @@ def _parts(
             valid = luhn_digits(digits[a:b])
         return valid and digits.count(digits[a], a, b) != b - a
 
+    ssn_known: dict[int, bool] = {}
+
+    def ssn_at(i: int) -> bool:
+        """Whether groups i..i+2 (3-2-4 digits) are an SSN (`_ssn_at`, worked out once)."""
+        valid = ssn_known.get(i)
+        if valid is None:
+            valid = ssn_known[i] = _ssn_at(i, seps, flags, digits, off[i])
+        return valid
+
     def card_window(i: int, j: int, size: int) -> bool:
-        """Whether `read_window` reads the window i..j (`size` digits) as a card."""
+        """Whether `read_run` reads the window i..j (`size` digits) as a card."""
         return size >= 12 and (
             i == j
             or (
@@ -238,10 +303,11 @@ def _parts(
         )
 
     def best_at(i: int, lo: int, hi: int) -> tuple[Candidate, int] | None:
-        """The best reading of the windows i..lo to i..hi (`read_window`'s, in its order:
-        the first of two equal ones) scoring 0.45 or more, and its last group."""
+        """The best reading of the windows i..lo to i..hi (`read_run`'s: a card before a
+        phone number of the same score and length) scoring 0.45 or more, and its last
+        group."""
         a = off[i]
-        s = groups[i][0]
+        s = firsts_at[i]
         # a phone number's lead: "+", "(" or "+(" before it
         lead = text[s - 1] if s else ""
         p_start = s
@@ -253,26 +319,31 @@ def _parts(
             p_start -= 1
         else:
             lead = ""
-        ssn_shape = lens[i] == 3 and i + 2 <= hi and lens[i + 1] == 2 and lens[i + 2] == 4
         best: Candidate | None = None
         best_key = (0.0, 0)
         best_j = i
-        for j in range(lo, hi + 1):
+        # An SSN (groups i..i+2) first, then the longest window first: a reading at 0.85
+        # (an SSN, a card: no reading scores more) leaves the shorter ones nothing to win.
+        # (No two windows' readings are of one length and score: the order changes no
+        # answer.)
+        if lens[i] == 3 and i + 2 <= hi and lens[i + 1] == 2 and lens[i + 2] == 4 and ssn_at(i):
+            e = lasts_at[i + 2]
+            best, best_key, best_j = ("US_SSN", s, e, 0.85), (0.85, e - s), i + 2
+        for j in range(hi, lo - 1, -1):
+            if best_key[0] >= 0.85 and j <= best_j:
+                break
             b = off[j + 1]
             size = b - a
-            e = groups[j][1]
+            e = lasts_at[j]
             glued = (i == 0 and glued_left) or (j == n - 1 and glued_right)
-            ssn = ssn_shape and j == i + 2 and _ssn_at(i, seps, flags, digits, a)
-            if ssn and (0.85, e - s) > best_key:
-                best, best_key, best_j = ("US_SSN", s, e, 0.85), (0.85, e - s), j
             if card_window(i, j, size):
                 score = _card_class(digits, a, size)
                 if glued and score > 0.6:
                     score = 0.6
                 if score >= 0.45 and (score, e - s) > best_key and luhn_ok(a, b):
                     best, best_key, best_j = ("CREDIT_CARD", s, e, score), (score, e - s), j
-            if glued or size > 15 or short[j + 1] != short[i + 1]:
-                continue
+            if glued or size > 15 or short[j + 1] != short[i + 1] or best_key[0] > 0.75:
+                continue  # (a phone number scores 0.75 at most)
             if j == n - 1 and ext:  # the extension belongs to the number: read as a string
                 ps, pe = _phone_span(text, s, e)
                 phone = phone_score(text[ps:pe])
@@ -306,7 +377,7 @@ def _parts(
             return None  # no phone (a group of one digit, a slash...), card nor SSN
         if i == 0 or hi == n - 1:
             return lo, hi, 1.0  # a lead "+", a word glued, an extension
-        if ssn and _ssn_at(i, seps, flags, digits, a):
+        if ssn and ssn_at(i):
             return lo, hi, 0.85
         if card and (first in "3456" or digits[a : a + 2] in _CARD_TWO_85):
             for j in range(hi, lo - 1, -1):
@@ -314,11 +385,14 @@ def _parts(
                 if b - a < 14:
                     break
                 sure = b - a >= 15 or digits[a : a + 2] in _DINERS
-                if sure and card_window(i, j, b - a) and luhn_ok(a, b):
+                # (the Luhn sum first, inline: nine windows in ten fail it)
+                if not sure or (ascii_digits and (luhn[b & 1][b] - luhn[b & 1][a]) % 10):
+                    continue
+                if card_window(i, j, b - a) and luhn_ok(a, b):
                     return lo, hi, 0.85
         if (
             first == "0"
-            or text[groups[i][0] - 1] == "("
+            or text[firsts_at[i] - 1] == "("
             or paren[hi] != paren[i]
             or a + 10 in ends
             or digits[a : a + lens[i]] in COUNTRY_CODES
@@ -335,28 +409,30 @@ def _parts(
     # card (an issuer's first digit: `_card_class` scores any other under 0.45) or an
     # SSN (a group of three digits); the others cost no step of the loops below.
     firsts = list(map(digits.__getitem__, off[:n]))
-    lo1 = [min(x, n) for x in los]  # lo + 1
+    lo1 = list(map(min, los, repeat(n)))  # lo + 1
     phone_may = map(
         and_,
         map(eq, map(short.__getitem__, lo1), short[1:]),
         map(eq, map(bad.__getitem__, map((-1).__add__, lo1)), bad),
     )
     fifteen = map(ends.__contains__, map((15).__add__, off[:n]))
-    card_may = [c in _ISSUER or (c == "1" and f) for c, f in zip(firsts, fifteen, strict=True)]
-    may = list(map(or_, map(or_, phone_may, card_may), map((3).__eq__, lens)))
-    may_starts = [i for i in starts if may[i]]
+    card_may = map(
+        or_, map(_ISSUER.__contains__, firsts), map(and_, map("1".__eq__, firsts), fifteen)
+    )
+    three = list(map((3).__eq__, lens))
+    may = list(map(or_, map(or_, phone_may, card_may), three))
+    may_starts = list(compress(starts, map(may.__getitem__, starts)))
     # Only these may score 0.75 or more (the run's edges, an SSN's or a card's first
-    # group): their bounds are worked out first; the others' when first met free.
+    # group); every bound is worked out when its start is first met free (a start a
+    # surer reading took first costs nothing: in a list of cards, only each card's first
+    # group is read).
+    edge = list(map(or_, three, map(_ISSUER.__contains__, firsts)))
+    edge[0] = True
+    edge[max(0, n - MAX_GROUPS) :] = [True] * min(n, MAX_GROUPS)
+    high = list(compress(may_starts, map(edge.__getitem__, may_starts)))
     bounds: list[tuple[int, int, float] | None] = [None] * n
     read: list[tuple[Candidate, int] | None] = [None] * n
     done = bytearray(n)  # 1: bounds[i] worked out; 2: read[i] too
-    high: list[int] = []
-    for i in may_starts:
-        if i == 0 or i >= n - MAX_GROUPS or lens[i] == 3 or firsts[i] in _ISSUER:
-            bounded = bounds[i] = bound(i)
-            done[i] = 1
-            if bounded is not None and bounded[2] >= 0.75:
-                high.append(i)
 
     # The surest readings first, then the earliest (as `_strongest`): a start is read
     # when its bound reaches the level and none of its groups is taken yet.
@@ -505,37 +581,3 @@ class _SepFlags(dict[str, int]):
 
 
 _SEP_FLAGS = _SepFlags()
-
-
-# --------------------------------------------------------------------------- IBAN
-
-_IBAN_BODY: dict[int, re.Pattern[str]] = {
-    n: re.compile(rf"(?:[ \t\r\n./_-]{{0,4}}[A-Za-z0-9]){{{n}}}")
-    for n in sorted({length - 4 for length in IBAN_LENGTHS.values()})
-}  # the rest of an IBAN of n + 4 characters, each after up to four separators
-_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
-
-
-def iban_at(text: str, digits: int) -> tuple[int, int] | None:
-    """The IBAN whose check digits start at `digits` (its country code the two letters
-    before), in any case and through any separator (up to four characters between two of
-    its characters), glued to a word on one side at most; checked with mod 97."""
-    start = digits - 2
-    if start < 0 or not text[start:digits].isalpha() or not text[start:digits].isascii():
-        return None
-    want = IBAN_LENGTHS.get(text[start:digits].upper())
-    check = text[digits : digits + 2]
-    if want is None or not check.isdigit() or check in ("00", "01", "99"):
-        return None
-    body = _IBAN_BODY[want - 4].match(text, digits + 2)
-    if body is None:
-        return None
-    end = body.end()
-    compact = (text[start : digits + 2] + _NOT_ALNUM.sub("", body.group())).upper()
-    if not compact_iban_valid(compact):
-        return None
-    left = start > 0 and text[start - 1].isalnum()
-    right = end < len(text) and text[end].isalnum()
-    if left and right:
-        return None  # inside a longer word (a hash, a code): not an IBAN
-    return start, end

@@ -21,10 +21,11 @@ from ._context import CONTEXT, NO_CONTEXT, WINDOWS, ContextIndex
 from ._dates import date_spans
 from ._email_forms import LOOSE_EMAIL_GATES, loose_emails
 from ._findings import Finding
+from ._iban import iban_at
 from ._network import ipv4_spans, ipv6_spans
 from ._normalize import lowered
-from ._numbers import iban_at, read_run, runs
-from ._separators import reread
+from ._numbers import read_run, runs
+from ._separators import TRIGGERS, reread
 from ._validators import jwt_valid
 
 __all__ = ["BUILTIN_ENTITIES", "PEM_FOOT", "PEM_HEAD", "BuiltinDetector", "PatternRule"]
@@ -221,12 +222,16 @@ def _emails(text: str) -> Iterator[tuple[int, int]]:
         end = at  # where the local part ends
         while end > 0 and at - end < 2 and text[end - 1] in " \t":
             end -= 1
-        spaced = end < at or after > at + 1
-        tld = domain.group().rsplit(".", 1)[-1].lower()
         start = _local_start(text, end)
-        if start is not None and not (spaced and len(tld) != 2 and tld not in _SPACED_TLDS):
+        if start is not None and (not (end < at or after > at + 1) or _spaced_ok(domain)):
             yield start, domain.end()
         at = text.find("@", domain.end())
+
+
+def _spaced_ok(domain: re.Match[str]) -> bool:
+    """Whether an address with spaces around its "@" may end in this domain."""
+    tld = domain.group().rsplit(".", 1)[-1].lower()
+    return len(tld) == 2 or tld in _SPACED_TLDS
 
 
 def _local_start(text: str, end: int) -> int | None:
@@ -302,25 +307,32 @@ class BuiltinDetector:
         # bytes hold one exactly where the text does. (A regex search, or an Aho-Corasick
         # pass, per gate or for all of them, costs two to four times as much.)
         self._gated = tuple(r for r in self.rules if r.gate)
-        self._gate_set: re2.Set | None = None
-        if self._gated:
-            self._gate_set = re2.Set.SearchSet()
-            for rule in self._gated:
-                # a rule that matches any case ("BEarer", "PassWord=") is gated in any case
-                fold = rule.pattern is not None and "(?i" in rule.pattern.pattern
-                gate = "|".join(map(re.escape, rule.gate))
-                self._gate_set.Add((f"(?i:{gate})" if fold else gate).encode())
-            self._gate_set.Compile()
+        gates = []
+        for rule in self._gated:
+            # a rule that matches any case ("BEarer", "PassWord=") is gated in any case
+            fold = rule.pattern is not None and "(?i" in rule.pattern.pattern
+            gate = "|".join(map(re.escape, rule.gate))
+            gates.append(f"(?i:{gate})" if fold else gate)
+        self._gate_set = _search_set(gates) if gates else None
+        # for a text with a digit, the same pass finds the triggers of the numbers'
+        # second look (`_separators`) after the gates: one pass, not two
+        self._digit_set = _search_set([*gates, *TRIGGERS]) if self.digits else None
 
     def detect(self, text: str) -> Iterator[Finding]:
         has_digit = any(d in text for d in "0123456789")
-        hits = None
-        if self._gate_set is not None:
-            hits = self._gate_set.Match(text.encode("utf-8", "surrogatepass"))
+        hits: list[int] = []
+        triggers: list[int] = []
+        if has_digit and self._digit_set is not None:
+            matched = self._digit_set.Match(text.encode("utf-8", "surrogatepass")) or ()
+            gated = len(self._gated)
+            hits = [i for i in matched if i < gated]
+            triggers = [i - gated for i in matched if i >= gated]
+        elif self._gate_set is not None:
+            hits = self._gate_set.Match(text.encode("utf-8", "surrogatepass")) or []
         ipv6 = "IP_ADDRESS" in self.digits and text.count(":") >= 2
-        if hits is None and not has_digit and not ipv6:
+        if not hits and not has_digit and not ipv6:
             return  # no literal gate, no digit, no address: nothing can match
-        rules = [self._gated[i] for i in sorted(hits)] if hits is not None else []
+        rules = [self._gated[i] for i in sorted(hits)]
         for rule in rules:
             if rule.finder is not None:
                 for start, end in rule.finder(text):
@@ -333,9 +345,11 @@ class BuiltinDetector:
                 if score is not None:
                     yield Finding(rule.entity_type, start, end, score, "builtin")
         if self.digits and (has_digit or ipv6):
-            yield from self._numbers(text, has_digit, ipv6)
+            yield from self._numbers(text, has_digit, ipv6, triggers)
 
-    def _numbers(self, text: str, has_digit: bool, ipv6: bool) -> Iterator[Finding]:
+    def _numbers(
+        self, text: str, has_digit: bool, ipv6: bool, triggers: list[int]
+    ) -> Iterator[Finding]:
         """IP addresses, dates and IBANs found whole, then every run of digits read
         outside them. One pass over the runs: each run is checked for what may start or
         lie in it (a dotted quad, a date or time, an IBAN's check digits) with small
@@ -397,7 +411,7 @@ class BuiltinDetector:
                 whole, parts = read_run(text, s, e)
                 found += whole
                 found += parts
-        found = reread(text, found, wanted)  # other spellings; dates and codes no phones
+        found = reread(text, found, wanted, triggers)  # other spellings; dates, codes no phones
         yield from self._scored(text, found)
 
     def _year(self, text: str, start: int, end: int) -> tuple[str, int, int, float] | None:
@@ -429,6 +443,16 @@ class BuiltinDetector:
                         index = indexes[entity] = context.index(low)
                 score = context.score(low, s, e, score, index)
             yield Finding(entity, s, e, score, "builtin")
+
+
+def _search_set(patterns: list[str]) -> re2.Set:
+    """An RE2 set of `patterns`, searched for in a text's UTF-8 bytes (the gates are
+    ASCII: the bytes hold one exactly where the text does)."""
+    found = re2.Set.SearchSet()
+    for pattern in patterns:
+        found.Add(pattern.encode())
+    found.Compile()
+    return found
 
 
 def _may_tell(text: str, start: int, end: int) -> bool:

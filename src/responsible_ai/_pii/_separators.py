@@ -31,9 +31,7 @@ times: linear in the text's length.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
-import re2
+from collections.abc import Collection, Iterator
 
 from ._context import CONTEXT, Words
 from ._country_codes import COUNTRY_CODES
@@ -42,7 +40,7 @@ from ._normalize import lowered
 from ._numbers import Candidate, card_score
 from ._validators import IBAN_LENGTHS, compact_iban_valid, ssn_valid
 
-__all__ = ["reread"]
+__all__ = ["TRIGGERS", "reread"]
 
 # one separator atom: a character that is no letter, digit or "_" ... or "_", a markup
 # tag, a backslash escape typed as text; each alternative starts with its own character
@@ -75,16 +73,19 @@ _LONGEST = 48  # ... up to this many (two cards and an expiry); longer: a blob, 
 _WINDOW_BEFORE = 48  # an SSN word this close before a list anchors the whole list
 
 
-def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Candidate]:
+def reread(
+    text: str, found: list[Candidate], wanted: frozenset[str], hits: Collection[int]
+) -> list[Candidate]:
     """`found` (the run reader's candidates in `text`) without the phone numbers that are
-    dates or codes, and with what the spellings above hold."""
+    dates or codes, and with what the spellings above hold. `hits`: the indexes of the
+    `TRIGGERS` that match in the text (the caller's RE2 set finds them in the same pass
+    as its own literals)."""
     out = found
     if "PHONE_NUMBER" in wanted and any(c[0] == "PHONE_NUMBER" for c in found):
         out = [c for c in found if c[0] != "PHONE_NUMBER" or not _not_phone(text, c)]
     if "\t" in text and any(c[0] == "CREDIT_CARD" and "\t" in text[c[1] : c[2]] for c in out):
         out = [c for c in out if not tabbed_row(text, c)]
-    hits = _TRIGGERS.Match(text.encode("utf-8", "surrogatepass"))
-    if hits is None:
+    if not hits:
         return out  # nothing the run reader has not read (most texts: one DFA pass)
     more: list[Candidate] = []
     card = "CREDIT_CARD" in wanted
@@ -114,11 +115,11 @@ def reread(text: str, found: list[Candidate], wanted: frozenset[str]) -> list[Ca
     return out + more if more else out
 
 
-# What may hold a reading of this module, found in one pass of an RE2 set (a DFA) over the
-# text's UTF-8 bytes: a digit, then a separator the run reader does not take (another
-# character, a tag, an escape, five of its own; a comma, unless it groups thousands:
-# "12,000") and more digits or an IBAN's letters, or ten digits in a row; an SSN word; a
-# slash between digits; a zero-padded octet.
+# What may hold a reading of this module (`TRIGGERS`), found by the caller in one pass of
+# an RE2 set (a DFA) over the text's UTF-8 bytes: a digit, then a separator the run reader
+# does not take (another character, a tag, an escape, five of its own; a comma, unless it
+# groups thousands: "12,000") and more digits or an IBAN's letters, or ten digits in a row;
+# an SSN word; a slash between digits; a zero-padded octet.
 _WORTH_PATTERN = (
     r"[0-9](?:[^\w \t\r\n.()/\-,][^A-Za-z0-9]{0,31}[0-9]|,[^A-Za-z0-9]{1,31}[0-9]"
     r"|[ \t\r\n.()/\-]{1,31}[^\w \t\r\n.()/\-][^A-Za-z0-9]{0,31}[0-9A-Za-z]"
@@ -130,17 +131,14 @@ _SPELLED_IBAN_PATTERN = (  # an IBAN written one character at a time: "d e 8 9 3
 )
 _ODD_PHONE_PATTERN = r"\+[0-9]{1,3}[ ]{0,2}[^\w\s+()./\-][ ]{0,2}[0-9]"
 _WORTH, _SSN_WORD, _SLASH, _PADDED, _SPELLED_IBAN, _ODD_PHONE = range(6)
-_TRIGGERS = re2.Set.SearchSet()
-for _pattern in (
+TRIGGERS = (
     _WORTH_PATTERN,
     r"(?i:ssn|social.?security|ss#|taxpayer|sozialversicherung)",
     r"[0-9] ?/ ?[0-9]",
     r"[0-9]\.0[0-9]",
     _SPELLED_IBAN_PATTERN,
     _ODD_PHONE_PATTERN,
-):
-    _TRIGGERS.Add(_pattern)
-_TRIGGERS.Compile()
+)
 _WORTH_AT = re.compile(_WORTH_PATTERN, re.ASCII)  # where they are, in the text
 
 

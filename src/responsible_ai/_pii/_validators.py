@@ -76,7 +76,7 @@ def iban_valid(text: str) -> bool:
 
 def ssn_valid(text: str) -> bool:
     """US SSN rules: area not 000, 666 or 900-999; group not 00; serial not 0000."""
-    d = digits_of(text)
+    d = text if text.isdecimal() else digits_of(text)
     if len(d) != 9:
         return False
     area, group, serial = d[:3], d[3:5], d[5:]
