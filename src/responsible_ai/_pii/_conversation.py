@@ -48,13 +48,15 @@ def _split(value: str) -> list[str]:
 class NameMemory:
     """The names of one conversation and their parts (see the module)."""
 
-    __slots__ = ("_automaton", "_canonical", "_index", "_parts")
+    __slots__ = ("_automaton", "_canonical", "_glued_words", "_index", "_initials", "_parts")
 
     def __init__(self) -> None:
         self._parts: dict[str, tuple[str, int, bool]] = {}  # key: (type, canonical ref, whole)
         self._canonical: list[str] = []  # the full values, in memory only
         self._index: dict[str, int] = {}
+        self._initials: list[frozenset[str]] = []  # of each full value's words
         self._automaton: Any = None
+        self._glued_words: dict[str, bool] = {}  # `_segments` of words met, for these parts
 
     def __len__(self) -> int:
         return len(self._parts)
@@ -63,7 +65,9 @@ class NameMemory:
         self._parts.clear()
         self._canonical.clear()
         self._index.clear()
+        self._initials.clear()
         self._automaton = None
+        self._glued_words.clear()
 
     def since(self, count: int) -> list[str]:
         """The parts (lower case) remembered after the first `count`, in order."""
@@ -86,6 +90,7 @@ class NameMemory:
         if ref is None:
             ref = len(self._canonical)
             self._canonical.append(full)
+            self._initials.append(frozenset(w[0] for w in key.split()))
             self._index[key] = ref
         added = self._add(key, kind, ref, whole=True)
         seen = {key}
@@ -102,6 +107,7 @@ class NameMemory:
                 added |= self._add(low, kind, ref, whole=False)
         if added:
             self._automaton = None
+            self._glued_words.clear()
 
     @staticmethod
     def _keeps(kind: str, low: str) -> bool:
@@ -141,15 +147,19 @@ class NameMemory:
         parts = self._parts
         found: list[Finding] = []
         glued: dict[int, bool] = {}
+        size = len(low)
         for last, key in self._built().iter(low):
             start, end = last - len(key) + 1, last + 1
             kind, ref, whole = parts[key]
-            left, right = _edge(text, low, start, True), _edge(text, low, end, False)
-            if not (left and right) and not self._glued(low, start, end, glued):
-                initialled = self._initialled(low, start, end, ref)
-                if initialled is None:
+            # a word's edges, the common case inline: no letter or digit beside the part
+            if not (
+                (start == 0 or not low[start - 1].isalnum() or _edge(text, low, start, True))
+                and (end == size or not low[end].isalnum() or _edge(text, low, end, False))
+            ):
+                at = self._glued_at(low, start, end, ref, glued)
+                if at is None:
                     continue
-                start, end = initialled
+                start, end = at
             if not whole and not handle and not self._stands(key, text, start, end):
                 continue
             score = WHOLE_SCORE if whole else PART_SCORE
@@ -158,6 +168,24 @@ class NameMemory:
             return found
         return _joined(resolve_overlaps(found), text)
 
+    def may_find(self, text: str, low: str, start: int, end: int, key: str) -> bool:
+        """Whether `find` may find part `key` at ``low[start:end]`` (`low`: `text` lower
+        cased): a word's edges around it, or a glued or initialled form of it. Whether
+        it stands there as a name is not asked (a superset of `find`'s hits)."""
+        if _edge(text, low, start, True) and _edge(text, low, end, False):
+            return True
+        had = self._parts.get(key)
+        return had is not None and self._glued_at(low, start, end, had[1], {}) is not None
+
+    def _glued_at(
+        self, low: str, start: int, end: int, ref: int, memo: dict[int, bool]
+    ) -> tuple[int, int] | None:
+        """The span of a part that does not stand between a word's edges, when it is
+        glued to other parts ("hopeokonkwo") or to an initial ("hokonkwo"): else None."""
+        if self._glued(low, start, end, memo):
+            return start, end
+        return self._initialled(low, start, end, ref)
+
     def _initialled(self, low: str, start: int, end: int, ref: int) -> tuple[int, int] | None:
         """A part with one letter glued before or after it that is the initial of
         another part of the same name ("hokonkwo", "okonkwoh"), or any letter before a
@@ -165,14 +193,12 @@ class NameMemory:
         beside Jane): the span with it."""
         if ref < 0:
             return None
-        words = lowered(self._canonical[ref]).split()
-        initials = {w[0] for w in words if w}
         a = start - 1 if start > 0 and low[start - 1].isalpha() else start
         b = end + 1 if end < len(low) and low[end].isalpha() else end
         glue = low[a:start] + low[end:b]
         if len(glue) != 1:
             return None
-        if glue not in initials and (
+        if glue not in self._initials[ref] and (
             a == start or end - start < 5 or is_english_word(low[start:end])
         ):
             return None  # any one letter before a part that is no word ("jokonkwo")
@@ -208,7 +234,13 @@ class NameMemory:
             return False
         cached = memo.get(a)
         if cached is None:
-            cached = memo[a] = _segments(low[a:b], self._parts)
+            word = low[a:b]
+            cached = self._glued_words.get(word)
+            if cached is None:
+                if len(self._glued_words) >= _LIMIT:
+                    self._glued_words.clear()
+                cached = self._glued_words[word] = _segments(word, self._parts)
+            memo[a] = cached
         return cached
 
 

@@ -72,7 +72,7 @@ class BodyPasses:
             elif seen >= known:
                 continue  # scanned knowing every name
             found = self.rewritten.get(text, found)
-            if not _outside(lowered(text), new[max(0, seen - self._learned) :], found):
+            if not _outside(text, new[max(0, seen - self._learned) :], found, session):
                 continue
             names = session.handle_names if short else session.names_in
             if uncovered(names(text), found):
@@ -88,14 +88,19 @@ class BodyPasses:
         return self._scan(text)
 
 
-def _outside(low: str, parts: list[str], found: list[Finding]) -> bool:
-    """Whether one of `parts` occurs in `low` outside every finding (a cheap superset of
-    where the conversation's search could find one)."""
+def _outside(text: str, parts: list[str], found: list[Finding], session: PIISession) -> bool:
+    """Whether one of `parts` occurs in `text` outside every finding, where the
+    conversation's search may find it (a cheap superset of where it could: `str.find`,
+    and at each place outside the findings, its edges or glued forms: "frida" inside
+    "Friday" is no place of "Frida")."""
+    low = lowered(text)
     for part in parts:
         at = low.find(part)
         while at >= 0:
             end = at + len(part)
-            if not any(f.start <= at and end <= f.end for f in found):
+            if not any(f.start <= at and end <= f.end for f in found) and session.may_name(
+                text, low, at, end, part
+            ):
                 return True
             at = low.find(part, at + 1)
     return False
