@@ -105,7 +105,7 @@ class NameMemory:
             self._index[key] = ref
         added = self._add(key, kind, ref, whole=True)
         seen = {key}
-        for source in (value, full):
+        for source in (value,) if value == full else (value, full):  # (the same: once)
             spaced = lowered(" ".join(source.split()))
             if spaced not in seen:
                 seen.add(spaced)
