@@ -48,7 +48,7 @@ def _split(value: str) -> list[str]:
 class NameMemory:
     """The names of one conversation and their parts (see the module)."""
 
-    __slots__ = ("_automaton", "_canonical", "_glue", "_index", "_initials", "_parts",
+    __slots__ = ("_automaton", "_canonical", "_glued_words", "_index", "_initials", "_parts",
                  "_remembered")  # fmt: skip
 
     def __init__(self) -> None:
@@ -57,9 +57,7 @@ class NameMemory:
         self._index: dict[str, int] = {}
         self._initials: list[frozenset[str]] = []  # of each full value's words
         self._automaton: Any = None
-        # `_glued_at` by what it reads (the letters around a part): a word seen again
-        # ("frida" in each "Friday") is read once, while the parts stay the same
-        self._glue: dict[tuple[int, int, str], tuple[int, int] | None] = {}
+        self._glued_words: dict[str, bool] = {}  # `_segments` of words met, for these parts
         self._remembered: set[tuple[str, str, str | None]] = set()  # `remember` is idempotent
 
     def __len__(self) -> int:
@@ -71,7 +69,7 @@ class NameMemory:
         self._index.clear()
         self._initials.clear()
         self._automaton = None
-        self._glue.clear()
+        self._glued_words.clear()
         self._remembered.clear()
 
     def since(self, count: int) -> list[str]:
@@ -118,7 +116,7 @@ class NameMemory:
                 added |= self._add(low, kind, ref, whole=False)
         if added:
             self._automaton = None
-            self._glue.clear()
+            self._glued_words.clear()
 
     @staticmethod
     def _keeps(kind: str, low: str) -> bool:
@@ -157,6 +155,7 @@ class NameMemory:
         low = lowered(text)
         parts = self._parts
         found: list[Finding] = []
+        glued: dict[int, bool] = {}
         size = len(low)
         for last, key in self._built().iter(low):
             start, end = last - len(key) + 1, last + 1
@@ -166,7 +165,7 @@ class NameMemory:
                 (start == 0 or not low[start - 1].isalnum() or _edge(text, low, start, True))
                 and (end == size or not low[end].isalnum() or _edge(text, low, end, False))
             ):
-                at = self._glued_at(low, start, end, ref)
+                at = self._glued_at(low, start, end, ref, glued)
                 if at is None:
                     continue
                 start, end = at
@@ -185,23 +184,20 @@ class NameMemory:
         if _edge(text, low, start, True) and _edge(text, low, end, False):
             return True
         had = self._parts.get(key)
-        return had is not None and self._glued_at(low, start, end, had[1]) is not None
+        if had is None:
+            return False
+        if not key.isalpha():  # ("jane roe"): `find` may take its glue from the word of a
+            return True  # part that starts where it does (its memo): not judged alone here
+        return self._glued_at(low, start, end, had[1], {}) is not None
 
-    def _glued_at(self, low: str, start: int, end: int, ref: int) -> tuple[int, int] | None:
+    def _glued_at(
+        self, low: str, start: int, end: int, ref: int, memo: dict[int, bool]
+    ) -> tuple[int, int] | None:
         """The span of a part that does not stand between a word's edges, when it is
         glued to other parts ("hopeokonkwo") or to an initial ("hokonkwo"): else None."""
-        lo = max(0, start - _GLUED - 2)  # what `_glued` and `_initialled` read, at most
-        seen = (start - lo, end - start, low[lo : end + _GLUED + 2])
-        if seen in self._glue:
-            at = self._glue[seen]
-            return None if at is None else (at[0] + start, at[1] + start)
-        span = (
-            (start, end) if self._glued(low, start, end) else self._initialled(low, start, end, ref)
-        )
-        if len(self._glue) >= _LIMIT:
-            self._glue.clear()
-        self._glue[seen] = None if span is None else (span[0] - start, span[1] - start)
-        return span
+        if self._glued(low, start, end, memo):
+            return start, end
+        return self._initialled(low, start, end, ref)
 
     def _initialled(self, low: str, start: int, end: int, ref: int) -> tuple[int, int] | None:
         """A part with one letter glued before or after it that is the initial of
@@ -236,7 +232,7 @@ class NameMemory:
         after = text[end] if end < len(text) else " "
         return before in _SLUG or after in _SLUG or before.isalnum() or after.isalnum()
 
-    def _glued(self, low: str, start: int, end: int) -> bool:
+    def _glued(self, low: str, start: int, end: int, memo: dict[int, bool]) -> bool:
         """Whether the word around ``low[start:end]`` is made of this conversation's
         parts only ("hopeokonkwo", "janesmith2"): then each is the name."""
         a = start
@@ -249,7 +245,16 @@ class NameMemory:
             return False
         if b < len(low) and low[b].isalpha():
             return False
-        return _segments(low[a:b], self._parts)
+        cached = memo.get(a)
+        if cached is None:
+            word = low[a:b]
+            cached = self._glued_words.get(word)
+            if cached is None:
+                if len(self._glued_words) >= _LIMIT:
+                    self._glued_words.clear()
+                cached = self._glued_words[word] = _segments(word, self._parts)
+            memo[a] = cached
+        return cached
 
 
 def unallowed(
