@@ -17,6 +17,8 @@ memory goes with its session (`PIISession.drop`).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -48,8 +50,8 @@ def _split(value: str) -> list[str]:
 class NameMemory:
     """The names of one conversation and their parts (see the module)."""
 
-    __slots__ = ("_automaton", "_canonical", "_glued_words", "_index", "_initials", "_parts",
-                 "_remembered")  # fmt: skip
+    __slots__ = ("_automaton", "_canonical", "_glued_words", "_index", "_initials", "_maybe",
+                 "_parts", "_remembered")  # fmt: skip
 
     def __init__(self) -> None:
         self._parts: dict[str, tuple[str, int, bool]] = {}  # key: (type, canonical ref, whole)
@@ -58,6 +60,7 @@ class NameMemory:
         self._initials: list[frozenset[str]] = []  # of each full value's words
         self._automaton: Any = None
         self._glued_words: dict[str, bool] = {}  # `_segments` of words met, for these parts
+        self._maybe: dict[tuple[str, int, str, str], bool] = {}  # `may_find`, by what it reads
         self._remembered: set[tuple[str, str, str | None]] = set()  # `remember` is idempotent
 
     def __len__(self) -> int:
@@ -70,6 +73,7 @@ class NameMemory:
         self._initials.clear()
         self._automaton = None
         self._glued_words.clear()
+        self._maybe.clear()
         self._remembered.clear()
 
     def since(self, count: int) -> list[str]:
@@ -117,6 +121,7 @@ class NameMemory:
         if added:
             self._automaton = None
             self._glued_words.clear()
+            self._maybe.clear()
 
     @staticmethod
     def _keeps(kind: str, low: str) -> bool:
@@ -177,18 +182,50 @@ class NameMemory:
             return found
         return _joined(resolve_overlaps(found), text)
 
-    def may_find(self, text: str, low: str, start: int, end: int, key: str) -> bool:
-        """Whether `find` may find part `key` at ``low[start:end]`` (`low`: `text` lower
-        cased): a word's edges around it, or a glued or initialled form of it. Whether
-        it stands there as a name is not asked (a superset of `find`'s hits)."""
-        if _edge(text, low, start, True) and _edge(text, low, end, False):
-            return True
+    def outside(self, text: str, parts: list[str], found: list[Finding]) -> bool:
+        """Whether one of `parts` occurs in `text` outside every one of `found` where
+        `find` may find it (`PIISession.names_outside`)."""
+        low = lowered(text)
+        size = len(low)
+        starts: list[int] | None = None
+        reach: list[int] = []  # the furthest end of the findings that start at or before
+        for key in parts:
+            at = low.find(key)
+            while at >= 0:
+                end = at + len(key)
+                if starts is None:
+                    spans = sorted((f.start, f.end) for f in found)
+                    starts = [a for a, _ in spans]
+                    reach = list(itertools.accumulate((b for _, b in spans), max))
+                i = bisect.bisect_right(starts, at)
+                if i and reach[i - 1] >= end:
+                    pass  # inside a finding
+                elif (
+                    (at == 0 or not low[at - 1].isalnum() or _edge(text, low, at, True))
+                    and (end == size or not low[end].isalnum() or _edge(text, low, end, False))
+                ) or self._may_glue(text, low, at, end, key):
+                    return True
+                at = low.find(key, at + 1)
+        return False
+
+    def _may_glue(self, text: str, low: str, start: int, end: int, key: str) -> bool:
+        """Whether `find` may find part `key` glued at ``low[start:end]``, not between a
+        word's edges (to other parts or an initial: "hopeokonkwo", "hokonkwo")."""
         had = self._parts.get(key)
         if had is None:
             return False
         if not key.isalpha():  # ("jane roe"): `find` may take its glue from the word of a
             return True  # part that starts where it does (its memo): not judged alone here
-        return self._glued_at(low, start, end, had[1], {}) is not None
+        # the verdict reads at most this window (a word seen again: "frida" in each "Friday")
+        lo, hi = max(0, start - _GLUED - 2), end + _GLUED + 2
+        seen = (key, start - lo, low[lo:hi], text[lo:hi])
+        verdict = self._maybe.get(seen)
+        if verdict is None:
+            if len(self._maybe) >= _LIMIT:
+                self._maybe.clear()
+            verdict = self._glued_at(low, start, end, had[1], {}) is not None
+            self._maybe[seen] = verdict
+        return verdict
 
     def _glued_at(
         self, low: str, start: int, end: int, ref: int, memo: dict[int, bool]

@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from ._conversation import uncovered
 from ._findings import Finding
-from ._normalize import lowered
 from ._session import PIISession
 
 __all__ = ["BodyPasses"]
@@ -72,7 +71,7 @@ class BodyPasses:
             elif seen >= known:
                 continue  # scanned knowing every name
             found = self.rewritten.get(text, found)
-            if not _outside(text, new[max(0, seen - self._learned) :], found, session):
+            if not session.names_outside(text, new[max(0, seen - self._learned) :], found):
                 continue
             names = session.handle_names if short else session.names_in
             if uncovered(names(text), found):
@@ -86,21 +85,3 @@ class BodyPasses:
         if before is not None and not uncovered(self._session.names_in(text), before[0]):
             return before[0]
         return self._scan(text)
-
-
-def _outside(text: str, parts: list[str], found: list[Finding], session: PIISession) -> bool:
-    """Whether one of `parts` occurs in `text` outside every finding, where the
-    conversation's search may find it (a cheap superset of where it could: `str.find`,
-    and at each place outside the findings, its edges or glued forms: "frida" inside
-    "Friday" is no place of "Frida")."""
-    low = lowered(text)
-    for part in parts:
-        at = low.find(part)
-        while at >= 0:
-            end = at + len(part)
-            if not any(f.start <= at and end <= f.end for f in found) and session.may_name(
-                text, low, at, end, part
-            ):
-                return True
-            at = low.find(part, at + 1)
-    return False

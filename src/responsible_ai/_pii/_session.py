@@ -120,12 +120,13 @@ class PIISession:
         with self._lock:
             return self._names.find(text, handle=True)
 
-    def may_name(self, text: str, low: str, start: int, end: int, part: str) -> bool:
-        """Whether `names_in` (or `handle_names`) may find the part of a name `part` at
-        ``low[start:end]`` (`low`: `text` lower cased): between a word's edges, or glued
-        to other parts or an initial; not "frida" in "Friday" (a cheap test per place)."""
+    def names_outside(self, text: str, parts: list[str], found: list[Finding]) -> bool:
+        """Whether one of `parts` (of names learned, `names_since`) occurs in `text`
+        outside every one of `found` where `names_in` or `handle_names` may find it:
+        between a word's edges, or glued to other parts or an initial; not "frida" in
+        "Friday" (a cheap superset: `str.find`, and a test per place)."""
         with self._lock:
-            return self._names.may_find(text, low, start, end, part)
+            return self._names.outside(text, parts, found)
 
     def name_count(self) -> int:
         """How many names and parts the conversation remembers (grows as it learns)."""
