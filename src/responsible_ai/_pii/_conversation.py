@@ -50,8 +50,8 @@ def _split(value: str) -> list[str]:
 class NameMemory:
     """The names of one conversation and their parts (see the module)."""
 
-    __slots__ = ("_automaton", "_canonical", "_glued_words", "_index", "_initials", "_maybe",
-                 "_parts", "_remembered")  # fmt: skip
+    __slots__ = ("_automaton", "_canonical", "_index", "_initials", "_parts",
+                 "_remembered")  # fmt: skip
 
     def __init__(self) -> None:
         self._parts: dict[str, tuple[str, int, bool]] = {}  # key: (type, canonical ref, whole)
@@ -59,8 +59,6 @@ class NameMemory:
         self._index: dict[str, int] = {}
         self._initials: list[frozenset[str]] = []  # of each full value's words
         self._automaton: Any = None
-        self._glued_words: dict[str, bool] = {}  # `_segments` of words met, for these parts
-        self._maybe: dict[tuple[str, int, str, str], bool] = {}  # `may_find`, by what it reads
         self._remembered: set[tuple[str, str, str | None]] = set()  # `remember` is idempotent
 
     def __len__(self) -> int:
@@ -72,8 +70,6 @@ class NameMemory:
         self._index.clear()
         self._initials.clear()
         self._automaton = None
-        self._glued_words.clear()
-        self._maybe.clear()
         self._remembered.clear()
 
     def since(self, count: int) -> list[str]:
@@ -120,8 +116,6 @@ class NameMemory:
                 added |= self._add(low, kind, ref, whole=False)
         if added:
             self._automaton = None
-            self._glued_words.clear()
-            self._maybe.clear()
 
     @staticmethod
     def _keeps(kind: str, low: str) -> bool:
@@ -160,7 +154,8 @@ class NameMemory:
         low = lowered(text)
         parts = self._parts
         found: list[Finding] = []
-        glued: dict[int, bool] = {}
+        glued: dict[int, bool] = {}  # by where a word starts (as it always was read)
+        words: dict[str, bool] = {}  # each glued word's reading, once per text
         size = len(low)
         for last, key in self._built().iter(low):
             start, end = last - len(key) + 1, last + 1
@@ -170,7 +165,7 @@ class NameMemory:
                 (start == 0 or not low[start - 1].isalnum() or _edge(text, low, start, True))
                 and (end == size or not low[end].isalnum() or _edge(text, low, end, False))
             ):
-                at = self._glued_at(low, start, end, ref, glued)
+                at = self._glued_at(low, start, end, ref, glued, words)
                 if at is None:
                     continue
                 start, end = at
@@ -189,6 +184,10 @@ class NameMemory:
         size = len(low)
         starts: list[int] | None = None
         reach: list[int] = []  # the furthest end of the findings that start at or before
+        # what `_may_glue` read, by the window it reads (a word seen again: "frida" in each
+        # "Friday"), and each glued word's reading: once per text
+        seen: dict[tuple[str, int, str, str], bool] = {}
+        words: dict[str, bool] = {}
         for key in parts:
             at = low.find(key)
             while at >= 0:
@@ -203,12 +202,21 @@ class NameMemory:
                 elif (
                     (at == 0 or not low[at - 1].isalnum() or _edge(text, low, at, True))
                     and (end == size or not low[end].isalnum() or _edge(text, low, end, False))
-                ) or self._may_glue(text, low, at, end, key):
+                ) or self._may_glue(text, low, at, end, key, seen, words):
                     return True
                 at = low.find(key, at + 1)
         return False
 
-    def _may_glue(self, text: str, low: str, start: int, end: int, key: str) -> bool:
+    def _may_glue(
+        self,
+        text: str,
+        low: str,
+        start: int,
+        end: int,
+        key: str,
+        seen: dict[tuple[str, int, str, str], bool],
+        words: dict[str, bool],
+    ) -> bool:
         """Whether `find` may find part `key` glued at ``low[start:end]``, not between a
         word's edges (to other parts or an initial: "hopeokonkwo", "hokonkwo")."""
         had = self._parts.get(key)
@@ -216,23 +224,25 @@ class NameMemory:
             return False
         if not key.isalpha():  # ("jane roe"): `find` may take its glue from the word of a
             return True  # part that starts where it does (its memo): not judged alone here
-        # the verdict reads at most this window (a word seen again: "frida" in each "Friday")
-        lo, hi = max(0, start - _GLUED - 2), end + _GLUED + 2
-        seen = (key, start - lo, low[lo:hi], text[lo:hi])
-        verdict = self._maybe.get(seen)
+        lo, hi = max(0, start - _GLUED - 2), end + _GLUED + 2  # what the verdict reads
+        window = (key, start - lo, low[lo:hi], text[lo:hi])
+        verdict = seen.get(window)
         if verdict is None:
-            if len(self._maybe) >= _LIMIT:
-                self._maybe.clear()
-            verdict = self._glued_at(low, start, end, had[1], {}) is not None
-            self._maybe[seen] = verdict
+            verdict = seen[window] = self._glued_at(low, start, end, had[1], {}, words) is not None
         return verdict
 
     def _glued_at(
-        self, low: str, start: int, end: int, ref: int, memo: dict[int, bool]
+        self,
+        low: str,
+        start: int,
+        end: int,
+        ref: int,
+        memo: dict[int, bool],
+        words: dict[str, bool],
     ) -> tuple[int, int] | None:
         """The span of a part that does not stand between a word's edges, when it is
         glued to other parts ("hopeokonkwo") or to an initial ("hokonkwo"): else None."""
-        if self._glued(low, start, end, memo):
+        if self._glued(low, start, end, memo, words):
             return start, end
         return self._initialled(low, start, end, ref)
 
@@ -269,7 +279,9 @@ class NameMemory:
         after = text[end] if end < len(text) else " "
         return before in _SLUG or after in _SLUG or before.isalnum() or after.isalnum()
 
-    def _glued(self, low: str, start: int, end: int, memo: dict[int, bool]) -> bool:
+    def _glued(
+        self, low: str, start: int, end: int, memo: dict[int, bool], words: dict[str, bool]
+    ) -> bool:
         """Whether the word around ``low[start:end]`` is made of this conversation's
         parts only ("hopeokonkwo", "janesmith2"): then each is the name."""
         a = start
@@ -285,11 +297,9 @@ class NameMemory:
         cached = memo.get(a)
         if cached is None:
             word = low[a:b]
-            cached = self._glued_words.get(word)
+            cached = words.get(word)
             if cached is None:
-                if len(self._glued_words) >= _LIMIT:
-                    self._glued_words.clear()
-                cached = self._glued_words[word] = _segments(word, self._parts)
+                cached = words[word] = _segments(word, self._parts)
             memo[a] = cached
         return cached
 
