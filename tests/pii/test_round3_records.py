@@ -284,6 +284,43 @@ def test_second_pass_only_when_a_name_is_learned() -> None:
     assert len(calls) == 4 + 1  # the first pass, and the one text where Hope stood before
 
 
+@pytest.mark.parametrize(
+    ("first", "secret"),
+    [
+        ("mail hopeokonkwo today", "hopeokonkwo"),  # glued parts
+        ("mail okonkwoh today", "okonkwo"),  # an initial glued after
+        ("ask jokonkwo", "okonkwo"),  # any letter before a part that is no word
+        ("the HopeOkonkwo account", "Okonkwo"),  # a camel hump
+        ("ping hope2 and okonkwo_h", "okonkwo"),  # a digit, a slug
+    ],
+)
+def test_a_part_glued_in_an_earlier_text(first: str, secret: str) -> None:
+    """The second pass's cheap test lets each glued form of a name learned later through
+    (in a short text, read as a handle may be, and in a longer one)."""
+    for text in (first, first + ". The build is green and the release notes are written."):
+        red = R.redact_messages(msgs(text, "ok", "Hope Okonkwo asked"))
+        assert secret.lower() not in red.messages[0]["content"].lower(), red.messages
+
+
+def test_a_part_inside_a_longer_word_is_no_second_search(monkeypatch: Any) -> None:
+    """A name learned late that stands in an earlier text only as the start of a longer
+    word ("Frida" in "Friday") sends no text to the conversation's full search again."""
+    searched: list[str] = []
+    names_in = rai.PIISession.names_in
+
+    def counting(self: rai.PIISession, text: str) -> list[rai.Finding]:
+        searched.append(text)
+        return names_in(self, text)
+
+    monkeypatch.setattr(rai.PIISession, "names_in", counting)
+    first = "The branch closes early on Friday; on Fridays the queue is short."  # > 64
+    texts = (first, "ok", "Frida Kahlo asked")
+    red = R.redact_messages(msgs(*texts))
+    assert red.messages[0]["content"] == texts[0]
+    assert "Frida" not in red.messages[2]["content"]
+    assert len(searched) == len(texts)  # once per text, in the first pass
+
+
 # ------------------------------------------------------------------ through the Guard
 
 

@@ -17,6 +17,8 @@ memory goes with its session (`PIISession.drop`).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -48,13 +50,16 @@ def _split(value: str) -> list[str]:
 class NameMemory:
     """The names of one conversation and their parts (see the module)."""
 
-    __slots__ = ("_automaton", "_canonical", "_index", "_parts")
+    __slots__ = ("_automaton", "_canonical", "_index", "_initials", "_parts",
+                 "_remembered")  # fmt: skip
 
     def __init__(self) -> None:
         self._parts: dict[str, tuple[str, int, bool]] = {}  # key: (type, canonical ref, whole)
         self._canonical: list[str] = []  # the full values, in memory only
         self._index: dict[str, int] = {}
+        self._initials: list[frozenset[str]] = []  # of each full value's words
         self._automaton: Any = None
+        self._remembered: set[tuple[str, str, str | None]] = set()  # `remember` is idempotent
 
     def __len__(self) -> int:
         return len(self._parts)
@@ -63,7 +68,9 @@ class NameMemory:
         self._parts.clear()
         self._canonical.clear()
         self._index.clear()
+        self._initials.clear()
         self._automaton = None
+        self._remembered.clear()
 
     def since(self, count: int) -> list[str]:
         """The parts (lower case) remembered after the first `count`, in order."""
@@ -78,6 +85,12 @@ class NameMemory:
         client record gives it) and its parts."""
         if kind not in NAME_ENTITIES or len(self._parts) >= _LIMIT:
             return
+        asked = (kind, value, canonical)
+        if asked in self._remembered:  # the same name again (it is in every turn): no change
+            return
+        if len(self._remembered) >= _LIMIT:
+            self._remembered.clear()
+        self._remembered.add(asked)
         full = " ".join((canonical if canonical is not None else value).split())
         if len(full) < 2:
             return
@@ -86,10 +99,11 @@ class NameMemory:
         if ref is None:
             ref = len(self._canonical)
             self._canonical.append(full)
+            self._initials.append(frozenset(w[0] for w in key.split()))
             self._index[key] = ref
         added = self._add(key, kind, ref, whole=True)
         seen = {key}
-        for source in (value, full):
+        for source in (value,) if value == full else (value, full):  # (the same: once)
             spaced = lowered(" ".join(source.split()))
             if spaced not in seen:
                 seen.add(spaced)
@@ -140,16 +154,21 @@ class NameMemory:
         low = lowered(text)
         parts = self._parts
         found: list[Finding] = []
-        glued: dict[int, bool] = {}
+        glued: dict[int, bool] = {}  # by where a word starts (as it always was read)
+        words: dict[str, bool] = {}  # each glued word's reading, once per text
+        size = len(low)
         for last, key in self._built().iter(low):
             start, end = last - len(key) + 1, last + 1
             kind, ref, whole = parts[key]
-            left, right = _edge(text, low, start, True), _edge(text, low, end, False)
-            if not (left and right) and not self._glued(low, start, end, glued):
-                initialled = self._initialled(low, start, end, ref)
-                if initialled is None:
+            # a word's edges, the common case inline: no letter or digit beside the part
+            if not (
+                (start == 0 or not low[start - 1].isalnum() or _edge(text, low, start, True))
+                and (end == size or not low[end].isalnum() or _edge(text, low, end, False))
+            ):
+                at = self._glued_at(low, start, end, ref, glued, words)
+                if at is None:
                     continue
-                start, end = initialled
+                start, end = at
             if not whole and not handle and not self._stands(key, text, start, end):
                 continue
             score = WHOLE_SCORE if whole else PART_SCORE
@@ -158,6 +177,75 @@ class NameMemory:
             return found
         return _joined(resolve_overlaps(found), text)
 
+    def outside(self, text: str, parts: list[str], found: list[Finding]) -> bool:
+        """Whether one of `parts` occurs in `text` outside every one of `found` where
+        `find` may find it (`PIISession.names_outside`)."""
+        low = lowered(text)
+        size = len(low)
+        starts: list[int] | None = None
+        reach: list[int] = []  # the furthest end of the findings that start at or before
+        # what `_may_glue` read, by the window it reads (a word seen again: "frida" in each
+        # "Friday"), and each glued word's reading: once per text
+        seen: dict[tuple[str, int, str, str], bool] = {}
+        words: dict[str, bool] = {}
+        for key in parts:
+            at = low.find(key)
+            while at >= 0:
+                end = at + len(key)
+                if starts is None:
+                    spans = sorted((f.start, f.end) for f in found)
+                    starts = [a for a, _ in spans]
+                    reach = list(itertools.accumulate((b for _, b in spans), max))
+                i = bisect.bisect_right(starts, at)
+                if i and reach[i - 1] >= end:
+                    pass  # inside a finding
+                elif (
+                    (at == 0 or not low[at - 1].isalnum() or _edge(text, low, at, True))
+                    and (end == size or not low[end].isalnum() or _edge(text, low, end, False))
+                ) or self._may_glue(text, low, at, end, key, seen, words):
+                    return True
+                at = low.find(key, at + 1)
+        return False
+
+    def _may_glue(
+        self,
+        text: str,
+        low: str,
+        start: int,
+        end: int,
+        key: str,
+        seen: dict[tuple[str, int, str, str], bool],
+        words: dict[str, bool],
+    ) -> bool:
+        """Whether `find` may find part `key` glued at ``low[start:end]``, not between a
+        word's edges (to other parts or an initial: "hopeokonkwo", "hokonkwo")."""
+        had = self._parts.get(key)
+        if had is None:
+            return False
+        if not key.isalpha():  # ("jane roe"): `find` may take its glue from the word of a
+            return True  # part that starts where it does (its memo): not judged alone here
+        lo, hi = max(0, start - _GLUED - 2), end + _GLUED + 2  # what the verdict reads
+        window = (key, start - lo, low[lo:hi], text[lo:hi])
+        verdict = seen.get(window)
+        if verdict is None:
+            verdict = seen[window] = self._glued_at(low, start, end, had[1], {}, words) is not None
+        return verdict
+
+    def _glued_at(
+        self,
+        low: str,
+        start: int,
+        end: int,
+        ref: int,
+        memo: dict[int, bool],
+        words: dict[str, bool],
+    ) -> tuple[int, int] | None:
+        """The span of a part that does not stand between a word's edges, when it is
+        glued to other parts ("hopeokonkwo") or to an initial ("hokonkwo"): else None."""
+        if self._glued(low, start, end, memo, words):
+            return start, end
+        return self._initialled(low, start, end, ref)
+
     def _initialled(self, low: str, start: int, end: int, ref: int) -> tuple[int, int] | None:
         """A part with one letter glued before or after it that is the initial of
         another part of the same name ("hokonkwo", "okonkwoh"), or any letter before a
@@ -165,14 +253,12 @@ class NameMemory:
         beside Jane): the span with it."""
         if ref < 0:
             return None
-        words = lowered(self._canonical[ref]).split()
-        initials = {w[0] for w in words if w}
         a = start - 1 if start > 0 and low[start - 1].isalpha() else start
         b = end + 1 if end < len(low) and low[end].isalpha() else end
         glue = low[a:start] + low[end:b]
         if len(glue) != 1:
             return None
-        if glue not in initials and (
+        if glue not in self._initials[ref] and (
             a == start or end - start < 5 or is_english_word(low[start:end])
         ):
             return None  # any one letter before a part that is no word ("jokonkwo")
@@ -193,7 +279,9 @@ class NameMemory:
         after = text[end] if end < len(text) else " "
         return before in _SLUG or after in _SLUG or before.isalnum() or after.isalnum()
 
-    def _glued(self, low: str, start: int, end: int, memo: dict[int, bool]) -> bool:
+    def _glued(
+        self, low: str, start: int, end: int, memo: dict[int, bool], words: dict[str, bool]
+    ) -> bool:
         """Whether the word around ``low[start:end]`` is made of this conversation's
         parts only ("hopeokonkwo", "janesmith2"): then each is the name."""
         a = start
@@ -208,7 +296,11 @@ class NameMemory:
             return False
         cached = memo.get(a)
         if cached is None:
-            cached = memo[a] = _segments(low[a:b], self._parts)
+            word = low[a:b]
+            cached = words.get(word)
+            if cached is None:
+                cached = words[word] = _segments(word, self._parts)
+            memo[a] = cached
         return cached
 
 

@@ -48,11 +48,18 @@ def resolve_overlaps(findings: Iterable[Finding], text: str | None = None) -> li
     ordered = sorted(
         findings, key=lambda f: (-f.score, -(f.end - f.start), f.start, f.entity_type, f.detector)
     )
-    kept = _resolve(ordered)
-    if text is None or len(kept) == len(ordered):
-        return kept
-    won = set(kept)
-    rest = _leftovers([f for f in ordered if f not in won], kept, text)
+    if len(ordered) > _MANY:
+        kept = _resolve_many(ordered)
+        if text is None or len(kept) == len(ordered):
+            return kept
+        won = set(kept)
+        lost = [f for f in ordered if f not in won]
+    else:
+        lost = []
+        kept = _resolve(ordered, None if text is None else lost)
+        if text is None or not lost:  # none lost, or each inside one winner: none over
+            return kept
+    rest = _leftovers(lost, kept, text)
     return sorted([*kept, *rest], key=lambda f: f.start) if rest else kept
 
 
@@ -131,20 +138,26 @@ def trimmed(f: Finding, start: int, end: int, text: str) -> list[Finding]:
     return [Finding(f.entity_type, start, end, f.score, f.detector, f.ref)]
 
 
-def _resolve(ordered: list[Finding]) -> list[Finding]:
-    if len(ordered) > _MANY:
-        return _resolve_many(ordered)
+def _resolve(ordered: list[Finding], lost: list[Finding] | None = None) -> list[Finding]:
+    """The kept spans of `ordered` (best first), in text order; into `lost`, the findings
+    that lost and reach beyond the one winner they overlap (a finding inside a winner
+    leaves nothing over: `_leftovers` need not read it)."""
     starts: list[int] = []
     ends: list[int] = []
     kept: list[Finding] = []
     for f in ordered:
-        i = bisect.bisect_left(starts, f.start)
-        if i > 0 and ends[i - 1] > f.start:
-            continue  # overlaps the kept span that starts before it
-        if i < len(starts) and starts[i] < f.end:
-            continue  # overlaps the kept span that starts after it
-        starts.insert(i, f.start)
-        ends.insert(i, f.end)
+        start, end = f.start, f.end
+        i = bisect.bisect_left(starts, start)
+        if i > 0 and ends[i - 1] > start:  # overlaps the kept span that starts before it
+            if lost is not None and ends[i - 1] < end:
+                lost.append(f)
+            continue
+        if i < len(starts) and starts[i] < end:  # ... or one that starts in it
+            if lost is not None and (starts[i] > start or ends[i] < end):
+                lost.append(f)
+            continue
+        starts.insert(i, start)
+        ends.insert(i, end)
         kept.insert(i, f)
     return kept
 

@@ -160,6 +160,9 @@ class _Normalized:
 
 
 def normalize(text: str) -> str:
+    low = lowered(text)
+    if "  " not in low and low.isprintable():  # (as `_Normalized` reads it, without a map)
+        return low
     return _Normalized(text).text
 
 

@@ -10,9 +10,9 @@ reused but those few texts', which are scanned anew."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import bisect
+import itertools
 from collections.abc import Callable
-from itertools import accumulate
 
 from ._conversation import uncovered
 from ._findings import Finding
@@ -60,23 +60,37 @@ class BodyPasses:
 
     def stale(self) -> bool:
         """Whether a name the body taught stands in a text outside what was found there
-        (only texts scanned before it was learned are read, each for the new parts with
-        `str.find` first, and searched as the conversation searches only on a hit)."""
+        (only texts scanned before it was learned are read: every one at once for the
+        new parts with `str.find` first, then each that holds one for where the
+        conversation's search may find it, and searched as it searches only then)."""
         session = self._session
         known = session.name_count()
         if known == self._learned:
             return False
         new = session.names_since(self._learned)
+        todo: list[tuple[str, list[str], list[Finding]]] = []
         for text, (found, seen) in self.found.items():
-            short = len(text) <= _HANDLE_MAX
-            if self.handles is None and short:
+            if self.handles is None and len(text) <= _HANDLE_MAX:
                 seen = self._learned  # a handle field may hold any name of the body
             elif seen >= known:
                 continue  # scanned knowing every name
-            found = self.rewritten.get(text, found)
-            if not _outside(lowered(text), new[max(0, seen - self._learned) :], found):
+            todo.append(
+                (text, new[max(0, seen - self._learned) :], self.rewritten.get(text, found))
+            )
+        # the texts side by side (a part holds no NUL), each lower-cased as it is searched
+        every = "\x00".join([lowered(text) for text, _, _ in todo])
+        starts = list(itertools.accumulate((len(text) + 1 for text, _, _ in todo), initial=0))
+        holding: set[int] = set()
+        for part in new:
+            at = every.find(part)
+            while at >= 0:
+                holding.add(bisect.bisect_right(starts, at) - 1)
+                at = every.find(part, at + 1)
+        for i in sorted(holding):
+            text, parts, found = todo[i]
+            if not session.names_outside(text, parts, found):
                 continue
-            names = session.handle_names if short else session.names_in
+            names = session.handle_names if len(text) <= _HANDLE_MAX else session.names_in
             if uncovered(names(text), found):
                 return True
         return False
@@ -88,20 +102,3 @@ class BodyPasses:
         if before is not None and not uncovered(self._session.names_in(text), before[0]):
             return before[0]
         return self._scan(text)
-
-
-def _outside(low: str, parts: list[str], found: list[Finding]) -> bool:
-    """Whether one of `parts` occurs in `low` outside every finding (a cheap superset of
-    where the conversation's search could find one). An occurrence is inside a finding
-    when the furthest end of the findings that start at or before it reaches its end:
-    one bisection per occurrence instead of a look at every finding."""
-    spans = sorted((f.start, f.end) for f in found)
-    starts = [start for start, _ in spans]
-    reach = list(accumulate((end for _, end in spans), max, initial=-1))  # [0]: none starts
-    for part in parts:
-        at = low.find(part)
-        while at >= 0:
-            if reach[bisect_right(starts, at)] < at + len(part):
-                return True
-            at = low.find(part, at + 1)
-    return False

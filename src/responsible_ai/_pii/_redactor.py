@@ -216,8 +216,8 @@ class Redactor:
             found = [_remapped(f, view) for f in found] + self._find(
                 text, subject, False, names=False
             )
-        if session is not None and forged:  # its own placeholders, given to the model
-            found = _own_placeholders_pass(found, text, session)  # earlier: back unchanged
+        if session is not None and forged and found:  # its own placeholders, given to the
+            found = _own_placeholders_pass(found, text, session)  # model earlier: unchanged
         if len(found) < 2:
             return found
         if subject is not None or self.known is not None or session is not None:

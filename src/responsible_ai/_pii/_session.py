@@ -120,6 +120,14 @@ class PIISession:
         with self._lock:
             return self._names.find(text, handle=True)
 
+    def names_outside(self, text: str, parts: list[str], found: list[Finding]) -> bool:
+        """Whether one of `parts` (of names learned, `names_since`) occurs in `text`
+        outside every one of `found` where `names_in` or `handle_names` may find it:
+        between a word's edges, or glued to other parts or an initial; not "frida" in
+        "Friday" (a cheap superset: `str.find`, and a test per place)."""
+        with self._lock:
+            return self._names.outside(text, parts, found)
+
     def name_count(self) -> int:
         """How many names and parts the conversation remembers (grows as it learns)."""
         return len(self._names)
