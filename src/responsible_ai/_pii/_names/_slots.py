@@ -173,11 +173,12 @@ def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
             _roles(text, lex, added, names)
         if len(names) > 2 and "," in text and _three_close(names):
             _list_of_first_names(text, lex, added, names)
+    pairs: dict[tuple[str, str, str], int] = {}
     for w in named:
         if w.first and text.startswith(",", w.start - 2, w.start):
             m = _COMMA_GIVEN.match(text, w.start - 2)
             if m is not None:  # "Okonkwo, Hope"
-                _comma_order(text, m, lex, added)
+                _comma_order(text, m, lex, added, pairs)
         if (
             not w.word
             and not w.first
@@ -186,15 +187,15 @@ def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
             and (m := _INITIAL.match(text, w.end)) is not None
             and (w.start == 0 or _free(text[w.start - 1]))
         ):
-            _add(added, w.start, m.end())  # "Okonkwo H."
+            added.add(w.start, m.end())  # "Okonkwo H."
     if "-" in text and (first := _HONORIFIC_AFTER.search(text)) is not None:
         for m in _HONORIFIC_AFTER.finditer(text, first.start()):
             at = _word_before(text, m.start())
             if at is not None and text[at : m.start()].lower() not in lex.words:
-                _add(added, at, m.start())  # "Nakamura-san"
+                added.add(at, m.start())  # "Nakamura-san"
     if "^" in text:
         for m in _TRACK1.finditer(text):
-            _add(added, m.start(1), m.end(2) - (len(m[2]) - len(m[2].rstrip())))
+            added.add(m.start(1), m.end(2) - (len(m[2]) - len(m[2].rstrip())))
     if len(text) <= 80:
         _alone(text, lex, added)
     out += [("PERSON", start, end, _SCORE) for start, end in added.spans]
@@ -233,7 +234,7 @@ def _label_at(text: str, p: int, lex: Lexicon, out: _Added) -> None:
             tok = text[at:].split(None, 1)[0] if text[at:].strip() else ""
             size = account_name(tok.rstrip(",;.)"), lex)
             if size:
-                _add(out, at, at + size)
+                out.add(at, at + size)
             return
         at = _after_title(text, at, lex)
         end = _value(text, at, lex, lower=True, words=True)
@@ -241,7 +242,7 @@ def _label_at(text: str, p: int, lex: Lexicon, out: _Added) -> None:
             return  # not "Manager: Randstad Employment Bureau", "TO: Lindkvist & Co"
         if text[at:end].islower() and not _FIELD_END.match(text, end):
             return  # "customer: brightwater foods ltd"
-        _add(out, at, end)
+        out.add(at, end)
         return
 
 
@@ -275,7 +276,7 @@ def _line(text: str, lex: Lexicon, out: _Added, at: int, eol: int, head: str) ->
             name += 1
         end = _value(text, name, lex, lower=False, words=True)
         if end and _END_OF_LINE.match(text, end):
-            _add(out, name, end)  # "-- Mark", "~Rose"; "- Mark" ending the text
+            out.add(name, end)  # "-- Mark", "~Rose"; "- Mark" ending the text
         return
     if not head[:1].isalpha():
         return
@@ -324,7 +325,7 @@ def _greeting(text: str, lex: Lexicon, out: _Added, at: int, words: list[str]) -
         p = _after_title(text, p, lex)
         end = _value(text, p, lex, lower=False, words=True)
         if end and _CLOSE.match(text, end):
-            _add(out, p, end)
+            out.add(p, end)
         return
 
 
@@ -340,7 +341,7 @@ def _signoff(text: str, lex: Lexicon, out: _Added, at: int, words: list[str], eo
                 p += 1
         end = _value(text, p, lex, lower=False, words=True)
         if end and _END_OF_LINE.match(text, end):
-            _add(out, p, end)
+            out.add(p, end)
         return
 
 
@@ -361,7 +362,7 @@ def _speaker(text: str, lex: Lexicon, out: _Added, at: int) -> None:
         value = _value(text, p, lex, lower=word.islower(), words=True)
         if value and _FIELD_END.match(text, value):
             return  # "Buddy: Linh": a field and its value
-    _add(out, at, end)
+    out.add(at, end)
 
 
 def _above_a_title(text: str, lex: Lexicon, out: _Added, at: int, eol: int, nxt: str) -> None:
@@ -371,7 +372,7 @@ def _above_a_title(text: str, lex: Lexicon, out: _Added, at: int, eol: int, nxt:
         return
     end = _value(text, at, lex, lower=False, words=True)
     if end and not text[end:eol].strip(" \t,"):
-        _add(out, at, end)
+        out.add(at, end)
 
 
 def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
@@ -382,9 +383,14 @@ def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
         if not w.word:
             continue
         start, end = w.start, w.end
-        # (whether it is a first name, `_given`, is asked only where it would be added)
-        if start and text[start - 1] in " \t":
-            prev = text[max(0, start - 40) : start].split()[-3:]
+        # (whether it is a first name, `_given`, is asked only where it would be added;
+        # a word before that ends in no letter is no cue, nor a capitalised word)
+        if (
+            start
+            and text[start - 1] in " \t"
+            and (seg := text[max(0, start - 40) : start].rstrip())[-1:].isalpha()
+        ):
+            prev = seg.split()[-3:]
             last = prev[-1].lower() if prev else ""
             if last in CUES or last in KIN or last == "to":  # (most words are none)
                 low = [p.lower() for p in prev]
@@ -395,13 +401,13 @@ def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
                 )
                 if (cue or kin) and not _NOT_A_PERSON_AFTER.match(text, end):
                     if w.low not in lex.major and _given(text[start:end], lex):
-                        _add(out, start, end)
+                        out.add(start, end)
                     continue
             if prev and prev[-1][:1].isupper() and prev[-1].isalpha():
                 continue  # "Hope Okonkwo said": the run is judged whole
         nxt = _NEXT_WORD.match(text, end)
         if nxt is not None and nxt[1].lower() in SPEECH and _given(text[start:end], lex):
-            _add(out, start, end)
+            out.add(start, end)
 
 
 def _roles(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
@@ -417,7 +423,7 @@ def _roles(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
             k + 1 < len(items) and _LIST_GAP.fullmatch(text, item_end, items[k + 1][0])
         )
         if near:
-            _add(out, start, end)
+            out.add(start, end)
 
 
 def _three_close(names: list[Word]) -> bool:
@@ -430,12 +436,17 @@ def _three_close(names: list[Word]) -> bool:
 def _list_of_first_names(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
     """Three first names or more in a list: "Will, Mark, Hope", "Rose, Mark and Hope"."""
     run: list[tuple[int, int]] = []
+    given: dict[str, bool] = {}  # each word asked once
     for w in names:
         span = (w.start, w.end)
         if run and span[0] - run[-1][1] > 8:  # too far apart for a list: the cheap test
             _flush(run, out)
             run = []
-        if not _given(text[span[0] : span[1]], lex):
+        word = text[span[0] : span[1]]
+        ok = given.get(word)
+        if ok is None:
+            ok = given[word] = _given(word, lex)
+        if not ok:
             _flush(run, out)
             run = []
             continue
@@ -449,7 +460,7 @@ def _list_of_first_names(text: str, lex: Lexicon, out: _Added, names: list[Word]
 def _flush(run: list[tuple[int, int]], out: _Added) -> None:
     if len(run) >= 3:
         for start, end in run:
-            _add(out, start, end)
+            out.add(start, end)
 
 
 def _after_title(text: str, at: int, lex: Lexicon) -> int:
@@ -499,10 +510,6 @@ class _Added:
         self.spans[(start, end)] = None
 
 
-def _add(out: _Added, start: int, end: int) -> None:
-    out.add(start, end)
-
-
 def _given(word: str, lex: Lexicon) -> bool:
     """A first name (perhaps also a word: "Hope", "Mark"), not a month, a day or a modal."""
     low = word.lower()
@@ -526,33 +533,56 @@ def _word_before(text: str, end: int) -> int | None:
     return at if text[at].isupper() else None
 
 
-def _comma_order(text: str, m: re.Match[str], lex: Lexicon, out: _Added) -> None:
+def _comma_order(
+    text: str, m: re.Match[str], lex: Lexicon, out: _Added, memo: dict[tuple[str, str, str], int]
+) -> None:
     """A directory's order, surname first: "Okonkwo, Hope", "Smith, John A.", "SMITH,
     JOHN", "Adeyemi-Cole, Grace": a surname (a known one or a word no list knows, or a
     surname that is an English word before a first name that is none), then a first
-    name. After an English word ("Sorry, Mark", "Hopper, Grace") the first name alone."""
-    at = _word_before(text, m.start())
+    name. After an English word ("Sorry, Mark", "Hopper, Grace") the first name alone.
+    What a pair of words gives is asked once per scan (`memo`)."""
+    comma = m.start()
+    at = _word_before(text, comma)
     if at is None or (at and not _free(text[at - 1])):
         return
-    if at > 1 and text[at - 1] in " \t" and _word_before(text, at - 1) is not None:
-        return  # "Yuki Watanabe, Lars de Vries": a list of names, each in order
-    surname, given = text[at : m.start()], m[1]
+    if (  # "Yuki Watanabe, Lars de Vries": a list of names, each in order
+        at > 1
+        and text[at - 1] in " \t"
+        and _word_char(text[at - 2])  # (the cheap test first)
+        and _word_before(text, at - 1) is not None
+    ):
+        return
+    pair = (text[at:comma], m[1], m[2])
+    how = memo.get(pair)
+    if how is None:
+        how = memo[pair] = _comma_pair(*pair, lex)
+    if how == 1:
+        out.add(m.start(1), m.end(1))  # "Sorry, Mark": a name called, at least
+    elif how == 2:
+        out.add(at, m.end())
+
+
+def _word_char(c: str) -> bool:  # whether `_WORD_CHARS` reads `c`
+    return c.isalnum() or c in "_'’-"
+
+
+def _comma_pair(surname: str, given: str, initials: str, lex: Lexicon) -> int:
+    """What `_comma_order` finds in "`surname`, `given` `initials`": nothing (0), the
+    given name alone (1), or both (2)."""
     s_first, s_last, s_word = _kind(surname, lex)
     g_first, _, g_word = _kind(given, lex)
     if not g_first or surname in lex.places or given.lower() in MONTHS_DAYS:
-        return
+        return 0
     if given.lower() in NOT_NAMES or given.lower() in MODALS:
-        return
+        return 0
     if not (s_last or s_word or s_first or len(surname) > 4):
-        return  # an unknown word of four letters or fewer: "Omg, Hope"
+        return 0  # an unknown word of four letters or fewer: "Omg, Hope"
     if not s_last and given in lex.places and not g_word:
-        return  # "Adamsberg, Kalmar": a list of towns
-    low = surname.lower()
-    if s_word and (g_word or not s_last) and not m[2]:
-        if low not in NOT_SURNAME and low not in NOT_NAMES:
-            _add(out, m.start(1), m.end(1))  # "Sorry, Mark": a name called, at least
-        return
-    _add(out, at, m.end())
+        return 0  # "Adamsberg, Kalmar": a list of towns
+    if s_word and (g_word or not s_last) and not initials:
+        low = surname.lower()
+        return 0 if low in NOT_SURNAME or low in NOT_NAMES else 1
+    return 2
 
 
 def _alone(text: str, lex: Lexicon, out: _Added) -> None:
@@ -566,4 +596,4 @@ def _alone(text: str, lex: Lexicon, out: _Added) -> None:
     at = text.find(body)
     end = _value(text, at, lex, lower=False, words=False)
     if end == at + len(body) and len(body.split()) in (2, 3):
-        _add(out, at, end)
+        out.add(at, end)
