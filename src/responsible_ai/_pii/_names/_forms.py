@@ -192,7 +192,7 @@ def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
     Mark and Priya Patel", "cc: Will, Rose". Each one found makes its neighbour sure
     too, so a list is read whole, in either direction. (Only where the windows' words,
     `seen`, hold such a name, or a first name not found on its own.)"""
-    people = sorted((s, e) for kind, s, e, score in out if kind == "PERSON" and score >= 0.75)
+    people = [(s, e) for kind, s, e, score in out if kind == "PERSON" and score >= 0.75]
     for start, end in people:  # a link of a list right after one, or right before
         lo = start - 5 if start > 5 else 0  # (a comma, or what `_word_before` reads)
         if text.startswith(_LINKS, end) or "," in text[lo:start]:
@@ -201,12 +201,6 @@ def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
             break
     else:
         return  # none has a link beside it that a list needs: the walk below adds none
-    begun = {s for _, s, _, _ in out}
-    if not any(
-        w.first and w.cap and not w.upper and (w.word or w.start not in begun) for w in seen
-    ):
-        return
-    taken = {(s, e) for _, s, e, _ in out}
     found = sorted((s, e) for _, s, e, _ in out)
     starts = [s for s, _ in found]
     reach = list(accumulate((e for _, e in found), max))  # the furthest end so far
@@ -216,13 +210,19 @@ def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
     free = _free_initials(text, starts, reach, lex)
     if not free:
         return
+    begun = set(starts)
+    if not any(
+        w.first and w.cap and not w.upper and (w.word or w.start not in begun) for w in seen
+    ):
+        return
+    taken = {(s, e) for _, s, e, _ in out}
     opens = set(free)
 
     def inside(span: tuple[int, int]) -> bool:  # overlaps what was found before
         k = bisect_left(starts, span[1])
         return k > 0 and reach[k - 1] > span[0]
 
-    todo = list(people)
+    todo = sorted(people)
     steps, most = 0, 4 * len(todo) + 16
     while todo and steps < most:  # each step adds at most two names
         steps += 1
