@@ -17,10 +17,10 @@ looked up in sets."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from itertools import accumulate, pairwise
+from itertools import pairwise
 from operator import and_
 
+from ._added import Added
 from ._lexicon import Lexicon
 from ._slot_words import (
     ACCOUNT_LABELS,
@@ -161,7 +161,7 @@ def _value(text: str, at: int, lex: Lexicon, *, lower: bool, words: bool) -> int
 def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
     """Add the names that stand in a slot only a name fills (see the module). `seen`:
     the words of `_gate`'s windows, which hold every capitalised name of the text."""
-    added = _Added(out)
+    added = Added(out)
     if ":" in text or "：" in text:
         _labels(text, lex, added)
     _lines(text, lex, added)
@@ -206,7 +206,7 @@ def _free(c: str) -> bool:
     return not (c.isalnum() or c in "'’-_,")
 
 
-def _labels(text: str, lex: Lexicon, out: _Added) -> None:
+def _labels(text: str, lex: Lexicon, out: Added) -> None:
     """A field's label, then a name: "Name: Tanaka Yuki", "CLIENT: OKONKWO Chidi"."""
     for colon in (":", "："):
         p = text.find(colon)
@@ -215,7 +215,7 @@ def _labels(text: str, lex: Lexicon, out: _Added) -> None:
             p = text.find(colon, p + 1)
 
 
-def _label_at(text: str, p: int, lex: Lexicon, out: _Added) -> None:
+def _label_at(text: str, p: int, lex: Lexicon, out: Added) -> None:
     lo = max(0, p - 40)
     seg = text[lo:p].rstrip(" \t")
     words = seg.split()[-4:]
@@ -246,7 +246,7 @@ def _label_at(text: str, p: int, lex: Lexicon, out: _Added) -> None:
         return
 
 
-def _lines(text: str, lex: Lexicon, out: _Added) -> None:
+def _lines(text: str, lex: Lexicon, out: Added) -> None:
     """The slots at a line's start: a greeting, a sign-off, a speaker, a name alone
     above a job title, and "- Mark" as the last line."""
     size = len(text)
@@ -263,7 +263,7 @@ def _lines(text: str, lex: Lexicon, out: _Added) -> None:
         start = nxt
 
 
-def _line(text: str, lex: Lexicon, out: _Added, at: int, eol: int, head: str) -> None:
+def _line(text: str, lex: Lexicon, out: Added, at: int, eol: int, head: str) -> None:
     """One line's slots (see `_lines`): it starts at `at` with the word `head`."""
     if (
         head[:1] in "-—–~"
@@ -313,7 +313,7 @@ def _phrase(words: list[str], k: int) -> str:
     return " ".join(words[:k]).rstrip(",.!:;")
 
 
-def _greeting(text: str, lex: Lexicon, out: _Added, at: int, words: list[str]) -> None:
+def _greeting(text: str, lex: Lexicon, out: Added, at: int, words: list[str]) -> None:
     """ "Kedves Zoltán!", "Lieber Herr Schmidt,", "Querida Hope,": a greeting, perhaps a
     title, then a name that closes the phrase."""
     for k in (3, 2, 1):
@@ -329,7 +329,7 @@ def _greeting(text: str, lex: Lexicon, out: _Added, at: int, words: list[str]) -
         return
 
 
-def _signoff(text: str, lex: Lexicon, out: _Added, at: int, words: list[str], eol: int) -> None:
+def _signoff(text: str, lex: Lexicon, out: Added, at: int, words: list[str], eol: int) -> None:
     """ "BR, Mark", "Rgds Mark", "Yours,\\nWill": a sign-off, then a name ending a line."""
     for k in range(len(words), 0, -1):
         if _phrase(words, k) not in SIGNOFFS:
@@ -345,7 +345,7 @@ def _signoff(text: str, lex: Lexicon, out: _Added, at: int, words: list[str], eo
         return
 
 
-def _speaker(text: str, lex: Lexicon, out: _Added, at: int) -> None:
+def _speaker(text: str, lex: Lexicon, out: Added, at: int) -> None:
     """ "Hope: on it", "Mark - please review": a first name opening a chat line."""
     m = _VALUE.match(text, at)
     if m is None:
@@ -365,7 +365,7 @@ def _speaker(text: str, lex: Lexicon, out: _Added, at: int) -> None:
     out.add(at, end)
 
 
-def _above_a_title(text: str, lex: Lexicon, out: _Added, at: int, eol: int, nxt: str) -> None:
+def _above_a_title(text: str, lex: Lexicon, out: Added, at: int, eol: int, nxt: str) -> None:
     """A name alone on a line, above a line that gives a job title ("Mark\\nSenior
     Analyst, Acme Ltd"): a signature."""
     if len(nxt) > 80 or JOBS.isdisjoint(nxt.lower().replace(",", " ").split()):
@@ -375,7 +375,7 @@ def _above_a_title(text: str, lex: Lexicon, out: _Added, at: int, eol: int, nxt:
         out.add(at, end)
 
 
-def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
+def _cued(text: str, lex: Lexicon, out: Added, names: list[Word]) -> None:
     """A first name that is also a word after a verb or a word that takes a person
     ("call Hope back", "ty Mark", "my girl Hope") or before a verb of speech ("Hope
     said")."""
@@ -410,7 +410,7 @@ def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
             out.add(start, end)
 
 
-def _roles(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
+def _roles(text: str, lex: Lexicon, out: Added, names: list[Word]) -> None:
     """Names listed with a role in brackets: "Hope (HR), Mark (Legal)"."""
     items = []
     for w in names:
@@ -433,7 +433,7 @@ def _three_close(names: list[Word]) -> bool:
     return any(map(and_, close, close[1:]))
 
 
-def _list_of_first_names(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
+def _list_of_first_names(text: str, lex: Lexicon, out: Added, names: list[Word]) -> None:
     """Three first names or more in a list: "Will, Mark, Hope", "Rose, Mark and Hope"."""
     run: list[tuple[int, int]] = []
     given: dict[str, bool] = {}  # each word asked once
@@ -457,7 +457,7 @@ def _list_of_first_names(text: str, lex: Lexicon, out: _Added, names: list[Word]
     _flush(run, out)
 
 
-def _flush(run: list[tuple[int, int]], out: _Added) -> None:
+def _flush(run: list[tuple[int, int]], out: Added) -> None:
     if len(run) >= 3:
         for start, end in run:
             out.add(start, end)
@@ -471,43 +471,6 @@ def _after_title(text: str, at: int, lex: Lexicon) -> int:
         return at
     key = _key(text[at : m.end()].split(".")[0])
     return at if key in lex.first or key in lex.last else m.end()
-
-
-class _Added:
-    """The persons this pass finds, tested against what was found before it: not over a
-    firm or a place, nor a person found already (in O(log n) per test: a text of many
-    names stays linear; the index is made at the first test)."""
-
-    __slots__ = ("_found", "_index", "spans")
-
-    def __init__(self, out: Found) -> None:
-        self._found = out
-        self._index: tuple[list[int], list[int], list[int], list[int]] | None = None
-        self.spans: dict[tuple[int, int], None] = {}
-
-    def _made(self) -> tuple[list[int], list[int], list[int], list[int]]:
-        out = self._found
-        other = sorted((s, e) for k, s, e, sc in out if sc >= 0.6 and k != "PERSON")
-        people = sorted((s, e) for k, s, e, sc in out if sc >= 0.5 and k == "PERSON")
-        self._index = (
-            [s for s, _ in other],
-            list(accumulate((e for _, e in other), max)),
-            [s for s, _ in people],
-            list(accumulate((e for _, e in people), max)),
-        )
-        return self._index
-
-    def add(self, start: int, end: int) -> None:
-        if end <= start or (start, end) in self.spans:
-            return
-        other, other_reach, people, people_reach = self._index or self._made()
-        k = bisect_left(other, end)  # a firm or a place that starts before the end
-        if k and other_reach[k - 1] > start:
-            return
-        k = bisect_right(people, start)  # a person found that holds it
-        if k and people_reach[k - 1] >= end:
-            return
-        self.spans[(start, end)] = None
 
 
 def _given(word: str, lex: Lexicon) -> bool:
@@ -534,7 +497,7 @@ def _word_before(text: str, end: int) -> int | None:
 
 
 def _comma_order(
-    text: str, m: re.Match[str], lex: Lexicon, out: _Added, memo: dict[tuple[str, str, str], int]
+    text: str, m: re.Match[str], lex: Lexicon, out: Added, memo: dict[tuple[str, str, str], int]
 ) -> None:
     """A directory's order, surname first: "Okonkwo, Hope", "Smith, John A.", "SMITH,
     JOHN", "Adeyemi-Cole, Grace": a surname (a known one or a word no list knows, or a
@@ -585,7 +548,7 @@ def _comma_pair(surname: str, given: str, initials: str, lex: Lexicon) -> int:
     return 2
 
 
-def _alone(text: str, lex: Lexicon, out: _Added) -> None:
+def _alone(text: str, lex: Lexicon, out: Added) -> None:
     """A text that is a name alone, two or three words ("Chidi Okonkwo"): a message's
     ``name``, a form's field, a signature."""
     if len(text) > 80:
