@@ -223,8 +223,9 @@ def _echoes(
     known: dict[str, str] = {}  # a word, in lower case: what it names
     starts = [w.start for w in seen]
     ascii_only = text.isascii()  # (then a word in lower case is as long as it is written)
+    alone = {(w.start, w.end) for w in seen}  # a finding that is one word holds no part
     for kind, start, end, score in out:
-        if score < 0.8 or kind == "LOCATION":
+        if score < 0.8 or kind == "LOCATION" or (start, end) in alone:
             continue
         if ascii_only and _THREE(text, start, end) is None:
             continue  # no word of three letters or more: none to know ("Ab, Ab")
