@@ -174,11 +174,14 @@ def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
         if len(names) > 2 and "," in text and _three_close(names):
             _list_of_first_names(text, lex, added, names)
     pairs: dict[tuple[str, str, str], int] = {}
+    ends: dict[int, int] = {}  # where each of the windows' words ends: its start
     for w in named:
         if w.first and text.startswith(",", w.start - 2, w.start):
             m = _COMMA_GIVEN.match(text, w.start - 2)
             if m is not None:  # "Okonkwo, Hope"
-                _comma_order(text, m, lex, added, pairs)
+                if not ends:
+                    ends = {v.end: v.start for v in seen}
+                _comma_order(text, m, lex, added, pairs, ends)
         if (
             not w.word
             and not w.first
@@ -497,15 +500,25 @@ def _word_before(text: str, end: int) -> int | None:
 
 
 def _comma_order(
-    text: str, m: re.Match[str], lex: Lexicon, out: Added, memo: dict[tuple[str, str, str], int]
+    text: str,
+    m: re.Match[str],
+    lex: Lexicon,
+    out: Added,
+    memo: dict[tuple[str, str, str], int],
+    ends: dict[int, int],
 ) -> None:
     """A directory's order, surname first: "Okonkwo, Hope", "Smith, John A.", "SMITH,
     JOHN", "Adeyemi-Cole, Grace": a surname (a known one or a word no list knows, or a
     surname that is an English word before a first name that is none), then a first
     name. After an English word ("Sorry, Mark", "Hopper, Grace") the first name alone.
-    What a pair of words gives is asked once per scan (`memo`)."""
+    What a pair of words gives is asked once per scan (`memo`); the word before the
+    comma is most often one of the windows' words (`ends`: where each ends, its start)."""
     comma = m.start()
-    at = _word_before(text, comma)
+    at = ends.get(comma, -1)  # that word is what `_word_before` reads, when nothing is
+    if not (at >= 0 and comma - at <= 40 and (at == 0 or not _word_char(text[at - 1]))):
+        at = _word_before(text, comma)  # glued before it (then read backwards)
+    elif not text[at].isupper():
+        return
     if at is None or (at and not _free(text[at - 1])):
         return
     if (  # "Yuki Watanabe, Lars de Vries": a list of names, each in order
