@@ -514,9 +514,11 @@ def _comma_order(
     What a pair of words gives is asked once per scan (`memo`); the word before the
     comma is most often one of the windows' words (`ends`: where each ends, its start)."""
     comma = m.start()
-    at = ends.get(comma, -1)  # that word is what `_word_before` reads, when nothing is
-    if not (at >= 0 and comma - at <= 40 and (at == 0 or not _word_char(text[at - 1]))):
-        at = _word_before(text, comma)  # glued before it (then read backwards)
+    at: int | None = ends.get(comma, -1)  # what `_word_before` reads, when nothing is
+    if at is None or not (  # glued before it (else read backwards)
+        at >= 0 and comma - at <= 40 and (at == 0 or not _word_char(text[at - 1]))
+    ):
+        at = _word_before(text, comma)
     elif not text[at].isupper():
         return
     if at is None or (at and not _free(text[at - 1])):
