@@ -222,9 +222,13 @@ def _echoes(
     Linear: the windows' words are walked once, and rare parts found in one pass."""
     known: dict[str, str] = {}  # a word, in lower case: what it names
     starts = [w.start for w in seen]
+    ascii_only = text.isascii()  # (then a word in lower case is as long as it is written)
+    alone = {(w.start, w.end) for w in seen}  # a finding that is one word holds no part
     for kind, start, end, score in out:
-        if score < 0.8 or kind == "LOCATION":
+        if score < 0.8 or kind == "LOCATION" or (start, end) in alone:
             continue
+        if ascii_only and _THREE(text, start, end) is None:
+            continue  # no word of three letters or more: none to know ("Ab, Ab")
         inside = _words_in(text, lex, seen, starts, start, end, local)
         if len(inside) < 2:
             continue
@@ -272,6 +276,9 @@ def _echoes(
             and not (part in MODALS and not _next_capitalised(text, end))
         ):  # "Will do", beside "Will Tanaka"
             out.append((echo, at, end, 0.8))
+
+
+_THREE = re.compile(r"[\w'’\-]{3}").search  # where a word of three characters may be
 
 
 def _hot_in_lower(part: str, lex: Lexicon) -> bool:
@@ -358,6 +365,8 @@ _LIST_GAP = re.compile(r"(?:,|;|/|,? and|,? or|,? &|,? und|,? et|,? y|,? e)? ?")
 def _lists(text: str, out: list[tuple[str, int, int, float]]) -> None:
     """Raise an unsure finding (a person or a firm? 0.45) listed beside sure ones of
     the same type."""
+    if not any(0.4 <= score < 0.5 for _, _, _, score in out):
+        return  # (the cheap test first: most texts have none)
     ordered = sorted(range(len(out)), key=lambda k: out[k][1])
     for pos, k in enumerate(ordered):
         kind, start, end, score = out[k]

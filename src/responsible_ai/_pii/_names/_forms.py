@@ -12,6 +12,7 @@ import re
 import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from functools import cache
 from itertools import accumulate
 from string import ascii_lowercase
 
@@ -191,7 +192,7 @@ def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
     Mark and Priya Patel", "cc: Will, Rose". Each one found makes its neighbour sure
     too, so a list is read whole, in either direction. (Only where the windows' words,
     `seen`, hold such a name, or a first name not found on its own.)"""
-    people = sorted((s, e) for kind, s, e, score in out if kind == "PERSON" and score >= 0.75)
+    people = [(s, e) for kind, s, e, score in out if kind == "PERSON" and score >= 0.75]
     for start, end in people:  # a link of a list right after one, or right before
         lo = start - 5 if start > 5 else 0  # (a comma, or what `_word_before` reads)
         if text.startswith(_LINKS, end) or "," in text[lo:start]:
@@ -200,27 +201,39 @@ def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
             break
     else:
         return  # none has a link beside it that a list needs: the walk below adds none
-    begun = {s for _, s, _, _ in out}
+    found = sorted((s, e) for _, s, e, _ in out)
+    starts = [s for s, _ in found]
+    reach = list(accumulate((e for _, e in found), max))  # the furthest end so far
+    # a name added starts with a capital that starts a first name, outside everything
+    # found: where one stands, read once (a text dense with names has none: nothing to
+    # add, and no person's neighbours to read)
+    free = _free_initials(text, starts, reach, lex)
+    if not free:
+        return
+    begun = set(starts)
     if not any(
         w.first and w.cap and not w.upper and (w.word or w.start not in begun) for w in seen
     ):
         return
     taken = {(s, e) for _, s, e, _ in out}
-    found = sorted((s, e) for _, s, e, _ in out)
-    starts = [s for s, _ in found]
-    reach = list(accumulate((e for _, e in found), max))  # the furthest end so far
+    opens = set(free)
 
     def inside(span: tuple[int, int]) -> bool:  # overlaps what was found before
         k = bisect_left(starts, span[1])
         return k > 0 and reach[k - 1] > span[0]
 
-    todo = list(people)
+    todo = sorted(people)
     steps, most = 0, 4 * len(todo) + 16
     while todo and steps < most:  # each step adds at most two names
         steps += 1
         start, end = todo.pop()
-        # the cheapest test first: a word already found is not looked up again
-        after = _WORD_AFTER.match(text, end) if text.startswith(_LINKS, end) else None
+        # the cheapest tests first: a name after this one starts where its link ends, one
+        # before it within `_BEFORE_REACH`; a word already found is not looked up again
+        after = (
+            _WORD_AFTER.match(text, end)
+            if text.startswith(_LINKS, end) and _past_link(text, end) in opens
+            else None
+        )
         if after is not None:
             span = (after.start(1), after.end(1))
             if (
@@ -231,7 +244,8 @@ def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
                 taken.add(span)
                 out.append(("PERSON", *span, 0.75))
                 todo.append(span)
-        before = _word_before(text, start)
+        near = bisect_left(free, start - _BEFORE_REACH)
+        before = _word_before(text, start) if near < len(free) and free[near] < start else None
         if (
             before is not None
             and before not in taken
@@ -241,6 +255,38 @@ def listed(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
             taken.add(before)
             out.append(("PERSON", *before, 0.75))
             todo.append(before)
+
+
+# what `_WORD_AFTER` reads between a name and the next: the name starts where this ends
+_LINK_RUN = re.compile(r"[,&\t andoruety]+")
+assert all(not c.isupper() for c in "andoruety")
+
+
+def _past_link(text: str, at: int) -> int:
+    """Where what `_WORD_AFTER` may read as a link, from `at`, ends."""
+    m = _LINK_RUN.match(text, at)
+    return at if m is None else m.end()
+
+
+# how far before a name `_word_before` finds the start of one: a link of up to six
+# characters (", and", "    ,"), then a word of up to 21 letters
+_BEFORE_REACH = 6 + 21
+
+
+@cache
+def _initials(lex: Lexicon) -> re.Pattern[str]:
+    """The capitals that start a first name (the first letter of each name added by
+    `listed`)."""
+    capitals = sorted({name[0] for name in lex.first if name[:1].isupper()})
+    return re.compile("[" + "".join(map(re.escape, capitals)) + "]")
+
+
+def _free_initials(text: str, starts: list[int], reach: list[int], lex: Lexicon) -> list[int]:
+    """Where, outside every span found (`starts`, in order, and the furthest end so far
+    `reach`), a capital stands that starts a first name: in order."""
+    initials = _initials(lex).finditer
+    gaps = zip([0, *reach], [*starts, len(text)], strict=True)  # (after, before) a span
+    return [m.start() for lo, hi in gaps if hi > lo for m in initials(text, lo, hi)]
 
 
 # "Will you ...": the word, not a name

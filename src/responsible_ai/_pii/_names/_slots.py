@@ -17,10 +17,10 @@ looked up in sets."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from itertools import accumulate, pairwise
+from itertools import pairwise
 from operator import and_
 
+from ._added import Added
 from ._lexicon import Lexicon
 from ._slot_words import (
     ACCOUNT_LABELS,
@@ -161,7 +161,7 @@ def _value(text: str, at: int, lex: Lexicon, *, lower: bool, words: bool) -> int
 def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
     """Add the names that stand in a slot only a name fills (see the module). `seen`:
     the words of `_gate`'s windows, which hold every capitalised name of the text."""
-    added = _Added(out)
+    added = Added(out)
     if ":" in text or "：" in text:
         _labels(text, lex, added)
     _lines(text, lex, added)
@@ -173,11 +173,15 @@ def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
             _roles(text, lex, added, names)
         if len(names) > 2 and "," in text and _three_close(names):
             _list_of_first_names(text, lex, added, names)
+    pairs: dict[tuple[str, str, str], int] = {}
+    ends: dict[int, int] = {}  # where each of the windows' words ends: its start
     for w in named:
         if w.first and text.startswith(",", w.start - 2, w.start):
             m = _COMMA_GIVEN.match(text, w.start - 2)
             if m is not None:  # "Okonkwo, Hope"
-                _comma_order(text, m, lex, added)
+                if not ends:
+                    ends = {v.end: v.start for v in seen}
+                _comma_order(text, m, lex, added, pairs, ends)
         if (
             not w.word
             and not w.first
@@ -186,15 +190,15 @@ def slots(text: str, lex: Lexicon, out: Found, seen: list[Word]) -> None:
             and (m := _INITIAL.match(text, w.end)) is not None
             and (w.start == 0 or _free(text[w.start - 1]))
         ):
-            _add(added, w.start, m.end())  # "Okonkwo H."
+            added.add(w.start, m.end())  # "Okonkwo H."
     if "-" in text and (first := _HONORIFIC_AFTER.search(text)) is not None:
         for m in _HONORIFIC_AFTER.finditer(text, first.start()):
             at = _word_before(text, m.start())
             if at is not None and text[at : m.start()].lower() not in lex.words:
-                _add(added, at, m.start())  # "Nakamura-san"
+                added.add(at, m.start())  # "Nakamura-san"
     if "^" in text:
         for m in _TRACK1.finditer(text):
-            _add(added, m.start(1), m.end(2) - (len(m[2]) - len(m[2].rstrip())))
+            added.add(m.start(1), m.end(2) - (len(m[2]) - len(m[2].rstrip())))
     if len(text) <= 80:
         _alone(text, lex, added)
     out += [("PERSON", start, end, _SCORE) for start, end in added.spans]
@@ -205,7 +209,7 @@ def _free(c: str) -> bool:
     return not (c.isalnum() or c in "'’-_,")
 
 
-def _labels(text: str, lex: Lexicon, out: _Added) -> None:
+def _labels(text: str, lex: Lexicon, out: Added) -> None:
     """A field's label, then a name: "Name: Tanaka Yuki", "CLIENT: OKONKWO Chidi"."""
     for colon in (":", "："):
         p = text.find(colon)
@@ -214,7 +218,7 @@ def _labels(text: str, lex: Lexicon, out: _Added) -> None:
             p = text.find(colon, p + 1)
 
 
-def _label_at(text: str, p: int, lex: Lexicon, out: _Added) -> None:
+def _label_at(text: str, p: int, lex: Lexicon, out: Added) -> None:
     lo = max(0, p - 40)
     seg = text[lo:p].rstrip(" \t")
     words = seg.split()[-4:]
@@ -233,7 +237,7 @@ def _label_at(text: str, p: int, lex: Lexicon, out: _Added) -> None:
             tok = text[at:].split(None, 1)[0] if text[at:].strip() else ""
             size = account_name(tok.rstrip(",;.)"), lex)
             if size:
-                _add(out, at, at + size)
+                out.add(at, at + size)
             return
         at = _after_title(text, at, lex)
         end = _value(text, at, lex, lower=True, words=True)
@@ -241,11 +245,11 @@ def _label_at(text: str, p: int, lex: Lexicon, out: _Added) -> None:
             return  # not "Manager: Randstad Employment Bureau", "TO: Lindkvist & Co"
         if text[at:end].islower() and not _FIELD_END.match(text, end):
             return  # "customer: brightwater foods ltd"
-        _add(out, at, end)
+        out.add(at, end)
         return
 
 
-def _lines(text: str, lex: Lexicon, out: _Added) -> None:
+def _lines(text: str, lex: Lexicon, out: Added) -> None:
     """The slots at a line's start: a greeting, a sign-off, a speaker, a name alone
     above a job title, and "- Mark" as the last line."""
     size = len(text)
@@ -262,7 +266,7 @@ def _lines(text: str, lex: Lexicon, out: _Added) -> None:
         start = nxt
 
 
-def _line(text: str, lex: Lexicon, out: _Added, at: int, eol: int, head: str) -> None:
+def _line(text: str, lex: Lexicon, out: Added, at: int, eol: int, head: str) -> None:
     """One line's slots (see `_lines`): it starts at `at` with the word `head`."""
     if (
         head[:1] in "-—–~"
@@ -275,7 +279,7 @@ def _line(text: str, lex: Lexicon, out: _Added, at: int, eol: int, head: str) ->
             name += 1
         end = _value(text, name, lex, lower=False, words=True)
         if end and _END_OF_LINE.match(text, end):
-            _add(out, name, end)  # "-- Mark", "~Rose"; "- Mark" ending the text
+            out.add(name, end)  # "-- Mark", "~Rose"; "- Mark" ending the text
         return
     if not head[:1].isalpha():
         return
@@ -312,7 +316,7 @@ def _phrase(words: list[str], k: int) -> str:
     return " ".join(words[:k]).rstrip(",.!:;")
 
 
-def _greeting(text: str, lex: Lexicon, out: _Added, at: int, words: list[str]) -> None:
+def _greeting(text: str, lex: Lexicon, out: Added, at: int, words: list[str]) -> None:
     """ "Kedves Zoltán!", "Lieber Herr Schmidt,", "Querida Hope,": a greeting, perhaps a
     title, then a name that closes the phrase."""
     for k in (3, 2, 1):
@@ -324,11 +328,11 @@ def _greeting(text: str, lex: Lexicon, out: _Added, at: int, words: list[str]) -
         p = _after_title(text, p, lex)
         end = _value(text, p, lex, lower=False, words=True)
         if end and _CLOSE.match(text, end):
-            _add(out, p, end)
+            out.add(p, end)
         return
 
 
-def _signoff(text: str, lex: Lexicon, out: _Added, at: int, words: list[str], eol: int) -> None:
+def _signoff(text: str, lex: Lexicon, out: Added, at: int, words: list[str], eol: int) -> None:
     """ "BR, Mark", "Rgds Mark", "Yours,\\nWill": a sign-off, then a name ending a line."""
     for k in range(len(words), 0, -1):
         if _phrase(words, k) not in SIGNOFFS:
@@ -340,11 +344,11 @@ def _signoff(text: str, lex: Lexicon, out: _Added, at: int, words: list[str], eo
                 p += 1
         end = _value(text, p, lex, lower=False, words=True)
         if end and _END_OF_LINE.match(text, end):
-            _add(out, p, end)
+            out.add(p, end)
         return
 
 
-def _speaker(text: str, lex: Lexicon, out: _Added, at: int) -> None:
+def _speaker(text: str, lex: Lexicon, out: Added, at: int) -> None:
     """ "Hope: on it", "Mark - please review": a first name opening a chat line."""
     m = _VALUE.match(text, at)
     if m is None:
@@ -361,20 +365,20 @@ def _speaker(text: str, lex: Lexicon, out: _Added, at: int) -> None:
         value = _value(text, p, lex, lower=word.islower(), words=True)
         if value and _FIELD_END.match(text, value):
             return  # "Buddy: Linh": a field and its value
-    _add(out, at, end)
+    out.add(at, end)
 
 
-def _above_a_title(text: str, lex: Lexicon, out: _Added, at: int, eol: int, nxt: str) -> None:
+def _above_a_title(text: str, lex: Lexicon, out: Added, at: int, eol: int, nxt: str) -> None:
     """A name alone on a line, above a line that gives a job title ("Mark\\nSenior
     Analyst, Acme Ltd"): a signature."""
     if len(nxt) > 80 or JOBS.isdisjoint(nxt.lower().replace(",", " ").split()):
         return
     end = _value(text, at, lex, lower=False, words=True)
     if end and not text[end:eol].strip(" \t,"):
-        _add(out, at, end)
+        out.add(at, end)
 
 
-def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
+def _cued(text: str, lex: Lexicon, out: Added, names: list[Word]) -> None:
     """A first name that is also a word after a verb or a word that takes a person
     ("call Hope back", "ty Mark", "my girl Hope") or before a verb of speech ("Hope
     said")."""
@@ -382,9 +386,14 @@ def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
         if not w.word:
             continue
         start, end = w.start, w.end
-        # (whether it is a first name, `_given`, is asked only where it would be added)
-        if start and text[start - 1] in " \t":
-            prev = text[max(0, start - 40) : start].split()[-3:]
+        # (whether it is a first name, `_given`, is asked only where it would be added;
+        # a word before that ends in no letter is no cue, nor a capitalised word)
+        if (
+            start
+            and text[start - 1] in " \t"
+            and (seg := text[max(0, start - 40) : start].rstrip())[-1:].isalpha()
+        ):
+            prev = seg.split()[-3:]
             last = prev[-1].lower() if prev else ""
             if last in CUES or last in KIN or last == "to":  # (most words are none)
                 low = [p.lower() for p in prev]
@@ -395,16 +404,16 @@ def _cued(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
                 )
                 if (cue or kin) and not _NOT_A_PERSON_AFTER.match(text, end):
                     if w.low not in lex.major and _given(text[start:end], lex):
-                        _add(out, start, end)
+                        out.add(start, end)
                     continue
             if prev and prev[-1][:1].isupper() and prev[-1].isalpha():
                 continue  # "Hope Okonkwo said": the run is judged whole
         nxt = _NEXT_WORD.match(text, end)
         if nxt is not None and nxt[1].lower() in SPEECH and _given(text[start:end], lex):
-            _add(out, start, end)
+            out.add(start, end)
 
 
-def _roles(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
+def _roles(text: str, lex: Lexicon, out: Added, names: list[Word]) -> None:
     """Names listed with a role in brackets: "Hope (HR), Mark (Legal)"."""
     items = []
     for w in names:
@@ -417,7 +426,7 @@ def _roles(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
             k + 1 < len(items) and _LIST_GAP.fullmatch(text, item_end, items[k + 1][0])
         )
         if near:
-            _add(out, start, end)
+            out.add(start, end)
 
 
 def _three_close(names: list[Word]) -> bool:
@@ -427,15 +436,20 @@ def _three_close(names: list[Word]) -> bool:
     return any(map(and_, close, close[1:]))
 
 
-def _list_of_first_names(text: str, lex: Lexicon, out: _Added, names: list[Word]) -> None:
+def _list_of_first_names(text: str, lex: Lexicon, out: Added, names: list[Word]) -> None:
     """Three first names or more in a list: "Will, Mark, Hope", "Rose, Mark and Hope"."""
     run: list[tuple[int, int]] = []
+    given: dict[str, bool] = {}  # each word asked once
     for w in names:
         span = (w.start, w.end)
         if run and span[0] - run[-1][1] > 8:  # too far apart for a list: the cheap test
             _flush(run, out)
             run = []
-        if not _given(text[span[0] : span[1]], lex):
+        word = text[span[0] : span[1]]
+        ok = given.get(word)
+        if ok is None:
+            ok = given[word] = _given(word, lex)
+        if not ok:
             _flush(run, out)
             run = []
             continue
@@ -446,10 +460,10 @@ def _list_of_first_names(text: str, lex: Lexicon, out: _Added, names: list[Word]
     _flush(run, out)
 
 
-def _flush(run: list[tuple[int, int]], out: _Added) -> None:
+def _flush(run: list[tuple[int, int]], out: Added) -> None:
     if len(run) >= 3:
         for start, end in run:
-            _add(out, start, end)
+            out.add(start, end)
 
 
 def _after_title(text: str, at: int, lex: Lexicon) -> int:
@@ -460,47 +474,6 @@ def _after_title(text: str, at: int, lex: Lexicon) -> int:
         return at
     key = _key(text[at : m.end()].split(".")[0])
     return at if key in lex.first or key in lex.last else m.end()
-
-
-class _Added:
-    """The persons this pass finds, tested against what was found before it: not over a
-    firm or a place, nor a person found already (in O(log n) per test: a text of many
-    names stays linear; the index is made at the first test)."""
-
-    __slots__ = ("_found", "_index", "spans")
-
-    def __init__(self, out: Found) -> None:
-        self._found = out
-        self._index: tuple[list[int], list[int], list[int], list[int]] | None = None
-        self.spans: dict[tuple[int, int], None] = {}
-
-    def _made(self) -> tuple[list[int], list[int], list[int], list[int]]:
-        out = self._found
-        other = sorted((s, e) for k, s, e, sc in out if sc >= 0.6 and k != "PERSON")
-        people = sorted((s, e) for k, s, e, sc in out if sc >= 0.5 and k == "PERSON")
-        self._index = (
-            [s for s, _ in other],
-            list(accumulate((e for _, e in other), max)),
-            [s for s, _ in people],
-            list(accumulate((e for _, e in people), max)),
-        )
-        return self._index
-
-    def add(self, start: int, end: int) -> None:
-        if end <= start or (start, end) in self.spans:
-            return
-        other, other_reach, people, people_reach = self._index or self._made()
-        k = bisect_left(other, end)  # a firm or a place that starts before the end
-        if k and other_reach[k - 1] > start:
-            return
-        k = bisect_right(people, start)  # a person found that holds it
-        if k and people_reach[k - 1] >= end:
-            return
-        self.spans[(start, end)] = None
-
-
-def _add(out: _Added, start: int, end: int) -> None:
-    out.add(start, end)
 
 
 def _given(word: str, lex: Lexicon) -> bool:
@@ -526,36 +499,71 @@ def _word_before(text: str, end: int) -> int | None:
     return at if text[at].isupper() else None
 
 
-def _comma_order(text: str, m: re.Match[str], lex: Lexicon, out: _Added) -> None:
+def _comma_order(
+    text: str,
+    m: re.Match[str],
+    lex: Lexicon,
+    out: Added,
+    memo: dict[tuple[str, str, str], int],
+    ends: dict[int, int],
+) -> None:
     """A directory's order, surname first: "Okonkwo, Hope", "Smith, John A.", "SMITH,
     JOHN", "Adeyemi-Cole, Grace": a surname (a known one or a word no list knows, or a
     surname that is an English word before a first name that is none), then a first
-    name. After an English word ("Sorry, Mark", "Hopper, Grace") the first name alone."""
-    at = _word_before(text, m.start())
+    name. After an English word ("Sorry, Mark", "Hopper, Grace") the first name alone.
+    What a pair of words gives is asked once per scan (`memo`); the word before the
+    comma is most often one of the windows' words (`ends`: where each ends, its start)."""
+    comma = m.start()
+    at: int | None = ends.get(comma, -1)  # what `_word_before` reads, when nothing is
+    if at is None or not (  # glued before it (else read backwards)
+        at >= 0 and comma - at <= 40 and (at == 0 or not _word_char(text[at - 1]))
+    ):
+        at = _word_before(text, comma)
+    elif not text[at].isupper():
+        return
     if at is None or (at and not _free(text[at - 1])):
         return
-    if at > 1 and text[at - 1] in " \t" and _word_before(text, at - 1) is not None:
-        return  # "Yuki Watanabe, Lars de Vries": a list of names, each in order
-    surname, given = text[at : m.start()], m[1]
+    if (  # "Yuki Watanabe, Lars de Vries": a list of names, each in order
+        at > 1
+        and text[at - 1] in " \t"
+        and _word_char(text[at - 2])  # (the cheap test first)
+        and _word_before(text, at - 1) is not None
+    ):
+        return
+    pair = (text[at:comma], m[1], m[2])
+    how = memo.get(pair)
+    if how is None:
+        how = memo[pair] = _comma_pair(*pair, lex)
+    if how == 1:
+        out.add(m.start(1), m.end(1))  # "Sorry, Mark": a name called, at least
+    elif how == 2:
+        out.add(at, m.end())
+
+
+def _word_char(c: str) -> bool:  # whether `_WORD_CHARS` reads `c`
+    return c.isalnum() or c in "_'’-"
+
+
+def _comma_pair(surname: str, given: str, initials: str, lex: Lexicon) -> int:
+    """What `_comma_order` finds in "`surname`, `given` `initials`": nothing (0), the
+    given name alone (1), or both (2)."""
     s_first, s_last, s_word = _kind(surname, lex)
     g_first, _, g_word = _kind(given, lex)
     if not g_first or surname in lex.places or given.lower() in MONTHS_DAYS:
-        return
+        return 0
     if given.lower() in NOT_NAMES or given.lower() in MODALS:
-        return
+        return 0
     if not (s_last or s_word or s_first or len(surname) > 4):
-        return  # an unknown word of four letters or fewer: "Omg, Hope"
+        return 0  # an unknown word of four letters or fewer: "Omg, Hope"
     if not s_last and given in lex.places and not g_word:
-        return  # "Adamsberg, Kalmar": a list of towns
-    low = surname.lower()
-    if s_word and (g_word or not s_last) and not m[2]:
-        if low not in NOT_SURNAME and low not in NOT_NAMES:
-            _add(out, m.start(1), m.end(1))  # "Sorry, Mark": a name called, at least
-        return
-    _add(out, at, m.end())
+        return 0  # "Adamsberg, Kalmar": a list of towns
+    if s_word and (g_word or not s_last) and not initials:
+        low = surname.lower()
+        return 0 if low in NOT_SURNAME or low in NOT_NAMES else 1
+    return 2
 
 
-def _alone(text: str, lex: Lexicon, out: _Added) -> None:
+def _alone(text: str, lex: Lexicon, out: Added) -> None:
     """A text that is a name alone, two or three words ("Chidi Okonkwo"): a message's
     ``name``, a form's field, a signature."""
     if len(text) > 80:
@@ -566,4 +574,4 @@ def _alone(text: str, lex: Lexicon, out: _Added) -> None:
     at = text.find(body)
     end = _value(text, at, lex, lower=False, words=False)
     if end == at + len(body) and len(body.split()) in (2, 3):
-        _add(out, at, end)
+        out.add(at, end)
