@@ -320,8 +320,17 @@ def unallowed(
 
 def uncovered(names: list[Finding], findings: list[Finding]) -> bool:
     """Whether any of `names` (where the conversation's names stand in a text) lies
-    outside every one of `findings` (what was found there before)."""
-    return any(not any(f.start <= n.start and n.end <= f.end for f in findings) for n in names)
+    outside every one of `findings` (what was found there before). A name lies inside a
+    finding when the furthest end of the findings starting at or before it reaches its
+    end: one bisection per name, so a text dense with both stays linear-logarithmic."""
+    if not names:
+        return False
+    if len(findings) <= 4:
+        return any(not any(f.start <= n.start and n.end <= f.end for f in findings) for n in names)
+    spans = sorted((f.start, f.end) for f in findings)
+    starts = [start for start, _ in spans]
+    reach = list(itertools.accumulate((end for _, end in spans), max, initial=-1))
+    return any(reach[bisect.bisect_right(starts, n.start)] < n.end for n in names)
 
 
 def _joined(found: list[Finding], text: str) -> list[Finding]:
