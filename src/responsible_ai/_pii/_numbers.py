@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, chain, compress, filterfalse, repeat
 from operator import add, and_, eq, ne, or_
 
 from ._country_codes import COUNTRY_CODES
@@ -334,6 +334,8 @@ def _parts(
                 break
             b = off[j + 1]
             size = b - a
+            if size < 14 and best_key[0] >= 0.85:
+                break  # a shorter card scores 0.45 at most, a phone number 0.75
             e = lasts_at[j]
             glued = (i == 0 and glued_left) or (j == n - 1 and glued_right)
             if card_window(i, j, size):
@@ -359,7 +361,7 @@ def _parts(
         may score, from integer tests (and the exact test of the surest readings, a
         checksum-valid card or SSN); None: no reading from i scores 0.45."""
         lo = los[i] - 1
-        hi = min(n, i + MAX_GROUPS, his[i] - 1) - 1
+        hi = his[i] - 2  # (his[i] - 1 is n and i + MAX_GROUPS at most: `_caps`)
         if i == 0:
             hi = min(hi, n - 2)  # the whole run was read already
         if lo > hi:
@@ -402,8 +404,11 @@ def _parts(
         return lo, hi, 0.45
 
     # the first and the last group of a window from each start: 7 and at most 19 digits
-    los = list(map(bisect.bisect_left, repeat(off), map((7).__add__, off), range(1, n + 1)))
-    his = list(map(bisect.bisect_right, repeat(off), map((19).__add__, off), range(1, n + 1)))
+    # (searched among the next nine boundaries: seven digits take seven groups at most,
+    # and a window takes MAX_GROUPS; a shorter search costs half as much)
+    firsts_from = range(1, n + 1)
+    los = list(map(bisect.bisect_left, repeat(off), map((7).__add__, off), firsts_from, _caps(n)))
+    his = list(map(bisect.bisect_right, repeat(off), map((19).__add__, off), firsts_from, _caps(n)))
     # In bulk, the starts that may read as anything: a phone number (its first seven
     # digits hold no group of one digit after the first, no ":/_" nor line break), a
     # card (an issuer's first digit: `_card_class` scores any other under 0.45) or an
@@ -439,9 +444,8 @@ def _parts(
     used = bytearray(n)
     kept: list[Candidate] = []
     for level in _LEVELS:
-        for i in high if level >= 0.75 else may_starts:
-            if used[i]:
-                continue
+        # (a start a reading took is passed over at C speed: `used` is read as it grows)
+        for i in filterfalse(used.__getitem__, high if level >= 0.75 else may_starts):
             if not done[i]:
                 bounds[i] = bound(i)
                 done[i] = 1
@@ -460,6 +464,12 @@ def _parts(
                 kept.append(c)
     kept.sort(key=_start)
     return kept
+
+
+def _caps(n: int) -> Iterator[int]:
+    """The end of the search of each start's window bounds: nine boundaries on (the
+    boundary after the last group at most)."""
+    return chain(range(MAX_GROUPS + 1, n + 1), repeat(n + 1, MAX_GROUPS))
 
 
 def _start(c: Candidate) -> int:
