@@ -270,6 +270,7 @@ def _parts(
     luhn = _luhn_sums(digits) if ascii_digits else ([], [])
     ext = _EXT.match(text, end) is not None  # an extension after the last group
     ends = frozenset(off)
+    last = n - 1
 
     def luhn_ok(a: int, b: int) -> bool:
         if ascii_digits:
@@ -322,6 +323,7 @@ def _parts(
         best: Candidate | None = None
         best_key = (0.0, 0)
         best_j = i
+        glued_first = i == 0 and glued_left
         # An SSN (groups i..i+2) first, then the longest window first: a reading at 0.85
         # (an SSN, a card: no reading scores more) leaves the shorter ones nothing to win.
         # (No two windows' readings are of one length and score: the order changes no
@@ -337,8 +339,8 @@ def _parts(
             if size < 14 and best_key[0] >= 0.85:
                 break  # a shorter card scores 0.45 at most, a phone number 0.75
             e = lasts_at[j]
-            glued = (i == 0 and glued_left) or (j == n - 1 and glued_right)
-            if card_window(i, j, size):
+            glued = glued_first or (j == last and glued_right)
+            if size >= 12 and card_window(i, j, size):
                 score = _card_class(digits, a, size)
                 if glued and score > 0.6:
                     score = 0.6
@@ -346,7 +348,7 @@ def _parts(
                     best, best_key, best_j = ("CREDIT_CARD", s, e, score), (score, e - s), j
             if glued or size > 15 or short[j + 1] != short[i + 1] or best_key[0] > 0.75:
                 continue  # (a phone number scores 0.75 at most)
-            if j == n - 1 and ext:  # the extension belongs to the number: read as a string
+            if j == last and ext:  # the extension belongs to the number: read as a string
                 ps, pe = _phone_span(text, s, e)
                 phone = phone_score(text[ps:pe])
             else:
