@@ -411,29 +411,36 @@ def _parts(
     firsts_from = range(1, n + 1)
     los = list(map(bisect.bisect_left, repeat(off), map((7).__add__, off), firsts_from, _caps(n)))
     his = list(map(bisect.bisect_right, repeat(off), map((19).__add__, off), firsts_from, _caps(n)))
-    # In bulk, the starts that may read as anything: a phone number (its first seven
-    # digits hold no group of one digit after the first, no ":/_" nor line break), a
-    # card (an issuer's first digit: `_card_class` scores any other under 0.45) or an
-    # SSN (a group of three digits); the others cost no step of the loops below.
+    # In bulk, the starts that may read as anything: a card (an issuer's first digit:
+    # `_card_class` scores any other under 0.45) or an SSN (a group of three digits), and
+    # of the others, those that may read as a phone number (its first seven digits hold
+    # no group of one digit after the first, no ":/_" nor line break) or a card of
+    # fifteen digits led by "1"; the rest cost no step of the loops below.
     firsts = list(map(digits.__getitem__, off[:n]))
-    lo1 = list(map(min, los, repeat(n)))  # lo + 1
+    three = list(map((3).__eq__, lens))
+    edge = list(map(or_, three, map(_ISSUER.__contains__, firsts)))
+    others = list(filterfalse(edge.__getitem__, starts))
+    lo1 = list(map(min, map(los.__getitem__, others), repeat(n)))  # lo + 1
     phone_may = map(
         and_,
-        map(eq, map(short.__getitem__, lo1), short[1:]),
-        map(eq, map(bad.__getitem__, map((-1).__add__, lo1)), bad),
+        map(eq, map(short.__getitem__, lo1), map(short.__getitem__, map((1).__add__, others))),
+        map(eq, map(bad.__getitem__, map((-1).__add__, lo1)), map(bad.__getitem__, others)),
     )
-    fifteen = map(ends.__contains__, map((15).__add__, off[:n]))
-    card_may = map(
-        or_, map(_ISSUER.__contains__, firsts), map(and_, map("1".__eq__, firsts), fifteen)
+    fifteen = map(
+        and_,
+        map("1".__eq__, map(firsts.__getitem__, others)),
+        map(ends.__contains__, map((15).__add__, map(off.__getitem__, others))),
     )
-    three = list(map((3).__eq__, lens))
-    may = list(map(or_, map(or_, phone_may, card_may), three))
-    may_starts = list(compress(starts, map(may.__getitem__, starts)))
+    may_starts = sorted(
+        chain(
+            compress(starts, map(edge.__getitem__, starts)),
+            compress(others, map(or_, phone_may, fifteen)),
+        )
+    )
     # Only these may score 0.75 or more (the run's edges, an SSN's or a card's first
     # group); every bound is worked out when its start is first met free (a start a
     # surer reading took first costs nothing: in a list of cards, only each card's first
     # group is read).
-    edge = list(map(or_, three, map(_ISSUER.__contains__, firsts)))
     edge[0] = True
     edge[max(0, n - MAX_GROUPS) :] = [True] * min(n, MAX_GROUPS)
     high = list(compress(may_starts, map(edge.__getitem__, may_starts)))
