@@ -370,10 +370,11 @@ def _parts(
             return None
         a = off[i]
         first = firsts[i]
+        two = digits[a : a + 2]
         phone = short[lo + 1] == short[i + 1] and bad[lo] == bad[i]  # may be a phone number
         card = off[hi + 1] - a >= 12 and (
             first in "3456"
-            or digits[a : a + 2] in _CARD_TWO
+            or two in _CARD_TWO
             or (first == "1" and a + 15 in ends and a + 15 <= off[hi + 1])
         )  # an issuer's digits: `_card_class` scores any other under 0.45
         ssn = lens[i] == 3 and i + 2 <= hi and lens[i + 1] == 2 and lens[i + 2] == 4
@@ -383,14 +384,14 @@ def _parts(
             return lo, hi, 1.0  # a lead "+", a word glued, an extension
         if ssn and ssn_at(i):
             return lo, hi, 0.85
-        if card and (first in "3456" or digits[a : a + 2] in _CARD_TWO_85):
+        if card and (first in "3456" or two in _CARD_TWO_85):
+            least = a + (14 if two in _DINERS else 15)  # a card at 0.85: this many digits
             for j in range(hi, lo - 1, -1):
                 b = off[j + 1]
-                if b - a < 14:
+                if b < least:
                     break
-                sure = b - a >= 15 or digits[a : a + 2] in _DINERS
                 # (the Luhn sum first, inline: nine windows in ten fail it)
-                if not sure or (ascii_digits and (luhn[b & 1][b] - luhn[b & 1][a]) % 10):
+                if ascii_digits and (luhn[b & 1][b] - luhn[b & 1][a]) % 10:
                     continue
                 if card_window(i, j, b - a) and luhn_ok(a, b):
                     return lo, hi, 0.85
