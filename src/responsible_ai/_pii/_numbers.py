@@ -298,7 +298,7 @@ def _parts(
                 and (
                     (size <= 15 and short[j + 1] == short[i + 1])
                     or change[j] == change[i]
-                    or lens[i : j + 1] in ([4, 4, 4, 4, 3], [4, 6, 5], [4, 6, 4])
+                    or (j - i in (2, 4) and lens[i : j + 1] in _CARD_LENS)
                 )
             )
         )
@@ -489,6 +489,7 @@ def _start(c: Candidate) -> int:
 # every score a reading of a run's parts may have (0.45 and up), surest first
 _LEVELS = (0.85, 0.75, 0.6, 0.5, 0.45)
 _CARD_TWO_85 = frozenset({"22", "23", "24", "25", "26", "27", "30", "36", "38", "39"})
+_CARD_LENS = ([4, 4, 4, 4, 3], [4, 6, 5], [4, 6, 4])  # cards' groups of mixed sizes
 _DINERS = frozenset({"30", "36", "38", "39"})
 _CARD_TWO = frozenset({"22", "23", "24", "25", "26", "27"})  # with 3, 4, 5, 6: `_card_class`
 _ISSUER = frozenset("23456")  # a card's first digit (1: at fifteen digits only)
