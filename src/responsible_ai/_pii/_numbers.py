@@ -29,7 +29,7 @@ from itertools import accumulate, chain, compress, filterfalse, repeat
 from operator import add, and_, eq, ne, or_
 
 from ._country_codes import COUNTRY_CODES
-from ._validators import luhn_digits, ssn_valid
+from ._validators import luhn_digits, luhn_sums, ssn_valid
 
 __all__ = ["Candidate", "read_run", "runs"]
 
@@ -267,7 +267,7 @@ def _parts(
     paren = [0, *accumulate(map(_PAREN.__and__, flags))]  # gaps with "("
     change = [0, *accumulate(map(ne, lens[1:], lens))]  # where a group's size changes
     ascii_digits = digits.isascii()
-    luhn = _luhn_sums(digits) if ascii_digits else ([], [])
+    luhn = luhn_sums(digits) if ascii_digits else ([], [])
     ext = _EXT.match(text, end) is not None  # an extension after the last group
     ends = frozenset(off)
     last = n - 1
@@ -570,19 +570,6 @@ def _card_class(digits: str, a: int, size: int) -> float:
     return 0.3
 
 
-def _luhn_sums(digits: str) -> tuple[list[int], list[int]]:
-    """Prefix sums of Luhn weights, one list for windows that end at an even digit index
-    and one for an odd: a window's Luhn sum is then a difference of two of them."""
-    raw = digits.encode()
-    plain, doubled = raw.translate(_VALUE), raw.translate(_DOUBLED_VALUE)
-    even_end, odd_end = bytearray(doubled), bytearray(plain)  # the last digit: not doubled
-    even_end[1::2] = plain[1::2]
-    odd_end[1::2] = doubled[1::2]
-    return [0, *accumulate(even_end)], [0, *accumulate(odd_end)]
-
-
-_VALUE = bytes.maketrans(b"0123456789", bytes(range(10)))
-_DOUBLED_VALUE = bytes.maketrans(b"0123456789", bytes([0, 2, 4, 6, 8, 1, 3, 5, 7, 9]))
 _BAD, _DOT, _PAREN, _SSN_SEP = 1, 2, 4, 8
 
 
