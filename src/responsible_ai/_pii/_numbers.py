@@ -25,11 +25,11 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, chain, compress, filterfalse, repeat
 from operator import add, and_, eq, ne, or_
 
 from ._country_codes import COUNTRY_CODES
-from ._validators import luhn_digits, ssn_valid
+from ._validators import luhn_digits, luhn_sums, ssn_valid
 
 __all__ = ["Candidate", "read_run", "runs"]
 
@@ -267,9 +267,10 @@ def _parts(
     paren = [0, *accumulate(map(_PAREN.__and__, flags))]  # gaps with "("
     change = [0, *accumulate(map(ne, lens[1:], lens))]  # where a group's size changes
     ascii_digits = digits.isascii()
-    luhn = _luhn_sums(digits) if ascii_digits else ([], [])
+    luhn = luhn_sums(digits) if ascii_digits else ([], [])
     ext = _EXT.match(text, end) is not None  # an extension after the last group
     ends = frozenset(off)
+    last = n - 1
 
     def luhn_ok(a: int, b: int) -> bool:
         if ascii_digits:
@@ -297,7 +298,7 @@ def _parts(
                 and (
                     (size <= 15 and short[j + 1] == short[i + 1])
                     or change[j] == change[i]
-                    or lens[i : j + 1] in ([4, 4, 4, 4, 3], [4, 6, 5], [4, 6, 4])
+                    or (j - i in (2, 4) and lens[i : j + 1] in _CARD_LENS)
                 )
             )
         )
@@ -322,6 +323,7 @@ def _parts(
         best: Candidate | None = None
         best_key = (0.0, 0)
         best_j = i
+        glued_first = i == 0 and glued_left
         # An SSN (groups i..i+2) first, then the longest window first: a reading at 0.85
         # (an SSN, a card: no reading scores more) leaves the shorter ones nothing to win.
         # (No two windows' readings are of one length and score: the order changes no
@@ -334,9 +336,11 @@ def _parts(
                 break
             b = off[j + 1]
             size = b - a
+            if size < 14 and best_key[0] >= 0.85:
+                break  # a shorter card scores 0.45 at most, a phone number 0.75
             e = lasts_at[j]
-            glued = (i == 0 and glued_left) or (j == n - 1 and glued_right)
-            if card_window(i, j, size):
+            glued = glued_first or (j == last and glued_right)
+            if size >= 12 and card_window(i, j, size):
                 score = _card_class(digits, a, size)
                 if glued and score > 0.6:
                     score = 0.6
@@ -344,7 +348,7 @@ def _parts(
                     best, best_key, best_j = ("CREDIT_CARD", s, e, score), (score, e - s), j
             if glued or size > 15 or short[j + 1] != short[i + 1] or best_key[0] > 0.75:
                 continue  # (a phone number scores 0.75 at most)
-            if j == n - 1 and ext:  # the extension belongs to the number: read as a string
+            if j == last and ext:  # the extension belongs to the number: read as a string
                 ps, pe = _phone_span(text, s, e)
                 phone = phone_score(text[ps:pe])
             else:
@@ -359,17 +363,18 @@ def _parts(
         may score, from integer tests (and the exact test of the surest readings, a
         checksum-valid card or SSN); None: no reading from i scores 0.45."""
         lo = los[i] - 1
-        hi = min(n, i + MAX_GROUPS, his[i] - 1) - 1
+        hi = his[i] - 2  # (his[i] - 1 is n and i + MAX_GROUPS at most: `_caps`)
         if i == 0:
             hi = min(hi, n - 2)  # the whole run was read already
         if lo > hi:
             return None
         a = off[i]
         first = firsts[i]
+        two = digits[a : a + 2]
         phone = short[lo + 1] == short[i + 1] and bad[lo] == bad[i]  # may be a phone number
         card = off[hi + 1] - a >= 12 and (
             first in "3456"
-            or digits[a : a + 2] in _CARD_TWO
+            or two in _CARD_TWO
             or (first == "1" and a + 15 in ends and a + 15 <= off[hi + 1])
         )  # an issuer's digits: `_card_class` scores any other under 0.45
         ssn = lens[i] == 3 and i + 2 <= hi and lens[i + 1] == 2 and lens[i + 2] == 4
@@ -379,14 +384,14 @@ def _parts(
             return lo, hi, 1.0  # a lead "+", a word glued, an extension
         if ssn and ssn_at(i):
             return lo, hi, 0.85
-        if card and (first in "3456" or digits[a : a + 2] in _CARD_TWO_85):
+        if card and (first in "3456" or two in _CARD_TWO_85):
+            least = a + (14 if two in _DINERS else 15)  # a card at 0.85: this many digits
             for j in range(hi, lo - 1, -1):
                 b = off[j + 1]
-                if b - a < 14:
+                if b < least:
                     break
-                sure = b - a >= 15 or digits[a : a + 2] in _DINERS
                 # (the Luhn sum first, inline: nine windows in ten fail it)
-                if not sure or (ascii_digits and (luhn[b & 1][b] - luhn[b & 1][a]) % 10):
+                if ascii_digits and (luhn[b & 1][b] - luhn[b & 1][a]) % 10:
                     continue
                 if card_window(i, j, b - a) and luhn_ok(a, b):
                     return lo, hi, 0.85
@@ -402,31 +407,41 @@ def _parts(
         return lo, hi, 0.45
 
     # the first and the last group of a window from each start: 7 and at most 19 digits
-    los = list(map(bisect.bisect_left, repeat(off), map((7).__add__, off), range(1, n + 1)))
-    his = list(map(bisect.bisect_right, repeat(off), map((19).__add__, off), range(1, n + 1)))
-    # In bulk, the starts that may read as anything: a phone number (its first seven
-    # digits hold no group of one digit after the first, no ":/_" nor line break), a
-    # card (an issuer's first digit: `_card_class` scores any other under 0.45) or an
-    # SSN (a group of three digits); the others cost no step of the loops below.
+    # (searched among the next nine boundaries: seven digits take seven groups at most,
+    # and a window takes MAX_GROUPS; a shorter search costs half as much)
+    firsts_from = range(1, n + 1)
+    los = list(map(bisect.bisect_left, repeat(off), map((7).__add__, off), firsts_from, _caps(n)))
+    his = list(map(bisect.bisect_right, repeat(off), map((19).__add__, off), firsts_from, _caps(n)))
+    # In bulk, the starts that may read as anything: a card (an issuer's first digit:
+    # `_card_class` scores any other under 0.45) or an SSN (a group of three digits), and
+    # of the others, those that may read as a phone number (its first seven digits hold
+    # no group of one digit after the first, no ":/_" nor line break) or a card of
+    # fifteen digits led by "1"; the rest cost no step of the loops below.
     firsts = list(map(digits.__getitem__, off[:n]))
-    lo1 = list(map(min, los, repeat(n)))  # lo + 1
+    three = list(map((3).__eq__, lens))
+    edge = list(map(or_, three, map(_ISSUER.__contains__, firsts)))
+    others = list(filterfalse(edge.__getitem__, starts))
+    lo1 = list(map(min, map(los.__getitem__, others), repeat(n)))  # lo + 1
     phone_may = map(
         and_,
-        map(eq, map(short.__getitem__, lo1), short[1:]),
-        map(eq, map(bad.__getitem__, map((-1).__add__, lo1)), bad),
+        map(eq, map(short.__getitem__, lo1), map(short.__getitem__, map((1).__add__, others))),
+        map(eq, map(bad.__getitem__, map((-1).__add__, lo1)), map(bad.__getitem__, others)),
     )
-    fifteen = map(ends.__contains__, map((15).__add__, off[:n]))
-    card_may = map(
-        or_, map(_ISSUER.__contains__, firsts), map(and_, map("1".__eq__, firsts), fifteen)
+    fifteen = map(
+        and_,
+        map("1".__eq__, map(firsts.__getitem__, others)),
+        map(ends.__contains__, map((15).__add__, map(off.__getitem__, others))),
     )
-    three = list(map((3).__eq__, lens))
-    may = list(map(or_, map(or_, phone_may, card_may), three))
-    may_starts = list(compress(starts, map(may.__getitem__, starts)))
+    may_starts = sorted(
+        chain(
+            compress(starts, map(edge.__getitem__, starts)),
+            compress(others, map(or_, phone_may, fifteen)),
+        )
+    )
     # Only these may score 0.75 or more (the run's edges, an SSN's or a card's first
     # group); every bound is worked out when its start is first met free (a start a
     # surer reading took first costs nothing: in a list of cards, only each card's first
     # group is read).
-    edge = list(map(or_, three, map(_ISSUER.__contains__, firsts)))
     edge[0] = True
     edge[max(0, n - MAX_GROUPS) :] = [True] * min(n, MAX_GROUPS)
     high = list(compress(may_starts, map(edge.__getitem__, may_starts)))
@@ -439,9 +454,8 @@ def _parts(
     used = bytearray(n)
     kept: list[Candidate] = []
     for level in _LEVELS:
-        for i in high if level >= 0.75 else may_starts:
-            if used[i]:
-                continue
+        # (a start a reading took is passed over at C speed: `used` is read as it grows)
+        for i in filterfalse(used.__getitem__, high if level >= 0.75 else may_starts):
             if not done[i]:
                 bounds[i] = bound(i)
                 done[i] = 1
@@ -462,6 +476,12 @@ def _parts(
     return kept
 
 
+def _caps(n: int) -> Iterator[int]:
+    """The end of the search of each start's window bounds: nine boundaries on (the
+    boundary after the last group at most)."""
+    return chain(range(MAX_GROUPS + 1, n + 1), repeat(n + 1, MAX_GROUPS))
+
+
 def _start(c: Candidate) -> int:
     return c[1]
 
@@ -469,6 +489,7 @@ def _start(c: Candidate) -> int:
 # every score a reading of a run's parts may have (0.45 and up), surest first
 _LEVELS = (0.85, 0.75, 0.6, 0.5, 0.45)
 _CARD_TWO_85 = frozenset({"22", "23", "24", "25", "26", "27", "30", "36", "38", "39"})
+_CARD_LENS = ([4, 4, 4, 4, 3], [4, 6, 5], [4, 6, 4])  # cards' groups of mixed sizes
 _DINERS = frozenset({"30", "36", "38", "39"})
 _CARD_TWO = frozenset({"22", "23", "24", "25", "26", "27"})  # with 3, 4, 5, 6: `_card_class`
 _ISSUER = frozenset("23456")  # a card's first digit (1: at fifteen digits only)
@@ -549,19 +570,6 @@ def _card_class(digits: str, a: int, size: int) -> float:
     return 0.3
 
 
-def _luhn_sums(digits: str) -> tuple[list[int], list[int]]:
-    """Prefix sums of Luhn weights, one list for windows that end at an even digit index
-    and one for an odd: a window's Luhn sum is then a difference of two of them."""
-    raw = digits.encode()
-    plain, doubled = raw.translate(_VALUE), raw.translate(_DOUBLED_VALUE)
-    even_end, odd_end = bytearray(doubled), bytearray(plain)  # the last digit: not doubled
-    even_end[1::2] = plain[1::2]
-    odd_end[1::2] = doubled[1::2]
-    return [0, *accumulate(even_end)], [0, *accumulate(odd_end)]
-
-
-_VALUE = bytes.maketrans(b"0123456789", bytes(range(10)))
-_DOUBLED_VALUE = bytes.maketrans(b"0123456789", bytes([0, 2, 4, 6, 8, 1, 3, 5, 7, 9]))
 _BAD, _DOT, _PAREN, _SSN_SEP = 1, 2, 4, 8
 
 

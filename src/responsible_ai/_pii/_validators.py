@@ -5,8 +5,17 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
+from itertools import accumulate
 
-__all__ = ["VALIDATORS", "iban_valid", "jwt_valid", "luhn_digits", "luhn_valid", "ssn_valid"]
+__all__ = [
+    "VALIDATORS",
+    "iban_valid",
+    "jwt_valid",
+    "luhn_digits",
+    "luhn_sums",
+    "luhn_valid",
+    "ssn_valid",
+]
 
 # IBAN lengths by country (ISO 13616 registry).
 IBAN_LENGTHS = {
@@ -48,6 +57,21 @@ def luhn_digits(digits: str) -> bool:
 
 # the digit sum of each digit doubled, as the ASCII digit it is written with
 _DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")
+
+
+def luhn_sums(digits: str) -> tuple[list[int], list[int]]:
+    """Prefix sums of Luhn weights, one list for windows that end at an even digit index
+    and one for an odd: a window's Luhn sum is then a difference of two of them."""
+    raw = digits.encode()
+    plain, doubled = raw.translate(_VALUE), raw.translate(_DOUBLED_VALUE)
+    even_end, odd_end = bytearray(doubled), bytearray(plain)  # the last digit: not doubled
+    even_end[1::2] = plain[1::2]
+    odd_end[1::2] = doubled[1::2]
+    return [0, *accumulate(even_end)], [0, *accumulate(odd_end)]
+
+
+_VALUE = bytes.maketrans(b"0123456789", bytes(range(10)))
+_DOUBLED_VALUE = bytes.maketrans(b"0123456789", bytes([0, 2, 4, 6, 8, 1, 3, 5, 7, 9]))
 
 
 def mod97_valid(text: str) -> bool:
