@@ -14,15 +14,13 @@ side's range. The detectors' own time is `benchmarks/pii_ab.py`'s.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import statistics
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from _workload import PROMPTS
+from _workload import PROMPTS, measure_cpu
 from pii_ab import body, load_base
 
 
@@ -39,19 +37,6 @@ class StandIn:
         if found is None:
             found = self.memo[text] = list(self.detector.detect(text))
         return found
-
-
-def cpu(fn: Callable[[], Any], n: int) -> float:
-    """CPU time per call of a batch of `n`, in microseconds, the cyclic GC paused."""
-    gc.collect()
-    gc.disable()
-    try:
-        t0 = time.thread_time_ns()
-        for _ in range(n):
-            fn()
-        return (time.thread_time_ns() - t0) / n / 1000
-    finally:
-        gc.enable()
 
 
 def cases(mod: Any, prompt: str) -> dict[str, Callable[[], Any]]:
@@ -87,7 +72,7 @@ def main() -> None:
             runs: list[list[float]] = [[], []]
             for _ in range(args.rounds):
                 for i, fn in enumerate(fns):
-                    runs[i].append(cpu(fn, n))
+                    runs[i].append(measure_cpu(fn, n))
             b, m = statistics.median(runs[0]), statistics.median(runs[1])
             span = f"[{min(runs[1]):.2f}-{max(runs[1]):.2f}]"
             print(f"{prompt + ' ' + what:<18}{b:>9.2f}{m:>9.2f}{m / b:>7.2f}  {span}")
