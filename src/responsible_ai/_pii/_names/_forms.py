@@ -16,7 +16,7 @@ from functools import cache
 from itertools import accumulate
 from string import ascii_lowercase
 
-from ._lexicon import Lexicon
+from ._lexicon import Lexicon, WordSet
 from ._tokens import Word
 from ._words import MODALS, MONTHS_DAYS, NOT_NAMES, NOT_SURNAME, PERSON_BEFORE
 
@@ -31,7 +31,7 @@ _HANDLE = re.compile(
 )
 
 
-def _named(part: str, names: frozenset[str]) -> bool:
+def _named(part: str, names: WordSet) -> bool:
     return (part[:1].upper() + part[1:].lower()) in names
 
 

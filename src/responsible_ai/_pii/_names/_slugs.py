@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ._lexicon import Lexicon
+from ._lexicon import Lexicon, WordSet
 from ._words import MONTHS_DAYS, NOT_NAMES, NOT_SURNAME
 
 __all__ = ["account_name", "joints", "slugs"]
@@ -144,7 +144,7 @@ def slugs(
 _AFTER_WORDS = ",.;:!?)]}\"'_-"
 
 
-def _plain(text: str, at: int, words: frozenset[str]) -> bool:
+def _plain(text: str, at: int, words: WordSet) -> bool:
     """Whether the hyphen at `at` is in a token that `_token_at` reads as words: a quick
     look, in C, at a token between spaces that holds letters and hyphens alone (with
     punctuation after it)."""
@@ -157,7 +157,7 @@ def _plain(text: str, at: int, words: frozenset[str]) -> bool:
             return False
         end = len(text)
     body = text[space + 1 : end].rstrip(_AFTER_WORDS)
-    return body.replace("-", "").isalpha() and words.issuperset(body.split("-"))
+    return body.replace("-", "").isalpha() and all(part in words for part in body.split("-"))
 
 
 def account_name(tok: str, lex: Lexicon) -> int:
@@ -176,7 +176,7 @@ def _token_at(text: str, at: int, lex: Lexicon, out: Found) -> int:
     while start < end and text[start] in "._-":
         start += 1
     tok = text[start:end].rstrip("._-")
-    if "." not in tok and "_" not in tok and lex.words.issuperset(tok.split("-")):
+    if "." not in tok and "_" not in tok and all(part in lex.words for part in tok.split("-")):
         return end  # "first-time", "follow-up": words
     if (start > 0 and text[start - 1] in "#/@=") or text.endswith("# ", 0, start):
         return end  # a hashtag, a web address's path, a domain (or a mention: `_forms`)
