@@ -182,8 +182,7 @@ class NameMemory:
         `find` may find it (`PIISession.names_outside`)."""
         low = lowered(text)
         size = len(low)
-        starts: list[int] | None = None
-        reach: list[int] = []  # the furthest end of the findings that start at or before
+        covered: _Covered | None = None
         # what `_may_glue` read, by the window it reads (a word seen again: "frida" in each
         # "Friday"), and each glued word's reading: once per text
         seen: dict[tuple[str, int, str, str], bool] = {}
@@ -192,12 +191,9 @@ class NameMemory:
             at = low.find(key)
             while at >= 0:
                 end = at + len(key)
-                if starts is None:
-                    spans = sorted((f.start, f.end) for f in found)
-                    starts = [a for a, _ in spans]
-                    reach = list(itertools.accumulate((b for _, b in spans), max))
-                i = bisect.bisect_right(starts, at)
-                if i and reach[i - 1] >= end:
+                if covered is None:
+                    covered = _Covered(found)
+                if covered(at, end):
                     pass  # inside a finding
                 elif (
                     (at == 0 or not low[at - 1].isalnum() or _edge(text, low, at, True))
@@ -320,17 +316,29 @@ def unallowed(
 
 def uncovered(names: list[Finding], findings: list[Finding]) -> bool:
     """Whether any of `names` (where the conversation's names stand in a text) lies
-    outside every one of `findings` (what was found there before). A name lies inside a
-    finding when the furthest end of the findings starting at or before it reaches its
-    end: one bisection per name, so a text dense with both stays linear-logarithmic."""
+    outside every one of `findings` (what was found there before): one bisection per
+    name (`_Covered`), so a text dense with both stays linear-logarithmic."""
     if not names:
         return False
     if len(findings) <= 4:
         return any(not any(f.start <= n.start and n.end <= f.end for f in findings) for n in names)
-    spans = sorted((f.start, f.end) for f in findings)
-    starts = [start for start, _ in spans]
-    reach = list(itertools.accumulate((end for _, end in spans), max, initial=-1))
-    return any(reach[bisect.bisect_right(starts, n.start)] < n.end for n in names)
+    covered = _Covered(findings)
+    return not all(covered(n.start, n.end) for n in names)
+
+
+class _Covered:
+    """Whether a span lies inside one of `found`: inside when the furthest end of the
+    findings that start at or before it reaches its end (one bisection per question)."""
+
+    __slots__ = ("reach", "starts")
+
+    def __init__(self, found: list[Finding]) -> None:
+        spans = sorted((f.start, f.end) for f in found)
+        self.starts = [start for start, _ in spans]
+        self.reach = list(itertools.accumulate((end for _, end in spans), max, initial=-1))
+
+    def __call__(self, start: int, end: int) -> bool:
+        return self.reach[bisect.bisect_right(self.starts, start)] >= end
 
 
 def _joined(found: list[Finding], text: str) -> list[Finding]:
